@@ -1,0 +1,5 @@
+export * from './attributes.js';
+export * from './resource.js';
+export * from './metrics.js';
+export * from './spans.js';
+export * from './batch.js';
