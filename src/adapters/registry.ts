@@ -1,0 +1,16 @@
+import type { ZodType } from 'zod';
+import type { AdapterFactory } from './contract.js';
+import type { AdapterSchemas } from '../config/load.js';
+import { postgresAdapter } from './postgres/index.js';
+
+/** Every adapter the gateway knows. Adding a backend: a folder under src/adapters and one line here. */
+const FACTORIES: readonly AdapterFactory<any>[] = [postgresAdapter];
+
+export function adapterFactory(kind: string): AdapterFactory<unknown> | undefined {
+  return FACTORIES.find((factory) => factory.kind === kind);
+}
+
+export const adapterSchemas: AdapterSchemas = {
+  get: (kind: string): ZodType | undefined => adapterFactory(kind)?.configSchema,
+  kinds: () => FACTORIES.map((factory) => factory.kind),
+};

@@ -1,0 +1,64 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Signal } from '../model/index.js';
+import type { ReceiverObserver, RequestOutcome } from '../receivers/ingest.js';
+import type { BacklogStats } from '../queue/contract.js';
+
+/** The gateway's own metrics, on its own registry (never prom-client's global one, so tests can run several gateways). */
+export class GatewayMetrics implements ReceiverObserver {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({
+    name: 'manifold_receiver_requests_total', help: 'OTLP requests by signal, transport and outcome.',
+    labelNames: ['signal', 'transport', 'outcome'], registers: [this.registry],
+  });
+  private readonly items = new Counter({
+    name: 'manifold_receiver_items_total',
+    help: 'Spans or data points received: accepted (durably queued), rejected (invalid, in partial success) or refused (sender told to retry).',
+    labelNames: ['signal', 'transport', 'result'], registers: [this.registry],
+  });
+  readonly written = new Counter({ name: 'manifold_backend_written_items_total', help: 'Items the backend acknowledged.', labelNames: ['backend'], registers: [this.registry] });
+  readonly skipped = new Counter({ name: 'manifold_backend_skipped_items_total', help: 'Items an adapter did not send (a type the backend cannot store), by reason.', labelNames: ['backend', 'reason'], registers: [this.registry] });
+  readonly writeDuration = new Histogram({
+    name: 'manifold_backend_write_duration_seconds', help: 'Time of one write to a backend, by result.',
+    labelNames: ['backend', 'result'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry],
+  });
+  readonly retries = new Counter({ name: 'manifold_backend_retries_total', help: 'Writes that failed transiently and were put back in line.', labelNames: ['backend'], registers: [this.registry] });
+  readonly deadLettered = new Counter({ name: 'manifold_backend_dead_lettered_items_total', help: 'Items moved to the dead-letter queue, by reason.', labelNames: ['backend', 'reason'], registers: [this.registry] });
+  readonly dropped = new Counter({ name: 'manifold_backend_dropped_items_total', help: 'Items dropped by a policy (e.g. drop_oldest at the backlog bound), by reason.', labelNames: ['backend', 'reason'], registers: [this.registry] });
+  readonly circuitOpen = new Gauge({ name: 'manifold_backend_circuit_open', help: '1 while writes to the backend are paused after repeated failures.', labelNames: ['backend'], registers: [this.registry] });
+  readonly inFlight = new Gauge({ name: 'manifold_backend_in_flight_batches', help: 'Writes under way.', labelNames: ['backend'], registers: [this.registry] });
+
+  constructor(backlog: () => Promise<Map<string, BacklogStats>>) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'manifold_' });
+    const gauges = {
+      jobs: ['manifold_queue_jobs', 'Jobs waiting or leased in the backend queue.'],
+      items: ['manifold_queue_items', 'Points and spans waiting in the backend queue.'],
+      bytes: ['manifold_queue_bytes', 'Payload bytes waiting in the backend queue.'],
+      oldest: ['manifold_queue_oldest_age_seconds', 'Age of the oldest waiting job.'],
+      deadLetters: ['manifold_queue_dead_letters', 'Jobs in the dead-letter queue.'],
+    } as const;
+    // Gauges are collected in parallel on each scrape; they share one store read, cached briefly.
+    let snapshot: { at: number; data: Promise<Map<string, BacklogStats>> } | undefined;
+    const read = (): Promise<Map<string, BacklogStats>> => {
+      if (!snapshot || Date.now() - snapshot.at > 250) snapshot = { at: Date.now(), data: backlog() };
+      return snapshot.data;
+    };
+    const fields: Record<keyof typeof gauges, (stats: BacklogStats) => number> = {
+      jobs: (s) => s.jobs, items: (s) => s.items, bytes: (s) => s.bytes, oldest: (s) => s.oldestAgeMs / 1000, deadLetters: (s) => s.deadLetters,
+    };
+    for (const key of Object.keys(gauges) as (keyof typeof gauges)[]) {
+      const gauge: Gauge = new Gauge({
+        name: gauges[key][0], help: gauges[key][1], labelNames: ['backend'], registers: [this.registry],
+        async collect() {
+          for (const [backend, stats] of await read()) gauge.set({ backend }, fields[key](stats));
+        },
+      });
+    }
+  }
+
+  request(signal: Signal, transport: 'http' | 'grpc', outcome: RequestOutcome, counts: { accepted: number; rejected: number }): void {
+    this.requests.inc({ signal, transport, outcome });
+    const refused = outcome === 'refused' || outcome === 'unavailable';
+    if (counts.accepted > 0) this.items.inc({ signal, transport, result: refused ? 'refused' : 'accepted' }, counts.accepted);
+    if (counts.rejected > 0) this.items.inc({ signal, transport, result: 'rejected' }, counts.rejected);
+  }
+}

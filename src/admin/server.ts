@@ -1,0 +1,49 @@
+import { createServer } from 'node:http';
+import type { Logger } from 'pino';
+import type { GatewayMetrics } from './metrics.js';
+import { listen, type ListeningServer } from '../receivers/listen.js';
+
+export interface ReadinessCheck {
+  readonly name: string;
+  check(): Promise<void>;
+}
+
+/** /metrics (Prometheus text), /healthz (the process is up), /readyz (the queue store answers, receivers are open). */
+export async function startAdminServer(
+  metrics: GatewayMetrics,
+  readiness: () => readonly ReadinessCheck[],
+  host: string,
+  port: number,
+  logger: Logger,
+): Promise<ListeningServer> {
+  const server = createServer((req, res) => {
+    void (async () => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { 'content-type': 'text/plain' }).end('use GET\n');
+      } else if (path === '/metrics') {
+        const body = await metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
+      } else if (path === '/healthz') {
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      } else if (path === '/readyz') {
+        const failures: string[] = [];
+        for (const item of readiness()) {
+          try {
+            await item.check();
+          } catch (error) {
+            failures.push(`${item.name}: ${(error as Error).message}`);
+          }
+        }
+        res.writeHead(failures.length ? 503 : 200, { 'content-type': 'text/plain' }).end(failures.length ? `not ready\n${failures.join('\n')}\n` : 'ready\n');
+      } else {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found; try /metrics, /healthz or /readyz\n');
+      }
+    })().catch((error: unknown) => {
+      logger.error({ err: error }, 'admin request failed');
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  server.listen(port, host);
+  return listen(server, host, port, 'admin');
+}

@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { ZodError, ZodType } from 'zod';
+import { deliverySchema, gatewaySchema, type DeliveryConfig } from './schema.js';
+import { formatPath, interpolate } from './interpolate.js';
+import { applyEnvOverrides } from './overrides.js';
+import type { z } from 'zod';
+
+export type GatewaySettings = z.output<typeof gatewaySchema>;
+
+export interface BackendSettings {
+  readonly name: string;
+  readonly kind: string;
+  /** Validated by the adapter's own schema. */
+  readonly adapter: unknown;
+  readonly delivery: DeliveryConfig;
+}
+
+export interface ResolvedConfig {
+  readonly gateway: GatewaySettings;
+  readonly backends: readonly BackendSettings[];
+  /** Where it came from, for the startup log. */
+  readonly source: string;
+  readonly overrides: readonly string[];
+}
+
+/** Every problem found, each naming the key, the value and what was expected. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[], source: string) {
+    super(`invalid configuration (${source}):\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+export interface AdapterSchemas {
+  /** kind -> the adapter's config schema. */
+  get(kind: string): ZodType | undefined;
+  kinds(): string[];
+}
+
+export function loadConfigFile(file: string | undefined, env: NodeJS.ProcessEnv, adapters: AdapterSchemas): ResolvedConfig {
+  let raw: unknown = {};
+  const source = file ?? '(built-in defaults)';
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new ConfigError([`cannot read the config file: ${(error as Error).message}`], source);
+    }
+    try {
+      raw = parseYaml(text) ?? {};
+    } catch (error) {
+      const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
+      throw new ConfigError([`the file is not valid YAML${where}: ${(error as Error).message.split('\n')[0]}`], source);
+    }
+  }
+  return resolveConfig(raw, env, adapters, source);
+}
+
+export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv, adapters: AdapterSchemas, source: string): ResolvedConfig {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError([`(top level): expected a mapping of settings, got ${describe(raw)}`], source);
+  }
+  const problems: string[] = [];
+  const interpolated = interpolate(raw, env, [], problems) as Record<string, unknown>;
+  const overrides = applyEnvOverrides(interpolated, env);
+
+  const gateway = gatewaySchema.safeParse(interpolated);
+  if (!gateway.success) problems.push(...describeIssues(gateway.error, interpolated, []));
+
+  const backends: BackendSettings[] = [];
+  const rawBackends = (interpolated.backends ?? {}) as Record<string, unknown>;
+  if (gateway.success) {
+    for (const [name, value] of Object.entries(rawBackends)) {
+      const backend = resolveBackend(name, value as Record<string, unknown>, adapters, problems);
+      if (backend) backends.push(backend);
+    }
+  }
+  if (problems.length > 0 || !gateway.success) throw new ConfigError(problems, source);
+  return { gateway: gateway.data, backends, source, overrides };
+}
+
+function resolveBackend(name: string, value: Record<string, unknown>, adapters: AdapterSchemas, problems: string[]): BackendSettings | undefined {
+  const base = ['backends', name];
+  const { kind, delivery, ...adapterSettings } = value;
+  const schema = adapters.get(String(kind));
+  if (!schema) {
+    problems.push(`${formatPath([...base, 'kind'])}: unknown backend kind ${JSON.stringify(kind)}; expected one of ${adapters.kinds().map((k) => JSON.stringify(k)).join(', ')}`);
+    return undefined;
+  }
+  const parsedDelivery = deliverySchema.safeParse(delivery ?? {});
+  if (!parsedDelivery.success) problems.push(...describeIssues(parsedDelivery.error, delivery, [...base, 'delivery']));
+  const parsedAdapter = schema.safeParse(adapterSettings);
+  if (!parsedAdapter.success) problems.push(...describeIssues(parsedAdapter.error, adapterSettings, base));
+  if (!parsedDelivery.success || !parsedAdapter.success) return undefined;
+  return { name, kind: String(kind), adapter: parsedAdapter.data, delivery: parsedDelivery.data };
+}
+
+function describeIssues(error: ZodError, root: unknown, prefix: string[]): string[] {
+  return error.issues.map((issue) => {
+    const path = [...prefix, ...issue.path.map(String)];
+    if (issue.code === 'unrecognized_keys') {
+      const keys = (issue as { keys: string[] }).keys;
+      return keys.map((key) => `${formatPath([...path, key])}: unknown setting`).join('; ');
+    }
+    const value = valueAt(root, issue.path.map(String));
+    const got = value === undefined ? 'it is missing' : `got ${describe(value)}`;
+    return `${formatPath(path)}: ${issue.message} (${got})`;
+  });
+}
+
+function valueAt(root: unknown, path: string[]): unknown {
+  let node = root;
+  for (const key of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return JSON.stringify(value);
+}

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { duration, endpoint, httpUrl, size } from './zod-types.js';
+
+/**
+ * The gateway's own settings. `backends.<name>` is validated in two steps (see load.ts): the `delivery`
+ * block by deliverySchema here, the rest by the schema of the adapter its `kind` selects.
+ */
+
+const httpReceiver = z
+  .object({
+    enabled: z.boolean().default(true),
+    endpoint: endpoint.prefault('127.0.0.1:4318'),
+    /** Applies to the body as sent and again after decompression (a gzip bomb stops at this size). */
+    max_request_bytes: size.prefault(20 * 1024 * 1024),
+  })
+  .strict();
+
+const grpcReceiver = z
+  .object({
+    enabled: z.boolean().default(true),
+    endpoint: endpoint.prefault('127.0.0.1:4317'),
+    max_request_bytes: size.prefault(20 * 1024 * 1024),
+  })
+  .strict();
+
+const embeddedQueue = z
+  .object({
+    kind: z.literal('embedded'),
+    path: z.string().default('./data/queue'),
+    /** fsync every commit (survives power loss); off still survives a process crash (WAL). */
+    fsync: z.boolean().default(false),
+  })
+  .strict();
+
+export const deliverySchema = z
+  .object({
+    /** Do not write to this backend (data still queues durably): for maintenance and benchmarks. */
+    paused: z.boolean().default(false),
+    concurrency: z.number().int().min(1).max(64).default(1),
+    batch: z
+      .object({
+        max_items: z.number().int().min(1).default(10_000),
+        max_bytes: size.prefault(8 * 1024 * 1024),
+      })
+      .strict()
+      .prefault({}),
+    retry: z
+      .object({
+        initial_interval: duration.prefault(5_000),
+        multiplier: z.number().min(1).default(1.5),
+        max_interval: duration.prefault(30_000),
+        randomization: z.number().min(0).max(1).default(0.5),
+        /** After this long since the first failure the batch goes to the dead-letter queue. 0 = never by time. */
+        max_elapsed: duration.prefault(300_000),
+        /** 0 = no limit by count. */
+        max_attempts: z.number().int().min(0).default(0),
+      })
+      .strict()
+      .prefault({}),
+    backlog: z
+      .object({
+        max_bytes: size.prefault(1024 ** 3),
+        max_age: duration.prefault(24 * 3_600_000),
+        policy: z.enum(['refuse', 'drop_oldest']).default('refuse'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type DeliveryConfig = z.output<typeof deliverySchema>;
+
+export const gatewaySchema = z
+  .object({
+    data_dir: z.string().default('./data'),
+    receivers: z
+      .object({
+        otlp: z
+          .object({ http: httpReceiver.prefault({}), grpc: grpcReceiver.prefault({}) })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    limits: z
+      .object({
+        max_attributes: z.number().int().min(1).default(128),
+        max_attribute_value_length: z.number().int().min(1).default(16_384),
+      })
+      .strict()
+      .prefault({}),
+    queue: z.discriminatedUnion('kind', [embeddedQueue]).prefault({ kind: 'embedded' }),
+    /** name -> { kind, ...adapter settings, delivery }. Empty: everything goes to the embedded PostgreSQL. */
+    backends: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'backend names are lower-case letters, digits, _ and -'), z.looseObject({ kind: z.string() })).default({}),
+    embedded_store: z
+      .object({ path: z.string().default('./data/pg'), endpoint: endpoint.prefault('127.0.0.1:5439') })
+      .strict()
+      .prefault({}),
+    admin: z
+      .object({ enabled: z.boolean().default(true), endpoint: endpoint.prefault('127.0.0.1:8888') })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'), format: z.enum(['json', 'pretty']).default('json') })
+      .strict()
+      .prefault({}),
+    shutdown: z.object({ timeout: duration.prefault(30_000) }).strict().prefault({}),
+  })
+  .strict();
+
+export { httpUrl };

@@ -1,0 +1,124 @@
+import type { Logger } from 'pino';
+import type { GatewayMetrics } from '../admin/metrics.js';
+import { batchSize, type MetricPoint, type Signal, type Span, type TelemetryBatch } from '../model/index.js';
+import { encodeBatch } from '../queue/codec.js';
+import { QueueUnavailableError, type QueueStore } from '../queue/contract.js';
+import { IngestRefusedError, type IngestSink } from '../receivers/ingest.js';
+
+interface Pending {
+  readonly batch: TelemetryBatch;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** Items per durable job at most: beyond this a group is split so payloads stay a few MB. */
+const MAX_GROUP_ITEMS = 50_000;
+
+/**
+ * Routes accepted data to every backend that takes its signal and makes it durable before the sender's ack.
+ * Group commit: requests that arrive while a commit is under way are written together in the next one,
+ * one transaction and one payload for all of them, each acked when that commit is durable.
+ */
+export class Router implements IngestSink {
+  private readonly pending: Record<Signal, Pending[]> = { metrics: [], traces: [] };
+  private readonly committing: Record<Signal, boolean> = { metrics: false, traces: false };
+  private closed = false;
+  private warnedNoRoute = new Set<Signal>();
+
+  constructor(
+    private readonly store: QueueStore,
+    /** signal -> backends that take it. */
+    private readonly routes: Record<Signal, readonly string[]>,
+    private readonly metrics: GatewayMetrics,
+    private readonly logger: Logger,
+    /** Told after each commit, so idle workers wake at once. */
+    private readonly onEnqueued: (backends: readonly string[]) => void,
+  ) {}
+
+  accept(signal: Signal, batch: TelemetryBatch): Promise<void> {
+    if (this.closed) return Promise.reject(new IngestRefusedError('the gateway is shutting down', 5_000, 'unavailable'));
+    const backends = this.routes[signal];
+    if (backends.length === 0) {
+      // No backend wants this signal: accepted and counted as dropped, so the sender does not retry forever.
+      this.metrics.dropped.inc({ backend: '(none)', reason: `no_backend_for_${signal}` }, batchSize(batch));
+      if (!this.warnedNoRoute.has(signal)) {
+        this.warnedNoRoute.add(signal);
+        this.logger.warn({ signal }, `no backend takes ${signal}: they are accepted and dropped (see manifold_backend_dropped_items_total)`);
+      }
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.pending[signal].push({ batch, resolve, reject });
+      if (!this.committing[signal]) {
+        this.committing[signal] = true;
+        // Let requests decoded in the same turn of the event loop join this commit.
+        setImmediate(() => void this.commitLoop(signal));
+      }
+    });
+  }
+
+  /** Stop taking requests; resolves when every pending request has been committed or refused. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.committing.metrics || this.committing.traces) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  private async commitLoop(signal: Signal): Promise<void> {
+    try {
+      while (this.pending[signal].length > 0) {
+        const group = this.takeGroup(signal);
+        await this.commit(signal, group);
+      }
+    } finally {
+      this.committing[signal] = false;
+    }
+  }
+
+  private takeGroup(signal: Signal): Pending[] {
+    const queue = this.pending[signal];
+    let items = 0;
+    let count = 0;
+    while (count < queue.length && (count === 0 || items + batchSize(queue[count]!.batch) <= MAX_GROUP_ITEMS)) {
+      items += batchSize(queue[count]!.batch);
+      count++;
+    }
+    return queue.splice(0, count);
+  }
+
+  private async commit(signal: Signal, group: Pending[]): Promise<void> {
+    const backends = this.routes[signal];
+    try {
+      const batch = group.length === 1 ? group[0]!.batch : merge(group.map((p) => p.batch));
+      const payload = encodeBatch(batch);
+      const items = batchSize(batch);
+      const result = await this.store.enqueue(backends.map((backend) => ({ backend, payload, items })));
+      for (const drop of result.dropped) {
+        this.metrics.dropped.inc({ backend: drop.backend, reason: 'backlog_full_drop_oldest' }, drop.items);
+        this.logger.warn({ backend: drop.backend, jobs: drop.jobs, items: drop.items }, 'backlog bound reached: dropped the oldest queued data (policy drop_oldest)');
+      }
+      for (const pending of group) pending.resolve();
+      this.onEnqueued(backends);
+    } catch (error) {
+      const refusal = toRefusal(error);
+      if (refusal.reason === 'unavailable') this.logger.error({ err: error as Error, signal }, 'the queue store could not take a batch');
+      for (const pending of group) pending.reject(refusal);
+    }
+  }
+}
+
+function merge(batches: readonly TelemetryBatch[]): TelemetryBatch {
+  const metrics: MetricPoint[] = [];
+  const spans: Span[] = [];
+  for (const batch of batches) {
+    for (const point of batch.metrics) metrics.push(point);
+    for (const span of batch.spans) spans.push(span);
+  }
+  return { metrics, spans };
+}
+
+function toRefusal(error: unknown): IngestRefusedError {
+  if (error instanceof QueueUnavailableError) {
+    return new IngestRefusedError(error.message, error.retryAfterMs, error.backend ? 'overloaded' : 'unavailable');
+  }
+  return new IngestRefusedError(`the queue store failed: ${(error as Error).message}`, 5_000, 'unavailable');
+}

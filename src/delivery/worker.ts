@@ -1,0 +1,180 @@
+import type { Logger } from 'pino';
+import type { GatewayMetrics } from '../admin/metrics.js';
+import type { DeliveryConfig } from '../config/schema.js';
+import { PermanentWriteError, TransientWriteError, type Adapter, type WriteBatch } from '../adapters/contract.js';
+import type { MetricPoint, Span } from '../model/index.js';
+import { decodeBatch } from '../queue/codec.js';
+import type { Job, QueueStore } from '../queue/contract.js';
+import { backoffMs, retriesExhausted } from './retry.js';
+
+/** When idle, look at the store this often even without a wake-up (jobs put back by another process, retryAt reached). */
+const IDLE_POLL_MS = 1_000;
+
+/**
+ * Drains one backend's queue into its adapter. A transient failure pauses this backend as a whole until the
+ * backoff ends (a circuit breaker: later jobs don't burn attempts against a dead backend, and per-series order
+ * holds because the failed group is the oldest when writing resumes). Other backends have their own workers.
+ */
+export class BackendWorker {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private pausedUntil = 0;
+  private consecutiveFailures = 0;
+
+  constructor(
+    readonly backend: string,
+    private readonly adapter: Adapter,
+    private readonly store: QueueStore,
+    private readonly delivery: DeliveryConfig,
+    private readonly metrics: GatewayMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    if (this.running || this.delivery.paused) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** New work may be waiting. */
+  notify(): void {
+    this.wake?.();
+  }
+
+  /** Finish the write under way (its jobs are then completed or put back), then stop. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    await this.startAdapter();
+    while (this.running) {
+      const wait = this.pausedUntil - Date.now();
+      if (wait > 0) {
+        await this.sleep(wait);
+        continue;
+      }
+      let jobs: Job[];
+      try {
+        jobs = await this.store.lease(this.backend, { maxJobs: 64, maxBytes: this.delivery.batch.max_bytes });
+      } catch (error) {
+        this.logger.error({ err: error as Error, backend: this.backend }, 'could not read the queue store');
+        await this.sleep(IDLE_POLL_MS);
+        continue;
+      }
+      if (jobs.length === 0) {
+        await this.sleep(IDLE_POLL_MS);
+        continue;
+      }
+      await this.deliver(jobs);
+    }
+  }
+
+  /** Connect and prepare the schema, retrying with backoff: a backend that is down at startup must not stop the gateway. */
+  private async startAdapter(): Promise<void> {
+    for (let attempt = 1; this.running; attempt++) {
+      try {
+        await this.adapter.start();
+        if (attempt > 1) this.logger.info({ backend: this.backend }, 'backend reachable: writing resumes');
+        return;
+      } catch (error) {
+        const delay = backoffMs(this.delivery.retry, attempt, undefined);
+        this.logger.warn({ backend: this.backend, attempt, retryInMs: delay, error: (error as Error).message }, 'backend not ready; data queues durably meanwhile');
+        this.metrics.circuitOpen.set({ backend: this.backend }, 1);
+        await this.sleep(delay);
+      }
+    }
+  }
+
+  private async deliver(jobs: Job[]): Promise<void> {
+    const ids = jobs.map((job) => job.id);
+    const batch = toWriteBatch(jobs);
+    const started = performance.now();
+    this.metrics.inFlight.inc({ backend: this.backend });
+    try {
+      const result = await this.adapter.write(batch);
+      this.metrics.writeDuration.observe({ backend: this.backend, result: 'ok' }, (performance.now() - started) / 1000);
+      await this.store.complete(this.backend, ids);
+      this.metrics.written.inc({ backend: this.backend }, result.written);
+      if (result.skipped && result.skipped.count > 0) this.metrics.skipped.inc({ backend: this.backend, reason: result.skipped.reason }, result.skipped.count);
+      this.recovered();
+    } catch (error) {
+      this.metrics.writeDuration.observe({ backend: this.backend, result: 'error' }, (performance.now() - started) / 1000);
+      await this.failed(jobs, batch, error);
+    } finally {
+      this.metrics.inFlight.dec({ backend: this.backend });
+    }
+  }
+
+  private async failed(jobs: Job[], batch: WriteBatch, error: unknown): Promise<void> {
+    const ids = jobs.map((job) => job.id);
+    const items = batch.metrics.length + batch.spans.length;
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof PermanentWriteError) {
+      this.logger.error({ backend: this.backend, batch: batch.id, items, error: error.backendText }, 'the backend refused the data: moved to the dead-letter queue');
+      await this.store.deadLetter(this.backend, ids, 'permanent', error.backendText || message);
+      this.metrics.deadLettered.inc({ backend: this.backend, reason: 'permanent' }, items);
+      return;
+    }
+    const now = Date.now();
+    const oldest = Math.min(...jobs.map((job) => job.enqueuedAt));
+    const exhausted = retriesExhausted(this.delivery.retry, batch.attempt, oldest, now);
+    if (exhausted) {
+      this.logger.error({ backend: this.backend, batch: batch.id, items, attempts: batch.attempt, error: message }, `retries exhausted (${exhausted}): moved to the dead-letter queue`);
+      await this.store.deadLetter(this.backend, ids, exhausted, message);
+      this.metrics.deadLettered.inc({ backend: this.backend, reason: exhausted }, items);
+      return;
+    }
+    const retryAfter = error instanceof TransientWriteError ? error.retryAfterMs : undefined;
+    const delay = backoffMs(this.delivery.retry, batch.attempt, retryAfter);
+    this.consecutiveFailures++;
+    this.pausedUntil = now + delay;
+    this.metrics.retries.inc({ backend: this.backend });
+    this.metrics.circuitOpen.set({ backend: this.backend }, 1);
+    this.logger.warn({ backend: this.backend, batch: batch.id, attempt: batch.attempt, retryInMs: delay, failures: this.consecutiveFailures, error: message },
+      'write failed; the backend is paused until the retry');
+    await this.store.retryLater(this.backend, ids, now + delay, message);
+  }
+
+  private recovered(): void {
+    if (this.consecutiveFailures > 0) {
+      this.logger.info({ backend: this.backend, after: this.consecutiveFailures }, 'the backend accepts writes again');
+      this.consecutiveFailures = 0;
+      this.metrics.circuitOpen.set({ backend: this.backend }, 0);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
+
+/** The jobs of one lease as one write. Its id is stable: a group leased again after a failure gets the same id. */
+function toWriteBatch(jobs: readonly Job[]): WriteBatch {
+  const first = jobs[0]!;
+  const id = jobs.length === 1 ? first.id : (first.group ?? `${first.id}+${jobs.length}`);
+  if (jobs.length === 1) {
+    const only = decodeBatch(first.payload);
+    return { id, attempt: first.attempts + 1, metrics: only.metrics, spans: only.spans };
+  }
+  const metrics: MetricPoint[] = [];
+  const spans: Span[] = [];
+  let attempts = 0;
+  for (const job of jobs) {
+    const part = decodeBatch(job.payload);
+    for (const point of part.metrics) metrics.push(point);
+    for (const span of part.spans) spans.push(span);
+    attempts = Math.max(attempts, job.attempts);
+  }
+  return { id, attempt: attempts + 1, metrics, spans };
+}

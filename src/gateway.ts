@@ -1,0 +1,103 @@
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { GatewayMetrics } from './admin/metrics.js';
+import { startAdminServer, type ReadinessCheck } from './admin/server.js';
+import { adapterFactory } from './adapters/registry.js';
+import type { BackendSettings, ResolvedConfig } from './config/load.js';
+import { deliverySchema } from './config/schema.js';
+import { DeliveryEngine, type DeliveryBackend } from './delivery/engine.js';
+import { startEmbeddedPostgres } from './embedded/postgres.js';
+import { openQueueStore } from './queue/open.js';
+import { startGrpcReceiver } from './receivers/grpc.js';
+import { startHttpReceiver } from './receivers/http.js';
+
+export interface RunningGateway {
+  readonly endpoints: { http?: string; grpc?: string; admin?: string; embeddedStore?: string };
+  /** Stop accepting, finish in-flight requests, commit pending data, let writes under way end; within the deadline. */
+  stop(): Promise<void>;
+}
+
+/** The name the embedded PostgreSQL backend gets when no backend is configured. */
+export const EMBEDDED_BACKEND = 'embedded';
+
+export async function startGateway(config: ResolvedConfig, logger: Logger): Promise<RunningGateway> {
+  const settings = config.gateway;
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.reverse()) await close().catch((error: unknown) => logger.error({ err: error as Error }, 'error during shutdown'));
+  };
+  try {
+    const endpoints: { -readonly [K in keyof RunningGateway['endpoints']]: RunningGateway['endpoints'][K] } = {};
+    let backends = config.backends;
+    if (backends.length === 0) {
+      const store = await startEmbeddedPostgres({
+        dataDir: path.resolve(settings.embedded_store.path), host: settings.embedded_store.endpoint.host, port: settings.embedded_store.endpoint.port, logger,
+      });
+      closers.push(() => store.close());
+      endpoints.embeddedStore = store.url;
+      backends = [embeddedBackend(store.url)];
+    }
+
+    const queue = await openQueueStore(settings.queue, logger);
+    closers.push(() => queue.close());
+
+    const deliveryBackends: DeliveryBackend[] = backends.map((backend) => {
+      const factory = adapterFactory(backend.kind);
+      if (!factory) throw new Error(`backends.${backend.name}.kind: unknown backend kind "${backend.kind}"`);
+      const adapter = factory.create(backend.adapter, {
+        name: backend.name, logger: logger.child({ backend: backend.name }), dataDir: path.resolve(settings.data_dir, 'backends', backend.name),
+      });
+      return { settings: backend, adapter };
+    });
+    closers.push(async () => {
+      for (const { adapter } of deliveryBackends) await adapter.close();
+    });
+
+    let metrics: GatewayMetrics;
+    const engine: DeliveryEngine = new DeliveryEngine(queue, deliveryBackends, (metrics = new GatewayMetrics(() => engine.backlog())), logger);
+    engine.start();
+    closers.push(() => engine.stop());
+
+    const limits = { maxAttributes: settings.limits.max_attributes, maxAttributeValueLength: settings.limits.max_attribute_value_length };
+    const receiverDeps = { sink: engine.router, limits, observer: metrics, logger };
+    const { http, grpc } = settings.receivers.otlp;
+    if (http.enabled) {
+      const server = await startHttpReceiver({ ...receiverDeps, maxRequestBytes: http.max_request_bytes }, http.endpoint.host, http.endpoint.port);
+      closers.push(() => server.close());
+      endpoints.http = server.address;
+    }
+    if (grpc.enabled) {
+      const server = await startGrpcReceiver({ ...receiverDeps, maxRequestBytes: grpc.max_request_bytes }, grpc.endpoint.host, grpc.endpoint.port);
+      closers.push(() => server.close(settings.shutdown.timeout));
+      endpoints.grpc = server.address;
+    }
+    let accepting = true;
+    if (settings.admin.enabled) {
+      const readiness: ReadinessCheck[] = [
+        { name: 'queue store', check: () => queue.health() },
+        { name: 'receivers', check: async () => { if (!accepting) throw new Error('shutting down'); } },
+      ];
+      const admin = await startAdminServer(metrics, () => readiness, settings.admin.endpoint.host, settings.admin.endpoint.port, logger);
+      // The admin server closes last, so /metrics stays readable during shutdown.
+      closers.splice(0, 0, () => admin.close());
+      endpoints.admin = admin.address;
+    }
+
+    return {
+      endpoints,
+      async stop() {
+        accepting = false;
+        const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), settings.shutdown.timeout).unref());
+        const outcome = await Promise.race([closeAll().then(() => 'done' as const), deadline]);
+        if (outcome === 'timeout') logger.warn({ timeoutMs: settings.shutdown.timeout }, 'shutdown deadline reached; unfinished writes stay queued and resume at the next start');
+      },
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+function embeddedBackend(url: string): BackendSettings {
+  return { name: EMBEDDED_BACKEND, kind: 'postgres', adapter: { url, schema: 'public', signals: ['metrics', 'traces'], pool_size: 1 }, delivery: deliverySchema.parse({}) };
+}

@@ -1,0 +1,99 @@
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { Signal } from '../model/index.js';
+import { decodeMetrics, decodeTraces, encodeExportResponse, OtlpDecodeError } from '../otlp/index.js';
+import { statusDetailsWithRetryInfo } from './grpc-status.js';
+import { IngestRefusedError, summarize, type ReceiverDeps } from './ingest.js';
+
+const SERVICES: Record<Signal, string> = {
+  traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+  metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+};
+
+/** Messages pass through as raw bytes: the same decoder as OTLP/HTTP turns them into the model. */
+function serviceDefinition(signal: Signal): grpc.ServiceDefinition {
+  const identity = (value: Buffer): Buffer => value;
+  return {
+    Export: {
+      path: SERVICES[signal],
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: identity,
+      requestDeserialize: identity,
+      responseSerialize: (value: Uint8Array) => Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+      responseDeserialize: identity,
+    },
+  } as grpc.ServiceDefinition;
+}
+
+export interface GrpcReceiver {
+  readonly address: string;
+  close(deadlineMs: number): Promise<void>;
+}
+
+/** OTLP/gRPC: TraceService/Export and MetricsService/Export (gzip handled by grpc-js). */
+export async function startGrpcReceiver(
+  deps: ReceiverDeps & { maxRequestBytes: number; logger: Logger },
+  host: string,
+  port: number,
+): Promise<GrpcReceiver> {
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': deps.maxRequestBytes });
+  for (const signal of ['traces', 'metrics'] as const) {
+    server.addService(serviceDefinition(signal), {
+      Export: (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: grpc.sendUnaryData<Uint8Array>) => {
+        void exportCall(signal, call.request, callback);
+      },
+    });
+  }
+
+  async function exportCall(signal: Signal, body: Buffer, callback: grpc.sendUnaryData<Uint8Array>): Promise<void> {
+    let decoded;
+    try {
+      decoded = signal === 'traces' ? decodeTraces(body, 'protobuf', deps.limits) : decodeMetrics(body, 'protobuf', deps.limits);
+    } catch (error) {
+      const known = error instanceof OtlpDecodeError;
+      if (!known) deps.logger.error({ err: error, signal }, 'unexpected error while decoding a gRPC request');
+      deps.observer.request(signal, 'grpc', known ? 'bad_request' : 'error', { accepted: 0, rejected: 0 });
+      callback({ code: known ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL, details: known ? (error as Error).message : 'internal error while decoding' });
+      return;
+    }
+    const counts = summarize(decoded.batch, decoded.rejected);
+    try {
+      if (counts.accepted > 0) await deps.sink.accept(signal, decoded.batch);
+    } catch (error) {
+      const refused = error instanceof IngestRefusedError ? error : undefined;
+      if (!refused) deps.logger.error({ err: error, signal }, 'could not enqueue an accepted gRPC request');
+      const overloaded = refused?.reason === 'overloaded';
+      const code = overloaded ? grpc.status.RESOURCE_EXHAUSTED : grpc.status.UNAVAILABLE;
+      const message = refused?.message ?? `the gateway could not store the data: ${(error as Error).message}`;
+      const metadata = new grpc.Metadata();
+      metadata.set('grpc-status-details-bin', statusDetailsWithRetryInfo(code, message, refused?.retryAfterMs ?? 5_000));
+      deps.observer.request(signal, 'grpc', overloaded ? 'refused' : 'unavailable', counts);
+      callback({ code, details: message, metadata });
+      return;
+    }
+    deps.observer.request(signal, 'grpc', decoded.rejected.count > 0 ? 'partial' : 'ok', counts);
+    callback(null, encodeExportResponse(signal, 'protobuf', decoded.rejected));
+  }
+
+  const boundPort = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, actual) => {
+      if (error) reject(new Error(`OTLP/gRPC could not listen on ${host}:${port}: ${error.message}`));
+      else resolve(actual);
+    });
+  });
+  return {
+    address: `${host}:${boundPort}`,
+    close: (deadlineMs) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, deadlineMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}

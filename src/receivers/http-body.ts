@@ -1,0 +1,61 @@
+import type { IncomingMessage } from 'node:http';
+import { gunzip, inflate } from 'node:zlib';
+import { promisify } from 'node:util';
+
+const gunzipAsync = promisify(gunzip);
+const inflateAsync = promisify(inflate);
+
+/** An HTTP-level refusal with the status to answer. */
+export class BodyError extends Error {
+  constructor(readonly status: 400 | 413 | 415, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * Reads the raw body, refusing past `maxBytes` both as sent and after decompression: inflation is bounded
+ * by zlib's maxOutputLength, so a gzip bomb stops at the limit instead of exhausting memory.
+ */
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    req.resume();
+    throw new BodyError(413, `request body of ${declared} bytes exceeds the limit of ${maxBytes} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > maxBytes) {
+      req.resume();
+      throw new BodyError(413, `request body exceeds the limit of ${maxBytes} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+  return decompress(raw, String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase(), maxBytes);
+}
+
+async function decompress(raw: Buffer, encoding: string, maxBytes: number): Promise<Buffer> {
+  if (encoding === '' || encoding === 'identity' || encoding === 'none') return raw;
+  const inflater = encoding === 'gzip' || encoding === 'x-gzip' ? gunzipAsync : encoding === 'deflate' ? inflateAsync : undefined;
+  if (!inflater) throw new BodyError(415, `unsupported Content-Encoding "${encoding}"; expected gzip, deflate or none`);
+  try {
+    return await inflater(raw, { maxOutputLength: maxBytes });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
+      throw new BodyError(413, `decompressed request body exceeds the limit of ${maxBytes} bytes`);
+    }
+    throw new BodyError(400, `request body is not valid ${encoding}: ${(error as Error).message}`);
+  }
+}
+
+export type BodyEncoding = 'protobuf' | 'json';
+
+/** OTLP/HTTP content types; parameters such as charset are ignored. */
+export function bodyEncoding(contentType: string | undefined): BodyEncoding | undefined {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/x-protobuf' || type === 'application/protobuf') return 'protobuf';
+  if (type === 'application/json') return 'json';
+  return undefined;
+}

@@ -1,0 +1,82 @@
+import express, { type Request, type Response } from 'express';
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import type { Signal } from '../model/index.js';
+import { decodeMetrics, decodeTraces, encodeErrorStatus, encodeExportResponse, OtlpDecodeError } from '../otlp/index.js';
+import { BodyError, bodyEncoding, readBody, type BodyEncoding } from './http-body.js';
+import { IngestRefusedError, retryAfterSeconds, summarize, type ReceiverDeps, type RequestOutcome } from './ingest.js';
+import { listen, type ListeningServer } from './listen.js';
+
+const CONTENT_TYPES: Record<BodyEncoding, string> = { protobuf: 'application/x-protobuf', json: 'application/json' };
+// google.rpc.Code values carried in OTLP/HTTP error bodies.
+const RPC_CODE = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14, INTERNAL: 13 } as const;
+
+/** OTLP/HTTP: POST /v1/traces and /v1/metrics, protobuf or JSON, gzip/deflate or none. */
+export async function startHttpReceiver(
+  deps: ReceiverDeps & { maxRequestBytes: number; logger: Logger },
+  host: string,
+  port: number,
+): Promise<ListeningServer> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.post('/v1/traces', (req, res) => void handle('traces', req, res));
+  app.post('/v1/metrics', (req, res) => void handle('metrics', req, res));
+  app.all('/v1/{*rest}', (req, res) => {
+    res.status(req.method === 'POST' ? 404 : 405).type('text/plain').send(`${req.method} ${req.path} is not an OTLP endpoint; use POST /v1/traces or POST /v1/metrics`);
+  });
+
+  async function handle(signal: Signal, req: Request, res: Response): Promise<void> {
+    const encoding = bodyEncoding(req.headers['content-type']);
+    if (!encoding) {
+      req.resume();
+      reply(res, signal, 'json', 415, 'unsupported', RPC_CODE.INVALID_ARGUMENT,
+        `unsupported Content-Type "${req.headers['content-type'] ?? ''}"; expected application/x-protobuf or application/json`);
+      return;
+    }
+    let decoded;
+    try {
+      const body = await readBody(req, deps.maxRequestBytes);
+      decoded = signal === 'traces' ? decodeTraces(body, encoding, deps.limits) : decodeMetrics(body, encoding, deps.limits);
+    } catch (error) {
+      if (error instanceof BodyError) {
+        reply(res, signal, encoding, error.status, error.status === 413 ? 'too_large' : error.status === 415 ? 'unsupported' : 'bad_request', RPC_CODE.INVALID_ARGUMENT, error.message);
+      } else if (error instanceof OtlpDecodeError) {
+        reply(res, signal, encoding, 400, 'bad_request', RPC_CODE.INVALID_ARGUMENT, error.message);
+      } else {
+        deps.logger.error({ err: error as Error, signal }, "unexpected error while reading a request");
+        reply(res, signal, encoding, 500, 'error', RPC_CODE.INTERNAL, 'internal error while reading the request');
+      }
+      return;
+    }
+    const counts = summarize(decoded.batch, decoded.rejected);
+    try {
+      if (counts.accepted > 0) await deps.sink.accept(signal, decoded.batch);
+    } catch (error) {
+      if (error instanceof IngestRefusedError) {
+        res.setHeader('Retry-After', retryAfterSeconds(error.retryAfterMs));
+        const overloaded = error.reason === 'overloaded';
+        reply(res, signal, encoding, overloaded ? 429 : 503, overloaded ? 'refused' : 'unavailable',
+          overloaded ? RPC_CODE.RESOURCE_EXHAUSTED : RPC_CODE.UNAVAILABLE, error.message, counts);
+      } else {
+        deps.logger.error({ err: error, signal }, 'could not enqueue an accepted request');
+        res.setHeader('Retry-After', '5');
+        reply(res, signal, encoding, 503, 'unavailable', RPC_CODE.UNAVAILABLE, `the gateway could not store the data: ${(error as Error).message}`, counts);
+      }
+      return;
+    }
+    res.status(200).type(CONTENT_TYPES[encoding]).end(encodeExportResponse(signal, encoding, decoded.rejected));
+    deps.observer.request(signal, 'http', decoded.rejected.count > 0 ? 'partial' : 'ok', counts);
+  }
+
+  function reply(res: Response, signal: Signal, encoding: BodyEncoding, status: number, outcome: RequestOutcome, rpcCode: number, message: string,
+    counts = { accepted: 0, rejected: 0 }): void {
+    res.status(status).type(CONTENT_TYPES[encoding]).end(encodeErrorStatus(encoding, rpcCode, message));
+    // A refused request's items are not lost: the sender retries them. They are counted as refused, not rejected.
+    deps.observer.request(signal, 'http', outcome, outcome === 'refused' || outcome === 'unavailable' ? counts : { accepted: 0, rejected: 0 });
+  }
+
+  const server: Server = app.listen(port, host);
+  // Keep-alive longer than common client pools so connections are reused, not raced.
+  server.keepAliveTimeout = 65_000;
+  return listen(server, host, port, 'OTLP/HTTP');
+}
