@@ -1,0 +1,115 @@
+/**
+ * Per-request decoding state: limits, the counters they feed, rejections, and the conversions shared by
+ * traces and metrics (attributes, resources, scopes). One instance per request, methods instead of
+ * closures, so the hot loops allocate only what ends up in the model.
+ */
+import { EMPTY_ATTRIBUTES } from '../model/index.js';
+import type { AttributeValue, Attributes, InstrumentationScope, Rejections, Resource } from '../model/index.js';
+import type { AnyValueMsg, KeyValueMsg, ResourceMsg, ScopeMsg } from './messages.js';
+import { toBigInt } from './scalars.js';
+import type { DecodeLimits } from './types.js';
+
+/** Distinct rejection messages kept per request (enough to diagnose, bounded for the response). */
+export const MAX_REJECTION_MESSAGES = 10;
+
+export const EMPTY_LIST: readonly never[] = Object.freeze([]);
+
+export class DecodeContext {
+  readonly rejected: Rejections = { count: 0, messages: [] };
+  droppedAttributes = 0;
+  truncatedValues = 0;
+  /** Attributes dropped by the last attributes() call, for the caller's droppedAttributesCount. */
+  lastDropped = 0;
+  private readonly maxAttributes: number;
+  private readonly maxLength: number;
+
+  constructor(limits: DecodeLimits) {
+    this.maxAttributes = limits.maxAttributes;
+    this.maxLength = limits.maxAttributeValueLength;
+  }
+
+  reject(items: number, message: string): void {
+    this.rejected.count += items;
+    const messages = this.rejected.messages;
+    if (messages.length < MAX_REJECTION_MESSAGES && !messages.includes(message)) messages.push(message);
+  }
+
+  /** KeyValue list to an attribute map, applying the limits; sets lastDropped. */
+  attributes(kvs: KeyValueMsg[]): Attributes {
+    this.lastDropped = 0;
+    const n = kvs.length;
+    if (n === 0) return EMPTY_ATTRIBUTES;
+    const out: Attributes = {};
+    let kept = 0;
+    for (let i = 0; i < n; i++) {
+      const kv = kvs[i] as KeyValueMsg;
+      const key = kv.key;
+      if (kept >= this.maxAttributes && !Object.hasOwn(out, key)) {
+        this.lastDropped++;
+        continue;
+      }
+      setAttribute(out, key, this.value(kv.value));
+      kept++;
+    }
+    this.droppedAttributes += this.lastDropped;
+    return out;
+  }
+
+  value(v: AnyValueMsg | null): AttributeValue {
+    if (v == null) return null;
+    if (v.stringValue != null) return this.string(v.stringValue);
+    if (v.intValue != null) return toBigInt(v.intValue);
+    if (v.doubleValue != null) return v.doubleValue;
+    if (v.boolValue != null) return v.boolValue;
+    if (v.arrayValue != null) {
+      const values = v.arrayValue.values;
+      const out: AttributeValue[] = new Array(values.length);
+      for (let i = 0; i < values.length; i++) out[i] = this.value(values[i] as AnyValueMsg);
+      return out;
+    }
+    if (v.kvlistValue != null) {
+      // Nested maps are one attribute value: their keys are not counted against maxAttributes.
+      const kvs = v.kvlistValue.values;
+      const out: Attributes = {};
+      for (let i = 0; i < kvs.length; i++) setAttribute(out, (kvs[i] as KeyValueMsg).key, this.value((kvs[i] as KeyValueMsg).value));
+      return out;
+    }
+    // A copy: a view would keep the whole request body alive as long as the attribute.
+    if (v.bytesValue != null) return new Uint8Array(v.bytesValue);
+    return null;
+  }
+
+  private string(s: string): string {
+    if (s.length <= this.maxLength) return s;
+    this.truncatedValues++;
+    let end = this.maxLength;
+    // Never cut a surrogate pair in half.
+    const last = s.charCodeAt(end - 1);
+    if (last >= 0xd800 && last <= 0xdbff) end--;
+    return s.slice(0, end);
+  }
+
+  resource(msg: ResourceMsg | null, schemaUrl: string): Resource {
+    if (msg == null) return { attributes: EMPTY_ATTRIBUTES, droppedAttributesCount: 0, schemaUrl };
+    const attributes = this.attributes(msg.attributes);
+    return { attributes, droppedAttributesCount: msg.droppedAttributesCount + this.lastDropped, schemaUrl };
+  }
+
+  scope(msg: ScopeMsg | null, schemaUrl: string): InstrumentationScope {
+    if (msg == null) return { name: '', version: '', attributes: EMPTY_ATTRIBUTES, droppedAttributesCount: 0, schemaUrl };
+    const attributes = this.attributes(msg.attributes);
+    return {
+      name: msg.name,
+      version: msg.version,
+      attributes,
+      droppedAttributesCount: msg.droppedAttributesCount + this.lastDropped,
+      schemaUrl,
+    };
+  }
+}
+
+/** `__proto__` is a legal attribute key; plain assignment would set the object's prototype instead. */
+function setAttribute(out: Attributes, key: string, value: AttributeValue): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
+}

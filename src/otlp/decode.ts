@@ -1,0 +1,49 @@
+/** The decoding entry points the receivers call: body bytes in, model batch and rejections out. */
+import type protobuf from 'protobufjs';
+import { DecodeContext } from './context.js';
+import { decodeJson } from './json.js';
+import type { MetricsRequestMsg, TraceRequestMsg } from './messages.js';
+import { pointsFromRequest } from './metrics.js';
+import { ExportMetricsServiceRequest, ExportTraceServiceRequest } from './proto.js';
+import { spansFromRequest } from './traces.js';
+import { DEFAULT_DECODE_LIMITS, OtlpDecodeError } from './types.js';
+import type { DecodeLimits, DecodedRequest, Encoding } from './types.js';
+
+export function decodeTraces(body: Uint8Array, encoding: Encoding, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodedRequest {
+  const ctx = new DecodeContext(limits);
+  const spans = guardDepth(() => spansFromRequest(decodeMessage<TraceRequestMsg>(body, encoding, ExportTraceServiceRequest), ctx));
+  return result(ctx, { metrics: [], spans });
+}
+
+export function decodeMetrics(body: Uint8Array, encoding: Encoding, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodedRequest {
+  const ctx = new DecodeContext(limits);
+  const metrics = guardDepth(() => pointsFromRequest(decodeMessage<MetricsRequestMsg>(body, encoding, ExportMetricsServiceRequest), ctx));
+  return result(ctx, { metrics, spans: [] });
+}
+
+function result(ctx: DecodeContext, batch: DecodedRequest['batch']): DecodedRequest {
+  return { batch, rejected: ctx.rejected, droppedAttributes: ctx.droppedAttributes, truncatedValues: ctx.truncatedValues };
+}
+
+function decodeMessage<T>(body: Uint8Array, encoding: Encoding, type: protobuf.Type): T {
+  if (encoding === 'json') return decodeJson<T>(body, type);
+  // A Buffer makes protobufjs hand out bytes fields as views (no copies) and read strings natively.
+  const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  try {
+    return type.decode(buf) as unknown as T;
+  } catch (err) {
+    throw new OtlpDecodeError(`invalid protobuf: ${(err as Error).message} (in ${type.name})`);
+  }
+}
+
+/** AnyValue nests without bound; a hostile body can exhaust the stack. That is bad input, not a crash. */
+function guardDepth<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      throw new OtlpDecodeError('request nests values too deeply');
+    }
+    throw err;
+  }
+}

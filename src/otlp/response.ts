@@ -1,0 +1,31 @@
+/** OTLP response bodies: Export*ServiceResponse (with partial success) and google.rpc.Status errors. */
+import type { Rejections, Signal } from '../model/index.js';
+import { ExportMetricsServiceResponse, ExportTraceServiceResponse, RpcStatus } from './proto.js';
+import type { Encoding } from './types.js';
+
+const EMPTY_PROTOBUF = new Uint8Array(0);
+
+/** The partial_success error_message: the kept messages, and how many rejections they do not cover. */
+export function rejectionSummary(rejected: Rejections): string {
+  const text = rejected.messages.join('; ');
+  const unexplained = rejected.count - rejected.messages.length;
+  return unexplained > 0 ? `${text}${text ? '; ' : ''}and ${unexplained} more rejected` : text;
+}
+
+export function encodeExportResponse(signal: Signal, encoding: Encoding, rejected: Rejections): Uint8Array {
+  if (rejected.count <= 0) return encoding === 'json' ? Buffer.from('{}') : EMPTY_PROTOBUF;
+  const errorMessage = rejectionSummary(rejected);
+  const countKey = signal === 'traces' ? 'rejectedSpans' : 'rejectedDataPoints';
+  if (encoding === 'json') {
+    // proto3 JSON writes int64 as a decimal string.
+    return Buffer.from(JSON.stringify({ partialSuccess: { [countKey]: String(rejected.count), errorMessage } }));
+  }
+  const type = signal === 'traces' ? ExportTraceServiceResponse : ExportMetricsServiceResponse;
+  return type.encode(type.fromObject({ partialSuccess: { [countKey]: rejected.count, errorMessage } })).finish();
+}
+
+/** The OTLP/HTTP error body: a google.rpc.Status in the request's encoding. `code` is a gRPC code. */
+export function encodeErrorStatus(encoding: Encoding, code: number, message: string): Uint8Array {
+  if (encoding === 'json') return Buffer.from(JSON.stringify({ code, message }));
+  return RpcStatus.encode(RpcStatus.fromObject({ code, message })).finish();
+}

@@ -1,0 +1,44 @@
+import type { Id, Int64 } from './messages.js';
+
+/** The largest timestamp int64 nanoseconds can hold (2262-04-11): stores and adapters use int64. */
+export const INT64_MAX = 0x7fffffffffffffffn;
+
+/** Exact: Long bits to bigint (no detour through a double). */
+export function toBigInt(v: Int64): bigint {
+  if (typeof v === 'bigint') return v;
+  const high = v.high;
+  if (high === 0) return BigInt(v.low >>> 0);
+  const bits = (BigInt(high >>> 0) << 32n) | BigInt(v.low >>> 0);
+  return v.unsigned ? bits : BigInt.asIntN(64, bits);
+}
+
+/** For counts, which are uint64 on the wire but far below 2^53 in practice. */
+export function toNumber(v: Int64): number {
+  return typeof v === 'bigint' ? Number(v) : v.high === 0 ? v.low >>> 0 : v.toNumber();
+}
+
+/** Marks an id that came as a string that is not hex (JSON only). */
+export const NOT_HEX = 'not hex';
+const HEX = /^(?:[0-9a-fA-F]{2})*$/;
+
+/** Lower-case hex of an id; a Buffer view from protobuf converts without a copy. */
+export function idHex(id: Id): string {
+  if (typeof id === 'string') return HEX.test(id) ? id.toLowerCase() : NOT_HEX;
+  if (id.length === 0) return '';
+  const buf = Buffer.isBuffer(id) ? id : Buffer.from(id.buffer, id.byteOffset, id.byteLength);
+  return buf.toString('hex');
+}
+
+/** Why an id is invalid ('' when it is fine): `bytes` is the wanted length; zero ids are invalid too. */
+export function idProblem(field: string, hex: string, bytes: number): string {
+  if (hex === NOT_HEX) return `${field} must be ${bytes} bytes as hex, got a non-hex string`;
+  if (hex.length !== bytes * 2) return `${field} must be ${bytes} bytes, got ${hex.length / 2}`;
+  for (let i = 0; i < hex.length; i++) if (hex.charCodeAt(i) !== 48) return '';
+  return `${field} must not be all zero`;
+}
+
+/** For ids that are optional context (links, exemplars): an unreadable one becomes '' (absent). */
+export function optionalIdHex(id: Id): string {
+  const hex = idHex(id);
+  return hex === NOT_HEX ? '' : hex;
+}
