@@ -310,7 +310,11 @@ function send(
 }
 
 function errorParts(e: unknown): { code: number; name: string; text: string } {
-  const text = e instanceof Error ? e.message : String(e);
+  let text = e instanceof Error ? e.message : String(e);
+  // The raw insert entry wraps the engine's exception in a second "Code: N.
+  // DB::Exception: ... (NAME)"; a server sends it once.
+  const wrapped = /^Code: (\d+)\. DB::Exception: (Code: \1\. DB::Exception: [\s\S]*)\. \([A-Z0-9_]+\)$/.exec(text);
+  if (wrapped?.[2]) text = wrapped[2];
   const m = /^Code: (\d+)\.[\s\S]*\(([A-Z0-9_]+)\)\s*(?:\(version [^)]*\))?\s*$/.exec(text);
   if (m) return { code: Number(m[1]), name: m[2] ?? '', text };
   return { code: 1001, name: 'STD_EXCEPTION', text: `Code: 1001. DB::Exception: ${text}. (STD_EXCEPTION)` };

@@ -74,14 +74,6 @@ log_file() {
     *) echo "$LOG_DIR/$1.log" ;;
   esac
 }
-# A string that must appear in the process's command line for us to call it ours.
-marker_of() {
-  case "$1" in
-    timescale) echo "$(ts_inner_dir)/data" ;;
-    *) echo "$STATE_DIR/$1" ;;
-  esac
-}
-
 # ---------------------------------------------------------------- processes
 
 # Alive and not a zombie: after kill -9 a zombie keeps its pid until reaped, and
@@ -96,13 +88,28 @@ pid_alive() {
 
 pid_cmdline() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true; }
 
-recorded_pid() { cat "$PID_DIR/$1.pid" 2>/dev/null || true; }
+# Kernel start time of a pid (clock ticks since boot): with the pid it names one
+# process for good, so a recycled pid is never mistaken for ours. (Command lines
+# are no use for that: redis and postgres rewrite theirs.)
+pid_starttime() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+  stat=${stat##*) }
+  # shellcheck disable=SC2086
+  set -- $stat
+  echo "${20}"
+}
 
-# Our recorded pid, alive, and still our process (guards against pid reuse).
+record_pid() { echo "$2 $(pid_starttime "$2")" >"$PID_DIR/$1.pid"; }
+
+recorded_pid() { cut -d' ' -f1 "$PID_DIR/$1.pid" 2>/dev/null || true; }
+
+# Our recorded pid, alive, and still the very process we started.
 running_pid() {
-  local pid
-  pid=$(recorded_pid "$1")
-  if pid_alive "$pid" && [[ $(pid_cmdline "$pid") == *"$(marker_of "$1")"* ]]; then
+  local pid start
+  [[ -f $PID_DIR/$1.pid ]] || return 0
+  read -r pid start <"$PID_DIR/$1.pid" || true
+  if pid_alive "$pid" && [[ -n $start && $(pid_starttime "$pid") == "$start" ]]; then
     echo "$pid"
   fi
 }
@@ -235,7 +242,7 @@ spawn() {
   shift
   mkdir -p "$PID_DIR" "$LOG_DIR"
   setsid "$@" >>"$(log_file "$name")" 2>&1 </dev/null &
-  echo $! >"$PID_DIR/$name.pid"
+  record_pid "$name" $!
 }
 
 write_prometheus_config() {
@@ -346,7 +353,7 @@ EOF
       clear_stale_postmaster_pid "$dir/data"
       pg_ctl_start postgres runuser -u postgres -- "$PG15_BIN/pg_ctl" -D "$dir/data" \
         -l "$(log_file postgres)" -w -t "$READY_TIMEOUT" -s start
-      head -1 "$dir/data/postmaster.pid" >"$PID_DIR/postgres.pid"
+      record_pid postgres "$(head -1 "$dir/data/postmaster.pid")"
       ;;
     timescale)
       local inner
@@ -381,7 +388,7 @@ EOF
       clear_stale_postmaster_pid "$dir"
       pg_ctl_start timescale "${croot[@]}" "$PG17_BIN/pg_ctl" -D "$inner/data" \
         -l "$inner/postgres.log" -w -t "$READY_TIMEOUT" -s start
-      head -1 "$dir/postmaster.pid" >"$PID_DIR/timescale.pid"
+      record_pid timescale "$(head -1 "$dir/postmaster.pid")"
       ;;
     clickhouse)
       check_node_modules
