@@ -1,0 +1,117 @@
+/** The PostgreSQL adapter: one transaction per batch, bulk unnest inserts, ON CONFLICT DO NOTHING. */
+import pg from 'pg';
+import type { Adapter, AdapterContext, WriteBatch, WriteResult } from '../contract.js';
+import type { Signal } from '../../model/index.js';
+import { type PreparedInsert, type TableSpec, insertChunks, prepareInsert } from './bulk.js';
+import type { PostgresConfig } from './config.js';
+import { classifyError } from './errors.js';
+import { applySchema, quoteIdent } from './schema.js';
+import { exponentialHistogramTable, histogramTable, numberTable, splitMetrics, summaryTable } from './write-metrics.js';
+import { spanTable } from './write-spans.js';
+
+/**
+ * Rows per INSERT. Big enough that per-statement overhead vanishes, small enough that one statement's
+ * parameters stay a few MB, and that the embedded PGlite (which runs on this process's event loop)
+ * pauses the loop for tens of milliseconds, not seconds.
+ */
+const CHUNK_ROWS = 2_000;
+
+/** Slack over statement_timeout before the client itself gives up on a silent server. */
+const CLIENT_TIMEOUT_SLACK_MS = 5_000;
+
+export class PostgresAdapter implements Adapter {
+  readonly signals: ReadonlySet<Signal>;
+  private readonly pool: pg.Pool;
+  private readonly inserts = new Map<TableSpec<never>, PreparedInsert>();
+
+  constructor(
+    private readonly config: PostgresConfig,
+    private readonly context: AdapterContext,
+  ) {
+    this.signals = new Set(config.signals);
+    this.pool = new pg.Pool({
+      connectionString: config.url,
+      max: config.pool_size,
+      connectionTimeoutMillis: config.connect_timeout,
+      // Client-side backstop for a server that stops answering; statement_timeout itself is set per
+      // transaction (SET LOCAL), never per session: on the embedded store all connections share one session.
+      query_timeout: config.statement_timeout > 0 ? config.statement_timeout + CLIENT_TIMEOUT_SLACK_MS : undefined,
+      idleTimeoutMillis: 10_000,
+      application_name: `manifold:${context.name}`,
+    });
+    // An idle client whose server went away emits here; without a listener that would crash the process.
+    this.pool.on('error', (error) => this.context.logger.warn({ err: error }, 'postgres: idle connection failed'));
+    for (const spec of [numberTable, histogramTable, exponentialHistogramTable, summaryTable, spanTable] as TableSpec<never>[]) {
+      this.inserts.set(spec, prepareInsert(spec, `${quoteIdent(config.schema)}.${quoteIdent(spec.table)}`));
+    }
+  }
+
+  async start(): Promise<void> {
+    await this.withClient('apply schema', (client) => applySchema(client, this.config.schema));
+    this.context.logger.info({ schema: this.config.schema }, 'postgres: schema ready');
+  }
+
+  async write(batch: WriteBatch): Promise<WriteResult> {
+    const work: [TableSpec<never>, readonly unknown[]][] = [];
+    let skipped = 0;
+    if (this.signals.has('metrics')) {
+      for (const [spec, rows] of splitMetrics(batch.metrics)) if (rows.length > 0) work.push([spec as TableSpec<never>, rows]);
+    } else skipped += batch.metrics.length;
+    if (this.signals.has('traces')) {
+      if (batch.spans.length > 0) work.push([spanTable as TableSpec<never>, batch.spans]);
+    } else skipped += batch.spans.length;
+
+    const items = batch.metrics.length + batch.spans.length - skipped;
+    if (work.length > 0) {
+      const inserted = await this.withClient(`write batch ${batch.id}`, (client) => this.writeInTransaction(client, work));
+      // Fewer rows inserted than sent: the rest were already stored (a retry) or repeated a series+time.
+      if (inserted < items) this.context.logger.debug({ batch: batch.id, attempt: batch.attempt, items, inserted }, 'postgres: rows already present');
+    }
+    const result: WriteResult = { written: items };
+    return skipped > 0 ? { ...result, skipped: { count: skipped, reason: 'signal not enabled for this backend' } } : result;
+  }
+
+  /** The whole batch lands, or none of it: one transaction. */
+  private async writeInTransaction(client: pg.PoolClient, work: [TableSpec<never>, readonly unknown[]][]): Promise<number> {
+    await client.query('BEGIN');
+    try {
+      if (this.config.statement_timeout > 0) await client.query(`SET LOCAL statement_timeout = ${this.config.statement_timeout}`);
+      let inserted = 0;
+      for (const [spec, rows] of work) inserted += await insertChunks(client, this.inserts.get(spec) as PreparedInsert, rows, CHUNK_ROWS);
+      await client.query('COMMIT');
+      return inserted;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async health(): Promise<void> {
+    await this.withClient('health', (client) => client.query('select 1'));
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  /**
+   * Runs `fn` on a pooled client and classifies failures. A client that failed is destroyed, not
+   * returned to the pool: its connection state is unknown (e.g. a query timeout left a query running).
+   */
+  private async withClient<T>(what: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw classifyError(error, `postgres ${this.context.name}: ${what}: connect`);
+    }
+    try {
+      const result = await fn(client);
+      client.release();
+      return result;
+    } catch (error) {
+      client.release(true);
+      throw classifyError(error, `postgres ${this.context.name}: ${what}`);
+    }
+  }
+}

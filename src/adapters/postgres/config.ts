@@ -1,0 +1,35 @@
+/** `backends.<name>` for kind: postgres, as users write it in YAML (snake_case). */
+import { z } from 'zod';
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
+
+/** A duration: milliseconds as a number, or a string like `500ms`, `30s`, `5m`, `1h`. */
+export const duration = z.union([
+  z.number().int().nonnegative(),
+  z
+    .string()
+    .regex(DURATION, 'expected a duration such as 500ms, 30s, 5m or 1h (or a number of milliseconds)')
+    .transform((text) => {
+      const [, amount, unit] = DURATION.exec(text) as RegExpExecArray;
+      return Math.round(Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS]);
+    }),
+]);
+
+export const postgresConfigSchema = z
+  .object({
+    url: z
+      .string()
+      .refine((u) => /^postgres(ql)?:\/\//.test(u) && URL.canParse(u), 'expected a URL like postgresql://user:password@host:5432/database'),
+    schema: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_$]{0,62}$/, 'expected a plain SQL identifier (letters, digits, _ and $; at most 63 characters)')
+      .default('public'),
+    signals: z.array(z.enum(['metrics', 'traces'])).min(1).default(['metrics', 'traces']),
+    pool_size: z.number().int().min(1).max(100).default(4),
+    statement_timeout: duration.default(30_000),
+    connect_timeout: duration.default(10_000),
+  })
+  .strict();
+
+export type PostgresConfig = z.output<typeof postgresConfigSchema>;

@@ -1,0 +1,13 @@
+/** kind: postgres — plain PostgreSQL (and the embedded PGlite store, which speaks the same protocol). */
+import type { AdapterFactory } from '../contract.js';
+import { PostgresAdapter } from './adapter.js';
+import { type PostgresConfig, postgresConfigSchema } from './config.js';
+
+export type { PostgresConfig } from './config.js';
+export { PostgresAdapter } from './adapter.js';
+
+export const postgresAdapter: AdapterFactory<PostgresConfig> = {
+  kind: 'postgres',
+  configSchema: postgresConfigSchema,
+  create: (config, context) => new PostgresAdapter(config, context),
+};

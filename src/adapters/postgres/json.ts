@@ -1,0 +1,43 @@
+/**
+ * JSON text for jsonb columns. Unlike JSON.stringify of toJsonValue(), int64 attributes are written as
+ * plain numeric literals: jsonb stores numbers as PostgreSQL `numeric`, so 2^63-1 survives exactly and
+ * `(attributes->>'k')::bigint` gives it back, instead of a string that only looks like a number.
+ */
+import type { AttributeValue, Attributes } from '../../model/index.js';
+
+export function attributesJson(attributes: Attributes): string {
+  let out = '{';
+  let first = true;
+  for (const key in attributes) {
+    out += (first ? '' : ',') + JSON.stringify(key) + ':' + valueJson(attributes[key] as AttributeValue);
+    first = false;
+  }
+  return out + '}';
+}
+
+export function valueJson(value: AttributeValue): string {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return JSON.stringify(value);
+    case 'bigint':
+      return value.toString();
+    case 'number':
+      // JSON has no NaN/Infinity; keep them readable as the strings PostgreSQL itself prints for float8.
+      return Number.isFinite(value) ? JSON.stringify(value) : JSON.stringify(floatText(value));
+    default:
+      if (value === null) return 'null';
+      if (value instanceof Uint8Array) return JSON.stringify(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64'));
+      if (Array.isArray(value)) return '[' + value.map(valueJson).join(',') + ']';
+      return attributesJson(value);
+  }
+}
+
+/** A number or int64 as a JSON value, exact either way. */
+export function numberJson(value: number | bigint): string {
+  return typeof value === 'bigint' ? value.toString() : valueJson(value);
+}
+
+function floatText(value: number): string {
+  return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
+}
