@@ -276,13 +276,16 @@ EOF
 # Remove a postmaster.pid left by a killed postmaster whose pid is dead or a
 # zombie: postgres treats a zombie's pid as alive and refuses to start
 # ("lock file postmaster.pid already exists") until something reaps it.
+# The same goes for the socket's lock file (SOCKDIR/.s.PGSQL.PORT.lock).
 clear_stale_postmaster_pid() {
-  local pidfile=$1/postmaster.pid old
-  [[ -f $pidfile ]] || return 0
-  old=$(head -1 "$pidfile")
-  local deadline=$((SECONDS + 5))
-  while pid_alive "$old" && ((SECONDS < deadline)); do sleep 0.1; done
-  if ! pid_alive "$old"; then rm -f "$pidfile"; fi
+  local lock old deadline
+  for lock in "$1/postmaster.pid" "$2/.s.PGSQL.$3.lock"; do
+    [[ -f $lock ]] || continue
+    old=$(head -1 "$lock")
+    deadline=$((SECONDS + 5))
+    while pid_alive "$old" && ((SECONDS < deadline)); do sleep 0.1; done
+    if ! pid_alive "$old"; then rm -f "$lock"; fi
+  done
 }
 
 # pg_ctl start, retried: right after a kill -9 the old backends may still hold
@@ -350,7 +353,7 @@ EOF
       sed -i "s/^port = .*/port = $port/" "$dir/data/postgresql.conf"
       mkdir -p "$sock" && chown postgres:postgres "$sock"
       touch "$(log_file postgres)" && chown postgres:postgres "$(log_file postgres)"
-      clear_stale_postmaster_pid "$dir/data"
+      clear_stale_postmaster_pid "$dir/data" "$sock" "$port"
       pg_ctl_start postgres runuser -u postgres -- "$PG15_BIN/pg_ctl" -D "$dir/data" \
         -l "$(log_file postgres)" -w -t "$READY_TIMEOUT" -s start
       record_pid postgres "$(head -1 "$dir/data/postmaster.pid")"
@@ -385,7 +388,7 @@ EOF
       sed -i "s/^port = .*/port = $port/" "$dir/postgresql.conf"
       # A handle in the state dir, so all logs can be found in one place.
       ln -sfn "$(log_file timescale)" "$LOG_DIR/timescale.log"
-      clear_stale_postmaster_pid "$dir"
+      clear_stale_postmaster_pid "$dir" "$TRIXIE_ROOT/run/postgresql" "$port"
       pg_ctl_start timescale "${croot[@]}" "$PG17_BIN/pg_ctl" -D "$inner/data" \
         -l "$inner/postgres.log" -w -t "$READY_TIMEOUT" -s start
       record_pid timescale "$(head -1 "$dir/postmaster.pid")"
@@ -464,8 +467,16 @@ kill9_backend() {
   local name=$1 pid
   pid=$(running_pid "$name")
   [[ -n $pid ]] || { warn "$name: not running (or not ours); nothing to kill"; return 0; }
+  # A postmaster's backends outlive it for a moment and hold its shared memory;
+  # wait for them too, so an immediate start does not trip over them.
+  local children
+  children=$(ps -o pid= --ppid "$pid" 2>/dev/null || true)
   kill -KILL "$pid"
   while pid_alive "$pid"; do sleep 0.05; done
+  local c deadline=$((SECONDS + 10))
+  for c in $children; do
+    while pid_alive "$c" && ((SECONDS < deadline)); do sleep 0.05; done
+  done
   rm -f "$PID_DIR/$name.pid"
   log "$name: killed with SIGKILL (pid $pid)"
 }
