@@ -98,6 +98,8 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
   }
 }
 
+/** The embedded PostgreSQL, written through the same adapter as any PostgreSQL or TimescaleDB. */
 function embeddedBackend(url: string): BackendSettings {
-  return { name: EMBEDDED_BACKEND, kind: 'postgres', adapter: { url, schema: 'public', signals: ['metrics', 'traces'], pool_size: 1 }, delivery: deliverySchema.parse({}) };
+  const adapter = adapterFactory('postgres')!.configSchema.parse({ url });
+  return { name: EMBEDDED_BACKEND, kind: 'postgres', adapter, delivery: deliverySchema.parse({ retry: { initial_interval: '1s' } }) };
 }
