@@ -93,16 +93,19 @@ export interface PointBaseMsg {
   attributes: KeyValueMsg[];
   startTimeUnixNano: Int64;
   timeUnixNano: Int64;
-  exemplars: ExemplarMsg[];
   flags: number;
 }
 
-export interface NumberPointMsg extends PointBaseMsg {
+export interface PointWithExemplarsMsg extends PointBaseMsg {
+  exemplars: ExemplarMsg[];
+}
+
+export interface NumberPointMsg extends PointWithExemplarsMsg {
   asDouble: number | null;
   asInt: Int64 | null;
 }
 
-export interface HistogramPointMsg extends PointBaseMsg {
+export interface HistogramPointMsg extends PointWithExemplarsMsg {
   count: Int64;
   sum: number | null;
   bucketCounts: Int64[];
@@ -116,7 +119,7 @@ export interface BucketsMsg {
   bucketCounts: Int64[];
 }
 
-export interface ExpHistogramPointMsg extends PointBaseMsg {
+export interface ExpHistogramPointMsg extends PointWithExemplarsMsg {
   count: Int64;
   sum: number | null;
   scale: number;

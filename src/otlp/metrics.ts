@@ -223,7 +223,7 @@ function summaryPoint(p: SummaryPointMsg, b: Base, ctx: DecodeContext): MetricPo
     startTimeUnixNano: b.start,
     timeUnixNano: b.time,
     flags: p.flags,
-    exemplars: p.exemplars.length === 0 ? EMPTY_LIST : exemplars(p.exemplars, ctx),
+    exemplars: EMPTY_LIST, // SummaryDataPoint has none
     count: toNumber(p.count),
     sum: p.sum,
     quantileValues,
