@@ -1,5 +1,5 @@
 /** The decoding entry points the receivers call: body bytes in, model batch and rejections out. */
-import type protobuf from 'protobufjs';
+import protobuf from 'protobufjs';
 import { DecodeContext } from './context.js';
 import { decodeJson } from './json.js';
 import type { MetricsRequestMsg, TraceRequestMsg } from './messages.js';
@@ -29,10 +29,13 @@ function decodeMessage<T>(body: Uint8Array, encoding: Encoding, type: protobuf.T
   if (encoding === 'json') return decodeJson<T>(body, type);
   // A Buffer makes protobufjs hand out bytes fields as views (no copies) and read strings natively.
   const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const reader = protobuf.Reader.create(buf);
   try {
-    return type.decode(buf) as unknown as T;
+    return type.decode(reader) as unknown as T;
   } catch (err) {
-    throw new OtlpDecodeError(`invalid protobuf: ${(err as Error).message} (in ${type.name})`);
+    // The reader stops where decoding failed: name the byte, protobufjs's messages often do not.
+    const where = / at offset \d+$/.test((err as Error).message) ? '' : ` at byte ${reader.pos} of ${reader.len}`;
+    throw new OtlpDecodeError(`invalid protobuf: ${(err as Error).message}${where} (in ${type.name})`);
   }
 }
 
