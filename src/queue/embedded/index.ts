@@ -1,0 +1,1 @@
+export { EmbeddedQueueStore, type EmbeddedQueueOptions } from './store.js';

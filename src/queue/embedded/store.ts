@@ -1,0 +1,303 @@
+/**
+ * The embedded durable queue: one SQLite database (better-sqlite3, WAL) in the process.
+ *
+ * - Every call is one transaction; enqueue resolves after its commit is in the WAL (see schema.ts for
+ *   what survives a process crash versus a power loss).
+ * - A payload enqueued for several backends in one call is stored once and reference-counted.
+ * - Leases live in memory only: a job leased by a process that died is simply ready again when the next
+ *   process opens the database, so crash recovery needs no work at open.
+ * - A lease is either one whole group or a run of ungrouped jobs; a run of more than one becomes a group
+ *   (id `<first job id>+<count>`) persisted before the lease returns, so after a failure or a crash the
+ *   same jobs come back together under the same batch id (the adapters' dedup token).
+ */
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import {
+  QueueUnavailableError,
+  type BacklogBound,
+  type BacklogStats,
+  type DeadLetter,
+  type EnqueueEntry,
+  type EnqueueResult,
+  type Job,
+  type LeaseLimits,
+  type QueueStore,
+} from '../contract.js';
+import { TotalsDelta, type Totals } from './backlog.js';
+import { enforceBound } from './bounds.js';
+import { MonotonicUlid } from './ids.js';
+import { openDatabase } from './schema.js';
+import { prepareStatements, type DeadFilter, type DeadRow, type JobRow, type Statements } from './statements.js';
+
+export interface EmbeddedQueueOptions {
+  /** Folder holding the database file (created if missing). */
+  readonly dir: string;
+  /** File name inside `dir`. */
+  readonly file?: string;
+  /** fsync every commit (synchronous=FULL): survives power loss, not only process crashes. */
+  readonly fsync?: boolean;
+  /** For tests of age bounds and retry times. */
+  readonly clock?: () => number;
+}
+
+/** Retry-After hint when the store itself fails (disk full, I/O error). */
+const STORE_FAILURE_RETRY_AFTER_MS = 1000;
+
+export class EmbeddedQueueStore implements QueueStore {
+  static async open(options: EmbeddedQueueOptions): Promise<EmbeddedQueueStore> {
+    const db = openDatabase({ file: path.join(options.dir, options.file ?? 'queue.db'), fsync: options.fsync ?? false });
+    return new EmbeddedQueueStore(db, options.clock ?? Date.now);
+  }
+
+  private readonly sql: Statements;
+  private readonly bounds = new Map<string, BacklogBound>();
+  private readonly totals = new Map<string, Totals>();
+  private readonly leasedIds = new Map<string, Set<string>>();
+  private readonly ids = new MonotonicUlid();
+  private nextSeq: number;
+  private closed = false;
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly clock: () => number,
+  ) {
+    this.sql = prepareStatements(db);
+    this.nextSeq = (this.sql.maxSeq.get()?.seq ?? 0) + 1;
+    for (const row of this.sql.totals.all()) {
+      const delta = new TotalsDelta();
+      if (row.state === 0) delta.add(row.backend, row.jobs, row.items, row.bytes);
+      else delta.add(row.backend, 0, 0, 0, row.jobs);
+      delta.applyTo(this.totals);
+    }
+  }
+
+  configure(backend: string, bound: BacklogBound): void {
+    this.bounds.set(backend, bound);
+  }
+
+  async enqueue(entries: readonly EnqueueEntry[]): Promise<EnqueueResult> {
+    this.ensureOpen();
+    if (entries.length === 0) return { ids: [], dropped: [] };
+    const delta = new TotalsDelta();
+    const result = this.write(() => this.enqueueInTransaction(entries, this.clock(), delta));
+    delta.applyTo(this.totals);
+    return result;
+  }
+
+  private enqueueInTransaction(entries: readonly EnqueueEntry[], now: number, delta: TotalsDelta): EnqueueResult {
+    const incoming = new Map<string, number>();
+    for (const e of entries) incoming.set(e.backend, (incoming.get(e.backend) ?? 0) + e.payload.byteLength);
+    const dropped: { backend: string; jobs: number; items: number }[] = [];
+    for (const [backend, incomingBytes] of incoming) {
+      const bound = this.bounds.get(backend);
+      if (!bound) continue;
+      const check = { backend, bound, incomingBytes, now, leased: this.leased(backend) };
+      const d = enforceBound(this.sql, check, delta.pending(this.totals, backend), delta);
+      if (d.jobs > 0) dropped.push({ backend, ...d });
+    }
+    // One row per distinct payload object: the router hands the same encoded batch to every backend.
+    const refs = new Map<Uint8Array, number>();
+    for (const e of entries) refs.set(e.payload, (refs.get(e.payload) ?? 0) + 1);
+    const payloadIds = new Map<Uint8Array, number | bigint>();
+    const ids: string[] = [];
+    for (const e of entries) {
+      let payloadId = payloadIds.get(e.payload);
+      if (payloadId === undefined) {
+        payloadId = this.sql.insertPayload.run(refs.get(e.payload)!, toBuffer(e.payload)).lastInsertRowid;
+        payloadIds.set(e.payload, payloadId);
+      }
+      const id = this.ids.next(now);
+      this.sql.insertJob.run(this.nextSeq++, id, e.backend, payloadId, e.items, e.payload.byteLength, now, now);
+      delta.add(e.backend, 1, e.items, e.payload.byteLength);
+      ids.push(id);
+    }
+    return { ids, dropped };
+  }
+
+  async lease(backend: string, limits: LeaseLimits): Promise<Job[]> {
+    this.ensureOpen();
+    const taken = this.leased(backend);
+    let chosen: JobRow[] = [];
+    let group: string | null = null;
+    let bytes = 0;
+    for (const row of this.sql.readyInLine.iterate(backend, this.clock())) {
+      if (taken.has(row.id)) continue;
+      if (row.grp !== null) {
+        // A group goes out alone and whole: mixing it with other jobs would change what its batch id stands for.
+        if (chosen.length === 0) group = row.grp;
+        break;
+      }
+      if (chosen.length > 0 && (chosen.length >= limits.maxJobs || bytes + row.bytes > limits.maxBytes)) break;
+      chosen.push(row);
+      bytes += row.bytes;
+    }
+    if (group !== null) {
+      chosen = this.sql.groupMembers.all(group, backend).filter((row) => !taken.has(row.id));
+    } else if (chosen.length > 1) {
+      group = `${chosen[0]!.id}+${chosen.length}`;
+      const members = chosen;
+      const name = group;
+      this.write(() => {
+        for (const row of members) this.sql.setGroup.run(name, row.seq);
+      });
+    }
+    const jobs: Job[] = [];
+    for (const row of chosen) {
+      const payload = this.sql.payloadOf.get(row.seq);
+      if (!payload) continue; // removed meanwhile (cannot happen within this synchronous call)
+      taken.add(row.id);
+      jobs.push({
+        id: row.id, backend, payload: toUint8Array(payload.data), items: row.items, bytes: row.bytes, enqueuedAt: row.enqueued_at,
+        attempts: row.attempts, group, lastError: row.last_error,
+      });
+    }
+    return jobs;
+  }
+
+  async complete(backend: string, ids: readonly string[]): Promise<void> {
+    this.ensureOpen();
+    const delta = new TotalsDelta();
+    this.write(() => {
+      for (const id of ids) {
+        const row = this.sql.deleteLive.get(id, backend);
+        if (row) delta.add(backend, -1, -row.items, -row.bytes);
+      }
+    });
+    delta.applyTo(this.totals);
+    this.release(backend, ids);
+  }
+
+  async retryLater(backend: string, ids: readonly string[], retryAt: number, error: string): Promise<void> {
+    this.ensureOpen();
+    this.write(() => {
+      const group = ids.length > 1 ? (this.commonGroup(backend, ids) ?? `${ids[0]}+${ids.length}`) : null;
+      for (const id of ids) this.sql.retry.run(retryAt, group, error, error, id, backend);
+    });
+    this.release(backend, ids);
+  }
+
+  /** The group all these jobs already share, if they do: a retried group keeps its batch id. */
+  private commonGroup(backend: string, ids: readonly string[]): string | null {
+    const first = this.sql.groupOf.get(ids[0]!, backend)?.grp ?? null;
+    if (first === null) return null;
+    return ids.every((id) => this.sql.groupOf.get(id, backend)?.grp === first) ? first : null;
+  }
+
+  async deadLetter(backend: string, ids: readonly string[], reason: string, error: string): Promise<void> {
+    this.ensureOpen();
+    const delta = new TotalsDelta();
+    this.write(() => {
+      for (const id of ids) {
+        const row = this.sql.kill.get(reason, this.clock(), error, error, id, backend);
+        if (row) delta.add(backend, -1, -row.items, -row.bytes, 1);
+      }
+    });
+    delta.applyTo(this.totals);
+    this.release(backend, ids);
+  }
+
+  async stats(backend: string): Promise<BacklogStats> {
+    this.ensureOpen();
+    const t = this.totals.get(backend) ?? { jobs: 0, items: 0, bytes: 0, dead: 0 };
+    const oldest = t.jobs > 0 ? this.sql.oldestLive.get(backend) : undefined;
+    return {
+      jobs: t.jobs, items: t.items, bytes: t.bytes,
+      oldestAgeMs: oldest ? Math.max(0, this.clock() - oldest.line_at) : 0,
+      leased: this.leasedIds.get(backend)?.size ?? 0,
+      deadLetters: t.dead,
+    };
+  }
+
+  async listDeadLetters(backend?: string): Promise<DeadLetter[]> {
+    this.ensureOpen();
+    return this.sql.deadLetters.all({ id: null, backend: backend ?? null }).map(toDeadLetter);
+  }
+
+  async showDeadLetter(id: string): Promise<(DeadLetter & { payload: Uint8Array }) | null> {
+    this.ensureOpen();
+    const row = this.sql.deadPayload.get(id);
+    return row ? { ...toDeadLetter(row), payload: toUint8Array(row.data) } : null;
+  }
+
+  async replayDeadLetters(filter: { id?: string; backend?: string }): Promise<number> {
+    this.ensureOpen();
+    const delta = new TotalsDelta();
+    const now = this.clock();
+    // Replayed jobs go to the back of the line (new seq, line_at now), keeping their ids.
+    const count = this.write(() => {
+      const rows = this.sql.deadLetters.all(deadFilter(filter));
+      for (const row of rows) {
+        this.sql.replay.run(this.nextSeq++, now, row.seq);
+        delta.add(row.backend, 1, row.items, row.bytes, -1);
+      }
+      return rows.length;
+    });
+    delta.applyTo(this.totals);
+    return count;
+  }
+
+  async dropDeadLetters(filter: { id?: string; backend?: string }): Promise<number> {
+    this.ensureOpen();
+    const delta = new TotalsDelta();
+    const rows = this.write(() => this.sql.dropDead.all(deadFilter(filter)));
+    for (const row of rows) delta.add(row.backend, 0, 0, 0, -1);
+    delta.applyTo(this.totals);
+    return rows.length;
+  }
+
+  async health(): Promise<void> {
+    this.ensureOpen();
+    this.sql.ping.get();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  private leased(backend: string): Set<string> {
+    let set = this.leasedIds.get(backend);
+    if (!set) this.leasedIds.set(backend, (set = new Set()));
+    return set;
+  }
+
+  private release(backend: string, ids: readonly string[]): void {
+    const set = this.leasedIds.get(backend);
+    if (set) for (const id of ids) set.delete(id);
+  }
+
+  /** Runs fn in one IMMEDIATE transaction; store failures become QueueUnavailableError (retryable for the sender). */
+  private write<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (error) {
+      if (error instanceof QueueUnavailableError) throw error;
+      throw new QueueUnavailableError(`queue store failed: ${(error as Error).message}`, null, STORE_FAILURE_RETRY_AFTER_MS);
+    }
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new QueueUnavailableError('queue store is closed', null, STORE_FAILURE_RETRY_AFTER_MS);
+  }
+}
+
+function deadFilter(filter: { id?: string; backend?: string }): DeadFilter {
+  return { id: filter.id ?? null, backend: filter.backend ?? null };
+}
+
+function toDeadLetter(row: DeadRow): DeadLetter {
+  return {
+    id: row.id, backend: row.backend, items: row.items, bytes: row.bytes, attempts: row.attempts, enqueuedAt: row.enqueued_at,
+    deadAt: row.dead_at, reason: row.reason, firstError: row.first_error ?? '', lastError: row.last_error ?? '',
+  };
+}
+
+/** Zero-copy views: better-sqlite3 binds Buffers; the contract speaks Uint8Array. */
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function toUint8Array(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}

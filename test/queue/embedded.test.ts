@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { EmbeddedQueueStore } from '../../src/queue/embedded/index.js';
+import { MonotonicUlid } from '../../src/queue/embedded/ids.js';
+import { payloadOf, runQueueContract } from './contract.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+runQueueContract('embedded', (dir) => EmbeddedQueueStore.open({ dir }), { crashChild: path.join(here, 'embedded-crash-child.ts') });
+
+describe('embedded queue specifics', () => {
+  it('stores a payload shared by several backends once, and frees it with its last job', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'manifold-queue-refs-'));
+    const store = await EmbeddedQueueStore.open({ dir });
+    try {
+      const shared = payloadOf('x', 10_000);
+      await store.enqueue(['a', 'b', 'c'].map((backend) => ({ backend, payload: shared, items: 1 })));
+      const db = new Database(path.join(dir, 'queue.db'), { readonly: true });
+      const payloads = () => db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(refs), 0) AS refs FROM payloads').get();
+      assert.deepEqual(payloads(), { n: 1, refs: 3 });
+      for (const backend of ['a', 'b']) await store.complete(backend, (await store.lease(backend, { maxJobs: 9, maxBytes: 1e9 })).map((j) => j.id));
+      assert.deepEqual(payloads(), { n: 1, refs: 1 });
+      await store.deadLetter('c', (await store.lease('c', { maxJobs: 9, maxBytes: 1e9 })).map((j) => j.id), 'permanent', 'bad');
+      assert.deepEqual(payloads(), { n: 1, refs: 1 }, 'a dead letter keeps its payload');
+      await store.dropDeadLetters({});
+      assert.deepEqual(payloads(), { n: 0, refs: 0 });
+      db.close();
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('makes time-ordered unique ids, monotonic within a millisecond and when the clock steps back', () => {
+    const ulid = new MonotonicUlid();
+    const ids = [ulid.next(1000), ulid.next(1000), ulid.next(1000), ulid.next(999), ulid.next(1001)];
+    assert.deepEqual([...ids].sort(), ids);
+    assert.equal(new Set(ids).size, ids.length);
+    for (const id of ids) assert.match(id, /^[0-9A-HJKMNP-TV-Z]{26}$/);
+    assert.ok(ids[0]!.startsWith('00000000Z8'), 'the first 10 characters are the ms timestamp');
+  });
+
+  it('uses WAL, and synchronous=FULL only when fsync is asked for', async () => {
+    for (const fsync of [false, true]) {
+      const dir = mkdtempSync(path.join(tmpdir(), 'manifold-queue-wal-'));
+      const store = await EmbeddedQueueStore.open({ dir, fsync });
+      const db = (store as unknown as { db: Database.Database }).db;
+      assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+      assert.equal(db.pragma('synchronous', { simple: true }), fsync ? 2 : 1);
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
