@@ -1,0 +1,142 @@
+/** Renders bench/RESULTS.md from the run's results (the same object that goes to results.json). */
+import type { FixedRateResult } from './scenarios/fixed-rate.js';
+import type { IngestResult, TargetSummary } from './scenarios/ingest.js';
+import type { PendingScenario } from './scenarios/later.js';
+import type { MicroResult } from './scenarios/micro.js';
+import type { Machine } from './proc.js';
+import type { PayloadSet } from './payloads.js';
+import { human } from './stats.js';
+
+export interface BenchReport {
+  mode: 'quick' | 'full';
+  date: string;
+  command: string;
+  commit: string;
+  srcDirty: boolean;
+  machine: Machine;
+  settings: Record<string, unknown>;
+  payloads: PayloadSet;
+  ingest: IngestResult[];
+  fixedRate: FixedRateResult[];
+  micro: MicroResult[];
+  pending: PendingScenario[];
+  durationSec: number;
+}
+
+const ms = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n < 10 ? n.toFixed(1) : n.toFixed(0));
+const mb = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(0));
+const ratio = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(2));
+const kb = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(2)} MB` : `${(bytes / 1024).toFixed(0)} KB`);
+
+function ingestTable(r: IngestResult): string[] {
+  const g: Partial<TargetSummary> = r.gateway ?? {};
+  const c = r.ceiling;
+  const unit = r.signal === 'traces' ? 'spans' : 'points';
+  const row = (label: string, gv: string, cv: string, rv = '') => `| ${label} | ${gv} | ${cv} | ${rv} |`;
+  const lines = [
+    `### Ingest: ${r.signal}, protobuf${r.contentEncoding === 'gzip' ? ' + gzip' : ''} (${r.itemsPerRequest.toLocaleString('en')} ${unit} per request, ${kb(r.bytesPerRequest)})`,
+    '',
+    `Median of ${r.runs} runs; gateway and ceiling measured alternately in each run.`,
+    '',
+    '| | gateway (backend paused, embedded queue) | ceiling (decode + 200) | gateway / ceiling |',
+    '| --- | ---: | ---: | ---: |',
+    row(`**${unit}/s, full load**`, `**${human(g.itemsPerSec ?? NaN)}**`, human(c.itemsPerSec), `**${ratio(r.ratio)}**`),
+    row('requests/s, full load', (g.requestsPerSec ?? NaN).toFixed(1), c.requestsPerSec.toFixed(1)),
+    row('ack latency p50 / p99, full load (ms)', `${ms(g.p50Ms)} / ${ms(g.p99Ms)}`, `${ms(c.p50Ms)} / ${ms(c.p99Ms)}`),
+    row(`${unit}/s at half load (rate-limited)`, human(g.halfRateItemsPerSec ?? NaN), human(c.halfRateItemsPerSec)),
+    row('ack latency p50 / p99, half load (ms)', `${ms(g.halfP50Ms)} / ${ms(g.halfP99Ms)}`, `${ms(c.halfP50Ms)} / ${ms(c.halfP99Ms)}`),
+    row('server CPU per 100K items (ms)', ms(g.cpuMsPer100K), ms(c.cpuMsPer100K), ratio(r.gateway ? g.cpuMsPer100K! / c.cpuMsPer100K : NaN)),
+    row(`${unit} per server CPU-second`, human(g.itemsPerCpuSec ?? NaN), human(c.itemsPerCpuSec), ratio(r.cpuEfficiencyRatio)),
+    row('server CPU, full load (% of one core)', mb(g.cpuPercent), mb(c.cpuPercent)),
+    row('RSS max / peak VmHWM (MB)', `${mb(g.rssMB)} / ${mb(g.hwmMB)}`, `${mb(c.rssMB)} / ${mb(c.hwmMB)}`),
+    row('requests refused or failed', String(g.refusedOrFailed ?? 'n/a'), String(c.refusedOrFailed)),
+    '',
+  ];
+  if (r.gatewayError) lines.push('The gateway did not start:', '', '```', r.gatewayError, '```', '');
+  if (r.ratioPerRun) {
+    const full = r.measurements.filter((m) => m.mode === 'full');
+    const per = r.ratioPerRun.map((x, i) => {
+      const at = (kind: string) => full.find((m) => m.run === i + 1 && m.target === kind)!.load.itemsPerSec;
+      return `run ${i + 1}: ${human(at('gateway'))} / ${human(at('ceiling'))} = ${x.toFixed(2)}`;
+    });
+    lines.push(`Per run (gateway / ceiling ${unit}/s): ${per.join('; ')}.`, '');
+  }
+  const k = r.gatewayCheck;
+  if (k) {
+    lines.push(
+      `Cross-check from the gateway's /metrics: ${k.receivedAccepted.toLocaleString('en')} items counted accepted during the measured runs, ` +
+        `${k.sentAccepted.toLocaleString('en')} acknowledged to the load generator; queue at the end: ${k.queueItems.toLocaleString('en')} items, ` +
+        `${kb(k.queueBytes)} payload (${(k.queueBytes / k.queueItems).toFixed(1)} B/item), ${kb(k.queueDiskBytes)} on disk (${k.diskBytesPerItem.toFixed(1)} B/item, warm-up included).`,
+      '',
+    );
+  }
+  return lines;
+}
+
+function targets(report: BenchReport): string[] {
+  const find = (signal: string) => report.ingest.find((r) => r.signal === signal && r.contentEncoding === 'identity');
+  const t = find('traces');
+  const m = find('metrics');
+  const fixed = report.fixedRate[0];
+  const rss = Math.max(...report.ingest.map((r) => r.gateway?.hwmMB ?? NaN));
+  const rows: [string, string, boolean | undefined][] = [
+    ['ingest traces ≥ 100K spans/s', human(t?.gateway?.itemsPerSec ?? NaN), t?.gateway ? t.gateway.itemsPerSec >= 100_000 : undefined],
+    ['ingest metrics ≥ 500K points/s', human(m?.gateway?.itemsPerSec ?? NaN), m?.gateway ? m.gateway.itemsPerSec >= 500_000 : undefined],
+    ['traces ≥ 0.7 of the ceiling', ratio(t?.ratio), t?.ratio !== undefined ? t.ratio >= 0.7 : undefined],
+    ['metrics ≥ 0.7 of the ceiling', ratio(m?.ratio), m?.ratio !== undefined ? m.ratio >= 0.7 : undefined],
+    ['p99 ack < 50 ms at half load, traces', `${ms(t?.gateway?.halfP99Ms)} ms`, t?.gateway ? t.gateway.halfP99Ms < 50 : undefined],
+    ['p99 ack < 50 ms at half load, metrics', `${ms(m?.gateway?.halfP99Ms)} ms`, m?.gateway ? m.gateway.halfP99Ms < 50 : undefined],
+    ['gateway RSS < 512 MB (peak VmHWM)', `${mb(rss)} MB`, Number.isFinite(rss) ? rss < 512 : undefined],
+    ['10K spans/s ≤ 10% of one core', fixed?.gatewayCpuPercent !== undefined ? `${fixed.gatewayCpuPercent.toFixed(1)}%` : 'not run', fixed?.gatewayCpuPercent !== undefined ? fixed.gatewayCpuPercent <= 10 : undefined],
+    ['remote-write encoder ≥ 500K points/s per core', 'see the micro benchmarks below', undefined],
+    ['delivery ≥ 0.8 of the native POST loop', 'not measured yet', undefined],
+  ];
+  return [
+    '## Targets (issue 6)',
+    '',
+    '| target | measured | met |',
+    '| --- | ---: | :---: |',
+    ...rows.map(([what, value, met]) => `| ${what} | ${value} | ${met === undefined ? '–' : met ? 'yes' : '**no**'} |`),
+    '',
+  ];
+}
+
+export function renderReport(report: BenchReport): string {
+  const m = report.machine;
+  const p = report.payloads;
+  const lines = [
+    '# Manifold benchmark results',
+    '',
+    `${report.mode === 'quick' ? '**Quick run** (short runs: indicative only). ' : ''}Written by \`bench/run.ts\` on ${report.date}, in ${report.durationSec.toFixed(0)} s.`,
+    '',
+    `- Command: \`${report.command}\``,
+    `- Commit: ${report.commit}${report.srcDirty ? ' (src/ had uncommitted changes)' : ''}`,
+    `- Machine: ${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGB} GB memory, ${m.platform}, kernel ${m.kernel}, Node ${m.node}; load average at start ${m.loadAverage.join(' / ')}.`,
+    '  The machine is shared (load generator, servers and other work on the same cores): absolute figures are noisy; the ratio to the ceiling measured in the same run is the figure to compare.',
+    `- Payloads (OpenTelemetry JS SDK, @opentelemetry/otlp-transformer protobuf serializers): traces ${p['traces-identity'].items.toLocaleString('en')} spans per request, 3 services, 14 resource attributes, 10-12 span attributes, events on some spans: ${kb(p['traces-identity'].bytes)} (${kb(p['traces-gzip'].bytes)} gzipped); ` +
+      `metrics ${p['metrics-identity'].items.toLocaleString('en')} points per request (9 sums, 8 gauges, 8 histograms with 10 buckets, 4 attributes per point): ${kb(p['metrics-identity'].bytes)} (${kb(p['metrics-gzip'].bytes)} gzipped).`,
+    `- Load: a separate process (bench/load/generator.ts), node:http keep-alive agent, ${String(report.settings.connections)} connections; full load is a closed loop for ${String(report.settings.fullSec)} s, half load an open loop at half the rate the same server just reached, for ${String(report.settings.halfSec)} s (latency from each request's scheduled time). Server CPU from /proc/PID/stat (utime + stime), memory from /proc/PID/status. Node flags for both servers: \`${(report.settings.nodeFlags as string[]).join(' ') || '(none)'}\`${(report.settings.gatewayFlags as string[]).length ? `; the gateway also \`${(report.settings.gatewayFlags as string[]).join(' ')}\`` : ''}.`,
+    '',
+    ...targets(report),
+    '## Ingest',
+    '',
+    ...report.ingest.flatMap(ingestTable),
+  ];
+  if (report.fixedRate.length) {
+    lines.push('## Cost at a fixed rate', '', '| signal | rate | gateway CPU (% of one core) | ceiling CPU | gateway p50 / p99 (ms) | gateway RSS (MB) |', '| --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const f of report.fixedRate) {
+      lines.push(`| ${f.signal} | ${human(f.itemsPerSec)}/s | ${f.gatewayCpuPercent?.toFixed(1) ?? 'n/a'} | ${f.ceilingCpuPercent.toFixed(1)} | ${ms(f.gatewayP50Ms)} / ${ms(f.gatewayP99Ms)} | ${mb(f.gatewayRssMB)} |`);
+    }
+    lines.push('', `Median of ${report.fixedRate[0]!.runs} runs.`, '');
+  }
+  lines.push('## Micro benchmarks', '');
+  for (const r of report.micro) {
+    lines.push(`### ${r.name} (\`${r.file}\`): ${r.status}${r.status === 'ok' || r.status === 'failed' ? `, ${r.seconds.toFixed(0)} s` : ''}${r.note ? ` — ${r.note}` : ''}`, '');
+    if (r.output) lines.push(`\`${r.command}\``, '', '```', r.output, '```', '');
+  }
+  if (report.pending.length) {
+    lines.push('## Not measured yet', '', ...report.pending.map((s) => `- ${s.name}: ${s.reason}.`), '');
+  }
+  lines.push('Raw figures of every run: `bench/results.json`.', '');
+  return lines.join('\n');
+}

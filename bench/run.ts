@@ -1,0 +1,136 @@
+/**
+ * The benchmark: `npm run bench` (full) or `npm run bench -- --quick` (under a minute). Builds the payloads,
+ * measures ingest into the gateway next to the ceiling server, the cost of 10K spans/s, runs the micro
+ * benchmarks, and writes bench/RESULTS.md and bench/results.json.
+ *
+ * Options: --quick; --runs N; --duration S (full-load seconds); --half-duration S; --connections N;
+ * --only ingest,fixed,micro; --no-gzip; --node-flags "--max-semi-space-size=64" (both servers);
+ * --gateway-flags "..."; --cpu-prof (profile the gateway into bench/out/profiles); --redis-url URL;
+ * --out DIR (default bench/).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { writePayloads, type Payload } from './payloads.js';
+import { machine } from './proc.js';
+import { renderReport, type BenchReport } from './report.js';
+import { fixedRateScenario, type FixedRateResult } from './scenarios/fixed-rate.js';
+import { ingestScenario, type IngestResult } from './scenarios/ingest.js';
+import { pendingScenarios, redisQueueSupported } from './scenarios/later.js';
+import { MICROS, runMicro, type MicroResult } from './scenarios/micro.js';
+import { ROOT } from './servers.js';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    runs: { type: 'string' },
+    duration: { type: 'string' },
+    'half-duration': { type: 'string' },
+    connections: { type: 'string' },
+    only: { type: 'string' },
+    'no-gzip': { type: 'boolean', default: false },
+    'node-flags': { type: 'string', default: '' },
+    'gateway-flags': { type: 'string', default: '' },
+    'cpu-prof': { type: 'boolean', default: false },
+    'redis-url': { type: 'string' },
+    out: { type: 'string' },
+  },
+});
+
+const quick = values.quick!;
+const started = performance.now();
+const runs = Number(values.runs ?? 3);
+if (runs < 3) console.warn('fewer than 3 runs: the figures are not medians of 3');
+const fullSec = Number(values.duration ?? (quick ? 1.5 : 8));
+const halfSec = Number(values['half-duration'] ?? (quick ? 1 : 5));
+const connections = Number(values.connections ?? 4);
+const only = new Set((values.only ?? 'ingest,fixed,micro').split(','));
+const nodeFlags = values['node-flags']!.split(' ').filter(Boolean);
+const workDir = path.join(ROOT, 'bench', 'out', `run-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+const gatewayFlags = values['gateway-flags']!.split(' ').filter(Boolean);
+if (values['cpu-prof']) gatewayFlags.push('--cpu-prof', `--cpu-prof-dir=${path.join(workDir, 'profiles')}`);
+const outDir = path.resolve(values.out ?? path.join(ROOT, 'bench'));
+const log = (line: string) => console.log(line);
+
+const command = process.env.npm_lifecycle_event === 'bench'
+  ? `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`
+  : `node ${process.execArgv.join(' ')} ${path.relative(ROOT, process.argv[1]!)} ${process.argv.slice(2).join(' ')}`.trim();
+const git = (...args: string[]) => {
+  try {
+    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+};
+
+mkdirSync(workDir, { recursive: true });
+const host = machine();
+log(`manifold bench (${quick ? 'quick' : 'full'}): ${host.nproc} CPUs ${host.cpuModel}, node ${host.node}; work folder ${path.relative(ROOT, workDir)}`);
+const payloads = await writePayloads(path.join(ROOT, 'bench', 'out', 'payloads'));
+
+const ingest: IngestResult[] = [];
+const fixedRate: FixedRateResult[] = [];
+const micro: MicroResult[] = [];
+
+if (only.has('ingest')) {
+  const cases: [string, Payload, Record<string, unknown>?][] = [
+    ['traces', payloads['traces-identity']],
+    ['metrics', payloads['metrics-identity']],
+  ];
+  if (!quick && !values['no-gzip']) cases.push(['traces-gzip', payloads['traces-gzip']]);
+  if (values['redis-url'] && redisQueueSupported()) {
+    const queue = { kind: 'redis', url: values['redis-url'] };
+    cases.push(['traces-redis', payloads['traces-identity'], queue], ['metrics-redis', payloads['metrics-identity'], queue]);
+  }
+  for (const [name, payload, queue] of cases) {
+    log(`ingest ${name}: ${runs} runs of ${fullSec} s full load + ${halfSec} s half load, ${connections} connections`);
+    const maxRequests = Math.ceil((fullSec * 2_000_000) / payload.items); // 2M items/s would be far past any ceiling here
+    ingest.push(await ingestScenario({
+      name, payload, runs, warmupSec: quick ? 1 : 2, nodeFlags, gatewayFlags, dir: workDir, log,
+      full: { connections, durationSec: fullSec, maxRequests },
+      half: { connections, durationSec: halfSec, maxRequests },
+      ...(queue ? { queue } : {}),
+    }));
+  }
+}
+
+if (only.has('fixed') && !quick) {
+  log('cost of 10K spans/s');
+  fixedRate.push(await fixedRateScenario({ name: 'traces-10k', payload: payloads['traces-identity'], itemsPerSec: 10_000, runs, durationSec: 5, nodeFlags, dir: workDir, log }));
+}
+
+if (only.has('micro')) {
+  for (const spec of MICROS) {
+    if (quick && spec.file !== 'bench/decode-micro.ts') {
+      micro.push({ name: spec.name, file: spec.file, command: '', status: 'skipped', seconds: 0, output: '', note: 'not run with --quick' });
+      continue;
+    }
+    const args = spec.file === 'bench/decode-micro.ts' ? [quick ? '0.5' : '3'] : spec.args;
+    log(`micro: ${spec.file}`);
+    const result = await runMicro({ ...spec, args }, nodeFlags, quick ? 30 : 180);
+    micro.push(result);
+    if (result.status !== 'missing') log(result.output.split('\n').map((l) => `  ${l}`).join('\n'));
+  }
+}
+
+const report: BenchReport = {
+  mode: quick ? 'quick' : 'full',
+  date: new Date().toISOString(),
+  command,
+  commit: git('rev-parse', '--short', 'HEAD'),
+  srcDirty: git('status', '--porcelain', 'src') !== '',
+  machine: host,
+  settings: { runs, fullSec, halfSec, connections, nodeFlags, gatewayFlags, workDir: path.relative(ROOT, workDir) },
+  payloads,
+  ingest,
+  fixedRate,
+  micro,
+  pending: pendingScenarios(values['redis-url']),
+  durationSec: (performance.now() - started) / 1000,
+};
+mkdirSync(outDir, { recursive: true });
+writeFileSync(path.join(outDir, 'results.json'), `${JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+writeFileSync(path.join(outDir, 'RESULTS.md'), renderReport(report));
+log(`wrote ${path.relative(ROOT, path.join(outDir, 'RESULTS.md'))} and results.json in ${report.durationSec.toFixed(0)} s`);
+if (values['cpu-prof']) log(`gateway CPU profiles: ${path.relative(ROOT, path.join(workDir, 'profiles'))} (summarize: node --import tsx bench/profile-summary.ts FILE)`);

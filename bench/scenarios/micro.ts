@@ -1,0 +1,54 @@
+/**
+ * The micro benchmarks other parts of the project keep in bench/ (decode, queue codec, queue, remote-write
+ * encode): run each that exists as its own process, under the same node flags, and keep its output.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT } from '../servers.js';
+
+export interface MicroSpec {
+  name: string;
+  file: string;
+  args: string[];
+}
+
+export interface MicroResult {
+  name: string;
+  file: string;
+  command: string;
+  status: 'ok' | 'failed' | 'missing' | 'skipped' | 'timeout';
+  seconds: number;
+  output: string;
+  note?: string;
+}
+
+export const MICROS: MicroSpec[] = [
+  { name: 'OTLP decode', file: 'bench/decode-micro.ts', args: [] },
+  { name: 'queue codec', file: 'bench/codec-micro.ts', args: [] },
+  { name: 'queue', file: 'bench/queue-micro.ts', args: [] },
+  { name: 'remote-write encode', file: 'bench/remote-write-micro.ts', args: [] },
+];
+
+export async function runMicro(spec: MicroSpec, nodeFlags: string[], timeoutSec: number): Promise<MicroResult> {
+  const args = [...nodeFlags, '--import', 'tsx', spec.file, ...spec.args];
+  const command = `node ${args.join(' ')}`;
+  if (!existsSync(path.join(ROOT, spec.file))) return { ...spec, command, status: 'missing', seconds: 0, output: '' };
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutSec * 1000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const seconds = (performance.now() - t0) / 1000;
+      resolve({ name: spec.name, file: spec.file, command, seconds, output: output.trimEnd().slice(-12_000), status: timedOut ? 'timeout' : code === 0 ? 'ok' : 'failed' });
+    });
+  });
+}
