@@ -1,20 +1,41 @@
 /** ExportTraceServiceRequest (decoded by either encoding) to model spans, validating span by span. */
 import type { InstrumentationScope, Resource, Span, SpanEvent, SpanKind, SpanLink, StatusCode } from '../model/index.js';
 import { DecodeContext, EMPTY_LIST } from './context.js';
-import type { EventMsg, LinkMsg, SpanMsg, TraceRequestMsg } from './messages.js';
+import type { EventMsg, Id, LinkMsg, SpanMsg, TraceRequestMsg } from './messages.js';
 import { INT64_MAX, idHex, idProblem, optionalIdHex, toBigInt } from './scalars.js';
 
 const UNSET_STATUS = Object.freeze({ code: 0 as StatusCode, message: '' });
 
+/**
+ * Spans of one trace usually arrive next to each other: reuse the previous trace id's hex string when the
+ * bytes repeat (a 16-byte compare is cheaper than a hex conversion, and the batch holds one string, not N).
+ */
+interface TraceIdMemo {
+  bytes: Id | undefined;
+  hex: string;
+}
+
+function traceIdHex(id: Id, memo: TraceIdMemo): string {
+  const prev = memo.bytes;
+  if (prev !== undefined && typeof id !== 'string' && typeof prev !== 'string' && id.length === 16 && prev.length === 16) {
+    let i = 0;
+    while (i < 16 && id[i] === prev[i]) i++;
+    if (i === 16) return memo.hex;
+  }
+  memo.bytes = id;
+  return (memo.hex = idHex(id));
+}
+
 export function spansFromRequest(req: TraceRequestMsg, ctx: DecodeContext): Span[] {
   const out: Span[] = [];
+  const memo: TraceIdMemo = { bytes: undefined, hex: '' };
   for (const rs of req.resourceSpans) {
     const resource = ctx.resource(rs.resource, rs.schemaUrl);
     for (const ss of rs.scopeSpans) {
       const scope = ctx.scope(ss.scope, ss.schemaUrl);
       const spans = ss.spans;
       for (let i = 0; i < spans.length; i++) {
-        const span = toSpan(spans[i] as SpanMsg, resource, scope, i, ctx);
+        const span = toSpan(spans[i] as SpanMsg, resource, scope, i, ctx, memo);
         if (span !== undefined) out.push(span);
       }
     }
@@ -22,8 +43,15 @@ export function spansFromRequest(req: TraceRequestMsg, ctx: DecodeContext): Span
   return out;
 }
 
-function toSpan(m: SpanMsg, resource: Resource, scope: InstrumentationScope, index: number, ctx: DecodeContext): Span | undefined {
-  const traceId = idHex(m.traceId);
+function toSpan(
+  m: SpanMsg,
+  resource: Resource,
+  scope: InstrumentationScope,
+  index: number,
+  ctx: DecodeContext,
+  memo: TraceIdMemo,
+): Span | undefined {
+  const traceId = traceIdHex(m.traceId, memo);
   const spanId = idHex(m.spanId);
   let parentSpanId = idHex(m.parentSpanId);
   const start = toBigInt(m.startTimeUnixNano);

@@ -47,6 +47,7 @@ describe('span validation', () => {
     );
     assert.deepEqual(batch.spans.map((s) => s.name), ['good-0', 'good-9', 'good-10']);
     assert.equal(batch.spans[1]!.parentSpanId, '');
+    assert.ok(batch.spans.every((s) => s.traceId === TRACE_ID.toString('hex'))); // a repeated trace id reuses its hex
     assert.equal(rejected.count, 8);
     assert.deepEqual(rejected.messages, [
       'span 1 of scope "x": trace_id must be 16 bytes, got 0',
