@@ -8,9 +8,12 @@ import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import Long from 'long';
 
-// fixed64/int64 must come as Long (exact), never as a rounded number.
-protobuf.util.Long = Long as unknown as typeof protobuf.util.Long;
-protobuf.configure();
+// fixed64/int64 must come as Long (exact), never as a rounded number. protobufjs finds `long` itself
+// through require(); set it only if it did not, so other protobufjs users in the process keep their class.
+if (!protobuf.util.Long) {
+  protobuf.util.Long = Long as unknown as typeof protobuf.util.Long;
+  protobuf.configure();
+}
 
 const COMMON_PROTO = 'opentelemetry/proto/common/v1/common.proto';
 
