@@ -1,0 +1,128 @@
+/**
+ * Remote write 1.0 bodies: series cut into requests by sample count and size (in order: a series' samples
+ * never go out of time order across requests), each a protobuf WriteRequest (protobufjs, from
+ * proto/prometheus/remote.proto) compressed with snappy's block format (napi).
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
+import snappy from 'snappy';
+import type { Label } from './labels.js';
+import type { TimeSeriesOut } from './translate.js';
+
+const REMOTE_PROTO = join('prometheus', 'remote.proto');
+
+/** The package's proto/ folder, found by walking up from this file: works from src/ (tsx) and dist/. */
+function findProtoDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'proto');
+    if (existsSync(join(candidate, REMOTE_PROTO))) return join(candidate, 'prometheus');
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`proto/${REMOTE_PROTO} not found above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
+}
+
+let writeRequestType: protobuf.Type | undefined;
+
+export function writeRequestMessage(): protobuf.Type {
+  if (writeRequestType === undefined) {
+    const root = new protobuf.Root();
+    const protoDir = findProtoDir();
+    root.resolvePath = (_origin, target) => join(protoDir, target);
+    root.loadSync('remote.proto', { keepCase: false });
+    root.resolveAll();
+    writeRequestType = root.lookupType('prometheus.WriteRequest');
+  }
+  return writeRequestType;
+}
+
+/** Rough encoded sizes, to cut requests before encoding; generous so a request stays under the byte bound. */
+const labelBytes = new WeakMap<Label[], number>();
+function labelsSize(labels: Label[]): number {
+  let size = labelBytes.get(labels);
+  if (size === undefined) {
+    size = 0;
+    for (const label of labels) size += label.name.length * 3 + label.value.length * 3 + 8;
+    labelBytes.set(labels, size);
+  }
+  return size;
+}
+const SAMPLE_BYTES = 22;
+const EXEMPLAR_BYTES = 120;
+function histogramBytes(series: TimeSeriesOut): number {
+  let size = 0;
+  for (const h of series.histograms) size += 64 + (h.positiveDeltas.length + h.negativeDeltas.length) * 10 + (h.positiveSpans.length + h.negativeSpans.length) * 12;
+  return size;
+}
+
+export interface RequestLimits {
+  readonly maxSamples: number;
+  readonly maxBytes: number;
+}
+
+/**
+ * Series → requests of at most `maxSamples` samples (native histograms and exemplars count one each) and about
+ * `maxBytes` uncompressed. A series bigger than one request is split into consecutive parts, oldest first.
+ */
+export function splitRequests(series: readonly TimeSeriesOut[], limits: RequestLimits): TimeSeriesOut[][] {
+  const requests: TimeSeriesOut[][] = [];
+  let current: TimeSeriesOut[] = [];
+  let samples = 0;
+  let bytes = 0;
+  const flush = (): void => {
+    if (current.length > 0) requests.push(current);
+    current = [];
+    samples = 0;
+    bytes = 0;
+  };
+  for (const whole of series) {
+    const count = whole.samples.length + whole.histograms.length + whole.exemplars.length;
+    const size = labelsSize(whole.labels) + whole.samples.length * SAMPLE_BYTES + whole.exemplars.length * EXEMPLAR_BYTES + histogramBytes(whole);
+    if (samples + count <= limits.maxSamples && bytes + size <= limits.maxBytes) {
+      current.push(whole);
+      samples += count;
+      bytes += size;
+      continue;
+    }
+    if (count <= limits.maxSamples && size <= limits.maxBytes) {
+      flush();
+      current.push(whole);
+      samples = count;
+      bytes = size;
+      continue;
+    }
+    for (const part of splitSeries(whole, limits)) {
+      flush();
+      current.push(part);
+      samples = limits.maxSamples; // a part fills its request
+    }
+  }
+  flush();
+  return requests;
+}
+
+/** One oversized series as parts, each within one request's bounds, in time order. */
+function splitSeries(series: TimeSeriesOut, limits: RequestLimits): TimeSeriesOut[] {
+  const perSample = SAMPLE_BYTES + (series.histograms.length > 0 ? histogramBytes(series) / series.histograms.length : 0);
+  const room = Math.max(1, Math.min(limits.maxSamples, Math.floor((limits.maxBytes - labelsSize(series.labels)) / perSample)));
+  const parts: TimeSeriesOut[] = [];
+  for (let i = 0; i < series.samples.length; i += room) {
+    parts.push({ labels: series.labels, samples: series.samples.slice(i, i + room), exemplars: [], histograms: [] });
+  }
+  for (let i = 0; i < series.histograms.length; i += room) {
+    parts.push({ labels: series.labels, samples: [], exemplars: [], histograms: series.histograms.slice(i, i + room) });
+  }
+  // Exemplars ride with the last part: they are optional extras, not samples that must be ordered.
+  const last = parts[parts.length - 1];
+  if (last !== undefined) last.exemplars = series.exemplars.slice(0, limits.maxSamples);
+  return parts;
+}
+
+/** One request body: protobuf WriteRequest, snappy block format. */
+export function encodeWriteRequest(timeseries: TimeSeriesOut[]): { body: Buffer; uncompressedBytes: number } {
+  const raw = writeRequestMessage().encode({ timeseries }).finish();
+  return { body: snappy.compressSync(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)), uncompressedBytes: raw.byteLength };
+}

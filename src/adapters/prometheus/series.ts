@@ -1,0 +1,201 @@
+/**
+ * The label sets of every series a point produces, built once and cached: per resource, scope and metric
+ * descriptor (shared by reference in the model, so WeakMaps), and per series content (a string key, so the
+ * cache also holds across requests, whose decoded objects are new each time). The hot path is then a few
+ * map lookups per point and no sorting.
+ */
+import {
+  type Attributes,
+  type InstrumentationScope,
+  type MetricDescriptor,
+  type Resource,
+  attributeToString,
+} from '../../model/index.js';
+import type { PrometheusConfig } from './config.js';
+import { type Label, LabelSetBuilder, attributesKey, withLabel } from './labels.js';
+import { prometheusMetricName } from './names.js';
+import { formatFloat } from './values.js';
+
+const SERVICE_KEYS: ReadonlySet<string> = new Set(['service.name', 'service.namespace', 'service.instance.id']);
+
+/** One series family: the labels of a point, and the derived sets (`_sum`, `le=…`) made on first use. */
+export class SeriesLabels {
+  private derived: Map<string, Label[]> | undefined;
+  /** The main series: __name__ = the metric name. */
+  readonly main: Label[];
+
+  constructor(
+    /** Canonical identity (name + sorted labels): the delta state and request grouping key. */
+    readonly key: string,
+    /** Sorted, without __name__. */
+    readonly base: readonly Label[],
+    readonly name: string,
+  ) {
+    this.main = withLabel(base, '__name__', name);
+  }
+
+  private lastBounds: readonly number[] | undefined;
+  private lastBuckets: Label[][] | undefined;
+
+  /** The `_bucket` label sets for these bounds plus `+Inf`; points of one histogram share bounds, so the last set is kept. */
+  buckets(bounds: readonly number[]): Label[][] {
+    const last = this.lastBounds;
+    if (last !== undefined && this.lastBuckets !== undefined && last.length === bounds.length) {
+      let same = true;
+      for (let i = 0; i < bounds.length; i++) if (last[i] !== bounds[i]) { same = false; break; }
+      if (same) return this.lastBuckets;
+    }
+    const sets = bounds.map((bound) => this.named('_bucket', 'le', formatFloat(bound)));
+    sets.push(this.named('_bucket', 'le', '+Inf'));
+    this.lastBounds = bounds;
+    this.lastBuckets = sets;
+    return sets;
+  }
+
+  /** `name_suffix`, optionally with one extra label (`le`, `quantile`). */
+  named(suffix: string, extraName?: string, extraValue?: string): Label[] {
+    const key = extraName === undefined ? suffix : `${suffix}\u0000${extraName}\u0000${extraValue}`;
+    this.derived ??= new Map();
+    let labels = this.derived.get(key);
+    if (labels === undefined) {
+      labels = withLabel(this.base, '__name__', this.name + suffix);
+      if (extraName !== undefined) labels = withLabel(labels, extraName, extraValue!);
+      this.derived.set(key, labels);
+    }
+    return labels;
+  }
+}
+
+interface ResourceInfo {
+  readonly key: string;
+  /** Copied onto every series: resource constant labels, then job and instance (which win). */
+  readonly constant: Attributes;
+  readonly job: string;
+  readonly instance: string;
+  /** Sorted labels of the resource's target_info series, or undefined when it has nothing to say. */
+  readonly targetInfo: Label[] | undefined;
+  /** target_info's identity, to send it once per request however many resource objects share it. */
+  readonly targetKey: string;
+}
+
+interface FamilyInfo {
+  readonly key: string;
+  readonly resource: ResourceInfo;
+  readonly scope: InstrumentationScope;
+  readonly name: string;
+}
+
+/** Kept across requests; cleared whole when it grows past this (between batches, never during one). */
+const MAX_CACHED_SERIES = 200_000;
+
+export class SeriesCatalog {
+  private readonly resources = new WeakMap<Resource, ResourceInfo>();
+  private readonly families = new WeakMap<MetricDescriptor, WeakMap<Resource, WeakMap<InstrumentationScope, FamilyInfo>>>();
+  private byContent = new Map<string, SeriesLabels>();
+  private byIdentity = new Map<string, SeriesLabels>();
+  private readonly withSuffixes: boolean;
+  private readonly constantKeys: ReadonlySet<string> | undefined;
+
+  constructor(private readonly translation: PrometheusConfig['translation']) {
+    this.withSuffixes =
+      translation.add_metric_suffixes ?? translation.translation_strategy === 'UnderscoreEscapingWithSuffixes';
+    this.constantKeys = translation.resource_constant_labels.length > 0 ? new Set(translation.resource_constant_labels) : undefined;
+  }
+
+  /** Call between batches: keeps memory bounded without breaking identities inside a batch. */
+  trim(): void {
+    if (this.byContent.size > MAX_CACHED_SERIES) {
+      this.byContent = new Map();
+      this.byIdentity = new Map();
+    }
+  }
+
+  metricName(metric: MetricDescriptor): string {
+    return prometheusMetricName(metric, this.withSuffixes);
+  }
+
+  /** The series of one point; `name` is the metric's Prometheus name (empty when it has no valid characters). */
+  series(metric: MetricDescriptor, resource: Resource, scope: InstrumentationScope, attributes: Attributes): SeriesLabels | undefined {
+    const family = this.family(metric, resource, scope);
+    if (family.name === '') return undefined;
+    const contentKey = family.key + attributesKey(attributes);
+    const cached = this.byContent.get(contentKey);
+    if (cached !== undefined) return cached;
+    const built = this.build(family, attributes);
+    this.byContent.set(contentKey, built);
+    return built;
+  }
+
+  resourceInfo(resource: Resource): ResourceInfo {
+    let info = this.resources.get(resource);
+    if (info === undefined) {
+      info = this.describeResource(resource);
+      this.resources.set(resource, info);
+    }
+    return info;
+  }
+
+  private family(metric: MetricDescriptor, resource: Resource, scope: InstrumentationScope): FamilyInfo {
+    let byResource = this.families.get(metric);
+    if (byResource === undefined) this.families.set(metric, (byResource = new WeakMap()));
+    let byScope = byResource.get(resource);
+    if (byScope === undefined) byResource.set(resource, (byScope = new WeakMap()));
+    let family = byScope.get(scope);
+    if (family === undefined) {
+      const info = this.resourceInfo(resource);
+      const name = this.metricName(metric);
+      family = { key: `${name}\u0002${info.key}\u0002${scope.name}\u0000${scope.version}\u0002`, resource: info, scope, name };
+      byScope.set(scope, family);
+    }
+    return family;
+  }
+
+  private build(family: FamilyInfo, attributes: Attributes): SeriesLabels {
+    const builder = new LabelSetBuilder();
+    builder.addAttributes(family.resource.constant);
+    builder.addAttributes(attributes);
+    builder.set('job', family.resource.job).set('instance', family.resource.instance);
+    if (this.translation.scope_labels) {
+      builder.set('otel_scope_name', family.scope.name).set('otel_scope_version', family.scope.version);
+    }
+    const base = builder.build();
+    let identity = family.name;
+    for (const label of base) identity += `\u0000${label.name}\u0000${label.value}`;
+    let series = this.byIdentity.get(identity);
+    if (series === undefined) {
+      series = new SeriesLabels(identity, base, family.name);
+      this.byIdentity.set(identity, series);
+    }
+    return series;
+  }
+
+  private describeResource(resource: Resource): ResourceInfo {
+    const attributes = resource.attributes;
+    const text = (key: string): string => (attributes[key] == null ? '' : attributeToString(attributes[key]!));
+    const serviceName = text('service.name');
+    const namespace = text('service.namespace');
+    const job = serviceName === '' ? '' : namespace === '' ? serviceName : `${namespace}/${serviceName}`;
+    const instance = text('service.instance.id');
+
+    const constant: Attributes = {};
+    const conversion = this.translation.resource_to_telemetry_conversion;
+    for (const key of Object.keys(attributes)) {
+      const copyAll = conversion.enabled && !(conversion.exclude_service_attributes && SERVICE_KEYS.has(key));
+      if (copyAll || this.constantKeys?.has(key)) constant[key] = attributes[key]!;
+    }
+
+    let targetInfo: Label[] | undefined;
+    if (this.translation.target_info.enabled && Object.keys(attributes).some((key) => !SERVICE_KEYS.has(key))) {
+      targetInfo = new LabelSetBuilder()
+        .addAttributes(attributes, SERVICE_KEYS)
+        .set('job', job)
+        .set('instance', instance)
+        .set('__name__', 'target_info')
+        .build();
+    }
+    const key = `${job}\u0000${instance}\u0000${attributesKey(constant)}`;
+    const targetKey = targetInfo === undefined ? '' : targetInfo.map((label) => `${label.name}\u0000${label.value}`).join('\u0000');
+    return { key, constant, job, instance, targetInfo, targetKey };
+  }
+}
+

@@ -1,0 +1,270 @@
+/**
+ * Model points → remote-write time series (the protobufjs object shape), grouped per series within the
+ * request, samples in time order, one target_info per resource. Everything Prometheus would refuse with a
+ * 500 (no name, native histograms it cannot take) is left out here and counted, never sent.
+ */
+import {
+  type Exemplar,
+  type ExponentialHistogramPoint,
+  FLAG_NO_RECORDED_VALUE,
+  type HistogramPoint,
+  type MetricPoint,
+  type NumberPoint,
+  type SummaryPoint,
+  attributeToString,
+  numericValue,
+} from '../../model/index.js';
+import type { PrometheusConfig } from './config.js';
+import type { CumulativeState, DeltaTransaction } from './delta.js';
+import { type Label, sanitizeLabelName } from './labels.js';
+import { type NativeHistogram, toNativeHistogram } from './native-histogram.js';
+import type { SeriesCatalog, SeriesLabels } from './series.js';
+import { STALE_NAN, formatFloat, nsToMs } from './values.js';
+
+export interface Sample {
+  value: number;
+  timestamp: number;
+}
+
+export interface ExemplarOut {
+  labels: Label[];
+  value: number;
+  timestamp: number;
+}
+
+export interface TimeSeriesOut {
+  labels: Label[];
+  samples: Sample[];
+  exemplars: ExemplarOut[];
+  histograms: NativeHistogram[];
+  /** Set when a sample arrived older than the previous one: sorted before encoding. */
+  unsorted?: boolean;
+}
+
+export interface Translation {
+  readonly series: TimeSeriesOut[];
+  /** Model points turned into series. */
+  readonly points: number;
+  /** Points left out, by reason. */
+  readonly skipped: Map<string, number>;
+  readonly delta: DeltaTransaction | undefined;
+  /** target_info identities and their timestamps, remembered once the batch is written. */
+  readonly targetInfo: Map<string, number>;
+}
+
+export const SKIP_REASONS = {
+  noName: 'metric name has no valid characters',
+  deltaOff: 'delta temporality (delta_to_cumulative off)',
+  nativeOff: 'exponential histogram (native_histograms off)',
+} as const;
+
+/** Prometheus refuses exemplars whose labels exceed 128 UTF-8 characters in total (names and values). */
+const MAX_EXEMPLAR_LABEL_CHARS = 128;
+
+export class Translator {
+  private out: TimeSeriesOut[] = [];
+  private bySeries = new Map<Label[], TimeSeriesOut>();
+  private skipped = new Map<string, number>();
+  private delta: DeltaTransaction | undefined;
+  private targets = new Map<string, { labels: Label[]; ms: number }>();
+
+  constructor(
+    private readonly config: PrometheusConfig,
+    private readonly catalog: SeriesCatalog,
+    private readonly state: CumulativeState,
+    /** The last target_info timestamp written per identity: never send an older one (Prometheus would refuse the request). */
+    private readonly targetInfoWritten: ReadonlyMap<string, number>,
+  ) {}
+
+  translate(points: readonly MetricPoint[]): Translation {
+    this.out = [];
+    this.bySeries = new Map();
+    this.skipped = new Map();
+    this.targets = new Map();
+    this.delta = this.config.delta_to_cumulative.enabled ? this.state.begin() : undefined;
+    let translated = 0;
+    for (const point of points) if (this.point(point)) translated++;
+    const targetInfo = new Map<string, number>();
+    for (const [key, target] of this.targets) {
+      if (target.ms < (this.targetInfoWritten.get(key) ?? -Infinity)) continue;
+      this.sample(target.labels, 1, target.ms);
+      targetInfo.set(key, target.ms);
+    }
+    for (const series of this.out) if (series.unsorted) sortSamples(series);
+    return { series: this.out, points: translated, skipped: this.skipped, delta: this.delta, targetInfo };
+  }
+
+  private skip(reason: string): false {
+    this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + 1);
+    return false;
+  }
+
+  private point(point: MetricPoint): boolean {
+    const series = this.catalog.series(point.metric, point.resource, point.scope, point.attributes);
+    if (series === undefined) return this.skip(SKIP_REASONS.noName);
+    const ms = nsToMs(point.timeUnixNano);
+    const stale = (point.flags & FLAG_NO_RECORDED_VALUE) !== 0;
+    switch (point.type) {
+      case 'gauge':
+      case 'sum':
+        if (!this.number(point, series, ms, stale)) return false;
+        break;
+      case 'histogram':
+        if (!this.histogram(point, series, ms, stale)) return false;
+        break;
+      case 'summary':
+        this.summary(point, series, ms, stale);
+        break;
+      case 'exponential_histogram':
+        if (!this.exponential(point, series, ms, stale)) return false;
+        break;
+    }
+    this.noteResource(point, ms);
+    return true;
+  }
+
+  private noteResource(point: MetricPoint, ms: number): void {
+    const info = this.catalog.resourceInfo(point.resource);
+    if (info.targetInfo === undefined) return;
+    const target = this.targets.get(info.targetKey);
+    if (target === undefined) this.targets.set(info.targetKey, { labels: info.targetInfo, ms });
+    else if (ms > target.ms) target.ms = ms;
+  }
+
+  private number(point: NumberPoint, series: SeriesLabels, ms: number, stale: boolean): boolean {
+    let value = stale ? STALE_NAN : numericValue(point.value);
+    if (point.type === 'sum' && point.metric.temporality === 'delta' && !stale) {
+      if (this.delta === undefined) return this.skip(SKIP_REASONS.deltaOff);
+      const total = this.delta.addSum(series.key, point.startTimeUnixNano, point.timeUnixNano, value);
+      if (typeof total === 'string') return this.skip(total);
+      value = total.value;
+    }
+    const out = this.sample(series.main, value, ms);
+    if (point.exemplars.length > 0 && this.config.send_exemplars) for (const exemplar of point.exemplars) out.exemplars.push(exemplarOut(exemplar));
+    return true;
+  }
+
+  private histogram(point: HistogramPoint, series: SeriesLabels, ms: number, stale: boolean): boolean {
+    let counts = point.bucketCounts;
+    let count = point.count;
+    let sum = point.sum;
+    if (point.metric.temporality === 'delta' && !stale) {
+      if (this.delta === undefined) return this.skip(SKIP_REASONS.deltaOff);
+      const total = this.delta.addHistogram(series.key, point.startTimeUnixNano, point.timeUnixNano, point.explicitBounds, counts, count, sum ?? 0);
+      if (typeof total === 'string') return this.skip(total);
+      counts = total.bucketCounts;
+      count = total.count;
+      sum = sum === undefined ? undefined : total.sum;
+    }
+    const bounds = point.explicitBounds;
+    const buckets = series.buckets(bounds);
+    let cumulative = 0;
+    for (let i = 0; i < bounds.length; i++) {
+      cumulative += counts[i] ?? 0;
+      this.sample(buckets[i]!, stale ? STALE_NAN : cumulative, ms);
+    }
+    // +Inf is the total count, even when the buckets don't add up to it.
+    const inf = this.sample(buckets[bounds.length]!, stale ? STALE_NAN : count, ms);
+    if (sum !== undefined) this.sample(series.named('_sum'), stale ? STALE_NAN : sum, ms);
+    this.sample(series.named('_count'), stale ? STALE_NAN : count, ms);
+    if (point.exemplars.length > 0 && this.config.send_exemplars) {
+      for (const exemplar of point.exemplars) {
+        const value = numericValue(exemplar.value);
+        let bucket = bounds.findIndex((bound) => value <= bound);
+        const target = bucket < 0 ? inf : this.sample(buckets[bucket]!, Number.NaN, ms, true);
+        target.exemplars.push(exemplarOut(exemplar));
+      }
+    }
+    return true;
+  }
+
+  private summary(point: SummaryPoint, series: SeriesLabels, ms: number, stale: boolean): void {
+    for (const quantile of point.quantileValues) {
+      this.sample(series.named('', 'quantile', formatFloat(quantile.quantile)), stale ? STALE_NAN : quantile.value, ms);
+    }
+    this.sample(series.named('_sum'), stale ? STALE_NAN : point.sum, ms);
+    this.sample(series.named('_count'), stale ? STALE_NAN : point.count, ms);
+  }
+
+  private exponential(point: ExponentialHistogramPoint, series: SeriesLabels, ms: number, stale: boolean): boolean {
+    if (!this.config.native_histograms) return this.skip(SKIP_REASONS.nativeOff);
+    let source = point;
+    if (point.metric.temporality === 'delta' && !stale) {
+      if (this.delta === undefined) return this.skip(SKIP_REASONS.deltaOff);
+      const total = this.delta.addExponential(series.key, point.startTimeUnixNano, point.timeUnixNano, {
+        scale: point.scale, zeroCount: point.zeroCount, zeroThreshold: point.zeroThreshold,
+        positive: point.positive, negative: point.negative, count: point.count, sum: point.sum ?? 0,
+      });
+      if (typeof total === 'string') return this.skip(total);
+      source = { ...point, ...total, sum: point.sum === undefined ? undefined : total.sum };
+    }
+    const histogram = toNativeHistogram(source, ms, stale);
+    if (typeof histogram === 'string') return this.skip(histogram);
+    const out = this.seriesFor(series.main);
+    out.histograms.push(histogram);
+    if (point.exemplars.length > 0 && this.config.send_exemplars) for (const exemplar of point.exemplars) out.exemplars.push(exemplarOut(exemplar));
+    return true;
+  }
+
+  private seriesFor(labels: Label[]): TimeSeriesOut {
+    let series = this.bySeries.get(labels);
+    if (series === undefined) {
+      series = { labels, samples: [], exemplars: [], histograms: [] };
+      this.bySeries.set(labels, series);
+      this.out.push(series);
+    }
+    return series;
+  }
+
+  /** Appends a sample (or, with `lookupOnly`, just finds the series). Same series and timestamp: the last value wins. */
+  private sample(labels: Label[], value: number, timestamp: number, lookupOnly = false): TimeSeriesOut {
+    const series = this.seriesFor(labels);
+    if (lookupOnly) return series;
+    const samples = series.samples;
+    const last = samples[samples.length - 1];
+    if (last !== undefined && timestamp <= last.timestamp) {
+      if (timestamp === last.timestamp) {
+        last.value = value;
+        return series;
+      }
+      series.unsorted = true;
+    }
+    samples.push({ value, timestamp });
+    return series;
+  }
+}
+
+/** Time order, and one sample per timestamp (the later one in the batch wins: Prometheus would refuse two). */
+function sortSamples(series: TimeSeriesOut): void {
+  const ordered = series.samples.map((sample, index) => ({ sample, index }));
+  ordered.sort((a, b) => a.sample.timestamp - b.sample.timestamp || a.index - b.index);
+  const samples: Sample[] = [];
+  for (const { sample } of ordered) {
+    const last = samples[samples.length - 1];
+    if (last !== undefined && last.timestamp === sample.timestamp) last.value = sample.value;
+    else samples.push(sample);
+  }
+  series.samples = samples;
+  series.histograms.sort((a, b) => a.timestamp - b.timestamp);
+  delete series.unsorted;
+}
+
+function exemplarOut(exemplar: Exemplar): ExemplarOut {
+  const labels: Label[] = [];
+  let chars = 0;
+  const add = (name: string, value: string): void => {
+    if (value === '' || name === '') return;
+    const size = name.length + value.length;
+    if (chars + size > MAX_EXEMPLAR_LABEL_CHARS) return;
+    chars += size;
+    labels.push({ name, value });
+  };
+  add('trace_id', exemplar.traceId);
+  add('span_id', exemplar.spanId);
+  for (const key of Object.keys(exemplar.filteredAttributes).sort()) {
+    const name = sanitizeLabelName(key);
+    if (name !== 'trace_id' && name !== 'span_id') add(name, attributeToString(exemplar.filteredAttributes[key]!));
+  }
+  labels.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { labels, value: numericValue(exemplar.value), timestamp: nsToMs(exemplar.timeUnixNano) };
+}
