@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeMetrics, decodeTraces, type DecodeLimits } from '../../src/otlp/index.js';
+import { DEFAULT_DECODE_LIMITS, decodeMetrics, decodeTraces, type DecodeLimits } from '../../src/otlp/index.js';
 import { ExportMetricsServiceRequest, ExportTraceServiceRequest } from '../../src/otlp/proto.js';
 
 const TRACE_ID = Buffer.from('0102030405060708090a0b0c0d0e0f10', 'hex');
@@ -219,6 +219,17 @@ describe('limits', () => {
     assert.deepEqual(decoded.batch.metrics[0]!.attributes, { long: 'abcde', list: ['12345', 'ok'], emoji: 'abcd' });
     assert.equal(decoded.truncatedValues, 3);
     assert.equal(decoded.droppedAttributes, 0);
+  });
+
+  it('defaults to 128 attributes and 16384 characters', () => {
+    assert.deepEqual(DEFAULT_DECODE_LIMITS, { maxAttributes: 128, maxAttributeValueLength: 16384 });
+    const many = [...attrs(130), { key: 'long', value: { stringValue: 'x'.repeat(20_000) } }];
+    const decoded = decodeTraces(tracesBody([span('s', { attributes: [{ key: 'long', value: { stringValue: 'y'.repeat(16_385) } }, ...many] })]), 'protobuf');
+    const s = decoded.batch.spans[0]!;
+    assert.equal(Object.keys(s.attributes).length, 128);
+    assert.equal((s.attributes['long'] as string).length, 16_384); // an existing key is overwritten, not dropped
+    assert.equal(s.droppedAttributesCount, 3); // 131 distinct keys
+    assert.equal(decoded.truncatedValues, 2);
   });
 
   it('counts attributes dropped from points (which have no droppedAttributesCount)', () => {
