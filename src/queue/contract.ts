@@ -31,7 +31,10 @@ export interface Job {
   readonly enqueuedAt: number;
   /** Attempts made before this lease (0 on the first). */
   readonly attempts: number;
-  /** Jobs that failed together are leased together again, so a retried write is the same write (same dedup token). */
+  /**
+   * Jobs leased or failed together are leased together again, alone, so a retried write is the same write
+   * (same dedup token), also after a restart. The embedded store names a group `<first job id>+<count>`.
+   */
   readonly group: string | null;
   readonly lastError: string | null;
 }
@@ -96,7 +99,11 @@ export interface QueueStore {
    * or the store fails, nothing is enqueued and QueueUnavailableError is thrown. Resolves only once durable.
    */
   enqueue(entries: readonly EnqueueEntry[]): Promise<EnqueueResult>;
-  /** The oldest ready jobs of a backend (whole groups), marked leased until completed, failed or the process dies. */
+  /**
+   * The oldest ready jobs of a backend, marked leased until completed, failed or the process dies. A lease is
+   * either exactly one whole group, or ungrouped jobs that then form a new group (`group` set on every job),
+   * so a batch id always stands for the same jobs: a group is never mixed with other jobs.
+   */
   lease(backend: string, limits: LeaseLimits): Promise<Job[]>;
   /** The jobs are written: remove them. */
   complete(backend: string, ids: readonly string[]): Promise<void>;

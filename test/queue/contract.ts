@@ -141,8 +141,8 @@ export function runQueueContract(name: string, open: (dir: string) => Promise<Qu
       await assert.rejects(store.enqueue([entry('a', 'new')]), (err: unknown) => err instanceof QueueUnavailableError && err.backend === 'a' && /max_age/.test(err.message));
       const r = await store.enqueue([entry('b', 'new')]);
       assert.deepEqual(r.dropped, [{ backend: 'b', jobs: 1, items: 7 }]);
+      assert.equal((await store.stats('b')).jobs, 1);
       assert.deepEqual((await store.lease('b', ALL)).map((j) => text(j.payload)), ['new']);
-      assert.ok((await store.stats('b')).oldestAgeMs < 60);
       assert.equal((await store.stats('a')).jobs, 1);
     });
 
@@ -152,7 +152,7 @@ export function runQueueContract(name: string, open: (dir: string) => Promise<Qu
       const leased = await store.lease('a', { maxJobs: 3, maxBytes: 1e9 });
       assert.equal(leased.length, 3);
       const group = leased[0]!.group;
-      const retryAt = Date.now() + 250;
+      const retryAt = Date.now() + 600; // long enough that a loaded machine does not pass it before the next checks
       await store.retryLater('a', ids(leased), retryAt, 'timeout 1');
       assert.equal((await store.stats('a')).leased, 0);
       assert.equal((await store.stats('a')).jobs, 3);
