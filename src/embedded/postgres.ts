@@ -17,9 +17,9 @@
  *    statement timeout turns that into a retryable error); plain psql queries (autocommit) just queue.
  */
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import type { WorkerInput, WorkerMessage } from './postgres-worker.js';
 
 export const EMBEDDED_POSTGRES_DEFAULT_PORT = 5439;
 
@@ -41,36 +41,53 @@ export interface EmbeddedPostgres {
   close(): Promise<void>;
 }
 
+/** PGlite and its socket server run in a worker thread (see postgres-worker.ts for why). */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const host = options.host ?? '127.0.0.1';
-  const port = options.port ?? EMBEDDED_POSTGRES_DEFAULT_PORT;
   const logger = options.logger;
   mkdirSync(options.dataDir, { recursive: true });
-
   const started = Date.now();
-  const db = await PGlite.create({ dataDir: options.dataDir });
-  const server = new PGLiteSocketServer({ db, host, port, maxConnections: options.maxConnections ?? 32 });
-  server.addEventListener('error', (event) => logger.warn({ err: (event as CustomEvent).detail }, 'embedded postgres: connection error'));
-  try {
-    await server.start();
-  } catch (error) {
-    await db.close().catch(() => undefined);
-    throw new Error(`embedded postgres: cannot listen on ${host}:${port}: ${(error as Error).message}`, { cause: error });
-  }
-  // getServerConn() holds the real port when 0 asked the OS for a free one (tests do that).
-  const boundPort = Number(server.getServerConn().split(':').pop());
-  const url = `postgresql://postgres@${host.includes(':') ? `[${host}]` : host}:${boundPort}/postgres`;
+
+  // Under tsx this module is .ts and so is its sibling; from dist/ both are .js.
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const input: WorkerInput = { dataDir: options.dataDir, host, port: options.port ?? EMBEDDED_POSTGRES_DEFAULT_PORT, maxConnections: options.maxConnections ?? 32 };
+  const entry = new URL(`./postgres-worker${ext}`, import.meta.url);
+  // Node 20 workers do not get tsx's loader hooks (the entry fails with "Unknown file extension .ts"),
+  // so in development a tiny bootstrap registers tsx inside the worker first.
+  const worker =
+    ext === '.ts'
+      ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData: input })
+      : new Worker(entry, { workerData: input });
+
+  let onClosed: (() => void) | undefined;
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'listening') resolve(message.port);
+      else if (message.type === 'failed') reject(new Error(`embedded postgres: cannot listen on ${host}:${input.port}: ${message.message}`));
+      else if (message.type === 'closed') onClosed?.();
+      else logger.warn({ err: message.message }, 'embedded postgres: connection error');
+    });
+    worker.on('error', (error) => {
+      logger.error({ err: error }, 'embedded postgres: worker failed');
+      reject(error);
+    });
+    worker.on('exit', (code) => reject(new Error(`embedded postgres: worker exited with code ${code} before listening`)));
+  }).catch(async (error: unknown) => {
+    await worker.terminate();
+    throw error;
+  });
+
+  const url = `postgresql://postgres@${host.includes(':') ? `[${host}]` : host}:${port}/postgres`;
   logger.info({ url, dataDir: options.dataDir, ms: Date.now() - started }, 'embedded postgres: listening');
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
-    // stop() hangs up every client; each hang-up queues a ROLLBACK if its client was mid-transaction.
-    await server.stop();
-    // Let those detaches run against the still-open database (they must not find it closed).
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    if (db.isInTransaction()) await db.exec('ROLLBACK');
-    // close() shuts the backend down (checkpoint) and flushes the data folder.
-    await db.close();
+    await new Promise<void>((resolve) => {
+      onClosed = resolve;
+      worker.once('exit', () => resolve());
+      worker.postMessage({ type: 'close' });
+    });
+    await worker.terminate();
     logger.info({ dataDir: options.dataDir }, 'embedded postgres: closed');
   };
   return { url, close: () => (closing ??= close()) };

@@ -13,32 +13,77 @@
  * (a 2x32-bit multiply-xorshift hash in plain JS: ~20x cheaper than crypto's sha256 per call here).
  */
 import type { AttributeValue, Attributes, InstrumentationScope, MetricDescriptor, MetricPoint, Resource } from '../../model/index.js';
+import { attributesJson } from './json.js';
 
 type State = readonly [number, number];
 
-const SEED: State = [0x6d616e69, 0x666f6c64]; // "mani" "fold"
-
-const prefixCache = new WeakMap<MetricDescriptor, WeakMap<Resource, WeakMap<InstrumentationScope, State>>>();
-
-export function seriesId(point: MetricPoint): string {
-  const state = prefixState(point.metric, point.resource, point.scope);
-  const [h1, h2] = finish(mix(state, canonicalAttributes(point.attributes)));
-  return BigInt.asIntN(64, (BigInt(h2) << 32n) | BigInt(h1)).toString();
+/** Hash state after the shared part, plus ids already computed for this prefix (series repeat every export). */
+interface Prefix {
+  readonly state: State;
+  readonly ids: Map<string, SeriesInfo>;
 }
 
-function prefixState(metric: MetricDescriptor, resource: Resource, scope: InstrumentationScope): State {
+/** Per prefix; cleared when full, so memory stays bounded under high series churn. */
+const MAX_IDS_PER_PREFIX = 10_000;
+
+const SEED: State = [0x6d616e69, 0x666f6c64]; // "mani" "fold"
+
+const prefixCache = new WeakMap<MetricDescriptor, WeakMap<Resource, WeakMap<InstrumentationScope, Prefix>>>();
+
+export interface SeriesInfo {
+  readonly id: string;
+  /** The point attributes as jsonb text: same series, same attributes, so it is cached alongside. */
+  readonly attributesJson: string;
+}
+
+let lastPoint: MetricPoint | undefined;
+let lastInfo: SeriesInfo | undefined;
+
+/** series_id and attributes of a point; the columns of one row ask in turn, so the last answer is kept. */
+export function seriesInfo(point: MetricPoint): SeriesInfo {
+  if (point === lastPoint) return lastInfo as SeriesInfo;
+  const prefix = prefixOf(point.metric, point.resource, point.scope);
+  const key = canonicalAttributes(point.attributes);
+  let info = prefix.ids.get(key);
+  if (info === undefined) {
+    const [h1, h2] = finish(mix(prefix.state, key));
+    info = { id: BigInt.asIntN(64, (BigInt(h2) << 32n) | BigInt(h1)).toString(), attributesJson: attributesJson(point.attributes) };
+    if (prefix.ids.size >= MAX_IDS_PER_PREFIX) prefix.ids.clear();
+    prefix.ids.set(key, info);
+  }
+  lastPoint = point;
+  lastInfo = info;
+  return info;
+}
+
+export const seriesId = (point: MetricPoint): string => seriesInfo(point).id;
+
+let lastPrefixKey: [MetricDescriptor, Resource, InstrumentationScope] | undefined;
+let lastPrefix: Prefix | undefined;
+
+function prefixOf(metric: MetricDescriptor, resource: Resource, scope: InstrumentationScope): Prefix {
+  // Points arrive in runs under one descriptor, resource and scope: skip the three WeakMap lookups then.
+  const k = lastPrefixKey;
+  if (k && k[0] === metric && k[1] === resource && k[2] === scope) return lastPrefix as Prefix;
+  const prefix = lookupPrefix(metric, resource, scope);
+  lastPrefixKey = [metric, resource, scope];
+  lastPrefix = prefix;
+  return prefix;
+}
+
+function lookupPrefix(metric: MetricDescriptor, resource: Resource, scope: InstrumentationScope): Prefix {
   let byResource = prefixCache.get(metric);
   if (!byResource) prefixCache.set(metric, (byResource = new WeakMap()));
   let byScope = byResource.get(resource);
   if (!byScope) byResource.set(resource, (byScope = new WeakMap()));
-  let state = byScope.get(scope);
-  if (!state) {
+  let prefix = byScope.get(scope);
+  if (!prefix) {
     const text =
       str(metric.name) + str(metric.type) + str(metric.unit) + str(metric.temporality) + (metric.monotonic ? 'T' : 'F') +
       canonicalAttributes(resource.attributes) + str(scope.name) + str(scope.version) + canonicalAttributes(scope.attributes);
-    byScope.set(scope, (state = mix(SEED, text)));
+    byScope.set(scope, (prefix = { state: mix(SEED, text), ids: new Map() }));
   }
-  return state;
+  return prefix;
 }
 
 /** Type-tagged, length-prefixed, keys sorted: int 1, double 1 and string "1" all differ. */

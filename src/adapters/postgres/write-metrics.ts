@@ -11,7 +11,7 @@ import { serviceName } from '../../model/index.js';
 import { type Column, type TableSpec, nsToTimestamptz } from './bulk.js';
 import { cachedJson } from './cache.js';
 import { attributesJson, numberJson } from './json.js';
-import { seriesId } from './series.js';
+import { seriesId, seriesInfo } from './series.js';
 
 type Point = MetricPoint;
 
@@ -19,7 +19,7 @@ const pointColumns: Column<Point>[] = [
   { name: 'time_unix_nano', type: 'bigint', value: (p) => p.timeUnixNano.toString() },
   { name: 'start_time_unix_nano', type: 'bigint', value: (p) => p.startTimeUnixNano.toString() },
   { name: 'series_id', type: 'bigint', value: seriesId },
-  { name: 'attributes', type: 'jsonb', value: (p) => attributesJson(p.attributes) },
+  { name: 'attributes', type: 'jsonb', value: (p) => seriesInfo(p).attributesJson },
   { name: 'flags', type: 'bigint', value: (p) => p.flags },
 ];
 const exemplarColumn: Column<Point> = { name: 'exemplars', type: 'jsonb', value: (p) => exemplarsJson(p.exemplars) };
