@@ -40,6 +40,16 @@ describe('queue codec', () => {
     assert.equal((points[5] as HistogramPoint).sum, undefined);
   });
 
+  it('encodes byte views at an offset, and decodes from a Buffer at an offset (as SQLite returns payloads)', () => {
+    const backing = new Uint8Array([7, 7, 1, 2, 3, 7]);
+    const batch = { metrics: [{ ...everyPointType()[1]!, attributes: { b: backing.subarray(2, 5) } }], spans: [] };
+    const bytes = encodeBatch(batch);
+    const inBuffer = Buffer.concat([Buffer.from([0xff, 0xff]), bytes]).subarray(2);
+    const out = decodeBatch(inBuffer).metrics[0]!.attributes['b'] as Uint8Array;
+    assert.equal(Object.getPrototypeOf(out), Uint8Array.prototype);
+    assert.deepStrictEqual([...out], [1, 2, 3]);
+  });
+
   it('keeps resources, scopes and descriptors shared by reference', () => {
     const batch = realisticBatch(200, 50);
     const out = roundTrip(batch);
