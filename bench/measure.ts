@@ -28,6 +28,8 @@ export interface RunShape {
   connections: number;
   durationSec: number;
   maxRequests: number;
+  /** Closed loop: at least this many requests, even past durationSec (up to 4x). */
+  minRequests?: number;
 }
 
 export async function measure(
@@ -37,6 +39,7 @@ export async function measure(
   const spec: LoadSpec = {
     url: `${server.baseUrl}/v1/${payload.signal}`, file: payload.file, contentEncoding: payload.contentEncoding,
     itemsPerRequest: payload.items, connections: shape.connections, durationSec: shape.durationSec, maxRequests: shape.maxRequests,
+    ...(shape.minRequests ? { minRequests: shape.minRequests } : {}),
     ...(label.rate ? { rate: label.rate } : {}),
   };
   const { result, start, end } = await generator.run(

@@ -4,9 +4,9 @@
  * benchmarks, and writes bench/RESULTS.md and bench/results.json.
  *
  * Options: --quick; --runs N; --duration S (full-load seconds); --half-duration S; --connections N;
- * --only ingest,fixed,micro; --no-gzip; --node-flags "--max-semi-space-size=64" (both servers);
+ * --only ingest,fixed,micro; --cases traces,metrics,traces-gzip (ingest cases); --no-gzip; --node-flags "--max-semi-space-size=64" (both servers);
  * --gateway-flags "..."; --cpu-prof (profile the gateway into bench/out/profiles); --redis-url URL;
- * --out DIR (default bench/).
+ * --keep-data (keep the gateways' queue folders under bench/out/run-*); --out DIR (default bench/).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -29,21 +29,23 @@ const { values } = parseArgs({
     'half-duration': { type: 'string' },
     connections: { type: 'string' },
     only: { type: 'string' },
+    cases: { type: 'string' },
     'no-gzip': { type: 'boolean', default: false },
     'node-flags': { type: 'string', default: '' },
     'gateway-flags': { type: 'string', default: '' },
     'cpu-prof': { type: 'boolean', default: false },
     'redis-url': { type: 'string' },
+    'keep-data': { type: 'boolean', default: false },
     out: { type: 'string' },
   },
 });
 
 const quick = values.quick!;
 const started = performance.now();
-const runs = Number(values.runs ?? 3);
+const runs = Number(values.runs ?? (quick ? 3 : 5));
 if (runs < 3) console.warn('fewer than 3 runs: the figures are not medians of 3');
-const fullSec = Number(values.duration ?? (quick ? 1.5 : 8));
-const halfSec = Number(values['half-duration'] ?? (quick ? 1 : 5));
+const fullSec = Number(values.duration ?? (quick ? 1.2 : 8));
+const halfSec = Number(values['half-duration'] ?? (quick ? 0.8 : 5));
 const connections = Number(values.connections ?? 4);
 const only = new Set((values.only ?? 'ingest,fixed,micro').split(','));
 const nodeFlags = values['node-flags']!.split(' ').filter(Boolean);
@@ -83,13 +85,15 @@ if (only.has('ingest')) {
     const queue = { kind: 'redis', url: values['redis-url'] };
     cases.push(['traces-redis', payloads['traces-identity'], queue], ['metrics-redis', payloads['metrics-identity'], queue]);
   }
+  const wanted = values.cases ? new Set(values.cases.split(',')) : undefined;
   for (const [name, payload, queue] of cases) {
+    if (wanted && !wanted.has(name)) continue;
     log(`ingest ${name}: ${runs} runs of ${fullSec} s full load + ${halfSec} s half load, ${connections} connections`);
     const maxRequests = Math.ceil((fullSec * 2_000_000) / payload.items); // 2M items/s would be far past any ceiling here
     ingest.push(await ingestScenario({
-      name, payload, runs, warmupSec: quick ? 1 : 2, nodeFlags, gatewayFlags, dir: workDir, log,
-      full: { connections, durationSec: fullSec, maxRequests },
-      half: { connections, durationSec: halfSec, maxRequests },
+      name, payload, runs, keepData: values['keep-data']!, warmupSec: quick ? 0.5 : 2, nodeFlags, gatewayFlags, dir: workDir, log,
+      full: { connections, durationSec: fullSec, maxRequests, minRequests: quick ? 5 : 20 },
+      half: { connections, durationSec: halfSec, maxRequests, minRequests: quick ? 3 : 20 },
       ...(queue ? { queue } : {}),
     }));
   }
@@ -102,13 +106,13 @@ if (only.has('fixed') && !quick) {
 
 if (only.has('micro')) {
   for (const spec of MICROS) {
-    if (quick && spec.file !== 'bench/decode-micro.ts') {
+    if (quick) {
       micro.push({ name: spec.name, file: spec.file, command: '', status: 'skipped', seconds: 0, output: '', note: 'not run with --quick' });
       continue;
     }
-    const args = spec.file === 'bench/decode-micro.ts' ? [quick ? '0.5' : '3'] : spec.args;
+    const args = spec.file === 'bench/decode-micro.ts' ? ['3'] : spec.args;
     log(`micro: ${spec.file}`);
-    const result = await runMicro({ ...spec, args }, nodeFlags, quick ? 30 : 180);
+    const result = await runMicro({ ...spec, args }, nodeFlags, 240);
     micro.push(result);
     if (result.status !== 'missing') log(result.output.split('\n').map((l) => `  ${l}`).join('\n'));
   }

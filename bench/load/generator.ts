@@ -68,6 +68,8 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const deadline = t0 + spec.durationSec * 1000;
+  const hardDeadline = t0 + spec.durationSec * 4000;
+  const minRequests = spec.minRequests ?? 0;
 
   async function connection(): Promise<void> {
     for (;;) {
@@ -79,7 +81,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
         if (due > start) await sleep(due - start);
         else if (start - due > 1) late++;
         start = due;
-      } else if (start >= deadline) return;
+      } else if ((start >= deadline && requests >= minRequests) || start >= hardDeadline) return;
       requests++;
       try {
         const answer = await post();

@@ -14,6 +14,8 @@ export interface LoadSpec {
   durationSec: number;
   /** Stop after this many requests at most. */
   maxRequests: number;
+  /** Closed loop: keep going past durationSec until this many requests were sent (up to 4x durationSec). */
+  minRequests?: number;
   /** Requests per second for a rate-limited (open-loop) run; absent: as fast as the server answers. */
   rate?: number;
 }

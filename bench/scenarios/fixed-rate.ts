@@ -2,6 +2,7 @@
  * Cost at a fixed rate: e.g. 10K spans/s (10 requests of 1,000 spans per second) into the gateway with its
  * backend paused, as a share of one core; the ceiling server at the same rate alongside.
  */
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { LoadGenerator } from '../load/client.js';
 import { measure, type Measurement } from '../measure.js';
@@ -61,6 +62,7 @@ export async function fixedRateScenario(o: FixedRateOptions): Promise<FixedRateR
   } finally {
     generator.close();
     await Promise.all(targets.map((t) => t.stop()));
+    rmSync(path.join(o.dir, `gateway-${o.name}`), { recursive: true, force: true });
   }
   const of = (kind: string) => measurements.filter((m) => m.target === kind);
   const result: FixedRateResult = {

@@ -3,7 +3,7 @@
  * the same run. Each run measures both at full load (closed loop), then both at half of the load each just
  * reached (open loop, rate-limited) for ack latency. The order alternates between runs.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LoadGenerator } from '../load/client.js';
 import { measure, type Measurement, type RunShape } from '../measure.js';
@@ -25,6 +25,8 @@ export interface IngestOptions {
   /** The gateway's queue config; default embedded. Hook for the Redis queue scenario. */
   queue?: Record<string, unknown>;
   log: (line: string) => void;
+  /** Keep the gateway's queue folder after the scenario (default: removed; it can hold hundreds of MB). */
+  keepData?: boolean;
 }
 
 export interface TargetSummary {
@@ -65,13 +67,22 @@ export interface IngestResult {
 
 export async function ingestScenario(o: IngestOptions): Promise<IngestResult> {
   const generator = LoadGenerator.start();
-  const ceiling = await startCeiling(o.nodeFlags);
+  // Both start at once (they are idle while starting); one failing to start does not stop the other's figures.
+  const [ceilingStart, gatewayStart] = await Promise.allSettled([
+    startCeiling(o.nodeFlags),
+    startGateway({ dir: path.join(o.dir, `gateway-${o.name}`), nodeFlags: [...o.nodeFlags, ...o.gatewayFlags], ...(o.queue ? { queue: o.queue } : {}) }),
+  ]);
+  if (ceilingStart.status === 'rejected') {
+    if (gatewayStart.status === 'fulfilled') await gatewayStart.value.stop();
+    generator.close();
+    throw ceilingStart.reason;
+  }
+  const ceiling = ceilingStart.value;
   let gateway: ServerProcess | undefined;
   let gatewayError: string | undefined;
-  try {
-    gateway = await startGateway({ dir: path.join(o.dir, `gateway-${o.name}`), nodeFlags: [...o.nodeFlags, ...o.gatewayFlags], ...(o.queue ? { queue: o.queue } : {}) });
-  } catch (error) {
-    gatewayError = (error as Error).message.split('\n').slice(0, 12).join('\n');
+  if (gatewayStart.status === 'fulfilled') gateway = gatewayStart.value;
+  else {
+    gatewayError = (gatewayStart.reason as Error).message.split('\n').slice(0, 12).join('\n');
     o.log(`  gateway did not start; measuring the ceiling only: ${gatewayError.split('\n')[0]}`);
   }
   const targets = gateway ? [ceiling, gateway] : [ceiling];
@@ -97,7 +108,9 @@ export async function ingestScenario(o: IngestOptions): Promise<IngestResult> {
       for (const target of order) {
         const rate = full.get(target)!.load.requestsPerSec / 2;
         if (!(rate > 0)) continue;
-        const m = await measure(generator, target, o.payload, o.half, { mode: 'half', run, rate });
+        // Enough requests for a p99 to mean something, even with 2 MB bodies at a few per second.
+        const half = { ...o.half, durationSec: Math.min(o.half.durationSec * 4, Math.max(o.half.durationSec, (o.half.minRequests ?? 0) / rate)) };
+        const m = await measure(generator, target, o.payload, half, { mode: 'half', run, rate });
         measurements.push(m);
         if (target === gateway) sentAccepted += m.load.acceptedItems;
         o.log(`  run ${run} ${target.kind.padEnd(7)} half: ${fmt(m.load.itemsPerSec)} items/s (asked ${fmt(rate * o.payload.items)}), p50 ${m.load.latencyMs.p50.toFixed(1)} ms, p99 ${m.load.latencyMs.p99.toFixed(1)} ms`);
@@ -113,6 +126,7 @@ export async function ingestScenario(o: IngestOptions): Promise<IngestResult> {
   } finally {
     generator.close();
     await Promise.all(targets.map((t) => t.stop()));
+    if (!o.keepData) rmSync(path.join(o.dir, `gateway-${o.name}`), { recursive: true, force: true });
   }
   const summary = (target: ServerProcess): TargetSummary => {
     const mine = measurements.filter((m) => m.target === target.kind);
