@@ -54,9 +54,9 @@ describe('traces from the SDK exporters land as span rows', () => {
         parent.setStatus({ code: SpanStatusCode.OK });
         parent.end();
         await provider.forceFlush();
+        const expected = sent.getFinishedSpans(); // before shutdown, which empties the in-memory exporter
         await provider.shutdown();
 
-        const expected = sent.getFinishedSpans();
         assert.equal(expected.length, 2);
         const stored = await eventually(
           () => rows<Record<string, unknown>>(`SELECT * FROM otel_spans WHERE service_name = $1 ORDER BY start_time_unix_nano, span_id`, [service]),
@@ -120,8 +120,7 @@ describe('metrics from the SDK exporters land as point rows', () => {
         meter.createObservableGauge('cpu.temperature', { unit: 'Cel' }).addCallback((result) => result.observe(42.5, { core: 0 }));
         const sizes = meter.createHistogram('payload.size', { unit: 'By' });
         for (const value of [100, 200, 400, 800]) sizes.record(value);
-        await provider.forceFlush();
-        await provider.shutdown();
+        await provider.shutdown(); // one collection, one export
 
         const numbers = await eventually(
           () => rows<Record<string, unknown>>(`SELECT metric_name, metric_type, temporality, monotonic, value, attributes, metric_unit, scope_name FROM otel_metrics_number WHERE service_name = $1 ORDER BY metric_name, attributes::text`, [service]),
