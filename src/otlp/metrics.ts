@@ -23,7 +23,7 @@ import type {
   PointBaseMsg,
   SummaryPointMsg,
 } from './messages.js';
-import { INT64_MAX, optionalIdHex, toBigInt, toNumber } from './scalars.js';
+import { INT64_MAX, Uint64Memo, optionalIdHex, toBigInt, toNumber } from './scalars.js';
 
 const TEMPORALITIES: readonly Temporality[] = ['unspecified', 'delta', 'cumulative'];
 const EMPTY_BUCKETS: ExponentialBuckets = Object.freeze({ offset: 0, bucketCounts: EMPTY_LIST });
@@ -38,11 +38,21 @@ interface Base {
   metric: MetricDescriptor;
   start: bigint;
   time: bigint;
+  readonly startMemo: Uint64Memo;
+  readonly timeMemo: Uint64Memo;
 }
 
 export function pointsFromRequest(req: MetricsRequestMsg, ctx: DecodeContext): MetricPoint[] {
   const out: MetricPoint[] = [];
-  const base: Base = { resource: undefined!, scope: undefined!, metric: undefined!, start: 0n, time: 0n };
+  const base: Base = {
+    resource: undefined!,
+    scope: undefined!,
+    metric: undefined!,
+    start: 0n,
+    time: 0n,
+    startMemo: new Uint64Memo(),
+    timeMemo: new Uint64Memo(),
+  };
   for (const rm of req.resourceMetrics) {
     base.resource = ctx.resource(rm.resource, rm.schemaUrl);
     for (const sm of rm.scopeMetrics) {
@@ -82,8 +92,8 @@ function addMetric(m: MetricMsg, index: number, base: Base, ctx: DecodeContext, 
   };
   for (let j = 0; j < points.length; j++) {
     const p = points[j] as PointBaseMsg;
-    base.start = toBigInt(p.startTimeUnixNano);
-    base.time = toBigInt(p.timeUnixNano);
+    base.start = base.startMemo.get(p.startTimeUnixNano);
+    base.time = base.timeMemo.get(p.timeUnixNano);
     let problem = timeProblem(base.start, base.time);
     let point: MetricPoint | undefined;
     if (problem === '') {

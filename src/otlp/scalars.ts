@@ -43,3 +43,21 @@ export function optionalIdHex(id: Id): string {
   const hex = idHex(id);
   return hex === NOT_HEX ? '' : hex;
 }
+
+/**
+ * Remembers the last fixed64 it converted: the points of one metric mostly share their start and end
+ * times, so a two-int compare replaces the BigInt arithmetic and the batch shares one bigint.
+ */
+export class Uint64Memo {
+  private low = 0;
+  private high = 0;
+  private value = 0n;
+
+  get(v: Int64): bigint {
+    if (typeof v === 'bigint') return v;
+    if (v.low === this.low && v.high === this.high) return this.value;
+    this.low = v.low;
+    this.high = v.high;
+    return (this.value = toBigInt(v));
+  }
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import Long from 'long';
-import { NOT_HEX, idHex, idProblem, toBigInt, toNumber } from '../../src/otlp/scalars.js';
+import { NOT_HEX, Uint64Memo, idHex, idProblem, toBigInt, toNumber } from '../../src/otlp/scalars.js';
 
 describe('toBigInt', () => {
   it('is exact for signed and unsigned 64-bit values at the edges', () => {
@@ -16,6 +16,15 @@ describe('toBigInt', () => {
     assert.equal(toNumber(Long.fromNumber(7, true)), 7);
     assert.equal(toNumber(Long.fromNumber(2 ** 40, true)), 2 ** 40);
     assert.equal(toNumber(9n), 9);
+  });
+});
+
+describe('Uint64Memo', () => {
+  it('returns the right value whether or not it repeats', () => {
+    const memo = new Uint64Memo();
+    const values = [0n, 1763800000123456789n, 1763800000123456789n, 2n ** 64n - 1n, 5n, 5n + 2n ** 32n, 0n];
+    for (const v of values) assert.equal(memo.get(Long.fromString(v.toString(), true)), v);
+    assert.equal(memo.get(7n), 7n);
   });
 });
 
