@@ -129,6 +129,28 @@ describe('test backends', () => {
     });
   });
 
+  test('timescaledb community (PGlite): license, hypertable, continuous aggregate', async () => {
+    await withPg(backendUrl('timescale-community'), async (c) => {
+      await c.query('CREATE EXTENSION IF NOT EXISTS timescaledb');
+      const lic = await c.query<{ 'timescaledb.license': string }>('SHOW timescaledb.license');
+      assert.equal(lic.rows[0]?.['timescaledb.license'], 'timescale');
+      const table = `manifold_backends_test_${run}`;
+      await c.query(`CREATE TABLE ${table} (time timestamptz NOT NULL, value double precision)`);
+      try {
+        await c.query(`SELECT create_hypertable('${table}', 'time')`);
+        await c.query(`INSERT INTO ${table} VALUES (now() - interval '2 hours', 1), (now() - interval '2 hours', 3)`);
+        await c.query(`CREATE MATERIALIZED VIEW ${table}_1h WITH (timescaledb.continuous) AS
+          SELECT time_bucket('1 hour', time) AS bucket, avg(value) AS avg FROM ${table} GROUP BY 1 WITH NO DATA`);
+        await c.query(`CALL refresh_continuous_aggregate('${table}_1h', NULL, NULL)`);
+        const r = await c.query<{ avg: number }>(`SELECT avg FROM ${table}_1h`);
+        assert.deepEqual(r.rows, [{ avg: 2 }]);
+      } finally {
+        await c.query(`DROP MATERIALIZED VIEW IF EXISTS ${table}_1h`);
+        await c.query(`DROP TABLE IF EXISTS ${table}`);
+      }
+    });
+  });
+
   test('clickhouse (chDB front): create, insert, select through @clickhouse/client', async () => {
     // Request compression on, to prove the front takes gzip bodies; response compression on too.
     const client = createClient({ url: backendUrl('clickhouse'), compression: { request: true, response: true } });

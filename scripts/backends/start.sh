@@ -30,6 +30,7 @@ chmod 755 "$STATE_DIR"
 
 install_host_packages
 if printf '%s\n' "${names[@]}" | grep -qx timescale; then install_trixie_root; fi
+if printf '%s\n' "${names[@]}" | grep -qx timescale-community; then install_pglite_timescale; fi
 
 for n in "${names[@]}"; do ensure_started "$n"; done
 

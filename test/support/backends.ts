@@ -13,6 +13,8 @@ export const BACKEND_ENV = {
   postgres: 'MANIFOLD_TEST_POSTGRES_URL',
   timescale: 'MANIFOLD_TEST_TIMESCALE_URL',
   clickhouse: 'MANIFOLD_TEST_CLICKHOUSE_URL',
+  /** TimescaleDB with community features (continuous aggregates, compression), on PGlite: one connection at a time. */
+  'timescale-community': 'MANIFOLD_TEST_TIMESCALE_COMMUNITY_URL',
 } as const;
 
 export type BackendName = keyof typeof BACKEND_ENV;
