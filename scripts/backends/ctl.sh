@@ -13,6 +13,7 @@ usage() { echo "usage: $0 start|stop|restart|kill9|status|pid NAME" >&2; exit 2;
 (($# == 2)) || usage
 action=$1 name=$2
 check_name "$name"
+lock_state_dir
 
 case "$action" in
   start)

@@ -78,6 +78,19 @@ log_file() {
     *) echo "$LOG_DIR/$1.log" ;;
   esac
 }
+# Several `npm test` runs (colleagues, CI steps) may call these scripts at once:
+# one at a time per state dir, and one installer at a time per cache.
+lock_state_dir() {
+  mkdir -p "$STATE_DIR"
+  exec 8>"$STATE_DIR/.lock"
+  flock -w 900 8 || { echo "[backends] ERROR: timed out waiting for $STATE_DIR/.lock" >&2; exit 1; }
+}
+lock_cache_dir() {
+  mkdir -p "$CACHE_DIR"
+  exec 7>"$CACHE_DIR/.lock"
+  flock -w 900 7 || { echo "[backends] ERROR: timed out waiting for $CACHE_DIR/.lock" >&2; exit 1; }
+}
+
 # ---------------------------------------------------------------- processes
 
 # Alive and not a zombie: after kill -9 a zombie keeps its pid until reaped, and
@@ -271,7 +284,8 @@ spawn() {
   local name=$1
   shift
   mkdir -p "$PID_DIR" "$LOG_DIR"
-  setsid "$@" >>"$(log_file "$name")" 2>&1 </dev/null &
+  # 7>&- 8>&-: the daemons must not inherit (and so hold forever) our lock files.
+  setsid "$@" >>"$(log_file "$name")" 2>&1 </dev/null 7>&- 8>&- &
   record_pid "$name" $!
 }
 
@@ -325,7 +339,7 @@ pg_ctl_start() {
   shift
   local i
   for i in 1 2 3 4 5; do
-    "$@" && return 0
+    "$@" 7>&- 8>&- && return 0
     sleep 1
   done
   fail_backend "$name" "pg_ctl start failed"

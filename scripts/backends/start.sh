@@ -24,13 +24,16 @@ names=("$@")
 ((${#names[@]})) || names=("${ALL_BACKENDS[@]}")
 for n in "${names[@]}"; do check_name "$n"; done
 
+lock_state_dir
 mkdir -p "$STATE_DIR" "$PID_DIR" "$LOG_DIR"
 # postgres (the user) must be able to reach its own folders under the state dir.
 chmod 755 "$STATE_DIR"
 
+lock_cache_dir
 install_host_packages
 if printf '%s\n' "${names[@]}" | grep -qx timescale; then install_trixie_root; fi
 if printf '%s\n' "${names[@]}" | grep -qx timescale-community; then install_pglite_timescale; fi
+exec 7>&- # installs done: release the cache lock
 
 for n in "${names[@]}"; do ensure_started "$n"; done
 

@@ -16,6 +16,7 @@ for a in "$@"; do
   esac
 done
 ((${#names[@]})) || names=("${ALL_BACKENDS[@]}")
+lock_state_dir
 
 for n in "${names[@]}"; do stop_backend "$n"; done
 
