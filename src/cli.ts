@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { adapterSchemas } from './adapters/registry.js';
 import { ConfigError, loadConfigFile, type ResolvedConfig } from './config/load.js';
+import { registerDeadLetterCommands } from './cli/dlq.js';
 import { startGateway } from './gateway.js';
 import { createLogger } from './log.js';
 
@@ -65,6 +66,8 @@ configCommand
     process.stdout.write(`${config.source}: valid\n`);
     process.stdout.write(`${JSON.stringify({ ...config.gateway, backends: config.backends }, null, 2)}\n`);
   });
+
+registerDeadLetterCommands(program, loadOrExit, configOption);
 
 function loadOrExit(file: string | undefined): ResolvedConfig {
   try {

@@ -6,6 +6,7 @@ import { adapterFactory } from './adapters/registry.js';
 import type { BackendSettings, ResolvedConfig } from './config/load.js';
 import { deliverySchema } from './config/schema.js';
 import { DeliveryEngine, type DeliveryBackend } from './delivery/engine.js';
+import { deadLetterService } from './dlq/service.js';
 import { startEmbeddedPostgres } from './embedded/postgres.js';
 import { openQueueStore } from './queue/open.js';
 import { startGrpcReceiver } from './receivers/grpc.js';
@@ -77,7 +78,8 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
         { name: 'queue store', check: () => queue.health() },
         { name: 'receivers', check: async () => { if (!accepting) throw new Error('shutting down'); } },
       ];
-      const admin = await startAdminServer(metrics, () => readiness, settings.admin.endpoint.host, settings.admin.endpoint.port, logger);
+      const deadLetters = deadLetterService(queue, () => engine.notifyAll());
+      const admin = await startAdminServer(metrics, () => readiness, deadLetters, settings.admin.endpoint.host, settings.admin.endpoint.port, logger);
       // The admin server closes last, so /metrics stays readable during shutdown.
       closers.splice(0, 0, () => admin.close());
       endpoints.admin = admin.address;

@@ -2,16 +2,19 @@ import { createServer } from 'node:http';
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from './metrics.js';
 import { listen, type ListeningServer } from '../receivers/listen.js';
+import type { DeadLetterService } from '../dlq/service.js';
+import { handleDeadLetterRoute } from './dlq-routes.js';
 
 export interface ReadinessCheck {
   readonly name: string;
   check(): Promise<void>;
 }
 
-/** /metrics (Prometheus text), /healthz (the process is up), /readyz (the queue store answers, receivers are open). */
+/** /metrics (Prometheus text), /healthz (the process is up), /readyz (the queue store answers, receivers are open), /dlq (dead letters). */
 export async function startAdminServer(
   metrics: GatewayMetrics,
   readiness: () => readonly ReadinessCheck[],
+  deadLetters: DeadLetterService,
   host: string,
   port: number,
   logger: Logger,
@@ -19,6 +22,7 @@ export async function startAdminServer(
   const server = createServer((req, res) => {
     void (async () => {
       const path = (req.url ?? '/').split('?')[0];
+      if (await handleDeadLetterRoute(deadLetters, req, res)) return;
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { 'content-type': 'text/plain' }).end('use GET\n');
       } else if (path === '/metrics') {

@@ -39,6 +39,11 @@ export class DeliveryEngine {
     for (const worker of this.workers.values()) worker.start();
   }
 
+  /** Wake every worker (e.g. after dead letters were replayed). */
+  notifyAll(): void {
+    for (const worker of this.workers.values()) worker.notify();
+  }
+
   async backlog(): Promise<Map<string, BacklogStats>> {
     const out = new Map<string, BacklogStats>();
     for (const { settings } of this.backends) out.set(settings.name, await this.store.stats(settings.name));
