@@ -1,0 +1,1 @@
+export { RedisQueueStore, type RedisQueueOptions } from './store.js';

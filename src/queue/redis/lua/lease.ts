@@ -1,0 +1,91 @@
+/**
+ * lease: the oldest ready jobs of a backend, in line order (seq), as one whole group or a run of ungrouped jobs
+ * (which then becomes a group). Expired leases (their holder died or lost Redis for longer than the lease) are
+ * taken back first: the jobs never left the line, so they are simply leasable again, at their old place.
+ *
+ * ARGV: backend, now, maxJobs, maxBytes, lease expiry (ms epoch), token
+ * Reply: {group or '', then per job: id, payload key, items, bytes, enqueuedAt, attempts, lastError or ''}
+ */
+import { COMMON } from './common.js';
+
+export const LEASE = `${COMMON}
+local backend, now, maxJobs, maxBytes, expiry, token = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6]
+local live, leased = bk(backend, 'live'), bk(backend, 'leased')
+call('ZREMRANGEBYSCORE', leased, '-inf', now)
+
+local chosen, bytes, group, pos, stop = {}, 0, false, 0, false
+while not stop do
+  local chunk = call('ZRANGE', live, pos, pos + 127)
+  if #chunk == 0 then break end
+  pos = pos + #chunk
+  for _, id in ipairs(chunk) do
+    if not call('ZSCORE', leased, id) then
+      local f = call('HMGET', jk(id), 'r', 'z', 'g')
+      if tonumber(f[1]) <= now then
+        if f[3] then
+          -- A group goes out alone and whole: mixing it with other jobs would change what its batch id stands for.
+          if #chosen == 0 then group = f[3] end
+          stop = true
+          break
+        end
+        local z = tonumber(f[2])
+        if #chosen > 0 and (#chosen >= maxJobs or bytes + z > maxBytes) then stop = true; break end
+        chosen[#chosen + 1] = id
+        bytes = bytes + z
+      end
+    end
+  end
+end
+
+if group then
+  chosen = {}
+  for _, id in ipairs(call('ZRANGE', gk(backend, group), 0, -1)) do
+    if not call('ZSCORE', leased, id) then chosen[#chosen + 1] = id end
+  end
+elseif #chosen > 1 then
+  group = chosen[1] .. '+' .. #chosen
+  local g = gk(backend, group)
+  for _, id in ipairs(chosen) do
+    local j = jk(id)
+    call('HSET', j, 'g', group)
+    call('ZADD', g, call('HGET', j, 'q'), id)
+  end
+end
+
+local reply = {group or ''}
+for _, id in ipairs(chosen) do
+  local j = jk(id)
+  call('ZADD', leased, expiry, id)
+  call('HSET', j, 'k', token)
+  local f = call('HMGET', j, 'p', 'n', 'z', 'e', 'a', 'x')
+  reply[#reply + 1] = id
+  for i = 1, 5 do reply[#reply + 1] = f[i] end
+  reply[#reply + 1] = f[6] or ''
+end
+return reply
+`;
+
+/** Keeps this holder's leases alive. ARGV: backend, expiry, token, ids... Reply: how many were extended. */
+export const EXTEND = `${COMMON}
+local backend, expiry, token = ARGV[1], ARGV[2], ARGV[3]
+local leased = bk(backend, 'leased')
+local n = 0
+for i = 4, #ARGV do
+  local id = ARGV[i]
+  if call('ZSCORE', leased, id) and call('HGET', jk(id), 'k') == token then
+    call('ZADD', leased, expiry, id)
+    n = n + 1
+  end
+end
+return n
+`;
+
+/** Gives this holder's leases back (clean shutdown): the jobs are leasable again at once. ARGV: backend, token, ids... */
+export const RELEASE = `${COMMON}
+local backend, token = ARGV[1], ARGV[2]
+local leased = bk(backend, 'leased')
+for i = 3, #ARGV do
+  if call('HGET', jk(ARGV[i]), 'k') == token then call('ZREM', leased, ARGV[i]) end
+end
+return 0
+`;

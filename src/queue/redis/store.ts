@@ -1,0 +1,202 @@
+/**
+ * The distributed queue: one Redis (with AOF) shared by any number of gateway processes; per backend one
+ * queue (a ZSET of live jobs in line order, see keys.ts). Every state change is one Lua script, so each call
+ * is atomic across processes.
+ *
+ * - Claim-check: a payload is stored once, as raw bytes in `{P}:p:<id>` (field d), with a count of the jobs
+ *   holding it (field r); job hashes carry only its key, items and bytes. The last job to go deletes it.
+ * - Leases live in Redis with an expiry (`leaseMs`, default 30 s) that this process renews every leaseMs/3
+ *   while it holds them. A process that dies (or loses Redis longer than that) loses its leases when they
+ *   expire; the next lease() by anyone takes them back. The jobs never leave the line, so they come back
+ *   at their old place, ahead of later jobs, with their group intact. close() hands leases back at once.
+ * - retryLater keeps a job's place in line (its seq) and sets a ready time: it is leased again before any
+ *   later job once ready, while later jobs go on meanwhile.
+ * - Durability: Redis writes a command to its AOF before it replies; with appendfsync everysec that
+ *   survives a kill -9 of Redis (the OS has the pages), not a power loss of its host within the last second.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  QueueUnavailableError,
+  type BacklogBound,
+  type BacklogStats,
+  type DeadLetter,
+  type EnqueueEntry,
+  type EnqueueResult,
+  type Job,
+  type LeaseLimits,
+  type QueueStore,
+} from '../contract.js';
+import { MonotonicUlid } from '../embedded/ids.js';
+import { connect, type Connection, type ConnectionOptions } from './connection.js';
+import { listDeadLetters, showDeadLetter } from './deadletters.js';
+import { enqueueArgs, enqueueResult } from './enqueue.js';
+import { baseKey } from './keys.js';
+import { HeldLeases } from './leases.js';
+
+export interface RedisQueueOptions extends ConnectionOptions {
+  /** Key prefix: stores with the same URL and prefix share their queues. */
+  readonly prefix: string;
+  /** How long a lease outlives its holder's last renewal, ms (default 30 000). */
+  readonly leaseMs?: number;
+}
+
+/** Retry-After hint when Redis cannot take writes. */
+const STORE_FAILURE_RETRY_AFTER_MS = 1000;
+
+export class RedisQueueStore implements QueueStore {
+  static async open(options: RedisQueueOptions): Promise<RedisQueueStore> {
+    const base = baseKey(options.prefix);
+    return new RedisQueueStore(await connect(options), base, options.leaseMs ?? 30_000);
+  }
+
+  private readonly bounds = new Map<string, BacklogBound>();
+  private readonly ids = new MonotonicUlid();
+  /** Names this process's leases; they survive in Redis under it. */
+  private readonly token = randomUUID();
+  private readonly held: HeldLeases;
+  private closed = false;
+
+  private constructor(
+    private readonly conn: Connection,
+    private readonly base: string,
+    private readonly leaseMs: number,
+  ) {
+    this.held = new HeldLeases(leaseMs / 3, (backend, ids) => this.conn.scripts.mfExtend(this.base, backend, Date.now() + this.leaseMs, this.token, ...ids));
+  }
+
+  configure(backend: string, bound: BacklogBound): void {
+    this.bounds.set(backend, bound);
+  }
+
+  async enqueue(entries: readonly EnqueueEntry[]): Promise<EnqueueResult> {
+    this.ensureOpen();
+    if (entries.length === 0) return { ids: [], dropped: [] };
+    const now = Date.now();
+    const ids = entries.map(() => this.ids.next(now));
+    const reply = await this.run(() => this.conn.scripts.mfEnqueue(this.base, ...enqueueArgs(entries, ids, this.bounds, now)));
+    return enqueueResult(reply, ids, this.bounds);
+  }
+
+  async lease(backend: string, limits: LeaseLimits): Promise<Job[]> {
+    this.ensureOpen();
+    const now = Date.now();
+    const reply = (await this.run(() =>
+      this.conn.scripts.mfLease(this.base, backend, now, limits.maxJobs, limits.maxBytes, now + this.leaseMs, this.token),
+    )) as string[];
+    const group = reply[0] || null;
+    const rows: { id: string; payloadKey: string; items: number; bytes: number; enqueuedAt: number; attempts: number; lastError: string | null }[] = [];
+    for (let i = 1; i + 6 < reply.length; i += 7) {
+      rows.push({
+        id: reply[i]!, payloadKey: reply[i + 1]!, items: Number(reply[i + 2]), bytes: Number(reply[i + 3]),
+        enqueuedAt: Number(reply[i + 4]), attempts: Number(reply[i + 5]), lastError: reply[i + 6] || null,
+      });
+    }
+    if (rows.length === 0) return [];
+    this.held.add(backend, rows.map((r) => r.id));
+    try {
+      const payloads = await this.run(async () => {
+        const pipe = this.conn.client.pipeline();
+        for (const row of rows) pipe.hgetBuffer(row.payloadKey, 'd');
+        return (await pipe.exec()) ?? [];
+      });
+      return rows.map(({ payloadKey, ...row }, i) => {
+        const [error, data] = payloads[i] ?? [new Error('no reply'), null];
+        if (error || !Buffer.isBuffer(data)) {
+          throw new QueueUnavailableError(`payload ${payloadKey} of job ${row.id} unreadable: ${error?.message ?? 'missing'}`, null, STORE_FAILURE_RETRY_AFTER_MS);
+        }
+        return { ...row, backend, group, payload: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+      });
+    } catch (error) {
+      // Not renewed any more: the lease expires and the jobs go to whoever leases next.
+      this.held.remove(backend, rows.map((r) => r.id));
+      throw error;
+    }
+  }
+
+  async complete(backend: string, ids: readonly string[]): Promise<void> {
+    await this.settle(backend, ids, () => this.conn.scripts.mfComplete(this.base, backend, ...ids));
+  }
+
+  async retryLater(backend: string, ids: readonly string[], retryAt: number, error: string): Promise<void> {
+    await this.settle(backend, ids, () => this.conn.scripts.mfRetry(this.base, backend, retryAt, error, ...ids));
+  }
+
+  async deadLetter(backend: string, ids: readonly string[], reason: string, error: string): Promise<void> {
+    await this.settle(backend, ids, () => this.conn.scripts.mfDeadLetter(this.base, backend, Date.now(), reason, error, ...ids));
+  }
+
+  async stats(backend: string): Promise<BacklogStats> {
+    this.ensureOpen();
+    const now = Date.now();
+    const r = (await this.run(() => this.conn.scripts.mfStats(this.base, backend, now))) as (string | number)[];
+    const oldest = r[4] === '' ? null : Number(r[4]);
+    return {
+      jobs: Number(r[0]), items: Number(r[1]), bytes: Number(r[2]),
+      oldestAgeMs: oldest === null ? 0 : Math.max(0, now - oldest),
+      leased: Number(r[5]), deadLetters: Number(r[3]),
+    };
+  }
+
+  async listDeadLetters(backend?: string): Promise<DeadLetter[]> {
+    this.ensureOpen();
+    return this.run(() => listDeadLetters(this.conn.client, this.base, backend));
+  }
+
+  async showDeadLetter(id: string): Promise<(DeadLetter & { payload: Uint8Array }) | null> {
+    this.ensureOpen();
+    return this.run(() => showDeadLetter(this.conn.client, this.base, id));
+  }
+
+  async replayDeadLetters(filter: { id?: string; backend?: string }): Promise<number> {
+    this.ensureOpen();
+    return Number(await this.run(() => this.conn.scripts.mfReplay(this.base, Date.now(), filter.id ?? '', filter.backend ?? '')));
+  }
+
+  async dropDeadLetters(filter: { id?: string; backend?: string }): Promise<number> {
+    this.ensureOpen();
+    return Number(await this.run(() => this.conn.scripts.mfDropDead(this.base, filter.id ?? '', filter.backend ?? '')));
+  }
+
+  async health(): Promise<void> {
+    this.ensureOpen();
+    try {
+      await this.conn.client.ping();
+    } catch (error) {
+      throw new Error(`Redis queue store unreachable: ${this.conn.lastError() ?? (error as Error).message}`);
+    }
+  }
+
+  /** Hands this process's leases back (their jobs are leasable at once), then disconnects. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const held = this.held.stop();
+    try {
+      for (const [backend, ids] of held) if (ids.length > 0) await this.conn.scripts.mfRelease(this.base, backend, this.token, ...ids);
+      await this.conn.client.quit();
+    } catch {
+      this.conn.client.disconnect(); // Redis away: the leases expire by themselves
+    }
+  }
+
+  private async settle(backend: string, ids: readonly string[], script: () => Promise<unknown>): Promise<void> {
+    this.ensureOpen();
+    if (ids.length === 0) return;
+    await this.run(script);
+    this.held.remove(backend, ids);
+  }
+
+  /** Store failures (Redis away, timeouts) become QueueUnavailableError with backend null: retryable for the sender. */
+  private async run<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof QueueUnavailableError) throw error;
+      throw new QueueUnavailableError(`queue store (Redis) failed: ${(error as Error).message}`, null, STORE_FAILURE_RETRY_AFTER_MS);
+    }
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new QueueUnavailableError('queue store is closed', null, STORE_FAILURE_RETRY_AFTER_MS);
+  }
+}
