@@ -1,0 +1,84 @@
+/**
+ * Guarantee 2's bounds: a backend whose backlog reaches its bound gets the configured policy. `refuse`
+ * answers 429 with Retry-After (the sender keeps the data and retries); `drop_oldest` keeps accepting and
+ * drops the oldest queued data, counted. Either way the metrics show it. The backend is paused so the
+ * backlog only grows.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { startTestGateway } from '../support/gateway.js';
+
+function request(spans: number): string {
+  const now = BigInt(Date.now()) * 1_000_000n;
+  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'bounds' } }] }, scopeSpans: [{ spans: Array.from({ length: spans }, (_, i) => ({
+    traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), name: `op ${i}`, startTimeUnixNano: String(now), endTimeUnixNano: String(now + 1000n),
+    attributes: [{ key: 'pad', value: { stringValue: 'x'.repeat(200) } }],
+  })) }] }] });
+}
+
+const post = (url: string, body: string) => fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
+function metric(text: string, name: string, labels: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
+test('refuse: past the byte bound new data gets 429 with Retry-After, nothing is lost or half-accepted', async () => {
+  const gateway = await startTestGateway({ backends: {
+    capped: { kind: 'postgres', url: 'postgresql://nobody@127.0.0.1:1/none', delivery: { paused: true, backlog: { max_bytes: '64KiB', policy: 'refuse' } } },
+  } });
+  try {
+    let accepted = 0;
+    let refused: Response | undefined;
+    for (let i = 0; i < 100 && !refused; i++) {
+      const response = await post(gateway.httpUrl, request(50));
+      if (response.status === 200) accepted++;
+      else refused = response;
+      await response.arrayBuffer().catch(() => undefined);
+    }
+    assert.ok(refused, 'the bound was reached');
+    assert.equal(refused.status, 429);
+    assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+    assert.ok(accepted >= 1);
+    const metrics = await (await fetch(`${gateway.adminUrl}/metrics`)).text();
+    assert.equal(metric(metrics, 'manifold_receiver_items_total', 'signal="traces",transport="http",result="accepted"'), accepted * 50);
+    assert.equal(metric(metrics, 'manifold_receiver_items_total', 'signal="traces",transport="http",result="refused"'), 50);
+    assert.equal(metric(metrics, 'manifold_queue_items', 'backend="capped"'), accepted * 50, 'the queue holds exactly what was acknowledged');
+    assert.ok(metric(metrics, 'manifold_queue_bytes', 'backend="capped"') <= 64 * 1024);
+  } finally {
+    await gateway.dispose();
+  }
+});
+
+test('refuse: past the age bound new data gets 429', async () => {
+  const gateway = await startTestGateway({ backends: {
+    stale: { kind: 'postgres', url: 'postgresql://nobody@127.0.0.1:1/none', delivery: { paused: true, backlog: { max_age: '300ms', policy: 'refuse' } } },
+  } });
+  try {
+    assert.equal((await post(gateway.httpUrl, request(5))).status, 200);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const response = await post(gateway.httpUrl, request(5));
+    assert.equal(response.status, 429);
+    assert.match(await response.text(), /stale/);
+  } finally {
+    await gateway.dispose();
+  }
+});
+
+test('drop_oldest: everything is acknowledged, the oldest data is dropped and counted, the backlog stays bounded', async () => {
+  const gateway = await startTestGateway({ backends: {
+    lossy: { kind: 'postgres', url: 'postgresql://nobody@127.0.0.1:1/none', delivery: { paused: true, backlog: { max_bytes: '64KiB', policy: 'drop_oldest' } } },
+  } });
+  try {
+    for (let i = 0; i < 40; i++) assert.equal((await post(gateway.httpUrl, request(50))).status, 200);
+    const metrics = await (await fetch(`${gateway.adminUrl}/metrics`)).text();
+    const dropped = metric(metrics, 'manifold_backend_dropped_items_total', 'backend="lossy",reason="backlog_full_drop_oldest"');
+    const queued = metric(metrics, 'manifold_queue_items', 'backend="lossy"');
+    assert.ok(dropped > 0, 'drops are counted');
+    assert.equal(dropped + queued, 40 * 50, 'every item is either queued or counted as dropped');
+    assert.ok(metric(metrics, 'manifold_queue_bytes', 'backend="lossy"') <= 64 * 1024);
+  } finally {
+    await gateway.dispose();
+  }
+});
