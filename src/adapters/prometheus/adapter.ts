@@ -4,7 +4,8 @@ import { PermanentWriteError } from '../contract.js';
 import type { Signal } from '../../model/index.js';
 import type { PrometheusConfig } from './config.js';
 import { CumulativeState } from './delta.js';
-import { encodeWriteRequest, splitRequests, writeRequestMessage } from './encode.js';
+import { encodeWriteRequest, splitRequests } from './encode.js';
+import { remoteWriteMessages } from './proto.js';
 import { RemoteWriteClient } from './http.js';
 import { SeriesCatalog } from './series.js';
 import { type Translation, Translator } from './translate.js';
@@ -31,7 +32,7 @@ export class PrometheusAdapter implements Adapter {
   }
 
   async start(): Promise<void> {
-    writeRequestMessage(); // load the proto now: a broken install fails at start, not on the first batch
+    remoteWriteMessages(); // load the proto now: a broken install fails at start, not on the first batch
     await this.health();
   }
 

@@ -40,7 +40,7 @@ export const prometheusConfigSchema = z
       .strict()
       .default({ insecure_skip_verify: false }),
     /** A batch is cut into requests of at most this many samples (histogram buckets count one each)... */
-    max_samples_per_request: z.number().int().min(1).default(10_000),
+    max_samples_per_request: z.number().int().min(1).default(2_000),
     /** ...and at most this many uncompressed bytes (Prometheus refuses bodies above 32 MiB decompressed). */
     max_bytes_per_request: size.default(4 * 1024 * 1024),
     translation: translationSchema.default(translationSchema.parse({})),

@@ -3,53 +3,11 @@
  * never go out of time order across requests), each a protobuf WriteRequest (protobufjs, from
  * proto/prometheus/remote.proto) compressed with snappy's block format (napi).
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import protobuf from 'protobufjs';
 import snappy from 'snappy';
-import type { Label } from './labels.js';
+import { remoteWriteMessages } from './proto.js';
 import type { TimeSeriesOut } from './translate.js';
 
-const REMOTE_PROTO = join('prometheus', 'remote.proto');
-
-/** The package's proto/ folder, found by walking up from this file: works from src/ (tsx) and dist/. */
-function findProtoDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'proto');
-    if (existsSync(join(candidate, REMOTE_PROTO))) return join(candidate, 'prometheus');
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`proto/${REMOTE_PROTO} not found above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-}
-
-let writeRequestType: protobuf.Type | undefined;
-
-export function writeRequestMessage(): protobuf.Type {
-  if (writeRequestType === undefined) {
-    const root = new protobuf.Root();
-    const protoDir = findProtoDir();
-    root.resolvePath = (_origin, target) => join(protoDir, target);
-    root.loadSync('remote.proto', { keepCase: false });
-    root.resolveAll();
-    writeRequestType = root.lookupType('prometheus.WriteRequest');
-  }
-  return writeRequestType;
-}
-
-/** Rough encoded sizes, to cut requests before encoding; generous so a request stays under the byte bound. */
-const labelBytes = new WeakMap<Label[], number>();
-function labelsSize(labels: Label[]): number {
-  let size = labelBytes.get(labels);
-  if (size === undefined) {
-    size = 0;
-    for (const label of labels) size += label.name.length * 3 + label.value.length * 3 + 8;
-    labelBytes.set(labels, size);
-  }
-  return size;
-}
+/** Encoded sizes, to cut requests before encoding; labels exact, the rest generous upper bounds. */
 const SAMPLE_BYTES = 22;
 const EXEMPLAR_BYTES = 120;
 function histogramBytes(series: TimeSeriesOut): number {
@@ -80,7 +38,7 @@ export function splitRequests(series: readonly TimeSeriesOut[], limits: RequestL
   };
   for (const whole of series) {
     const count = whole.samples.length + whole.histograms.length + whole.exemplars.length;
-    const size = labelsSize(whole.labels) + whole.samples.length * SAMPLE_BYTES + whole.exemplars.length * EXEMPLAR_BYTES + histogramBytes(whole);
+    const size = whole.labelBytes + whole.samples.length * SAMPLE_BYTES + whole.exemplars.length * EXEMPLAR_BYTES + histogramBytes(whole);
     if (samples + count <= limits.maxSamples && bytes + size <= limits.maxBytes) {
       current.push(whole);
       samples += count;
@@ -107,13 +65,13 @@ export function splitRequests(series: readonly TimeSeriesOut[], limits: RequestL
 /** One oversized series as parts, each within one request's bounds, in time order. */
 function splitSeries(series: TimeSeriesOut, limits: RequestLimits): TimeSeriesOut[] {
   const perSample = SAMPLE_BYTES + (series.histograms.length > 0 ? histogramBytes(series) / series.histograms.length : 0);
-  const room = Math.max(1, Math.min(limits.maxSamples, Math.floor((limits.maxBytes - labelsSize(series.labels)) / perSample)));
+  const room = Math.max(1, Math.min(limits.maxSamples, Math.floor((limits.maxBytes - series.labelBytes) / perSample)));
   const parts: TimeSeriesOut[] = [];
   for (let i = 0; i < series.samples.length; i += room) {
-    parts.push({ labels: series.labels, samples: series.samples.slice(i, i + room), exemplars: [], histograms: [] });
+    parts.push({ labels: series.labels, labelBytes: series.labelBytes, samples: series.samples.slice(i, i + room), exemplars: [], histograms: [] });
   }
   for (let i = 0; i < series.histograms.length; i += room) {
-    parts.push({ labels: series.labels, samples: [], exemplars: [], histograms: series.histograms.slice(i, i + room) });
+    parts.push({ labels: series.labels, labelBytes: series.labelBytes, samples: [], exemplars: [], histograms: series.histograms.slice(i, i + room) });
   }
   // Exemplars ride with the last part: they are optional extras, not samples that must be ordered.
   const last = parts[parts.length - 1];
@@ -123,6 +81,6 @@ function splitSeries(series: TimeSeriesOut, limits: RequestLimits): TimeSeriesOu
 
 /** One request body: protobuf WriteRequest, snappy block format. */
 export function encodeWriteRequest(timeseries: TimeSeriesOut[]): { body: Buffer; uncompressedBytes: number } {
-  const raw = writeRequestMessage().encode({ timeseries }).finish();
+  const raw = remoteWriteMessages().writeRequestEncodedLabels.encode({ timeseries }).finish();
   return { body: snappy.compressSync(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)), uncompressedBytes: raw.byteLength };
 }

@@ -4,6 +4,7 @@
  * an empty label as absent), sorted by name so every request carries one canonical form per series.
  */
 import { type Attributes, attributeToString } from '../../model/index.js';
+import { remoteWriteMessages } from './proto.js';
 
 export interface Label {
   readonly name: string;
@@ -83,4 +84,30 @@ export function attributesKey(attributes: Attributes): string {
   let key = '';
   for (const name in attributes) key += `${name}\u0000${attributeToString(attributes[name]!)}\u0001`;
   return key;
+}
+
+/** A sorted label set as encoded prometheus.Label messages, and its encoded size (for request bounds). */
+export interface EncodedLabels {
+  readonly labels: readonly Uint8Array[];
+  readonly bytes: number;
+}
+
+const encodedLabels = new WeakMap<Label, Uint8Array>();
+
+/** Encodes each label once (label objects are shared between a series' derived sets). */
+export function encodeLabels(labels: readonly Label[]): EncodedLabels {
+  const type = remoteWriteMessages().label;
+  const out: Uint8Array[] = [];
+  let bytes = 0;
+  for (const label of labels) {
+    let encoded = encodedLabels.get(label);
+    if (encoded === undefined) {
+      // A copy, not protobufjs's view on a shared pool slab.
+      encoded = Uint8Array.from(type.encode(label).finish());
+      encodedLabels.set(label, encoded);
+    }
+    out.push(encoded);
+    bytes += encoded.length + 2; // field tag and length prefix (labels are shorter than 16 KiB)
+  }
+  return { labels: out, bytes };
 }

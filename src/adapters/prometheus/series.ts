@@ -12,7 +12,7 @@ import {
   attributeToString,
 } from '../../model/index.js';
 import type { PrometheusConfig } from './config.js';
-import { type Label, LabelSetBuilder, attributesKey, withLabel } from './labels.js';
+import { type EncodedLabels, type Label, LabelSetBuilder, attributesKey, encodeLabels, withLabel } from './labels.js';
 import { prometheusMetricName } from './names.js';
 import { formatFloat } from './values.js';
 
@@ -20,9 +20,9 @@ const SERVICE_KEYS: ReadonlySet<string> = new Set(['service.name', 'service.name
 
 /** One series family: the labels of a point, and the derived sets (`_sum`, `le=…`) made on first use. */
 export class SeriesLabels {
-  private derived: Map<string, Label[]> | undefined;
+  private derived: Map<string, EncodedLabels> | undefined;
   /** The main series: __name__ = the metric name. */
-  readonly main: Label[];
+  readonly main: EncodedLabels;
 
   constructor(
     /** Canonical identity (name + sorted labels): the delta state and request grouping key. */
@@ -31,14 +31,14 @@ export class SeriesLabels {
     readonly base: readonly Label[],
     readonly name: string,
   ) {
-    this.main = withLabel(base, '__name__', name);
+    this.main = encodeLabels(withLabel(base, '__name__', name));
   }
 
   private lastBounds: readonly number[] | undefined;
-  private lastBuckets: Label[][] | undefined;
+  private lastBuckets: EncodedLabels[] | undefined;
 
   /** The `_bucket` label sets for these bounds plus `+Inf`; points of one histogram share bounds, so the last set is kept. */
-  buckets(bounds: readonly number[]): Label[][] {
+  buckets(bounds: readonly number[]): EncodedLabels[] {
     const last = this.lastBounds;
     if (last !== undefined && this.lastBuckets !== undefined && last.length === bounds.length) {
       let same = true;
@@ -53,13 +53,14 @@ export class SeriesLabels {
   }
 
   /** `name_suffix`, optionally with one extra label (`le`, `quantile`). */
-  named(suffix: string, extraName?: string, extraValue?: string): Label[] {
+  named(suffix: string, extraName?: string, extraValue?: string): EncodedLabels {
     const key = extraName === undefined ? suffix : `${suffix}\u0000${extraName}\u0000${extraValue}`;
     this.derived ??= new Map();
     let labels = this.derived.get(key);
     if (labels === undefined) {
-      labels = withLabel(this.base, '__name__', this.name + suffix);
-      if (extraName !== undefined) labels = withLabel(labels, extraName, extraValue!);
+      let set = withLabel(this.base, '__name__', this.name + suffix);
+      if (extraName !== undefined) set = withLabel(set, extraName, extraValue!);
+      labels = encodeLabels(set);
       this.derived.set(key, labels);
     }
     return labels;
@@ -73,7 +74,7 @@ interface ResourceInfo {
   readonly job: string;
   readonly instance: string;
   /** Sorted labels of the resource's target_info series, or undefined when it has nothing to say. */
-  readonly targetInfo: Label[] | undefined;
+  readonly targetInfo: EncodedLabels | undefined;
   /** target_info's identity, to send it once per request however many resource objects share it. */
   readonly targetKey: string;
 }
@@ -195,7 +196,7 @@ export class SeriesCatalog {
     }
     const key = `${job}\u0000${instance}\u0000${attributesKey(constant)}`;
     const targetKey = targetInfo === undefined ? '' : targetInfo.map((label) => `${label.name}\u0000${label.value}`).join('\u0000');
-    return { key, constant, job, instance, targetInfo, targetKey };
+    return { key, constant, job, instance, targetInfo: targetInfo && encodeLabels(targetInfo), targetKey };
   }
 }
 

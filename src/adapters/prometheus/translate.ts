@@ -16,7 +16,7 @@ import {
 } from '../../model/index.js';
 import type { PrometheusConfig } from './config.js';
 import type { CumulativeState, DeltaTransaction } from './delta.js';
-import { type Label, sanitizeLabelName } from './labels.js';
+import { type EncodedLabels, type Label, sanitizeLabelName } from './labels.js';
 import { type NativeHistogram, toNativeHistogram } from './native-histogram.js';
 import type { SeriesCatalog, SeriesLabels } from './series.js';
 import { STALE_NAN, formatFloat, nsToMs } from './values.js';
@@ -33,7 +33,10 @@ export interface ExemplarOut {
 }
 
 export interface TimeSeriesOut {
-  labels: Label[];
+  /** Encoded prometheus.Label messages (see proto/prometheus/encoding.proto). */
+  labels: readonly Uint8Array[];
+  /** Their encoded size. */
+  labelBytes: number;
   samples: Sample[];
   exemplars: ExemplarOut[];
   histograms: NativeHistogram[];
@@ -58,15 +61,19 @@ export const SKIP_REASONS = {
   nativeOff: 'exponential histogram (native_histograms off)',
 } as const;
 
+/** Shared empty lists: most series carry no exemplars or native histograms, so don't allocate two arrays each. */
+const NO_EXEMPLARS: ExemplarOut[] = [];
+const NO_HISTOGRAMS: NativeHistogram[] = [];
+
 /** Prometheus refuses exemplars whose labels exceed 128 UTF-8 characters in total (names and values). */
 const MAX_EXEMPLAR_LABEL_CHARS = 128;
 
 export class Translator {
   private out: TimeSeriesOut[] = [];
-  private bySeries = new Map<Label[], TimeSeriesOut>();
+  private bySeries = new Map<EncodedLabels, TimeSeriesOut>();
   private skipped = new Map<string, number>();
   private delta: DeltaTransaction | undefined;
-  private targets = new Map<string, { labels: Label[]; ms: number }>();
+  private targets = new Map<string, { labels: EncodedLabels; ms: number }>();
 
   constructor(
     private readonly config: PrometheusConfig,
@@ -140,7 +147,7 @@ export class Translator {
       value = total.value;
     }
     const out = this.sample(series.main, value, ms);
-    if (point.exemplars.length > 0 && this.config.send_exemplars) for (const exemplar of point.exemplars) out.exemplars.push(exemplarOut(exemplar));
+    if (point.exemplars.length > 0 && this.config.send_exemplars) addExemplars(out, point.exemplars);
     return true;
   }
 
@@ -170,9 +177,9 @@ export class Translator {
     if (point.exemplars.length > 0 && this.config.send_exemplars) {
       for (const exemplar of point.exemplars) {
         const value = numericValue(exemplar.value);
-        let bucket = bounds.findIndex((bound) => value <= bound);
+        const bucket = bounds.findIndex((bound) => value <= bound);
         const target = bucket < 0 ? inf : this.sample(buckets[bucket]!, Number.NaN, ms, true);
-        target.exemplars.push(exemplarOut(exemplar));
+        addExemplars(target, [exemplar]);
       }
     }
     return true;
@@ -201,15 +208,16 @@ export class Translator {
     const histogram = toNativeHistogram(source, ms, stale);
     if (typeof histogram === 'string') return this.skip(histogram);
     const out = this.seriesFor(series.main);
+    if (out.histograms === NO_HISTOGRAMS) out.histograms = [];
     out.histograms.push(histogram);
-    if (point.exemplars.length > 0 && this.config.send_exemplars) for (const exemplar of point.exemplars) out.exemplars.push(exemplarOut(exemplar));
+    if (point.exemplars.length > 0 && this.config.send_exemplars) addExemplars(out, point.exemplars);
     return true;
   }
 
-  private seriesFor(labels: Label[]): TimeSeriesOut {
+  private seriesFor(labels: EncodedLabels): TimeSeriesOut {
     let series = this.bySeries.get(labels);
     if (series === undefined) {
-      series = { labels, samples: [], exemplars: [], histograms: [] };
+      series = { labels: labels.labels, labelBytes: labels.bytes, samples: [], exemplars: NO_EXEMPLARS, histograms: NO_HISTOGRAMS };
       this.bySeries.set(labels, series);
       this.out.push(series);
     }
@@ -217,7 +225,7 @@ export class Translator {
   }
 
   /** Appends a sample (or, with `lookupOnly`, just finds the series). Same series and timestamp: the last value wins. */
-  private sample(labels: Label[], value: number, timestamp: number, lookupOnly = false): TimeSeriesOut {
+  private sample(labels: EncodedLabels, value: number, timestamp: number, lookupOnly = false): TimeSeriesOut {
     const series = this.seriesFor(labels);
     if (lookupOnly) return series;
     const samples = series.samples;
@@ -247,6 +255,11 @@ function sortSamples(series: TimeSeriesOut): void {
   series.samples = samples;
   series.histograms.sort((a, b) => a.timestamp - b.timestamp);
   delete series.unsorted;
+}
+
+function addExemplars(series: TimeSeriesOut, exemplars: readonly Exemplar[]): void {
+  if (series.exemplars === NO_EXEMPLARS) series.exemplars = [];
+  for (const exemplar of exemplars) series.exemplars.push(exemplarOut(exemplar));
 }
 
 function exemplarOut(exemplar: Exemplar): ExemplarOut {
