@@ -5,11 +5,21 @@
  * A missing backend fails the test (backendUrl throws), never skips it.
  */
 import assert from 'node:assert/strict';
+import { type IncomingHttpHeaders, createServer as createHttpServer } from 'node:http';
+import { type Socket, createServer } from 'node:net';
 import { describe, it } from 'node:test';
+import type { Counter, Histogram, Meter } from '@opentelemetry/api';
+import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { AggregationTemporality, AggregationType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import snappy from 'snappy';
+import { remoteWriteMessages } from '../../src/adapters/prometheus/proto.js';
+import { decodeMetrics } from '../../src/otlp/index.js';
 import { PermanentWriteError, TransientWriteError } from '../../src/adapters/contract.js';
 import { FLAG_NO_RECORDED_VALUE, type MetricPoint } from '../../src/model/index.js';
 import { backendUrl } from '../support/backends.js';
 import * as f from './prometheus/fixtures.js';
+import { PrivatePrometheus } from './prometheus/private-prometheus.js';
 import {
   makeAdapter,
   promExemplars,
@@ -379,5 +389,186 @@ describe('VictoriaMetrics', () => {
     assert.deepEqual(rows[0]?.values, [1, 3, 6]);
     assert.deepEqual(rows[0]?.timestamps, [t + 1000, t + 2000, t + 3000]);
     await adapter.close();
+  });
+});
+
+describe('Prometheus outage', () => {
+  it('fails with TransientWriteError while Prometheus is down; the same batch retried later lands once, in order', async () => {
+    const prometheus = await PrivatePrometheus.start();
+    try {
+      const service = uniqueService('outage');
+      const t = baseMs();
+      const r = f.resource({ 'service.name': service });
+      const counter = f.descriptor('outage.events', 'sum', { monotonic: true, temporality: 'delta' });
+      const point = (i: number) => f.numberPoint({ resource: r, scope: f.scope('s'), metric: counter, time: ns(t + i * 1000), value: 10 });
+      const adapter = makeAdapter(prometheus.url, { timeout: '2s' });
+      await write(adapter, [point(0), point(1)], 'first');
+
+      await prometheus.stop();
+      const batch2 = [point(2), point(3)];
+      for (let attempt = 0; attempt < 2; attempt++) {
+        await assert.rejects(write(adapter, batch2, 'second'), TransientWriteError);
+      }
+      await prometheus.resume();
+      await write(adapter, batch2, 'second'); // the engine's retry: same batch, same id
+      await write(adapter, [point(4)], 'third');
+
+      // Delta totals were not counted twice by the failed attempts: 10, 20, 30, 40, 50.
+      const raw = await promRaw(prometheus.url, `outage_events_total{job="${service}"}`, t + 5000, 1);
+      assert.deepEqual(raw[0]?.values, [0, 1, 2, 3, 4].map((i) => [(t + i * 1000) / 1000, String((i + 1) * 10)]));
+      await adapter.close();
+    } finally {
+      await prometheus.stop();
+    }
+  });
+
+  it('turns a server that accepts the connection but never answers into a TransientWriteError after the timeout', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    const adapter = makeAdapter(`http://127.0.0.1:${port}`, { timeout: '300ms' });
+    const started = Date.now();
+    const error = await adapter.health().then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof TransientWriteError, String(error));
+    assert.match(error.message, /timed out after 300 ms/);
+    assert.ok(Date.now() - started < 3000);
+    await adapter.close();
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+  });
+});
+
+describe('OpenTelemetry JS SDK output, decoded by the gateway', () => {
+  async function sdkBatch(service: string, temporality: AggregationTemporality, exponential: boolean, record: (meter: Meter, collection: number) => void): Promise<MetricPoint[][]> {
+    class Reader extends MetricReader {
+      constructor() {
+        super({ aggregationTemporalitySelector: () => temporality });
+      }
+      protected override async onShutdown(): Promise<void> {}
+      protected override async onForceFlush(): Promise<void> {}
+    }
+    const reader = new Reader();
+    const provider = new MeterProvider({
+      resource: resourceFromAttributes({ 'service.name': service, 'service.instance.id': 'sdk-1', 'host.arch': 'amd64' }),
+      readers: [reader],
+      views: exponential ? [{ instrumentName: 'sdk.latency', aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } }] : [],
+    });
+    const meter = provider.getMeter('manifold-sdk-test', '0.1.0');
+    const batches: MetricPoint[][] = [];
+    for (let collection = 0; collection < 2; collection++) {
+      if (collection === 1) await sleep(5);
+      record(meter, collection);
+      const { resourceMetrics } = await reader.collect();
+      const body = ProtobufMetricsSerializer.serializeRequest(resourceMetrics)!;
+      const decoded = decodeMetrics(body, 'protobuf');
+      assert.equal(decoded.rejected.count, 0);
+      batches.push([...decoded.batch.metrics]);
+    }
+    await provider.shutdown();
+    return batches;
+  }
+
+  it('counter, up-down counter, histogram and observable gauge reach Prometheus under the spec names', async () => {
+    const url = backendUrl('prometheus');
+    const service = uniqueService('sdk');
+    const [first] = await sdkBatch(service, AggregationTemporality.CUMULATIVE, false, (meter, collection) => {
+      if (collection > 0) return;
+      meter.createCounter('sdk.requests', { unit: '{request}' }).add(3, { 'http.route': '/a' });
+      meter.createUpDownCounter('sdk.queue', { unit: 'By' }).add(4);
+      const histogram = meter.createHistogram('sdk.duration', { unit: 'ms' });
+      for (const value of [5, 50, 500]) histogram.record(value, { 'http.route': '/a' });
+      meter.createObservableGauge('sdk.temperature', { unit: 'Cel' }).addCallback((result) => result.observe(21.5, { room: 'lab' }));
+    });
+    const adapter = makeAdapter(url);
+    await write(adapter, first!);
+    const at = Number(first![0]!.timeUnixNano / 1_000_000n);
+    const labels = { job: service, instance: 'sdk-1', otel_scope_name: 'manifold-sdk-test', otel_scope_version: '0.1.0' };
+    const value = async (query: string) => (await promQuery(url, query, at)).map((sample) => ({ metric: sample.metric, value: sample.value[1] }));
+    let requests: { metric: Record<string, string>; value: string }[] = [];
+    for (let tries = 0; tries < 40 && requests.length === 0; tries++) {
+      requests = await value(`sdk_requests_total{job="${service}"}`);
+      if (requests.length === 0) await sleep(50);
+    }
+    assert.deepEqual(requests, [{ metric: { __name__: 'sdk_requests_total', ...labels, http_route: '/a' }, value: '3' }]);
+    assert.deepEqual(await value(`sdk_queue_bytes{job="${service}"}`), [{ metric: { __name__: 'sdk_queue_bytes', ...labels }, value: '4' }]);
+    assert.deepEqual(await value(`sdk_temperature_celsius{job="${service}"}`), [{ metric: { __name__: 'sdk_temperature_celsius', ...labels, room: 'lab' }, value: '21.5' }]);
+    assert.deepEqual(await value(`sdk_duration_milliseconds_count{job="${service}"}`), [{ metric: { __name__: 'sdk_duration_milliseconds_count', ...labels, http_route: '/a' }, value: '3' }]);
+    assert.deepEqual((await value(`sdk_duration_milliseconds_sum{job="${service}"}`)).map((s) => s.value), ['555']);
+    // The SDK's default bounds (0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000) and +Inf.
+    const buckets = await value(`sdk_duration_milliseconds_bucket{job="${service}"}`);
+    const byLe = Object.fromEntries(buckets.map((bucket) => [bucket.metric.le, bucket.value]));
+    assert.deepEqual(byLe, { '0': '0', '5': '1', '10': '1', '25': '1', '50': '2', '75': '2', '100': '2', '250': '2', '500': '3', '750': '3', '1000': '3', '2500': '3', '5000': '3', '7500': '3', '10000': '3', '+Inf': '3' });
+    const target = await value(`target_info{job="${service}"}`);
+    assert.equal(target.length, 1);
+    assert.equal(target[0]!.metric.host_arch, 'amd64');
+    await adapter.close();
+  });
+
+  it('delta-temporality SDK counters and exponential histograms become cumulative (native histograms on)', async () => {
+    const url = backendUrl('prometheus-native');
+    const service = uniqueService('sdk-delta');
+    let counter: Counter | undefined;
+    let latency: Histogram | undefined;
+    const batches = await sdkBatch(service, AggregationTemporality.DELTA, true, (meter, collection) => {
+      counter ??= meter.createCounter('sdk.events');
+      latency ??= meter.createHistogram('sdk.latency', { unit: 's' });
+      counter.add(collection === 0 ? 2 : 5);
+      latency.record(collection === 0 ? 0.5 : 4);
+    });
+    assert.equal(batches[1]![0]!.metric.temporality, 'delta');
+    const adapter = makeAdapter(url, { native_histograms: true });
+    for (const batch of batches) await write(adapter, batch);
+    const at = Number(batches[1]![0]!.timeUnixNano / 1_000_000n);
+    let got: Awaited<ReturnType<typeof promQuery>> = [];
+    for (let tries = 0; tries < 40 && got.length === 0; tries++) {
+      got = await promQuery(url, `sdk_events_total{job="${service}"}`, at);
+      if (got.length === 0) await sleep(50);
+    }
+    // 2 then 5 more: the second sample is the running total.
+    assert.equal(got[0]?.value[1], '7');
+    const count = await promQuery(url, `histogram_count(sdk_latency_seconds{job="${service}"})`, at);
+    assert.equal(count[0]?.value[1], '2');
+    const sum = await promQuery(url, `histogram_sum(sdk_latency_seconds{job="${service}"})`, at);
+    assert.equal(sum[0]?.value[1], '4.5');
+    await adapter.close();
+  });
+});
+
+describe('the request on the wire', () => {
+  it('is a snappy-compressed prometheus.WriteRequest with sorted labels and the remote-write headers', async () => {
+    const seen: { headers: IncomingHttpHeaders; body: Buffer }[] = [];
+    const server = createHttpServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        seen.push({ headers: request.headers, body: Buffer.concat(chunks) });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const adapter = makeAdapter(`http://127.0.0.1:${port}`, { bearer_token: 'sekret', headers: { 'X-Scope-OrgID': 'tenant-1' } });
+    const { points } = everyType('wire', baseMs());
+    await write(adapter, points);
+    await adapter.close();
+    server.close();
+
+    assert.equal(seen.length, 1);
+    const { headers, body } = seen[0]!;
+    assert.equal(headers['content-encoding'], 'snappy');
+    assert.equal(headers['content-type'], 'application/x-protobuf');
+    assert.equal(headers['x-prometheus-remote-write-version'], '0.1.0');
+    assert.match(headers['user-agent'] ?? '', /^Manifold/);
+    assert.equal(headers.authorization, 'Bearer sekret');
+    assert.equal(headers['x-scope-orgid'], 'tenant-1');
+    const request = remoteWriteMessages().writeRequest.toObject(remoteWriteMessages().writeRequest.decode(snappy.uncompressSync(body) as Buffer), { longs: Number });
+    assert.equal(request.timeseries.length, 15);
+    for (const series of request.timeseries as { labels: { name: string }[] }[]) {
+      const names = series.labels.map((label) => label.name);
+      assert.deepEqual(names, [...names].sort(), 'labels sorted by name');
+      assert.equal(new Set(names).size, names.length, 'label names unique');
+      assert.ok(names.includes('__name__'));
+    }
   });
 });
