@@ -218,7 +218,14 @@ describe('redis queue across a Redis crash and restart (private instance via scr
         const [a, b] = [await store.stats('a'), await store.stats('b')];
         assert.deepEqual([a.jobs, a.items, b.jobs, b.items, a.leased], [40, 120, 40, 40, 5], `after ${how}`);
       }
-      await store.complete('a', leased.map((j) => j.id));
+      // A write finished while Redis is down: settling it waits for Redis to come back instead of failing.
+      await ctl('kill9');
+      const settling = store.complete('a', leased.map((j) => j.id));
+      await sleep(300);
+      await ctl('start');
+      await settling;
+      const s = await store.stats('a');
+      assert.deepEqual([s.jobs, s.leased], [35, 0]);
       const found: string[] = leased.map((j) => j.id);
       for (const backend of ['a', 'b']) {
         for (let jobs = await store.lease(backend, ALL); jobs.length > 0; jobs = await store.lease(backend, ALL)) {

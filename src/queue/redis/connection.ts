@@ -42,6 +42,8 @@ export interface Connection {
   readonly scripts: Scripts;
   /** The last connection error seen, for health messages. */
   lastError(): string | null;
+  /** Resolves true once the connection is ready (at once if it is), false after `ms`. */
+  whenReady(ms: number): Promise<boolean>;
 }
 
 export async function connect(options: ConnectionOptions): Promise<Connection> {
@@ -69,7 +71,19 @@ export async function connect(options: ConnectionOptions): Promise<Connection> {
     const command = (client as unknown as Record<string, (...args: Arg[]) => Promise<unknown>>)[name]!;
     scripts[name] = command.bind(client);
   }
-  return { client, scripts: scripts as Scripts, lastError: () => last };
+  const whenReady = (ms: number) =>
+    new Promise<boolean>((resolve) => {
+      if (client.status === 'ready') return resolve(true);
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        client.off('ready', onReady);
+        resolve(ok);
+      };
+      const onReady = () => done(true);
+      const timer = setTimeout(() => done(false), ms);
+      client.on('ready', onReady);
+    });
+  return { client, scripts: scripts as Scripts, lastError: () => last, whenReady };
 }
 
 /** The URL without its password, for messages. */

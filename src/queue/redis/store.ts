@@ -38,6 +38,11 @@ export interface RedisQueueOptions extends ConnectionOptions {
   readonly prefix: string;
   /** How long a lease outlives its holder's last renewal, ms (default 30 000). */
   readonly leaseMs?: number;
+  /**
+   * complete / retryLater / deadLetter wait this long for Redis to come back before failing (default 10 000):
+   * a write that succeeded during a Redis restart is still settled, not written again after its lease expires.
+   */
+  readonly settleWaitMs?: number;
 }
 
 /** Retry-After hint when Redis cannot take writes. */
@@ -46,7 +51,7 @@ const STORE_FAILURE_RETRY_AFTER_MS = 1000;
 export class RedisQueueStore implements QueueStore {
   static async open(options: RedisQueueOptions): Promise<RedisQueueStore> {
     const base = baseKey(options.prefix);
-    return new RedisQueueStore(await connect(options), base, options.leaseMs ?? 30_000);
+    return new RedisQueueStore(await connect(options), base, options.leaseMs ?? 30_000, options.settleWaitMs ?? 10_000);
   }
 
   private readonly bounds = new Map<string, BacklogBound>();
@@ -60,6 +65,7 @@ export class RedisQueueStore implements QueueStore {
     private readonly conn: Connection,
     private readonly base: string,
     private readonly leaseMs: number,
+    private readonly settleWaitMs: number,
   ) {
     this.held = new HeldLeases(leaseMs / 3, (backend, ids) => this.conn.scripts.mfExtend(this.base, backend, Date.now() + this.leaseMs, this.token, ...ids));
   }
@@ -182,7 +188,18 @@ export class RedisQueueStore implements QueueStore {
   private async settle(backend: string, ids: readonly string[], script: () => Promise<unknown>): Promise<void> {
     this.ensureOpen();
     if (ids.length === 0) return;
-    await this.run(script);
+    // Settling twice is harmless (scripts only touch live jobs of this backend), so retry across a reconnect.
+    const deadline = Date.now() + this.settleWaitMs;
+    for (;;) {
+      try {
+        await this.run(script);
+        break;
+      } catch (error) {
+        const left = deadline - Date.now();
+        if (this.closed || left <= 0 || (this.conn.client.status === 'ready' && !isConnectionError(error))) throw error;
+        if (!(await this.conn.whenReady(left))) throw error;
+      }
+    }
     this.held.remove(backend, ids);
   }
 
@@ -199,4 +216,9 @@ export class RedisQueueStore implements QueueStore {
   private ensureOpen(): void {
     if (this.closed) throw new QueueUnavailableError('queue store is closed', null, STORE_FAILURE_RETRY_AFTER_MS);
   }
+}
+
+/** Errors of the link (not of a script): the command may not have reached Redis. */
+function isConnectionError(error: unknown): boolean {
+  return /Stream isn't writeable|Connection is closed|ECONNRE|EPIPE|ETIMEDOUT|Command timed out/i.test((error as Error).message);
 }
