@@ -65,6 +65,12 @@ export async function connect(options: ConnectionOptions): Promise<Connection> {
     client.disconnect();
     throw new Error(`cannot reach Redis at ${redact(options.url)}: ${(error as Error).message}`);
   }
+  // Queued data must never be evicted. volatile-* policies only evict keys with a TTL, and the queue sets none.
+  const policy = /maxmemory_policy:(\S+)/.exec(await client.info('memory'))?.[1] ?? 'noeviction';
+  if (policy.startsWith('allkeys-')) {
+    client.disconnect();
+    throw new Error(`Redis at ${redact(options.url)} has maxmemory-policy ${policy}: it would evict queued data; use noeviction (or a volatile-* policy)`);
+  }
   const scripts = {} as Record<string, unknown>;
   for (const [name, lua] of Object.entries(SCRIPTS)) {
     client.defineCommand(name, { numberOfKeys: 1, lua });
