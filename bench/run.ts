@@ -4,12 +4,13 @@
  * benchmarks, and writes bench/RESULTS.md and bench/results.json.
  *
  * Options: --quick; --runs N; --duration S (full-load seconds); --half-duration S; --connections N;
- * --only ingest,fixed,micro; --cases traces,metrics,traces-gzip (ingest cases); --no-gzip; --node-flags "--max-semi-space-size=64" (both servers);
+ * --only ingest,fixed,micro; --cases traces,metrics,traces-gzip (ingest cases); --no-gzip; --node-flags="--max-semi-space-size=64" (both servers; note the =);
  * --gateway-flags "..."; --cpu-prof (profile the gateway into bench/out/profiles); --redis-url URL;
- * --keep-data (keep the gateways' queue folders under bench/out/run-*); --out DIR (default bench/).
+ * --variant-flags="--max-semi-space-size=64" (traces and metrics again with these node flags; full run default;
+ * "" for none); --notes FILE (markdown appended to RESULTS.md, default bench/NOTES.md if present); --keep-data (keep the gateways' queue folders under bench/out/run-*); --out DIR (default bench/).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { writePayloads, type Payload } from './payloads.js';
@@ -36,6 +37,8 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     'redis-url': { type: 'string' },
     'keep-data': { type: 'boolean', default: false },
+    'variant-flags': { type: 'string' },
+    notes: { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -51,6 +54,8 @@ const only = new Set((values.only ?? 'ingest,fixed,micro').split(','));
 const nodeFlags = values['node-flags']!.split(' ').filter(Boolean);
 const workDir = path.join(ROOT, 'bench', 'out', `run-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 const gatewayFlags = values['gateway-flags']!.split(' ').filter(Boolean);
+const variantFlags = (values['variant-flags'] ?? (quick ? '' : '--max-semi-space-size=64')).split(' ').filter(Boolean);
+const notesFile = values.notes ?? path.join(ROOT, 'bench', 'NOTES.md');
 if (values['cpu-prof']) gatewayFlags.push('--cpu-prof', `--cpu-prof-dir=${path.join(workDir, 'profiles')}`);
 const outDir = path.resolve(values.out ?? path.join(ROOT, 'bench'));
 const log = (line: string) => console.log(line);
@@ -76,22 +81,29 @@ const fixedRate: FixedRateResult[] = [];
 const micro: MicroResult[] = [];
 
 if (only.has('ingest')) {
-  const cases: [string, Payload, Record<string, unknown>?][] = [
-    ['traces', payloads['traces-identity']],
-    ['metrics', payloads['metrics-identity']],
+  type Case = { name: string; payload: Payload; queue?: Record<string, unknown>; flags?: string[] };
+  const cases: Case[] = [
+    { name: 'traces', payload: payloads['traces-identity'] },
+    { name: 'metrics', payload: payloads['metrics-identity'] },
   ];
-  if (!quick && !values['no-gzip']) cases.push(['traces-gzip', payloads['traces-gzip']]);
+  if (!quick && !values['no-gzip']) cases.push({ name: 'traces-gzip', payload: payloads['traces-gzip'] });
+  if (variantFlags.length) {
+    cases.push(
+      { name: 'traces-variant', payload: payloads['traces-identity'], flags: [...nodeFlags, ...variantFlags] },
+      { name: 'metrics-variant', payload: payloads['metrics-identity'], flags: [...nodeFlags, ...variantFlags] },
+    );
+  }
   if (values['redis-url'] && redisQueueSupported()) {
     const queue = { kind: 'redis', url: values['redis-url'] };
-    cases.push(['traces-redis', payloads['traces-identity'], queue], ['metrics-redis', payloads['metrics-identity'], queue]);
+    cases.push({ name: 'traces-redis', payload: payloads['traces-identity'], queue }, { name: 'metrics-redis', payload: payloads['metrics-identity'], queue });
   }
   const wanted = values.cases ? new Set(values.cases.split(',')) : undefined;
-  for (const [name, payload, queue] of cases) {
+  for (const { name, payload, queue, flags } of cases) {
     if (wanted && !wanted.has(name)) continue;
-    log(`ingest ${name}: ${runs} runs of ${fullSec} s full load + ${halfSec} s half load, ${connections} connections`);
+    log(`ingest ${name}: ${runs} runs of ${fullSec} s full load + ${halfSec} s half load, ${connections} connections${flags ? `, node ${flags.join(' ')}` : ''}`);
     const maxRequests = Math.ceil((fullSec * 2_000_000) / payload.items); // 2M items/s would be far past any ceiling here
     ingest.push(await ingestScenario({
-      name, payload, runs, keepData: values['keep-data']!, warmupSec: quick ? 0.5 : 2, nodeFlags, gatewayFlags, dir: workDir, log,
+      name, payload, runs, keepData: values['keep-data']!, warmupSec: quick ? 0.5 : 2, nodeFlags: flags ?? nodeFlags, gatewayFlags, dir: workDir, log,
       full: { connections, durationSec: fullSec, maxRequests, minRequests: quick ? 5 : 20 },
       half: { connections, durationSec: halfSec, maxRequests, minRequests: quick ? 3 : 20 },
       ...(queue ? { queue } : {}),
@@ -125,7 +137,8 @@ const report: BenchReport = {
   commit: git('rev-parse', '--short', 'HEAD'),
   srcDirty: git('status', '--porcelain', 'src') !== '',
   machine: host,
-  settings: { runs, fullSec, halfSec, connections, nodeFlags, gatewayFlags, workDir: path.relative(ROOT, workDir) },
+  settings: { runs, fullSec, halfSec, connections, nodeFlags, gatewayFlags, variantFlags, workDir: path.relative(ROOT, workDir) },
+  notes: existsSync(notesFile) ? readFileSync(notesFile, 'utf8') : undefined,
   payloads,
   ingest,
   fixedRate,

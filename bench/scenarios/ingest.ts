@@ -47,6 +47,8 @@ export interface TargetSummary {
 
 export interface IngestResult {
   name: string;
+  /** Node flags both servers ran with. */
+  nodeFlags: string[];
   signal: Payload['signal'];
   contentEncoding: Payload['contentEncoding'];
   itemsPerRequest: number;
@@ -150,7 +152,7 @@ export async function ingestScenario(o: IngestOptions): Promise<IngestResult> {
     };
   };
   const result: IngestResult = {
-    name: o.name, signal: o.payload.signal, contentEncoding: o.payload.contentEncoding, itemsPerRequest: o.payload.items, bytesPerRequest: o.payload.bytes,
+    name: o.name, nodeFlags: o.nodeFlags, signal: o.payload.signal, contentEncoding: o.payload.contentEncoding, itemsPerRequest: o.payload.items, bytesPerRequest: o.payload.bytes,
     runs: o.runs, ceiling: summary(ceiling), measurements,
     ...(gatewayError ? { gatewayError } : {}),
     ...(gatewayCheck ? { gatewayCheck } : {}),
