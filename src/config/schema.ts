@@ -23,6 +23,17 @@ const grpcReceiver = z
   })
   .strict();
 
+const redisQueue = z
+  .object({
+    kind: z.literal('redis'),
+    url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL'),
+    /** Every key starts with {prefix}: several gateways with the same prefix share the queues. */
+    prefix: z.string().min(1).default('manifold'),
+    /** A lease held by a gateway that died comes back to the others after this long. */
+    lease_timeout: duration.prefault(30_000),
+  })
+  .strict();
+
 const embeddedQueue = z
   .object({
     kind: z.literal('embedded'),
@@ -36,7 +47,6 @@ export const deliverySchema = z
   .object({
     /** Do not write to this backend (data still queues durably): for maintenance and benchmarks. */
     paused: z.boolean().default(false),
-    concurrency: z.number().int().min(1).max(64).default(1),
     batch: z
       .object({
         max_items: z.number().int().min(1).default(10_000),
@@ -89,7 +99,7 @@ export const gatewaySchema = z
       })
       .strict()
       .prefault({}),
-    queue: z.discriminatedUnion('kind', [embeddedQueue]).prefault({ kind: 'embedded' }),
+    queue: z.discriminatedUnion('kind', [embeddedQueue, redisQueue]).prefault({ kind: 'embedded' }),
     /** name -> { kind, ...adapter settings, delivery }. Empty: everything goes to the embedded PostgreSQL. */
     backends: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'backend names are lower-case letters, digits, _ and -'), z.looseObject({ kind: z.string() })).default({}),
     embedded_store: z

@@ -69,7 +69,14 @@ export class BackendWorker {
         await this.sleep(IDLE_POLL_MS);
         continue;
       }
-      await this.deliver(jobs);
+      try {
+        await this.deliver(jobs);
+      } catch (error) {
+        // The write's outcome could not be recorded (the store is down): the lease lapses and the jobs come
+        // back, to be written again under the same id, which the backend's dedup absorbs.
+        this.logger.error({ err: error as Error, backend: this.backend }, 'could not record a write in the queue store');
+        await this.sleep(IDLE_POLL_MS);
+      }
     }
   }
 
