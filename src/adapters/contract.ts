@@ -41,6 +41,8 @@ export interface AdapterContext {
   readonly logger: Logger;
   /** Where an adapter may keep local state (e.g. delta-to-cumulative series), under the gateway's data folder. */
   readonly dataDir: string;
+  /** From `backends.<name>.migrate` (default auto): what start() does about pending migrations. */
+  readonly migrate?: MigrateMode;
 }
 
 export interface AdapterFactory<Config = unknown> {
@@ -49,6 +51,8 @@ export interface AdapterFactory<Config = unknown> {
   /** Validates `backends.<name>`; paths in its errors are reported under that key. */
   readonly configSchema: ZodType<Config>;
   create(config: Config, context: AdapterContext): Adapter;
+  /** For backends with migrations: a fresh target on its own connection (`manifold migrate`, and start()). */
+  schemaTarget?(config: Config, context: AdapterContext): SchemaTarget;
 }
 
 /** The backend could not take the batch now (connection, timeout, 5xx, 429): retry later, same batch. */
@@ -75,4 +79,62 @@ export class PermanentWriteError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/**
+ * What a backend offers the migration runner (src/migrate), which owns ordering, checksums, templates,
+ * statement splitting, progress and the start-time policy. A target only knows its server: how to talk
+ * to it, what it offers, how to lock, and where its ledger lives. One target = one connection (the
+ * PostgreSQL advisory lock is per session; the PGlite TimescaleDB build allows one connection at all).
+ */
+export interface SchemaTarget {
+  /** Selects `migrations/<dialect>/` and the statement splitter's rules: 'postgres' | 'clickhouse'. */
+  readonly dialect: string;
+  /** For messages: which server and schema/database, without secrets. */
+  readonly description: string;
+  /** `{{name}}` values from the backend's config, already as SQL text (quoted identifiers, intervals). */
+  readonly settings: Readonly<Record<string, string>>;
+  /** What the server offers, e.g. { postgres: '15.18', timescaledb: '2.19.3', 'timescaledb-license': 'apache' }. Absent = not there. */
+  probe(): Promise<Readonly<Record<string, string>>>;
+  /** Takes the migration lock, waiting up to `waitMs`; throws a clear error naming the holder when it cannot. */
+  lock(owner: string, waitMs: number, onWait?: (holder: string) => void): Promise<void>;
+  unlock(): Promise<void>;
+  /** Creates the ledger (and its schema/database) if missing. Called under the lock only. */
+  prepareLedger(): Promise<void>;
+  /** Every ledger row; empty when the ledger does not exist yet. */
+  readLedger(): Promise<LedgerEntry[]>;
+  /** Insert or replace the row for `entry.version`. */
+  record(entry: LedgerEntry): Promise<void>;
+  remove(version: number): Promise<void>;
+  /** One statement, as rendered. */
+  exec(statement: string): Promise<void>;
+  /** Where the server has transactional DDL: run `fn` (its exec and record calls) atomically. */
+  transaction?<T>(fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface LedgerEntry {
+  readonly version: number;
+  readonly name: string;
+  /** sha256 (hex) of the .up.sql file as shipped, before templates are filled in. */
+  readonly checksum: string;
+  /** partial: a migration without a transaction stopped after `statementsDone` statements. */
+  readonly status: 'applied' | 'skipped' | 'partial';
+  readonly appliedAt: Date;
+  readonly durationMs: number;
+  readonly appliedBy: string;
+  readonly statementsDone: number;
+  /** Why it was skipped (an unmet `requires`). */
+  readonly reason: string;
+}
+
+/** `backends.<name>.migrate`: apply pending migrations at start, refuse to write while any is pending, or never touch DDL. */
+export type MigrateMode = 'auto' | 'check' | 'off';
+
+/**
+ * The backend's schema is not ready for writes and waiting will not fix it by itself (migrate: check with
+ * migrations pending): the worker checks again slowly and says so once, not at every retry.
+ */
+export class SchemaNotReadyError extends Error {
+  override readonly name = 'SchemaNotReadyError';
 }

@@ -5,7 +5,9 @@ import type { Signal } from '../../model/index.js';
 import { type PreparedInsert, type TableSpec, insertChunks, prepareInsert } from './bulk.js';
 import type { PostgresConfig } from './config.js';
 import { classifyError } from './errors.js';
-import { applySchema, quoteIdent } from './schema.js';
+import { prepareSchema } from '../../migrate/start.js';
+import { quoteIdent } from './schema.js';
+import { PostgresSchemaTarget } from './schema-target.js';
 import { exponentialHistogramTable, histogramTable, numberTable, splitMetrics, summaryTable } from './write-metrics.js';
 import { spanTable } from './write-spans.js';
 
@@ -46,9 +48,14 @@ export class PostgresAdapter implements Adapter {
     }
   }
 
+  /**
+   * The schema, per `migrate` (src/migrate/start.ts; the shared runner is the one thing beside the contract
+   * an adapter leans on): on its own connection, so the write pool never holds the migration lock.
+   */
   async start(): Promise<void> {
-    await this.withClient('apply schema', (client) => applySchema(client, this.config.schema));
-    this.context.logger.info({ schema: this.config.schema }, 'postgres: schema ready');
+    const mode = this.context.migrate ?? 'auto';
+    await prepareSchema(new PostgresSchemaTarget(this.config, this.context.name), mode, this.context.name, this.context.logger);
+    if (mode !== 'off') this.context.logger.info({ schema: this.config.schema }, 'postgres: schema ready');
   }
 
   async write(batch: WriteBatch): Promise<WriteResult> {

@@ -1,15 +1,15 @@
 /** `backends.<name>` for kind: postgres, as users write it in YAML (snake_case). */
 import { z } from 'zod';
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** A duration: milliseconds as a number, or a string like `500ms`, `30s`, `5m`, `1h`. */
 export const duration = z.union([
   z.number().int().nonnegative(),
   z
     .string()
-    .regex(DURATION, 'expected a duration such as 500ms, 30s, 5m or 1h (or a number of milliseconds)')
+    .regex(DURATION, 'expected a duration such as 500ms, 30s, 5m, 1h or 7d (or a number of milliseconds)')
     .transform((text) => {
       const [, amount, unit] = DURATION.exec(text) as RegExpExecArray;
       return Math.round(Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS]);
@@ -29,6 +29,17 @@ export const postgresConfigSchema = z
     pool_size: z.number().int().min(1).max(100).default(4),
     statement_timeout: duration.default(30_000),
     connect_timeout: duration.default(10_000),
+    /** Used by the TimescaleDB migrations only (skipped on plain PostgreSQL); applied when those migrations run. */
+    timescaledb: z
+      .object({
+        chunk_interval: duration.refine((ms) => ms >= 60_000, 'expected at least 1m').default(86_400_000),
+        /** Chunks older than this are compressed (community-licensed TimescaleDB). */
+        compress_after: duration.refine((ms) => ms >= 60_000, 'expected at least 1m').default(7 * 86_400_000),
+        /** Chunks older than this are dropped; 0 keeps data forever. */
+        retention: duration.default(0),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

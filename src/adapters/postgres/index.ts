@@ -2,6 +2,7 @@
 import type { AdapterFactory } from '../contract.js';
 import { PostgresAdapter } from './adapter.js';
 import { type PostgresConfig, postgresConfigSchema } from './config.js';
+import { PostgresSchemaTarget } from './schema-target.js';
 
 export type { PostgresConfig } from './config.js';
 export { PostgresAdapter } from './adapter.js';
@@ -10,4 +11,5 @@ export const postgresAdapter: AdapterFactory<PostgresConfig> = {
   kind: 'postgres',
   configSchema: postgresConfigSchema,
   create: (config, context) => new PostgresAdapter(config, context),
+  schemaTarget: (config, context) => new PostgresSchemaTarget(config, context.name),
 };

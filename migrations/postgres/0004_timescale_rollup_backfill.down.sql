@@ -1,0 +1,1 @@
+-- Nothing to undo: 0004 only filled the rollup, which 0003's down drops.
