@@ -5,7 +5,6 @@ import type { Signal } from '../../model/index.js';
 import type { PrometheusConfig } from './config.js';
 import { CumulativeState } from './delta.js';
 import { encodeWriteRequest, splitRequests } from './encode.js';
-import { remoteWriteMessages } from './proto.js';
 import { RemoteWriteClient } from './http.js';
 import { SeriesCatalog } from './series.js';
 import { type Translation, Translator } from './translate.js';
@@ -32,7 +31,6 @@ export class PrometheusAdapter implements Adapter {
   }
 
   async start(): Promise<void> {
-    remoteWriteMessages(); // load the proto now: a broken install fails at start, not on the first batch
     await this.health();
   }
 

@@ -1,11 +1,11 @@
 /**
  * Remote write 1.0 bodies: series cut into requests by sample count and size (in order: a series' samples
- * never go out of time order across requests), each a protobuf WriteRequest (protobufjs, from
- * proto/prometheus/remote.proto) compressed with snappy's block format (napi).
+ * never go out of time order across requests), each a protobuf WriteRequest (wire-writer.ts, held equal to
+ * protobufjs's encoding of proto/prometheus/remote.proto by its tests) compressed with snappy's block format (napi).
  */
 import snappy from 'snappy';
-import { remoteWriteMessages } from './proto.js';
 import type { TimeSeriesOut } from './translate.js';
+import { WireWriter } from './wire-writer.js';
 
 /** Encoded sizes, to cut requests before encoding; labels exact, the rest generous upper bounds. */
 const SAMPLE_BYTES = 22;
@@ -68,10 +68,10 @@ function splitSeries(series: TimeSeriesOut, limits: RequestLimits): TimeSeriesOu
   const room = Math.max(1, Math.min(limits.maxSamples, Math.floor((limits.maxBytes - series.labelBytes) / perSample)));
   const parts: TimeSeriesOut[] = [];
   for (let i = 0; i < series.samples.length; i += room) {
-    parts.push({ labels: series.labels, labelBytes: series.labelBytes, samples: series.samples.slice(i, i + room), exemplars: [], histograms: [] });
+    parts.push({ labelBlock: series.labelBlock, labels: series.labels, labelBytes: series.labelBytes, samples: series.samples.slice(i, i + room), exemplars: [], histograms: [] });
   }
   for (let i = 0; i < series.histograms.length; i += room) {
-    parts.push({ labels: series.labels, labelBytes: series.labelBytes, samples: [], exemplars: [], histograms: series.histograms.slice(i, i + room) });
+    parts.push({ labelBlock: series.labelBlock, labels: series.labels, labelBytes: series.labelBytes, samples: [], exemplars: [], histograms: series.histograms.slice(i, i + room) });
   }
   // Exemplars ride with the last part: they are optional extras, not samples that must be ordered.
   const last = parts[parts.length - 1];
@@ -79,8 +79,17 @@ function splitSeries(series: TimeSeriesOut, limits: RequestLimits): TimeSeriesOu
   return parts;
 }
 
+/** One writer per process: encoding is synchronous and its buffer is compressed before the next request. */
+let writer: WireWriter | undefined;
+
+/** One request's protobuf WriteRequest, uncompressed: a view valid until the next call (tests, benchmark). */
+export function writeRequestBytes(timeseries: readonly TimeSeriesOut[]): Buffer {
+  writer ??= new WireWriter();
+  return writer.writeRequest(timeseries);
+}
+
 /** One request body: protobuf WriteRequest, snappy block format. */
-export function encodeWriteRequest(timeseries: TimeSeriesOut[]): { body: Buffer; uncompressedBytes: number } {
-  const raw = remoteWriteMessages().writeRequestEncodedLabels.encode({ timeseries }).finish();
-  return { body: snappy.compressSync(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)), uncompressedBytes: raw.byteLength };
+export function encodeWriteRequest(timeseries: readonly TimeSeriesOut[]): { body: Buffer; uncompressedBytes: number } {
+  const raw = writeRequestBytes(timeseries);
+  return { body: snappy.compressSync(raw), uncompressedBytes: raw.length };
 }

@@ -4,7 +4,7 @@
  * an empty label as absent), sorted by name so every request carries one canonical form per series.
  */
 import { type Attributes, attributeToString } from '../../model/index.js';
-import { remoteWriteMessages } from './proto.js';
+import { encodeLabelBlock } from './wire-writer.js';
 
 export interface Label {
   readonly name: string;
@@ -86,28 +86,30 @@ export function attributesKey(attributes: Attributes): string {
   return key;
 }
 
-/** A sorted label set as encoded prometheus.Label messages, and its encoded size (for request bounds). */
+/** A sorted label set encoded once: what every request that carries the series copies. */
 export interface EncodedLabels {
+  /** The TimeSeries `labels` field: each prometheus.Label with its tag and length (see wire-writer.ts). */
+  readonly block: Uint8Array;
+  /** Views on `block`, one encoded prometheus.Label each: the protobufjs reference encoding takes these. */
   readonly labels: readonly Uint8Array[];
+  /** `block.length`: the exact encoded size of the labels in a TimeSeries, for request bounds. */
   readonly bytes: number;
 }
 
-const encodedLabels = new WeakMap<Label, Uint8Array>();
-
-/** Encodes each label once (label objects are shared between a series' derived sets). */
 export function encodeLabels(labels: readonly Label[]): EncodedLabels {
-  const type = remoteWriteMessages().label;
-  const out: Uint8Array[] = [];
-  let bytes = 0;
-  for (const label of labels) {
-    let encoded = encodedLabels.get(label);
-    if (encoded === undefined) {
-      // A copy, not protobufjs's view on a shared pool slab.
-      encoded = Uint8Array.from(type.encode(label).finish());
-      encodedLabels.set(label, encoded);
+  const block = encodeLabelBlock(labels);
+  const views: Uint8Array[] = [];
+  let at = 0;
+  while (at < block.length) {
+    at++; // tag of TimeSeries.labels
+    let length = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = block[at++]!;
+      length |= (byte & 127) << shift;
+      if (byte < 128) break;
     }
-    out.push(encoded);
-    bytes += encoded.length + 2; // field tag and length prefix (labels are shorter than 16 KiB)
+    views.push(block.subarray(at, at + length));
+    at += length;
   }
-  return { labels: out, bytes };
+  return { block, labels: views, bytes: block.length };
 }

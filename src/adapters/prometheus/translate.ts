@@ -33,9 +33,11 @@ export interface ExemplarOut {
 }
 
 export interface TimeSeriesOut {
-  /** Encoded prometheus.Label messages (see proto/prometheus/encoding.proto). */
+  /** The encoded `labels` field (see wire-writer.ts). */
+  labelBlock: Uint8Array;
+  /** Encoded prometheus.Label messages, views on labelBlock: for the protobufjs reference (proto/prometheus/encoding.proto). */
   labels: readonly Uint8Array[];
-  /** Their encoded size. */
+  /** labelBlock's length. */
   labelBytes: number;
   samples: Sample[];
   exemplars: ExemplarOut[];
@@ -217,7 +219,7 @@ export class Translator {
   private seriesFor(labels: EncodedLabels): TimeSeriesOut {
     let series = this.bySeries.get(labels);
     if (series === undefined) {
-      series = { labels: labels.labels, labelBytes: labels.bytes, samples: [], exemplars: NO_EXEMPLARS, histograms: NO_HISTOGRAMS };
+      series = { labelBlock: labels.block, labels: labels.labels, labelBytes: labels.bytes, samples: [], exemplars: NO_EXEMPLARS, histograms: NO_HISTOGRAMS };
       this.bySeries.set(labels, series);
       this.out.push(series);
     }
