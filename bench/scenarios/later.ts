@@ -16,7 +16,7 @@ export interface PendingScenario {
 }
 
 export function redisQueueSupported(): boolean {
-  return gatewaySchema.safeParse({ queue: { kind: 'redis' } }).success;
+  return gatewaySchema.safeParse({ queue: { kind: 'redis', url: 'redis://127.0.0.1:6379' } }).success;
 }
 
 export function pendingScenarios(redisUrl: string | undefined): PendingScenario[] {
