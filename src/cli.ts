@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { adapterSchemas } from './adapters/registry.js';
 import { ConfigError, loadConfigFile, type ResolvedConfig } from './config/load.js';
 import { registerDeadLetterCommands } from './cli/dlq.js';
+import { registerMigrateCommands } from './cli/migrate.js';
 import { startGateway } from './gateway.js';
 import { createLogger } from './log.js';
 
@@ -68,6 +69,7 @@ configCommand
   });
 
 registerDeadLetterCommands(program, loadOrExit, configOption);
+registerMigrateCommands(program, configOption);
 
 function loadOrExit(file: string | undefined): ResolvedConfig {
   try {

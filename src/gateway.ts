@@ -46,7 +46,7 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
       const factory = adapterFactory(backend.kind);
       if (!factory) throw new Error(`backends.${backend.name}.kind: unknown backend kind "${backend.kind}"`);
       const adapter = factory.create(backend.adapter, {
-        name: backend.name, logger: logger.child({ backend: backend.name }), dataDir: path.resolve(settings.data_dir, 'backends', backend.name),
+        name: backend.name, logger: logger.child({ backend: backend.name }), dataDir: path.resolve(settings.data_dir, 'backends', backend.name), migrate: backend.migrate,
       });
       return { settings: backend, adapter };
     });
@@ -101,7 +101,8 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
 }
 
 /** The embedded PostgreSQL, written through the same adapter as any PostgreSQL or TimescaleDB. */
-function embeddedBackend(url: string): BackendSettings {
+export function embeddedBackend(url: string): BackendSettings {
   const adapter = adapterFactory('postgres')!.configSchema.parse({ url });
-  return { name: EMBEDDED_BACKEND, kind: 'postgres', adapter, delivery: deliverySchema.parse({ retry: { initial_interval: '1s' } }) };
+  // The embedded store is ours alone: its schema always follows the migrations shipped with this version.
+  return { name: EMBEDDED_BACKEND, kind: 'postgres', adapter, delivery: deliverySchema.parse({ retry: { initial_interval: '1s' } }), migrate: 'auto' };
 }

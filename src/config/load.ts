@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { ZodError, ZodType } from 'zod';
-import { deliverySchema, gatewaySchema, type DeliveryConfig } from './schema.js';
+import { deliverySchema, gatewaySchema, migrateSchema, type DeliveryConfig, type MigrateMode } from './schema.js';
 import { formatPath, interpolate } from './interpolate.js';
 import { applyEnvOverrides } from './overrides.js';
 import type { z } from 'zod';
@@ -14,6 +14,8 @@ export interface BackendSettings {
   /** Validated by the adapter's own schema. */
   readonly adapter: unknown;
   readonly delivery: DeliveryConfig;
+  /** What start does about pending schema migrations (auto | check | off). */
+  readonly migrate: MigrateMode;
 }
 
 export interface ResolvedConfig {
@@ -83,7 +85,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv, adapters: Ad
 
 function resolveBackend(name: string, value: Record<string, unknown>, adapters: AdapterSchemas, problems: string[]): BackendSettings | undefined {
   const base = ['backends', name];
-  const { kind, delivery, ...adapterSettings } = value;
+  const { kind, delivery, migrate, ...adapterSettings } = value;
   const schema = adapters.get(String(kind));
   if (!schema) {
     problems.push(`${formatPath([...base, 'kind'])}: unknown backend kind ${JSON.stringify(kind)}; expected one of ${adapters.kinds().map((k) => JSON.stringify(k)).join(', ')}`);
@@ -91,10 +93,12 @@ function resolveBackend(name: string, value: Record<string, unknown>, adapters: 
   }
   const parsedDelivery = deliverySchema.safeParse(delivery ?? {});
   if (!parsedDelivery.success) problems.push(...describeIssues(parsedDelivery.error, delivery, [...base, 'delivery']));
+  const parsedMigrate = migrateSchema.safeParse(migrate ?? 'auto');
+  if (!parsedMigrate.success) problems.push(...describeIssues(parsedMigrate.error, migrate, [...base, 'migrate']));
   const parsedAdapter = schema.safeParse(adapterSettings);
   if (!parsedAdapter.success) problems.push(...describeIssues(parsedAdapter.error, adapterSettings, base));
-  if (!parsedDelivery.success || !parsedAdapter.success) return undefined;
-  return { name, kind: String(kind), adapter: parsedAdapter.data, delivery: parsedDelivery.data };
+  if (!parsedDelivery.success || !parsedAdapter.success || !parsedMigrate.success) return undefined;
+  return { name, kind: String(kind), adapter: parsedAdapter.data, delivery: parsedDelivery.data, migrate: parsedMigrate.data };
 }
 
 function describeIssues(error: ZodError, root: unknown, prefix: string[]): string[] {

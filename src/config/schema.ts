@@ -80,6 +80,13 @@ export const deliverySchema = z
 
 export type DeliveryConfig = z.output<typeof deliverySchema>;
 
+/**
+ * `backends.<name>.migrate`: auto applies pending schema migrations at start (under the migration lock),
+ * check refuses to write while any is pending and names the command to run, off never touches DDL.
+ */
+export const migrateSchema = z.enum(['auto', 'check', 'off'], { message: 'expected auto, check or off' });
+export type MigrateMode = z.output<typeof migrateSchema>;
+
 export const gatewaySchema = z
   .object({
     data_dir: z.string().default('./data'),

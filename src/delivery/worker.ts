@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../admin/metrics.js';
 import type { DeliveryConfig } from '../config/schema.js';
-import { PermanentWriteError, TransientWriteError, type Adapter, type WriteBatch } from '../adapters/contract.js';
+import { PermanentWriteError, SchemaNotReadyError, TransientWriteError, type Adapter, type WriteBatch } from '../adapters/contract.js';
 import type { MetricPoint, Span } from '../model/index.js';
 import { decodeBatch } from '../queue/codec.js';
 import type { Job, QueueStore } from '../queue/contract.js';
@@ -9,6 +9,8 @@ import { backoffMs, retriesExhausted } from './retry.js';
 
 /** When idle, look at the store this often even without a wake-up (jobs put back by another process, retryAt reached). */
 const IDLE_POLL_MS = 1_000;
+/** migrate: check with migrations pending: someone has to run a command; look again this often, quietly. */
+const SCHEMA_RECHECK_MS = 15_000;
 
 /**
  * Drains one backend's queue into its adapter. A transient failure pauses this backend as a whole until the
@@ -82,12 +84,22 @@ export class BackendWorker {
 
   /** Connect and prepare the schema, retrying with backoff: a backend that is down at startup must not stop the gateway. */
   private async startAdapter(): Promise<void> {
+    let schemaMessage: string | undefined;
     for (let attempt = 1; this.running; attempt++) {
       try {
         await this.adapter.start();
         if (attempt > 1) this.logger.info({ backend: this.backend }, 'backend reachable: writing resumes');
         return;
       } catch (error) {
+        if (error instanceof SchemaNotReadyError) {
+          // Said once (and again only if it changes): repeating it every few seconds would bury the rest of the log.
+          if (error.message !== schemaMessage) this.logger.error({ backend: this.backend }, error.message);
+          else this.logger.debug({ backend: this.backend }, error.message);
+          schemaMessage = error.message;
+          this.metrics.circuitOpen.set({ backend: this.backend }, 1);
+          await this.sleep(SCHEMA_RECHECK_MS);
+          continue;
+        }
         const delay = backoffMs(this.delivery.retry, attempt, undefined);
         this.logger.warn({ backend: this.backend, attempt, retryInMs: delay, error: (error as Error).message }, 'backend not ready; data queues durably meanwhile');
         this.metrics.circuitOpen.set({ backend: this.backend }, 1);
