@@ -82,3 +82,45 @@ test('drop_oldest: everything is acknowledged, the oldest data is dropped and co
     await gateway.dispose();
   }
 });
+
+test('refuse over gRPC: RESOURCE_EXHAUSTED with google.rpc.RetryInfo in the status details', async () => {
+  const grpc = await import('@grpc/grpc-js');
+  const protobuf = (await import('protobufjs')).default;
+  const { ProtobufTraceSerializer } = await import('@opentelemetry/otlp-transformer');
+  const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+  const gateway = await startTestGateway({ backends: {
+    capped: { kind: 'postgres', url: 'postgresql://nobody@127.0.0.1:1/none', delivery: { paused: true, backlog: { max_bytes: '16KiB', policy: 'refuse' } } },
+  } });
+  const recorded = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(recorded)] });
+  for (let i = 0; i < 100; i++) provider.getTracer('t').startSpan(`op ${i}`, { attributes: { pad: 'x'.repeat(100) } }).end();
+  const body = Buffer.from(ProtobufTraceSerializer.serializeRequest(recorded.getFinishedSpans())!);
+  const client = new grpc.Client(gateway.endpoints.grpc!, grpc.credentials.createInsecure());
+  const call = () => new Promise<grpc.ServiceError | null>((resolve) => {
+    client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, body, (error) => resolve(error));
+  });
+  try {
+    let refused: grpc.ServiceError | null = null;
+    for (let i = 0; i < 50 && !refused; i++) refused = await call();
+    assert.ok(refused, 'the bound was reached');
+    assert.equal(refused.code, grpc.status.RESOURCE_EXHAUSTED);
+    assert.match(refused.details, /capped/);
+    const [details] = refused.metadata.get('grpc-status-details-bin') as Buffer[];
+    assert.ok(details, 'status details are present');
+    // google.rpc.Status { code = 1; message = 2; repeated google.protobuf.Any details = 3 }
+    const reader = protobuf.Reader.create(details);
+    let typeUrl = '';
+    while (reader.pos < reader.len) {
+      const tag = reader.uint32();
+      if (tag >>> 3 === 3) {
+        const any = protobuf.Reader.create(reader.bytes());
+        any.uint32();
+        typeUrl = any.string();
+      } else reader.skipType(tag & 7);
+    }
+    assert.equal(typeUrl, 'type.googleapis.com/google.rpc.RetryInfo');
+  } finally {
+    client.close();
+    await gateway.dispose();
+  }
+});
