@@ -24,7 +24,7 @@ export function pendingScenarios(redisUrl: string | undefined): PendingScenario[
   if (!redisQueueSupported()) pending.push({ name: 'ingest via the Redis queue', status: 'not measured', reason: 'the config has no `queue.kind: redis` yet' });
   else if (!redisUrl) pending.push({ name: 'ingest via the Redis queue', status: 'not measured', reason: 'pass --redis-url redis://127.0.0.1:PORT to measure it' });
   pending.push(
-    { name: 'delivery into VictoriaMetrics / Prometheus vs native remote-write POST loop', status: 'not measured', reason: 'no remote-write backend kind yet; hook: bench/scenarios/later.ts' },
+    { name: 'delivery into VictoriaMetrics / Prometheus vs native remote-write POST loop', status: 'not measured', reason: 'scenario not built yet (the prometheus adapter now exists; hook: bench/scenarios/later.ts)' },
     { name: 'outage: VictoriaMetrics down at half load, RSS flat, drain ≥ 2× growth', status: 'not measured', reason: 'needs the delivery scenario first' },
     { name: 'queue cost in Redis (bytes per point, jobs/s)', status: 'not measured', reason: 'needs the Redis queue' },
   );
