@@ -20,7 +20,7 @@ export class DecodeContext {
   truncatedValues = 0;
   /** Attributes dropped by the last attributes() call, for the caller's droppedAttributesCount. */
   lastDropped = 0;
-  private readonly maxAttributes: number;
+  readonly maxAttributes: number;
   private readonly maxLength: number;
 
   constructor(limits: DecodeLimits) {
@@ -57,7 +57,7 @@ export class DecodeContext {
 
   value(v: AnyValueMsg | null): AttributeValue {
     if (v == null) return null;
-    if (v.stringValue != null) return this.string(v.stringValue);
+    if (v.stringValue != null) return this.truncate(v.stringValue);
     if (v.intValue != null) return toBigInt(v.intValue);
     if (v.doubleValue != null) return v.doubleValue;
     if (v.boolValue != null) return v.boolValue;
@@ -79,7 +79,8 @@ export class DecodeContext {
     return null;
   }
 
-  private string(s: string): string {
+  /** A string attribute value cut to maxAttributeValueLength (counted). */
+  truncate(s: string): string {
     if (s.length <= this.maxLength) return s;
     this.truncatedValues++;
     let end = this.maxLength;
@@ -90,26 +91,34 @@ export class DecodeContext {
   }
 
   resource(msg: ResourceMsg | null, schemaUrl: string): Resource {
-    if (msg == null) return { attributes: EMPTY_ATTRIBUTES, droppedAttributesCount: 0, schemaUrl };
+    if (msg == null) return newResource(EMPTY_ATTRIBUTES, 0, schemaUrl);
     const attributes = this.attributes(msg.attributes);
-    return { attributes, droppedAttributesCount: msg.droppedAttributesCount + this.lastDropped, schemaUrl };
+    return newResource(attributes, msg.droppedAttributesCount + this.lastDropped, schemaUrl);
   }
 
   scope(msg: ScopeMsg | null, schemaUrl: string): InstrumentationScope {
-    if (msg == null) return { name: '', version: '', attributes: EMPTY_ATTRIBUTES, droppedAttributesCount: 0, schemaUrl };
+    if (msg == null) return newScope('', '', EMPTY_ATTRIBUTES, 0, schemaUrl);
     const attributes = this.attributes(msg.attributes);
-    return {
-      name: msg.name,
-      version: msg.version,
-      attributes,
-      droppedAttributesCount: msg.droppedAttributesCount + this.lastDropped,
-      schemaUrl,
-    };
+    return newScope(msg.name, msg.version, attributes, msg.droppedAttributesCount + this.lastDropped, schemaUrl);
   }
 }
 
+export function newResource(attributes: Attributes, droppedAttributesCount: number, schemaUrl: string): Resource {
+  return { attributes, droppedAttributesCount, schemaUrl };
+}
+
+export function newScope(
+  name: string,
+  version: string,
+  attributes: Attributes,
+  droppedAttributesCount: number,
+  schemaUrl: string,
+): InstrumentationScope {
+  return { name, version, attributes, droppedAttributesCount, schemaUrl };
+}
+
 /** `__proto__` is a legal attribute key; plain assignment would set the object's prototype instead. */
-function setAttribute(out: Attributes, key: string, value: AttributeValue): void {
+export function setAttribute(out: Attributes, key: string, value: AttributeValue): void {
   if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   else out[key] = value;
 }

@@ -5,11 +5,26 @@ import { decodeJson } from './json.js';
 import type { MetricsRequestMsg, TraceRequestMsg } from './messages.js';
 import { pointsFromRequest } from './metrics.js';
 import { ExportMetricsServiceRequest, ExportTraceServiceRequest } from './proto.js';
+import { readTraces } from './read-traces.js';
 import { spansFromRequest } from './traces.js';
+import { WireError } from './wire.js';
 import { DEFAULT_DECODE_LIMITS, OtlpDecodeError } from './types.js';
 import type { DecodeLimits, DecodedRequest, Encoding } from './types.js';
 
+/**
+ * Protobuf bodies go through the purpose-written reader (read-traces.ts / read-metrics.ts: bytes straight
+ * to the model); JSON through protobufjs's schema and the shared converters. The protobufjs path for
+ * protobuf stays as the reference the reader is tested against (decodeTracesReference / decodeMetricsReference).
+ */
 export function decodeTraces(body: Uint8Array, encoding: Encoding, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodedRequest {
+  if (encoding === 'json') return decodeTracesReference(body, encoding, limits);
+  const ctx = new DecodeContext(limits);
+  const spans = readWire(body, 'ExportTraceServiceRequest', (buf) => readTraces(buf, ctx));
+  return result(ctx, { metrics: [], spans });
+}
+
+/** The protobufjs path (decode to message objects, then convert): the reference for the reader. */
+export function decodeTracesReference(body: Uint8Array, encoding: Encoding, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodedRequest {
   const ctx = new DecodeContext(limits);
   const spans = guardDepth(() => spansFromRequest(decodeMessage<TraceRequestMsg>(body, encoding, ExportTraceServiceRequest), ctx));
   return result(ctx, { metrics: [], spans });
@@ -19,6 +34,17 @@ export function decodeMetrics(body: Uint8Array, encoding: Encoding, limits: Deco
   const ctx = new DecodeContext(limits);
   const metrics = guardDepth(() => pointsFromRequest(decodeMessage<MetricsRequestMsg>(body, encoding, ExportMetricsServiceRequest), ctx));
   return result(ctx, { metrics, spans: [] });
+}
+
+function readWire<T>(body: Uint8Array, root: string, read: (buf: Buffer) => T): T {
+  const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  try {
+    return read(buf);
+  } catch (err) {
+    if (!(err instanceof WireError)) throw err;
+    const path = err.path.reverse().join(' > ');
+    throw new OtlpDecodeError(`invalid protobuf: ${err.problem} (reading ${path}) at byte ${err.at} of ${buf.length} (in ${root})`);
+  }
 }
 
 function result(ctx: DecodeContext, batch: DecodedRequest['batch']): DecodedRequest {

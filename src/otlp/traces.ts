@@ -4,7 +4,7 @@ import { DecodeContext, EMPTY_LIST } from './context.js';
 import type { EventMsg, Id, LinkMsg, SpanMsg, TraceRequestMsg } from './messages.js';
 import { INT64_MAX, idHex, idProblem, optionalIdHex, toBigInt } from './scalars.js';
 
-const UNSET_STATUS = Object.freeze({ code: 0 as StatusCode, message: '' });
+export const UNSET_STATUS = Object.freeze({ code: 0 as StatusCode, message: '' });
 
 /**
  * Spans of one trace usually arrive next to each other: reuse the previous trace id's hex string when the
@@ -53,19 +53,12 @@ function toSpan(
 ): Span | undefined {
   const traceId = traceIdHex(m.traceId, memo);
   const spanId = idHex(m.spanId);
-  let parentSpanId = idHex(m.parentSpanId);
+  const parentSpanId = rootParent(idHex(m.parentSpanId));
   const start = toBigInt(m.startTimeUnixNano);
   const end = toBigInt(m.endTimeUnixNano);
-  let problem = idProblem('trace_id', traceId, 16) || idProblem('span_id', spanId, 8);
-  if (problem === '' && parentSpanId !== '') {
-    const parentProblem = idProblem('parent_span_id', parentSpanId, 8);
-    // An all-zero parent is how some senders spell "no parent".
-    if (parentProblem.endsWith('all zero')) parentSpanId = '';
-    else problem = parentProblem;
-  }
-  if (problem === '') problem = timeProblem(start, end);
+  const problem = spanProblem(traceId, spanId, parentSpanId, start, end);
   if (problem !== '') {
-    ctx.reject(1, `span ${index} of scope "${scope.name}": ${problem}`);
+    ctx.reject(1, spanRejection(index, scope, problem));
     return undefined;
   }
   const attributes = ctx.attributes(m.attributes);
@@ -80,7 +73,7 @@ function toSpan(
     traceState: m.traceState,
     flags: m.flags,
     name: m.name,
-    kind: (m.kind >= 0 && m.kind <= 5 ? m.kind : 0) as SpanKind,
+    kind: spanKind(m.kind),
     startTimeUnixNano: start,
     endTimeUnixNano: end,
     attributes,
@@ -89,11 +82,34 @@ function toSpan(
     droppedEventsCount: m.droppedEventsCount,
     links: m.links.length === 0 ? EMPTY_LIST : toLinks(m.links, ctx),
     droppedLinksCount: m.droppedLinksCount,
-    status:
-      status == null || (status.code === 0 && status.message === '')
-        ? UNSET_STATUS
-        : { code: (status.code >= 0 && status.code <= 2 ? status.code : 0) as StatusCode, message: status.message },
+    status: status == null ? UNSET_STATUS : spanStatus(status.code, status.message),
   };
+}
+
+/** An all-zero parent is how some senders spell "no parent". */
+export function rootParent(parentSpanIdHex: string): string {
+  return parentSpanIdHex.length === 16 && parentSpanIdHex === '0000000000000000' ? '' : parentSpanIdHex;
+}
+
+/** Why a span is rejected ('' when it is fine); the parent id has been through rootParent(). */
+export function spanProblem(traceId: string, spanId: string, parentSpanId: string, start: bigint, end: bigint): string {
+  let problem = idProblem('trace_id', traceId, 16) || idProblem('span_id', spanId, 8);
+  if (problem === '' && parentSpanId !== '') problem = idProblem('parent_span_id', parentSpanId, 8);
+  if (problem === '') problem = timeProblem(start, end);
+  return problem;
+}
+
+export function spanRejection(index: number, scope: InstrumentationScope, problem: string): string {
+  return `span ${index} of scope "${scope.name}": ${problem}`;
+}
+
+export function spanKind(kind: number): SpanKind {
+  return (kind >= 0 && kind <= 5 ? kind : 0) as SpanKind;
+}
+
+export function spanStatus(code: number, message: string): Span['status'] {
+  if (code === 0 && message === '') return UNSET_STATUS;
+  return { code: (code >= 0 && code <= 2 ? code : 0) as StatusCode, message };
 }
 
 function timeProblem(start: bigint, end: bigint): string {

@@ -1,0 +1,358 @@
+/**
+ * ExportTraceServiceRequest bytes straight to model spans (no intermediate message objects), with the same
+ * validation, limits and output as spansFromRequest() over protobufjs (the reference: decodeTracesReference,
+ * proven equal by test/otlp/reader-differential.test.ts).
+ */
+import { EMPTY_ATTRIBUTES } from '../model/index.js';
+import type { InstrumentationScope, Resource, Span, SpanEvent, SpanLink } from '../model/index.js';
+import { DecodeContext, EMPTY_LIST, newResource, newScope } from './context.js';
+import { Header, V_RESOURCE, V_SCOPE, readAttribute, readResource, readScope } from './read-common.js';
+import { protoRoot } from './proto.js';
+import { rootParent, spanKind, spanProblem, spanRejection, spanStatus } from './traces.js';
+import { WireReader, fieldMask, validateRange, validatorFor, within } from './wire.js';
+
+const V_SPAN = validatorFor(protoRoot.lookupType('opentelemetry.proto.trace.v1.Span'));
+const REQUEST_FIELDS = fieldMask(1);
+const CONTAINER_FIELDS = fieldMask(1, 2, 3);
+const SPAN_FIELDS = fieldMask(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+const STATUS_FIELDS = fieldMask(2, 3);
+const EVENT_FIELDS = fieldMask(1, 2, 3, 4);
+const LINK_FIELDS = fieldMask(1, 2, 3, 4, 5, 6);
+
+/** Per-request state: spans of one trace usually arrive together; a repeated trace id reuses its hex. */
+class TraceState {
+  readonly out: Span[] = [];
+  readonly header = new Header();
+  prevIdStart = -1;
+  prevIdHex = '';
+  constructor(
+    readonly r: WireReader,
+    readonly ctx: DecodeContext,
+  ) {}
+
+  traceIdHex(start: number, end: number): string {
+    const prev = this.prevIdStart;
+    const buf = this.r.buf;
+    if (prev >= 0 && end - start === 16) {
+      let i = 0;
+      while (i < 16 && buf[start + i] === buf[prev + i]) i++;
+      if (i === 16) return this.prevIdHex;
+    }
+    const hex = this.r.hexAt(start, end);
+    if (end - start === 16) {
+      this.prevIdStart = start;
+      this.prevIdHex = hex;
+    } else this.prevIdStart = -1;
+    return hex;
+  }
+}
+
+export function readTraces(buf: Buffer, ctx: DecodeContext): Span[] {
+  const r = new WireReader(buf);
+  const st = new TraceState(r, ctx);
+  const end = buf.length;
+  try {
+    while (r.pos < end) {
+      const tag = r.uint32(end);
+      if (tag === 0x0a) {
+        const e = r.lenEnd(end);
+        resourceSpans(st, e, 1);
+        r.pos = e;
+      } else r.other(tag, end, 0, REQUEST_FIELDS);
+    }
+  } catch (err) {
+    throw within(err, 'ExportTraceServiceRequest');
+  }
+  return st.out;
+}
+
+function resourceSpans(st: TraceState, end: number, depth: number): void {
+  const r = st.r;
+  const start = r.pos;
+  try {
+    const h = st.header;
+    h.scan(r, end, depth, 0x12, CONTAINER_FIELDS, V_RESOURCE);
+    let resource: Resource;
+    if (h.start >= 0) {
+      r.pos = h.start;
+      resource = readResource(r, st.ctx, h.end, depth + 1, h.schemaUrl);
+    } else resource = newResource(EMPTY_ATTRIBUTES, 0, h.schemaUrl);
+    r.pos = start;
+    while (r.pos < end) {
+      const tag = r.uint32(end);
+      if (tag === 0x12) {
+        const e = r.lenEnd(end);
+        scopeSpans(st, e, depth + 1, resource);
+        r.pos = e;
+      } else r.skip(tag, end, depth);
+    }
+  } catch (err) {
+    throw within(err, 'ResourceSpans');
+  }
+}
+
+function scopeSpans(st: TraceState, end: number, depth: number, resource: Resource): void {
+  const r = st.r;
+  const start = r.pos;
+  try {
+    const h = st.header;
+    h.scan(r, end, depth, 0x12, CONTAINER_FIELDS, V_SCOPE);
+    let scope: InstrumentationScope;
+    if (h.start >= 0) {
+      r.pos = h.start;
+      scope = readScope(r, st.ctx, h.end, depth + 1, h.schemaUrl);
+    } else scope = newScope('', '', EMPTY_ATTRIBUTES, 0, h.schemaUrl);
+    r.pos = start;
+    let index = 0;
+    while (r.pos < end) {
+      const tag = r.uint32(end);
+      if (tag === 0x12) {
+        const e = r.lenEnd(end);
+        span(st, e, depth + 1, resource, scope, index++);
+        r.pos = e;
+      } else r.skip(tag, end, depth);
+    }
+  } catch (err) {
+    throw within(err, 'ScopeSpans');
+  }
+}
+
+function span(st: TraceState, end: number, depth: number, resource: Resource, scope: InstrumentationScope, index: number): void {
+  const r = st.r;
+  const ctx = st.ctx;
+  const start = r.pos;
+  try {
+    let ts = -1;
+    let te = -1;
+    let spanId = '';
+    let parentSpanId = '';
+    let traceState = '';
+    let flags = 0;
+    let name = '';
+    let kind = 0;
+    let startTime = 0n;
+    let endTime = 0n;
+    let droppedAttributesCount = 0;
+    let droppedEventsCount = 0;
+    let droppedLinksCount = 0;
+    let statusCode = 0;
+    let statusMessage = '';
+    let rest = -1;
+    // Pass 1: the scalars (validation needs ids and times); attributes, events and links wait for pass 2.
+    while (r.pos < end) {
+      const at = r.pos;
+      const tag = r.uint32(end);
+      switch (tag) {
+        case 0x0a: {
+          const e = r.lenEnd(end);
+          ts = r.pos;
+          te = e;
+          r.pos = e;
+          break;
+        }
+        case 0x12:
+          spanId = r.hex(end);
+          break;
+        case 0x1a:
+          traceState = r.string(end);
+          break;
+        case 0x22:
+          parentSpanId = r.hex(end);
+          break;
+        case 0x2a:
+          name = r.string(end);
+          break;
+        case 0x30:
+          kind = r.uint32(end) | 0;
+          break;
+        case 0x39:
+          startTime = r.fixed64(end);
+          break;
+        case 0x41:
+          endTime = r.fixed64(end);
+          break;
+        case 0x4a:
+        case 0x5a:
+        case 0x6a:
+          if (rest < 0) rest = at;
+          r.pos = r.lenEnd(end);
+          break;
+        case 0x50:
+          droppedAttributesCount = r.uint32(end);
+          break;
+        case 0x60:
+          droppedEventsCount = r.uint32(end);
+          break;
+        case 0x70:
+          droppedLinksCount = r.uint32(end);
+          break;
+        case 0x7a: {
+          // A repeated Status replaces the earlier one.
+          const e = r.lenEnd(end);
+          statusCode = 0;
+          statusMessage = '';
+          try {
+            while (r.pos < e) {
+              const t = r.uint32(e);
+              if (t === 0x12) statusMessage = r.string(e);
+              else if (t === 0x18) statusCode = r.uint32(e) | 0;
+              else r.other(t, e, depth + 1, STATUS_FIELDS);
+            }
+          } catch (err) {
+            throw within(err, 'Status');
+          }
+          break;
+        }
+        case 0x85:
+          flags = r.fixed32(end);
+          break;
+        default:
+          r.other(tag, end, depth, SPAN_FIELDS);
+      }
+    }
+    const traceId = ts >= 0 ? st.traceIdHex(ts, te) : '';
+    parentSpanId = rootParent(parentSpanId);
+    const problem = spanProblem(traceId, spanId, parentSpanId, startTime, endTime);
+    if (problem !== '') {
+      ctx.reject(1, spanRejection(index, scope, problem));
+      if (rest >= 0) validateRange(r, V_SPAN, rest, end, depth); // what protobufjs would have decoded
+      return;
+    }
+    let attributes = EMPTY_ATTRIBUTES;
+    let events: readonly SpanEvent[] = EMPTY_LIST;
+    let links: readonly SpanLink[] = EMPTY_LIST;
+    let dropped = 0;
+    if (rest >= 0) {
+      // Pass 2: attributes, events and links, in the order sent.
+      let kept = 0;
+      const max = ctx.maxAttributes;
+      r.pos = rest;
+      while (r.pos < end) {
+        const tag = r.uint32(end);
+        if (tag === 0x4a) {
+          const e = r.lenEnd(end);
+          if (attributes === EMPTY_ATTRIBUTES) attributes = {};
+          if (readAttribute(r, ctx, e, depth + 1, attributes, kept >= max)) kept++;
+          else dropped++;
+        } else if (tag === 0x5a) {
+          const e = r.lenEnd(end);
+          if (events === EMPTY_LIST) events = [];
+          (events as SpanEvent[]).push(event(r, ctx, e, depth + 1));
+        } else if (tag === 0x6a) {
+          const e = r.lenEnd(end);
+          if (links === EMPTY_LIST) links = [];
+          (links as SpanLink[]).push(link(r, ctx, e, depth + 1));
+        } else r.skip(tag, end, depth);
+      }
+      ctx.droppedAttributes += dropped;
+    }
+    st.out.push({
+      resource,
+      scope,
+      traceId,
+      spanId,
+      parentSpanId,
+      traceState,
+      flags,
+      name,
+      kind: spanKind(kind),
+      startTimeUnixNano: startTime,
+      endTimeUnixNano: endTime,
+      attributes,
+      droppedAttributesCount: droppedAttributesCount + dropped,
+      events,
+      droppedEventsCount,
+      links,
+      droppedLinksCount,
+      status: spanStatus(statusCode, statusMessage),
+    });
+  } catch (err) {
+    throw within(err, 'Span');
+  }
+}
+
+function event(r: WireReader, ctx: DecodeContext, end: number, depth: number): SpanEvent {
+  try {
+    let timeUnixNano = 0n;
+    let name = '';
+    let attributes = EMPTY_ATTRIBUTES;
+    let droppedAttributesCount = 0;
+    let kept = 0;
+    let dropped = 0;
+    const max = ctx.maxAttributes;
+    while (r.pos < end) {
+      const tag = r.uint32(end);
+      switch (tag) {
+        case 0x09:
+          timeUnixNano = r.fixed64(end);
+          break;
+        case 0x12:
+          name = r.string(end);
+          break;
+        case 0x1a: {
+          const e = r.lenEnd(end);
+          if (attributes === EMPTY_ATTRIBUTES) attributes = {};
+          if (readAttribute(r, ctx, e, depth + 1, attributes, kept >= max)) kept++;
+          else dropped++;
+          break;
+        }
+        case 0x20:
+          droppedAttributesCount = r.uint32(end);
+          break;
+        default:
+          r.other(tag, end, depth, EVENT_FIELDS);
+      }
+    }
+    ctx.droppedAttributes += dropped;
+    return { timeUnixNano, name, attributes, droppedAttributesCount: droppedAttributesCount + dropped };
+  } catch (err) {
+    throw within(err, 'Span.Event');
+  }
+}
+
+function link(r: WireReader, ctx: DecodeContext, end: number, depth: number): SpanLink {
+  try {
+    let traceId = '';
+    let spanId = '';
+    let traceState = '';
+    let attributes = EMPTY_ATTRIBUTES;
+    let droppedAttributesCount = 0;
+    let flags = 0;
+    let kept = 0;
+    let dropped = 0;
+    const max = ctx.maxAttributes;
+    while (r.pos < end) {
+      const tag = r.uint32(end);
+      switch (tag) {
+        case 0x0a:
+          traceId = r.hex(end);
+          break;
+        case 0x12:
+          spanId = r.hex(end);
+          break;
+        case 0x1a:
+          traceState = r.string(end);
+          break;
+        case 0x22: {
+          const e = r.lenEnd(end);
+          if (attributes === EMPTY_ATTRIBUTES) attributes = {};
+          if (readAttribute(r, ctx, e, depth + 1, attributes, kept >= max)) kept++;
+          else dropped++;
+          break;
+        }
+        case 0x28:
+          droppedAttributesCount = r.uint32(end);
+          break;
+        case 0x35:
+          flags = r.fixed32(end);
+          break;
+        default:
+          r.other(tag, end, depth, LINK_FIELDS);
+      }
+    }
+    ctx.droppedAttributes += dropped;
+    return { traceId, spanId, traceState, attributes, droppedAttributesCount: droppedAttributesCount + dropped, flags };
+  } catch (err) {
+    throw within(err, 'Span.Link');
+  }
+}

@@ -1,0 +1,342 @@
+/**
+ * Protobuf wire reading over a Buffer for the purpose-written OTLP readers (read-traces.ts,
+ * read-metrics.ts): varints, fixed-width scalars, length-delimited fields bounded by their enclosing
+ * message, unknown fields skipped by wire type, and a schema-driven validator (built from the loaded
+ * protos) for the parts the readers decode but do not keep (e.g. the losing members of a oneof).
+ *
+ * Acceptance follows protobufjs 7 (the reference decoder, see test/otlp/reader-differential.test.ts)
+ * except where protobufjs accepts what the protobuf encoding spec calls malformed; those are errors here:
+ * - a known field with the wrong wire type (protobufjs reads it as the declared type anyway);
+ * - a string longer than its enclosing message (protobufjs silently cuts it at the message end);
+ * - a 64-bit varint whose last byte still has its continuation bit, ending exactly at the message end;
+ * - a 32-bit varint of 6-9 bytes (protobufjs skips a fixed 10 bytes once a varint passes 5).
+ */
+import protobuf from 'protobufjs';
+
+/** protobufjs's Reader.recursionLimit (and protoc's default): messages nested deeper are rejected. */
+export const MAX_DEPTH = 100;
+
+interface FastBuffer extends Buffer {
+  utf8Slice(start: number, end: number): string;
+  hexSlice(start: number, end: number): string;
+}
+
+/** Thrown at the failing byte; the message readers add their names as it unwinds (see `within`). */
+export class WireError extends Error {
+  readonly path: string[] = [];
+  constructor(
+    readonly problem: string,
+    readonly at: number,
+  ) {
+    super(problem);
+  }
+}
+
+/** Adds the message's name to a WireError passing through (called from the readers' catch blocks). */
+export function within(err: unknown, message: string): unknown {
+  if (err instanceof WireError && err.path.length < 8) err.path.push(message);
+  return err;
+}
+
+export class WireReader {
+  pos = 0;
+  readonly buf: FastBuffer;
+  /** The two halves of the last 64-bit value read by fixed64Parts() / varint64(), unsigned. */
+  lo = 0;
+  hi = 0;
+
+  constructor(buf: Buffer) {
+    this.buf = buf as FastBuffer;
+  }
+
+  fail(problem: string, at: number = this.pos): never {
+    throw new WireError(problem, at);
+  }
+
+  /** A varint's low 32 bits, unsigned (uint32, tags, lengths; int32 and enums take `| 0`). */
+  uint32(end: number): number {
+    const pos = this.pos;
+    if (pos < end) {
+      const b = this.buf[pos]!;
+      if (b < 0x80) {
+        this.pos = pos + 1;
+        return b;
+      }
+    }
+    return this.uint32Slow(end);
+  }
+
+  private uint32Slow(end: number): number {
+    const buf = this.buf;
+    let pos = this.pos;
+    let v = 0;
+    for (let shift = 0; shift < 70; shift += 7) {
+      if (pos >= end) this.fail('index out of range: truncated varint', this.pos);
+      const b = buf[pos++]!;
+      if (shift < 32) v |= (b & 0x7f) << shift;
+      if (b < 0x80) {
+        this.pos = pos;
+        return v >>> 0;
+      }
+    }
+    return this.fail('invalid varint encoding (more than 10 bytes)', this.pos);
+  }
+
+  /** A 64-bit varint into lo/hi. */
+  varint64(end: number): void {
+    const buf = this.buf;
+    let pos = this.pos;
+    let lo = 0;
+    let hi = 0;
+    for (let i = 0; ; i++) {
+      if (i === 10) this.fail('invalid varint encoding (more than 10 bytes)', this.pos);
+      if (pos >= end) this.fail('index out of range: truncated varint', this.pos);
+      const b = buf[pos++]!;
+      if (i < 4) lo |= (b & 0x7f) << (7 * i);
+      else if (i === 4) {
+        lo |= (b & 0x7f) << 28;
+        hi |= (b & 0x7f) >>> 4;
+      } else hi |= (b & 0x7f) << (7 * (i - 5) + 3);
+      if (b < 0x80) break;
+    }
+    this.pos = pos;
+    this.lo = lo >>> 0;
+    this.hi = hi >>> 0;
+  }
+
+  /** int64 (varint, two's complement) exactly. */
+  int64(end: number): bigint {
+    this.varint64(end);
+    const hi = this.hi;
+    return hi === 0 ? BigInt(this.lo) : BigInt(hi | 0) * 4294967296n + BigInt(this.lo);
+  }
+
+  /** uint64 (varint) as a number: counts, far below 2^53 in practice. */
+  uint64Number(end: number): number {
+    this.varint64(end);
+    return this.hi * 4294967296 + this.lo;
+  }
+
+  /** fixed64 into lo/hi (unsigned halves). */
+  fixed64Parts(end: number): void {
+    const p = this.pos;
+    if (p + 8 > end) this.fail('index out of range: fixed64 needs 8 bytes');
+    const buf = this.buf;
+    this.lo = (buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16) | (buf[p + 3]! << 24)) >>> 0;
+    this.hi = (buf[p + 4]! | (buf[p + 5]! << 8) | (buf[p + 6]! << 16) | (buf[p + 7]! << 24)) >>> 0;
+    this.pos = p + 8;
+  }
+
+  /** fixed64 (unsigned) exactly. */
+  fixed64(end: number): bigint {
+    this.fixed64Parts(end);
+    const hi = this.hi;
+    return hi === 0 ? BigInt(this.lo) : BigInt(hi) * 4294967296n + BigInt(this.lo);
+  }
+
+  /** sfixed64 exactly. */
+  sfixed64(end: number): bigint {
+    this.fixed64Parts(end);
+    const hi = this.hi;
+    return hi === 0 ? BigInt(this.lo) : BigInt(hi | 0) * 4294967296n + BigInt(this.lo);
+  }
+
+  /** fixed64 as a number (counts). */
+  fixed64Number(end: number): number {
+    this.fixed64Parts(end);
+    return this.hi * 4294967296 + this.lo;
+  }
+
+  fixed32(end: number): number {
+    const p = this.pos;
+    if (p + 4 > end) this.fail('index out of range: fixed32 needs 4 bytes');
+    const buf = this.buf;
+    this.pos = p + 4;
+    return (buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16) | (buf[p + 3]! << 24)) >>> 0;
+  }
+
+  double(end: number): number {
+    const p = this.pos;
+    if (p + 8 > end) this.fail('index out of range: double needs 8 bytes');
+    this.pos = p + 8;
+    return this.buf.readDoubleLE(p);
+  }
+
+  sint32(end: number): number {
+    const v = this.uint32(end);
+    return ((v >>> 1) ^ -(v & 1)) | 0;
+  }
+
+  /** Reads a length prefix; returns where the field ends (checked against the enclosing message's end). */
+  lenEnd(end: number): number {
+    const at = this.pos;
+    const len = this.uint32(end);
+    const e = this.pos + len;
+    if (e > end) this.fail(`index out of range: a ${len}-byte field, ${end - this.pos} bytes left in the message`, at);
+    return e;
+  }
+
+  string(end: number): string {
+    const e = this.lenEnd(end);
+    const s = this.pos;
+    if (s === e) return '';
+    this.pos = e;
+    return this.buf.utf8Slice(s, e);
+  }
+
+  /** Lower-case hex of a bytes field (ids). */
+  hex(end: number): string {
+    const e = this.lenEnd(end);
+    const s = this.pos;
+    if (s === e) return '';
+    this.pos = e;
+    return this.buf.hexSlice(s, e);
+  }
+
+  hexAt(start: number, end: number): string {
+    return start === end ? '' : this.buf.hexSlice(start, end);
+  }
+
+  utf8At(start: number, end: number): string {
+    return start === end ? '' : this.buf.utf8Slice(start, end);
+  }
+
+  /**
+   * Anything a message reader does not handle itself: an unknown field is skipped by its wire type; a known
+   * one (bit set in `known`, by field number) arriving with the wrong wire type is an error.
+   */
+  other(tag: number, end: number, depth: number, known: number): void {
+    const field = tag >>> 3;
+    if (field < 32 && ((known >>> field) & 1) === 1) {
+      this.fail(`field ${field} has the wrong wire type ${tag & 7}`);
+    }
+    this.skip(tag, end, depth);
+  }
+
+  /** Skips one field's value by wire type (groups included, as protobufjs does). */
+  skip(tag: number, end: number, depth: number): void {
+    if (depth > MAX_DEPTH) this.fail('maximum nesting depth exceeded');
+    switch (tag & 7) {
+      case 0: {
+        const buf = this.buf;
+        let pos = this.pos;
+        do {
+          if (pos >= end) this.fail('index out of range: truncated varint');
+        } while (buf[pos++]! & 0x80);
+        this.pos = pos;
+        return;
+      }
+      case 1:
+        if (this.pos + 8 > end) this.fail('index out of range: fixed64 needs 8 bytes');
+        this.pos += 8;
+        return;
+      case 2:
+        this.pos = this.lenEnd(end);
+        return;
+      case 3:
+        for (;;) {
+          const t = this.uint32(end);
+          if ((t & 7) === 4) return;
+          this.skip(t, end, depth + 1);
+        }
+      case 5:
+        if (this.pos + 4 > end) this.fail('index out of range: fixed32 needs 4 bytes');
+        this.pos += 4;
+        return;
+      default:
+        this.fail(`invalid wire type ${tag & 7}`);
+    }
+  }
+}
+
+/** Bit mask of field numbers, for WireReader.other(). */
+export function fieldMask(...fields: number[]): number {
+  let mask = 0;
+  for (const f of fields) mask |= 1 << f;
+  return mask;
+}
+
+// ---- schema-driven validation (for decoded-but-unused parts) ----
+
+interface VField {
+  /** The declared type's wire type. */
+  readonly wireType: number;
+  /** Numeric repeated fields also come packed (wire type 2). */
+  readonly packable: boolean;
+  readonly message: VType | undefined;
+}
+
+export interface VType {
+  readonly name: string;
+  readonly fields: (VField | undefined)[];
+}
+
+const WIRE_TYPES: Record<string, number> = {
+  double: 1, fixed64: 1, sfixed64: 1,
+  float: 5, fixed32: 5, sfixed32: 5,
+  int32: 0, uint32: 0, sint32: 0, int64: 0, uint64: 0, sint64: 0, bool: 0,
+  string: 2, bytes: 2,
+};
+
+const vtypes = new Map<protobuf.Type, VType>();
+
+export function validatorFor(type: protobuf.Type): VType {
+  let vt = vtypes.get(type);
+  if (vt !== undefined) return vt;
+  const fields: (VField | undefined)[] = [];
+  vt = { name: type.name, fields };
+  vtypes.set(type, vt); // before the fields: AnyValue and ArrayValue refer to each other
+  for (const field of type.fieldsArray) {
+    field.resolve();
+    const resolved = field.resolvedType;
+    const message = resolved instanceof protobuf.Type ? validatorFor(resolved) : undefined;
+    const wireType = message !== undefined ? 2 : resolved instanceof protobuf.Enum ? 0 : WIRE_TYPES[field.type]!;
+    fields[field.id] = { wireType, packable: field.repeated && wireType !== 2, message };
+  }
+  return vt;
+}
+
+/** Checks that [r.pos, end) decodes as `type` (what the reader would accept), keeping nothing. */
+export function validate(r: WireReader, type: VType, end: number, depth: number): void {
+  if (depth > MAX_DEPTH) r.fail('maximum nesting depth exceeded');
+  try {
+    while (r.pos < end) {
+      const tag = r.uint32(end);
+      const f = type.fields[tag >>> 3];
+      if (f === undefined) {
+        r.skip(tag, end, depth);
+        continue;
+      }
+      const wt = tag & 7;
+      if (wt !== f.wireType) {
+        if (wt === 2 && f.packable) {
+          const e = r.lenEnd(end);
+          while (r.pos < e) scalar(r, f.wireType, e);
+          continue;
+        }
+        r.fail(`field ${tag >>> 3} has the wrong wire type ${wt}`);
+      }
+      if (wt === 2) {
+        const e = r.lenEnd(end);
+        if (f.message !== undefined) validate(r, f.message, e, depth + 1);
+        r.pos = e;
+      } else scalar(r, wt, end);
+    }
+  } catch (err) {
+    throw within(err, type.name);
+  }
+}
+
+function scalar(r: WireReader, wt: number, end: number): void {
+  if (wt === 0) r.varint64(end);
+  else if (wt === 1) r.fixed64Parts(end);
+  else r.fixed32(end);
+}
+
+/** Validates the range [start, end) as `type`, leaving r.pos at end. */
+export function validateRange(r: WireReader, type: VType, start: number, end: number, depth: number): void {
+  const saved = r.pos;
+  r.pos = start;
+  validate(r, type, end, depth);
+  r.pos = saved;
+}
