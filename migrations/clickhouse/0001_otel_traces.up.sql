@@ -1,8 +1,8 @@
 -- manifold: requires clickhouse>=23.3
 -- Spans, in the table shape of the OpenTelemetry Collector's clickhouse exporter (same table and column
 -- names, types, codecs and skip indexes), so its Grafana dashboards and queries work unchanged.
--- Templates: {{database}}, {{on_cluster}} (ON CLUSTER x when `cluster` is set), {{engine_prefix}}
--- (Replicated with `replicated: true`), and a TTL clause only when `ttl` is set.
+-- Filled in from the backend's config: the database, ON CLUSTER when `cluster` is set, Replicated engines
+-- with `replicated: true`, and a TTL clause only when `ttl` is set.
 -- No transactions in ClickHouse: every statement is IF NOT EXISTS, so a run stopped half-way can run again.
 CREATE DATABASE IF NOT EXISTS {{database}} {{on_cluster}};
 

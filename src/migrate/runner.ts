@@ -138,7 +138,7 @@ export class MigrationRunner {
           continue;
         }
         const statements = this.render(item.migration, item.migration.down!, item.migration.downFile!, await this.target.probe());
-        if (options.dryRun) sql.push(dryRunBlock(item.migration.downFile!, item.migration.downTransaction, statements));
+        if (options.dryRun) sql.push(dryRunBlock(item.migration.downFile!, item.migration.downTransaction && this.target.transaction !== undefined, statements));
         else {
           await this.runStatements(item.migration, 'down', statements, 0, item.migration.downTransaction, () => this.target.remove(item.migration.version));
           ran.push(item.migration.name);
@@ -163,7 +163,7 @@ export class MigrationRunner {
         skipped.push(item.migration.name);
       } else if (item.state === 'pending') {
         const statements = this.render(item.migration, item.migration.up, item.migration.upFile, features).slice(item.resumeAt);
-        blocks.push(dryRunBlock(item.migration.upFile, item.migration.transaction, statements, item.resumeAt));
+        blocks.push(dryRunBlock(item.migration.upFile, item.migration.transaction && this.target.transaction !== undefined, statements, item.resumeAt));
         ran.push(item.migration.name);
       }
     }
