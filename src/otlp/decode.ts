@@ -5,6 +5,7 @@ import { decodeJson } from './json.js';
 import type { MetricsRequestMsg, TraceRequestMsg } from './messages.js';
 import { pointsFromRequest } from './metrics.js';
 import { ExportMetricsServiceRequest, ExportTraceServiceRequest } from './proto.js';
+import { readMetrics } from './read-metrics.js';
 import { readTraces } from './read-traces.js';
 import { spansFromRequest } from './traces.js';
 import { WireError } from './wire.js';
@@ -31,6 +32,14 @@ export function decodeTracesReference(body: Uint8Array, encoding: Encoding, limi
 }
 
 export function decodeMetrics(body: Uint8Array, encoding: Encoding, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodedRequest {
+  if (encoding === 'json') return decodeMetricsReference(body, encoding, limits);
+  const ctx = new DecodeContext(limits);
+  const metrics = readWire(body, 'ExportMetricsServiceRequest', (buf) => readMetrics(buf, ctx));
+  return result(ctx, { metrics, spans: [] });
+}
+
+/** The protobufjs path (decode to message objects, then convert): the reference for the reader. */
+export function decodeMetricsReference(body: Uint8Array, encoding: Encoding, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodedRequest {
   const ctx = new DecodeContext(limits);
   const metrics = guardDepth(() => pointsFromRequest(decodeMessage<MetricsRequestMsg>(body, encoding, ExportMetricsServiceRequest), ctx));
   return result(ctx, { metrics, spans: [] });

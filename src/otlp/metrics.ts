@@ -25,11 +25,11 @@ import type {
 } from './messages.js';
 import { INT64_MAX, Uint64Memo, optionalIdHex, toBigInt, toNumber } from './scalars.js';
 
-const TEMPORALITIES: readonly Temporality[] = ['unspecified', 'delta', 'cumulative'];
-const EMPTY_BUCKETS: ExponentialBuckets = Object.freeze({ offset: 0, bucketCounts: EMPTY_LIST });
+export const TEMPORALITIES: readonly Temporality[] = ['unspecified', 'delta', 'cumulative'];
+export const EMPTY_BUCKETS: ExponentialBuckets = Object.freeze({ offset: 0, bucketCounts: EMPTY_LIST });
 /** The scale range the OTLP data model allows for exponential histograms. */
-const MIN_SCALE = -10;
-const MAX_SCALE = 20;
+export const MIN_SCALE = -10;
+export const MAX_SCALE = 20;
 
 /** The fields every point type shares, filled in once per point before the type-specific part. */
 interface Base {
@@ -77,7 +77,7 @@ function addMetric(m: MetricMsg, index: number, base: Base, ctx: DecodeContext, 
   else return; // no data: no points to keep or reject
   if (points.length === 0) return;
   if (m.name === '') {
-    ctx.reject(points.length, `metric ${index} of scope "${base.scope.name}": name is empty (${points.length} points rejected)`);
+    ctx.reject(points.length, unnamedMetricRejection(index, base.scope, points.length));
     return;
   }
   const metadata = ctx.attributes(m.metadata);
@@ -104,27 +104,39 @@ function addMetric(m: MetricMsg, index: number, base: Base, ctx: DecodeContext, 
           if (point === undefined) problem = 'no value (as_double or as_int)';
           break;
         case 'histogram':
-          problem = histogramProblem(p as HistogramPointMsg);
+          problem = histogramProblem((p as HistogramPointMsg).bucketCounts.length, (p as HistogramPointMsg).explicitBounds);
           if (problem === '') point = histogramPoint(p as HistogramPointMsg, base, ctx);
           break;
         case 'exponential_histogram': {
           const scale = (p as ExpHistogramPointMsg).scale;
-          if (scale < MIN_SCALE || scale > MAX_SCALE) problem = `scale ${scale} is outside [${MIN_SCALE}, ${MAX_SCALE}]`;
-          else point = expHistogramPoint(p as ExpHistogramPointMsg, base, ctx);
+          problem = scaleProblem(scale);
+          if (problem === '') point = expHistogramPoint(p as ExpHistogramPointMsg, base, ctx);
           break;
         }
         case 'summary':
-          problem = summaryProblem(p as SummaryPointMsg);
+          problem = summaryProblem((p as SummaryPointMsg).quantileValues);
           if (problem === '') point = summaryPoint(p as SummaryPointMsg, base, ctx);
           break;
       }
     }
     if (point !== undefined) out.push(point);
-    else ctx.reject(1, `point ${j} of metric "${m.name}": ${problem}`);
+    else ctx.reject(1, pointRejection(j, m.name, problem));
   }
 }
 
-function timeProblem(start: bigint, time: bigint): string {
+export function unnamedMetricRejection(index: number, scope: InstrumentationScope, points: number): string {
+  return `metric ${index} of scope "${scope.name}": name is empty (${points} points rejected)`;
+}
+
+export function pointRejection(index: number, metricName: string, problem: string): string {
+  return `point ${index} of metric "${metricName}": ${problem}`;
+}
+
+export function scaleProblem(scale: number): string {
+  return scale < MIN_SCALE || scale > MAX_SCALE ? `scale ${scale} is outside [${MIN_SCALE}, ${MAX_SCALE}]` : '';
+}
+
+export function timeProblem(start: bigint, time: bigint): string {
   if (time === 0n) return 'time_unix_nano is 0';
   if (time > INT64_MAX) return `time_unix_nano ${time} is beyond int64 nanoseconds (year 2262)`;
   if (start > INT64_MAX) return `start_time_unix_nano ${start} is beyond int64 nanoseconds (year 2262)`;
@@ -151,9 +163,7 @@ function numberPoint(p: NumberPointMsg, type: 'gauge' | 'sum', b: Base, ctx: Dec
   };
 }
 
-function histogramProblem(p: HistogramPointMsg): string {
-  const counts = p.bucketCounts.length;
-  const bounds = p.explicitBounds;
+export function histogramProblem(counts: number, bounds: readonly number[]): string {
   if (counts !== bounds.length + 1 && !(counts === 0 && bounds.length === 0)) {
     return `bucket_counts has ${counts} entries, want explicit_bounds (${bounds.length}) + 1`;
   }
@@ -208,8 +218,7 @@ function expHistogramPoint(p: ExpHistogramPointMsg, b: Base, ctx: DecodeContext)
   };
 }
 
-function summaryProblem(p: SummaryPointMsg): string {
-  const qs = p.quantileValues;
+export function summaryProblem(qs: readonly { quantile: number }[]): string {
   for (let i = 0; i < qs.length; i++) {
     const q = (qs[i] as { quantile: number }).quantile;
     if (!(q >= 0 && q <= 1)) return `quantile_values[${i}].quantile ${q} is outside [0, 1]`;
