@@ -7,6 +7,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import protobuf from 'protobufjs';
 import { startTestGateway } from '../support/gateway.js';
 
 function request(spans: number): string {
@@ -84,10 +88,6 @@ test('drop_oldest: everything is acknowledged, the oldest data is dropped and co
 });
 
 test('refuse over gRPC: RESOURCE_EXHAUSTED with google.rpc.RetryInfo in the status details', async () => {
-  const grpc = await import('@grpc/grpc-js');
-  const protobuf = (await import('protobufjs')).default;
-  const { ProtobufTraceSerializer } = await import('@opentelemetry/otlp-transformer');
-  const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
   const gateway = await startTestGateway({ backends: {
     capped: { kind: 'postgres', url: 'postgresql://nobody@127.0.0.1:1/none', delivery: { paused: true, backlog: { max_bytes: '16KiB', policy: 'refuse' } } },
   } });
