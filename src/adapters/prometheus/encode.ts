@@ -68,10 +68,10 @@ function splitSeries(series: TimeSeriesOut, limits: RequestLimits): TimeSeriesOu
   const room = Math.max(1, Math.min(limits.maxSamples, Math.floor((limits.maxBytes - series.labelBytes) / perSample)));
   const parts: TimeSeriesOut[] = [];
   for (let i = 0; i < series.samples.length; i += room) {
-    parts.push({ labelBlock: series.labelBlock, labels: series.labels, labelBytes: series.labelBytes, samples: series.samples.slice(i, i + room), exemplars: [], histograms: [] });
+    parts.push({ labelBlock: series.labelBlock, labelBytes: series.labelBytes, samples: series.samples.slice(i, i + room), exemplars: [], histograms: [] });
   }
   for (let i = 0; i < series.histograms.length; i += room) {
-    parts.push({ labelBlock: series.labelBlock, labels: series.labels, labelBytes: series.labelBytes, samples: [], exemplars: [], histograms: series.histograms.slice(i, i + room) });
+    parts.push({ labelBlock: series.labelBlock, labelBytes: series.labelBytes, samples: [], exemplars: [], histograms: series.histograms.slice(i, i + room) });
   }
   // Exemplars ride with the last part: they are optional extras, not samples that must be ordered.
   const last = parts[parts.length - 1];

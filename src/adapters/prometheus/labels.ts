@@ -4,6 +4,7 @@
  * an empty label as absent), sorted by name so every request carries one canonical form per series.
  */
 import { type Attributes, attributeToString } from '../../model/index.js';
+import type { TimeSeriesOut } from './translate.js';
 import { encodeLabelBlock } from './wire-writer.js';
 
 export interface Label {
@@ -90,14 +91,26 @@ export function attributesKey(attributes: Attributes): string {
 export interface EncodedLabels {
   /** The TimeSeries `labels` field: each prometheus.Label with its tag and length (see wire-writer.ts). */
   readonly block: Uint8Array;
-  /** Views on `block`, one encoded prometheus.Label each: the protobufjs reference encoding takes these. */
-  readonly labels: readonly Uint8Array[];
   /** `block.length`: the exact encoded size of the labels in a TimeSeries, for request bounds. */
   readonly bytes: number;
+  /**
+   * The Translator's slot: the series these labels have in the batch being translated (`batch` is that
+   * translation's token). Saves a map from labels to series per batch; meaningless outside translate().
+   */
+  batch: object | undefined;
+  series: TimeSeriesOut | undefined;
 }
 
 export function encodeLabels(labels: readonly Label[]): EncodedLabels {
   const block = encodeLabelBlock(labels);
+  return { block, bytes: block.length, batch: undefined, series: undefined };
+}
+
+/**
+ * A label block split back into its encoded prometheus.Label messages (views on it): the shape protobufjs's
+ * encoding twin takes (proto/prometheus/encoding.proto), for the reference encoding in tests and the benchmark.
+ */
+export function labelMessages(block: Uint8Array): Uint8Array[] {
   const views: Uint8Array[] = [];
   let at = 0;
   while (at < block.length) {
@@ -111,5 +124,5 @@ export function encodeLabels(labels: readonly Label[]): EncodedLabels {
     views.push(block.subarray(at, at + length));
     at += length;
   }
-  return { block, labels: views, bytes: block.length };
+  return views;
 }

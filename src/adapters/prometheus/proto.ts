@@ -1,4 +1,7 @@
-/** proto/prometheus/*.proto loaded once with protobufjs 7 reflection (within ~10% of static code here). */
+/**
+ * proto/prometheus/*.proto loaded once with protobufjs 7 reflection: the reference encoding that wire-writer.ts is
+ * tested and benchmarked against, and the decoder tests read requests with. The adapter itself does not load it.
+ */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +22,7 @@ function findProtoDir(): string {
 export interface RemoteWriteMessages {
   /** prometheus.WriteRequest, as the wire has it (tests decode with it). */
   readonly writeRequest: protobuf.Type;
-  /** Its encoding twin with pre-encoded labels (see encoding.proto): what the encoder uses. */
+  /** Its encoding twin with pre-encoded labels (see encoding.proto): what the adapter used before wire-writer.ts. */
   readonly writeRequestEncodedLabels: protobuf.Type;
   readonly label: protobuf.Type;
 }

@@ -1,8 +1,8 @@
 /**
  * The label sets of every series a point produces, built once and cached: per resource, scope and metric
- * descriptor (shared by reference in the model, so WeakMaps), and per series content (a string key, so the
- * cache also holds across requests, whose decoded objects are new each time). The hot path is then a few
- * map lookups per point and no sorting.
+ * descriptor (shared by reference in the model, so WeakMaps), and per series content (so the cache also holds
+ * across requests, whose decoded objects are new each time): a tree per family with one level per attribute,
+ * keyed by attribute name then raw value, so a point costs two map lookups per attribute and builds no string.
  */
 import {
   type Attributes,
@@ -79,8 +79,22 @@ interface ResourceInfo {
   readonly targetKey: string;
 }
 
+/**
+ * One attribute-prefix of a family's series: the series whose attributes end here, and the next attribute by
+ * name, then by value (strings, numbers, booleans and bigints as they are; arrays, maps and bytes by their
+ * label text). Two values with the same label text may get two nodes; both lead to the same SeriesLabels.
+ */
+interface ContentNode {
+  series: SeriesLabels | undefined;
+  next: Map<string, Map<unknown, ContentNode>> | undefined;
+}
+
+const newNode = (): ContentNode => ({ series: undefined, next: undefined });
+
 interface FamilyInfo {
   readonly key: string;
+  /** The root of the family's content tree (families are per batch; the tree is kept across batches). */
+  readonly content: ContentNode;
   readonly resource: ResourceInfo;
   readonly scope: InstrumentationScope;
   readonly name: string;
@@ -91,8 +105,9 @@ const MAX_CACHED_SERIES = 200_000;
 
 export class SeriesCatalog {
   private readonly resources = new WeakMap<Resource, ResourceInfo>();
-  private readonly families = new WeakMap<MetricDescriptor, WeakMap<Resource, WeakMap<InstrumentationScope, FamilyInfo>>>();
-  private byContent = new Map<string, SeriesLabels>();
+  private families = new WeakMap<MetricDescriptor, WeakMap<Resource, WeakMap<InstrumentationScope, FamilyInfo>>>();
+  private byContent = new Map<string, ContentNode>();
+  private contentSeries = 0;
   private byIdentity = new Map<string, SeriesLabels>();
   private readonly withSuffixes: boolean;
   private readonly constantKeys: ReadonlySet<string> | undefined;
@@ -105,9 +120,11 @@ export class SeriesCatalog {
 
   /** Call between batches: keeps memory bounded without breaking identities inside a batch. */
   trim(): void {
-    if (this.byContent.size > MAX_CACHED_SERIES) {
+    if (this.contentSeries > MAX_CACHED_SERIES) {
       this.byContent = new Map();
+      this.contentSeries = 0;
       this.byIdentity = new Map();
+      this.families = new WeakMap(); // they point into the old trees
     }
   }
 
@@ -119,12 +136,24 @@ export class SeriesCatalog {
   series(metric: MetricDescriptor, resource: Resource, scope: InstrumentationScope, attributes: Attributes): SeriesLabels | undefined {
     const family = this.family(metric, resource, scope);
     if (family.name === '') return undefined;
-    const contentKey = family.key + attributesKey(attributes);
-    const cached = this.byContent.get(contentKey);
-    if (cached !== undefined) return cached;
-    const built = this.build(family, attributes);
-    this.byContent.set(contentKey, built);
-    return built;
+    let node = family.content;
+    for (const name in attributes) {
+      const value = attributes[name]!;
+      const key = typeof value === 'object' ? attributeToString(value) : value;
+      let byValue = node.next?.get(name);
+      if (byValue === undefined) {
+        node.next ??= new Map();
+        node.next.set(name, (byValue = new Map()));
+      }
+      let child = byValue.get(key);
+      if (child === undefined) byValue.set(key, (child = newNode()));
+      node = child;
+    }
+    if (node.series === undefined) {
+      node.series = this.build(family, attributes);
+      this.contentSeries++;
+    }
+    return node.series;
   }
 
   resourceInfo(resource: Resource): ResourceInfo {
@@ -145,7 +174,10 @@ export class SeriesCatalog {
     if (family === undefined) {
       const info = this.resourceInfo(resource);
       const name = this.metricName(metric);
-      family = { key: `${name}\u0002${info.key}\u0002${scope.name}\u0000${scope.version}\u0002`, resource: info, scope, name };
+      const key = `${name}\u0002${info.key}\u0002${scope.name}\u0000${scope.version}\u0002`;
+      let content = this.byContent.get(key);
+      if (content === undefined) this.byContent.set(key, (content = newNode()));
+      family = { key, content, resource: info, scope, name };
       byScope.set(scope, family);
     }
     return family;

@@ -35,8 +35,6 @@ export interface ExemplarOut {
 export interface TimeSeriesOut {
   /** The encoded `labels` field (see wire-writer.ts). */
   labelBlock: Uint8Array;
-  /** Encoded prometheus.Label messages, views on labelBlock: for the protobufjs reference (proto/prometheus/encoding.proto). */
-  labels: readonly Uint8Array[];
   /** labelBlock's length. */
   labelBytes: number;
   samples: Sample[];
@@ -72,7 +70,8 @@ const MAX_EXEMPLAR_LABEL_CHARS = 128;
 
 export class Translator {
   private out: TimeSeriesOut[] = [];
-  private bySeries = new Map<EncodedLabels, TimeSeriesOut>();
+  /** This translation's token in EncodedLabels' slots (see labels.ts). */
+  private batch: object = {};
   private skipped = new Map<string, number>();
   private delta: DeltaTransaction | undefined;
   private targets = new Map<string, { labels: EncodedLabels; ms: number }>();
@@ -87,7 +86,7 @@ export class Translator {
 
   translate(points: readonly MetricPoint[]): Translation {
     this.out = [];
-    this.bySeries = new Map();
+    this.batch = {};
     this.skipped = new Map();
     this.targets = new Map();
     this.delta = this.config.delta_to_cumulative.enabled ? this.state.begin() : undefined;
@@ -217,18 +216,25 @@ export class Translator {
   }
 
   private seriesFor(labels: EncodedLabels): TimeSeriesOut {
-    let series = this.bySeries.get(labels);
-    if (series === undefined) {
-      series = { labelBlock: labels.block, labels: labels.labels, labelBytes: labels.bytes, samples: [], exemplars: NO_EXEMPLARS, histograms: NO_HISTOGRAMS };
-      this.bySeries.set(labels, series);
-      this.out.push(series);
-    }
+    if (labels.batch === this.batch) return labels.series!;
+    return this.newSeries(labels, []);
+  }
+
+  /** A series new in this batch; `samples` is made by the caller, sized to its content (an empty [] that gets a push reserves 17 slots). */
+  private newSeries(labels: EncodedLabels, samples: Sample[]): TimeSeriesOut {
+    const series: TimeSeriesOut = {
+      labelBlock: labels.block, labelBytes: labels.bytes, samples, exemplars: NO_EXEMPLARS, histograms: NO_HISTOGRAMS, unsorted: false,
+    };
+    labels.batch = this.batch;
+    labels.series = series;
+    this.out.push(series);
     return series;
   }
 
   /** Appends a sample (or, with `lookupOnly`, just finds the series). Same series and timestamp: the last value wins. */
   private sample(labels: EncodedLabels, value: number, timestamp: number, lookupOnly = false): TimeSeriesOut {
-    const series = this.seriesFor(labels);
+    if (labels.batch !== this.batch) return this.newSeries(labels, lookupOnly ? [] : [{ value, timestamp }]);
+    const series = labels.series!;
     if (lookupOnly) return series;
     const samples = series.samples;
     const last = samples[samples.length - 1];
@@ -256,7 +262,7 @@ function sortSamples(series: TimeSeriesOut): void {
   }
   series.samples = samples;
   series.histograms.sort((a, b) => a.timestamp - b.timestamp);
-  delete series.unsorted;
+  series.unsorted = false;
 }
 
 function addExemplars(series: TimeSeriesOut, exemplars: readonly Exemplar[]): void {

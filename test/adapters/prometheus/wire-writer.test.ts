@@ -13,7 +13,7 @@ import { describe, it } from 'node:test';
 import { prometheusConfigSchema } from '../../../src/adapters/prometheus/config.js';
 import { CumulativeState } from '../../../src/adapters/prometheus/delta.js';
 import { writeRequestBytes } from '../../../src/adapters/prometheus/encode.js';
-import { type Label, encodeLabels } from '../../../src/adapters/prometheus/labels.js';
+import { type Label, encodeLabels, labelMessages } from '../../../src/adapters/prometheus/labels.js';
 import type { NativeHistogram } from '../../../src/adapters/prometheus/native-histogram.js';
 import { remoteWriteMessages } from '../../../src/adapters/prometheus/proto.js';
 import { SeriesCatalog } from '../../../src/adapters/prometheus/series.js';
@@ -35,7 +35,6 @@ function toOut(spec: SeriesSpec): TimeSeriesOut {
   const encoded = encodeLabels(spec.labels);
   return {
     labelBlock: encoded.block,
-    labels: encoded.labels,
     labelBytes: encoded.bytes,
     samples: spec.samples ?? [],
     exemplars: spec.exemplars ?? [],
@@ -61,7 +60,8 @@ function reference(specs: readonly SeriesSpec[]): Uint8Array {
 
 /** protobufjs, the way the adapter used it (encoding.proto's twin with pre-encoded labels). */
 function referenceEncodedLabels(series: readonly TimeSeriesOut[]): Uint8Array {
-  return remoteWriteMessages().writeRequestEncodedLabels.encode({ timeseries: series }).finish();
+  const timeseries = series.map((s) => ({ ...s, labels: labelMessages(s.labelBlock) }));
+  return remoteWriteMessages().writeRequestEncodedLabels.encode({ timeseries }).finish();
 }
 
 /** Where two encodings first differ, with both decoded: a readable failure. */
@@ -352,7 +352,7 @@ describe('wire writer: fuzz against protobufjs', () => {
       const translator = new Translator(config, new SeriesCatalog(config.translation), new CumulativeState(1_000, 3_600_000), new Map());
       const translation = translator.translate(modelBatch(gen));
       const specs: SeriesSpec[] = translation.series.map((s) => ({
-        labels: s.labels.map((bytes) => labelType.toObject(labelType.decode(bytes)) as Label),
+        labels: labelMessages(s.labelBlock).map((bytes) => labelType.toObject(labelType.decode(bytes)) as Label),
         samples: s.samples, exemplars: s.exemplars, histograms: s.histograms,
       }));
       // Labels decoded from the writer's own blocks, re-encoded by protobufjs, must give the same request.
