@@ -4,10 +4,11 @@
  * benchmarks, and writes bench/RESULTS.md and bench/results.json.
  *
  * Options: --quick; --runs N; --duration S (full-load seconds); --half-duration S; --connections N;
- * --only ingest,fixed,micro; --cases traces,metrics,traces-gzip (ingest cases); --no-gzip; --node-flags="--max-semi-space-size=64" (both servers; note the =);
+ * --only ingest,fixed,micro,delivery; --cases traces,metrics,traces-gzip (ingest cases); --no-gzip; --node-flags="--max-semi-space-size=64" (both servers; note the =);
  * --gateway-flags "..."; --cpu-prof (profile the gateway into bench/out/profiles); --redis-url URL;
  * --variant-flags="--max-semi-space-size=64" (traces and metrics again with these node flags; full run default;
- * "" for none); --notes FILE (markdown appended to RESULTS.md, default bench/NOTES.md if present); --keep-data (keep the gateways' queue folders under bench/out/run-*); --out DIR (default bench/).
+ * "" for none); --victoria-url URL (delivery; default MANIFOLD_TEST_VICTORIA_URL or .backends/env);
+ * --merge (keep the other sections of the existing results.json: e.g. `--only delivery --merge`); --notes FILE (markdown appended to RESULTS.md, default bench/NOTES.md if present); --keep-data (keep the gateways' queue folders under bench/out/run-*); --out DIR (default bench/).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { machine } from './proc.js';
 import { renderReport, type BenchReport } from './report.js';
 import { fixedRateScenario, type FixedRateResult } from './scenarios/fixed-rate.js';
 import { ingestScenario, type IngestResult } from './scenarios/ingest.js';
+import { deliveryScenario, type DeliveryResult } from './scenarios/delivery.js';
 import { pendingScenarios, redisQueueSupported } from './scenarios/later.js';
 import { MICROS, runMicro, type MicroResult } from './scenarios/micro.js';
 import { ROOT } from './servers.js';
@@ -40,6 +42,8 @@ const { values } = parseArgs({
     'variant-flags': { type: 'string' },
     notes: { type: 'string' },
     out: { type: 'string' },
+    'victoria-url': { type: 'string' },
+    merge: { type: 'boolean', default: false },
   },
 });
 
@@ -50,7 +54,7 @@ if (runs < 3) console.warn('fewer than 3 runs: the figures are not medians of 3'
 const fullSec = Number(values.duration ?? (quick ? 1.2 : 8));
 const halfSec = Number(values['half-duration'] ?? (quick ? 0.8 : 5));
 const connections = Number(values.connections ?? 4);
-const only = new Set((values.only ?? 'ingest,fixed,micro').split(','));
+const only = new Set((values.only ?? 'ingest,fixed,micro,delivery').split(','));
 const nodeFlags = values['node-flags']!.split(' ').filter(Boolean);
 const workDir = path.join(ROOT, 'bench', 'out', `run-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 const gatewayFlags = values['gateway-flags']!.split(' ').filter(Boolean);
@@ -63,6 +67,11 @@ const log = (line: string) => console.log(line);
 const command = process.env.npm_lifecycle_event === 'bench'
   ? `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`
   : `node ${process.execArgv.join(' ')} ${path.relative(ROOT, process.argv[1]!)} ${process.argv.slice(2).join(' ')}`.trim();
+function backendsEnv(key: string): string | undefined {
+  const file = path.join(ROOT, '.backends', 'env');
+  if (!existsSync(file)) return undefined;
+  return new RegExp(`^${key}=(.+)$`, 'm').exec(readFileSync(file, 'utf8'))?.[1]?.trim();
+}
 const git = (...args: string[]) => {
   try {
     return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
@@ -79,6 +88,7 @@ const payloads = await writePayloads(path.join(ROOT, 'bench', 'out', 'payloads')
 const ingest: IngestResult[] = [];
 const fixedRate: FixedRateResult[] = [];
 const micro: MicroResult[] = [];
+const delivery: DeliveryResult[] = [];
 
 if (only.has('ingest')) {
   type Case = { name: string; payload: Payload; queue?: Record<string, unknown>; flags?: string[] };
@@ -130,6 +140,21 @@ if (only.has('micro')) {
   }
 }
 
+if (only.has('delivery')) {
+  const victoriaUrl = values['victoria-url'] ?? process.env.MANIFOLD_TEST_VICTORIA_URL ?? backendsEnv('MANIFOLD_TEST_VICTORIA_URL');
+  if (!victoriaUrl) log('delivery: skipped, no VictoriaMetrics URL (--victoria-url, MANIFOLD_TEST_VICTORIA_URL or .backends/env)');
+  else {
+    const windowSec = Number(values.duration ?? (quick ? 1.5 : 8));
+    log(`delivery into VictoriaMetrics (${victoriaUrl}): ${runs} runs of ${windowSec} s gateway under load + ${windowSec} s gateway draining + ${windowSec} s native loop`);
+    const result = await deliveryScenario({
+      name: 'victoriametrics', payload: payloads['metrics-identity'], victoriaUrl, runs, windowSec, leadSec: quick ? 0.5 : 2,
+      connections, loopConnections: 1, drainSec: windowSec, nodeFlags, dir: workDir, keepData: values['keep-data']!, log,
+    });
+    if (values.merge) Object.assign(result, { command, date: new Date().toISOString(), commit: git('rev-parse', '--short', 'HEAD') });
+    delivery.push(result);
+  }
+}
+
 const report: BenchReport = {
   mode: quick ? 'quick' : 'full',
   date: new Date().toISOString(),
@@ -143,10 +168,23 @@ const report: BenchReport = {
   ingest,
   fixedRate,
   micro,
-  pending: pendingScenarios(values['redis-url']),
+  delivery,
+  pending: pendingScenarios(values['redis-url'], { delivery: delivery.length > 0 }),
   durationSec: (performance.now() - started) / 1000,
 };
 mkdirSync(outDir, { recursive: true });
+if (values.merge && existsSync(path.join(outDir, 'results.json'))) {
+  // Only the sections this run measured replace the committed ones; the rest (and the run's header) stay.
+  const previous = JSON.parse(readFileSync(path.join(outDir, 'results.json'), 'utf8')) as BenchReport;
+  const sections = { ingest: 'ingest', fixedRate: 'fixed', micro: 'micro', delivery: 'delivery' } as const;
+  const merged: BenchReport = { ...previous, notes: report.notes };
+  for (const [key, name] of Object.entries(sections) as [keyof typeof sections, string][]) {
+    (merged as unknown as Record<string, unknown>)[key] = only.has(name) && report[key]!.length ? report[key] : (previous[key] ?? []);
+  }
+  merged.pending = pendingScenarios(undefined, { delivery: (merged.delivery ?? []).length > 0 });
+  Object.assign(report, merged);
+  log('merged into the existing results.json (other sections and the header kept)');
+}
 writeFileSync(path.join(outDir, 'results.json'), `${JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
 writeFileSync(path.join(outDir, 'RESULTS.md'), renderReport(report));
 log(`wrote ${path.relative(ROOT, path.join(outDir, 'RESULTS.md'))} and results.json in ${report.durationSec.toFixed(0)} s`);

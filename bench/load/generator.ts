@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { restamp, timeOffsets } from '../otlp-stamp.js';
 import { percentile } from '../stats.js';
 import type { FromGenerator, LoadResult, LoadSpec, ToGenerator } from './protocol.js';
 import { rejectedItems } from './response.js';
@@ -46,6 +47,16 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/x-protobuf', 'content-length': body.length };
   if (spec.contentEncoding !== 'identity') headers['content-encoding'] = spec.contentEncoding;
 
+  if (spec.restamp && spec.contentEncoding !== 'identity') throw new Error('restamp needs an identity body');
+  const offsets = spec.restamp ? timeOffsets(body) : undefined;
+  let lastMs = 0;
+  /** Each request's points at a later millisecond than the previous request's. */
+  const nextBody = () => {
+    if (!offsets) return body;
+    lastMs = Math.max(Date.now(), lastMs + 1);
+    return restamp(body, offsets, BigInt(lastMs) * 1_000_000n);
+  };
+
   const post = () =>
     new Promise<Answer>((resolve, reject) => {
       const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers, timeout: 30_000 }, (res) => {
@@ -56,7 +67,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
       });
       req.on('timeout', () => req.destroy(new Error('request timed out after 30 s')));
       req.on('error', reject);
-      req.end(body);
+      req.end(nextBody());
     });
 
   const latencies: number[] = [];

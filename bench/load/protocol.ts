@@ -18,6 +18,8 @@ export interface LoadSpec {
   minRequests?: number;
   /** Requests per second for a rate-limited (open-loop) run; absent: as fast as the server answers. */
   rate?: number;
+  /** Metrics, identity only: each request a copy of the body with every point's time set to now (distinct samples downstream). */
+  restamp?: boolean;
 }
 
 export interface LoadResult {

@@ -4,8 +4,8 @@
  * Each returns a "not measured" row naming what it needs, so the report shows the gap instead of hiding it.
  *
  * The Redis ingest scenario is ingestScenario() with `queue: { kind: 'redis', ... }` once the config accepts
- * it (src/config/schema.ts); delivery needs a gateway backend kind for remote write and a VictoriaMetrics
- * started by scripts/backends.
+ * it (src/config/schema.ts). Delivery into VictoriaMetrics is bench/scenarios/delivery.ts; Prometheus is not
+ * measured yet; the outage drill can reuse its gateway setup (gateway process, prometheus backend, restamped load).
  */
 import { gatewaySchema } from '../../src/config/schema.js';
 
@@ -19,13 +19,15 @@ export function redisQueueSupported(): boolean {
   return gatewaySchema.safeParse({ queue: { kind: 'redis', url: 'redis://127.0.0.1:6379' } }).success;
 }
 
-export function pendingScenarios(redisUrl: string | undefined): PendingScenario[] {
+export function pendingScenarios(redisUrl: string | undefined, measured: { delivery?: boolean } = {}): PendingScenario[] {
   const pending: PendingScenario[] = [];
   if (!redisQueueSupported()) pending.push({ name: 'ingest via the Redis queue', status: 'not measured', reason: 'the config has no `queue.kind: redis` yet' });
   else if (!redisUrl) pending.push({ name: 'ingest via the Redis queue', status: 'not measured', reason: 'pass --redis-url redis://127.0.0.1:PORT to measure it' });
   pending.push(
-    { name: 'delivery into VictoriaMetrics / Prometheus vs native remote-write POST loop', status: 'not measured', reason: 'scenario not built yet (the prometheus adapter now exists; hook: bench/scenarios/later.ts)' },
-    { name: 'outage: VictoriaMetrics down at half load, RSS flat, drain ≥ 2× growth', status: 'not measured', reason: 'needs the delivery scenario first' },
+    measured.delivery
+      ? { name: 'delivery into Prometheus vs native remote-write POST loop', status: 'not measured', reason: 'bench/scenarios/delivery.ts measures VictoriaMetrics only; Prometheus needs its remote-write receiver on and a rows counter to read (prometheus_tsdb_head_samples_appended_total)' }
+      : { name: 'delivery into VictoriaMetrics / Prometheus vs native remote-write POST loop', status: 'not measured', reason: 'not run: `--only delivery` with VictoriaMetrics reachable (--victoria-url, or MANIFOLD_TEST_VICTORIA_URL / .backends/env)' },
+    { name: 'outage: VictoriaMetrics down at half load, RSS flat, drain ≥ 2× growth', status: 'not measured', reason: measured.delivery ? 'not built yet (reuse bench/scenarios/delivery.ts: gateway with a prometheus backend, restamped load)' : 'needs the delivery scenario first' },
     { name: 'queue cost in Redis (bytes per point, jobs/s)', status: 'not measured', reason: 'needs the Redis queue' },
   );
   return pending;
