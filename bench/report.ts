@@ -90,7 +90,7 @@ function deliveryTable(d: DeliveryResult): string[] {
   const lines = [
     `### Delivery: metrics into VictoriaMetrics (remote write, \`${d.url}\`)`,
     '',
-    `Median of ${d.runs} runs; in each run, alternately: the gateway for ${d.windowSec} s under full OTLP load (${d.connections} connections, each request's points restamped to the current millisecond, after ${d.leadSec} s of lead), then ${d.drain ? `the same gateway for up to ${d.windowSec} s with the load stopped (delivery alone from the backlog), ` : ''}` +
+    `Median of ${d.runs} runs; in each run, alternately: the gateway for ${d.windowSec} s under full OTLP load (${d.connections} connections, each request's points restamped to the current millisecond, after ${d.leadSec} s of lead), then ${d.drain ? `the same gateway for ${d.windows.find((w) => w.side === 'drain')?.sec.toFixed(1) ?? '?'} s with the load stopped (delivery alone from the backlog), ` : ''}` +
       `and the native loop for ${d.windowSec} s: a separate process POSTing the adapter's own remote-write bodies for the same payload (${d.bodies.count} bodies, ${kb(d.bodies.bytes)} snappy, ${d.bodies.points.toLocaleString('en')} points = ${d.bodies.samples.toLocaleString('en')} samples, ${d.bodies.rowsPerPoint.toFixed(2)} per point), back-to-back over ${d.loopConnections} keep-alive connection${d.loopConnections === 1 ? '' : 's'}, the same bodies each cycle. ` +
       'The gateway is frozen (SIGSTOP) while the loop runs. Both sides are measured by VictoriaMetrics\' own `vm_rows_inserted_total{type="promremotewrite"}` over the window (points/s = rows/s ÷ samples per point).',
     '',

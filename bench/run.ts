@@ -148,7 +148,7 @@ if (only.has('delivery')) {
     log(`delivery into VictoriaMetrics (${victoriaUrl}): ${runs} runs of ${windowSec} s gateway under load + ${windowSec} s gateway draining + ${windowSec} s native loop`);
     const result = await deliveryScenario({
       name: 'victoriametrics', payload: payloads['metrics-identity'], victoriaUrl, runs, windowSec, leadSec: quick ? 0.5 : 2,
-      connections, loopConnections: 1, drainSec: windowSec, nodeFlags, dir: workDir, keepData: values['keep-data']!, log,
+      connections, loopConnections: 1, drainSec: quick ? windowSec : windowSec / 2, nodeFlags, dir: workDir, keepData: values['keep-data']!, log,
     });
     if (values.merge) Object.assign(result, { command, date: new Date().toISOString(), commit: git('rev-parse', '--short', 'HEAD') });
     delivery.push(result);
