@@ -2,11 +2,13 @@
  * Decode timing, not a test: realistic OTel JS SDK requests (1,000 spans over 3 services with 14 resource
  * attributes, 10-12 span attributes, events on some; 10,080 metric points as sums, gauges and 10-bucket
  * histograms with 4 attributes each) serialized by @opentelemetry/otlp-transformer, decoded into the model
- * in a loop. Compare with docs' performance.md (protobufjs 7 static: 171K spans/s, 123K points/s).
+ * in a loop; the purpose-written reader (decodeTraces / decodeMetrics) and the protobufjs path it replaced
+ * (decode*Reference) run in the same rounds and their ratio is printed. Compare with docs' performance.md (protobufjs 7 static: 171K spans/s, 123K points/s).
  *
  * The cases run in turns (10 rounds); best and median per CPU-second are printed, since the machine is shared.
  *
  *   node --import tsx bench/decode-micro.ts [seconds per case, default 5]     (NO_JSON=1: protobuf cases only)
+ *   --cpu-prof works as usual (node --cpu-prof --import tsx bench/decode-micro.ts)
  *   node --max-semi-space-size=64 --import tsx bench/decode-micro.ts           (GC is a third of the time)
  */
 import { SpanKind, ValueType } from '@opentelemetry/api';
@@ -19,7 +21,7 @@ import {
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { decodeMetrics, decodeTraces } from '../src/otlp/index.js';
+import { decodeMetrics, decodeMetricsReference, decodeTraces, decodeTracesReference } from '../src/otlp/decode.js';
 import { ExportMetricsServiceRequest, ExportTraceServiceRequest } from '../src/otlp/proto.js';
 
 const SECONDS = Number(process.argv[2] ?? 5);
@@ -153,11 +155,20 @@ const tracesBuf = Buffer.from(tracesPb);
 const metricsBuf = Buffer.from(metricsPb);
 add('(protobufjs decode only, traces)', spans.length, 'spans', () => (ExportTraceServiceRequest.decode(tracesBuf), spans.length));
 add('(protobufjs decode only, metrics)', points, 'points', () => (ExportMetricsServiceRequest.decode(metricsBuf), points));
-add('decodeTraces protobuf', spans.length, 'spans', () => decodeTraces(tracesPb, 'protobuf').batch.spans.length);
-add('decodeMetrics protobuf', points, 'points', () => decodeMetrics(metricsPb, 'protobuf').batch.metrics.length);
+add('decodeTraces protobuf (reader)', spans.length, 'spans', () => decodeTraces(tracesPb, 'protobuf').batch.spans.length);
+add('decodeTraces protobuf (protobufjs)', spans.length, 'spans', () => decodeTracesReference(tracesPb, 'protobuf').batch.spans.length);
+add('decodeMetrics protobuf (reader)', points, 'points', () => decodeMetrics(metricsPb, 'protobuf').batch.metrics.length);
+add('decodeMetrics protobuf (protobufjs)', points, 'points', () => decodeMetricsReference(metricsPb, 'protobuf').batch.metrics.length);
 if (!process.env.NO_JSON) add('decodeTraces json', spans.length, 'spans', () => decodeTraces(tracesJson, 'json').batch.spans.length);
 if (!process.env.NO_JSON) add('decodeMetrics json', points, 'points', () => decodeMetrics(metricsJson, 'json').batch.metrics.length);
 
 for (const c of cases) for (let i = 0; i < 10; i++) c.run(); // warm up
 for (let round = 0; round < ROUNDS; round++) for (const c of cases) slice(c);
 for (const c of cases) report(c);
+// The purpose-written reader against the protobufjs path it replaced, same run, per round (median of ratios).
+for (const signal of ['Traces', 'Metrics']) {
+  const reader = cases.find((c) => c.label === `decode${signal} protobuf (reader)`)!;
+  const reference = cases.find((c) => c.label === `decode${signal} protobuf (protobufjs)`)!;
+  const ratios = reader.perCpu.map((x, i) => x / reference.perCpu[i]!).sort((a, b) => a - b);
+  console.log(`reader / protobufjs, ${signal.toLowerCase()}: ${ratios[Math.floor(ratios.length / 2)]!.toFixed(2)}x per CPU-second (median of ${ratios.length} rounds)`);
+}

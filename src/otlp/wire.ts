@@ -8,8 +8,8 @@
  * except where protobufjs accepts what the protobuf encoding spec calls malformed; those are errors here:
  * - a known field with the wrong wire type (protobufjs reads it as the declared type anyway);
  * - a string longer than its enclosing message (protobufjs silently cuts it at the message end);
- * - a 64-bit varint whose last byte still has its continuation bit, ending exactly at the message end;
- * - a 32-bit varint of 6-9 bytes (protobufjs skips a fixed 10 bytes once a varint passes 5).
+ * - a 64-bit varint whose last byte still has its continuation bit, ending exactly at the message end.
+ * A 32-bit varint is read as protobufjs reads it (a varint past five bytes has five more skipped unread).
  */
 import protobuf from 'protobufjs';
 
@@ -66,20 +66,26 @@ export class WireReader {
     return this.uint32Slow(end);
   }
 
+  /**
+   * As protobufjs reads a 32-bit varint: five bytes give the 32 bits; a longer one (a negative int32 takes
+   * ten) has its next five bytes skipped unread.
+   */
   private uint32Slow(end: number): number {
     const buf = this.buf;
     let pos = this.pos;
     let v = 0;
-    for (let shift = 0; shift < 70; shift += 7) {
+    for (let shift = 0; shift < 35; shift += 7) {
       if (pos >= end) this.fail('index out of range: truncated varint', this.pos);
       const b = buf[pos++]!;
-      if (shift < 32) v |= (b & 0x7f) << shift;
+      v |= (b & 0x7f) << shift;
       if (b < 0x80) {
         this.pos = pos;
         return v >>> 0;
       }
     }
-    return this.fail('invalid varint encoding (more than 10 bytes)', this.pos);
+    if (pos + 5 > end) this.fail('index out of range: truncated varint', this.pos);
+    this.pos = pos + 5;
+    return v >>> 0;
   }
 
   /** A 64-bit varint into lo/hi. */
@@ -176,8 +182,17 @@ export class WireReader {
     return e;
   }
 
+  /** Like lenEnd(), for strings (a message of its own: protobufjs cuts such a string at the message end instead). */
+  stringEnd(end: number): number {
+    const at = this.pos;
+    const len = this.uint32(end);
+    const e = this.pos + len;
+    if (e > end) this.fail(`index out of range: a ${len}-byte string, ${end - this.pos} bytes left in the message`, at);
+    return e;
+  }
+
   string(end: number): string {
-    const e = this.lenEnd(end);
+    const e = this.stringEnd(end);
     const s = this.pos;
     if (s === e) return '';
     this.pos = e;
@@ -264,6 +279,9 @@ interface VField {
   /** Numeric repeated fields also come packed (wire type 2). */
   readonly packable: boolean;
   readonly message: VType | undefined;
+  readonly string: boolean;
+  /** A 64-bit varint (int64, uint64, sint64); other varints are read as protobufjs reads 32-bit ones. */
+  readonly long: boolean;
 }
 
 export interface VType {
@@ -291,7 +309,7 @@ export function validatorFor(type: protobuf.Type): VType {
     const resolved = field.resolvedType;
     const message = resolved instanceof protobuf.Type ? validatorFor(resolved) : undefined;
     const wireType = message !== undefined ? 2 : resolved instanceof protobuf.Enum ? 0 : WIRE_TYPES[field.type]!;
-    fields[field.id] = { wireType, packable: field.repeated && wireType !== 2, message };
+    fields[field.id] = { wireType, packable: field.repeated && wireType !== 2, message, string: field.type === 'string', long: /^u?s?int64$/.test(field.type) };
   }
   return vt;
 }
@@ -311,25 +329,28 @@ export function validate(r: WireReader, type: VType, end: number, depth: number)
       if (wt !== f.wireType) {
         if (wt === 2 && f.packable) {
           const e = r.lenEnd(end);
-          while (r.pos < e) scalar(r, f.wireType, e);
+          while (r.pos < e) scalar(r, f, e);
           continue;
         }
         r.fail(`field ${tag >>> 3} has the wrong wire type ${wt}`);
       }
       if (wt === 2) {
-        const e = r.lenEnd(end);
+        const e = f.string ? r.stringEnd(end) : r.lenEnd(end);
         if (f.message !== undefined) validate(r, f.message, e, depth + 1);
         r.pos = e;
-      } else scalar(r, wt, end);
+      } else scalar(r, f, end);
     }
   } catch (err) {
     throw within(err, type.name);
   }
 }
 
-function scalar(r: WireReader, wt: number, end: number): void {
-  if (wt === 0) r.varint64(end);
-  else if (wt === 1) r.fixed64Parts(end);
+function scalar(r: WireReader, f: VField, end: number): void {
+  const wt = f.wireType;
+  if (wt === 0) {
+    if (f.long) r.varint64(end);
+    else r.uint32(end);
+  } else if (wt === 1) r.fixed64Parts(end);
   else r.fixed32(end);
 }
 
