@@ -36,7 +36,7 @@ export function readAttribute(r: WireReader, ctx: DecodeContext, end: number, de
     let ve = -1;
     while (r.pos < end) {
       const tag = r.uint32(end);
-      if (tag === 0x0a) key = r.string(end);
+      if (tag === 0x0a) key = r.key(end);
       else if (tag === 0x12) {
         const e = r.lenEnd(end);
         if (vs >= 0) validateRange(r, V_ANY_VALUE, vs, ve, depth + 1);
@@ -80,7 +80,7 @@ export function readAnyValue(r: WireReader, ctx: DecodeContext, end: number, dep
       const tag = r.uint32(end);
       switch (tag) {
         case 0x0a:
-          str = r.string(end);
+          str = r.key(end); // short values repeat too (methods, hosts, routes)
           break;
         case 0x10:
           bool = r.uint32(end) !== 0;

@@ -38,6 +38,12 @@ export function within(err: unknown, message: string): unknown {
   return err;
 }
 
+const KEY_CACHE_SLOTS = 1024;
+const KEY_CACHE_MAX_BYTES = 40;
+const keyLengths = new Int32Array(KEY_CACHE_SLOTS);
+const keyBytes = new Uint8Array(KEY_CACHE_SLOTS * KEY_CACHE_MAX_BYTES);
+const keyStrings: string[] = new Array<string>(KEY_CACHE_SLOTS).fill('');
+
 export class WireReader {
   pos = 0;
   readonly buf: FastBuffer;
@@ -206,6 +212,34 @@ export class WireReader {
     if (s === e) return '';
     this.pos = e;
     return this.buf.hexSlice(s, e);
+  }
+
+  /**
+   * A string likely to repeat (attribute keys): short ones come from a cache shared by all requests, so
+   * the same key is one string (V8 then need not re-internalize it as a property name) and no native call.
+   */
+  key(end: number): string {
+    const e = this.stringEnd(end);
+    const s = this.pos;
+    const len = e - s;
+    this.pos = e;
+    if (len === 0) return '';
+    if (len > KEY_CACHE_MAX_BYTES) return this.buf.utf8Slice(s, e);
+    const buf = this.buf;
+    let h = len;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    const slot = (h >>> 0) & (KEY_CACHE_SLOTS - 1);
+    const at = slot * KEY_CACHE_MAX_BYTES;
+    if (keyLengths[slot] === len) {
+      let i = 0;
+      while (i < len && keyBytes[at + i] === buf[s + i]) i++;
+      if (i === len) return keyStrings[slot]!;
+    }
+    const str = buf.utf8Slice(s, e);
+    keyLengths[slot] = len;
+    for (let i = 0; i < len; i++) keyBytes[at + i] = buf[s + i]!;
+    keyStrings[slot] = str;
+    return str;
   }
 
   hexAt(start: number, end: number): string {
