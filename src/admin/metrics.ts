@@ -36,12 +36,13 @@ export class GatewayMetrics implements ReceiverObserver {
       oldest: ['manifold_queue_oldest_age_seconds', 'Age of the oldest waiting job.'],
       deadLetters: ['manifold_queue_dead_letters', 'Jobs in the dead-letter queue.'],
     } as const;
-    // Gauges are collected in parallel on each scrape; they share one store read, cached briefly.
-    let snapshot: { at: number; data: Promise<Map<string, BacklogStats>> } | undefined;
-    const read = (): Promise<Map<string, BacklogStats>> => {
-      if (!snapshot || Date.now() - snapshot.at > 250) snapshot = { at: Date.now(), data: backlog() };
-      return snapshot.data;
-    };
+    // Gauges are collected in parallel on each scrape: they share the one store read in flight, and a
+    // later scrape reads afresh (a cache by time would show a stale backlog next to live counters).
+    let inFlight: Promise<Map<string, BacklogStats>> | undefined;
+    const read = (): Promise<Map<string, BacklogStats>> =>
+      (inFlight ??= backlog().finally(() => {
+        inFlight = undefined;
+      }));
     const fields: Record<keyof typeof gauges, (stats: BacklogStats) => number> = {
       jobs: (s) => s.jobs, items: (s) => s.items, bytes: (s) => s.bytes, oldest: (s) => s.oldestAgeMs / 1000, deadLetters: (s) => s.deadLetters,
     };

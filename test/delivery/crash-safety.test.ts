@@ -13,14 +13,17 @@ import { after, test } from 'node:test';
 import pg from 'pg';
 import { backendUrl } from '../support/backends.js';
 import { eventually } from '../support/gateway.js';
-import { freePorts, runCli, type CliProcess } from '../support/process.js';
+import { freePorts, killRunningCli, runCli, type CliProcess } from '../support/process.js';
 
 const SPANS_PER_REQUEST = 50;
 const REQUESTS = 120;
 const KILL_AFTER_ACKS = [15, 40, 70, 95];
 const schema = `crash_${randomBytes(4).toString('hex')}`;
 const dir = mkdtempSync(path.join(tmpdir(), 'manifold-crash-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(() => {
+  killRunningCli();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 interface Request { readonly body: string; readonly spanIds: string[]; acked: boolean }
 

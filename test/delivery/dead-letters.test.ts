@@ -11,7 +11,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import pg from 'pg';
 import { backendUrl } from '../support/backends.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { runCli } from '../support/process.js';
+import { killRunningCli, runCli } from '../support/process.js';
 
 const schema = `dlq_${randomBytes(4).toString('hex')}`;
 let gateway: TestGateway;
@@ -29,6 +29,7 @@ before(async () => {
 });
 
 after(async () => {
+  killRunningCli();
   await gateway?.dispose();
   await db?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await db?.end();

@@ -12,10 +12,13 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import pg from 'pg';
 import { eventually } from '../support/gateway.js';
-import { freePorts, runCli } from '../support/process.js';
+import { freePorts, killRunningCli, runCli } from '../support/process.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'manifold-cli-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(() => {
+  killRunningCli();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 test('config check: a valid file passes, an invalid one names every bad key and exits 2', async () => {
   const good = path.join(dir, 'good.yaml');

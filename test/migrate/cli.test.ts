@@ -7,7 +7,7 @@ import { after, test } from 'node:test';
 import { createClient } from '@clickhouse/client';
 import pg from 'pg';
 import { backendUrl } from '../support/backends.js';
-import { runCli } from '../support/process.js';
+import { killRunningCli, runCli } from '../support/process.js';
 
 const name = `mf_mig_cli_${process.pid}`;
 const dir = mkdtempSync(join(tmpdir(), 'manifold-migrate-cli-'));
@@ -28,6 +28,7 @@ writeFileSync(config, [
 ].join('\n'));
 
 after(async () => {
+  killRunningCli();
   const client = new pg.Client(backendUrl('postgres'));
   await client.connect();
   await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);

@@ -30,11 +30,23 @@ export interface CliProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Runs the manifold CLI from source, as `manifold ARGS`. */
+const running = new Set<ChildProcess>();
+
+/**
+ * For `after()`: a test that fails half-way must not leave a gateway running (its pipes would keep the test
+ * file's process alive, and the whole suite would hang).
+ */
+export function killRunningCli(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
+
+/** Runs the manifold CLI from source, as `manifold ARGS`. Killed when the test process exits. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'src/cli.ts'), ...args], {
     cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
   const lines: string[] = [];
   const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
   let buffered = '';
