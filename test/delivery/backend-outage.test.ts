@@ -1,5 +1,5 @@
 /**
- * Guarantees 2 and 3 under a real outage: PostgreSQL 15 is killed (kill -9) for 60 s while spans keep
+ * Guarantees 2 and 3 under a real outage: PostgreSQL 15 goes down for 60 s while spans keep
  * flowing to it and to TimescaleDB. The healthy backend keeps up during the outage; when PostgreSQL is back
  * the backlog drains, and both hold every acknowledged span exactly once.
  */
@@ -34,7 +34,7 @@ async function spanCount(url: string): Promise<number> {
   }
 }
 
-test('a backend killed for 60 s mid-load: nothing lost or doubled, the other backend undelayed', { timeout: 240_000 }, async () => {
+test('a backend down for 60 s mid-load: nothing lost or doubled, the other backend undelayed', { timeout: 240_000 }, async () => {
   const retry = { initial_interval: '500ms', max_interval: '2s', max_elapsed: '10m' };
   const gateway = await startTestGateway({ backends: {
     victim: { kind: 'postgres', url: backendUrl('postgres'), schema, delivery: { retry } },
@@ -53,7 +53,9 @@ test('a backend killed for 60 s mid-load: nothing lost or doubled, the other bac
     for (let i = 0; i < 10; i++) await send();
     await eventually(() => spanCount(backendUrl('postgres')), (n) => n === acked, 20_000, 'the victim to catch up before the outage');
 
-    ctl('kill9');
+    // A fast shutdown ends every server process. (kill -9 of the postmaster alone would not do: the backends
+    // already connected keep serving the pool until they notice, and then block the restart.)
+    ctl('stop');
     const outageEnds = Date.now() + OUTAGE_MS;
     while (Date.now() < outageEnds) {
       await send();
