@@ -7,6 +7,7 @@ import type { BackendSettings, ResolvedConfig } from './config/load.js';
 import { deliverySchema } from './config/schema.js';
 import { DeliveryEngine, type DeliveryBackend } from './delivery/engine.js';
 import { deadLetterService } from './dlq/service.js';
+import { createDecoder } from './ingest/decode-pool.js';
 import { startEmbeddedPostgres } from './embedded/postgres.js';
 import { openQueueStore } from './queue/open.js';
 import { startGrpcReceiver } from './receivers/grpc.js';
@@ -60,8 +61,12 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
     closers.push(() => engine.stop());
 
     const limits = { maxAttributes: settings.limits.max_attributes, maxAttributeValueLength: settings.limits.max_attribute_value_length };
-    const receiverDeps = { sink: engine.router, limits, observer: metrics, logger };
-    const { http, grpc } = settings.receivers.otlp;
+    const { http, grpc, decode_threads } = settings.receivers.otlp;
+    // Decode + payload encode off the main thread. Pushed before the receivers, so it closes after them:
+    // their in-flight requests finish (and drain the pool) first.
+    const decoder = createDecoder({ threads: decode_threads, limits, logger });
+    closers.push(() => decoder.close());
+    const receiverDeps = { sink: engine.router, decoder, observer: metrics, logger };
     if (http.enabled) {
       const server = await startHttpReceiver({ ...receiverDeps, maxRequestBytes: http.max_request_bytes }, http.endpoint.host, http.endpoint.port);
       closers.push(() => server.close());

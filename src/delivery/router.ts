@@ -1,23 +1,24 @@
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../admin/metrics.js';
-import { batchSize, type MetricPoint, type Signal, type Span, type TelemetryBatch } from '../model/index.js';
-import { encodeBatch } from '../queue/codec.js';
-import { QueueUnavailableError, type QueueStore } from '../queue/contract.js';
-import { IngestRefusedError, type IngestSink } from '../receivers/ingest.js';
+import type { Signal } from '../model/index.js';
+import { QueueUnavailableError, type EnqueueEntry, type QueueStore } from '../queue/contract.js';
+import { IngestRefusedError, type AcceptedRequest, type IngestSink } from '../receivers/ingest.js';
 
 interface Pending {
-  readonly batch: TelemetryBatch;
+  readonly request: AcceptedRequest;
   resolve(): void;
   reject(error: unknown): void;
 }
 
-/** Items per durable job at most: beyond this a group is split so payloads stay a few MB. */
+/** Items per commit at most: beyond this a group is split so one transaction stays a few MB. */
 const MAX_GROUP_ITEMS = 50_000;
 
 /**
  * Routes accepted data to every backend that takes its signal and makes it durable before the sender's ack.
- * Group commit: requests that arrive while a commit is under way are written together in the next one,
- * one transaction and one payload for all of them, each acked when that commit is durable.
+ * Group commit: requests that arrive while a commit is under way are written together in the next one, in
+ * ONE store.enqueue call (one transaction) with one entry per (request, backend): each request's payload was
+ * encoded off the main thread by the decode pool and is stored as is (no merge, no re-encode here); delivery
+ * leases several jobs and merges them. Each request is acked when that commit is durable.
  */
 export class Router implements IngestSink {
   private readonly pending: Record<Signal, Pending[]> = { metrics: [], traces: [] };
@@ -35,12 +36,13 @@ export class Router implements IngestSink {
     private readonly onEnqueued: (backends: readonly string[]) => void,
   ) {}
 
-  accept(signal: Signal, batch: TelemetryBatch): Promise<void> {
+  accept(request: AcceptedRequest): Promise<void> {
+    const signal = request.signal;
     if (this.closed) return Promise.reject(new IngestRefusedError('the gateway is shutting down', 5_000, 'unavailable'));
     const backends = this.routes[signal];
     if (backends.length === 0) {
       // No backend wants this signal: accepted and counted as dropped, so the sender does not retry forever.
-      this.metrics.dropped.inc({ backend: '(none)', reason: `no_backend_for_${signal}` }, batchSize(batch));
+      this.metrics.dropped.inc({ backend: '(none)', reason: `no_backend_for_${signal}` }, request.items);
       if (!this.warnedNoRoute.has(signal)) {
         this.warnedNoRoute.add(signal);
         this.logger.warn({ signal }, `no backend takes ${signal}: they are accepted and dropped (see manifold_backend_dropped_items_total)`);
@@ -48,7 +50,7 @@ export class Router implements IngestSink {
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => {
-      this.pending[signal].push({ batch, resolve, reject });
+      this.pending[signal].push({ request, resolve, reject });
       if (!this.committing[signal]) {
         this.committing[signal] = true;
         // Let requests decoded in the same turn of the event loop join this commit.
@@ -78,8 +80,8 @@ export class Router implements IngestSink {
     const queue = this.pending[signal];
     let items = 0;
     let count = 0;
-    while (count < queue.length && (count === 0 || items + batchSize(queue[count]!.batch) <= MAX_GROUP_ITEMS)) {
-      items += batchSize(queue[count]!.batch);
+    while (count < queue.length && (count === 0 || items + queue[count]!.request.items <= MAX_GROUP_ITEMS)) {
+      items += queue[count]!.request.items;
       count++;
     }
     return queue.splice(0, count);
@@ -88,10 +90,11 @@ export class Router implements IngestSink {
   private async commit(signal: Signal, group: Pending[]): Promise<void> {
     const backends = this.routes[signal];
     try {
-      const batch = group.length === 1 ? group[0]!.batch : merge(group.map((p) => p.batch));
-      const payload = encodeBatch(batch);
-      const items = batchSize(batch);
-      const result = await this.store.enqueue(backends.map((backend) => ({ backend, payload, items })));
+      const entries: EnqueueEntry[] = [];
+      for (const { request } of group) {
+        for (const backend of backends) entries.push({ backend, payload: request.payload, items: request.items });
+      }
+      const result = await this.store.enqueue(entries);
       for (const drop of result.dropped) {
         this.metrics.dropped.inc({ backend: drop.backend, reason: 'backlog_full_drop_oldest' }, drop.items);
         this.logger.warn({ backend: drop.backend, jobs: drop.jobs, items: drop.items }, 'backlog bound reached: dropped the oldest queued data (policy drop_oldest)');
@@ -104,16 +107,6 @@ export class Router implements IngestSink {
       for (const pending of group) pending.reject(refusal);
     }
   }
-}
-
-function merge(batches: readonly TelemetryBatch[]): TelemetryBatch {
-  const metrics: MetricPoint[] = [];
-  const spans: Span[] = [];
-  for (const batch of batches) {
-    for (const point of batch.metrics) metrics.push(point);
-    for (const span of batch.spans) spans.push(span);
-  }
-  return { metrics, spans };
 }
 
 function toRefusal(error: unknown): IngestRefusedError {

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Signal } from '../model/index.js';
-import { decodeMetrics, decodeTraces, encodeExportResponse, OtlpDecodeError } from '../otlp/index.js';
+import { encodeExportResponse, OtlpDecodeError } from '../otlp/index.js';
 import { statusDetailsWithRetryInfo } from './grpc-status.js';
 import { IngestRefusedError, summarize, type ReceiverDeps } from './ingest.js';
 
@@ -49,31 +49,41 @@ export async function startGrpcReceiver(
   async function exportCall(signal: Signal, body: Buffer, callback: grpc.sendUnaryData<Uint8Array>): Promise<void> {
     let decoded;
     try {
-      decoded = signal === 'traces' ? decodeTraces(body, 'protobuf', deps.limits) : decodeMetrics(body, 'protobuf', deps.limits);
+      decoded = await deps.decoder.decode(signal, body, 'protobuf');
     } catch (error) {
+      if (error instanceof IngestRefusedError) {
+        // The decode pool is saturated, its worker died, or the gateway is stopping: the sender retries.
+        refuse(signal, callback, error, { accepted: 0, rejected: 0 });
+        return;
+      }
       const known = error instanceof OtlpDecodeError;
       if (!known) deps.logger.error({ err: error, signal }, 'unexpected error while decoding a gRPC request');
       deps.observer.request(signal, 'grpc', known ? 'bad_request' : 'error', { accepted: 0, rejected: 0 });
       callback({ code: known ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL, details: known ? (error as Error).message : 'internal error while decoding' });
       return;
     }
-    const counts = summarize(decoded.batch, decoded.rejected);
+    const counts = summarize(decoded);
     try {
-      if (counts.accepted > 0) await deps.sink.accept(signal, decoded.batch);
+      if (counts.accepted > 0) await deps.sink.accept({ signal, payload: decoded.payload, items: decoded.items, rejected: decoded.rejected });
     } catch (error) {
       const refused = error instanceof IngestRefusedError ? error : undefined;
       if (!refused) deps.logger.error({ err: error, signal }, 'could not enqueue an accepted gRPC request');
-      const overloaded = refused?.reason === 'overloaded';
-      const code = overloaded ? grpc.status.RESOURCE_EXHAUSTED : grpc.status.UNAVAILABLE;
-      const message = refused?.message ?? `the gateway could not store the data: ${(error as Error).message}`;
-      const metadata = new grpc.Metadata();
-      metadata.set('grpc-status-details-bin', statusDetailsWithRetryInfo(code, message, refused?.retryAfterMs ?? 5_000));
-      deps.observer.request(signal, 'grpc', overloaded ? 'refused' : 'unavailable', counts);
-      callback({ code, details: message, metadata });
+      refuse(signal, callback, refused, counts, error);
       return;
     }
     deps.observer.request(signal, 'grpc', decoded.rejected.count > 0 ? 'partial' : 'ok', counts);
     callback(null, encodeExportResponse(signal, 'protobuf', decoded.rejected));
+  }
+
+  function refuse(signal: Signal, callback: grpc.sendUnaryData<Uint8Array>, refused: IngestRefusedError | undefined,
+    counts: { accepted: number; rejected: number }, error?: unknown): void {
+    const overloaded = refused?.reason === 'overloaded';
+    const code = overloaded ? grpc.status.RESOURCE_EXHAUSTED : grpc.status.UNAVAILABLE;
+    const message = refused?.message ?? `the gateway could not store the data: ${(error as Error).message}`;
+    const metadata = new grpc.Metadata();
+    metadata.set('grpc-status-details-bin', statusDetailsWithRetryInfo(code, message, refused?.retryAfterMs ?? 5_000));
+    deps.observer.request(signal, 'grpc', overloaded ? 'refused' : 'unavailable', counts);
+    callback({ code, details: message, metadata });
   }
 
   const boundPort = await new Promise<number>((resolve, reject) => {

@@ -2,7 +2,7 @@ import express, { type Request, type Response } from 'express';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { Signal } from '../model/index.js';
-import { decodeMetrics, decodeTraces, encodeErrorStatus, encodeExportResponse, OtlpDecodeError } from '../otlp/index.js';
+import { encodeErrorStatus, encodeExportResponse, OtlpDecodeError } from '../otlp/index.js';
 import { BodyError, bodyEncoding, readBody, type BodyEncoding } from './http-body.js';
 import { IngestRefusedError, retryAfterSeconds, summarize, type ReceiverDeps, type RequestOutcome } from './ingest.js';
 import { listen, type ListeningServer } from './listen.js';
@@ -36,27 +36,27 @@ export async function startHttpReceiver(
     let decoded;
     try {
       const body = await readBody(req, deps.maxRequestBytes);
-      decoded = signal === 'traces' ? decodeTraces(body, encoding, deps.limits) : decodeMetrics(body, encoding, deps.limits);
+      decoded = await deps.decoder.decode(signal, body, encoding);
     } catch (error) {
       if (error instanceof BodyError) {
         reply(res, signal, encoding, error.status, error.status === 413 ? 'too_large' : error.status === 415 ? 'unsupported' : 'bad_request', RPC_CODE.INVALID_ARGUMENT, error.message);
       } else if (error instanceof OtlpDecodeError) {
         reply(res, signal, encoding, 400, 'bad_request', RPC_CODE.INVALID_ARGUMENT, error.message);
+      } else if (error instanceof IngestRefusedError) {
+        // The decode pool is saturated, its worker died, or the gateway is stopping: the sender retries.
+        refuse(res, signal, encoding, error, { accepted: 0, rejected: 0 });
       } else {
         deps.logger.error({ err: error as Error, signal }, "unexpected error while reading a request");
         reply(res, signal, encoding, 500, 'error', RPC_CODE.INTERNAL, 'internal error while reading the request');
       }
       return;
     }
-    const counts = summarize(decoded.batch, decoded.rejected);
+    const counts = summarize(decoded);
     try {
-      if (counts.accepted > 0) await deps.sink.accept(signal, decoded.batch);
+      if (counts.accepted > 0) await deps.sink.accept({ signal, payload: decoded.payload, items: decoded.items, rejected: decoded.rejected });
     } catch (error) {
       if (error instanceof IngestRefusedError) {
-        res.setHeader('Retry-After', retryAfterSeconds(error.retryAfterMs));
-        const overloaded = error.reason === 'overloaded';
-        reply(res, signal, encoding, overloaded ? 429 : 503, overloaded ? 'refused' : 'unavailable',
-          overloaded ? RPC_CODE.RESOURCE_EXHAUSTED : RPC_CODE.UNAVAILABLE, error.message, counts);
+        refuse(res, signal, encoding, error, counts);
       } else {
         deps.logger.error({ err: error, signal }, 'could not enqueue an accepted request');
         res.setHeader('Retry-After', '5');
@@ -66,6 +66,13 @@ export async function startHttpReceiver(
     }
     res.status(200).type(CONTENT_TYPES[encoding]).end(encodeExportResponse(signal, encoding, decoded.rejected));
     deps.observer.request(signal, 'http', decoded.rejected.count > 0 ? 'partial' : 'ok', counts);
+  }
+
+  function refuse(res: Response, signal: Signal, encoding: BodyEncoding, error: IngestRefusedError, counts: { accepted: number; rejected: number }): void {
+    res.setHeader('Retry-After', retryAfterSeconds(error.retryAfterMs));
+    const overloaded = error.reason === 'overloaded';
+    reply(res, signal, encoding, overloaded ? 429 : 503, overloaded ? 'refused' : 'unavailable',
+      overloaded ? RPC_CODE.RESOURCE_EXHAUSTED : RPC_CODE.UNAVAILABLE, error.message, counts);
   }
 
   function reply(res: Response, signal: Signal, encoding: BodyEncoding, status: number, outcome: RequestOutcome, rpcCode: number, message: string,

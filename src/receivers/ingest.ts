@@ -1,9 +1,19 @@
-import type { DecodeLimits } from '../otlp/index.js';
-import type { Rejections, Signal, TelemetryBatch } from '../model/index.js';
+import type { IngestDecoder } from '../ingest/decode-pool.js';
+import type { Rejections, Signal } from '../model/index.js';
+
+/** One request, decoded and encoded into its queue payload (by the decode pool), as the sink takes it. */
+export interface AcceptedRequest {
+  readonly signal: Signal;
+  /** src/queue/codec.ts payload of the request's items. */
+  readonly payload: Uint8Array;
+  /** Points + spans in the payload. */
+  readonly items: number;
+  readonly rejected: Rejections;
+}
 
 /** What the receivers hand decoded data to: resolves once every routed backend's queue holds it durably. */
 export interface IngestSink {
-  accept(signal: Signal, batch: TelemetryBatch): Promise<void>;
+  accept(request: AcceptedRequest): Promise<void>;
 }
 
 /** Thrown by the sink when the data cannot be taken now; the sender should retry after `retryAfterMs`. */
@@ -28,12 +38,13 @@ export type RequestOutcome = 'ok' | 'partial' | 'bad_request' | 'too_large' | 'u
 
 export interface ReceiverDeps {
   readonly sink: IngestSink;
-  readonly limits: DecodeLimits;
+  /** Decode + payload encode: the decode pool, or inline. */
+  readonly decoder: IngestDecoder;
   readonly observer: ReceiverObserver;
 }
 
-export function summarize(batch: TelemetryBatch, rejected: Rejections): { accepted: number; rejected: number } {
-  return { accepted: batch.metrics.length + batch.spans.length, rejected: rejected.count };
+export function summarize(decoded: { items: number; rejected: Rejections }): { accepted: number; rejected: number } {
+  return { accepted: decoded.items, rejected: decoded.rejected.count };
 }
 
 export function retryAfterSeconds(ms: number): string {

@@ -71,7 +71,8 @@ test('start: serves OTLP, reports itself, shuts down cleanly on SIGTERM and keep
   assert.equal(response.status, 200);
 
   const metrics = await eventually(async () => (await fetch(`${admin}/metrics`)).text(),
-    (text) => /manifold_backend_written_items_total\{backend="embedded"\} 25/.test(text), 20_000, 'the 25 spans written');
+    // The queue gauges are cached for 250 ms per scrape: wait for them to show the completed job too.
+    (text) => /manifold_backend_written_items_total\{backend="embedded"\} 25/.test(text) && /manifold_queue_jobs\{backend="embedded"\} 0/.test(text), 20_000, 'the 25 spans written');
   assert.match(metrics, /manifold_receiver_items_total\{signal="traces",transport="http",result="accepted"\} 25/);
   assert.match(metrics, /manifold_receiver_requests_total\{signal="traces",transport="http",outcome="ok"\} 1/);
   assert.match(metrics, /manifold_queue_jobs\{backend="embedded"\} 0/);

@@ -1,0 +1,37 @@
+import type { Rejections, Signal } from '../model/index.js';
+import { decodeMetrics, decodeTraces, type DecodeLimits, type Encoding } from '../otlp/index.js';
+import { encodeBatch } from '../queue/codec.js';
+
+/** A request decoded and encoded into one queue payload (src/queue/codec.ts), ready for the store. */
+export interface EncodedRequest {
+  readonly payload: Uint8Array;
+  /** Points + spans in the payload. */
+  readonly items: number;
+  readonly rejected: Rejections;
+  readonly droppedAttributes: number;
+  readonly truncatedValues: number;
+}
+
+/** Decode + encode, on whichever thread calls it. An empty request has an empty payload (nothing to enqueue). */
+export function decodeOne(signal: Signal, body: Uint8Array, encoding: Encoding, limits: DecodeLimits): EncodedRequest {
+  const decoded = signal === 'traces' ? decodeTraces(body, encoding, limits) : decodeMetrics(body, encoding, limits);
+  const items = decoded.batch.metrics.length + decoded.batch.spans.length;
+  return {
+    payload: items > 0 ? encodeBatch(decoded.batch) : new Uint8Array(0),
+    items,
+    rejected: decoded.rejected,
+    droppedAttributes: decoded.droppedAttributes,
+    truncatedValues: decoded.truncatedValues,
+  };
+}
+
+export interface DecodeRequestMessage {
+  readonly id: number;
+  readonly signal: Signal;
+  readonly encoding: Encoding;
+  readonly body: Uint8Array;
+}
+
+export type DecodeReplyMessage =
+  | { readonly id: number; readonly ok: true; readonly result: EncodedRequest }
+  | { readonly id: number; readonly ok: false; readonly decodeError: boolean; readonly message: string; readonly stack?: string | undefined };

@@ -1,0 +1,206 @@
+/**
+ * The decode pool: OTLP decode and the queue payload encode run on worker threads, so the main thread
+ * does only HTTP/gRPC, the enqueue and delivery (measured before: decode + encode were ~2/3 of the
+ * gateway's CPU on traces, and delivery starved behind them).
+ *
+ * A request's body goes to the least busy worker (transferred when it owns its whole ArrayBuffer, copied
+ * when it is a view into a larger or pooled one); the worker answers with the payload bytes, transferred,
+ * and the counts. Each worker holds at most `maxQueuedPerWorker` requests; beyond that on every worker the
+ * request is refused as overloaded (429 / RESOURCE_EXHAUSTED). A worker that dies is replaced, and the
+ * requests it held fail as unavailable (503 / UNAVAILABLE): they never hang.
+ *
+ * `threads: 0` decodes inline on the calling thread (the old behaviour), through the same interface.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { Signal } from '../model/index.js';
+import { OtlpDecodeError, type DecodeLimits, type Encoding } from '../otlp/index.js';
+import { IngestRefusedError } from '../receivers/ingest.js';
+import { decodeOne, type DecodeReplyMessage, type DecodeRequestMessage, type EncodedRequest } from './decode-core.js';
+
+export type { EncodedRequest } from './decode-core.js';
+
+/** Turns a request body into a queue payload; throws OtlpDecodeError (400) or IngestRefusedError (429/503). */
+export interface IngestDecoder {
+  decode(signal: Signal, body: Uint8Array, encoding: Encoding): Promise<EncodedRequest>;
+  /** Stop taking requests, let those under way finish, then stop the workers. */
+  close(): Promise<void>;
+}
+
+export interface DecodePoolOptions {
+  /** Worker threads; 0 decodes inline on the calling thread. */
+  readonly threads: number;
+  readonly limits: DecodeLimits;
+  readonly logger: Logger;
+  /** Requests held by one worker at most (running + waiting). */
+  readonly maxQueuedPerWorker?: number;
+}
+
+const RETRY_AFTER_MS = 1_000;
+
+export function createDecoder(options: DecodePoolOptions): IngestDecoder {
+  return options.threads > 0 ? new DecodePool(options) : new InlineDecoder(options.limits);
+}
+
+class InlineDecoder implements IngestDecoder {
+  constructor(private readonly limits: DecodeLimits) {}
+  decode(signal: Signal, body: Uint8Array, encoding: Encoding): Promise<EncodedRequest> {
+    try {
+      return Promise.resolve(decodeOne(signal, body, encoding, this.limits));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+  async close(): Promise<void> {}
+}
+
+interface InFlight {
+  resolve(result: EncodedRequest): void;
+  reject(error: unknown): void;
+}
+
+interface Slot {
+  worker: Worker;
+  readonly inFlight: Map<number, InFlight>;
+  startedAt: number;
+  ready: boolean;
+  dead: boolean;
+}
+
+export class DecodePool implements IngestDecoder {
+  private readonly slots: Slot[] = [];
+  private nextId = 1;
+  private closed = false;
+  private drained: (() => void) | undefined;
+  private readonly maxQueued: number;
+
+  constructor(private readonly options: DecodePoolOptions) {
+    this.maxQueued = options.maxQueuedPerWorker ?? 64;
+    for (let i = 0; i < options.threads; i++) this.slots.push(this.spawn(i));
+  }
+
+  get threads(): number {
+    return this.slots.length;
+  }
+
+  /** Requests under way (for tests and metrics). */
+  get pending(): number {
+    let n = 0;
+    for (const slot of this.slots) n += slot.inFlight.size;
+    return n;
+  }
+
+  /** The worker threads' ids (tests kill one to check replacement). */
+  get threadIds(): number[] {
+    return this.slots.map((s) => s.worker.threadId);
+  }
+
+  decode(signal: Signal, body: Uint8Array, encoding: Encoding): Promise<EncodedRequest> {
+    if (this.closed) return Promise.reject(new IngestRefusedError('the gateway is shutting down', 5_000, 'unavailable'));
+    let best: Slot | undefined;
+    for (const slot of this.slots) {
+      if (slot.dead) continue;
+      if (!best || slot.inFlight.size < best.inFlight.size) best = slot;
+    }
+    if (!best) return Promise.reject(new IngestRefusedError('no decode worker is running', RETRY_AFTER_MS, 'unavailable'));
+    if (best.inFlight.size >= this.maxQueued) {
+      return Promise.reject(new IngestRefusedError('the gateway is decoding as fast as it can; retry later', RETRY_AFTER_MS, 'overloaded'));
+    }
+    const slot = best;
+    const id = this.nextId++;
+    // Transfer only a buffer the body owns whole; a view into a pooled or larger buffer is copied.
+    const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
+    const sent = owned ? body : new Uint8Array(body);
+    const message: DecodeRequestMessage = { id, signal, encoding, body: sent };
+    return new Promise<EncodedRequest>((resolve, reject) => {
+      if (slot.inFlight.size === 0) slot.worker.ref();
+      slot.inFlight.set(id, { resolve, reject });
+      try {
+        slot.worker.postMessage(message, [sent.buffer as ArrayBuffer]);
+      } catch (error) {
+        slot.inFlight.delete(id);
+        if (slot.inFlight.size === 0) slot.worker.unref();
+        reject(error);
+      }
+    });
+  }
+
+  /** Terminates one worker as if it crashed (tests): its requests fail as unavailable, and it is replaced. */
+  async killWorker(index: number): Promise<void> {
+    await this.slots[index]!.worker.terminate();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.pending > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    await Promise.all(this.slots.map(async (slot) => {
+      slot.dead = true;
+      await slot.worker.terminate();
+    }));
+  }
+
+  private spawn(index: number): Slot {
+    // Under tsx this module is .ts and so is its sibling; from dist/ both are .js (as src/embedded/postgres.ts).
+    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+    const entry = new URL(`./decode-worker${ext}`, import.meta.url);
+    const workerData = { limits: this.options.limits };
+    // Node 20 workers do not get tsx's loader hooks: in development a bootstrap registers tsx inside the worker first.
+    const worker =
+      ext === '.ts'
+        ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData, name: `decode-${index}` })
+        : new Worker(entry, { workerData, name: `decode-${index}` });
+    worker.unref();
+    const slot: Slot = { worker, inFlight: new Map(), startedAt: Date.now(), ready: false, dead: false };
+    worker.on('message', (message: DecodeReplyMessage | { ready: true }) => {
+      if ('ready' in message) {
+        slot.ready = true;
+        return;
+      }
+      const pending = slot.inFlight.get(message.id);
+      if (!pending) return;
+      slot.inFlight.delete(message.id);
+      if (slot.inFlight.size === 0) worker.unref();
+      if (message.ok) pending.resolve(message.result);
+      else if (message.decodeError) pending.reject(new OtlpDecodeError(message.message));
+      else {
+        const error = new Error(message.message);
+        if (message.stack) error.stack = message.stack;
+        pending.reject(error);
+      }
+      this.checkDrained();
+    });
+    worker.on('error', (error) => {
+      this.options.logger.error({ err: error, worker: index }, 'decode pool: worker failed');
+    });
+    worker.on('exit', (code) => {
+      if (slot.dead) return;
+      slot.dead = true;
+      const failed = [...slot.inFlight.values()];
+      slot.inFlight.clear();
+      for (const pending of failed) {
+        pending.reject(new IngestRefusedError(`the decode worker handling this request stopped (exit code ${code}); retry`, RETRY_AFTER_MS, 'unavailable'));
+      }
+      this.checkDrained();
+      if (this.closed) return;
+      this.options.logger.error({ worker: index, code, failedRequests: failed.length }, 'decode pool: worker exited; replacing it');
+      // A worker that could not even start would fail again at once: wait a little before the next one.
+      const delay = slot.ready ? 0 : 1_000;
+      const replace = (): void => {
+        if (this.closed) return;
+        const at = this.slots.indexOf(slot);
+        if (at >= 0) this.slots[at] = this.spawn(index);
+      };
+      if (delay === 0) replace();
+      else setTimeout(replace, delay).unref();
+    });
+    return slot;
+  }
+
+  private checkDrained(): void {
+    if (this.drained && this.pending === 0) {
+      const done = this.drained;
+      this.drained = undefined;
+      done();
+    }
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * Runs inside a decode-pool worker thread (see decode-pool.ts): OTLP decode and the queue payload encode,
+ * the two CPU-heavy steps of ingest, so the main thread keeps only HTTP, the enqueue and delivery.
+ * Only the payload bytes (transferred) and small counts go back; never the model objects.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { DecodeLimits } from '../otlp/index.js';
+import { decodeOne, type DecodeRequestMessage, type DecodeReplyMessage } from './decode-core.js';
+
+const limits = (workerData as { limits: DecodeLimits }).limits;
+const port = parentPort!;
+
+port.on('message', (message: DecodeRequestMessage) => {
+  let reply: DecodeReplyMessage;
+  try {
+    const encoded = decodeOne(message.signal, message.body, message.encoding, limits);
+    reply = { id: message.id, ok: true, result: encoded };
+    port.postMessage(reply, [encoded.payload.buffer as ArrayBuffer]);
+  } catch (error) {
+    const err = error as Error;
+    reply = { id: message.id, ok: false, decodeError: err?.name === 'OtlpDecodeError', message: String(err?.message ?? err), stack: err?.stack };
+    port.postMessage(reply);
+  }
+});
+port.postMessage({ ready: true });

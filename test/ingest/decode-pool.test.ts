@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import pino from 'pino';
+import { DecodePool, createDecoder } from '../../src/ingest/decode-pool.js';
+import { DEFAULT_DECODE_LIMITS, OtlpDecodeError, decodeTraces } from '../../src/otlp/index.js';
+import { decodeBatch } from '../../src/queue/codec.js';
+import { IngestRefusedError } from '../../src/receivers/ingest.js';
+import { makeSpans } from '../otlp/fixtures.js';
+
+const logger = pino({ level: 'silent' });
+const body = (): Uint8Array => ProtobufTraceSerializer.serializeRequest(makeSpans())!;
+/** Concatenated protobuf requests decode as one request with all their spans: a body that takes a while. */
+const bigBody = (): Uint8Array => Buffer.concat(Array.from({ length: 400 }, () => body()));
+
+describe('decode pool', () => {
+  const pool = new DecodePool({ threads: 2, limits: DEFAULT_DECODE_LIMITS, logger });
+  after(() => pool.close());
+
+  it('decodes and encodes like the inline path, off the main thread', async () => {
+    const bytes = body();
+    const expected = decodeTraces(bytes, 'protobuf');
+    const inline = await createDecoder({ threads: 0, limits: DEFAULT_DECODE_LIMITS, logger }).decode('traces', bytes, 'protobuf');
+    const pooled = await pool.decode('traces', Buffer.from(bytes), 'protobuf');
+    assert.equal(pooled.items, expected.batch.spans.length);
+    assert.deepEqual(pooled.rejected, expected.rejected);
+    assert.deepEqual(decodeBatch(pooled.payload), decodeBatch(inline.payload));
+    assert.deepEqual(decodeBatch(pooled.payload).spans.map((s) => s.name), expected.batch.spans.map((s) => s.name));
+  });
+
+  it('a body that does not decode comes back as an OtlpDecodeError with its message', async () => {
+    const garbage = Buffer.from('hello, world! this is not protobuf');
+    let inlineMessage = '';
+    try {
+      decodeTraces(garbage, 'protobuf');
+    } catch (error) {
+      inlineMessage = (error as Error).message;
+    }
+    await assert.rejects(pool.decode('traces', garbage, 'protobuf'), (error: unknown) => {
+      assert.ok(error instanceof OtlpDecodeError, `an OtlpDecodeError, got ${String(error)}`);
+      assert.equal(error.message, inlineMessage);
+      return true;
+    });
+    await assert.rejects(pool.decode('metrics', Buffer.from('{"resourceMetrics": 7}'), 'json'), OtlpDecodeError);
+  });
+
+  it('a slice of a larger buffer is copied, not transferred away from its owner', async () => {
+    const bytes = body();
+    const big = Buffer.alloc(bytes.length + 100, 7);
+    big.set(bytes, 50);
+    const slice = big.subarray(50, 50 + bytes.length);
+    const result = await pool.decode('traces', slice, 'protobuf');
+    assert.equal(result.items, decodeTraces(bytes, 'protobuf').batch.spans.length);
+    assert.equal(big.length, bytes.length + 100, 'the owner keeps its memory');
+    assert.equal(big[0], 7);
+  });
+
+  it('answers many concurrent requests', async () => {
+    const expected = decodeTraces(body(), 'protobuf').batch.spans.length;
+    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => pool.decode('traces', i % 7 === 0 ? Buffer.from('garbage!') : body(), 'protobuf').then(
+      (r) => r.items,
+      (e: unknown) => (e instanceof OtlpDecodeError ? -1 : Promise.reject(e)),
+    )));
+    assert.equal(results.length, 100);
+    results.forEach((items, i) => assert.equal(items, i % 7 === 0 ? -1 : expected, `request ${i}`));
+    assert.equal(pool.pending, 0);
+  });
+
+  it('a killed worker is replaced, and the requests it held fail as unavailable instead of hanging', async () => {
+    const before = pool.threadIds;
+    const bodies = Array.from({ length: 6 }, () => bigBody());
+    const inFlight = bodies.map((b) => pool.decode('traces', b, 'protobuf').then(() => 'ok', (e: unknown) => e));
+    await pool.killWorker(0);
+    const outcomes = await Promise.all(inFlight);
+    const failed = outcomes.filter((o) => o !== 'ok');
+    assert.ok(failed.length > 0, 'some requests were on the killed worker');
+    for (const error of failed) {
+      assert.ok(error instanceof IngestRefusedError, `an IngestRefusedError, got ${String(error)}`);
+      assert.equal(error.reason, 'unavailable');
+    }
+    assert.equal(pool.pending, 0);
+    // The replacement takes requests.
+    const deadline = Date.now() + 10_000;
+    while (pool.threadIds[0] === before[0] && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.notEqual(pool.threadIds[0], before[0], 'worker 0 was replaced');
+    const results = await Promise.all(Array.from({ length: 8 }, () => pool.decode('traces', body(), 'protobuf')));
+    for (const result of results) assert.ok(result.items > 0);
+  });
+
+  it('refuses as overloaded past its per-worker bound, and closes after draining', async () => {
+    const small = new DecodePool({ threads: 1, limits: DEFAULT_DECODE_LIMITS, logger, maxQueuedPerWorker: 2 });
+    const a = small.decode('traces', body(), 'protobuf');
+    const b = small.decode('traces', body(), 'protobuf');
+    await assert.rejects(small.decode('traces', body(), 'protobuf'), (e: unknown) => e instanceof IngestRefusedError && e.reason === 'overloaded');
+    const closing = small.close();
+    await assert.rejects(small.decode('traces', body(), 'protobuf'), (e: unknown) => e instanceof IngestRefusedError && e.reason === 'unavailable');
+    assert.ok((await a).items > 0);
+    assert.ok((await b).items > 0);
+    await closing;
+  });
+});
