@@ -18,6 +18,7 @@ import type { DecodeLimits, DecodedRequest } from '../../src/otlp/index.js';
 import { decodeMetrics, decodeMetricsReference, decodeTraces, decodeTracesReference } from '../../src/otlp/decode.js';
 import { ExportMetricsServiceRequest, ExportTraceServiceRequest } from '../../src/otlp/proto.js';
 import { makeMetrics, makeSpans } from './fixtures.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 type Decoder = (body: Uint8Array, encoding: 'protobuf', limits?: DecodeLimits) => DecodedRequest;
 type Outcome = { ok: true; value: DecodedRequest } | { ok: false; message: string };
@@ -128,16 +129,7 @@ describe('reader vs protobufjs: fixed inputs', () => {
 
 // ---- fuzz ----
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const mulberry32 = seededRandom;
 
 class Gen {
   constructor(readonly rand: () => number) {}

@@ -22,6 +22,7 @@ import { STALE_NAN } from '../../../src/adapters/prometheus/values.js';
 import { WireWriter } from '../../../src/adapters/prometheus/wire-writer.js';
 import type { Attributes, Exemplar, MetricDescriptor, MetricPoint } from '../../../src/model/index.js';
 import { descriptor, exponentialPoint, histogramPoint, numberPoint, resource, scope, summaryPoint } from './fixtures.js';
+import { seededRandom } from '../../support/seeded-random.js';
 
 /** A series as the test describes it: plain labels, encoded for the writer by the adapter's own encodeLabels. */
 interface SeriesSpec {
@@ -219,17 +220,7 @@ describe('wire writer: hand-built cases, byte for byte against protobufjs', () =
 // ---------------------------------------------------------------------------------------------------------
 // Fuzz
 
-/** mulberry32: small, seeded, reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 class Gen {
   constructor(readonly next: () => number) {}
