@@ -31,6 +31,13 @@ if (!args.data) {
 }
 mkdirSync(args.data, { recursive: true });
 const db = await PGlite.create({ dataDir: args.data, extensions: { timescaledb } });
+// A real TimescaleDB server preloads its library (shared_preload_libraries), so its
+// settings such as timescaledb.license exist in every session. PGlite loads it only on
+// CREATE EXTENSION: on a data folder that already has the extension (a restart),
+// SHOW timescaledb.license would fail until something loads it. Load it up front then
+// (on a fresh folder, LOAD before CREATE EXTENSION registers nothing: CREATE loads it).
+const installed = await db.query("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'");
+if (installed.rows.length > 0) await db.exec("LOAD 'timescaledb'");
 const server = new PGLiteSocketServer({ db, host: args.host, port: Number(args.port) });
 await server.start();
 console.log(`${new Date().toISOString()} pglite-timescale: listening on ${args.host}:${args.port}, data in ${args.data}`);
