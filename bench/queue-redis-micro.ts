@@ -84,7 +84,7 @@ async function drainCase(label: string, points: number, jobs: number, maxBytes: 
   let leases = 0;
   let done = 0;
   const started = performance.now();
-  for (let batch = await store.lease('influx', { maxJobs: 64, maxBytes }); batch.length > 0; batch = await store.lease('influx', { maxJobs: 64, maxBytes })) {
+  for (let batch = await store.lease('influx', { maxJobs: 64, maxBytes, maxItems: Number.MAX_SAFE_INTEGER }); batch.length > 0; batch = await store.lease('influx', { maxJobs: 64, maxBytes, maxItems: Number.MAX_SAFE_INTEGER })) {
     await store.complete('influx', batch.map((j) => j.id));
     leases++;
     done += batch.length;

@@ -47,7 +47,7 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
       const factory = adapterFactory(backend.kind);
       if (!factory) throw new Error(`backends.${backend.name}.kind: unknown backend kind "${backend.kind}"`);
       const adapter = factory.create(backend.adapter, {
-        name: backend.name, logger: logger.child({ backend: backend.name }), dataDir: path.resolve(settings.data_dir, 'backends', backend.name), migrate: backend.migrate,
+        name: backend.name, logger: logger.child({ backend: backend.name }), dataDir: path.resolve(settings.data_dir, 'backends', backend.name), migrate: backend.migrate, concurrency: backend.delivery.concurrency,
       });
       return { settings: backend, adapter };
     });
@@ -64,7 +64,8 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
     const { http, grpc, decode_threads } = settings.receivers.otlp;
     // Decode + payload encode off the main thread. Pushed before the receivers, so it closes after them:
     // their in-flight requests finish (and drain the pool) first.
-    const decoder = createDecoder({ threads: decode_threads, limits, logger });
+    const decoder = createDecoder({ threads: decode_threads, limits, logger, onWorkerExit: () => metrics.decodeWorkerRestarts.inc() });
+    metrics.decodePending = () => decoder.pending;
     closers.push(() => decoder.close());
     const receiverDeps = { sink: engine.router, decoder, observer: metrics, logger };
     if (http.enabled) {

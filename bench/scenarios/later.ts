@@ -28,7 +28,6 @@ export function pendingScenarios(redisUrl: string | undefined, measured: { deliv
       ? { name: 'delivery into Prometheus vs native remote-write POST loop', status: 'not measured', reason: 'bench/scenarios/delivery.ts measures VictoriaMetrics only; Prometheus needs its remote-write receiver on and a rows counter to read (prometheus_tsdb_head_samples_appended_total)' }
       : { name: 'delivery into VictoriaMetrics / Prometheus vs native remote-write POST loop', status: 'not measured', reason: 'not run: `--only delivery` with VictoriaMetrics reachable (--victoria-url, or MANIFOLD_TEST_VICTORIA_URL / .backends/env)' },
     { name: 'outage: VictoriaMetrics down at half load, RSS flat, drain ≥ 2× growth', status: 'not measured', reason: measured.delivery ? 'not built yet (reuse bench/scenarios/delivery.ts: gateway with a prometheus backend, restamped load)' : 'needs the delivery scenario first' },
-    { name: 'queue cost in Redis (bytes per point, jobs/s)', status: 'not measured', reason: 'needs the Redis queue' },
   );
   return pending;
 }

@@ -27,6 +27,8 @@ export const MICROS: MicroSpec[] = [
   { name: 'OTLP decode', file: 'bench/decode-micro.ts', args: [] },
   { name: 'queue codec', file: 'bench/codec-micro.ts', args: [] },
   { name: 'queue', file: 'bench/queue-micro.ts', args: [] },
+  // Redis at MANIFOLD_BENCH_REDIS_URL, else MANIFOLD_TEST_REDIS_URL (.backends/env), else 127.0.0.1:6379.
+  { name: 'queue (Redis)', file: 'bench/queue-redis-micro.ts', args: [] },
   { name: 'remote-write encode', file: 'bench/remote-write-micro.ts', args: [] },
 ];
 

@@ -26,6 +26,12 @@ export interface WriteResult {
 export interface Adapter {
   /** The signals this adapter instance takes (its config may narrow them). */
   readonly signals: ReadonlySet<Signal>;
+  /**
+   * True when the backend refuses a series' samples older than the last it holds (Prometheus remote write): the
+   * engine then writes one batch at a time, oldest first, and the adapter spreads a batch over
+   * `context.concurrency` parallel requests split by series. Absent: batches may be written in parallel.
+   */
+  readonly ordered?: boolean;
   /** Connect and check or apply the schema, per the backend's config. */
   start(): Promise<void>;
   /** Write the whole batch, or throw a TransientWriteError / PermanentWriteError. Anything else thrown counts as transient. */
@@ -43,6 +49,8 @@ export interface AdapterContext {
   readonly dataDir: string;
   /** From `backends.<name>.migrate` (default auto): what start() does about pending migrations. */
   readonly migrate?: MigrateMode;
+  /** From `backends.<name>.delivery.concurrency` (default 1): writes this backend may have in flight. */
+  readonly concurrency?: number;
 }
 
 export interface AdapterFactory<Config = unknown> {

@@ -26,9 +26,20 @@ export class GatewayMetrics implements ReceiverObserver {
   readonly dropped = new Counter({ name: 'manifold_backend_dropped_items_total', help: 'Items dropped by a policy (e.g. drop_oldest at the backlog bound), by reason.', labelNames: ['backend', 'reason'], registers: [this.registry] });
   readonly circuitOpen = new Gauge({ name: 'manifold_backend_circuit_open', help: '1 while writes to the backend are paused after repeated failures.', labelNames: ['backend'], registers: [this.registry] });
   readonly inFlight = new Gauge({ name: 'manifold_backend_in_flight_batches', help: 'Writes under way.', labelNames: ['backend'], registers: [this.registry] });
+  readonly decodeWorkerRestarts = new Counter({ name: 'manifold_decode_worker_restarts_total', help: 'Decode worker threads that died and were replaced.', registers: [this.registry] });
+  /** Set by the gateway once the decoder exists: requests being decoded or waiting for a decode worker. */
+  decodePending: () => number = () => 0;
 
   constructor(backlog: () => Promise<Map<string, BacklogStats>>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'manifold_' });
+    const decodePending = (): number => this.decodePending();
+    new Gauge({
+      name: 'manifold_decode_pending_requests', help: 'OTLP requests being decoded or waiting for a decode worker (past the pool\'s bound they are refused with 429).',
+      registers: [this.registry],
+      collect() {
+        this.set(decodePending());
+      },
+    });
     const gauges = {
       jobs: ['manifold_queue_jobs', 'Jobs waiting or leased in the backend queue.'],
       items: ['manifold_queue_items', 'Points and spans waiting in the backend queue.'],

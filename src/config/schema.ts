@@ -48,10 +48,18 @@ export const deliverySchema = z
   .object({
     /** Do not write to this backend (data still queues durably): for maintenance and benchmarks. */
     paused: z.boolean().default(false),
+    /**
+     * Writes in flight to this backend at once. Backends that need per-series order (remote write) get them as
+     * parallel requests within one batch, split by series; the others as independent batches.
+     */
+    concurrency: z.number().int().min(1).max(64).default(1),
     batch: z
       .object({
+        /** Points + spans per write (a queued request is never split: one larger than this goes alone). */
         max_items: z.number().int().min(1).default(10_000),
         max_bytes: size.prefault(8 * 1024 * 1024),
+        /** How long a write waits for more data to fill it when fewer than max_items are queued. 0: write at once. */
+        max_delay: duration.prefault(200),
       })
       .strict()
       .prefault({}),

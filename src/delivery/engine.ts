@@ -30,8 +30,8 @@ export class DeliveryEngine {
       for (const signal of SIGNALS) if (adapter.signals.has(signal)) routes[signal].push(settings.name);
       this.workers.set(settings.name, new BackendWorker(settings.name, adapter, store, settings.delivery, metrics, logger));
     }
-    this.router = new Router(store, routes, metrics, logger, (names) => {
-      for (const name of names) this.workers.get(name)?.notify();
+    this.router = new Router(store, routes, metrics, logger, (names, items) => {
+      for (const name of names) this.workers.get(name)?.notify(items);
     });
   }
 

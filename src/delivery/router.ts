@@ -32,8 +32,8 @@ export class Router implements IngestSink {
     private readonly routes: Record<Signal, readonly string[]>,
     private readonly metrics: GatewayMetrics,
     private readonly logger: Logger,
-    /** Told after each commit, so idle workers wake at once. */
-    private readonly onEnqueued: (backends: readonly string[]) => void,
+    /** Told after each commit (the items it added to each of these backends), so workers wake at once. */
+    private readonly onEnqueued: (backends: readonly string[], items: number) => void,
   ) {}
 
   accept(request: AcceptedRequest): Promise<void> {
@@ -91,7 +91,9 @@ export class Router implements IngestSink {
     const backends = this.routes[signal];
     try {
       const entries: EnqueueEntry[] = [];
+      let items = 0;
       for (const { request } of group) {
+        items += request.items;
         for (const backend of backends) entries.push({ backend, payload: request.payload, items: request.items });
       }
       const result = await this.store.enqueue(entries);
@@ -100,7 +102,7 @@ export class Router implements IngestSink {
         this.logger.warn({ backend: drop.backend, jobs: drop.jobs, items: drop.items }, 'backlog bound reached: dropped the oldest queued data (policy drop_oldest)');
       }
       for (const pending of group) pending.resolve();
-      this.onEnqueued(backends);
+      this.onEnqueued(backends, items);
     } catch (error) {
       const refusal = toRefusal(error);
       if (refusal.reason === 'unavailable') this.logger.error({ err: error as Error, signal }, 'the queue store could not take a batch');

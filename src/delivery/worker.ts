@@ -5,22 +5,30 @@ import { PermanentWriteError, SchemaNotReadyError, TransientWriteError, type Ada
 import type { MetricPoint, Span } from '../model/index.js';
 import { decodeBatch } from '../queue/codec.js';
 import type { Job, QueueStore } from '../queue/contract.js';
+import { FillWait } from './fill-wait.js';
 import { backoffMs, retriesExhausted } from './retry.js';
+import { Wakeup } from './wakeup.js';
 
 /** When idle, look at the store this often even without a wake-up (jobs put back by another process, retryAt reached). */
 const IDLE_POLL_MS = 1_000;
 /** migrate: check with migrations pending: someone has to run a command; look again this often, quietly. */
 const SCHEMA_RECHECK_MS = 15_000;
+/** Jobs per write at most; batch.max_items and max_bytes are the limits that matter (a job is one request). */
+const MAX_JOBS_PER_WRITE = 1_024;
 
 /**
- * Drains one backend's queue into its adapter. A transient failure pauses this backend as a whole until the
- * backoff ends (a circuit breaker: later jobs don't burn attempts against a dead backend, and per-series order
- * holds because the failed group is the oldest when writing resumes). Other backends have their own workers.
+ * Drains one backend's queue into its adapter, with `delivery.concurrency` lanes (one for adapters that need
+ * per-series order: they parallelize inside a batch, split by series). A transient failure pauses this backend
+ * as a whole until the backoff ends (a circuit breaker: later jobs don't burn attempts against a dead backend,
+ * and per-series order holds because the failed group is the oldest when writing resumes). Other backends have
+ * their own workers.
  */
 export class BackendWorker {
   private running = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly wakeup = new Wakeup();
+  private readonly fill: FillWait;
+  private readonly lanes: number;
   private pausedUntil = 0;
   private consecutiveFailures = 0;
 
@@ -31,7 +39,10 @@ export class BackendWorker {
     private readonly delivery: DeliveryConfig,
     private readonly metrics: GatewayMetrics,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.fill = new FillWait(delivery.batch.max_items, delivery.batch.max_delay);
+    this.lanes = adapter.ordered ? 1 : delivery.concurrency;
+  }
 
   start(): void {
     if (this.running || this.delivery.paused) return;
@@ -39,45 +50,56 @@ export class BackendWorker {
     this.loop = this.run();
   }
 
-  /** New work may be waiting. */
-  notify(): void {
-    this.wake?.();
+  /** New work may be waiting: `items` committed by this process's router, if known. */
+  notify(items = 0): void {
+    if (items > 0) this.fill.added(items, Date.now());
+    this.wakeup.wakeAll();
   }
 
-  /** Finish the write under way (its jobs are then completed or put back), then stop. */
+  /** Finish the writes under way (their jobs are then completed or put back), then stop. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.wakeup.wakeAll();
     await this.loop;
   }
 
   private async run(): Promise<void> {
     await this.startAdapter();
+    const lanes: Promise<void>[] = [];
+    for (let i = 0; i < this.lanes; i++) lanes.push(this.lane());
+    await Promise.all(lanes);
+  }
+
+  private async lane(): Promise<void> {
     while (this.running) {
-      const wait = this.pausedUntil - Date.now();
+      const now = Date.now();
+      const wait = Math.max(this.pausedUntil - now, this.fill.waitMs(now));
       if (wait > 0) {
-        await this.sleep(wait);
+        await this.wakeup.sleep(wait);
         continue;
       }
       let jobs: Job[];
       try {
-        jobs = await this.store.lease(this.backend, { maxJobs: 64, maxBytes: this.delivery.batch.max_bytes });
+        jobs = await this.store.lease(this.backend, { maxJobs: MAX_JOBS_PER_WRITE, maxBytes: this.delivery.batch.max_bytes, maxItems: this.delivery.batch.max_items });
       } catch (error) {
         this.logger.error({ err: error as Error, backend: this.backend }, 'could not read the queue store');
-        await this.sleep(IDLE_POLL_MS);
+        await this.wakeup.sleep(IDLE_POLL_MS);
         continue;
       }
       if (jobs.length === 0) {
-        await this.sleep(IDLE_POLL_MS);
+        await this.wakeup.sleep(IDLE_POLL_MS);
         continue;
       }
+      let items = 0;
+      for (const job of jobs) items += job.items;
+      this.fill.taken(items);
       try {
         await this.deliver(jobs);
       } catch (error) {
         // The write's outcome could not be recorded (the store is down): the lease lapses and the jobs come
         // back, to be written again under the same id, which the backend's dedup absorbs.
         this.logger.error({ err: error as Error, backend: this.backend }, 'could not record a write in the queue store');
-        await this.sleep(IDLE_POLL_MS);
+        await this.wakeup.sleep(IDLE_POLL_MS);
       }
     }
   }
@@ -97,13 +119,13 @@ export class BackendWorker {
           else this.logger.debug({ backend: this.backend }, error.message);
           schemaMessage = error.message;
           this.metrics.circuitOpen.set({ backend: this.backend }, 1);
-          await this.sleep(SCHEMA_RECHECK_MS);
+          await this.wakeup.sleep(SCHEMA_RECHECK_MS);
           continue;
         }
         const delay = backoffMs(this.delivery.retry, attempt, undefined);
         this.logger.warn({ backend: this.backend, attempt, retryInMs: delay, error: (error as Error).message }, 'backend not ready; data queues durably meanwhile');
         this.metrics.circuitOpen.set({ backend: this.backend }, 1);
-        await this.sleep(delay);
+        await this.wakeup.sleep(delay);
       }
     }
   }
@@ -164,17 +186,6 @@ export class BackendWorker {
       this.consecutiveFailures = 0;
       this.metrics.circuitOpen.set({ backend: this.backend }, 0);
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 }
 

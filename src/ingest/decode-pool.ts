@@ -23,6 +23,8 @@ export type { EncodedRequest } from './decode-core.js';
 /** Turns a request body into a queue payload; throws OtlpDecodeError (400) or IngestRefusedError (429/503). */
 export interface IngestDecoder {
   decode(signal: Signal, body: Uint8Array, encoding: Encoding): Promise<EncodedRequest>;
+  /** Requests being decoded or waiting for a worker. */
+  readonly pending: number;
   /** Stop taking requests, let those under way finish, then stop the workers. */
   close(): Promise<void>;
 }
@@ -34,6 +36,8 @@ export interface DecodePoolOptions {
   readonly logger: Logger;
   /** Requests held by one worker at most (running + waiting). */
   readonly maxQueuedPerWorker?: number;
+  /** A worker thread died and is being replaced (counted in the gateway's metrics). */
+  readonly onWorkerExit?: () => void;
 }
 
 const RETRY_AFTER_MS = 1_000;
@@ -43,6 +47,7 @@ export function createDecoder(options: DecodePoolOptions): IngestDecoder {
 }
 
 class InlineDecoder implements IngestDecoder {
+  readonly pending = 0;
   constructor(private readonly limits: DecodeLimits) {}
   decode(signal: Signal, body: Uint8Array, encoding: Encoding): Promise<EncodedRequest> {
     try {
@@ -182,6 +187,7 @@ export class DecodePool implements IngestDecoder {
       }
       this.checkDrained();
       if (this.closed) return;
+      this.options.onWorkerExit?.();
       this.options.logger.error({ worker: index, code, failedRequests: failed.length }, 'decode pool: worker exited; replacing it');
       // A worker that could not even start would fail again at once: wait a little before the next one.
       const delay = slot.ready ? 0 : 1_000;

@@ -39,9 +39,12 @@ export interface Job {
   readonly lastError: string | null;
 }
 
+/** A lease stops before the job that would cross any limit, but always takes at least one job. */
 export interface LeaseLimits {
   readonly maxJobs: number;
   readonly maxBytes: number;
+  /** Points + spans. */
+  readonly maxItems: number;
 }
 
 export type BoundPolicy = 'refuse' | 'drop_oldest';

@@ -14,7 +14,8 @@ const body = (): Uint8Array => ProtobufTraceSerializer.serializeRequest(makeSpan
 const bigBody = (): Uint8Array => Buffer.concat(Array.from({ length: 400 }, () => body()));
 
 describe('decode pool', () => {
-  const pool = new DecodePool({ threads: 2, limits: DEFAULT_DECODE_LIMITS, logger });
+  let restarts = 0;
+  const pool = new DecodePool({ threads: 2, limits: DEFAULT_DECODE_LIMITS, logger, onWorkerExit: () => restarts++ });
   after(() => pool.close());
 
   it('decodes and encodes like the inline path, off the main thread', async () => {
@@ -83,6 +84,7 @@ describe('decode pool', () => {
     const deadline = Date.now() + 10_000;
     while (pool.threadIds[0] === before[0] && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.notEqual(pool.threadIds[0], before[0], 'worker 0 was replaced');
+    assert.equal(restarts, 1, 'the restart is reported (manifold_decode_worker_restarts_total)');
     const results = await Promise.all(Array.from({ length: 8 }, () => pool.decode('traces', body(), 'protobuf')));
     for (const result of results) assert.ok(result.items > 0);
   });

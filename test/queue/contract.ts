@@ -20,7 +20,7 @@ export interface QueueContractOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const UNBOUNDED = { maxBytes: Number.MAX_SAFE_INTEGER, maxAgeMs: Number.MAX_SAFE_INTEGER, policy: 'refuse' } as const;
-const ALL = { maxJobs: 1000, maxBytes: Number.MAX_SAFE_INTEGER };
+const ALL = { maxJobs: 1000, maxBytes: Number.MAX_SAFE_INTEGER, maxItems: Number.MAX_SAFE_INTEGER };
 
 export function payloadOf(text: string, size = text.length): Uint8Array {
   const bytes = new Uint8Array(size);
@@ -56,7 +56,7 @@ export function runQueueContract(name: string, open: (dir: string) => Promise<Qu
       for (let i = 0; i < 5; i++) enq.push(...(await store.enqueue([entry('a', `job ${i}`, undefined, i + 1)])).ids);
       assert.deepEqual([...enq].sort(), enq, 'ids are time-ordered');
       assert.equal(new Set(enq).size, 5);
-      const first = await store.lease('a', { maxJobs: 2, maxBytes: 1e9 });
+      const first = await store.lease('a', { maxJobs: 2, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER });
       assert.deepEqual(ids(first), enq.slice(0, 2));
       assert.deepEqual(first.map((j) => text(j.payload)), ['job 0', 'job 1']);
       assert.equal(first[0]!.attempts, 0);
@@ -64,7 +64,7 @@ export function runQueueContract(name: string, open: (dir: string) => Promise<Qu
       assert.equal(first[0]!.bytes, 5);
       assert.ok(Math.abs(first[0]!.enqueuedAt - Date.now()) < 10_000);
       assert.equal((await store.stats('a')).leased, 2);
-      const second = await store.lease('a', { maxJobs: 2, maxBytes: 1e9 });
+      const second = await store.lease('a', { maxJobs: 2, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER });
       assert.deepEqual(ids(second), enq.slice(2, 4));
       await store.complete('a', ids(first));
       const s = await store.stats('a');
@@ -78,8 +78,18 @@ export function runQueueContract(name: string, open: (dir: string) => Promise<Qu
       await store.enqueue([entry('a', 'x', 100)]);
       await store.enqueue([entry('a', 'y', 100)]);
       await store.enqueue([entry('a', 'z', 100)]);
-      assert.equal((await store.lease('a', { maxJobs: 10, maxBytes: 50 })).length, 1);
-      assert.equal((await store.lease('a', { maxJobs: 10, maxBytes: 250 })).length, 2);
+      assert.equal((await store.lease('a', { maxJobs: 10, maxBytes: 50, maxItems: Number.MAX_SAFE_INTEGER })).length, 1);
+      assert.equal((await store.lease('a', { maxJobs: 10, maxBytes: 250, maxItems: Number.MAX_SAFE_INTEGER })).length, 2);
+    });
+
+    it('honours lease item limits (points + spans) but always returns at least one job', async () => {
+      const { store } = await fresh();
+      await store.enqueue([{ backend: 'a', payload: payloadOf('x'), items: 600 }]);
+      await store.enqueue([{ backend: 'a', payload: payloadOf('y'), items: 300 }]);
+      await store.enqueue([{ backend: 'a', payload: payloadOf('z'), items: 300 }]);
+      const limits = { maxJobs: 10, maxBytes: Number.MAX_SAFE_INTEGER };
+      assert.deepEqual((await store.lease('a', { ...limits, maxItems: 100 })).map((j) => text(j.payload)), ['x'], 'one job even above the limit');
+      assert.deepEqual((await store.lease('a', { ...limits, maxItems: 600 })).map((j) => text(j.payload)), ['y', 'z']);
     });
 
     it('enqueues for several backends in one call; each backend gets its own job and payload', async () => {
@@ -149,7 +159,7 @@ export function runQueueContract(name: string, open: (dir: string) => Promise<Qu
     it('retryLater: back in line at retryAt, attempts counted, the group leased whole and alone', async () => {
       const { store } = await fresh();
       for (const t of ['g1', 'g2', 'g3']) await store.enqueue([entry('a', t)]);
-      const leased = await store.lease('a', { maxJobs: 3, maxBytes: 1e9 });
+      const leased = await store.lease('a', { maxJobs: 3, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER });
       assert.equal(leased.length, 3);
       const group = leased[0]!.group;
       const retryAt = Date.now() + 600; // long enough that a loaded machine does not pass it before the next checks
@@ -163,7 +173,7 @@ export function runQueueContract(name: string, open: (dir: string) => Promise<Qu
       await store.complete('a', ids(l1));
       await store.enqueue([entry('a', 'after')]);
       await sleep(Math.max(0, retryAt - Date.now()) + 30);
-      const again = await store.lease('a', { maxJobs: 1, maxBytes: 1 });
+      const again = await store.lease('a', { maxJobs: 1, maxBytes: 1, maxItems: Number.MAX_SAFE_INTEGER });
       assert.deepEqual(ids(again), ids(leased), 'whole group, even over the limits, and nothing else');
       for (const job of again) {
         assert.equal(job.attempts, 1);
@@ -222,7 +232,7 @@ export function runQueueContract(name: string, open: (dir: string) => Promise<Qu
     it('on reopen, jobs leased by the previous process are ready again, groups intact', async () => {
       const { store, dir } = await fresh();
       const enq = (await store.enqueue([entry('a', 'p1'), entry('a', 'p2'), entry('a', 'p3'), entry('b', 'q1')])).ids;
-      const leased = await store.lease('a', { maxJobs: 2, maxBytes: 1e9 });
+      const leased = await store.lease('a', { maxJobs: 2, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER });
       assert.equal(leased.length, 2);
       await store.lease('b', ALL);
       await store.close();

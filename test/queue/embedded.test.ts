@@ -23,9 +23,9 @@ describe('embedded queue specifics', () => {
       const db = new Database(path.join(dir, 'queue.db'), { readonly: true });
       const payloads = () => db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(refs), 0) AS refs FROM payloads').get();
       assert.deepEqual(payloads(), { n: 1, refs: 3 });
-      for (const backend of ['a', 'b']) await store.complete(backend, (await store.lease(backend, { maxJobs: 9, maxBytes: 1e9 })).map((j) => j.id));
+      for (const backend of ['a', 'b']) await store.complete(backend, (await store.lease(backend, { maxJobs: 9, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER })).map((j) => j.id));
       assert.deepEqual(payloads(), { n: 1, refs: 1 });
-      await store.deadLetter('c', (await store.lease('c', { maxJobs: 9, maxBytes: 1e9 })).map((j) => j.id), 'permanent', 'bad');
+      await store.deadLetter('c', (await store.lease('c', { maxJobs: 9, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER })).map((j) => j.id), 'permanent', 'bad');
       assert.deepEqual(payloads(), { n: 1, refs: 1 }, 'a dead letter keeps its payload');
       await store.dropDeadLetters({});
       assert.deepEqual(payloads(), { n: 0, refs: 0 });

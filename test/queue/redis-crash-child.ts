@@ -26,6 +26,6 @@ for (let n = 0; ; n++) {
     { backend: 'b', payload: own, items: 1 },
   ]);
   process.stdout.write(`ack a=${ids[0]}/${tag} b=${ids[1]}/${tag} b=${ids[2]}/${tag}b\n`);
-  if (n % 7 === 0) await store.lease(n % 2 ? 'a' : 'b', { maxJobs: 3, maxBytes: 1e9 });
+  if (n % 7 === 0) await store.lease(n % 2 ? 'a' : 'b', { maxJobs: 3, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER });
   if (n % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
 }

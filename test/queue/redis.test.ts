@@ -23,7 +23,7 @@ const url = backendUrl('redis');
 const CRASH_LEASE_MS = 500;
 process.env.REDIS_CRASH_LEASE_MS = String(CRASH_LEASE_MS);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const ALL = { maxJobs: 1000, maxBytes: Number.MAX_SAFE_INTEGER };
+const ALL = { maxJobs: 1000, maxBytes: Number.MAX_SAFE_INTEGER, maxItems: Number.MAX_SAFE_INTEGER };
 const UNBOUNDED = { maxBytes: Number.MAX_SAFE_INTEGER, maxAgeMs: Number.MAX_SAFE_INTEGER, policy: 'refuse' } as const;
 
 /** Every prefix this run used, deleted at the end (the crash children use the same one for their dir). */
@@ -106,7 +106,7 @@ describe('redis queue specifics', () => {
     try {
       const ids: string[] = [];
       for (let i = 0; i < 6; i++) ids.push(...(await (i % 2 ? one : two).enqueue([{ backend: 'a', payload: payloadOf(`j${i}`), items: 1 }])).ids);
-      const [x, y] = await Promise.all([one.lease('a', { maxJobs: 2, maxBytes: 1e9 }), two.lease('a', { maxJobs: 2, maxBytes: 1e9 })]);
+      const [x, y] = await Promise.all([one.lease('a', { maxJobs: 2, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER }), two.lease('a', { maxJobs: 2, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER })]);
       const got = [...x!, ...y!].map((j) => j.id).sort();
       // Ids of two processes made in the same ms need not sort in enqueue order; the line (seq) is the order.
       assert.deepEqual(got, ids.slice(0, 4).sort(), 'the four oldest, each once');
@@ -124,7 +124,7 @@ describe('redis queue specifics', () => {
     const other = await sameQueue(holder, { leaseMs: 300 });
     try {
       const ids = (await other.enqueue([1, 2, 3].map((i) => ({ backend: 'a', payload: payloadOf(`p${i}`), items: 1 })))).ids;
-      const leased = await holder.lease('a', { maxJobs: 2, maxBytes: 1e9 });
+      const leased = await holder.lease('a', { maxJobs: 2, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER });
       await sleep(700);
       assert.equal((await other.stats('a')).leased, 2, 'renewed while the holder lives');
       assert.deepEqual((await other.lease('a', ALL)).map((j) => j.id), [ids[2]]);
@@ -133,7 +133,7 @@ describe('redis queue specifics', () => {
       (holder as unknown as { conn: { client: Redis } }).conn.client.disconnect();
       await sleep(400);
       assert.equal((await other.stats('a')).leased, 1);
-      const back = await other.lease('a', { maxJobs: 1, maxBytes: 1 });
+      const back = await other.lease('a', { maxJobs: 1, maxBytes: 1, maxItems: Number.MAX_SAFE_INTEGER });
       assert.deepEqual(back.map((j) => j.id), ids.slice(0, 2), 'the whole group, alone');
       assert.equal(back[0]!.group, leased[0]!.group);
     } finally {
@@ -203,7 +203,7 @@ describe('redis queue across a Redis crash and restart (private instance via scr
         const r = await store.enqueue([{ backend: 'a', payload: i % 10 ? payloadOf(`a${i}`, 1000) : big, items: 3 }, { backend: 'b', payload: payloadOf(`b${i}`), items: 1 }]);
         acked.push(...r.ids);
       }
-      const leased = await store.lease('a', { maxJobs: 5, maxBytes: 1e12 });
+      const leased = await store.lease('a', { maxJobs: 5, maxBytes: 1e12, maxItems: Number.MAX_SAFE_INTEGER });
       for (const how of ['kill9', 'restart'] as const) {
         if (how === 'kill9') await ctl('kill9');
         else await ctl('stop');

@@ -18,11 +18,15 @@ export class RemoteWriteClient {
   private readonly headers: Record<string, string>;
   private readonly target: string;
 
-  constructor(private readonly config: PrometheusConfig) {
+  constructor(
+    private readonly config: PrometheusConfig,
+    /** Requests this client may have in flight (delivery.concurrency). */
+    parallel = 1,
+  ) {
     this.url = new URL(config.url);
     this.target = `${this.url.protocol}//${this.url.host}${this.url.pathname}`;
-    // The engine writes one request at a time per backend, so one socket is enough; keep it open between batches.
-    const agentOptions = { keepAlive: true, maxSockets: 4, keepAliveMsecs: 10_000 };
+    // One socket per parallel request stream, kept open between batches.
+    const agentOptions = { keepAlive: true, maxSockets: Math.max(1, parallel), keepAliveMsecs: 10_000 };
     this.agent =
       this.url.protocol === 'https:'
         ? new https.Agent({

@@ -120,6 +120,7 @@ export class EmbeddedQueueStore implements QueueStore {
     let chosen: JobRow[] = [];
     let group: string | null = null;
     let bytes = 0;
+    let items = 0;
     for (const row of this.sql.readyInLine.iterate(backend, this.clock())) {
       if (taken.has(row.id)) continue;
       if (row.grp !== null) {
@@ -127,9 +128,10 @@ export class EmbeddedQueueStore implements QueueStore {
         if (chosen.length === 0) group = row.grp;
         break;
       }
-      if (chosen.length > 0 && (chosen.length >= limits.maxJobs || bytes + row.bytes > limits.maxBytes)) break;
+      if (chosen.length > 0 && (chosen.length >= limits.maxJobs || bytes + row.bytes > limits.maxBytes || items + row.items > limits.maxItems)) break;
       chosen.push(row);
       bytes += row.bytes;
+      items += row.items;
     }
     if (group !== null) {
       chosen = this.sql.groupMembers.all(group, backend).filter((row) => !taken.has(row.id));

@@ -87,7 +87,7 @@ export class RedisQueueStore implements QueueStore {
     this.ensureOpen();
     const now = Date.now();
     const reply = (await this.run(() =>
-      this.conn.scripts.mfLease(this.base, backend, now, limits.maxJobs, limits.maxBytes, now + this.leaseMs, this.token),
+      this.conn.scripts.mfLease(this.base, backend, now, limits.maxJobs, limits.maxBytes, now + this.leaseMs, this.token, limits.maxItems),
     )) as string[];
     const group = reply[0] || null;
     const rows: { id: string; payloadKey: string; items: number; bytes: number; enqueuedAt: number; attempts: number; lastError: string | null }[] = [];

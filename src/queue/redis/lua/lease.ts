@@ -3,24 +3,24 @@
  * (which then becomes a group). Expired leases (their holder died or lost Redis for longer than the lease) are
  * taken back first: the jobs never left the line, so they are simply leasable again, at their old place.
  *
- * ARGV: backend, now, maxJobs, maxBytes, lease expiry (ms epoch), token
+ * ARGV: backend, now, maxJobs, maxBytes, lease expiry (ms epoch), token, maxItems
  * Reply: {group or '', then per job: id, payload key, items, bytes, enqueuedAt, attempts, lastError or ''}
  */
 import { COMMON } from './common.js';
 
 export const LEASE = `${COMMON}
-local backend, now, maxJobs, maxBytes, expiry, token = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6]
+local backend, now, maxJobs, maxBytes, expiry, token, maxItems = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6], tonumber(ARGV[7])
 local live, leased = bk(backend, 'live'), bk(backend, 'leased')
 call('ZREMRANGEBYSCORE', leased, '-inf', now)
 
-local chosen, bytes, group, pos, stop = {}, 0, false, 0, false
+local chosen, bytes, items, group, pos, stop = {}, 0, 0, false, 0, false
 while not stop do
   local chunk = call('ZRANGE', live, pos, pos + 127)
   if #chunk == 0 then break end
   pos = pos + #chunk
   for _, id in ipairs(chunk) do
     if not call('ZSCORE', leased, id) then
-      local f = call('HMGET', jk(id), 'r', 'z', 'g')
+      local f = call('HMGET', jk(id), 'r', 'z', 'g', 'n')
       if tonumber(f[1]) <= now then
         if f[3] then
           -- A group goes out alone and whole: mixing it with other jobs would change what its batch id stands for.
@@ -28,10 +28,11 @@ while not stop do
           stop = true
           break
         end
-        local z = tonumber(f[2])
-        if #chosen > 0 and (#chosen >= maxJobs or bytes + z > maxBytes) then stop = true; break end
+        local z, n = tonumber(f[2]), tonumber(f[4])
+        if #chosen > 0 and (#chosen >= maxJobs or bytes + z > maxBytes or items + n > maxItems) then stop = true; break end
         chosen[#chosen + 1] = id
         bytes = bytes + z
+        items = items + n
       end
     end
   end
