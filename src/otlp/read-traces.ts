@@ -5,15 +5,14 @@
  */
 import { EMPTY_ATTRIBUTES } from '../model/index.js';
 import type { InstrumentationScope, Resource, Span, SpanEvent, SpanLink } from '../model/index.js';
-import { DecodeContext, EMPTY_LIST, newResource, newScope } from './context.js';
-import { Header, V_RESOURCE, V_SCOPE, readAttribute, readResource, readScope } from './read-common.js';
+import { DecodeContext, EMPTY_LIST } from './context.js';
+import { readAttribute } from './read-common.js';
+import { type RequestShape, walkRequest } from './read-request.js';
 import { protoRoot } from './proto.js';
 import { rootParent, spanKind, spanProblem, spanRejection, spanStatus } from './traces.js';
 import { WireReader, fieldMask, validateRange, validatorFor, within } from './wire.js';
 
 const V_SPAN = validatorFor(protoRoot.lookupType('opentelemetry.proto.trace.v1.Span'));
-const REQUEST_FIELDS = fieldMask(1);
-const CONTAINER_FIELDS = fieldMask(1, 2, 3);
 const SPAN_FIELDS = fieldMask(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
 const STATUS_FIELDS = fieldMask(2, 3);
 const EVENT_FIELDS = fieldMask(1, 2, 3, 4);
@@ -22,7 +21,6 @@ const LINK_FIELDS = fieldMask(1, 2, 3, 4, 5, 6);
 /** Per-request state: spans of one trace usually arrive together; a repeated trace id reuses its hex. */
 class TraceState {
   readonly out: Span[] = [];
-  readonly header = new Header();
   prevIdStart = -1;
   prevIdHex = '';
   constructor(
@@ -47,80 +45,17 @@ class TraceState {
   }
 }
 
+const SHAPE: RequestShape = { request: 'ExportTraceServiceRequest', resource: 'ResourceSpans', scope: 'ScopeSpans' };
+
 export function readTraces(buf: Buffer, ctx: DecodeContext): Span[] {
-  const r = new WireReader(buf);
-  const st = new TraceState(r, ctx);
-  const end = buf.length;
-  try {
-    while (r.pos < end) {
-      const tag = r.uint32(end);
-      if (tag === 0x0a) {
-        const e = r.lenEnd(end);
-        resourceSpans(st, e, 1);
-        r.pos = e;
-      } else r.other(tag, end, 0, REQUEST_FIELDS);
-    }
-  } catch (err) {
-    throw within(err, 'ExportTraceServiceRequest');
-  }
+  const st = new TraceState(new WireReader(buf), ctx);
+  walkRequest(st.r, ctx, SHAPE, (end, depth, resource, scope, index) => span(st, end, depth, resource, scope, index));
   return st.out;
-}
-
-function resourceSpans(st: TraceState, end: number, depth: number): void {
-  const r = st.r;
-  const start = r.pos;
-  try {
-    const h = st.header;
-    h.scan(r, end, depth, 0x12, CONTAINER_FIELDS, V_RESOURCE);
-    let resource: Resource;
-    if (h.start >= 0) {
-      r.pos = h.start;
-      resource = readResource(r, st.ctx, h.end, depth + 1, h.schemaUrl);
-    } else resource = newResource(EMPTY_ATTRIBUTES, 0, h.schemaUrl);
-    r.pos = start;
-    while (r.pos < end) {
-      const tag = r.uint32(end);
-      if (tag === 0x12) {
-        const e = r.lenEnd(end);
-        scopeSpans(st, e, depth + 1, resource);
-        r.pos = e;
-      } else r.skip(tag, end, depth);
-    }
-  } catch (err) {
-    throw within(err, 'ResourceSpans');
-  }
-}
-
-function scopeSpans(st: TraceState, end: number, depth: number, resource: Resource): void {
-  const r = st.r;
-  const start = r.pos;
-  try {
-    const h = st.header;
-    h.scan(r, end, depth, 0x12, CONTAINER_FIELDS, V_SCOPE);
-    let scope: InstrumentationScope;
-    if (h.start >= 0) {
-      r.pos = h.start;
-      scope = readScope(r, st.ctx, h.end, depth + 1, h.schemaUrl);
-    } else scope = newScope('', '', EMPTY_ATTRIBUTES, 0, h.schemaUrl);
-    r.pos = start;
-    let index = 0;
-    while (r.pos < end) {
-      const tag = r.uint32(end);
-      if (tag === 0x12) {
-        const e = r.lenEnd(end);
-        span(st, e, depth + 1, resource, scope, index++);
-        r.pos = e;
-      } else r.skip(tag, end, depth);
-    }
-  } catch (err) {
-    throw within(err, 'ScopeSpans');
-  }
 }
 
 function span(st: TraceState, end: number, depth: number, resource: Resource, scope: InstrumentationScope, index: number): void {
   const r = st.r;
   const ctx = st.ctx;
-  const start = r.pos;
   try {
     let ts = -1;
     let te = -1;

@@ -1,0 +1,158 @@
+/**
+ * What the metrics reader (read-metrics.ts) and its point readers (read-metric-points.ts,
+ * read-exp-histogram.ts) share: the walk's state, rejection of one point, and a point's attributes and exemplars.
+ */
+import { EMPTY_ATTRIBUTES } from '../model/index.js';
+import type { Attributes, Exemplar, InstrumentationScope, MetricDescriptor, MetricPoint, Resource } from '../model/index.js';
+import { DecodeContext, EMPTY_LIST } from './context.js';
+import { pointRejection } from './metrics.js';
+import { protoRoot } from './proto.js';
+import { readAttribute } from './read-common.js';
+import { WireReader, fieldMask, validateRange, validatorFor, within } from './wire.js';
+import type { VType } from './wire.js';
+
+export const metricsType = (name: string): VType => validatorFor(protoRoot.lookupType(`opentelemetry.proto.metrics.v1.${name}`));
+/** Validators of each point message: a rejected point must still decode as protobufjs would. */
+export const V_POINT = {
+  gauge: metricsType('NumberDataPoint'),
+  sum: metricsType('NumberDataPoint'),
+  histogram: metricsType('HistogramDataPoint'),
+  exponential_histogram: metricsType('ExponentialHistogramDataPoint'),
+  summary: metricsType('SummaryDataPoint'),
+};
+const EXEMPLAR_FIELDS = fieldMask(2, 3, 4, 5, 6, 7);
+
+export class MetricState {
+  readonly out: MetricPoint[] = [];
+  resource!: Resource;
+  scope!: InstrumentationScope;
+  metric!: MetricDescriptor;
+  /** The last start / time fixed64 converted: the points of a metric mostly share them. */
+  startLo = 0;
+  startHi = 0;
+  startValue = 0n;
+  timeLo = 0;
+  timeHi = 0;
+  timeValue = 0n;
+  // Pass 2 results (attributes and exemplars of the current point).
+  attributes: Attributes = EMPTY_ATTRIBUTES;
+  exemplars: readonly Exemplar[] = EMPTY_LIST;
+  // Pass 1 of the current point.
+  start = 0n;
+  time = 0n;
+
+  constructor(
+    readonly r: WireReader,
+    readonly ctx: DecodeContext,
+  ) {}
+
+  readStart(end: number): void {
+    const r = this.r;
+    r.fixed64Parts(end);
+    if (r.lo !== this.startLo || r.hi !== this.startHi) {
+      this.startLo = r.lo;
+      this.startHi = r.hi;
+      this.startValue = r.hi === 0 ? BigInt(r.lo) : BigInt(r.hi) * 4294967296n + BigInt(r.lo);
+    }
+    this.start = this.startValue;
+  }
+
+  readTime(end: number): void {
+    const r = this.r;
+    r.fixed64Parts(end);
+    if (r.lo !== this.timeLo || r.hi !== this.timeHi) {
+      this.timeLo = r.lo;
+      this.timeHi = r.hi;
+      this.timeValue = r.hi === 0 ? BigInt(r.lo) : BigInt(r.hi) * 4294967296n + BigInt(r.lo);
+    }
+    this.time = this.timeValue;
+  }
+}
+
+export function reject(st: MetricState, index: number, problem: string, type: VType, rest: number, end: number, depth: number): void {
+  st.ctx.reject(1, pointRejection(index, st.metric.name, problem));
+  if (rest >= 0) validateRange(st.r, type, rest, end, depth); // what protobufjs would have decoded
+}
+
+/** Pass 2 of a point: its attributes and exemplars (into st.attributes / st.exemplars), in the order sent. */
+export function attributesAndExemplars(st: MetricState, rest: number, end: number, depth: number, attrTag: number, exemplarTag: number): void {
+  st.attributes = EMPTY_ATTRIBUTES;
+  st.exemplars = EMPTY_LIST;
+  if (rest < 0) return;
+  const r = st.r;
+  const ctx = st.ctx;
+  let attributes = EMPTY_ATTRIBUTES;
+  let exemplars: Exemplar[] | undefined;
+  let kept = 0;
+  let dropped = 0;
+  const max = ctx.maxAttributes;
+  r.pos = rest;
+  while (r.pos < end) {
+    const tag = r.uint32(end);
+    if (tag === attrTag) {
+      const e = r.lenEnd(end);
+      if (attributes === EMPTY_ATTRIBUTES) attributes = {};
+      if (readAttribute(r, ctx, e, depth + 1, attributes, kept >= max)) kept++;
+      else dropped++;
+    } else if (tag === exemplarTag) {
+      const e = r.lenEnd(end);
+      (exemplars ??= []).push(exemplar(r, ctx, e, depth + 1));
+    } else r.skip(tag, end, depth);
+  }
+  ctx.droppedAttributes += dropped;
+  st.attributes = attributes;
+  if (exemplars !== undefined) st.exemplars = exemplars;
+}
+
+function exemplar(r: WireReader, ctx: DecodeContext, end: number, depth: number): Exemplar {
+  try {
+    let timeUnixNano = 0n;
+    let asDouble: number | undefined;
+    let asInt: bigint | undefined;
+    let traceId = '';
+    let spanId = '';
+    let attributes = EMPTY_ATTRIBUTES;
+    let kept = 0;
+    let dropped = 0;
+    const max = ctx.maxAttributes;
+    while (r.pos < end) {
+      const tag = r.uint32(end);
+      switch (tag) {
+        case 0x3a: {
+          const e = r.lenEnd(end);
+          if (attributes === EMPTY_ATTRIBUTES) attributes = {};
+          if (readAttribute(r, ctx, e, depth + 1, attributes, kept >= max)) kept++;
+          else dropped++;
+          break;
+        }
+        case 0x11:
+          timeUnixNano = r.fixed64(end);
+          break;
+        case 0x19:
+          asDouble = r.double(end);
+          break;
+        case 0x22:
+          spanId = r.hex(end);
+          break;
+        case 0x2a:
+          traceId = r.hex(end);
+          break;
+        case 0x31:
+          asInt = r.sfixed64(end);
+          break;
+        default:
+          r.other(tag, end, depth, EXEMPLAR_FIELDS);
+      }
+    }
+    ctx.droppedAttributes += dropped;
+    return {
+      filteredAttributes: attributes,
+      timeUnixNano,
+      value: asDouble !== undefined ? asDouble : asInt !== undefined ? asInt : NaN,
+      traceId,
+      spanId,
+    };
+  } catch (err) {
+    throw within(err, 'Exemplar');
+  }
+}
