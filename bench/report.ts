@@ -2,6 +2,7 @@
 import type { FixedRateResult } from './scenarios/fixed-rate.js';
 import type { IngestResult, TargetSummary } from './scenarios/ingest.js';
 import type { DeliveryResult } from './scenarios/delivery.js';
+import type { OutageResult } from './scenarios/outage.js';
 import type { PendingScenario } from './scenarios/later.js';
 import type { MicroResult } from './scenarios/micro.js';
 import type { Machine } from './proc.js';
@@ -22,6 +23,8 @@ export interface BenchReport {
   micro: MicroResult[];
   /** Absent in results.json files written before the delivery scenario existed. */
   delivery?: DeliveryResult[];
+  /** Absent in results.json files written before the outage drill existed. */
+  outage?: OutageResult[];
   pending: PendingScenario[];
   durationSec: number;
   /** Hand-written findings (bench/NOTES.md), appended as they are. */
@@ -140,6 +143,7 @@ function targets(report: BenchReport): string[] {
     ['10K spans/s ≤ 10% of one core', fixed?.gatewayCpuPercent !== undefined ? `${fixed.gatewayCpuPercent.toFixed(1)}%` : 'not run', fixed?.gatewayCpuPercent !== undefined ? fixed.gatewayCpuPercent <= 10 : undefined],
     ['remote-write encoder ≥ 500K points/s per core', 'see the micro benchmarks below', undefined],
     deliveryTarget(report.delivery?.[0]),
+    ...outageTargets(report.outage?.[0]),
   ];
   return [
     '## Targets (issue 6)',
@@ -159,6 +163,45 @@ function deliveryTarget(d: DeliveryResult | undefined): [string, string, boolean
     'delivery ≥ 0.8 of the native POST loop (VictoriaMetrics)',
     `${ratio(d.ratio)} under full ingest load (${human(d.gateway.vmPointsPerSec)} / ${human(d.native.vmPointsPerSec)} points/s)${d.drain ? `; ${ratio(d.drain.ratio)} draining with no load (${human(d.drain.vmPointsPerSec)} points/s)` : ''}`,
     d.ratio >= 0.8,
+  ];
+}
+
+function outageTargets(o: OutageResult | undefined): [string, string, boolean | undefined][] {
+  if (!o || o.error) return [['outage: RSS flat, backlog drains ≥ 2× as fast as it grew', o?.error ? `failed: ${o.error}` : 'not measured yet', undefined]];
+  return [
+    [`outage (${o.outageSec} s): RSS flat (max ≤ 1.25× before)`, `${mb(o.rss.beforeMB)} → max ${mb(o.rss.maxOutageMB)} MB (${ratio(o.rss.growthRatio)}×)`, o.rss.growthRatio <= 1.25],
+    ['outage: backlog drains ≥ 2× as fast as it grew (load on)', `${ratio(o.drainToGrowth)}× (+${human(o.backlog.growthPerSec)}/s, −${human(o.drainPerSec)}/s)`, Number.isFinite(o.drainToGrowth) ? o.drainToGrowth >= 2 : false],
+  ];
+}
+
+function outageSection(o: OutageResult): string[] {
+  if (o.error) return ['### VictoriaMetrics outage', '', `Failed: ${o.error}`, ''];
+  const phase = (p: string) => o.samples.filter((s) => s.phase === p);
+  const trend = (p: string) => phase(p).filter((_, i, all) => i % Math.max(1, Math.floor(all.length / 8)) === 0 || i === all.length - 1)
+    .map((s) => `${s.t.toFixed(0)} s: ${mb(s.rssMB)} MB, ${s.queueItems.toLocaleString('en')} queued`).join('; ');
+  return [
+    '### VictoriaMetrics outage',
+    '',
+    `A private VictoriaMetrics stopped (SIGTERM) for ${o.outageSec} s and started again on its folder, while the load generator kept an open loop of ${human(o.pointsPerSec)} points/s (metrics payload, restamped) into the gateway (embedded queue, one \`kind: prometheus\` backend). Sampled every second.`,
+    '',
+    '| | value |',
+    '| --- | ---: |',
+    `| RSS before / max during / end of the outage (MB) | ${mb(o.rss.beforeMB)} / ${mb(o.rss.maxOutageMB)} / ${mb(o.rss.endOutageMB)} (peak VmHWM ${mb(o.rss.hwmMB)}) |`,
+    `| backlog at the start / end of the outage (points) | ${o.backlog.startItems.toLocaleString('en')} / ${o.backlog.peakItems.toLocaleString('en')} |`,
+    `| backlog growth during the outage | ${human(o.backlog.growthPerSec)} points/s |`,
+    `| back to the baseline backlog after the return | ${Number.isFinite(o.drainSec) ? `${o.drainSec.toFixed(1)} s` : 'not within the limit'} |`,
+    `| net drain with the load still on | ${human(o.drainPerSec)} points/s = **${ratio(o.drainToGrowth)}×** the growth |`,
+    `| points acknowledged / written by the end | ${o.acceptedPoints.toLocaleString('en')} / ${o.writtenPoints.toLocaleString('en')} |`,
+    `| requests refused or failed | ${o.refusedRequests} |`,
+    '',
+    `Net drain = delivery rate − offered load, so 2× the growth needs the gateway to deliver 3× the offered load while it also ingests it.`,
+    '',
+    `Trend (baseline) ${trend('baseline')}`,
+    '',
+    `Trend (outage) ${trend('outage')}`,
+    '',
+    `Trend (recovery) ${trend('recovery')}`,
+    '',
   ];
 }
 
@@ -191,6 +234,7 @@ export function renderReport(report: BenchReport): string {
     lines.push('', `Median of ${report.fixedRate[0]!.runs} runs.`, '');
   }
   if (report.delivery?.length) lines.push('## Delivery', '', ...report.delivery.flatMap(deliveryTable));
+  if (report.outage?.length) lines.push(...report.outage.flatMap(outageSection));
   lines.push('## Micro benchmarks', '');
   for (const r of report.micro) {
     lines.push(`### ${r.name} (\`${r.file}\`): ${r.status}${r.status === 'ok' || r.status === 'failed' ? `, ${r.seconds.toFixed(0)} s` : ''}${r.note ? ` — ${r.note}` : ''}`, '');

@@ -4,7 +4,7 @@
  * benchmarks, and writes bench/RESULTS.md and bench/results.json.
  *
  * Options: --quick; --runs N; --duration S (full-load seconds); --half-duration S; --connections N;
- * --only ingest,fixed,micro,delivery; --cases traces,metrics,traces-gzip (ingest cases); --no-gzip; --node-flags="--max-semi-space-size=64" (both servers; note the =);
+ * --only ingest,fixed,micro,delivery,outage; --outage-sec S (default 120, quick 8); --outage-rate POINTS_PER_S (default 20000); --cases traces,metrics,traces-gzip (ingest cases); --no-gzip; --node-flags="--max-semi-space-size=64" (both servers; note the =);
  * --gateway-flags "..."; --cpu-prof (profile the gateway into bench/out/profiles); --redis-url URL;
  * --variant-flags="--max-semi-space-size=64" (traces and metrics again with these node flags; full run default;
  * "" for none); --victoria-url URL (delivery; default MANIFOLD_TEST_VICTORIA_URL or .backends/env);
@@ -20,6 +20,7 @@ import { renderReport, type BenchReport } from './report.js';
 import { fixedRateScenario, type FixedRateResult } from './scenarios/fixed-rate.js';
 import { ingestScenario, type IngestResult } from './scenarios/ingest.js';
 import { deliveryScenario, type DeliveryResult } from './scenarios/delivery.js';
+import { outageScenario, type OutageResult } from './scenarios/outage.js';
 import { pendingScenarios, redisQueueSupported } from './scenarios/later.js';
 import { MICROS, runMicro, type MicroResult } from './scenarios/micro.js';
 import { ROOT } from './servers.js';
@@ -44,6 +45,8 @@ const { values } = parseArgs({
     out: { type: 'string' },
     'victoria-url': { type: 'string' },
     merge: { type: 'boolean', default: false },
+    'outage-sec': { type: 'string' },
+    'outage-rate': { type: 'string' },
   },
 });
 
@@ -54,7 +57,7 @@ if (runs < 3) console.warn('fewer than 3 runs: the figures are not medians of 3'
 const fullSec = Number(values.duration ?? (quick ? 1.2 : 8));
 const halfSec = Number(values['half-duration'] ?? (quick ? 0.8 : 5));
 const connections = Number(values.connections ?? 4);
-const only = new Set((values.only ?? 'ingest,fixed,micro,delivery').split(','));
+const only = new Set((values.only ?? 'ingest,fixed,micro,delivery,outage').split(','));
 const nodeFlags = values['node-flags']!.split(' ').filter(Boolean);
 const workDir = path.join(ROOT, 'bench', 'out', `run-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 const gatewayFlags = values['gateway-flags']!.split(' ').filter(Boolean);
@@ -155,6 +158,21 @@ if (only.has('delivery')) {
   }
 }
 
+const outage: OutageResult[] = [];
+if (only.has('outage')) {
+  const outageSec = Number(values['outage-sec'] ?? (quick ? 8 : 120));
+  const pointsPerSec = Number(values['outage-rate'] ?? 20_000);
+  log(`outage: a private VictoriaMetrics down for ${outageSec} s under ${pointsPerSec.toLocaleString('en')} points/s`);
+  const result = await outageScenario({
+    payload: payloads['metrics-identity'], pointsPerSec, baselineSec: quick ? 3 : 10, outageSec, maxRecoverySec: Math.max(60, outageSec * 3),
+    nodeFlags, dir: workDir, keepData: values['keep-data']!, log,
+  });
+  if (result.error) log(`  outage drill failed: ${result.error}`);
+  else log(`  RSS ${result.rss.beforeMB.toFixed(0)} → max ${result.rss.maxOutageMB.toFixed(0)} MB during the outage; backlog +${result.backlog.growthPerSec.toFixed(0)} points/s, drained in ${result.drainSec.toFixed(1)} s (${result.drainToGrowth.toFixed(2)}× the growth rate)`);
+  if (values.merge) Object.assign(result, { command, date: new Date().toISOString(), commit: git('rev-parse', '--short', 'HEAD') });
+  outage.push(result);
+}
+
 const report: BenchReport = {
   mode: quick ? 'quick' : 'full',
   date: new Date().toISOString(),
@@ -169,19 +187,20 @@ const report: BenchReport = {
   fixedRate,
   micro,
   delivery,
-  pending: pendingScenarios(values['redis-url'], { delivery: delivery.length > 0 }),
+  outage,
+  pending: pendingScenarios(values['redis-url'], { delivery: delivery.length > 0, outage: outage.length > 0 }),
   durationSec: (performance.now() - started) / 1000,
 };
 mkdirSync(outDir, { recursive: true });
 if (values.merge && existsSync(path.join(outDir, 'results.json'))) {
   // Only the sections this run measured replace the committed ones; the rest (and the run's header) stay.
   const previous = JSON.parse(readFileSync(path.join(outDir, 'results.json'), 'utf8')) as BenchReport;
-  const sections = { ingest: 'ingest', fixedRate: 'fixed', micro: 'micro', delivery: 'delivery' } as const;
+  const sections = { ingest: 'ingest', fixedRate: 'fixed', micro: 'micro', delivery: 'delivery', outage: 'outage' } as const;
   const merged: BenchReport = { ...previous, notes: report.notes };
   for (const [key, name] of Object.entries(sections) as [keyof typeof sections, string][]) {
     (merged as unknown as Record<string, unknown>)[key] = only.has(name) && report[key]!.length ? report[key] : (previous[key] ?? []);
   }
-  merged.pending = pendingScenarios(undefined, { delivery: (merged.delivery ?? []).length > 0 });
+  merged.pending = pendingScenarios(undefined, { delivery: (merged.delivery ?? []).length > 0, outage: (merged.outage ?? []).length > 0 });
   Object.assign(report, merged);
   log('merged into the existing results.json (other sections and the header kept)');
 }

@@ -19,7 +19,7 @@ export function redisQueueSupported(): boolean {
   return gatewaySchema.safeParse({ queue: { kind: 'redis', url: 'redis://127.0.0.1:6379' } }).success;
 }
 
-export function pendingScenarios(redisUrl: string | undefined, measured: { delivery?: boolean } = {}): PendingScenario[] {
+export function pendingScenarios(redisUrl: string | undefined, measured: { delivery?: boolean; outage?: boolean } = {}): PendingScenario[] {
   const pending: PendingScenario[] = [];
   if (!redisQueueSupported()) pending.push({ name: 'ingest via the Redis queue', status: 'not measured', reason: 'the config has no `queue.kind: redis` yet' });
   else if (!redisUrl) pending.push({ name: 'ingest via the Redis queue', status: 'not measured', reason: 'pass --redis-url redis://127.0.0.1:PORT to measure it' });
@@ -27,7 +27,7 @@ export function pendingScenarios(redisUrl: string | undefined, measured: { deliv
     measured.delivery
       ? { name: 'delivery into Prometheus vs native remote-write POST loop', status: 'not measured', reason: 'bench/scenarios/delivery.ts measures VictoriaMetrics only; Prometheus needs its remote-write receiver on and a rows counter to read (prometheus_tsdb_head_samples_appended_total)' }
       : { name: 'delivery into VictoriaMetrics / Prometheus vs native remote-write POST loop', status: 'not measured', reason: 'not run: `--only delivery` with VictoriaMetrics reachable (--victoria-url, or MANIFOLD_TEST_VICTORIA_URL / .backends/env)' },
-    { name: 'outage: VictoriaMetrics down at half load, RSS flat, drain ≥ 2× growth', status: 'not measured', reason: measured.delivery ? 'not built yet (reuse bench/scenarios/delivery.ts: gateway with a prometheus backend, restamped load)' : 'needs the delivery scenario first' },
   );
+  if (!measured.outage) pending.push({ name: 'outage: VictoriaMetrics down for minutes under load, RSS flat, drain ≥ 2× growth', status: 'not measured', reason: 'not run: `--only outage` (bench/scenarios/outage.ts)' });
   return pending;
 }
