@@ -13,6 +13,12 @@
  *   later job once ready, while later jobs go on meanwhile.
  * - Durability: Redis writes a command to its AOF before it replies; with appendfsync everysec that
  *   survives a kill -9 of Redis (the OS has the pages), not a power loss of its host within the last second.
+ *
+ * Why not BullMQ's job model (the package the project was asked to use; README "Queue kinds" has the detail):
+ * its workers take from the right of the wait list and a job retried with backoff returns with LPUSH, behind
+ * everything queued meanwhile, which breaks per-series order for remote write; it has no jobs leased and
+ * retried together, so a retried write of several jobs could not keep one dedup token; and its job data is
+ * JSON, so payloads would travel as base64 or as claim-check keys it does not reference-count across queues.
  */
 import { randomUUID } from 'node:crypto';
 import {
