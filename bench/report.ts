@@ -36,17 +36,24 @@ const mb = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? 
 const ratio = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(2));
 const kb = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(2)} MB` : `${(bytes / 1024).toFixed(0)} KB`);
 
+/** What sets an ingest case apart from the default one, by the name bench/run.ts gives it. */
+function caseNote(name: string): string {
+  if (name.endsWith('-redis')) return ', Redis queue (the test servers\' Redis, no AOF)';
+  if (name.endsWith('-inline')) return ', decode and payload encode on the main thread (`decode_threads: 0`)';
+  return '';
+}
+
 function ingestTable(r: IngestResult): string[] {
   const g: Partial<TargetSummary> = r.gateway ?? {};
   const c = r.ceiling;
   const unit = r.signal === 'traces' ? 'spans' : 'points';
   const row = (label: string, gv: string, cv: string, rv = '') => `| ${label} | ${gv} | ${cv} | ${rv} |`;
   const lines = [
-    `### Ingest: ${r.signal}, protobuf${r.contentEncoding === 'gzip' ? ' + gzip' : ''} (${r.itemsPerRequest.toLocaleString('en')} ${unit} per request, ${kb(r.bytesPerRequest)})${r.nodeFlags.length ? `, both servers with \`node ${r.nodeFlags.join(' ')}\`` : ''}`,
+    `### Ingest: ${r.signal}, protobuf${r.contentEncoding === 'gzip' ? ' + gzip' : ''} (${r.itemsPerRequest.toLocaleString('en')} ${unit} per request, ${kb(r.bytesPerRequest)})${r.nodeFlags.length ? `, both servers with \`node ${r.nodeFlags.join(' ')}\`` : ''}${caseNote(r.name)}`,
     '',
     `Median of ${r.runs} runs; gateway and ceiling measured alternately in each run.`,
     '',
-    '| | gateway (backend paused, embedded queue) | ceiling (decode + 200) | gateway / ceiling |',
+    `| | gateway (backend paused, ${r.name.endsWith('-redis') ? 'Redis' : 'embedded'} queue) | ceiling (decode + 200) | gateway / ceiling |`,
     '| --- | ---: | ---: | ---: |',
     row(`**${unit}/s, full load**`, `**${human(g.itemsPerSec ?? NaN)}**`, human(c.itemsPerSec), `**${ratio(r.ratio)}**`),
     row('requests/s, full load', (g.requestsPerSec ?? NaN).toFixed(1), c.requestsPerSec.toFixed(1)),

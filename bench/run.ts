@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
 import { writePayloads, type Payload } from './payloads.js';
 import { machine } from './proc.js';
 import { renderReport, type BenchReport } from './report.js';
@@ -75,6 +76,24 @@ function backendsEnv(key: string): string | undefined {
   if (!existsSync(file)) return undefined;
   return new RegExp(`^${key}=(.+)$`, 'm').exec(readFileSync(file, 'utf8'))?.[1]?.trim();
 }
+/** Redis for the Redis-queue ingest cases: --redis-url, else the test servers' (.backends/env); "" for none. */
+const redisUrl = values['redis-url'] ?? process.env.MANIFOLD_TEST_REDIS_URL ?? backendsEnv('MANIFOLD_TEST_REDIS_URL');
+
+async function deleteRedisPrefix(url: string, match: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+      if (keys.length) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
 const git = (...args: string[]) => {
   try {
     return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
@@ -94,7 +113,7 @@ const micro: MicroResult[] = [];
 const delivery: DeliveryResult[] = [];
 
 if (only.has('ingest')) {
-  type Case = { name: string; payload: Payload; queue?: Record<string, unknown>; flags?: string[] };
+  type Case = { name: string; payload: Payload; queue?: Record<string, unknown>; flags?: string[]; decodeThreads?: number; runs?: number };
   const cases: Case[] = [
     { name: 'traces', payload: payloads['traces-identity'] },
     { name: 'metrics', payload: payloads['metrics-identity'] },
@@ -106,21 +125,30 @@ if (only.has('ingest')) {
       { name: 'metrics-variant', payload: payloads['metrics-identity'], flags: [...nodeFlags, ...variantFlags] },
     );
   }
-  if (values['redis-url'] && redisQueueSupported()) {
-    const queue = { kind: 'redis', url: values['redis-url'] };
-    cases.push({ name: 'traces-redis', payload: payloads['traces-identity'], queue }, { name: 'metrics-redis', payload: payloads['metrics-identity'], queue });
+  if (!quick) {
+    // The scaling: the same traces with OTLP decode + payload encode on the main thread (decode_threads: 0).
+    cases.push({ name: 'traces-inline', payload: payloads['traces-identity'], decodeThreads: 0, runs: 3 });
+  }
+  if (redisUrl && redisQueueSupported()) {
+    // A prefix per case, deleted after it: the paused backend's queue holds GBs by the end of a case.
+    const queue = (name: string) => ({ kind: 'redis', url: redisUrl, prefix: `manifold-bench-${process.pid}-${name}` });
+    cases.push(
+      { name: 'traces-redis', payload: payloads['traces-identity'], queue: queue('traces'), runs: quick ? runs : 3 },
+      { name: 'metrics-redis', payload: payloads['metrics-identity'], queue: queue('metrics'), runs: quick ? runs : 3 },
+    );
   }
   const wanted = values.cases ? new Set(values.cases.split(',')) : undefined;
-  for (const { name, payload, queue, flags } of cases) {
+  for (const { name, payload, queue, flags, decodeThreads, runs: caseRuns } of cases) {
     if (wanted && !wanted.has(name)) continue;
     log(`ingest ${name}: ${runs} runs of ${fullSec} s full load + ${halfSec} s half load, ${connections} connections${flags ? `, node ${flags.join(' ')}` : ''}`);
     const maxRequests = Math.ceil((fullSec * 2_000_000) / payload.items); // 2M items/s would be far past any ceiling here
     ingest.push(await ingestScenario({
-      name, payload, runs, keepData: values['keep-data']!, warmupSec: quick ? 0.5 : 2, nodeFlags: flags ?? nodeFlags, gatewayFlags, dir: workDir, log,
+      name, payload, runs: caseRuns ?? runs, decodeThreads, keepData: values['keep-data']!, warmupSec: quick ? 0.5 : 2, nodeFlags: flags ?? nodeFlags, gatewayFlags, dir: workDir, log,
       full: { connections, durationSec: fullSec, maxRequests, minRequests: quick ? 5 : 20 },
       half: { connections, durationSec: halfSec, maxRequests, minRequests: quick ? 3 : 20 },
       ...(queue ? { queue } : {}),
     }));
+    if (queue) await deleteRedisPrefix(String(queue.url), `${String(queue.prefix)}:*`);
   }
 }
 
@@ -188,7 +216,7 @@ const report: BenchReport = {
   micro,
   delivery,
   outage,
-  pending: pendingScenarios(values['redis-url'], { delivery: delivery.length > 0, outage: outage.length > 0 }),
+  pending: pendingScenarios(redisUrl, { delivery: delivery.length > 0, outage: outage.length > 0 }),
   durationSec: (performance.now() - started) / 1000,
 };
 mkdirSync(outDir, { recursive: true });

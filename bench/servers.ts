@@ -90,6 +90,8 @@ export interface GatewayOptions {
   queue?: Record<string, unknown>;
   /** The backends section; default one paused postgres backend (data queues durably, nothing is written). */
   backends?: Record<string, unknown>;
+  /** receivers.otlp.decode_threads; default the gateway's own (CPUs − 1). */
+  decodeThreads?: number;
 }
 
 export async function startGateway(options: GatewayOptions): Promise<ServerProcess> {
@@ -97,7 +99,7 @@ export async function startGateway(options: GatewayOptions): Promise<ServerProce
   const [port, admin, pg] = [await freePort(), await freePort(), await freePort()];
   const config = {
     data_dir: path.join(options.dir, 'data'),
-    receivers: { otlp: { http: { endpoint: `127.0.0.1:${port}` }, grpc: { enabled: false } } },
+    receivers: { otlp: { http: { endpoint: `127.0.0.1:${port}` }, grpc: { enabled: false }, ...(options.decodeThreads === undefined ? {} : { decode_threads: options.decodeThreads }) } },
     queue: options.queue ?? { kind: 'embedded', path: path.join(options.dir, 'queue') },
     admin: { endpoint: `127.0.0.1:${admin}` },
     embedded_store: { path: path.join(options.dir, 'pg'), endpoint: `127.0.0.1:${pg}` },

@@ -24,6 +24,8 @@ export interface IngestOptions {
   dir: string;
   /** The gateway's queue config; default embedded. Hook for the Redis queue scenario. */
   queue?: Record<string, unknown>;
+  /** receivers.otlp.decode_threads for the gateway (the scaling cases); default the gateway's own. */
+  decodeThreads?: number;
   log: (line: string) => void;
   /** Keep the gateway's queue folder after the scenario (default: removed; it can hold hundreds of MB). */
   keepData?: boolean;
@@ -72,7 +74,7 @@ export async function ingestScenario(o: IngestOptions): Promise<IngestResult> {
   // Both start at once (they are idle while starting); one failing to start does not stop the other's figures.
   const [ceilingStart, gatewayStart] = await Promise.allSettled([
     startCeiling(o.nodeFlags),
-    startGateway({ dir: path.join(o.dir, `gateway-${o.name}`), nodeFlags: [...o.nodeFlags, ...o.gatewayFlags], ...(o.queue ? { queue: o.queue } : {}) }),
+    startGateway({ dir: path.join(o.dir, `gateway-${o.name}`), nodeFlags: [...o.nodeFlags, ...o.gatewayFlags], ...(o.queue ? { queue: o.queue } : {}), decodeThreads: o.decodeThreads }),
   ]);
   if (ceilingStart.status === 'rejected') {
     if (gatewayStart.status === 'fulfilled') await gatewayStart.value.stop();
