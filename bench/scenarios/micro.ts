@@ -30,6 +30,8 @@ export const MICROS: MicroSpec[] = [
   // Redis at MANIFOLD_BENCH_REDIS_URL, else MANIFOLD_TEST_REDIS_URL (.backends/env), else 127.0.0.1:6379.
   { name: 'queue (Redis)', file: 'bench/queue-redis-micro.ts', args: [] },
   { name: 'remote-write encode', file: 'bench/remote-write-micro.ts', args: [] },
+  // TimescaleDB and PostgreSQL 15 from MANIFOLD_TEST_*_URL or .backends/env.
+  { name: 'PostgreSQL / TimescaleDB rows', file: 'bench/postgres-rows-micro.ts', args: [] },
 ];
 
 export async function runMicro(spec: MicroSpec, nodeFlags: string[], timeoutSec: number): Promise<MicroResult> {
