@@ -30,6 +30,10 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
   };
   try {
     const endpoints: { -readonly [K in keyof RunningGateway['endpoints']]: RunningGateway['endpoints'][K] } = {};
+    // The queue first: its lock (embedded) refuses a second gateway on the same files before anything else opens.
+    const queue = await openQueueStore(settings.queue, logger);
+    closers.push(() => queue.close());
+
     let backends = config.backends;
     if (backends.length === 0) {
       const store = await startEmbeddedPostgres({
@@ -39,9 +43,6 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
       endpoints.embeddedStore = store.url;
       backends = [embeddedBackend(store.url)];
     }
-
-    const queue = await openQueueStore(settings.queue, logger);
-    closers.push(() => queue.close());
 
     const deliveryBackends: DeliveryBackend[] = backends.map((backend) => {
       const factory = adapterFactory(backend.kind);

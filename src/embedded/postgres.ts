@@ -20,6 +20,7 @@ import { mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { WorkerInput, WorkerMessage } from './postgres-worker.js';
+import { acquireProcessLock } from './process-lock.js';
 
 export const EMBEDDED_POSTGRES_DEFAULT_PORT = 5439;
 
@@ -46,6 +47,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const host = options.host ?? '127.0.0.1';
   const logger = options.logger;
   mkdirSync(options.dataDir, { recursive: true });
+  // PGlite has no lock of its own: two processes on one data folder would corrupt it.
+  const lock = acquireProcessLock(options.dataDir, 'the embedded PostgreSQL data folder');
   const started = Date.now();
 
   // Under tsx this module is .ts and so is its sibling; from dist/ both are .js.
@@ -74,6 +77,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     worker.on('exit', (code) => reject(new Error(`embedded postgres: worker exited with code ${code} before listening`)));
   }).catch(async (error: unknown) => {
     await worker.terminate();
+    lock.release();
     throw error;
   });
 
@@ -88,6 +92,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       worker.postMessage({ type: 'close' });
     });
     await worker.terminate();
+    lock.release();
     logger.info({ dataDir: options.dataDir }, 'embedded postgres: closed');
   };
   return { url, close: () => (closing ??= close()) };

@@ -86,6 +86,22 @@ test('start: serves OTLP, reports itself, shuts down cleanly on SIGTERM and keep
   // The data outlives the process: start again on the same folders and read it with SQL.
   const again = runCli(['start', '--config', config], { ADMIN_PORT: String(adminPort) });
   await again.waitForLine(/manifold is running/, 60_000);
+
+  // A second gateway on the same files (other ports) is refused before it opens anything: two processes on one
+  // queue would deliver every job twice, and two on one PGlite folder would corrupt it.
+  const [h2, g2, a2, p2] = await freePorts(4);
+  const twin = path.join(dir, 'twin.yaml');
+  writeFileSync(twin, [
+    `data_dir: ${dir}/data`,
+    `receivers: { otlp: { http: { endpoint: 127.0.0.1:${h2} }, grpc: { endpoint: 127.0.0.1:${g2} } } }`,
+    `queue: { kind: embedded, path: ${dir}/data/queue }`,
+    `embedded_store: { path: ${dir}/data/pg, endpoint: 127.0.0.1:${p2} }`,
+    `admin: { endpoint: 127.0.0.1:${a2} }`,
+  ].join('\n'));
+  const refused = runCli(['start', '--config', twin]);
+  const exitCode = (await refused.exited).code;
+  assert.notEqual(exitCode, 0);
+  assert.match(refused.lines.join('\n'), new RegExp(`the embedded queue .*queue\\.db is in use by process ${again.child.pid}`));
   const client = new pg.Client({ connectionString: `postgresql://postgres@127.0.0.1:${pgPort}/postgres` });
   await client.connect();
   const { rows } = await client.query(`SELECT count(*)::int AS n FROM otel_spans WHERE service_name = 'cli-test'`);

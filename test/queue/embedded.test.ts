@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { EmbeddedQueueStore } from '../../src/queue/embedded/index.js';
+import { ProcessLockedError } from '../../src/embedded/process-lock.js';
 import { MonotonicUlid } from '../../src/queue/embedded/ids.js';
 import { payloadOf, runQueueContract } from './contract.js';
 
@@ -14,6 +16,26 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 runQueueContract('embedded', (dir) => EmbeddedQueueStore.open({ dir }), { crashChild: path.join(here, 'embedded-crash-child.ts') });
 
 describe('embedded queue specifics', () => {
+  it('one process per queue file: a second open is refused naming the holder; a dead holder\'s lock is taken over', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'manifold-queue-lock-'));
+    try {
+      const first = await EmbeddedQueueStore.open({ dir });
+      await assert.rejects(EmbeddedQueueStore.open({ dir }), (e: unknown) => e instanceof ProcessLockedError && e.message.includes(`process ${process.pid}`) && e.message.includes('queue.db'));
+      await first.close();
+      await (await EmbeddedQueueStore.open({ dir })).close();
+
+      // A lock left by a process that is gone (kill -9): taken over.
+      const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+      writeFileSync(path.join(dir, 'queue.db.lock'), JSON.stringify({ pid: Number(dead.stdout), host: hostname(), since: 'then' }));
+      const after = await EmbeddedQueueStore.open({ dir });
+      assert.equal(JSON.parse(readFileSync(path.join(dir, 'queue.db.lock'), 'utf8')).pid, process.pid);
+      await after.close();
+      assert.equal(existsSync(path.join(dir, 'queue.db.lock')), false, 'close removes the lock');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('stores a payload shared by several backends once, and frees it with its last job', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'manifold-queue-refs-'));
     const store = await EmbeddedQueueStore.open({ dir });

@@ -5,11 +5,13 @@
  *   what survives a process crash versus a power loss).
  * - A payload enqueued for several backends in one call is stored once and reference-counted.
  * - Leases live in memory only: a job leased by a process that died is simply ready again when the next
- *   process opens the database, so crash recovery needs no work at open.
+ *   process opens the database, so crash recovery needs no work at open. Hence one process per database
+ *   (src/embedded/process-lock.ts refuses a second).
  * - A lease is either one whole group or a run of ungrouped jobs; a run of more than one becomes a group
  *   (id `<first job id>+<count>`) persisted before the lease returns, so after a failure or a crash the
  *   same jobs come back together under the same batch id (the adapters' dedup token).
  */
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import {
@@ -25,6 +27,7 @@ import {
 } from '../contract.js';
 import { TotalsDelta, type Totals } from './backlog.js';
 import { enforceBound } from './bounds.js';
+import { acquireProcessLock, type ProcessLock } from '../../embedded/process-lock.js';
 import { MonotonicUlid } from './ids.js';
 import { openDatabase } from './schema.js';
 import { prepareStatements, type DeadFilter, type DeadRow, type JobRow, type Statements } from './statements.js';
@@ -45,8 +48,16 @@ const STORE_FAILURE_RETRY_AFTER_MS = 1000;
 
 export class EmbeddedQueueStore implements QueueStore {
   static async open(options: EmbeddedQueueOptions): Promise<EmbeddedQueueStore> {
-    const db = openDatabase({ file: path.join(options.dir, options.file ?? 'queue.db'), fsync: options.fsync ?? false });
-    return new EmbeddedQueueStore(db, options.clock ?? Date.now);
+    const file = path.join(options.dir, options.file ?? 'queue.db');
+    mkdirSync(options.dir, { recursive: true });
+    const lock = acquireProcessLock(file, 'the embedded queue');
+    try {
+      const db = openDatabase({ file, fsync: options.fsync ?? false });
+      return new EmbeddedQueueStore(db, options.clock ?? Date.now, lock);
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
   }
 
   private readonly sql: Statements;
@@ -60,6 +71,7 @@ export class EmbeddedQueueStore implements QueueStore {
   private constructor(
     private readonly db: Database.Database,
     private readonly clock: () => number,
+    private readonly lock: ProcessLock,
   ) {
     this.sql = prepareStatements(db);
     this.nextSeq = (this.sql.maxSeq.get()?.seq ?? 0) + 1;
@@ -256,6 +268,7 @@ export class EmbeddedQueueStore implements QueueStore {
     if (this.closed) return;
     this.closed = true;
     this.db.close();
+    this.lock.release();
   }
 
   private leased(backend: string): Set<string> {
