@@ -2,8 +2,6 @@
  * The ClickHouse adapter: one synchronous INSERT per table per batch, each with the dedup token
  * `<batch id>:<table>`, so a batch retried after a partial or unacknowledged write is stored once.
  */
-import { Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { Adapter, AdapterContext, WriteBatch, WriteResult } from '../contract.js';
 import type { Signal } from '../../model/index.js';
@@ -75,13 +73,13 @@ export class ClickHouseAdapter implements Adapter {
   private async insert(batchId: string, insert: TableInsert): Promise<void> {
     const what = `clickhouse ${this.context.name}: insert into ${insert.table} (batch ${batchId})`;
     try {
-      const result = await this.client.exec({
-        query: `INSERT INTO ${this.database}.${insert.table} (${insert.columns.map((c) => `\`${c}\``).join(', ')}) FORMAT JSONCompactEachRow`,
-        values: Readable.from([Buffer.from(insert.lines.join(''), 'utf8')]),
+      await this.client.insert({
+        table: `${this.database}.${insert.table}`,
+        columns: insert.columns as [string, ...string[]],
+        values: insert.rows,
+        format: 'JSONCompactEachRow',
         clickhouse_settings: { ...INSERT_SETTINGS, insert_deduplication_token: `${batchId}:${insert.table}` },
       });
-      result.stream.resume();
-      await finished(result.stream);
     } catch (error) {
       throw classifyError(error, what);
     }
