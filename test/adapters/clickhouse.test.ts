@@ -233,6 +233,18 @@ describe('clickhouse adapter on the ClickHouse engine (chDB)', () => {
     }
   });
 
+  test('compression: gzip bodies are stored the same', async () => {
+    const gzip = adapterFor(db, { compression: true });
+    try {
+      const span = { ...f.childSpan, spanId: 'a7ad6b7169203336', name: 'gzip' };
+      assert.deepEqual(await gzip.write(batch([], [span])), { written: 1 });
+      const [row] = await rows(`SELECT SpanName, ${ns('Timestamp')} AS ts FROM ${db}.otel_traces WHERE SpanId = 'a7ad6b7169203336'`);
+      assert.deepEqual(row, { SpanName: 'gzip', ts: String(f.childSpan.startTimeUnixNano) });
+    } finally {
+      await gzip.close();
+    }
+  });
+
   test('bad data: a PermanentWriteError carrying ClickHouse\'s own text, and nothing of the batch stored', async () => {
     const before = await count(`${db}.otel_traces`);
     // An event time past DateTime64(9)'s end (2262): uint64 in OTLP, refused by ClickHouse.

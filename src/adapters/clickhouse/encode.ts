@@ -98,9 +98,11 @@ export function spanRow(span: Span): unknown[] {
     STATUS_CODE_NAMES[span.status.code] ?? 'Unset', span.status.message,
   ];
   const events = span.events;
-  row.push(events.map((e) => dateTime64(e.timeUnixNano)), events.map((e) => e.name), events.map((e) => attributeMap(e.attributes)));
+  if (events.length === 0) row.push(NONE, NONE, NONE);
+  else row.push(events.map((e) => dateTime64(e.timeUnixNano)), events.map((e) => e.name), events.map((e) => attributeMap(e.attributes)));
   const links = span.links;
-  row.push(links.map((l) => l.traceId), links.map((l) => l.spanId), links.map((l) => l.traceState), links.map((l) => attributeMap(l.attributes)));
+  if (links.length === 0) row.push(NONE, NONE, NONE, NONE);
+  else row.push(links.map((l) => l.traceId), links.map((l) => l.spanId), links.map((l) => l.traceState), links.map((l) => attributeMap(l.attributes)));
   return row;
 }
 
@@ -112,7 +114,7 @@ export function metricRow(point: MetricPoint): unknown[] {
     resource.attributes, point.resource.schemaUrl, resource.service,
     point.scope.name, point.scope.version, scope, point.scope.droppedAttributesCount, point.scope.schemaUrl,
     m.name, m.description, m.unit, attributeMap(point.attributes),
-    dateTime64(point.startTimeUnixNano), dateTime64(point.timeUnixNano), point.flags,
+    startTime(point.startTimeUnixNano), dateTime64(point.timeUnixNano), point.flags,
   ];
   if (point.type !== 'summary') pushExemplars(row, point.exemplars);
   switch (point.type) {
@@ -123,7 +125,7 @@ export function metricRow(point: MetricPoint): unknown[] {
       row.push(float(point.value), temporality(m.temporality), m.monotonic);
       break;
     case 'histogram':
-      row.push(point.count, float(point.sum ?? 0), point.bucketCounts, point.explicitBounds.map(float), float(point.min ?? 0), float(point.max ?? 0), temporality(m.temporality));
+      row.push(point.count, float(point.sum ?? 0), point.bucketCounts, floats(point.explicitBounds), float(point.min ?? 0), float(point.max ?? 0), temporality(m.temporality));
       break;
     case 'exponential_histogram':
       row.push(
@@ -138,7 +140,14 @@ export function metricRow(point: MetricPoint): unknown[] {
   return row;
 }
 
+/** Shared by every row without exemplars, events or links: serialized as [] all the same, allocated once. */
+const NONE: readonly never[] = Object.freeze([]);
+
 function pushExemplars(row: unknown[], exemplars: readonly Exemplar[]): void {
+  if (exemplars.length === 0) {
+    row.push(NONE, NONE, NONE, NONE, NONE);
+    return;
+  }
   row.push(
     exemplars.map((e) => attributeMap(e.filteredAttributes)), exemplars.map((e) => dateTime64(e.timeUnixNano)),
     exemplars.map((e) => float(e.value)), exemplars.map((e) => e.spanId), exemplars.map((e) => e.traceId),
@@ -187,11 +196,29 @@ export function dateTime64(ns: bigint): string {
   return digits.length > 9 ? `${digits.slice(0, -9)}.${digits.slice(-9)}` : `0.${digits.padStart(9, '0')}`;
 }
 
+let lastStart = -1n;
+let lastStartText = '';
+
+/** dateTime64 for start times, keeping the last: the points of a cumulative series share theirs. */
+function startTime(ns: bigint): string {
+  if (ns !== lastStart) {
+    lastStartText = dateTime64(ns);
+    lastStart = ns;
+  }
+  return lastStartText;
+}
+
 /** A Float64 value; ClickHouse reads "nan", "inf" and "-inf" in quotes. int64 values become the nearest double, as in the Collector. */
 export function float(value: number | bigint): number | string {
   const n = typeof value === 'bigint' ? Number(value) : value;
   if (Number.isFinite(n)) return n;
   return Number.isNaN(n) ? 'nan' : n > 0 ? 'inf' : '-inf';
+}
+
+/** Float64 values, copied only when one needs a text form (NaN, ±Inf). */
+function floats(values: readonly number[]): readonly (number | string)[] {
+  for (const v of values) if (!Number.isFinite(v)) return values.map(float);
+  return values;
 }
 
 /** A UInt64 beyond 2^53 goes as a string so JSON does not round it. */
