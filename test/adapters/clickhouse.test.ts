@@ -6,7 +6,7 @@
  * Each run uses fresh databases: the engine is shared with other suites running at the same time.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { pino } from 'pino';
@@ -272,6 +272,34 @@ describe('clickhouse adapter: errors decide retry or dead letter', () => {
       await assert.rejects(adapter.health(), /ECONNREFUSED/);
     } finally {
       await adapter.close();
+    }
+  });
+
+  test('a server that hangs up, or never answers (request_timeout): TransientWriteError', async () => {
+    const sockets = new Set<Socket>();
+    const hangUp = createServer((socket) => socket.destroy());
+    const silent = createServer((socket) => sockets.add(socket));
+    for (const server of [hangUp, silent]) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const adapterOn = (server: Server) => clickhouseAdapter.create(
+      clickhouseAdapter.configSchema.parse({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, database: 'x', request_timeout: 1 }),
+      { name: 'ch-broken', logger, dataDir: '/tmp' },
+    );
+    try {
+      for (const [server, why] of [[hangUp, /socket hang up|ECONNRESET/], [silent, /Timeout/i]] as const) {
+        const adapter = adapterOn(server);
+        try {
+          await assert.rejects(adapter.write(batch([f.gaugePoint])), (error: unknown) => {
+            assert.ok(error instanceof TransientWriteError, String(error));
+            assert.match(error.message, why);
+            return true;
+          });
+        } finally {
+          await adapter.close();
+        }
+      }
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      for (const server of [hangUp, silent]) server.close();
     }
   });
 
