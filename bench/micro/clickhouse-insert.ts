@@ -6,6 +6,9 @@
  *      joined by hand with each shared resource's JSON built once, ran at 40K spans/s (rope strings and
  *      GC): it is gone.
  *   2. End to end into the engine (encode + HTTP + parse + MergeTree write + views), wall time per batch.
+ *   3. The server's side of the choice: the same rows as JSONCompactEachRow and as RowBinary (RowBinary made by
+ *      the engine itself from the stored rows: @clickhouse/client has no RowBinary encoder), into a Null-engine
+ *      copy of each table (parse only) and into the table itself (parse + MergeTree write + views).
  * Run: node --import tsx bench/micro/clickhouse-insert.ts [--url http://127.0.0.1:8123] [--spans 5000] [--points 10000] [--rounds 5]
  * (the URL defaults to MANIFOLD_TEST_CLICKHOUSE_URL from .backends/env, or 127.0.0.1:8123).
  */
@@ -77,6 +80,42 @@ async function insertRates(label: string, batch: TelemetryBatch, database: strin
   await Promise.all([client.close(), adapter.close()]);
 }
 
+/** Section 3, over plain HTTP: what the body format costs the server. */
+async function serverSide(label: string, batch: TelemetryBatch, database: string): Promise<void> {
+  const logger = pino({ level: 'silent' });
+  const adapter = clickhouseAdapter.create(clickhouseAdapter.configSchema.parse({ url: args.url, database }), { name: 'bench', logger, dataDir: '/tmp' });
+  await adapter.start();
+  const post = async (query: string, body?: string | Buffer): Promise<Buffer> => {
+    const response = await fetch(`${args.url}/?query=${encodeURIComponent(query)}&async_insert=0&date_time_input_format=basic&insert_deduplicate=0`, { method: 'POST', body });
+    const bytes = Buffer.from(await response.arrayBuffer());
+    if (!response.ok) throw new Error(bytes.toString('utf8'));
+    return bytes;
+  };
+  for (const insert of encodeBatch(batch.metrics, batch.spans)) {
+    const table = `${database}.${insert.table}`;
+    const columns = insert.columns.map((c) => `\`${c}\``).join(', ');
+    const json = insert.rows.map((row) => `${JSON.stringify(row)}\n`).join('');
+    await post(`CREATE TABLE ${database}.null_${insert.table} AS ${table} ENGINE = Null`);
+    await post(`INSERT INTO ${table} (${columns}) FORMAT JSONCompactEachRow`, json);
+    const rowBinary = await post(`SELECT ${columns} FROM ${table} FORMAT RowBinary`);
+    for (const [format, body] of [['JSONCompactEachRow', json], ['RowBinary', rowBinary]] as const) {
+      for (const [target, where] of [[`${database}.null_${insert.table}`, 'Null engine'], [table, 'MergeTree + views']] as const) {
+        const head = `${label.padEnd(14)} ${insert.table.padEnd(24)} ${format.padEnd(19)} ${where.padEnd(18)} ${String(body.length).padStart(9)} B`;
+        try {
+          await post(`INSERT INTO ${target} (${columns}) FORMAT ${format}`, body); // warm up
+          const t0 = performance.now();
+          for (let i = 0; i < rounds; i++) await post(`INSERT INTO ${target} (${columns}) FORMAT ${format}`, body);
+          console.log(`${head} ${perSec(insert.rows.length, (performance.now() - t0) / rounds)} rows/s wall`);
+        } catch (error) {
+          console.log(`${head} failed: ${String((error as Error).message).split('\n')[0]}`);
+        }
+      }
+    }
+  }
+  await post(`DROP DATABASE IF EXISTS \`${database}\``);
+  await adapter.close();
+}
+
 const spans = realisticBatch(0, Number(args.spans));
 const points = realisticBatch(Number(args.points), 0);
 console.log('-- encode only (one core, CPU time)');
@@ -85,3 +124,6 @@ encodeRates(`${points.metrics.length} points`, points);
 console.log(`-- into the engine at ${args.url} (wall time; the chDB test front runs the engine in its own process, one request at a time)`);
 await insertRates(`${spans.spans.length} spans`, spans, `mf_bench_ch_${process.pid}_s`);
 await insertRates(`${points.metrics.length} points`, points, `mf_bench_ch_${process.pid}_p`);
+console.log('-- the server side: body format, parse only (Null engine) and into the table (wall time)');
+await serverSide(`${spans.spans.length} spans`, spans, `mf_bench_ch_${process.pid}_rs`);
+await serverSide(`${points.metrics.length} points`, points, `mf_bench_ch_${process.pid}_rp`);
