@@ -19,15 +19,10 @@ import {
   type AttributeValue,
   type Attributes,
   type Exemplar,
-  type ExponentialHistogramPoint,
-  type HistogramPoint,
   type InstrumentationScope,
-  type MetricDescriptor,
   type MetricPoint,
-  type NumberPoint,
   type Resource,
   type Span,
-  type SummaryPoint,
   type Temporality,
 } from '../../model/index.js';
 
@@ -40,7 +35,7 @@ export interface TableInsert {
 
 const RESOURCE_COLUMNS = ['ResourceAttributes', 'ResourceSchemaUrl', 'ServiceName'];
 const SCOPE_COLUMNS = ['ScopeName', 'ScopeVersion', 'ScopeAttributes', 'ScopeDroppedAttrCount', 'ScopeSchemaUrl'];
-/** The columns every metric table has, in metricLine's order. */
+/** The columns every metric table has, in metricRow's order. */
 const POINT_COLUMNS = [
   ...RESOURCE_COLUMNS, ...SCOPE_COLUMNS, 'MetricName', 'MetricDescription', 'MetricUnit',
   'Attributes', 'StartTimeUnix', 'TimeUnix', 'Flags',
