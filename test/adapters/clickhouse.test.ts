@@ -13,6 +13,7 @@ import { pino } from 'pino';
 import { PermanentWriteError, TransientWriteError, type Adapter, type WriteBatch } from '../../src/adapters/contract.js';
 import { clickhouseAdapter } from '../../src/adapters/clickhouse/index.js';
 import { classifyError } from '../../src/adapters/clickhouse/errors.js';
+import { MigrationRunner } from '../../src/migrate/index.js';
 import type { MetricPoint, Span } from '../../src/model/index.js';
 import { backendUrl } from '../support/backends.js';
 import * as f from './postgres.fixtures.js';
@@ -257,6 +258,32 @@ describe('clickhouse adapter on the ClickHouse engine (chDB)', () => {
     });
     assert.equal(await count(`${db}.otel_traces`), before);
   });
+});
+
+test('migrate: off on tables without a dedup window (made elsewhere): start() says so once, naming them and the fix', async () => {
+  const db = freshDatabase();
+  const config = clickhouseAdapter.configSchema.parse({ url, database: db, lock_lease: 3 });
+  const target = clickhouseAdapter.schemaTarget(config, { name: 'ch-old', logger, dataDir: '/tmp' });
+  try {
+    await new MigrationRunner(target).up({ to: 3 }); // the tables, as the Collector's exporter would have made them
+  } finally {
+    await target.close();
+  }
+  const lines: string[] = [];
+  const captured = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+  const adapter = clickhouseAdapter.create(config, { name: 'ch-old', logger: captured, dataDir: '/tmp', migrate: 'off' });
+  try {
+    await adapter.start();
+    assert.equal(lines.length, 1, lines.join(''));
+    const warning = JSON.parse(lines[0]!) as { tables: string[]; msg: string };
+    assert.deepEqual(warning.tables.sort(), [
+      'otel_metrics_exp_histogram', 'otel_metrics_gauge', 'otel_metrics_histogram', 'otel_metrics_sum', 'otel_metrics_summary',
+      'otel_traces', 'otel_traces_red_1m', 'otel_traces_trace_id_ts',
+    ]);
+    assert.match(warning.msg, /a retried batch can be stored twice there: run `manifold migrate up --backend ch-old`/);
+  } finally {
+    await adapter.close();
+  }
 });
 
 describe('clickhouse adapter: errors decide retry or dead letter', () => {

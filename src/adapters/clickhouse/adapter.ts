@@ -7,7 +7,7 @@ import type { Adapter, AdapterContext, WriteBatch, WriteResult } from '../contra
 import type { Signal } from '../../model/index.js';
 import { prepareSchema } from '../../migrate/start.js';
 import type { ClickHouseConfig } from './config.js';
-import { encodeBatch, type TableInsert } from './encode.js';
+import { encodeBatch, TABLES, type TableInsert } from './encode.js';
 import { classifyError } from './errors.js';
 import { ClickHouseSchemaTarget } from './schema-target.js';
 
@@ -26,6 +26,9 @@ const INSERT_SETTINGS: ClickHouseSettings = {
   // A column we send that the table lacks is a schema problem to report, not data to drop silently.
   input_format_skip_unknown_fields: 0,
 };
+
+/** Tables the schema's materialized views write into: they deduplicate the blocks they get from a retry too. */
+const VIEW_TARGETS = ['otel_traces_trace_id_ts', 'otel_traces_red_1m'];
 
 export class ClickHouseAdapter implements Adapter {
   readonly signals: ReadonlySet<Signal>;
@@ -57,6 +60,31 @@ export class ClickHouseAdapter implements Adapter {
     await prepareSchema(new ClickHouseSchemaTarget(this.config, this.context.name), mode, this.context.name, this.context.logger);
     if (mode !== 'off') this.context.logger.info({ database: this.config.database }, 'clickhouse: schema ready');
     await this.health();
+    await this.checkDedupWindow();
+  }
+
+  /**
+   * Retries are stored once only where the table keeps a dedup window. Migration 0004 sets it; a schema made
+   * elsewhere (migrate: off, tables created by the Collector's exporter) may lack it: say so once, with the fix.
+   */
+  private async checkDedupWindow(): Promise<void> {
+    const written = [...Object.values(TABLES).map((t) => t.table), ...VIEW_TARGETS];
+    const result = await this.client.query({
+      query: `SELECT name FROM system.tables WHERE database = {db:String} AND has({tables:Array(String)}, name)
+                AND engine LIKE '%MergeTree' AND engine NOT LIKE 'Replicated%' AND NOT match(engine_full, 'non_replicated_deduplication_window = [1-9]')`,
+      query_params: { db: this.config.database, tables: written },
+      format: 'JSONEachRow',
+    }).catch((error: unknown) => {
+      throw classifyError(error, `clickhouse ${this.context.name}: reading system.tables`);
+    });
+    const missing = (await result.json<{ name: string }>()).map((r) => r.name);
+    if (missing.length > 0) {
+      this.context.logger.warn(
+        { backend: this.context.name, tables: missing },
+        `clickhouse: ${missing.join(', ')} keep no deduplication window, so a retried batch can be stored twice there: ` +
+          `run \`manifold migrate up --backend ${this.context.name}\`, or ALTER TABLE … MODIFY SETTING non_replicated_deduplication_window = 10000 on each`,
+      );
+    }
   }
 
   async write(batch: WriteBatch): Promise<WriteResult> {
