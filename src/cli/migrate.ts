@@ -3,9 +3,8 @@ import type { Command, Option } from 'commander';
 import pg from 'pg';
 import { pino } from 'pino';
 import type { AdapterContext, SchemaTarget } from '../adapters/contract.js';
-import { clickhouseSchemaOnly } from '../adapters/clickhouse/index.js';
 import { adapterFactory, adapterSchemas } from '../adapters/registry.js';
-import { ConfigError, loadConfigFile, type AdapterSchemas, type BackendSettings, type ResolvedConfig } from '../config/load.js';
+import { ConfigError, loadConfigFile, type BackendSettings, type ResolvedConfig } from '../config/load.js';
 import { startEmbeddedPostgres } from '../embedded/postgres.js';
 import { EMBEDDED_BACKEND, embeddedBackend } from '../gateway.js';
 import { MigrationRunner, terminalProgress, type Status } from '../migrate/index.js';
@@ -14,21 +13,13 @@ import { MigrationRunner, terminalProgress, type Status } from '../migrate/index
  * `manifold migrate status|up|down`. Every backend whose kind has migrations, or one with --backend;
  * with no backends configured, the embedded PostgreSQL (the running gateway's, if one listens on its
  * endpoint; otherwise the store is opened here on its data folder).
- * ClickHouse is migratable before it is writable: its kind is known here, not in the adapter registry.
  */
-const SCHEMA_ONLY = [clickhouseSchemaOnly];
-
-const migratableSchemas: AdapterSchemas = {
-  get: (kind) => adapterSchemas.get(kind) ?? SCHEMA_ONLY.find((f) => f.kind === kind)?.configSchema,
-  kinds: () => [...adapterSchemas.kinds(), ...SCHEMA_ONLY.map((f) => f.kind)],
-};
 
 type TargetFactory = (config: unknown, context: AdapterContext) => SchemaTarget;
 
 function targetFactory(kind: string): TargetFactory | undefined {
   const factory = adapterFactory(kind);
-  if (factory?.schemaTarget) return factory.schemaTarget.bind(factory) as TargetFactory;
-  return SCHEMA_ONLY.find((f) => f.kind === kind)?.schemaTarget as TargetFactory | undefined;
+  return factory?.schemaTarget?.bind(factory) as TargetFactory | undefined;
 }
 
 interface Options { config?: string; backend?: string; to?: string; dryRun?: boolean; json?: boolean }
@@ -71,7 +62,7 @@ function version(text: string): number {
 async function run(options: Options, action: (runner: MigrationRunner, backend: string) => Promise<void>): Promise<void> {
   let config: ResolvedConfig;
   try {
-    config = loadConfigFile(options.config, process.env, migratableSchemas);
+    config = loadConfigFile(options.config, process.env, adapterSchemas);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

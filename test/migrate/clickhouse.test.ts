@@ -6,14 +6,14 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { createClient } from '@clickhouse/client';
 import { pino } from 'pino';
-import { clickhouseSchemaOnly } from '../../src/adapters/clickhouse/index.js';
+import { clickhouseAdapter } from '../../src/adapters/clickhouse/index.js';
 import { ChecksumMismatchError, MigrationRunner, terminalProgress, type RunnerOptions } from '../../src/migrate/index.js';
 import { backendUrl } from '../support/backends.js';
 import { captureStream, killRunnerMidway, tamperedMigrations } from './support.js';
 
 const url = backendUrl('clickhouse');
 const logger = pino({ level: 'silent' });
-const ALL = ['0001_otel_traces', '0002_otel_metrics', '0003_rollups'];
+const ALL = ['0001_otel_traces', '0002_otel_metrics', '0003_rollups', '0004_insert_dedup'];
 const reader = createClient({ url });
 const databases: string[] = [];
 const freshDatabase = () => {
@@ -23,7 +23,7 @@ const freshDatabase = () => {
 };
 const configFor = (database: string, extra: Record<string, unknown> = {}) => ({ url, database, lock_lease: 3, ...extra });
 const withRunner = async <T>(database: string, fn: (r: MigrationRunner) => Promise<T>, options: RunnerOptions = {}, extra: Record<string, unknown> = {}): Promise<T> => {
-  const target = clickhouseSchemaOnly.schemaTarget(clickhouseSchemaOnly.configSchema.parse(configFor(database, extra)), { name: 'ch-test', logger, dataDir: '/tmp' });
+  const target = clickhouseAdapter.schemaTarget(clickhouseAdapter.configSchema.parse(configFor(database, extra)), { name: 'ch-test', logger, dataDir: '/tmp' });
   try {
     return await fn(new MigrationRunner(target, options));
   } finally {
@@ -82,9 +82,9 @@ describe('migrations on ClickHouse (chDB engine)', () => {
   });
 
   test('down to 1 reverts 0003 and 0002, down to 0 the rest; up re-applies all', async () => {
-    assert.deepEqual((await withRunner(db, (r) => r.down({ to: 1 }))).ran, ['0003_rollups', '0002_otel_metrics']);
+    assert.deepEqual((await withRunner(db, (r) => r.down({ to: 1 }))).ran, ['0004_insert_dedup', '0003_rollups', '0002_otel_metrics']);
     assert.ok(!(await tables(db)).includes('otel_metrics_gauge'));
-    assert.deepEqual((await withRunner(db, (r) => r.status())).items.map((i) => i.state), ['applied', 'pending', 'pending']);
+    assert.deepEqual((await withRunner(db, (r) => r.status())).items.map((i) => i.state), ['applied', 'pending', 'pending', 'pending']);
     assert.deepEqual((await withRunner(db, (r) => r.down({ to: 0 }))).ran, ['0001_otel_traces']);
     assert.deepEqual(await tables(db), ['manifold_schema_lock', 'manifold_schema_migrations']);
     assert.deepEqual((await withRunner(db, (r) => r.up())).ran, ALL);
@@ -129,16 +129,16 @@ describe('migrations on ClickHouse (chDB engine)', () => {
     // 4 statements of 0001, then 2 of 0002's 5: paused inside the third, holding the lock.
     await killRunnerMidway('clickhouse', configFor(other), 6);
     const status = await withRunner(other, (r) => r.status());
-    assert.deepEqual(status.items.map((i) => i.state), ['applied', 'pending', 'pending']);
+    assert.deepEqual(status.items.map((i) => i.state), ['applied', 'pending', 'pending', 'pending']);
     assert.equal(status.items[1]!.resumeAt, 2);
     assert.match(status.items[1]!.reason!, /interrupted after 2 statements/);
     const waits: string[] = [];
     const out = captureStream();
     const result = await withRunner(other, (r) => r.up(), { progress: { ...terminalProgress(out.stream), waitingForLock: (holder: string) => waits.push(holder) } });
-    assert.deepEqual(result.ran, ['0002_otel_metrics', '0003_rollups']);
+    assert.deepEqual(result.ran, ['0002_otel_metrics', '0003_rollups', '0004_insert_dedup']);
     assert.match(waits[0] ?? '', /child \(to be killed\)/, 'it waited for the dead runner\'s lease to run out');
     assert.match(out.text(), /0002_otel_metrics up: 5 statements, resuming at 3/);
     assert.ok((await tables(other)).includes('otel_metrics_summary'));
-    assert.deepEqual((await withRunner(other, (r) => r.status())).items.map((i) => i.state), ['applied', 'applied', 'applied']);
+    assert.deepEqual((await withRunner(other, (r) => r.status())).items.map((i) => i.state), ['applied', 'applied', 'applied', 'applied']);
   });
 });

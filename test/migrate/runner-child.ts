@@ -4,7 +4,7 @@
  *   node --import tsx test/migrate/runner-child.ts postgres|clickhouse '<config json>' PAUSE_AFTER
  */
 import { pino } from 'pino';
-import { clickhouseSchemaOnly } from '../../src/adapters/clickhouse/index.js';
+import { clickhouseAdapter } from '../../src/adapters/clickhouse/index.js';
 import type { SchemaTarget } from '../../src/adapters/contract.js';
 import { postgresAdapter } from '../../src/adapters/postgres/index.js';
 import { MigrationRunner } from '../../src/migrate/index.js';
@@ -14,7 +14,7 @@ const context = { name: 'child', logger: pino({ level: 'silent' }), dataDir: '/t
 const target: SchemaTarget =
   kind === 'postgres'
     ? postgresAdapter.schemaTarget!(postgresAdapter.configSchema.parse(JSON.parse(json)), context)
-    : clickhouseSchemaOnly.schemaTarget(clickhouseSchemaOnly.configSchema.parse(JSON.parse(json)), context);
+    : clickhouseAdapter.schemaTarget(clickhouseAdapter.configSchema.parse(JSON.parse(json)), context);
 
 let executed = 0;
 const exec = target.exec.bind(target);

@@ -1,7 +1,4 @@
-/**
- * `backends.<name>` for kind: clickhouse, as users write it in YAML. Only the schema side exists so far
- * (`manifold migrate`); writes come with the ClickHouse adapter itself.
- */
+/** `backends.<name>` for kind: clickhouse, as users write it in YAML (snake_case). */
 import { z } from 'zod';
 
 const DURATION = /^(\d+)(s|m|h|d)$/;
@@ -36,6 +33,10 @@ export const clickhouseConfigSchema = z
     /** How long the migration lock survives its holder without a heartbeat (a killed runner's lock frees itself after this). */
     lock_lease: seconds.refine((s) => s >= 2, 'expected at least 2s').default(60),
     request_timeout: seconds.refine((s) => s >= 1, 'expected at least 1s').default(300),
+    /** Which signals this backend stores; the others are counted as skipped. */
+    signals: z.array(z.enum(['metrics', 'traces'])).min(1).default(['metrics', 'traces']),
+    /** gzip INSERT bodies (JSON compresses ~10x; costs gateway CPU): for a ClickHouse across a network. */
+    compression: z.boolean().default(false),
   })
   .strict()
   .refine((c) => !c.replicated || c.cluster !== undefined, { message: 'replicated: true needs cluster', path: ['replicated'] });

@@ -1,17 +1,16 @@
-/**
- * kind: clickhouse — schema only for now: `manifold migrate` can target it through schemaTarget, but it is
- * not in src/adapters/registry.ts, so `manifold start` refuses the kind until the writer exists (a gateway
- * that queued data for a backend it cannot write would only fill its backlog).
- */
-import type { SchemaTarget, AdapterContext } from '../contract.js';
+/** kind: clickhouse — the OpenTelemetry Collector exporter's MergeTree tables, with rollup views (README.md). */
+import type { AdapterFactory } from '../contract.js';
+import { ClickHouseAdapter } from './adapter.js';
 import { type ClickHouseConfig, clickhouseConfigSchema } from './config.js';
 import { ClickHouseSchemaTarget } from './schema-target.js';
 
 export type { ClickHouseConfig } from './config.js';
+export { ClickHouseAdapter } from './adapter.js';
 export { ClickHouseSchemaTarget } from './schema-target.js';
 
-export const clickhouseSchemaOnly = {
+export const clickhouseAdapter = {
   kind: 'clickhouse',
   configSchema: clickhouseConfigSchema,
-  schemaTarget: (config: ClickHouseConfig, context: AdapterContext): SchemaTarget => new ClickHouseSchemaTarget(config, context.name),
-} as const;
+  create: (config, context) => new ClickHouseAdapter(config, context),
+  schemaTarget: (config, context) => new ClickHouseSchemaTarget(config, context.name),
+} satisfies AdapterFactory<ClickHouseConfig>;
