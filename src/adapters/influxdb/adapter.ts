@@ -45,10 +45,10 @@ export class InfluxAdapter implements Adapter {
     const step = this.config.max_lines_per_request;
     // In order, one request at a time; a retry resends every request (InfluxDB overwrites same series + timestamp).
     for (let from = 0; from < lines.length; from += step) await this.client.write(lines.slice(from, from + step));
-    if (translation.droppedFields > 0) {
+    if (translation.droppedFields > 0 || translation.droppedLines > 0) {
       this.context.logger.warn(
-        { backend: this.context.name, batch: batch.id, droppedFields: translation.droppedFields },
-        'InfluxDB: NaN/±Inf field values left out (line protocol cannot carry them)',
+        { backend: this.context.name, batch: batch.id, droppedFields: translation.droppedFields, droppedLines: translation.droppedLines },
+        'InfluxDB: left out NaN/±Inf field values and span event/link lines with a timestamp outside int64 ns (line protocol cannot carry them)',
       );
     }
     return { written: translation.written, ...skippedResult(translation.skipped) };

@@ -17,18 +17,18 @@ import {
   toJsonValue,
 } from '../../model/index.js';
 import type { InfluxConfig, MetricsSchema } from './config.js';
-import { LineBuilder, formatFloat } from './line.js';
+import { type LineBuilder, type TagList, formatFloat, writableTime } from './line.js';
+import { LineWriter } from './line-writer.js';
 
 export const SKIP_EXPONENTIAL = 'exponential histogram (no representation in the telegraf-prometheus schemas)';
 export const SKIP_NO_VALUE = 'no recorded value (flag set)';
 export const SKIP_NOT_FINITE = 'NaN or ±Inf value (line protocol cannot carry it)';
 export const SKIP_NO_NAME = 'metric without a name';
+export const SKIP_TIME = "timestamp outside InfluxDB's range (int64 ns)";
 
 /** Scope tags, as the Collector names them. */
 const SCOPE_NAME = 'otel.library.name';
 const SCOPE_VERSION = 'otel.library.version';
-
-type TagList = readonly (readonly [string, string])[];
 
 export interface Translation {
   readonly lines: string[];
@@ -36,6 +36,7 @@ export interface Translation {
   readonly written: number;
   readonly skipped: Map<string, number>;
   readonly droppedFields: number;
+  readonly droppedLines: number;
 }
 
 /** A tag value as the Collector writes it: doubles without an exponent, arrays and maps as JSON. */
@@ -50,21 +51,24 @@ function attributeTags(attributes: Attributes): [string, string][] {
 }
 
 export class Translator {
-  /** Resource and scope tags, per shared object: a batch has few of them and many points. */
-  private readonly resourceTags = new WeakMap<Resource, TagList>();
-  private readonly scopeTags = new WeakMap<InstrumentationScope, TagList>();
+  /** Resource + scope tags, one list per pair of shared objects: a batch has few of them and many points. */
+  private readonly sharedTags = new WeakMap<Resource, WeakMap<InstrumentationScope, TagList>>();
   private readonly schema: MetricsSchema;
   private readonly dimensions: readonly string[];
   private readonly measurements: InfluxConfig['measurements'];
 
-  constructor(config: Pick<InfluxConfig, 'metrics_schema' | 'span_dimensions' | 'measurements'>) {
+  constructor(
+    config: Pick<InfluxConfig, 'metrics_schema' | 'span_dimensions' | 'measurements'>,
+    /** The encoder: the hand-written writer; tests and the benchmark pass Point's (point-encoder.ts). */
+    private readonly newBuilder: () => LineBuilder = () => new LineWriter(),
+  ) {
     this.schema = config.metrics_schema;
     this.dimensions = config.span_dimensions;
     this.measurements = config.measurements;
   }
 
   translate(metrics: readonly MetricPoint[], spans: readonly Span[]): Translation {
-    const builder = new LineBuilder();
+    const builder = this.newBuilder();
     const skipped = new Map<string, number>();
     const skip = (reason: string): void => void skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
     let written = 0;
@@ -74,15 +78,18 @@ export class Translator {
       else skip(reason);
     }
     for (const span of spans) {
+      if (!writableTime(span.startTimeUnixNano)) {
+        skip(SKIP_TIME);
+        continue;
+      }
       this.span(builder, span);
       written++;
     }
-    return { lines: builder.lines, written, skipped, droppedFields: builder.droppedFields };
+    return { lines: builder.lines, written, skipped, droppedFields: builder.droppedFields, droppedLines: builder.droppedLines };
   }
 
   private commonTags(builder: LineBuilder, point: MetricPoint): void {
-    for (const [key, value] of this.tagsOfResource(point.resource)) builder.tag(key, value);
-    for (const [key, value] of this.tagsOfScope(point.scope)) builder.tag(key, value);
+    builder.baseTags(this.tagsOf(point.resource, point.scope));
     // Point attributes last: on a key clash they win over resource attributes.
     for (const key in point.attributes) builder.tag(key, tagValue(point.attributes[key] as AttributeValue));
   }
@@ -91,6 +98,7 @@ export class Translator {
     if (point.metric.name === '') return SKIP_NO_NAME;
     if ((point.flags & FLAG_NO_RECORDED_VALUE) !== 0) return SKIP_NO_VALUE;
     if (point.type === 'exponential_histogram') return SKIP_EXPONENTIAL;
+    if (!writableTime(point.timeUnixNano)) return SKIP_TIME;
     return undefined;
   }
 
@@ -248,23 +256,15 @@ export class Translator {
     return undefined;
   }
 
-  private tagsOfResource(resource: Resource): TagList {
-    let tags = this.resourceTags.get(resource);
+  private tagsOf(resource: Resource, scope: InstrumentationScope): TagList {
+    let byScope = this.sharedTags.get(resource);
+    if (byScope === undefined) this.sharedTags.set(resource, (byScope = new WeakMap()));
+    let tags = byScope.get(scope);
     if (tags === undefined) {
-      tags = attributeTags(resource.attributes);
-      this.resourceTags.set(resource, tags);
-    }
-    return tags;
-  }
-
-  private tagsOfScope(scope: InstrumentationScope): TagList {
-    let tags = this.scopeTags.get(scope);
-    if (tags === undefined) {
-      const list: [string, string][] = [];
+      const list = attributeTags(resource.attributes);
       if (scope.name !== '') list.push([SCOPE_NAME, scope.name]);
       if (scope.version !== '') list.push([SCOPE_VERSION, scope.version]);
-      tags = list;
-      this.scopeTags.set(scope, tags);
+      byScope.set(scope, (tags = list));
     }
     return tags;
   }
