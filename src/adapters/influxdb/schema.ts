@@ -153,10 +153,8 @@ export class Translator {
       if (extraTag) builder.tag(extraTag[0], extraTag[1]);
       return builder;
     };
-    const end = (): boolean => {
-      if (point.startTimeUnixNano !== 0n) builder.meta('start_time_unix_nano', point.startTimeUnixNano);
-      return builder.end(point.timeUnixNano);
-    };
+    // No start_time_unix_nano here: every metric of a series shares one point of `prometheus` at a timestamp.
+    const end = (): boolean => builder.end(point.timeUnixNano);
     let any = false;
     switch (point.type) {
       case 'gauge':
