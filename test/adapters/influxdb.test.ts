@@ -500,6 +500,11 @@ describe('kind: influxdb config', () => {
     assert.equal(v2.data.timeout, 2_000);
   });
 
+  it('takes both signals by default; signals narrows them', () => {
+    assert.deepEqual([...makeAdapter({ url: 'http://127.0.0.1:9', database: 'd' }).signals], ['metrics', 'traces']);
+    assert.deepEqual([...makeAdapter({ url: 'http://127.0.0.1:9', database: 'd', signals: ['metrics'] }).signals], ['metrics']);
+  });
+
   it('names the key and the fix when the settings do not fit together', () => {
     assert.deepEqual(messages({}), ['database: set database (v1 API: /write?db=) or bucket (v2 API: /api/v2/write), or api: v1 | v2']);
     assert.deepEqual(messages({ database: 'd', bucket: 'b' }), ['bucket: set database (v1 API) or bucket (v2 API), not both', 'bucket: bucket belongs to the v2 API; with api v1 use database, username, password']);

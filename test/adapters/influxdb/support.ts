@@ -1,4 +1,4 @@
-/** Helpers for the InfluxDB adapter tests: adapters on the real test backends, read-back with InfluxQL and VictoriaMetrics' export. */
+/** Helpers for the InfluxDB adapter tests: adapters on the real test backends, read-back with InfluxQL (VictoriaMetrics' export: ../prometheus/support.ts). */
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import type { Adapter, WriteResult } from '../../../src/adapters/contract.js';
@@ -76,23 +76,4 @@ export async function show(base: string, db: string, q: string): Promise<unknown
   return (result.series ?? []).flatMap((series: any) => series.values as unknown[][]);
 }
 
-export interface VmExported {
-  metric: Record<string, string>;
-  values: number[];
-  timestamps: number[];
-}
-
-/** VictoriaMetrics: force_flush, then /api/v1/export until `expectSeries` series are there. */
-export async function vmExport(base: string, match: string, expectSeries: number): Promise<VmExported[]> {
-  let rows: VmExported[] = [];
-  for (let tries = 0; tries < 80; tries++) {
-    await fetch(new URL('/internal/force_flush', base));
-    const url = new URL('/api/v1/export', base);
-    url.searchParams.append('match[]', match);
-    const text = await (await fetch(url)).text();
-    rows = text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as VmExported);
-    if (rows.length >= expectSeries) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return rows.sort((a, b) => a.metric.__name__!.localeCompare(b.metric.__name__!));
-}
+export { vmExport } from '../prometheus/support.js';
