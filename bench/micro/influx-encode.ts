@@ -5,8 +5,9 @@
  * the same lines:
  *   translate  model points → line protocol strings (the adapter's Translator with Point / with LineWriter)
  *   gzip       the request bodies (what the client's transport does above 1 KB)
- *   server     InfluxDB 1.6 taking those bodies over /write (a fresh database, dropped at the end), and
- *              VictoriaMetrics over /api/v2/write: the adapter's whole write() per batch, wall time
+ *   server     InfluxDB 1.6 over /write (a fresh database, dropped at the end) and VictoriaMetrics over
+ *              /api/v2/write, wall time: the HTTP requests alone (the client's transport, gzip, the server's
+ *              answer), then the adapter's whole write() per batch
  * 10,000 points per batch (40% monotonic sums, 30% gauges, 30% histograms with 10 bounds; 4 point
  * attributes; 2 resources with 5 attributes, 4 scopes), later timestamps each round, as decoded requests would be.
  * Run: node --import tsx bench/micro/influx-encode.ts [--rounds N] [--no-server] [--writer-only]
@@ -18,6 +19,7 @@ import { gzipSync } from 'node:zlib';
 import pino from 'pino';
 import { influxAdapter } from '../../src/adapters/influxdb/index.js';
 import { influxConfigSchema } from '../../src/adapters/influxdb/config.js';
+import { InfluxClient } from '../../src/adapters/influxdb/http.js';
 import { PointLineBuilder } from '../../src/adapters/influxdb/point-encoder.js';
 import { Translator } from '../../src/adapters/influxdb/schema.js';
 import type { MetricDescriptor, MetricPoint } from '../../src/model/index.js';
@@ -126,8 +128,8 @@ console.log(`  ${'gzip (CPU)'.padEnd(34)} ${perBatch(gzipCpu)} ${perSec(gzipCpu)
 if (!process.argv.includes('--no-server')) {
   const logger = pino({ level: 'silent' });
   const targets: [string, string | undefined, Record<string, unknown>][] = [
-    ['InfluxDB 1.6 /write (wall)', process.env.MANIFOLD_TEST_INFLUXDB1_URL, { database: `bench_${process.pid}`, create_database: true }],
-    ['VictoriaMetrics /api/v2/write (wall)', process.env.MANIFOLD_TEST_VICTORIA_URL, { bucket: 'bench' }],
+    ['InfluxDB 1.6 /write', process.env.MANIFOLD_TEST_INFLUXDB1_URL, { database: `bench_${process.pid}`, create_database: true }],
+    ['VictoriaMetrics /api/v2/write', process.env.MANIFOLD_TEST_VICTORIA_URL, { bucket: 'bench' }],
   ];
   const serverRounds = Math.min(ROUNDS, 10);
   for (const [label, url, options] of targets) {
@@ -135,18 +137,27 @@ if (!process.argv.includes('--no-server')) {
       console.log(`  ${label.padEnd(34)} (no URL in the environment)`);
       continue;
     }
-    const adapter = influxAdapter.create(influxAdapter.configSchema.parse({ url, ...options }), { name: 'bench', logger, dataDir: '/tmp' });
+    const parsed = influxAdapter.configSchema.parse({ url, ...options });
+    const adapter = influxAdapter.create(parsed, { name: 'bench', logger, dataDir: '/tmp' });
     await adapter.start();
     await adapter.write({ id: 'warm', attempt: 1, metrics: batch(1_000), spans: [] });
-    let wall = 0;
+    // The HTTP part alone (the client's transport: gzip, POST, the server's answer), then the whole write().
+    const client = new InfluxClient(parsed);
+    let httpWall = 0, writeWall = 0;
     for (let round = 0; round < serverRounds; round++) {
-      const points = batch(2_000 + round);
-      const t0 = performance.now();
+      const { lines } = writerTranslator.translate(batch(2_000 + round), []);
+      let t0 = performance.now();
+      for (let from = 0; from < lines.length; from += parsed.max_lines_per_request) await client.write(lines.slice(from, from + parsed.max_lines_per_request));
+      httpWall += performance.now() - t0;
+      const points = batch(3_000 + round);
+      t0 = performance.now();
       await adapter.write({ id: `bench-${round}`, attempt: 1, metrics: points, spans: [] });
-      wall += performance.now() - t0;
+      writeWall += performance.now() - t0;
     }
-    const rate = Math.round((POINTS * serverRounds) / (wall / 1000)).toLocaleString('en').padStart(10);
-    console.log(`  ${`adapter.write → ${label}`.padEnd(34)} ${(wall / serverRounds).toFixed(2).padStart(8)} ${rate}`);
+    const rate = (wall: number) => Math.round((POINTS * serverRounds) / (wall / 1000)).toLocaleString('en').padStart(10);
+    console.log(`  ${`${label}: HTTP only (wall)`.padEnd(34)} ${(httpWall / serverRounds).toFixed(2).padStart(8)} ${rate(httpWall)}`);
+    console.log(`  ${`${label}: adapter.write (wall)`.padEnd(34)} ${(writeWall / serverRounds).toFixed(2).padStart(8)} ${rate(writeWall)}`);
+    client.close();
     await adapter.close();
     if (options.database) await fetch(new URL(`/query?q=${encodeURIComponent(`DROP DATABASE "${options.database}"`)}`, url), { method: 'POST' });
   }

@@ -16,7 +16,7 @@ export class InfluxAdapter implements Adapter {
     private readonly context: AdapterContext,
   ) {
     this.signals = new Set<Signal>(config.signals);
-    this.client = new InfluxClient(config);
+    this.client = new InfluxClient(config, context.concurrency);
     this.translator = new Translator(config);
   }
 

@@ -23,11 +23,14 @@ export class InfluxClient {
   readonly target: string;
   readonly api: 'v1' | 'v2';
 
-  constructor(private readonly config: InfluxConfig) {
+  constructor(
+    private readonly config: InfluxConfig,
+    /** Writes the engine may have in flight (delivery.concurrency): one kept-alive connection each, plus one for health checks. */
+    concurrency = 1,
+  ) {
     const url = new URL(config.url);
     this.api = apiVersion(config);
-    // One write at a time per backend: keep one connection open between batches.
-    const agentOptions = { keepAlive: true, maxSockets: 4, keepAliveMsecs: 10_000 };
+    const agentOptions = { keepAlive: true, maxSockets: concurrency + 1, keepAliveMsecs: 10_000 };
     this.agent = url.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
     this.transport = new InfluxDB({
       url: config.url.replace(/\/+$/, ''),
