@@ -111,3 +111,25 @@ test('SDK spans over gRPC arrive in spans, logs and span-links with exact ids an
   assert.equal(link?.linked_trace_id, parent.spanContext().traceId);
   assert.deepEqual(JSON.parse(link?.attributes as string), { why: 'follows' });
 });
+
+test('a field type conflict ends in the dead-letter queue with InfluxDB\'s text; the good lines of the batch are stored', async () => {
+  const name = `conflict_${run}`;
+  const body = (value: Record<string, unknown>, metric = name) =>
+    JSON.stringify({ resourceMetrics: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: `dlq_${run}` } }] }, scopeMetrics: [{ metrics: [{
+      name: metric, gauge: { dataPoints: [{ timeUnixNano: String(BigInt(Date.now()) * 1_000_000n), ...value }] },
+    }] }] }] });
+  const post = (text: string) => fetch(`${gateway.httpUrl}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
+  assert.equal((await post(body({ asInt: '5' }))).status, 200);
+  await eventually(() => select(influx, db, `SELECT gauge FROM "${name}"`), (rows) => rows.length === 1, 20_000, 'the integer point');
+  const mixed = JSON.parse(body({ asDouble: 1.5 }));
+  mixed.resourceMetrics[0].scopeMetrics[0].metrics.push(JSON.parse(body({ asDouble: 2.5 }, `${name}_ok`)).resourceMetrics[0].scopeMetrics[0].metrics[0]);
+  assert.equal((await post(JSON.stringify(mixed))).status, 200, 'accepted: durable, then refused by the backend');
+
+  const letters = await eventually(
+    async () => (await (await fetch(`${gateway.adminUrl}/dlq?backend=influx`)).json()) as Array<{ reason: string; lastError: string }>,
+    (l) => l.length === 1, 20_000, 'the dead letter',
+  );
+  assert.equal(letters[0]!.reason, 'permanent');
+  assert.match(letters[0]!.lastError, /partial write: field type conflict: input field "gauge" on measurement "conflict_\w+" is type float, already exists as type integer/);
+  assert.deepEqual((await select(influx, db, `SELECT gauge FROM "${name}_ok"`)).map((row) => row.gauge), [2.5], 'partial write: the good line is stored');
+});
