@@ -17,7 +17,7 @@ import {
   toJsonValue,
 } from '../../model/index.js';
 import type { InfluxConfig, MetricsSchema } from './config.js';
-import { type LineBuilder, type TagList, formatFloat, writableTime } from './line.js';
+import { type LineBuilder, type TagList, cleanName, formatFloat, writableTime } from './line.js';
 import { LineWriter } from './line-writer.js';
 
 export const SKIP_EXPONENTIAL = 'exponential histogram (no representation in the telegraf-prometheus schemas)';
@@ -95,7 +95,7 @@ export class Translator {
   }
 
   private unwritable(point: MetricPoint): string | undefined {
-    if (point.metric.name === '') return SKIP_NO_NAME;
+    if (cleanName(point.metric.name) === '') return SKIP_NO_NAME;
     if ((point.flags & FLAG_NO_RECORDED_VALUE) !== 0) return SKIP_NO_VALUE;
     if (point.type === 'exponential_histogram') return SKIP_EXPONENTIAL;
     if (!writableTime(point.timeUnixNano)) return SKIP_TIME;
@@ -243,11 +243,11 @@ export class Translator {
   private dimension(span: Span, key: string, promoted: Set<string>): string | undefined {
     if (key === 'span.name') return span.name;
     if (key === 'span.kind') return SPAN_KIND_NAMES[span.kind];
-    if (key in span.attributes) {
+    if (Object.hasOwn(span.attributes, key)) {
       promoted.add(`span.${key}`);
       return tagValue(span.attributes[key] as AttributeValue);
     }
-    if (key in span.resource.attributes) {
+    if (Object.hasOwn(span.resource.attributes, key)) {
       promoted.add(`resource.${key}`);
       return tagValue(span.resource.attributes[key] as AttributeValue);
     }
