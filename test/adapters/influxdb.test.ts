@@ -14,6 +14,7 @@ import { influxAdapter } from '../../src/adapters/influxdb/index.js';
 import { FLAG_NO_RECORDED_VALUE, type MetricPoint, type Span } from '../../src/model/index.js';
 import { backendUrl } from '../support/backends.js';
 import * as f from './influxdb/fixtures.js';
+import { PrivateInfluxDB } from './influxdb/private-influxdb.js';
 import { createDatabase, dropDatabase, makeAdapter, select, show, unique, vmExport, write } from './influxdb/support.js';
 
 /** A recent time with a non-round nanosecond part, to see it survive exactly. */
@@ -416,6 +417,36 @@ describe('InfluxDB 1.6 (v1 API)', () => {
     );
     assert.deepEqual(await write(adapter, metrics), { written: 50 });
     assert.equal((await select(url, db, `SELECT count(gauge) FROM autogen."${own}.g"`))[0]?.count, 50);
+    await adapter.close();
+  });
+});
+
+describe('InfluxDB 1.6 with authentication (a private server)', () => {
+  const admin = { username: 'manifold', password: 'pa:ss word' };
+  let influx: PrivateInfluxDB;
+  before(async () => {
+    influx = await PrivateInfluxDB.start(admin);
+  });
+  after(async () => influx?.stop());
+
+  it('creates the database and writes with username/password (Basic auth); a wrong password waits as a transient 401', async () => {
+    const db = unique('auth');
+    const adapter = makeAdapter({ url: influx.url, database: db, create_database: true, ...admin });
+    await adapter.start();
+    const point = (value: number) => f.numberPoint({ resource: f.resource({ 'service.name': 'auth' }), scope: f.scope('s'), metric: f.descriptor('auth.g', 'gauge'), time: T0, value });
+    assert.deepEqual(await write(adapter, [point(1)]), { written: 1 });
+    const query = new URL('/query', influx.url);
+    query.search = new URLSearchParams({ db, q: 'SELECT gauge FROM "auth.g"', u: admin.username, p: admin.password }).toString();
+    assert.deepEqual((await (await fetch(query)).json() as any).results[0].series[0].values[0][1], 1);
+
+    for (const credentials of [{ username: admin.username, password: 'wrong' }, {}]) {
+      const denied = makeAdapter({ url: influx.url, database: db, ...credentials });
+      await denied.health(); // /ping needs no credentials
+      const error = await rejection(write(denied, [point(2)]));
+      assert.ok(error instanceof TransientWriteError, String(error));
+      assert.match(error.message, /HTTP 401: .+ \(check username\/password or token; batches wait in the queue meanwhile\)/);
+      await denied.close();
+    }
     await adapter.close();
   });
 });
