@@ -425,7 +425,7 @@ describe('InfluxDB 1.6 with authentication (a private server)', () => {
   const admin = { username: 'manifold', password: 'pa:ss word' };
   let influx: PrivateInfluxDB;
   before(async () => {
-    influx = await PrivateInfluxDB.start(admin);
+    influx = await PrivateInfluxDB.start({ admin });
   });
   after(async () => influx?.stop());
 
@@ -448,6 +448,30 @@ describe('InfluxDB 1.6 with authentication (a private server)', () => {
       await denied.close();
     }
     await adapter.close();
+  });
+});
+
+describe('InfluxDB 1.6 over HTTPS (a private server, self-signed certificate)', () => {
+  let influx: PrivateInfluxDB;
+  before(async () => {
+    influx = await PrivateInfluxDB.start({ https: true });
+  });
+  after(async () => influx?.stop());
+
+  it('refuses an untrusted certificate (transient: fix the config), trusts tls.ca_file, or skips the check when told', async () => {
+    const db = unique('tls');
+    const point = f.numberPoint({ resource: f.resource({}), scope: f.scope('s'), metric: f.descriptor('tls.g', 'gauge'), time: T0, value: 1 });
+    const untrusted = makeAdapter({ url: influx.url, database: db });
+    const error = await rejection(write(untrusted, [point]));
+    assert.ok(error instanceof TransientWriteError, String(error));
+    assert.match(error.message, /self.signed certificate/i);
+    await untrusted.close();
+    for (const tls of [{ ca_file: influx.certificate }, { insecure_skip_verify: true }]) {
+      const adapter = makeAdapter({ url: influx.url, database: db, create_database: true, tls });
+      await adapter.start();
+      assert.deepEqual(await write(adapter, [point]), { written: 1 }, JSON.stringify(tls));
+      await adapter.close();
+    }
   });
 });
 

@@ -33,6 +33,11 @@ export const influxConfigSchema = z
     /** Gzip request bodies over 1 KB (InfluxDB and VictoriaMetrics both take Content-Encoding: gzip). */
     gzip: z.boolean().default(true),
     headers: z.record(z.string(), z.string()).default({}),
+    /** For https:// URLs: a CA bundle (PEM) to trust besides the system's, or no certificate check at all. */
+    tls: z
+      .object({ ca_file: z.string().min(1).optional(), insecure_skip_verify: z.boolean().default(false) })
+      .strict()
+      .default({ insecure_skip_verify: false }),
     /** A batch is cut into requests of at most this many lines (InfluxDB recommends 5,000). */
     max_lines_per_request: z.number().int().min(1).default(5_000),
     metrics_schema: z.enum(METRICS_SCHEMAS).default('telegraf-prometheus-v1'),

@@ -6,6 +6,7 @@
  * Not the client's WriteApi: it batches, flushes on a timer and retries from its own buffer, all of which
  * the delivery engine already does once for every adapter (see the README).
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { InfluxDB, type Transport } from '@influxdata/influxdb-client';
@@ -31,7 +32,14 @@ export class InfluxClient {
     const url = new URL(config.url);
     this.api = apiVersion(config);
     const agentOptions = { keepAlive: true, maxSockets: concurrency + 1, keepAliveMsecs: 10_000 };
-    this.agent = url.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    this.agent =
+      url.protocol === 'https:'
+        ? new https.Agent({
+            ...agentOptions,
+            ca: config.tls.ca_file === undefined ? undefined : readFileSync(config.tls.ca_file),
+            rejectUnauthorized: !config.tls.insecure_skip_verify,
+          })
+        : new http.Agent(agentOptions);
     this.transport = new InfluxDB({
       url: config.url.replace(/\/+$/, ''),
       token: this.api === 'v2' ? config.token : undefined,

@@ -1,9 +1,10 @@
 /**
  * An InfluxDB 1.x of the test's own (the same `influxd` binary scripts/backends/start.sh runs), with
- * authentication on, on free ports with its own data folder: the shared one runs without auth.
+ * authentication or HTTPS on, on free ports with its own data folder: the shared one runs with neither.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../prometheus/private-prometheus.js';
@@ -13,11 +14,28 @@ export class PrivateInfluxDB {
   private child: ChildProcess | undefined;
   readonly dir = mkdtempSync(join(tmpdir(), 'manifold-influx-'));
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    readonly https: boolean,
+  ) {}
 
-  /** Starts influxd with auth-enabled and creates the admin user (allowed while no user exists). */
-  static async start(admin: { username: string; password: string }): Promise<PrivateInfluxDB> {
-    const influx = new PrivateInfluxDB(await freePort());
+  /** The self-signed certificate (CN and SAN 127.0.0.1) of an HTTPS server: the file a client trusts. */
+  get certificate(): string {
+    return join(this.dir, 'cert.pem');
+  }
+
+  /**
+   * Starts influxd; with `admin`, auth-enabled and that admin user created (allowed while no user exists);
+   * with `https`, a fresh self-signed certificate made by openssl.
+   */
+  static async start(options: { admin?: { username: string; password: string }; https?: boolean }): Promise<PrivateInfluxDB> {
+    const influx = new PrivateInfluxDB(await freePort(), options.https === true);
+    if (influx.https) {
+      execFileSync('openssl', [
+        'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+        '-keyout', join(influx.dir, 'key.pem'), '-out', influx.certificate,
+      ], { stdio: 'ignore' });
+    }
     const rpcPort = await freePort();
     const config = join(influx.dir, 'influxdb.conf');
     writeFileSync(
@@ -34,7 +52,10 @@ export class PrivateInfluxDB {
         '[http]',
         `  bind-address = "127.0.0.1:${influx.port}"`,
         '  log-enabled = false',
-        '  auth-enabled = true',
+        `  auth-enabled = ${options.admin !== undefined}`,
+        `  https-enabled = ${influx.https}`,
+        `  https-certificate = "${influx.certificate}"`,
+        `  https-private-key = "${join(influx.dir, 'key.pem')}"`,
         '',
       ].join('\n'),
     );
@@ -43,7 +64,7 @@ export class PrivateInfluxDB {
     const ready = (async () => {
       for (let tries = 0; tries < 200; tries++) {
         try {
-          if ((await fetch(`${influx.url}/ping`)).status === 204) return;
+          if (influx.https ? await influx.listening() : (await fetch(`${influx.url}/ping`)).status === 204) return;
         } catch {
           // not listening yet
         }
@@ -52,14 +73,27 @@ export class PrivateInfluxDB {
       throw new Error(`influxd on ${influx.port} not ready after 10 s`);
     })();
     await Promise.race([ready, failed]);
-    const q = `CREATE USER "${admin.username}" WITH PASSWORD '${admin.password}' WITH ALL PRIVILEGES`;
-    const response = await fetch(`${influx.url}/query?q=${encodeURIComponent(q)}`, { method: 'POST' });
-    if (response.status !== 200) throw new Error(`${q}: HTTP ${response.status} ${await response.text()}`);
+    if (options.admin !== undefined) {
+      const q = `CREATE USER "${options.admin.username}" WITH PASSWORD '${options.admin.password}' WITH ALL PRIVILEGES`;
+      const response = await fetch(`${influx.url}/query?q=${encodeURIComponent(q)}`, { method: 'POST' });
+      if (response.status !== 200) throw new Error(`${q}: HTTP ${response.status} ${await response.text()}`);
+    }
     return influx;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.https ? 'https' : 'http'}://127.0.0.1:${this.port}`;
+  }
+
+  /** HTTPS: the port accepts connections (fetch would refuse the self-signed certificate). */
+  private listening(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const socket = connect(this.port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
   }
 
   async stop(): Promise<void> {
