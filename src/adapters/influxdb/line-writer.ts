@@ -15,8 +15,6 @@ const REPLACEMENTS: Readonly<Record<string, string>> = {
   '\n': '\\n',
   '\r': '\\r',
   '\t': '\\t',
-  '"': '\\"',
-  '\\': '\\\\',
 };
 const replacement = (char: string): string => REPLACEMENTS[char]!;
 
@@ -25,7 +23,6 @@ const MEASUREMENT_ALL = /[, \n\r\t]/g;
 const TAG_SPECIAL = /[, =\n\r\t]/;
 const TAG_ALL = /[, =\n\r\t]/g;
 const QUOTED_SPECIAL = /["\\]/;
-const QUOTED_ALL = /["\\]/g;
 
 /** Measurement: commas and spaces escaped; newline, CR and tab written as \n, \r, \t. */
 export function escapeMeasurement(text: string): string {
@@ -37,9 +34,10 @@ export function escapeTag(text: string): string {
   return TAG_SPECIAL.test(text) ? text.replace(TAG_ALL, replacement) : text;
 }
 
-/** String field values: in double quotes, with `"` and `\` escaped. */
+/** String field values: in double quotes, with `"` and `\` escaped (JSON attributes are full of quotes: no per-match callback). */
 export function quoteString(text: string): string {
-  return QUOTED_SPECIAL.test(text) ? `"${text.replace(QUOTED_ALL, replacement)}"` : `"${text}"`;
+  if (!QUOTED_SPECIAL.test(text)) return `"${text}"`;
+  return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
 }
 
 /** Shared tags, sorted by key, the last value of a key kept: keys and their `,key=value` text ('' for an empty value). */

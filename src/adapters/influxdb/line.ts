@@ -142,6 +142,18 @@ export abstract class LineBuilder {
  * never an exponent): the collector's field keys for histogram bounds and summary quantiles.
  */
 export function formatFloat(value: number): string {
+  // Bounds and quantiles repeat on every point of a metric: remember the last texts.
+  let text = formatted.get(value);
+  if (text === undefined) {
+    if (formatted.size >= 4_096) formatted.clear();
+    formatted.set(value, (text = formatFloatUncached(value)));
+  }
+  return text;
+}
+
+const formatted = new Map<number, string>();
+
+function formatFloatUncached(value: number): string {
   if (value === Infinity) return '+Inf';
   if (value === -Infinity) return '-Inf';
   if (Number.isNaN(value)) return 'NaN';

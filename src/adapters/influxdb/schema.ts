@@ -53,6 +53,7 @@ function attributeTags(attributes: Attributes): [string, string][] {
 export class Translator {
   /** Resource + scope tags, one list per pair of shared objects: a batch has few of them and many points. */
   private readonly sharedTags = new WeakMap<Resource, WeakMap<InstrumentationScope, TagList>>();
+  private readonly resourceJsons = new WeakMap<Resource, Map<string, string | undefined>>();
   private readonly schema: MetricsSchema;
   private readonly dimensions: readonly string[];
   private readonly measurements: InfluxConfig['measurements'];
@@ -211,7 +212,7 @@ export class Translator {
     if (span.scope.version !== '') builder.string(SCOPE_VERSION, span.scope.version);
     const attributes = jsonWithout(span.attributes, promoted, 'span.');
     if (attributes !== undefined) builder.string('attributes', attributes);
-    const resourceAttributes = jsonWithout(span.resource.attributes, promoted, 'resource.');
+    const resourceAttributes = this.resourceJson(span.resource, promoted);
     if (resourceAttributes !== undefined) builder.string('resource_attributes', resourceAttributes);
     if (span.droppedAttributesCount > 0) builder.int('dropped_attributes_count', span.droppedAttributesCount);
     if (span.droppedEventsCount > 0) builder.int('dropped_events_count', span.droppedEventsCount);
@@ -252,6 +253,16 @@ export class Translator {
       return tagValue(span.resource.attributes[key] as AttributeValue);
     }
     return undefined;
+  }
+
+  /** The resource's attributes as JSON, without those promoted to tags: once per resource and promoted set, not per span. */
+  private resourceJson(resource: Resource, promoted: ReadonlySet<string>): string | undefined {
+    let byPromoted = this.resourceJsons.get(resource);
+    if (byPromoted === undefined) this.resourceJsons.set(resource, (byPromoted = new Map()));
+    let key = '';
+    for (const entry of promoted) if (entry.startsWith('resource.')) key += `${entry}\u0000`;
+    if (!byPromoted.has(key)) byPromoted.set(key, jsonWithout(resource.attributes, promoted, 'resource.'));
+    return byPromoted.get(key);
   }
 
   private tagsOf(resource: Resource, scope: InstrumentationScope): TagList {
