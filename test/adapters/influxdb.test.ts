@@ -409,6 +409,47 @@ describe('InfluxDB 1.6 (v1 API)', () => {
     }
   });
 
+  it('sends what each API expects: path and query, Basic or Token auth, custom headers, gzip above 1 KB; a timeout is transient', async () => {
+    const seen: { url: string; headers: Record<string, unknown>; bytes: number }[] = [];
+    const server = createHttpServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        seen.push({ url: request.url!, headers: request.headers, bytes: Buffer.concat(chunks).length });
+        if (request.url!.includes('hang')) return; // never answers
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/prefix`;
+    const metrics = (n: number) => Array.from({ length: n }, (_, i) => f.numberPoint({ resource: f.resource({}), scope: f.scope('s'), metric: f.descriptor('m', 'gauge'), time: T0 + BigInt(i), value: i }));
+    const v1 = makeAdapter({ url: base, database: 'tele metry', retention_policy: 'rp1', username: 'u', password: 'p:w', headers: { 'X-Tenant': 'a' } });
+    const v2 = makeAdapter({ url: base, org: 'my org', bucket: 'b/1', token: 'secret', gzip: false });
+    const hanging = makeAdapter({ url: `${base}/hang`, database: 'd', timeout: '300ms' });
+    try {
+      await write(v1, metrics(100));
+      await write(v2, metrics(100));
+      await write(v1, metrics(1));
+      const error = await rejection(write(hanging, metrics(1)));
+      assert.ok(error instanceof TransientWriteError, String(error));
+      assert.match(error.message, /timed out after 300 ms/);
+      const [first, second, third] = seen;
+      assert.equal(first!.url, '/prefix/write?db=tele+metry&rp=rp1&precision=ns');
+      assert.equal(first!.headers.authorization, `Basic ${Buffer.from('u:p:w').toString('base64')}`);
+      assert.equal(first!.headers['x-tenant'], 'a');
+      assert.equal(first!.headers['content-encoding'], 'gzip');
+      assert.match(String(first!.headers['content-type']), /^text\/plain/);
+      assert.equal(second!.url, '/prefix/api/v2/write?org=my+org&bucket=b%2F1&precision=ns');
+      assert.equal(second!.headers.authorization, 'Token secret');
+      assert.equal(second!.headers['content-encoding'], undefined, 'gzip: false');
+      assert.equal(third!.headers['content-encoding'], undefined, 'a body under 1 KB is not gzipped');
+    } finally {
+      await Promise.all([v1.close(), v2.close(), hanging.close()]);
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   it('writes with gzip off and with a retention policy', async () => {
     const adapter = v1({ gzip: false, retention_policy: 'autogen' });
     const own = unique('plain');
