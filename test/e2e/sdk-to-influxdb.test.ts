@@ -133,3 +133,27 @@ test('a field type conflict ends in the dead-letter queue with InfluxDB\'s text;
   assert.match(letters[0]!.lastError, /partial write: field type conflict: input field "gauge" on measurement "conflict_\w+" is type float, already exists as type integer/);
   assert.deepEqual((await select(influx, db, `SELECT gauge FROM "${name}_ok"`)).map((row) => row.gauge), [2.5], 'partial write: the good line is stored');
 });
+
+test('writes to a database that does not exist yet wait (transient 404) and are stored once it is created', async () => {
+  const late = `manifold_e2e_late_${run}`;
+  const waiting = await startTestGateway({
+    backends: { influx: { kind: 'influxdb', url: influx, database: late, delivery: { retry: { initial_interval: '200ms', max_interval: '500ms' } } } },
+  });
+  try {
+    const service = `late_${run}`;
+    const provider = meterProvider(metricExporter('http/protobuf', waiting.httpUrl, waiting.grpcUrl), { 'service.name': service });
+    provider.getMeter('late').createCounter('late.requests').add(3);
+    await provider.shutdown();
+    // Retried, not dead-lettered, while the database is missing.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    assert.deepEqual(await (await fetch(`${waiting.adminUrl}/dlq?backend=influx`)).json(), []);
+    const metrics = await (await fetch(`${waiting.adminUrl}/metrics`)).text();
+    assert.match(metrics, /manifold_backend_retries_total\{backend="influx"\} [1-9]/, 'the write was retried');
+    await fetch(`${influx}/query?q=${encodeURIComponent(`CREATE DATABASE "${late}"`)}`, { method: 'POST' });
+    const rows = await eventually(() => select(influx, late, 'SELECT "counter" FROM "late.requests"'), (r) => r.length === 1, 20_000, 'the counter, once the database exists');
+    assert.equal(rows[0]!.counter, 3);
+  } finally {
+    await waiting.dispose();
+    await dropDatabase(influx, late);
+  }
+});
