@@ -6,7 +6,9 @@
  * - 401/403 (credentials) and 404 (`database not found`, `bucket not found`, or no such endpoint): the data
  *   is fine, the backend's configuration is not, and every batch would fail the same way → TransientWriteError,
  *   so batches wait in the queue (the engine's circuit breaker pauses the backend) until an operator fixes it,
- *   then flow without a replay. Their backlog is bounded by the backend's queue limits like any outage.
+ *   then flow without a replay (within delivery.retry.max_elapsed; past it they are dead-lettered like any
+ *   outage). Their backlog is bounded by the backend's queue limits.
+ * - 413: this batch is too large for the server's limit → permanent (lower max_lines_per_request, then replay).
  * - 429, 5xx, connection errors, timeouts → TransientWriteError, with Retry-After when given.
  */
 import { HttpError, RequestTimedOutError } from '@influxdata/influxdb-client';
