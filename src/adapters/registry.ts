@@ -2,11 +2,12 @@ import type { ZodType } from 'zod';
 import type { AdapterFactory } from './contract.js';
 import type { AdapterSchemas } from '../config/load.js';
 import { clickhouseAdapter } from './clickhouse/index.js';
+import { influxAdapter } from './influxdb/index.js';
 import { postgresAdapter } from './postgres/index.js';
 import { prometheusAdapter } from './prometheus/index.js';
 
 /** Every adapter the gateway knows. Adding a backend: a folder under src/adapters and one line here. */
-const FACTORIES: readonly AdapterFactory<any>[] = [clickhouseAdapter, postgresAdapter, prometheusAdapter];
+const FACTORIES: readonly AdapterFactory<any>[] = [clickhouseAdapter, influxAdapter, postgresAdapter, prometheusAdapter];
 
 export function adapterFactory(kind: string): AdapterFactory<unknown> | undefined {
   return FACTORIES.find((factory) => factory.kind === kind);

@@ -1,0 +1,67 @@
+/** The InfluxDB adapter: translate a batch to line protocol, send it in requests of at most max_lines_per_request lines, in order. */
+import type { Adapter, AdapterContext, WriteBatch, WriteResult } from '../contract.js';
+import { PermanentWriteError } from '../contract.js';
+import type { Signal } from '../../model/index.js';
+import type { InfluxConfig } from './config.js';
+import { InfluxClient } from './http.js';
+import { type Translation, Translator } from './schema.js';
+
+export class InfluxAdapter implements Adapter {
+  readonly signals: ReadonlySet<Signal>;
+  private readonly client: InfluxClient;
+  private readonly translator: Translator;
+
+  constructor(
+    private readonly config: InfluxConfig,
+    private readonly context: AdapterContext,
+  ) {
+    this.signals = new Set<Signal>(config.signals);
+    this.client = new InfluxClient(config, context.concurrency);
+    this.translator = new Translator(config);
+  }
+
+  async start(): Promise<void> {
+    if (this.config.create_database) await this.client.createDatabase();
+    await this.health();
+  }
+
+  async health(): Promise<void> {
+    await this.client.ping();
+  }
+
+  async write(batch: WriteBatch): Promise<WriteResult> {
+    let translation: Translation;
+    try {
+      translation = this.translator.translate(
+        this.signals.has('metrics') ? batch.metrics : [],
+        this.signals.has('traces') ? batch.spans : [],
+      );
+    } catch (error) {
+      // Translation is deterministic: a failure here would fail the same way on every retry.
+      const text = error instanceof Error ? error.message : String(error);
+      throw new PermanentWriteError(`could not encode batch ${batch.id} as line protocol: ${text}`, text, { cause: error });
+    }
+    const { lines } = translation;
+    const step = this.config.max_lines_per_request;
+    // In order, one request at a time; a retry resends every request (InfluxDB overwrites same series + timestamp).
+    for (let from = 0; from < lines.length; from += step) await this.client.write(lines.slice(from, from + step));
+    if (translation.droppedFields > 0 || translation.droppedLines > 0) {
+      this.context.logger.warn(
+        { backend: this.context.name, batch: batch.id, droppedFields: translation.droppedFields, droppedLines: translation.droppedLines },
+        'InfluxDB: left out NaN/±Inf field values and span event/link lines with a timestamp outside int64 ns (line protocol cannot carry them)',
+      );
+    }
+    return { written: translation.written, ...skippedResult(translation.skipped) };
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+  }
+}
+
+/** One count and a stable reason (it becomes a metric label): the reasons that occurred, joined. */
+function skippedResult(skipped: ReadonlyMap<string, number>): Pick<WriteResult, 'skipped'> {
+  let count = 0;
+  for (const value of skipped.values()) count += value;
+  return count === 0 ? {} : { skipped: { count, reason: [...skipped.keys()].sort().join('; ') } };
+}
