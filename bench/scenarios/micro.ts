@@ -32,6 +32,9 @@ export const MICROS: MicroSpec[] = [
   { name: 'remote-write encode', file: 'bench/remote-write-micro.ts', args: [] },
   // TimescaleDB and PostgreSQL 15 from MANIFOLD_TEST_*_URL or .backends/env.
   { name: 'PostgreSQL / TimescaleDB rows', file: 'bench/postgres-rows-micro.ts', args: [] },
+  // Encoding only: the write figures are in the file's header run (InfluxDB 1.6 is the limit there, not the gateway).
+  { name: 'InfluxDB line protocol', file: 'bench/micro/influx-encode.ts', args: ['--no-server'] },
+  { name: 'ClickHouse insert', file: 'bench/micro/clickhouse-insert.ts', args: [] },
 ];
 
 export async function runMicro(spec: MicroSpec, nodeFlags: string[], timeoutSec: number): Promise<MicroResult> {
