@@ -76,6 +76,19 @@ export class TransientWriteError extends Error {
   }
 }
 
+/**
+ * A Retry-After header (delay-seconds or an HTTP date; the first value if repeated) as ms from now, for
+ * TransientWriteError; undefined when absent or unreadable. Shared because every HTTP backend sends one.
+ */
+export function retryAfterMs(header: unknown, nowMs = Date.now()): number | undefined {
+  const text = Array.isArray(header) ? header[0] : header;
+  if (typeof text !== 'string' || text.trim() === '') return undefined;
+  const seconds = Number(text);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
 /** The backend refused the data itself: retrying cannot help. The batch goes to the dead-letter queue with this text. */
 export class PermanentWriteError extends Error {
   override readonly name = 'PermanentWriteError';

@@ -12,19 +12,9 @@
  * - 429, 5xx, connection errors, timeouts → TransientWriteError, with Retry-After when given.
  */
 import { HttpError, RequestTimedOutError } from '@influxdata/influxdb-client';
-import { PermanentWriteError, TransientWriteError } from '../contract.js';
+import { PermanentWriteError, TransientWriteError, retryAfterMs } from '../contract.js';
 
 const MAX_TEXT = 2_000;
-
-/** Retry-After as seconds or an HTTP date, in ms from now; undefined when absent or unreadable. */
-export function parseRetryAfter(header: unknown, nowMs = Date.now()): number | undefined {
-  const text = Array.isArray(header) ? header[0] : header;
-  if (typeof text !== 'string' || text.trim() === '') return undefined;
-  const seconds = Number(text);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(text);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
-}
 
 /** InfluxDB's own message: `error` (1.x) or `message` (2.x/3.x) of a JSON body, else the body as is. */
 export function backendText(body: string | undefined): string {
@@ -54,10 +44,10 @@ export function classifyWriteError(error: unknown, target: string, timeoutMs: nu
     const text = backendText(error.body);
     const where = `InfluxDB write to ${target}: HTTP ${status}`;
     if (status === 429 || status >= 500) {
-      return new TransientWriteError(`${where}: ${text || 'no body'}`, parseRetryAfter(error.headers?.['retry-after']), { cause: error });
+      return new TransientWriteError(`${where}: ${text || 'no body'}`, retryAfterMs(error.headers?.['retry-after']), { cause: error });
     }
     if (status === 401 || status === 403 || status === 404) {
-      return new TransientWriteError(`${where}: ${text || 'no body'}${configurationHint(status, text)}`, parseRetryAfter(error.headers?.['retry-after']), { cause: error });
+      return new TransientWriteError(`${where}: ${text || 'no body'}${configurationHint(status, text)}`, retryAfterMs(error.headers?.['retry-after']), { cause: error });
     }
     return new PermanentWriteError(`${where}: the backend refused the data: ${text || 'no body'}`, text, { cause: error });
   }

@@ -4,7 +4,7 @@
  * and a sender that retries those retries forever: their texts are recognised here and made permanent.
  * (We validate so that they never reach the wire; this is the second line.)
  */
-import { PermanentWriteError, TransientWriteError } from '../contract.js';
+import { PermanentWriteError, TransientWriteError, retryAfterMs } from '../contract.js';
 
 /** Bodies that mean "this data can never be stored", whatever the status. */
 const BAD_DATA_TEXTS = [
@@ -23,15 +23,6 @@ export function isBadDataText(text: string): boolean {
   return BAD_DATA_TEXTS.some((needle) => lower.includes(needle));
 }
 
-/** Retry-After as seconds or an HTTP date, in ms from now; undefined when absent or unreadable. */
-export function parseRetryAfter(header: string | undefined, nowMs = Date.now()): number | undefined {
-  if (header === undefined || header.trim() === '') return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
-}
-
 /** Turns a non-2xx answer into the error the engine acts on. */
 export function classifyResponse(status: number, body: string, retryAfter: string | undefined, target: string): Error {
   const text = body.trim().slice(0, MAX_TEXT);
@@ -40,7 +31,7 @@ export function classifyResponse(status: number, body: string, retryAfter: strin
     return new PermanentWriteError(`${where}: the backend refused the data: ${text}`, text);
   }
   if (status === 429 || status >= 500) {
-    return new TransientWriteError(`${where}: ${text || 'no body'}`, parseRetryAfter(retryAfter));
+    return new TransientWriteError(`${where}: ${text || 'no body'}`, retryAfterMs(retryAfter));
   }
   // 401/403 (credentials), 404 (wrong URL), 413 (too large for this server's limit), other 4xx: the request
   // as configured cannot succeed; an operator must act, and replay from the dead-letter queue afterwards.

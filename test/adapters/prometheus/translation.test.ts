@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PermanentWriteError, TransientWriteError } from '../../../src/adapters/contract.js';
-import { classifyResponse, parseRetryAfter } from '../../../src/adapters/prometheus/errors.js';
+import { retryAfterMs } from '../../../src/adapters/contract.js';
+import { classifyResponse } from '../../../src/adapters/prometheus/errors.js';
 import { LabelSetBuilder, sanitizeLabelName } from '../../../src/adapters/prometheus/labels.js';
 import { prometheusMetricName } from '../../../src/adapters/prometheus/names.js';
 import { downscaleBuckets } from '../../../src/adapters/prometheus/native-histogram.js';
@@ -129,6 +130,6 @@ describe('error classes', () => {
     assert.equal(busy.retryAfterMs, 7000);
     const limited = classifyResponse(429, 'too many', undefined, target);
     assert.ok(limited instanceof TransientWriteError);
-    assert.ok((parseRetryAfter(new Date(Date.now() + 60_000).toUTCString()) ?? 0) > 50_000);
+    assert.ok((retryAfterMs(new Date(Date.now() + 60_000).toUTCString()) ?? 0) > 50_000);
   });
 });
