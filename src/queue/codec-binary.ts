@@ -10,8 +10,11 @@
  * - Resources, scopes and metric descriptors are written inline at their first use and referred to by index
  *   afterwards (`ref`: varuint index; the index equal to the count seen so far means "new, its fields follow"),
  *   so decoding rebuilds one shared object per distinct one, as the model had them.
- * - Attribute sets: (key, value) pairs ended by 0. A key is 1 + a new key string, or 2 + the index of a key
- *   seen earlier in the payload (keys repeat on every item: each is written and decoded once).
+ * - Strings that repeat (attribute keys and string values, span and event names, trace states, status
+ *   messages) go through a per-payload table: written and decoded once, then referred to by index.
+ *   Resource, scope and descriptor fields are written in full; trace and span ids as their bytes when they
+ *   are lowercase hex (always, from the OTLP decoders), else as strings.
+ * - Attribute sets: (key, value) pairs ended by 0. A key is 1 + a new key string, or 2 + its table index.
  * - Values are tagged (TAG_*): doubles as 8 bytes (NaN, ±Inf and -0 exact); int64 as 8 bytes, with uint64 and
  *   any other bigint kept exact; bytes, arrays and kvlists nested.
  * - `int` fields (counts, flags, enums, offsets): zigzag varuint × 2 for integers below 2^29 in size, else
@@ -61,6 +64,8 @@ const HAS_EXEMPLARS = 64;
 const INT64_MIN = -(2n ** 63n);
 const UINT64_END = 2n ** 64n;
 const INT_LIMIT = 1 << 29;
+/** Longer strings are written in full each time (rarely repeated, and they would fill the table). */
+const MAX_INTERNED = 64;
 
 /** Interns objects by identity: index of each distinct object, in first-seen order. */
 class Interner<T extends object> {
@@ -92,14 +97,15 @@ class Writer {
   buf: Buffer = Buffer.allocUnsafe(INITIAL_BYTES);
   view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   pos = 0;
-  private keys = new Map<string, number>();
+  /** Strings written once per payload (attribute keys and repeating values), by index in first-seen order. */
+  private strings = new Map<string, number>();
   private resources = new Interner<Resource>();
   private scopes = new Interner<InstrumentationScope>();
   private descriptors = new Interner<MetricDescriptor>();
 
   begin(): void {
     this.pos = 0;
-    this.keys = new Map();
+    this.strings = new Map();
     this.resources = new Interner();
     this.scopes = new Interner();
     this.descriptors = new Interner();
@@ -169,6 +175,53 @@ class Writer {
     this.pos = pos;
   }
 
+  /**
+   * A string that may repeat in the payload: the varuint 0 and the string the first time (entered in the
+   * table when at most MAX_INTERNED UTF-16 units long), 1 + its table index afterwards.
+   */
+  text(text: string): void {
+    if (text.length > MAX_INTERNED) {
+      this.byte(0);
+      this.string(text);
+      return;
+    }
+    const known = this.strings.get(text);
+    if (known !== undefined) {
+      this.varuint(known + 1);
+      return;
+    }
+    this.strings.set(text, this.strings.size);
+    this.byte(0);
+    this.string(text);
+  }
+
+  /**
+   * A trace or span id: lowercase hex (what the OTLP decoders make of id bytes) as its bytes, the varuint
+   * 2 × byte count first; anything else as the varuint 1 and the string.
+   */
+  id(text: string): void {
+    const length = text.length;
+    if (length <= 32 && (length & 1) === 0) {
+      this.ensure(1 + length / 2);
+      const buf = this.buf;
+      let pos = this.pos + 1;
+      let i = 0;
+      for (; i < length; i += 2) {
+        const high = HEX_VALUE[text.charCodeAt(i)] ?? 16;
+        const low = HEX_VALUE[text.charCodeAt(i + 1)] ?? 16;
+        if ((high | low) > 15) break;
+        buf[pos++] = (high << 4) | low;
+      }
+      if (i === length) {
+        buf[this.pos] = length; // 2 × bytes, below 128
+        this.pos = pos;
+        return;
+      }
+    }
+    this.byte(1);
+    this.string(text);
+  }
+
   bigint(value: bigint): void {
     this.ensure(9);
     if (value >= 0n) {
@@ -201,9 +254,10 @@ class Writer {
 
   attributes(attributes: Attributes): void {
     for (const key in attributes) {
-      const known = this.keys.get(key);
+      // As text(), one up: 0 ends the set.
+      const known = key.length > MAX_INTERNED ? undefined : this.strings.get(key);
       if (known === undefined) {
-        this.keys.set(key, this.keys.size);
+        if (key.length <= MAX_INTERNED) this.strings.set(key, this.strings.size);
         this.byte(1);
         this.string(key);
       } else {
@@ -218,7 +272,7 @@ class Writer {
     switch (typeof value) {
       case 'string':
         this.byte(TAG_STRING);
-        this.string(value);
+        this.text(value);
         return;
       case 'number':
         this.ensure(9);
@@ -298,8 +352,8 @@ class Writer {
     this.attributes(e.filteredAttributes);
     this.bigint(e.timeUnixNano);
     this.numberOrBigint(e.value);
-    this.string(e.traceId);
-    this.string(e.spanId);
+    this.id(e.traceId);
+    this.id(e.spanId);
   }
 
   point(p: MetricPoint): void {
@@ -363,12 +417,12 @@ class Writer {
   span(s: Span): void {
     this.resource(s.resource);
     this.scope(s.scope);
-    this.string(s.traceId);
-    this.string(s.spanId);
-    this.string(s.parentSpanId);
-    this.string(s.traceState);
+    this.id(s.traceId);
+    this.id(s.spanId);
+    this.id(s.parentSpanId);
+    this.text(s.traceState);
     this.int(s.flags);
-    this.string(s.name);
+    this.text(s.name);
     this.int(s.kind);
     this.bigint(s.startTimeUnixNano);
     this.bigint(s.endTimeUnixNano);
@@ -378,7 +432,7 @@ class Writer {
     for (let i = 0; i < s.events.length; i++) {
       const e = s.events[i]!;
       this.bigint(e.timeUnixNano);
-      this.string(e.name);
+      this.text(e.name);
       this.attributes(e.attributes);
       this.int(e.droppedAttributesCount);
     }
@@ -386,16 +440,16 @@ class Writer {
     this.varuint(s.links.length);
     for (let i = 0; i < s.links.length; i++) {
       const l = s.links[i]!;
-      this.string(l.traceId);
-      this.string(l.spanId);
-      this.string(l.traceState);
+      this.id(l.traceId);
+      this.id(l.spanId);
+      this.text(l.traceState);
       this.attributes(l.attributes);
       this.int(l.droppedAttributesCount);
       this.int(l.flags);
     }
     this.int(s.droppedLinksCount);
     this.int(s.status.code);
-    this.string(s.status.message);
+    this.text(s.status.message);
   }
 }
 
@@ -417,6 +471,51 @@ export function encodeBinary(batch: TelemetryBatch): Uint8Array {
   return out;
 }
 
+const fromCharCode = String.fromCharCode;
+
+/** Char code → hex digit value, lowercase only (uppercase ids are written as strings, to come back as they were). */
+const HEX_VALUE: number[] = [];
+for (let i = 0; i < 16; i++) HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+/** Byte → char code of its high and low hex digit. */
+const HIGH: number[] = [];
+const LOW: number[] = [];
+for (let i = 0; i < 256; i++) {
+  HIGH.push('0123456789abcdef'.charCodeAt(i >> 4));
+  LOW.push('0123456789abcdef'.charCodeAt(i & 15));
+}
+
+/** `bytes` bytes as lowercase hex: span ids (8) and trace ids (16) in one fromCharCode call, others byte by byte. */
+function hexString(b: Uint8Array, at: number, bytes: number): string {
+  if (bytes === 8 || bytes === 16) {
+    const b0 = b[at]!, b1 = b[at + 1]!, b2 = b[at + 2]!, b3 = b[at + 3]!, b4 = b[at + 4]!, b5 = b[at + 5]!, b6 = b[at + 6]!, b7 = b[at + 7]!;
+    const first = fromCharCode(
+      HIGH[b0]!, LOW[b0]!, HIGH[b1]!, LOW[b1]!, HIGH[b2]!, LOW[b2]!, HIGH[b3]!, LOW[b3]!,
+      HIGH[b4]!, LOW[b4]!, HIGH[b5]!, LOW[b5]!, HIGH[b6]!, LOW[b6]!, HIGH[b7]!, LOW[b7]!,
+    );
+    return bytes === 8 ? first : first + hexString(b, at + 8, 8);
+  }
+  let text = '';
+  for (let i = at; i < at + bytes; i++) text += fromCharCode(HIGH[b[i]!]!, LOW[b[i]!]!);
+  return text;
+}
+
+/** Up to this many bytes, an ASCII string is made in JS (measured: beyond it Buffer's native slice is cheaper). */
+const SHORT_STRING = 8;
+
+/** `length` (1-8) ASCII bytes as a string: one fromCharCode call with the arguments spelled out. */
+function asciiString(b: Uint8Array, at: number, length: number): string {
+  switch (length) {
+    case 1: return fromCharCode(b[at]!);
+    case 2: return fromCharCode(b[at]!, b[at + 1]!);
+    case 3: return fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!);
+    case 4: return fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!);
+    case 5: return fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!);
+    case 6: return fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!, b[at + 5]!);
+    case 7: return fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!, b[at + 5]!, b[at + 6]!);
+    default: return fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!, b[at + 5]!, b[at + 6]!, b[at + 7]!);
+  }
+}
+
 /**
  * Buffer's own UTF-8 slice (what `toString('utf8', start, end)` calls after checking its arguments): on
  * Buffer.prototype since Node's first versions, not in its type declarations.
@@ -429,7 +528,8 @@ class Reader {
   private pos: number;
   private readonly end: number;
   private readonly view: DataView;
-  private readonly keys: string[] = [];
+  /** The payload's interned strings (Writer.text), in order. */
+  private readonly strings: string[] = [];
   private readonly resources: Resource[] = [];
   private readonly scopes: InstrumentationScope[] = [];
   private readonly descriptors: MetricDescriptor[] = [];
@@ -437,7 +537,7 @@ class Reader {
   constructor(
     private readonly bytes: Uint8Array,
     /** The same bytes as a Buffer view, for its native UTF-8 decoding. */
-    private readonly text: NodeBuffer,
+    private readonly utf8: NodeBuffer,
   ) {
     this.pos = 1;
     this.end = bytes.length;
@@ -487,7 +587,42 @@ class Reader {
     const end = start + length;
     if (end > this.end) this.truncated();
     this.pos = end;
-    return this.text.utf8Slice(start, end);
+    if (length <= SHORT_STRING) {
+      // Short ASCII strings (most names, keys and values) in JS: a native call costs more than the copy.
+      const bytes = this.bytes;
+      let ascii = 0;
+      for (let i = start; i < end; i++) ascii |= bytes[i]!;
+      if (ascii < 0x80) return asciiString(bytes, start, length);
+    }
+    return this.utf8.utf8Slice(start, end);
+  }
+
+  id(): string {
+    const v = this.varuint();
+    if (v === 1) return this.string();
+    if (v % 2 !== 0 || v > 32) throw new Error(`bad id at byte ${this.pos}`);
+    const bytes = v / 2;
+    if (this.pos + bytes > this.end) this.truncated();
+    const at = this.pos;
+    this.pos += bytes;
+    return hexString(this.bytes, at, bytes);
+  }
+
+  text(): string {
+    const ref = this.varuint();
+    return ref === 0 ? this.newText() : this.known(ref - 1);
+  }
+
+  private newText(): string {
+    const text = this.string();
+    if (text.length <= MAX_INTERNED) this.strings.push(text);
+    return text;
+  }
+
+  private known(index: number): string {
+    const text = this.strings[index];
+    if (text === undefined) throw new Error(`string reference ${index} is out of range`);
+    return text;
   }
 
   bigint(): bigint {
@@ -516,15 +651,7 @@ class Reader {
     for (;;) {
       const ref = this.varuint();
       if (ref === 0) return out;
-      let key: string;
-      if (ref === 1) {
-        key = this.string();
-        this.keys.push(key);
-      } else {
-        const known = this.keys[ref - 2];
-        if (known === undefined) throw new Error(`attribute key reference ${ref - 2} is out of range`);
-        key = known;
-      }
+      const key = ref === 1 ? this.newText() : this.known(ref - 2);
       out[key] = this.value();
     }
   }
@@ -533,7 +660,7 @@ class Reader {
     const tag = this.byte();
     switch (tag) {
       case TAG_STRING:
-        return this.string();
+        return this.text();
       case TAG_DOUBLE:
         return this.double();
       case TAG_NULL:
@@ -626,8 +753,8 @@ class Reader {
     const filteredAttributes = this.attributes();
     const timeUnixNano = this.bigint();
     const value = this.numberOrBigint();
-    const traceId = this.string();
-    const spanId = this.string();
+    const traceId = this.id();
+    const spanId = this.id();
     return { filteredAttributes, timeUnixNano, value, traceId, spanId };
   }
 
@@ -693,12 +820,12 @@ class Reader {
   span(): Span {
     const resource = this.resource();
     const scope = this.scope();
-    const traceId = this.string();
-    const spanId = this.string();
-    const parentSpanId = this.string();
-    const traceState = this.string();
+    const traceId = this.id();
+    const spanId = this.id();
+    const parentSpanId = this.id();
+    const traceState = this.text();
     const flags = this.int();
-    const name = this.string();
+    const name = this.text();
     const kind = this.int() as Span['kind'];
     const startTimeUnixNano = this.bigint();
     const endTimeUnixNano = this.bigint();
@@ -709,7 +836,7 @@ class Reader {
     const events: SpanEvent[] = [];
     for (let i = 0; i < eventCount; i++) {
       const timeUnixNano = this.bigint();
-      const eventName = this.string();
+      const eventName = this.text();
       const eventAttributes = this.attributes();
       events.push({ timeUnixNano, name: eventName, attributes: eventAttributes, droppedAttributesCount: this.int() });
     }
@@ -718,16 +845,16 @@ class Reader {
     if (linkCount > this.end - this.pos) this.truncated();
     const links: SpanLink[] = [];
     for (let i = 0; i < linkCount; i++) {
-      const linkTraceId = this.string();
-      const linkSpanId = this.string();
-      const linkTraceState = this.string();
+      const linkTraceId = this.id();
+      const linkSpanId = this.id();
+      const linkTraceState = this.text();
       const linkAttributes = this.attributes();
       const linkDropped = this.int();
       links.push({ traceId: linkTraceId, spanId: linkSpanId, traceState: linkTraceState, attributes: linkAttributes, droppedAttributesCount: linkDropped, flags: this.int() });
     }
     const droppedLinksCount = this.int();
     const code = this.int() as Span['status']['code'];
-    const message = this.string();
+    const message = this.text();
     return {
       resource, scope, traceId, spanId, parentSpanId, traceState, flags, name, kind, startTimeUnixNano, endTimeUnixNano,
       attributes, droppedAttributesCount, events, droppedEventsCount, links, droppedLinksCount, status: { code, message },
