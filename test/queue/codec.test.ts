@@ -122,6 +122,14 @@ describe('queue codec', () => {
     assert.ok(Object.is((roundTrip(batch).metrics[0] as NumberPoint).value, -0));
   });
 
+  it('keeps ids that are not lowercase hex of at most 16 bytes as they were', () => {
+    const [span] = everySpanShape();
+    for (const id of ['', 'ABCDEF0123456789', 'abc', '0af7651916cd43dd8448eb211c80319c00', 'zz', '0af7651916cd43dd8448eb211c80319', 'ab', 'é0']) {
+      const batch = { metrics: [], spans: [{ ...span!, traceId: id, spanId: id, parentSpanId: id, links: [{ ...span!.links[0]!, traceId: id, spanId: id }] }] };
+      assert.deepStrictEqual(roundTrip(batch), batch, JSON.stringify(id));
+    }
+  });
+
   it('writes lone UTF-16 surrogates as U+FFFD (well-formed UTF-8), every other string exactly', () => {
     const batch = { metrics: [{ ...everyPointType()[1]!, attributes: { lone: 'a\ud800b', pair: '\ud83d\ude42', ['k\udc00']: 'x' } }], spans: [] };
     assert.deepStrictEqual(roundTrip(batch).metrics[0]!.attributes, { lone: 'a\ufffdb', pair: '\ud83d\ude42', ['k\ufffd']: 'x' });
