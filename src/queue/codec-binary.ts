@@ -35,6 +35,7 @@ import type {
   SpanLink,
   TelemetryBatch,
 } from '../model/index.js';
+import { Interner } from './interner.js';
 
 export const BINARY_VERSION = 2;
 
@@ -66,30 +67,6 @@ const UINT64_END = 2n ** 64n;
 const INT_LIMIT = 1 << 29;
 /** Longer strings are written in full each time (rarely repeated, and they would fill the table). */
 const MAX_INTERNED = 64;
-
-/** Interns objects by identity: index of each distinct object, in first-seen order. */
-class Interner<T extends object> {
-  private readonly index = new Map<T, number>();
-  private last: T | undefined;
-  private lastIndex = -1;
-  /** The object's index, or -1 the first time (it gets the next index: write it out). */
-  of(item: T): number {
-    if (item === this.last) return this.lastIndex; // items come in runs sharing the same resource/scope/metric
-    let i = this.index.get(item);
-    let known = true;
-    if (i === undefined) {
-      i = this.index.size;
-      this.index.set(item, i);
-      known = false;
-    }
-    this.last = item;
-    this.lastIndex = i;
-    return known ? i : -1;
-  }
-  get size(): number {
-    return this.index.size;
-  }
-}
 
 const INITIAL_BYTES = 64 * 1024;
 
@@ -305,18 +282,20 @@ class Writer {
   }
 
   resource(resource: Resource): void {
+    const known = this.resources.items.length;
     const index = this.resources.of(resource);
-    if (index >= 0) return this.varuint(index);
-    this.varuint(this.resources.size - 1);
+    this.varuint(index);
+    if (index < known) return;
     this.attributes(resource.attributes);
     this.int(resource.droppedAttributesCount);
     this.string(resource.schemaUrl);
   }
 
   scope(scope: InstrumentationScope): void {
+    const known = this.scopes.items.length;
     const index = this.scopes.of(scope);
-    if (index >= 0) return this.varuint(index);
-    this.varuint(this.scopes.size - 1);
+    this.varuint(index);
+    if (index < known) return;
     this.string(scope.name);
     this.string(scope.version);
     this.attributes(scope.attributes);
@@ -325,9 +304,10 @@ class Writer {
   }
 
   descriptor(metric: MetricDescriptor): void {
+    const known = this.descriptors.items.length;
     const index = this.descriptors.of(metric);
-    if (index >= 0) return this.varuint(index);
-    this.varuint(this.descriptors.size - 1);
+    this.varuint(index);
+    if (index < known) return;
     this.string(metric.name);
     this.string(metric.description);
     this.string(metric.unit);

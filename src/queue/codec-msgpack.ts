@@ -12,6 +12,7 @@
  * `useRecords` writes each attribute-key set once per payload. Known loss: -0 decodes as 0.
  */
 import { Packr } from 'msgpackr';
+import { Interner } from './interner.js';
 import type {
   Attributes,
   Exemplar,
@@ -27,26 +28,6 @@ export const MSGPACK_VERSION = 1;
 
 // No structures shared across payloads on purpose: each payload decodes on its own, in any process, after any restart.
 const packr = new Packr({ useRecords: true, int64AsType: 'bigint' });
-
-/** Interns objects by identity: index of each distinct object, in first-seen order. */
-class Interner<T extends object> {
-  readonly items: T[] = [];
-  private readonly index = new Map<T, number>();
-  private last: T | undefined;
-  private lastIndex = -1;
-  of(item: T): number {
-    if (item === this.last) return this.lastIndex; // items come in runs sharing the same resource/scope/metric
-    let i = this.index.get(item);
-    if (i === undefined) {
-      i = this.items.length;
-      this.items.push(item);
-      this.index.set(item, i);
-    }
-    this.last = item;
-    this.lastIndex = i;
-    return i;
-  }
-}
 
 /** A batch as a version-1 payload (the version byte first). */
 export function encodeMsgpack(batch: TelemetryBatch): Uint8Array {

@@ -12,7 +12,7 @@ import { encodeMsgpack } from '../../src/queue/codec-msgpack.js';
 import type {
   AttributeValue, Attributes, Exemplar, HistogramPoint, InstrumentationScope, MetricDescriptor, MetricPoint, NumberPoint, Resource, Span, TelemetryBatch,
 } from '../../src/model/index.js';
-import { seededRandom } from '../support/seeded-random.js';
+import { runFuzz } from '../support/fuzz.js';
 import { edgeAttributes, everyPointType, everySpanShape, realisticBatch } from './fixtures.js';
 
 function roundTrip(batch: TelemetryBatch): TelemetryBatch {
@@ -304,24 +304,7 @@ class Gen {
 
 const FUZZ_MS = Number(process.env.MANIFOLD_FUZZ_MS ?? 3_000);
 
-/** Runs `one` with fresh seeds until the time budget is spent; a failure names its seed. */
-function fuzz(name: string, one: (random: () => number, seed: number) => void): number {
-  const fixed = process.env.MANIFOLD_FUZZ_SEED;
-  const start = performance.now();
-  let cases = 0;
-  let seed = fixed === undefined ? (Date.now() ^ (Math.random() * 2 ** 32)) >>> 0 : Number(fixed);
-  do {
-    try {
-      one(seededRandom(seed), seed);
-    } catch (error) {
-      (error as Error).message = `${name}: seed ${seed} (replay: MANIFOLD_FUZZ_SEED=${seed}) after ${cases} passing cases\n${(error as Error).message}`;
-      throw error;
-    }
-    cases++;
-    seed = (seed + 0x9e3779b9) >>> 0;
-  } while (fixed === undefined && performance.now() - start < FUZZ_MS);
-  return cases;
-}
+const fuzz = (name: string, one: (random: () => number, seed: number) => void): number => runFuzz(name, FUZZ_MS, one);
 
 /** Same sharing in and out: two items share a resource (scope, descriptor) out exactly when they did in. */
 function assertSameSharing(input: TelemetryBatch, output: TelemetryBatch): void {

@@ -22,7 +22,7 @@ import { STALE_NAN } from '../../../src/adapters/prometheus/values.js';
 import { WireWriter } from '../../../src/adapters/prometheus/wire-writer.js';
 import type { Attributes, Exemplar, InstrumentationScope, MetricDescriptor, MetricPoint, Resource } from '../../../src/model/index.js';
 import { descriptor, exponentialPoint, histogramPoint, numberPoint, resource, scope, summaryPoint } from './fixtures.js';
-import { seededRandom } from '../../support/seeded-random.js';
+import { runFuzz } from '../../support/fuzz.js';
 
 /** A series as the test describes it: plain labels, encoded for the writer by the adapter's own encodeLabels. */
 interface SeriesSpec {
@@ -220,8 +220,6 @@ describe('wire writer: hand-built cases, byte for byte against protobufjs', () =
 // ---------------------------------------------------------------------------------------------------------
 // Fuzz
 
-const rng = seededRandom;
-
 class Gen {
   constructor(readonly next: () => number) {}
   int(max: number): number {
@@ -302,24 +300,9 @@ class Gen {
 
 const FUZZ_MS = Number(process.env.MANIFOLD_FUZZ_MS ?? 4_000);
 
-/** Runs `one` with fresh seeds until the time budget is spent; a failure names its seed. */
-function fuzz(name: string, budgetMs: number, one: (gen: Gen, seed: number) => void): number {
-  const fixed = process.env.MANIFOLD_FUZZ_SEED;
-  const start = performance.now();
-  let cases = 0;
-  let seed = fixed === undefined ? (Date.now() ^ (Math.random() * 2 ** 32)) >>> 0 : Number(fixed);
-  do {
-    try {
-      one(new Gen(rng(seed)), seed);
-    } catch (error) {
-      (error as Error).message = `${name}: seed ${seed} (replay: MANIFOLD_FUZZ_SEED=${seed}) after ${cases} passing cases\n${(error as Error).message}`;
-      throw error;
-    }
-    cases++;
-    seed = (seed + 0x9e3779b9) >>> 0;
-  } while (fixed === undefined && performance.now() - start < budgetMs);
-  return cases;
-}
+/** The shared runner (test/support/fuzz.ts), with this file's generator. */
+const fuzz = (name: string, budgetMs: number, one: (gen: Gen, seed: number) => void): number =>
+  runFuzz(name, budgetMs, (random, seed) => one(new Gen(random), seed));
 
 describe('wire writer: fuzz against protobufjs', () => {
   it('random WriteRequests (labels, samples, exemplars, native histograms, odd numbers and strings)', () => {
