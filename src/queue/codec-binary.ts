@@ -2,8 +2,8 @@
  * Queue payload format version 2: a purpose-written binary layout, written into one growing buffer.
  *
  * Why not msgpackr (version 1, codec-msgpack.ts): packing positional tuples made from the model was ~22% of the
- * gateway's CPU on traces ingest (bench/NOTES.md); this writer walks the model objects directly and allocates
- * nothing per item. It is held equal to the version-1 round trip by test/queue/codec.test.ts (differential
+ * gateway's CPU on traces ingest (bench/NOTES.md); this writer walks the model objects directly into one reused
+ * buffer and allocates nothing per item. It is held equal to the version-1 round trip by test/queue/codec.test.ts (differential
  * cases and a seeded fuzz over every field of every point type and span).
  *
  * Layout, after the version byte: varuint point count, the points, varuint span count, the spans.
@@ -20,7 +20,8 @@
  * - `int` fields (counts, flags, enums, offsets): zigzag varuint × 2 for integers below 2^29 in size, else
  *   the varuint 1 and the number as a double, so every number comes back as it was.
  * - Timestamps (bigint): a bigint value (1 tag byte, then 8 bytes in the common case).
- * - Strings: varuint byte length + UTF-8.
+ * - Strings: varuint byte length + UTF-8, well-formed: a lone UTF-16 surrogate comes back as U+FFFD (version 1
+ *   gave three U+FFFD in short strings, one in long ones); every other string comes back exactly.
  */
 import type {
   AttributeValue,
@@ -69,6 +70,8 @@ const INT_LIMIT = 1 << 29;
 const MAX_INTERNED = 64;
 
 const INITIAL_BYTES = 64 * 1024;
+/** A writer whose buffer grew past this is dropped after its payload (the next one starts small again). */
+const MAX_KEPT_BYTES = 16 * 1024 * 1024;
 
 class Writer {
   buf: Buffer = Buffer.allocUnsafe(INITIAL_BYTES);
@@ -450,6 +453,7 @@ export function encodeBinary(batch: TelemetryBatch): Uint8Array {
   for (let i = 0; i < batch.spans.length; i++) w.span(batch.spans[i]!);
   const out = new Uint8Array(w.pos);
   out.set(w.buf.subarray(0, w.pos));
+  if (w.buf.length > MAX_KEPT_BYTES) writer = undefined; // one huge payload should not hold its buffer for ever
   return out;
 }
 
