@@ -110,7 +110,8 @@ function valuesAfter(node: ContentNode, name: string): Map<unknown, ContentNode>
 }
 
 interface FamilyInfo {
-  /** The model objects it was found for (the fast path: a descriptor's points share one resource and scope). */
+  /** The model objects it was found for (the fast paths: a descriptor's points share one resource and scope). */
+  readonly metric: MetricDescriptor;
   readonly metricResource: Resource;
   readonly key: string;
   /** The root of the family's content tree (families are per batch; the tree is kept across batches). */
@@ -128,6 +129,7 @@ export class SeriesCatalog {
   /** The family of a descriptor's first point; the others (one descriptor under several resources or scopes) below. */
   private families = new WeakMap<MetricDescriptor, FamilyInfo>();
   private otherFamilies = new WeakMap<MetricDescriptor, WeakMap<Resource, WeakMap<InstrumentationScope, FamilyInfo>>>();
+  private lastFamily: FamilyInfo | undefined;
   private lastResource: Resource | undefined;
   private lastResourceInfo: ResourceInfo | undefined;
   private byContent = new Map<string, ContentNode>();
@@ -150,6 +152,7 @@ export class SeriesCatalog {
       this.byIdentity = new Map();
       this.families = new WeakMap(); // they point into the old trees
       this.otherFamilies = new WeakMap();
+      this.lastFamily = undefined;
     }
   }
 
@@ -190,6 +193,15 @@ export class SeriesCatalog {
   }
 
   private family(metric: MetricDescriptor, resource: Resource, scope: InstrumentationScope): FamilyInfo {
+    const last = this.lastFamily;
+    // A metric's points come one after another in decoded OTLP: most points find the family of the one before.
+    if (last !== undefined && last.metric === metric && last.metricResource === resource && last.scope === scope) return last;
+    const family = this.findFamily(metric, resource, scope);
+    this.lastFamily = family;
+    return family;
+  }
+
+  private findFamily(metric: MetricDescriptor, resource: Resource, scope: InstrumentationScope): FamilyInfo {
     const first = this.families.get(metric);
     if (first !== undefined && first.metricResource === resource && first.scope === scope) return first;
     let byResource = this.otherFamilies.get(metric);
@@ -203,7 +215,7 @@ export class SeriesCatalog {
       const key = `${name}\u0002${info.key}\u0002${scope.name}\u0000${scope.version}\u0002`;
       let content = this.byContent.get(key);
       if (content === undefined) this.byContent.set(key, (content = newNode()));
-      family = { metricResource: resource, key, content, resource: info, scope, name };
+      family = { metric, metricResource: resource, key, content, resource: info, scope, name };
       byScope.set(scope, family);
     }
     if (first === undefined) this.families.set(metric, family);

@@ -74,6 +74,12 @@ export const SKIP_REASONS = {
   nativeOff: 'exponential histogram (native_histograms off)',
 } as const;
 
+interface TargetInfo {
+  readonly key: string;
+  readonly labels: EncodedLabels;
+  ms: number;
+}
+
 /** Shared empty lists: most series carry no exemplars or native histograms, so don't allocate two arrays each. */
 const NO_EXEMPLARS: ExemplarOut[] = [];
 const NO_HISTOGRAMS: NativeHistogram[] = [];
@@ -87,7 +93,9 @@ export class Translator {
   private batch: object = {};
   private skipped = new Map<string, number>();
   private delta: DeltaTransaction | undefined;
-  private targets = new Map<string, { labels: EncodedLabels; ms: number }>();
+  private targets = new Map<string, TargetInfo>();
+  /** The target_info of the last point's resource (points come in runs of one resource). */
+  private lastTarget: TargetInfo | undefined;
 
   constructor(
     private readonly config: PrometheusConfig,
@@ -102,6 +110,7 @@ export class Translator {
     this.batch = {};
     this.skipped = new Map();
     this.targets = new Map();
+    this.lastTarget = undefined;
     this.delta = this.config.delta_to_cumulative.enabled ? this.state.begin() : undefined;
     let translated = 0;
     for (const point of points) if (this.point(point)) translated++;
@@ -150,9 +159,13 @@ export class Translator {
   private noteResource(point: MetricPoint, ms: number): void {
     const info = this.catalog.resourceInfo(point.resource);
     if (info.targetInfo === undefined) return;
-    const target = this.targets.get(info.targetKey);
-    if (target === undefined) this.targets.set(info.targetKey, { labels: info.targetInfo, ms });
-    else if (ms > target.ms) target.ms = ms;
+    let target = this.lastTarget;
+    if (target === undefined || target.key !== info.targetKey) {
+      target = this.targets.get(info.targetKey);
+      if (target === undefined) this.targets.set(info.targetKey, (target = { key: info.targetKey, labels: info.targetInfo, ms }));
+      this.lastTarget = target;
+    }
+    if (ms > target.ms) target.ms = ms;
   }
 
   private number(point: NumberPoint, series: SeriesLabels, ms: number, stale: boolean): boolean {
