@@ -1,10 +1,11 @@
 /**
  * Queue codec micro-benchmark: payload bytes per point / span and encode/decode rates on a realistic batch,
- * for the format the gateway writes (version 2, src/queue/codec-binary.ts) and the one it replaced (version 1,
+ * for the format the gateway writes (version 2, src/queue/binary-format.ts) and the one it replaced (version 1,
  * msgpackr, src/queue/codec-msgpack.ts), same run, same batches, alternating; median of the rounds.
  * Run: node --import tsx bench/codec-micro.ts [--rounds N]
  */
-import { decodeBinary, encodeBinary } from '../src/queue/codec-binary.js';
+import { decodeBinary } from '../src/queue/binary-reader.js';
+import { encodeBinary } from '../src/queue/binary-writer.js';
 import { decodeMsgpack, encodeMsgpack } from '../src/queue/codec-msgpack.js';
 import type { TelemetryBatch } from '../src/model/index.js';
 import { realisticBatch } from '../test/queue/fixtures.js';

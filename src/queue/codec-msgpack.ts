@@ -1,6 +1,6 @@
 /**
  * Queue payload format version 1: one TelemetryBatch as msgpack, behind the 1-byte format version. No longer
- * written by the gateway (version 2, codec-binary.ts, replaced it); still read, for payloads queued by earlier
+ * written by the gateway (version 2, binary-format.ts, replaced it); still read, for payloads queued by earlier
  * builds, and written by the tests and the benchmark to compare the two.
  *
  * Layout (version 1): [resources, scopes, descriptors, points, spans]. Resources, scopes and metric

@@ -1,12 +1,14 @@
 /**
  * The queue's payload format: one TelemetryBatch behind a 1-byte format version.
  *
- * Written: version 2, a purpose-written binary layout (codec-binary.ts). Read: version 2, and version 1
+ * Written: version 2, a purpose-written binary layout (binary-format.ts, binary-writer.ts, binary-reader.ts). Read: version 2, and version 1
  * (msgpack, codec-msgpack.ts), which earlier builds wrote and which may still sit in a queue or the
  * dead-letter queue. A new layout gets a new version; decoders keep reading every version that may be queued.
  */
 import type { TelemetryBatch } from '../model/index.js';
-import { BINARY_VERSION, decodeBinary, encodeBinary } from './codec-binary.js';
+import { BINARY_VERSION } from './binary-format.js';
+import { decodeBinary } from './binary-reader.js';
+import { encodeBinary } from './binary-writer.js';
 import { MSGPACK_VERSION, decodeMsgpack } from './codec-msgpack.js';
 
 /** The version encodeBatch writes. */

@@ -1,5 +1,5 @@
 /**
- * The queue payload codec: what the gateway writes (version 2, src/queue/codec-binary.ts) and what it still
+ * The queue payload codec: what the gateway writes (version 2, src/queue/binary-format.ts) and what it still
  * reads (version 1, msgpack, src/queue/codec-msgpack.ts). Version 2 is a hand-written replacement of msgpackr,
  * so besides the cases it is held to version 1's round trip by differential cases and a seeded fuzz over every
  * model field (the last suite). A fuzz failure prints its seed: MANIFOLD_FUZZ_SEED=<seed> replays it;
