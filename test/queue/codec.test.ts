@@ -1,11 +1,27 @@
+/**
+ * The queue payload codec: what the gateway writes (version 2, src/queue/binary-format.ts) and what it still
+ * reads (version 1, msgpack, src/queue/codec-msgpack.ts). Version 2 is a hand-written replacement of msgpackr,
+ * so besides the cases it is held to version 1's round trip by differential cases and a seeded fuzz over every
+ * model field (the last suite). A fuzz failure prints its seed: MANIFOLD_FUZZ_SEED=<seed> replays it;
+ * MANIFOLD_FUZZ_MS sets the time budget.
+ */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CODEC_VERSION, decodeBatch, encodeBatch, PayloadFormatError } from '../../src/queue/codec.js';
-import type { Attributes, HistogramPoint, NumberPoint, TelemetryBatch } from '../../src/model/index.js';
+import { encodeMsgpack } from '../../src/queue/codec-msgpack.js';
+import type {
+  AttributeValue, Attributes, Exemplar, HistogramPoint, InstrumentationScope, MetricDescriptor, MetricPoint, NumberPoint, Resource, Span, TelemetryBatch,
+} from '../../src/model/index.js';
+import { runFuzz } from '../support/fuzz.js';
 import { edgeAttributes, everyPointType, everySpanShape, realisticBatch } from './fixtures.js';
 
 function roundTrip(batch: TelemetryBatch): TelemetryBatch {
   return decodeBatch(encodeBatch(batch));
+}
+
+/** Through version 1, as payloads queued by earlier builds. */
+function roundTripV1(batch: TelemetryBatch): TelemetryBatch {
+  return decodeBatch(encodeMsgpack(batch));
 }
 
 describe('queue codec', () => {
@@ -79,14 +95,272 @@ describe('queue codec', () => {
     assert.deepStrictEqual(roundTrip({ metrics: [], spans: [] }), { metrics: [], spans: [] });
   });
 
-  it('writes the format version first and refuses unknown versions and garbage', () => {
+  it('writes the format version first (2) and refuses unknown versions and garbage', () => {
     const bytes = encodeBatch({ metrics: [], spans: [] });
+    assert.equal(CODEC_VERSION, 2);
     assert.equal(bytes[0], CODEC_VERSION);
     const future = Uint8Array.from(bytes);
     future[0] = 99;
     assert.throws(() => decodeBatch(future), (err: unknown) => err instanceof PayloadFormatError && /version 99/.test(err.message));
     assert.throws(() => decodeBatch(new Uint8Array(0)), PayloadFormatError);
-    assert.throws(() => decodeBatch(Uint8Array.of(CODEC_VERSION, 0xc1)), PayloadFormatError);
-    assert.throws(() => decodeBatch(Uint8Array.of(CODEC_VERSION, 0x2a)), /not a telemetry batch/);
+    assert.throws(() => decodeBatch(Uint8Array.of(1, 0xc1)), PayloadFormatError);
+    assert.throws(() => decodeBatch(Uint8Array.of(1, 0x2a)), /not a telemetry batch/);
+    assert.throws(() => decodeBatch(Uint8Array.of(2, 0x05)), (err: unknown) => err instanceof PayloadFormatError && /truncated/.test(err.message));
+    assert.throws(() => decodeBatch(Uint8Array.of(2, 0, 0, 0)), /1 bytes after the batch/);
+  });
+
+  it('keeps -0 (version 1 lost it) in values, sums, bounds and attributes', () => {
+    const [gauge, , , , histogram] = everyPointType() as [NumberPoint, NumberPoint, NumberPoint, NumberPoint, HistogramPoint];
+    const batch = {
+      metrics: [
+        { ...gauge, value: -0, attributes: { z: -0, list: [-0] } },
+        { ...histogram, sum: -0, explicitBounds: [-0, 1], min: -0, max: 0, count: -0, bucketCounts: [-0, 1, 2] },
+      ],
+      spans: [],
+    };
+    assert.deepStrictEqual(roundTrip(batch), batch);
+    assert.ok(Object.is((roundTrip(batch).metrics[0] as NumberPoint).value, -0));
+  });
+
+  it('keeps ids that are not lowercase hex of at most 16 bytes as they were', () => {
+    const [span] = everySpanShape();
+    for (const id of ['', 'ABCDEF0123456789', 'abc', '0af7651916cd43dd8448eb211c80319c00', 'zz', '0af7651916cd43dd8448eb211c80319', 'ab', 'é0']) {
+      const batch = { metrics: [], spans: [{ ...span!, traceId: id, spanId: id, parentSpanId: id, links: [{ ...span!.links[0]!, traceId: id, spanId: id }] }] };
+      assert.deepStrictEqual(roundTrip(batch), batch, JSON.stringify(id));
+    }
+  });
+
+  it('writes lone UTF-16 surrogates as U+FFFD (well-formed UTF-8), every other string exactly', () => {
+    const batch = { metrics: [{ ...everyPointType()[1]!, attributes: { lone: 'a\ud800b', pair: '\ud83d\ude42', ['k\udc00']: 'x' } }], spans: [] };
+    assert.deepStrictEqual(roundTrip(batch).metrics[0]!.attributes, { lone: 'a\ufffdb', pair: '\ud83d\ude42', ['k\ufffd']: 'x' });
+  });
+});
+
+describe('queue codec: payloads written by earlier builds (version 1, msgpack) still decode', () => {
+  it('every point type, every span shape, a realistic batch, shared references', () => {
+    const batch = { metrics: everyPointType(), spans: everySpanShape() };
+    assert.deepStrictEqual(roundTripV1(batch), batch);
+    const realistic = realisticBatch(300, 100);
+    const out = roundTripV1(realistic);
+    assert.deepStrictEqual(out, realistic);
+    assert.equal(out.metrics[0]!.resource, out.spans[0]!.resource);
+  });
+
+  it('version 2 decodes to what version 1 decodes to (differential)', () => {
+    for (const batch of [{ metrics: everyPointType(), spans: everySpanShape() }, realisticBatch(500, 200), { metrics: [], spans: [] }]) {
+      assert.deepStrictEqual(roundTrip(batch), roundTripV1(batch));
+    }
+  });
+});
+
+// ---- seeded fuzz ----
+
+/** Random model batches: every field of every point type and span, odd numbers and strings, shared objects. */
+class Gen {
+  constructor(
+    private readonly next: () => number,
+    /** Leave out what version 1 cannot keep (-0) or write (bigints beyond int64/uint64), for the differential. */
+    private readonly forV1 = false,
+  ) {}
+  int(max: number): number {
+    return Math.floor(this.next() * max);
+  }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(items.length)]!;
+  }
+  list<T>(max: number, make: () => T): T[] {
+    return Array.from({ length: this.int(max + 1) }, make);
+  }
+  /** Well-formed strings: ASCII mostly, any plane sometimes, long now and then. */
+  string(maxLength = 12): string {
+    const alphabets = ['abcdefghijklmnopqrstuvwxyz_.', '0123456789-:/ ', 'éßüñ€', '日本語中文', '🙂🚀𝄞', '\u0000\u007f\u0080\u07ff\u0800\uffff'];
+    const length = this.chance(0.05) ? this.int(300) : this.int(maxLength + 1);
+    const mostly = this.chance(0.8) ? alphabets[0]! : this.pick(alphabets);
+    let text = '';
+    for (let i = 0; i < length; i++) {
+      const chars = [...(this.chance(0.9) ? mostly : this.pick(alphabets))];
+      text += chars[this.int(chars.length)];
+    }
+    return text;
+  }
+  double(): number {
+    switch (this.int(6)) {
+      case 0: return this.pick([Number.NaN, Infinity, -Infinity, 0, this.forV1 ? 0 : -0, 5e-324, Number.MAX_VALUE, -Number.MAX_VALUE]);
+      case 1: return this.int(1000);
+      case 2: return (this.next() - 0.5) * 10 ** (this.int(40) - 20);
+      case 3: return this.pick([2 ** 29, -(2 ** 29), 2 ** 29 - 1, -(2 ** 29) + 1, 2 ** 31, 2 ** 32 + 1, 2 ** 53, -(2 ** 53), 0.5]);
+      default: return this.next() * 1e6;
+    }
+  }
+  /** Numbers in integer fields (counts, flags, enums): small mostly, anything sometimes. */
+  count(): number {
+    return this.chance(0.85) ? this.int(this.pick([2, 128, 20_000, 2 ** 31])) : this.double();
+  }
+  bigint(): bigint {
+    switch (this.int(7)) {
+      case 0: return this.pick([0n, -1n, 2n ** 63n - 1n, -(2n ** 63n), 2n ** 63n, 2n ** 64n - 1n, ...(this.forV1 ? [] : [2n ** 64n, -(2n ** 63n) - 1n, 10n ** 40n, -(10n ** 30n)])]);
+      case 1: return BigInt(this.int(1000));
+      case 2: return -BigInt(this.int(2 ** 31));
+      default: return 1_700_000_000_000_000_000n + BigInt(this.int(2 ** 40)) * 1000n + BigInt(this.int(1000));
+    }
+  }
+  timestamp(): bigint {
+    return this.chance(0.9) ? 1_700_000_000_000_000_000n + BigInt(this.int(2 ** 40)) * 1000n : this.bigint();
+  }
+  value(depth = 0): AttributeValue {
+    switch (this.int(depth > 2 ? 7 : 9)) {
+      case 0: return this.string(20);
+      case 1: return this.double();
+      case 2: return this.bigint();
+      case 3: return this.chance(0.5);
+      case 4: return null;
+      case 5: return new Uint8Array(this.list(this.chance(0.1) ? 200 : 6, () => this.int(256)));
+      case 6: return this.string(4);
+      case 7: return this.list(5, () => this.value(depth + 1));
+      default: return this.attributes(depth + 1);
+    }
+  }
+  attributes(depth = 0): Attributes {
+    const out: Attributes = {};
+    const keys = ['http.method', 'http.route', 'service.name', 'k', '', '2xx', 'é'];
+    for (let i = this.int(depth > 0 ? 4 : 7); i > 0; i--) out[this.chance(0.7) ? this.pick(keys) : this.string(10)] = this.value(depth);
+    return out;
+  }
+  resource(): Resource {
+    return { attributes: this.attributes(), droppedAttributesCount: this.count(), schemaUrl: this.chance(0.5) ? '' : this.string(30) };
+  }
+  scope(): InstrumentationScope {
+    return { name: this.string(20), version: this.string(6), attributes: this.attributes(), droppedAttributesCount: this.count(), schemaUrl: this.string(4) };
+  }
+  descriptor(): MetricDescriptor {
+    return {
+      name: this.string(20), description: this.string(30), unit: this.pick(['', 's', 'By', '{request}', this.string(4)]),
+      type: this.pick(['gauge', 'sum', 'histogram', 'exponential_histogram', 'summary'] as const),
+      temporality: this.pick(['unspecified', 'delta', 'cumulative'] as const), monotonic: this.chance(0.5), metadata: this.chance(0.8) ? {} : this.attributes(),
+    };
+  }
+  hex(bytes: number): string {
+    if (this.chance(0.1)) return this.chance(0.5) ? '' : this.string(8);
+    let text = '';
+    for (let i = 0; i < bytes; i++) text += this.int(256).toString(16).padStart(2, '0');
+    return text;
+  }
+  numberOrBigint(): number | bigint {
+    return this.chance(0.7) ? this.double() : this.bigint();
+  }
+  exemplar(): Exemplar {
+    return { filteredAttributes: this.attributes(), timeUnixNano: this.timestamp(), value: this.numberOrBigint(), traceId: this.hex(16), spanId: this.hex(8) };
+  }
+  maybe(): number | undefined {
+    return this.chance(0.7) ? this.double() : undefined;
+  }
+  point(resource: Resource, scope: InstrumentationScope, metric: MetricDescriptor): MetricPoint {
+    const base = {
+      resource, scope, metric, attributes: this.attributes(), startTimeUnixNano: this.timestamp(), timeUnixNano: this.timestamp(),
+      flags: this.count(), exemplars: this.chance(0.2) ? this.list(3, () => this.exemplar()) : [],
+    };
+    const doubles = (max: number) => this.list(max, () => this.double());
+    const counts = (max: number) => this.list(max, () => this.count());
+    switch (metric.type) {
+      case 'gauge':
+      case 'sum':
+        return { ...base, type: metric.type, value: this.numberOrBigint() };
+      case 'histogram':
+        return { ...base, type: 'histogram', count: this.count(), sum: this.maybe(), bucketCounts: counts(12), explicitBounds: doubles(11), min: this.maybe(), max: this.maybe() };
+      case 'exponential_histogram':
+        return {
+          ...base, type: 'exponential_histogram', count: this.count(), sum: this.maybe(), scale: this.int(30) - 10, zeroCount: this.count(), zeroThreshold: this.double(),
+          positive: { offset: this.int(200) - 100, bucketCounts: counts(40) }, negative: { offset: this.chance(0.9) ? this.int(20) - 10 : this.double(), bucketCounts: counts(5) },
+          min: this.maybe(), max: this.maybe(),
+        };
+      case 'summary':
+        return { ...base, type: 'summary', count: this.count(), sum: this.double(), quantileValues: this.list(5, () => ({ quantile: this.double(), value: this.double() })) };
+    }
+  }
+  span(resource: Resource, scope: InstrumentationScope): Span {
+    return {
+      resource, scope, traceId: this.hex(16), spanId: this.hex(8), parentSpanId: this.chance(0.3) ? '' : this.hex(8), traceState: this.chance(0.8) ? '' : this.string(30),
+      flags: this.count(), name: this.string(30), kind: this.int(6) as Span['kind'], startTimeUnixNano: this.timestamp(), endTimeUnixNano: this.timestamp(),
+      attributes: this.attributes(), droppedAttributesCount: this.count(),
+      events: this.chance(0.3) ? this.list(4, () => ({ timeUnixNano: this.timestamp(), name: this.string(12), attributes: this.attributes(), droppedAttributesCount: this.count() })) : [],
+      droppedEventsCount: this.count(),
+      links: this.chance(0.2) ? this.list(3, () => ({ traceId: this.hex(16), spanId: this.hex(8), traceState: this.string(10), attributes: this.attributes(), droppedAttributesCount: this.count(), flags: this.count() })) : [],
+      droppedLinksCount: this.count(), status: { code: this.int(3) as Span['status']['code'], message: this.chance(0.7) ? '' : this.string(40) },
+    };
+  }
+  batch(): TelemetryBatch {
+    const resources = this.list(3, () => this.resource());
+    const scopes = this.list(3, () => this.scope());
+    const metrics = this.list(5, () => this.descriptor());
+    if (resources.length === 0 || scopes.length === 0) return { metrics: [], spans: [] };
+    const points = metrics.length === 0 ? [] : this.list(this.chance(0.1) ? 300 : 30, () => this.point(this.pick(resources), this.pick(scopes), this.pick(metrics)));
+    const spans = this.list(this.chance(0.1) ? 200 : 20, () => this.span(this.pick(resources), this.pick(scopes)));
+    return { metrics: points, spans };
+  }
+}
+
+const FUZZ_MS = Number(process.env.MANIFOLD_FUZZ_MS ?? 3_000);
+
+const fuzz = (name: string, one: (random: () => number, seed: number) => void): number => runFuzz(name, FUZZ_MS, one);
+
+/** Same sharing in and out: two items share a resource (scope, descriptor) out exactly when they did in. */
+function assertSameSharing(input: TelemetryBatch, output: TelemetryBatch): void {
+  const items = (b: TelemetryBatch) => [...b.metrics.map((p) => [p.resource, p.scope, p.metric] as object[]), ...b.spans.map((s) => [s.resource, s.scope] as object[])];
+  const a = items(input);
+  const b = items(output);
+  for (let field = 0; field < 3; field++) {
+    const firstIn = new Map<object, number>();
+    const firstOut = new Map<object, number>();
+    a.forEach((refs, i) => {
+      if (refs[field] === undefined) return;
+      if (!firstIn.has(refs[field]!)) firstIn.set(refs[field]!, i);
+      if (!firstOut.has(b[i]![field]!)) firstOut.set(b[i]![field]!, i);
+      assert.equal(firstOut.get(b[i]![field]!), firstIn.get(refs[field]!), `item ${i}, shared object ${field}`);
+    });
+  }
+}
+
+describe('queue codec: seeded fuzz', () => {
+  it('version 2 round-trips random batches exactly (every field, -0, NaN, int64/uint64/bigger bigints, bytes, nesting, sharing)', () => {
+    const cases = fuzz('version 2 round trip', (random) => {
+      const batch = new Gen(random).batch();
+      const bytes = encodeBatch(batch);
+      const out = decodeBatch(bytes);
+      assert.deepStrictEqual(out, batch);
+      assertSameSharing(batch, out);
+      // Any cut of the payload is refused as a PayloadFormatError, never something else.
+      const cut = 1 + Math.floor(random() * (bytes.length - 1));
+      if (cut < bytes.length) assert.throws(() => decodeBatch(bytes.subarray(0, cut)), PayloadFormatError);
+    });
+    assert.ok(cases >= 200 || process.env.MANIFOLD_FUZZ_SEED !== undefined, `only ${cases} cases ran`);
+    console.log(`  version 2 round trip: ${cases} batches`);
+  });
+
+  it('version 2 decodes to what version 1 decodes to, for batches version 1 keeps (no -0, no bigints beyond 64 bits)', () => {
+    const cases = fuzz('version 1 vs 2', (random) => {
+      const batch = new Gen(random, true).batch();
+      assert.deepStrictEqual(roundTrip(batch), roundTripV1(batch));
+    });
+    assert.ok(cases >= 100 || process.env.MANIFOLD_FUZZ_SEED !== undefined, `only ${cases} cases ran`);
+    console.log(`  version 1 vs 2: ${cases} batches`);
+  });
+
+  it('corrupted payloads decode or are refused as a PayloadFormatError, never anything else', () => {
+    const cases = fuzz('corrupted payloads', (random) => {
+      const bytes = Uint8Array.from(encodeBatch(new Gen(random).batch()));
+      for (let flips = 1 + Math.floor(random() * 4); flips > 0; flips--) {
+        const at = 1 + Math.floor(random() * (bytes.length - 1));
+        if (at < bytes.length) bytes[at] = Math.floor(random() * 256);
+      }
+      try {
+        decodeBatch(bytes);
+      } catch (error) {
+        assert.ok(error instanceof PayloadFormatError, `${(error as Error).name}: ${(error as Error).message}`);
+      }
+    });
+    console.log(`  corrupted payloads: ${cases} batches`);
   });
 });

@@ -88,8 +88,22 @@ export function writeRequestBytes(timeseries: readonly TimeSeriesOut[]): Buffer 
   return writer.writeRequest(timeseries);
 }
 
+const SNAPPY_OPTIONS = { copyOutputData: true } as const;
+
+/**
+ * Snappy block format. `copyOutputData`: the compressed bytes are copied into a Buffer V8 allocates, and the
+ * binding's own output buffer (max_compress_len(input), about 1.17× the input) is freed at once. Without it the
+ * binding hands that buffer to V8 as external memory, freed only when a GC collects the Buffer, so its
+ * allocator (mimalloc) takes fresh pages for every call and the kernel zeroes them (transparent huge pages):
+ * on this machine 70% of the call was clear_page in the kernel, ~150 MB/s instead of ~2-3 GB/s
+ * (bench/NOTES.md, "Remote-write encoder").
+ */
+export function compressBody(raw: Uint8Array): Buffer {
+  return snappy.compressSync(raw, SNAPPY_OPTIONS);
+}
+
 /** One request body: protobuf WriteRequest, snappy block format. */
 export function encodeWriteRequest(timeseries: readonly TimeSeriesOut[]): { body: Buffer; uncompressedBytes: number } {
   const raw = writeRequestBytes(timeseries);
-  return { body: snappy.compressSync(raw), uncompressedBytes: raw.length };
+  return { body: compressBody(raw), uncompressedBytes: raw.length };
 }

@@ -4,7 +4,7 @@
  * an empty label as absent), sorted by name so every request carries one canonical form per series.
  */
 import { type Attributes, attributeToString } from '../../model/index.js';
-import type { TimeSeriesOut } from './translate.js';
+import type { BatchSeries } from './translate.js';
 import { encodeLabelBlock } from './wire-writer.js';
 
 export interface Label {
@@ -94,11 +94,11 @@ export interface EncodedLabels {
   /** `block.length`: the exact encoded size of the labels in a TimeSeries, for request bounds. */
   readonly bytes: number;
   /**
-   * The Translator's slot: the series these labels have in the batch being translated (`batch` is that
-   * translation's token). Saves a map from labels to series per batch; meaningless outside translate().
+   * The Translator's slots: the series these labels have (`batch` is the token of the translation that last
+   * filled it). Saves a map from labels to series per batch, and the series is reused by the next batch.
    */
   batch: object | undefined;
-  series: TimeSeriesOut | undefined;
+  series: BatchSeries | undefined;
 }
 
 export function encodeLabels(labels: readonly Label[]): EncodedLabels {

@@ -86,12 +86,33 @@ interface ResourceInfo {
  */
 interface ContentNode {
   series: SeriesLabels | undefined;
-  next: Map<string, Map<unknown, ContentNode>> | undefined;
+  /** The first attribute name seen after this prefix and its values: the points of a metric share their names. */
+  name: string | undefined;
+  values: Map<unknown, ContentNode> | undefined;
+  /** Values of the other names seen after this prefix. */
+  others: Map<string, Map<unknown, ContentNode>> | undefined;
 }
 
-const newNode = (): ContentNode => ({ series: undefined, next: undefined });
+const newNode = (): ContentNode => ({ series: undefined, name: undefined, values: undefined, others: undefined });
+
+/** The values map of `name` after `node`, made on first use. */
+function valuesAfter(node: ContentNode, name: string): Map<unknown, ContentNode> {
+  if (node.name === undefined) {
+    node.name = name;
+    return (node.values = new Map());
+  }
+  let values = node.others?.get(name);
+  if (values === undefined) {
+    node.others ??= new Map();
+    node.others.set(name, (values = new Map()));
+  }
+  return values;
+}
 
 interface FamilyInfo {
+  /** The model objects it was found for (the fast paths: a descriptor's points share one resource and scope). */
+  readonly metric: MetricDescriptor;
+  readonly metricResource: Resource;
   readonly key: string;
   /** The root of the family's content tree (families are per batch; the tree is kept across batches). */
   readonly content: ContentNode;
@@ -105,7 +126,12 @@ const MAX_CACHED_SERIES = 200_000;
 
 export class SeriesCatalog {
   private readonly resources = new WeakMap<Resource, ResourceInfo>();
-  private families = new WeakMap<MetricDescriptor, WeakMap<Resource, WeakMap<InstrumentationScope, FamilyInfo>>>();
+  /** The family of a descriptor's first point; the others (one descriptor under several resources or scopes) below. */
+  private families = new WeakMap<MetricDescriptor, FamilyInfo>();
+  private otherFamilies = new WeakMap<MetricDescriptor, WeakMap<Resource, WeakMap<InstrumentationScope, FamilyInfo>>>();
+  private lastFamily: FamilyInfo | undefined;
+  private lastResource: Resource | undefined;
+  private lastResourceInfo: ResourceInfo | undefined;
   private byContent = new Map<string, ContentNode>();
   private contentSeries = 0;
   private byIdentity = new Map<string, SeriesLabels>();
@@ -125,6 +151,8 @@ export class SeriesCatalog {
       this.contentSeries = 0;
       this.byIdentity = new Map();
       this.families = new WeakMap(); // they point into the old trees
+      this.otherFamilies = new WeakMap();
+      this.lastFamily = undefined;
     }
   }
 
@@ -140,11 +168,7 @@ export class SeriesCatalog {
     for (const name in attributes) {
       const value = attributes[name]!;
       const key = typeof value === 'object' ? attributeToString(value) : value;
-      let byValue = node.next?.get(name);
-      if (byValue === undefined) {
-        node.next ??= new Map();
-        node.next.set(name, (byValue = new Map()));
-      }
+      const byValue = node.name === name ? node.values! : valuesAfter(node, name);
       let child = byValue.get(key);
       if (child === undefined) byValue.set(key, (child = newNode()));
       node = child;
@@ -157,17 +181,31 @@ export class SeriesCatalog {
   }
 
   resourceInfo(resource: Resource): ResourceInfo {
+    if (resource === this.lastResource) return this.lastResourceInfo!;
     let info = this.resources.get(resource);
     if (info === undefined) {
       info = this.describeResource(resource);
       this.resources.set(resource, info);
     }
+    this.lastResource = resource;
+    this.lastResourceInfo = info;
     return info;
   }
 
   private family(metric: MetricDescriptor, resource: Resource, scope: InstrumentationScope): FamilyInfo {
-    let byResource = this.families.get(metric);
-    if (byResource === undefined) this.families.set(metric, (byResource = new WeakMap()));
+    const last = this.lastFamily;
+    // A metric's points come one after another in decoded OTLP: most points find the family of the one before.
+    if (last !== undefined && last.metric === metric && last.metricResource === resource && last.scope === scope) return last;
+    const family = this.findFamily(metric, resource, scope);
+    this.lastFamily = family;
+    return family;
+  }
+
+  private findFamily(metric: MetricDescriptor, resource: Resource, scope: InstrumentationScope): FamilyInfo {
+    const first = this.families.get(metric);
+    if (first !== undefined && first.metricResource === resource && first.scope === scope) return first;
+    let byResource = this.otherFamilies.get(metric);
+    if (byResource === undefined) this.otherFamilies.set(metric, (byResource = new WeakMap()));
     let byScope = byResource.get(resource);
     if (byScope === undefined) byResource.set(resource, (byScope = new WeakMap()));
     let family = byScope.get(scope);
@@ -177,9 +215,10 @@ export class SeriesCatalog {
       const key = `${name}\u0002${info.key}\u0002${scope.name}\u0000${scope.version}\u0002`;
       let content = this.byContent.get(key);
       if (content === undefined) this.byContent.set(key, (content = newNode()));
-      family = { key, content, resource: info, scope, name };
+      family = { metric, metricResource: resource, key, content, resource: info, scope, name };
       byScope.set(scope, family);
     }
+    if (first === undefined) this.families.set(metric, family);
     return family;
   }
 

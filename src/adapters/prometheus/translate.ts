@@ -44,7 +44,20 @@ export interface TimeSeriesOut {
   unsorted?: boolean;
 }
 
+/** A series as the translator keeps it on its labels (EncodedLabels.series), from batch to batch. */
+export interface BatchSeries extends TimeSeriesOut {
+  /**
+   * `samples` filled in this batch: the array keeps the Sample objects of earlier batches beyond it for reuse,
+   * and is cut to this length when the translation ends.
+   */
+  used: number;
+}
+
 export interface Translation {
+  /**
+   * The batch's series. Each series' TimeSeriesOut (and its samples) is the one its labels had in the last
+   * batch, reset and refilled: valid until the next translate() on the same catalog (encode it before that).
+   */
   readonly series: TimeSeriesOut[];
   /** Model points turned into series. */
   readonly points: number;
@@ -61,6 +74,12 @@ export const SKIP_REASONS = {
   nativeOff: 'exponential histogram (native_histograms off)',
 } as const;
 
+interface TargetInfo {
+  readonly key: string;
+  readonly labels: EncodedLabels;
+  ms: number;
+}
+
 /** Shared empty lists: most series carry no exemplars or native histograms, so don't allocate two arrays each. */
 const NO_EXEMPLARS: ExemplarOut[] = [];
 const NO_HISTOGRAMS: NativeHistogram[] = [];
@@ -69,12 +88,14 @@ const NO_HISTOGRAMS: NativeHistogram[] = [];
 const MAX_EXEMPLAR_LABEL_CHARS = 128;
 
 export class Translator {
-  private out: TimeSeriesOut[] = [];
+  private out: BatchSeries[] = [];
   /** This translation's token in EncodedLabels' slots (see labels.ts). */
   private batch: object = {};
   private skipped = new Map<string, number>();
   private delta: DeltaTransaction | undefined;
-  private targets = new Map<string, { labels: EncodedLabels; ms: number }>();
+  private targets = new Map<string, TargetInfo>();
+  /** The target_info of the last point's resource (points come in runs of one resource). */
+  private lastTarget: TargetInfo | undefined;
 
   constructor(
     private readonly config: PrometheusConfig,
@@ -89,6 +110,7 @@ export class Translator {
     this.batch = {};
     this.skipped = new Map();
     this.targets = new Map();
+    this.lastTarget = undefined;
     this.delta = this.config.delta_to_cumulative.enabled ? this.state.begin() : undefined;
     let translated = 0;
     for (const point of points) if (this.point(point)) translated++;
@@ -98,7 +120,10 @@ export class Translator {
       this.sample(target.labels, 1, target.ms);
       targetInfo.set(key, target.ms);
     }
-    for (const series of this.out) if (series.unsorted) sortSamples(series);
+    for (const series of this.out) {
+      if (series.samples.length > series.used) series.samples.length = series.used;
+      if (series.unsorted) sortSamples(series);
+    }
     return { series: this.out, points: translated, skipped: this.skipped, delta: this.delta, targetInfo };
   }
 
@@ -134,9 +159,13 @@ export class Translator {
   private noteResource(point: MetricPoint, ms: number): void {
     const info = this.catalog.resourceInfo(point.resource);
     if (info.targetInfo === undefined) return;
-    const target = this.targets.get(info.targetKey);
-    if (target === undefined) this.targets.set(info.targetKey, { labels: info.targetInfo, ms });
-    else if (ms > target.ms) target.ms = ms;
+    let target = this.lastTarget;
+    if (target === undefined || target.key !== info.targetKey) {
+      target = this.targets.get(info.targetKey);
+      if (target === undefined) this.targets.set(info.targetKey, (target = { key: info.targetKey, labels: info.targetInfo, ms }));
+      this.lastTarget = target;
+    }
+    if (ms > target.ms) target.ms = ms;
   }
 
   private number(point: NumberPoint, series: SeriesLabels, ms: number, stale: boolean): boolean {
@@ -215,37 +244,55 @@ export class Translator {
     return true;
   }
 
-  private seriesFor(labels: EncodedLabels): TimeSeriesOut {
+  private seriesFor(labels: EncodedLabels): BatchSeries {
     if (labels.batch === this.batch) return labels.series!;
-    return this.newSeries(labels, []);
+    return this.newSeries(labels);
   }
 
-  /** A series new in this batch; `samples` is made by the caller, sized to its content (an empty [] that gets a push reserves 17 slots). */
-  private newSeries(labels: EncodedLabels, samples: Sample[]): TimeSeriesOut {
-    const series: TimeSeriesOut = {
-      labelBlock: labels.block, labelBytes: labels.bytes, samples, exemplars: NO_EXEMPLARS, histograms: NO_HISTOGRAMS, unsorted: false,
-    };
+  /**
+   * The labels' series, new in this batch: the TimeSeriesOut these labels had in an earlier batch, emptied
+   * (its samples array and Sample objects are refilled in place), or a new one the first time. A known series
+   * then costs its samples' values and nothing allocated.
+   */
+  private newSeries(labels: EncodedLabels): BatchSeries {
+    let series = labels.series;
+    if (series === undefined) {
+      series = { labelBlock: labels.block, labelBytes: labels.bytes, samples: [], used: 0, exemplars: NO_EXEMPLARS, histograms: NO_HISTOGRAMS, unsorted: false };
+      labels.series = series;
+    } else {
+      series.used = 0;
+      series.exemplars = NO_EXEMPLARS;
+      series.histograms = NO_HISTOGRAMS;
+      series.unsorted = false;
+    }
     labels.batch = this.batch;
-    labels.series = series;
     this.out.push(series);
     return series;
   }
 
   /** Appends a sample (or, with `lookupOnly`, just finds the series). Same series and timestamp: the last value wins. */
-  private sample(labels: EncodedLabels, value: number, timestamp: number, lookupOnly = false): TimeSeriesOut {
-    if (labels.batch !== this.batch) return this.newSeries(labels, lookupOnly ? [] : [{ value, timestamp }]);
-    const series = labels.series!;
+  private sample(labels: EncodedLabels, value: number, timestamp: number, lookupOnly = false): BatchSeries {
+    const series = labels.batch === this.batch ? labels.series! : this.newSeries(labels);
     if (lookupOnly) return series;
     const samples = series.samples;
-    const last = samples[samples.length - 1];
-    if (last !== undefined && timestamp <= last.timestamp) {
-      if (timestamp === last.timestamp) {
-        last.value = value;
-        return series;
+    const used = series.used;
+    if (used > 0) {
+      const last = samples[used - 1]!;
+      if (timestamp <= last.timestamp) {
+        if (timestamp === last.timestamp) {
+          last.value = value;
+          return series;
+        }
+        series.unsorted = true;
       }
-      series.unsorted = true;
     }
-    samples.push({ value, timestamp });
+    const spare = samples[used];
+    if (spare === undefined) samples.push({ value, timestamp });
+    else {
+      spare.value = value;
+      spare.timestamp = timestamp;
+    }
+    series.used = used + 1;
     return series;
   }
 }

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { prometheusConfigSchema } from '../../../src/adapters/prometheus/config.js';
 import { CumulativeState } from '../../../src/adapters/prometheus/delta.js';
-import { writeRequestBytes } from '../../../src/adapters/prometheus/encode.js';
+import { splitRequests, writeRequestBytes } from '../../../src/adapters/prometheus/encode.js';
 import { type Label, encodeLabels, labelMessages } from '../../../src/adapters/prometheus/labels.js';
 import type { NativeHistogram } from '../../../src/adapters/prometheus/native-histogram.js';
 import { remoteWriteMessages } from '../../../src/adapters/prometheus/proto.js';
@@ -20,9 +20,9 @@ import { SeriesCatalog } from '../../../src/adapters/prometheus/series.js';
 import { type ExemplarOut, type Sample, type TimeSeriesOut, Translator } from '../../../src/adapters/prometheus/translate.js';
 import { STALE_NAN } from '../../../src/adapters/prometheus/values.js';
 import { WireWriter } from '../../../src/adapters/prometheus/wire-writer.js';
-import type { Attributes, Exemplar, MetricDescriptor, MetricPoint } from '../../../src/model/index.js';
+import type { Attributes, Exemplar, InstrumentationScope, MetricDescriptor, MetricPoint, Resource } from '../../../src/model/index.js';
 import { descriptor, exponentialPoint, histogramPoint, numberPoint, resource, scope, summaryPoint } from './fixtures.js';
-import { seededRandom } from '../../support/seeded-random.js';
+import { runFuzz } from '../../support/fuzz.js';
 
 /** A series as the test describes it: plain labels, encoded for the writer by the adapter's own encodeLabels. */
 interface SeriesSpec {
@@ -220,8 +220,6 @@ describe('wire writer: hand-built cases, byte for byte against protobufjs', () =
 // ---------------------------------------------------------------------------------------------------------
 // Fuzz
 
-const rng = seededRandom;
-
 class Gen {
   constructor(readonly next: () => number) {}
   int(max: number): number {
@@ -302,24 +300,9 @@ class Gen {
 
 const FUZZ_MS = Number(process.env.MANIFOLD_FUZZ_MS ?? 4_000);
 
-/** Runs `one` with fresh seeds until the time budget is spent; a failure names its seed. */
-function fuzz(name: string, budgetMs: number, one: (gen: Gen, seed: number) => void): number {
-  const fixed = process.env.MANIFOLD_FUZZ_SEED;
-  const start = performance.now();
-  let cases = 0;
-  let seed = fixed === undefined ? (Date.now() ^ (Math.random() * 2 ** 32)) >>> 0 : Number(fixed);
-  do {
-    try {
-      one(new Gen(rng(seed)), seed);
-    } catch (error) {
-      (error as Error).message = `${name}: seed ${seed} (replay: MANIFOLD_FUZZ_SEED=${seed}) after ${cases} passing cases\n${(error as Error).message}`;
-      throw error;
-    }
-    cases++;
-    seed = (seed + 0x9e3779b9) >>> 0;
-  } while (fixed === undefined && performance.now() - start < budgetMs);
-  return cases;
-}
+/** The shared runner (test/support/fuzz.ts), with this file's generator. */
+const fuzz = (name: string, budgetMs: number, one: (gen: Gen, seed: number) => void): number =>
+  runFuzz(name, budgetMs, (random, seed) => one(new Gen(random), seed));
 
 describe('wire writer: fuzz against protobufjs', () => {
   it('random WriteRequests (labels, samples, exemplars, native histograms, odd numbers and strings)', () => {
@@ -355,17 +338,56 @@ describe('wire writer: fuzz against protobufjs', () => {
     assert.ok(cases >= 200 || process.env.MANIFOLD_FUZZ_SEED !== undefined, `only ${cases} cases ran`);
     console.log(`  model batch fuzz: ${cases} batches`);
   });
+
+  it('consecutive batches through one translator (its series refilled from batch to batch) give the bytes of a fresh catalog', () => {
+    let batches = 0;
+    const cases = fuzz('consecutive batches fuzz', FUZZ_MS, (gen, seed) => {
+      const config = prometheusConfigSchema.parse({
+        url: 'http://127.0.0.1:9/api/v1/write',
+        native_histograms: gen.chance(0.8),
+        send_exemplars: gen.chance(0.8),
+        delta_to_cumulative: { enabled: gen.chance(0.7) },
+        translation: { scope_labels: gen.chance(0.8), resource_constant_labels: gen.chance(0.3) ? ['host.name'] : [] },
+      });
+      const limits = { maxSamples: 1 + gen.int(40), maxBytes: 200 + gen.int(4000) };
+      // Same delta history on both sides: each has its own state, committed alike.
+      const reused = new Translator(config, new SeriesCatalog(config.translation), new CumulativeState(1_000, 3_600_000), new Map());
+      const freshState = new CumulativeState(1_000, 3_600_000);
+      const universe = modelUniverse(gen, true);
+      for (let b = gen.int(6) + 2; b > 0; b--, batches++) {
+        const points = modelBatch(gen, gen.chance(0.5) ? universe : redecoded(universe));
+        const fresh = new Translator(config, new SeriesCatalog(config.translation), freshState, new Map()).translate(points);
+        const expected = splitRequests(fresh.series, limits).map((request) => Buffer.from(writeRequestBytes(request)));
+        const wholeExpected = Buffer.from(writeRequestBytes(fresh.series));
+        const actual = reused.translate(points);
+        assertSameBytes(writeRequestBytes(actual.series), wholeExpected, `seed ${seed}, batch ${batches}`);
+        const requests = splitRequests(actual.series, limits);
+        assert.equal(requests.length, expected.length, `seed ${seed}: request count`);
+        requests.forEach((request, i) => assertSameBytes(writeRequestBytes(request), expected[i]!, `seed ${seed}, batch ${batches}, request ${i}`));
+        assert.equal(actual.points, fresh.points);
+        assert.deepEqual([...actual.skipped], [...fresh.skipped]);
+        assert.deepEqual([...actual.targetInfo], [...fresh.targetInfo]);
+        const now = Date.now();
+        actual.delta?.commit(now);
+        fresh.delta?.commit(now);
+      }
+    });
+    assert.ok(cases >= 100 || process.env.MANIFOLD_FUZZ_SEED !== undefined, `only ${cases} cases ran`);
+    console.log(`  consecutive batches fuzz: ${cases} runs, ${batches} batches`);
+  });
 });
 
-function modelBatch(gen: Gen): MetricPoint[] {
-  const attrs = (): Attributes => {
-    const out: Attributes = {};
-    for (let i = gen.int(5); i > 0; i--) {
-      const key = gen.pick(['http.method', 'http.route', 'host.name', 'code', '2xx', '_x', 'é', 'k']) + (gen.chance(0.2) ? gen.string(4) : '');
-      out[key] = gen.pick<() => Attributes[string]>([() => gen.string(16), () => BigInt(gen.int(1000)), () => gen.chance(0.5), () => gen.double(), () => [gen.string(3), 1]])();
-    }
-    return out;
-  };
+/** The resources, scopes and descriptors of a run of batches, and (optionally) few attribute values, so series recur. */
+interface Universe {
+  readonly resources: Resource[];
+  readonly scopes: InstrumentationScope[];
+  readonly metrics: MetricDescriptor[];
+  readonly values: Attributes[string][] | undefined;
+}
+
+function modelUniverse(gen: Gen, recurring = false): Universe {
+  const values = recurring ? [gen.string(6), gen.string(6), BigInt(gen.int(1000)), true, gen.double(), [gen.string(3), 1]] : undefined;
+  const attrs = (): Attributes => randomAttributes(gen, values);
   const resources = Array.from({ length: gen.int(3) + 1 }, () => resource({ 'service.name': gen.string(8), 'service.instance.id': gen.string(6), ...attrs() }));
   const scopes = Array.from({ length: gen.int(3) + 1 }, () => scope(gen.string(10), gen.string(4)));
   const types = ['gauge', 'sum', 'histogram', 'summary', 'exponential_histogram'] as const;
@@ -373,6 +395,24 @@ function modelBatch(gen: Gen): MetricPoint[] {
     const type = gen.pick(types);
     return descriptor(gen.string(14) || 'm', type, { unit: gen.pick(['', 's', 'By', '1', '{x}', 'ms']), monotonic: gen.chance(0.5), temporality: type === 'gauge' || type === 'summary' ? 'unspecified' : gen.pick(['cumulative', 'delta']) });
   });
+  return { resources, scopes, metrics, values };
+}
+
+/** The same universe as a new decode would give it: equal content, new objects. */
+const redecoded = (u: Universe): Universe => ({ ...u, resources: u.resources.map((r) => structuredClone(r)), scopes: u.scopes.map((x) => structuredClone(x)), metrics: u.metrics.map((m) => structuredClone(m)) });
+
+function randomAttributes(gen: Gen, values: Attributes[string][] | undefined): Attributes {
+  const out: Attributes = {};
+  for (let i = gen.int(5); i > 0; i--) {
+    const key = gen.pick(['http.method', 'http.route', 'host.name', 'code', '2xx', '_x', 'é', 'k']) + (values === undefined && gen.chance(0.2) ? gen.string(4) : '');
+    out[key] = values !== undefined ? gen.pick(values) : gen.pick<() => Attributes[string]>([() => gen.string(16), () => BigInt(gen.int(1000)), () => gen.chance(0.5), () => gen.double(), () => [gen.string(3), 1]])();
+  }
+  return out;
+}
+
+function modelBatch(gen: Gen, universe: Universe = modelUniverse(gen)): MetricPoint[] {
+  const attrs = (): Attributes => randomAttributes(gen, universe.values);
+  const { resources, scopes, metrics } = universe;
   const exemplars = (): Exemplar[] =>
     gen.chance(0.2)
       ? Array.from({ length: gen.int(3) + 1 }, () => ({
