@@ -81,7 +81,9 @@ function ingestTable(r: IngestResult): string[] {
     lines.push(
       `Cross-check from the gateway's /metrics: ${k.receivedAccepted.toLocaleString('en')} items counted accepted during the measured runs, ` +
         `${k.sentAccepted.toLocaleString('en')} acknowledged to the load generator; queue at the end: ${k.queueItems.toLocaleString('en')} items, ` +
-        `${kb(k.queueBytes)} payload (${(k.queueBytes / k.queueItems).toFixed(1)} B/item), ${kb(k.queueDiskBytes)} on disk (${k.diskBytesPerItem.toFixed(1)} B/item, warm-up included).`,
+        `${kb(k.queueBytes)} payload (${(k.queueBytes / k.queueItems).toFixed(1)} B/item)` +
+        // results.json keeps NaN as null: the Redis cases have no folder on disk.
+        (Number.isFinite(k.queueDiskBytes ?? NaN) ? `, ${kb(k.queueDiskBytes)} on disk (${k.diskBytesPerItem.toFixed(1)} B/item, warm-up included).` : ' (in Redis; no folder on disk).'),
       '',
     );
   }

@@ -55,8 +55,12 @@ export const deliverySchema = z
     concurrency: z.number().int().min(1).max(64).default(1),
     batch: z
       .object({
-        /** Points + spans per write (a queued request is never split: one larger than this goes alone). */
-        max_items: z.number().int().min(1).default(10_000),
+        /**
+         * Points + spans per write (a queued request is never split: one larger than this goes alone). Measured
+         * into VictoriaMetrics under full ingest load (bench/NOTES.md): 10K per write delivered 0.36 of a native
+         * POST loop, 40K 0.78, 80K 0.82; draining 0.61 / 1.14 / 1.24.
+         */
+        max_items: z.number().int().min(1).default(80_000),
         max_bytes: size.prefault(8 * 1024 * 1024),
         /** How long a write waits for more data to fill it when fewer than max_items are queued. 0: write at once. */
         max_delay: duration.prefault(200),
