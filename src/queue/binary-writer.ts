@@ -1,6 +1,7 @@
 /**
- * Writes queue payload format version 2 (the layout: binary-format.ts) into one growing buffer reused across
- * payloads. Held equal to version 1's round trip by test/queue/codec.test.ts.
+ * Writes queue payload format version 2 (the layout: binary-format.ts): the model over the byte-level writer in
+ * binary-primitive-writer.ts, into one buffer reused across payloads. Held equal to version 1's round trip by
+ * test/queue/codec.test.ts.
  */
 import type {
   AttributeValue,
@@ -20,9 +21,6 @@ import {
   TAG_TRUE,
   TAG_STRING,
   TAG_DOUBLE,
-  TAG_INT64,
-  TAG_UINT64,
-  TAG_BIGINT_TEXT,
   TAG_BYTES,
   TAG_ARRAY,
   TAG_KVLIST,
@@ -32,178 +30,21 @@ import {
   HAS_MIN,
   HAS_MAX,
   HAS_EXEMPLARS,
-  INT64_MIN,
-  UINT64_END,
-  INT_LIMIT,
   MAX_INTERNED,
 } from './binary-format.js';
 import { Interner } from './interner.js';
+import { MAX_KEPT_BYTES, PrimitiveWriter } from './binary-primitive-writer.js';
 
-/** Char code → hex digit value, lowercase only (uppercase ids are written as strings, to come back as they were). */
-const HEX_VALUE: number[] = [];
-for (let i = 0; i < 16; i++) HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
-
-const INITIAL_BYTES = 64 * 1024;
-/** A writer whose buffer grew past this is dropped after its payload (the next one starts small again). */
-const MAX_KEPT_BYTES = 16 * 1024 * 1024;
-
-class Writer {
-  buf: Buffer = Buffer.allocUnsafe(INITIAL_BYTES);
-  view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
-  pos = 0;
-  /** Strings written once per payload (attribute keys and repeating values), by index in first-seen order. */
-  private strings = new Map<string, number>();
+class Writer extends PrimitiveWriter {
   private resources = new Interner<Resource>();
   private scopes = new Interner<InstrumentationScope>();
   private descriptors = new Interner<MetricDescriptor>();
 
-  begin(): void {
-    this.pos = 0;
-    this.strings = new Map();
+  override begin(): void {
+    super.begin();
     this.resources = new Interner();
     this.scopes = new Interner();
     this.descriptors = new Interner();
-  }
-
-  ensure(bytes: number): void {
-    if (this.pos + bytes <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + bytes));
-    this.buf.copy(grown, 0, 0, this.pos);
-    this.buf = grown;
-    this.view = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);
-  }
-
-  byte(value: number): void {
-    this.ensure(1);
-    this.buf[this.pos++] = value;
-  }
-
-  /** A non-negative integer below 2^32 (lengths, counts, indexes). */
-  varuint(value: number): void {
-    this.ensure(5);
-    const buf = this.buf;
-    let pos = this.pos;
-    while (value > 127) {
-      buf[pos++] = (value & 127) | 128;
-      value >>>= 7;
-    }
-    buf[pos++] = value;
-    this.pos = pos;
-  }
-
-  /** Any number, exactly; small integers (the common case for counts, flags, enums) in 1-4 bytes. */
-  int(value: number): void {
-    if ((value | 0) === value && value < INT_LIMIT && value > -INT_LIMIT && (value !== 0 || 1 / value > 0)) {
-      this.varuint((((value << 1) ^ (value >> 31)) >>> 0) * 2);
-    } else {
-      this.ensure(9);
-      this.buf[this.pos++] = 1;
-      this.double(value);
-    }
-  }
-
-  double(value: number): void {
-    this.ensure(8);
-    this.view.setFloat64(this.pos, value, true);
-    this.pos += 8;
-  }
-
-  string(text: string): void {
-    const length = text.length;
-    this.ensure(5 + length * 3);
-    const start = this.pos;
-    this.varuint(length);
-    const buf = this.buf;
-    let pos = this.pos;
-    for (let i = 0; i < length; i++) {
-      const code = text.charCodeAt(i);
-      if (code >= 0x80) {
-        // Not ASCII: write it again as UTF-8 with its byte length.
-        this.pos = start;
-        this.varuint(Buffer.byteLength(text, 'utf8'));
-        this.pos += this.buf.write(text, this.pos, 'utf8');
-        return;
-      }
-      buf[pos++] = code;
-    }
-    this.pos = pos;
-  }
-
-  /**
-   * A string that may repeat in the payload: the varuint 0 and the string the first time (entered in the
-   * table when at most MAX_INTERNED UTF-16 units long), 1 + its table index afterwards.
-   */
-  text(text: string): void {
-    if (text.length > MAX_INTERNED) {
-      this.byte(0);
-      this.string(text);
-      return;
-    }
-    const known = this.strings.get(text);
-    if (known !== undefined) {
-      this.varuint(known + 1);
-      return;
-    }
-    this.strings.set(text, this.strings.size);
-    this.byte(0);
-    this.string(text);
-  }
-
-  /**
-   * A trace or span id: lowercase hex (what the OTLP decoders make of id bytes) as its bytes, the varuint
-   * 2 × byte count first; anything else as the varuint 1 and the string.
-   */
-  id(text: string): void {
-    const length = text.length;
-    if (length <= 32 && (length & 1) === 0) {
-      this.ensure(1 + length / 2);
-      const buf = this.buf;
-      let pos = this.pos + 1;
-      let i = 0;
-      for (; i < length; i += 2) {
-        const high = HEX_VALUE[text.charCodeAt(i)] ?? 16;
-        const low = HEX_VALUE[text.charCodeAt(i + 1)] ?? 16;
-        if ((high | low) > 15) break;
-        buf[pos++] = (high << 4) | low;
-      }
-      if (i === length) {
-        buf[this.pos] = length; // 2 × bytes, below 128
-        this.pos = pos;
-        return;
-      }
-    }
-    this.byte(1);
-    this.string(text);
-  }
-
-  bigint(value: bigint): void {
-    this.ensure(9);
-    if (value >= 0n) {
-      if (value < UINT64_END) {
-        this.buf[this.pos++] = TAG_UINT64;
-        this.view.setBigUint64(this.pos, value, true);
-        this.pos += 8;
-        return;
-      }
-    } else if (value >= INT64_MIN) {
-      this.buf[this.pos++] = TAG_INT64;
-      this.view.setBigInt64(this.pos, value, true);
-      this.pos += 8;
-      return;
-    }
-    this.buf[this.pos++] = TAG_BIGINT_TEXT;
-    this.string(value.toString());
-  }
-
-  /** A point or exemplar value: a double or a bigint. */
-  numberOrBigint(value: number | bigint): void {
-    if (typeof value === 'number') {
-      this.ensure(9);
-      this.buf[this.pos++] = TAG_DOUBLE;
-      this.double(value);
-    } else {
-      this.bigint(value);
-    }
   }
 
   attributes(attributes: Attributes): void {
