@@ -17,7 +17,7 @@ import { LineWriter } from '../../src/adapters/influxdb/line-writer.js';
 import { PointLineBuilder } from '../../src/adapters/influxdb/point-encoder.js';
 import { Translator } from '../../src/adapters/influxdb/schema.js';
 import type { Attributes, AttributeValue, InstrumentationScope, MetricPoint, Resource, Span } from '../../src/model/index.js';
-import { seededRandom } from '../support/seeded-random.js';
+import { runFuzz } from '../support/fuzz.js';
 import { descriptor, event, exponentialPoint, histogramPoint, link, numberPoint, resource, scope, span, summaryPoint } from './influxdb/fixtures.js';
 
 /** One builder call, applied the same way to both encoders. */
@@ -238,21 +238,7 @@ const FUZZ_MS = Number(process.env.MANIFOLD_FUZZ_MS ?? 3_000);
 
 /** Runs `one` with fresh seeds until the time budget is spent; a failure names its seed. */
 function fuzz(name: string, one: (gen: Gen, seed: number) => void): number {
-  const fixed = process.env.MANIFOLD_FUZZ_SEED;
-  const start = performance.now();
-  let cases = 0;
-  let seed = fixed === undefined ? (Date.now() ^ (Math.random() * 2 ** 32)) >>> 0 : Number(fixed);
-  do {
-    try {
-      one(new Gen(seededRandom(seed)), seed);
-    } catch (error) {
-      (error as Error).message = `${name}: seed ${seed} (replay: MANIFOLD_FUZZ_SEED=${seed}) after ${cases} passing cases\n${(error as Error).message}`;
-      throw error;
-    }
-    cases++;
-    seed = (seed + 0x9e3779b9) >>> 0;
-  } while (fixed === undefined && performance.now() - start < FUZZ_MS);
-  return cases;
+  return runFuzz(name, FUZZ_MS, (random, seed) => one(new Gen(random), seed));
 }
 
 function modelBatch(gen: Gen): { metrics: MetricPoint[]; spans: Span[] } {
