@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { AggregationTemporality, AggregationType } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality } from '@opentelemetry/sdk-metrics';
 import pg from 'pg';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { hrToNanos, meterProvider, metricExporter, traceExporter, tracerProvider, TRANSPORTS } from '../support/otel.js';
+import { hrToNanos, metricExporter, recordE2eMetrics, traceExporter, tracerProvider, TRANSPORTS } from '../support/otel.js';
 
 let gateway: TestGateway;
 let db: pg.Client;
@@ -106,21 +106,7 @@ describe('metrics from the SDK exporters land as point rows', () => {
       const temporalityName = temporality === AggregationTemporality.DELTA ? 'delta' : 'cumulative';
       test(`${transport}, ${temporalityName}`, async () => {
         const service = `billing-${transport.replace(/\W/g, '-')}-${temporalityName}`;
-        const provider = meterProvider(metricExporter(transport, gateway.httpUrl, gateway.grpcUrl, temporality), { 'service.name': service }, [
-          { instrumentName: 'payload.size', aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize: 160 } } },
-        ]);
-        const meter = provider.getMeter('e2e-meter', '2.0.0');
-        const requests = meter.createCounter('http.requests', { unit: '{request}', description: 'requests served' });
-        requests.add(5, { route: '/a' });
-        requests.add(7, { route: '/a' });
-        requests.add(1, { route: '/b' });
-        meter.createUpDownCounter('queue.depth').add(-3);
-        const latency = meter.createHistogram('http.latency', { unit: 'ms', advice: { explicitBucketBoundaries: [10, 100, 1000] } });
-        for (const value of [1, 5, 50, 500, 5000]) latency.record(value);
-        meter.createObservableGauge('cpu.temperature', { unit: 'Cel' }).addCallback((result) => result.observe(42.5, { core: 0 }));
-        const sizes = meter.createHistogram('payload.size', { unit: 'By' });
-        for (const value of [100, 200, 400, 800]) sizes.record(value);
-        await provider.shutdown(); // one collection, one export
+        await recordE2eMetrics(metricExporter(transport, gateway.httpUrl, gateway.grpcUrl, temporality), service);
 
         const numbers = await eventually(
           () => rows<Record<string, unknown>>(`SELECT metric_name, metric_type, temporality, monotonic, value, attributes, metric_unit, scope_name FROM otel_metrics_number WHERE service_name = $1 ORDER BY metric_name, attributes::text`, [service]),

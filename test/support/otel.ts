@@ -6,7 +6,7 @@ import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { AggregationTemporality, MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, AggregationType, MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 /** The official OTLP exporters, as an application would configure them. */
@@ -50,4 +50,27 @@ export function meterProvider(exporter: PushMetricExporter, resource: Attributes
 /** hrTime [seconds, nanoseconds] to exact bigint nanoseconds. */
 export function hrToNanos([seconds, nanos]: readonly [number, number]): bigint {
   return BigInt(seconds) * 1_000_000_000n + BigInt(nanos);
+}
+
+/**
+ * The metric set both SDK e2e suites send (embedded store, ClickHouse): a counter (5 + 7 on /a, 1 on /b), an
+ * up-down counter (-3), an explicit-bucket histogram [10, 100, 1000] of 1, 5, 50, 500, 5000 ms, a gauge (42.5, core 0)
+ * and an exponential histogram of 100..800 bytes; exported once, by the provider's shutdown.
+ */
+export async function recordE2eMetrics(exporter: PushMetricExporter, service: string): Promise<void> {
+  const provider = meterProvider(exporter, { 'service.name': service }, [
+    { instrumentName: 'payload.size', aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize: 160 } } },
+  ]);
+  const meter = provider.getMeter('e2e-meter', '2.0.0');
+  const requests = meter.createCounter('http.requests', { unit: '{request}', description: 'requests served' });
+  requests.add(5, { route: '/a' });
+  requests.add(7, { route: '/a' });
+  requests.add(1, { route: '/b' });
+  meter.createUpDownCounter('queue.depth').add(-3);
+  const latency = meter.createHistogram('http.latency', { unit: 'ms', advice: { explicitBucketBoundaries: [10, 100, 1000] } });
+  for (const value of [1, 5, 50, 500, 5000]) latency.record(value);
+  meter.createObservableGauge('cpu.temperature', { unit: 'Cel' }).addCallback((result) => result.observe(42.5, { core: 0 }));
+  const sizes = meter.createHistogram('payload.size', { unit: 'By' });
+  for (const value of [100, 200, 400, 800]) sizes.record(value);
+  await provider.shutdown(); // one collection, one export
 }
