@@ -17,6 +17,7 @@ import { CumulativeState } from '../src/adapters/prometheus/delta.js';
 import { compressBody, encodeWriteRequest, splitRequests, writeRequestBytes } from '../src/adapters/prometheus/encode.js';
 import { labelMessages } from '../src/adapters/prometheus/labels.js';
 import { remoteWriteMessages } from '../src/adapters/prometheus/proto.js';
+import { samplesOf } from '../src/adapters/prometheus/samples.js';
 import { SeriesCatalog } from '../src/adapters/prometheus/series.js';
 import { Translator } from '../src/adapters/prometheus/translate.js';
 import snappy from 'snappy';
@@ -137,9 +138,10 @@ function cachedLabelMessages(block: Uint8Array): Uint8Array[] {
 
 function viaProtobufjs(parts: TimeSeriesOut[][], path: Path, timed: boolean): Buffer[] {
   const bodies: Buffer[] = [];
-  // In place, as the old TimeSeriesOut carried them (a copy per series would add garbage to the timed encode).
-  for (const part of parts) for (const series of part) (series as TimeSeriesOut & { labels?: Uint8Array[] }).labels = cachedLabelMessages(series.labelBlock);
-  for (const part of parts) {
+  // The objects protobufjs takes (labels as cached Label messages, samples as objects), built before the timed
+  // encode: the translator made such objects itself before its samples went into flat arrays (samples.ts).
+  const objects = parts.map((part) => part.map((series) => ({ ...series, labels: cachedLabelMessages(series.labelBlock), samples: samplesOf(series) })));
+  for (const part of objects) {
     path.encode.start();
     const raw = messages.writeRequestEncodedLabels.encode({ timeseries: part }).finish();
     path.encode.stop(timed);
@@ -173,7 +175,7 @@ for (let round = 0; round < ROUNDS + WARMUP; round++) {
   }
   if (theirs !== undefined) for (let i = 0; i < ours.length; i++) if (!ours[i]!.equals(theirs[i]!)) mismatches++;
   if (!timed) continue;
-  for (const s of translation.series) samples += s.samples.length;
+  for (const s of translation.series) samples += s.sampleCount;
   requests += parts.length;
 }
 // The adapter's own entry point, to check the stages add up.

@@ -16,6 +16,7 @@ import { splitRequests, writeRequestBytes } from '../../../src/adapters/promethe
 import { type Label, encodeLabels, labelMessages } from '../../../src/adapters/prometheus/labels.js';
 import type { NativeHistogram } from '../../../src/adapters/prometheus/native-histogram.js';
 import { remoteWriteMessages } from '../../../src/adapters/prometheus/proto.js';
+import { sampleRange, samplesOf } from '../../../src/adapters/prometheus/samples.js';
 import { SeriesCatalog } from '../../../src/adapters/prometheus/series.js';
 import { type ExemplarOut, type Sample, type TimeSeriesOut, Translator } from '../../../src/adapters/prometheus/translate.js';
 import { STALE_NAN } from '../../../src/adapters/prometheus/values.js';
@@ -37,7 +38,7 @@ function toOut(spec: SeriesSpec): TimeSeriesOut {
   return {
     labelBlock: encoded.block,
     labelBytes: encoded.bytes,
-    samples: spec.samples ?? [],
+    ...sampleRange(spec.samples ?? []),
     exemplars: spec.exemplars ?? [],
     histograms: spec.histograms ?? [],
   };
@@ -61,7 +62,7 @@ function reference(specs: readonly SeriesSpec[]): Uint8Array {
 
 /** protobufjs, the way the adapter used it (encoding.proto's twin with pre-encoded labels). */
 function referenceEncodedLabels(series: readonly TimeSeriesOut[]): Uint8Array {
-  const timeseries = series.map((s) => ({ ...s, labels: labelMessages(s.labelBlock) }));
+  const timeseries = series.map((s) => ({ ...s, samples: samplesOf(s), labels: labelMessages(s.labelBlock) }));
   return remoteWriteMessages().writeRequestEncodedLabels.encode({ timeseries }).finish();
 }
 
@@ -327,7 +328,7 @@ describe('wire writer: fuzz against protobufjs', () => {
       const translation = translator.translate(modelBatch(gen));
       const specs: SeriesSpec[] = translation.series.map((s) => ({
         labels: labelMessages(s.labelBlock).map((bytes) => labelType.toObject(labelType.decode(bytes)) as Label),
-        samples: s.samples, exemplars: s.exemplars, histograms: s.histograms,
+        samples: samplesOf(s), exemplars: s.exemplars, histograms: s.histograms,
       }));
       // Labels decoded from the writer's own blocks, re-encoded by protobufjs, must give the same request.
       assertSameBytes(writeRequestBytes(translation.series), reference(specs), `seed ${seed}`);
