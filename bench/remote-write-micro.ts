@@ -7,7 +7,10 @@
  * Each round translates once, then encodes the requests both ways, in alternating order: with the adapter's
  * writer (wire-writer.ts) and with protobufjs (the reference it replaced), each followed by snappy, and checks
  * the two give the same bytes. Same run, same batches: the ratio is the comparison to quote.
- * Run: node --import tsx bench/remote-write-micro.ts [--rounds N] [--max-samples N] [--writer-only]
+ * Then the adapter's whole write path as delivery drives it (write-path.ts): queue payloads of 10,000 points,
+ * --jobs of them per write (default 8: delivery.batch.max_items 80,000), decoded, translated, cut and encoded,
+ * with --ballast-mb of live objects on the heap (default 200) so GC works as in a gateway process.
+ * Run: node --import tsx bench/remote-write-micro.ts [--rounds N] [--max-samples N] [--writer-only] [--jobs N] [--ballast-mb N]
  * Profile: node --cpu-prof --cpu-prof-dir=bench/out --import tsx bench/remote-write-micro.ts --writer-only,
  * then node --import tsx bench/profile-summary.ts bench/out/<file>.cpuprofile
  */
@@ -24,6 +27,7 @@ import snappy from 'snappy';
 import type { MetricDescriptor, MetricPoint } from '../src/model/index.js';
 import type { TimeSeriesOut } from '../src/adapters/prometheus/translate.js';
 import { descriptor, histogramPoint, numberPoint, resource, scope } from '../test/adapters/prometheus/fixtures.js';
+import { measureWritePath } from './remote-write-path.js';
 
 const POINTS = 10_000;
 const METRICS = 100;
@@ -236,3 +240,13 @@ if (!WRITER_ONLY) {
   console.log(`  identical bodies      ${mismatches === 0 ? 'yes' : `NO: ${mismatches} requests differ`} (${requests} requests compared)`);
   if (mismatches > 0) process.exitCode = 1;
 }
+
+const jobsArg = process.argv.indexOf('--jobs');
+const ballastArg = process.argv.indexOf('--ballast-mb');
+const path = await measureWritePath({
+  batch,
+  jobs: jobsArg > 0 ? Number(process.argv[jobsArg + 1]) : 8,
+  ballastMb: ballastArg > 0 ? Number(process.argv[ballastArg + 1]) : 200,
+  config,
+});
+console.log(path);
