@@ -7,7 +7,10 @@
  * Each round translates once, then encodes the requests both ways, in alternating order: with the adapter's
  * writer (wire-writer.ts) and with protobufjs (the reference it replaced), each followed by snappy, and checks
  * the two give the same bytes. Same run, same batches: the ratio is the comparison to quote.
- * Run: node --import tsx bench/remote-write-micro.ts [--rounds N] [--max-samples N] [--writer-only]
+ * Then the adapter's whole write path as delivery drives it (write-path.ts): queue payloads of 10,000 points,
+ * --jobs of them per write (default 8: delivery.batch.max_items 80,000), decoded, translated, cut and encoded,
+ * with --ballast-mb of live objects on the heap (default 200) so GC works as in a gateway process.
+ * Run: node --import tsx bench/remote-write-micro.ts [--rounds N] [--max-samples N] [--writer-only] [--jobs N] [--ballast-mb N]
  * Profile: node --cpu-prof --cpu-prof-dir=bench/out --import tsx bench/remote-write-micro.ts --writer-only,
  * then node --import tsx bench/profile-summary.ts bench/out/<file>.cpuprofile
  */
@@ -17,12 +20,14 @@ import { CumulativeState } from '../src/adapters/prometheus/delta.js';
 import { compressBody, encodeWriteRequest, splitRequests, writeRequestBytes } from '../src/adapters/prometheus/encode.js';
 import { labelMessages } from '../src/adapters/prometheus/labels.js';
 import { remoteWriteMessages } from '../src/adapters/prometheus/proto.js';
+import { samplesOf } from '../src/adapters/prometheus/samples.js';
 import { SeriesCatalog } from '../src/adapters/prometheus/series.js';
 import { Translator } from '../src/adapters/prometheus/translate.js';
 import snappy from 'snappy';
 import type { MetricDescriptor, MetricPoint } from '../src/model/index.js';
 import type { TimeSeriesOut } from '../src/adapters/prometheus/translate.js';
 import { descriptor, histogramPoint, numberPoint, resource, scope } from '../test/adapters/prometheus/fixtures.js';
+import { measureWritePath } from './remote-write-path.js';
 
 const POINTS = 10_000;
 const METRICS = 100;
@@ -137,9 +142,10 @@ function cachedLabelMessages(block: Uint8Array): Uint8Array[] {
 
 function viaProtobufjs(parts: TimeSeriesOut[][], path: Path, timed: boolean): Buffer[] {
   const bodies: Buffer[] = [];
-  // In place, as the old TimeSeriesOut carried them (a copy per series would add garbage to the timed encode).
-  for (const part of parts) for (const series of part) (series as TimeSeriesOut & { labels?: Uint8Array[] }).labels = cachedLabelMessages(series.labelBlock);
-  for (const part of parts) {
+  // The objects protobufjs takes (labels as cached Label messages, samples as objects), built before the timed
+  // encode: the translator made such objects itself before its samples went into flat arrays (samples.ts).
+  const objects = parts.map((part) => part.map((series) => ({ ...series, labels: cachedLabelMessages(series.labelBlock), samples: samplesOf(series) })));
+  for (const part of objects) {
     path.encode.start();
     const raw = messages.writeRequestEncodedLabels.encode({ timeseries: part }).finish();
     path.encode.stop(timed);
@@ -173,7 +179,7 @@ for (let round = 0; round < ROUNDS + WARMUP; round++) {
   }
   if (theirs !== undefined) for (let i = 0; i < ours.length; i++) if (!ours[i]!.equals(theirs[i]!)) mismatches++;
   if (!timed) continue;
-  for (const s of translation.series) samples += s.samples.length;
+  for (const s of translation.series) samples += s.sampleCount;
   requests += parts.length;
 }
 // The adapter's own entry point, to check the stages add up.
@@ -234,3 +240,13 @@ if (!WRITER_ONLY) {
   console.log(`  identical bodies      ${mismatches === 0 ? 'yes' : `NO: ${mismatches} requests differ`} (${requests} requests compared)`);
   if (mismatches > 0) process.exitCode = 1;
 }
+
+const jobsArg = process.argv.indexOf('--jobs');
+const ballastArg = process.argv.indexOf('--ballast-mb');
+const path = await measureWritePath({
+  batch,
+  jobs: jobsArg > 0 ? Number(process.argv[jobsArg + 1]) : 8,
+  ballastMb: ballastArg > 0 ? Number(process.argv[ballastArg + 1]) : 200,
+  config,
+});
+console.log(path);

@@ -133,7 +133,7 @@ function encodeBodies(payload: Payload, url: string, dir: string): { files: stri
     const { body: encoded } = encodeWriteRequest(series);
     writeFileSync(file, encoded);
     bytes += encoded.length;
-    for (const s of series) samples += s.samples.length;
+    for (const s of series) samples += s.sampleCount;
     return file;
   });
   return { files, bytes, points: translation.points, samples };

@@ -37,8 +37,8 @@ export function splitRequests(series: readonly TimeSeriesOut[], limits: RequestL
     bytes = 0;
   };
   for (const whole of series) {
-    const count = whole.samples.length + whole.histograms.length + whole.exemplars.length;
-    const size = whole.labelBytes + whole.samples.length * SAMPLE_BYTES + whole.exemplars.length * EXEMPLAR_BYTES + histogramBytes(whole);
+    const count = whole.sampleCount + whole.histograms.length + whole.exemplars.length;
+    const size = whole.labelBytes + whole.sampleCount * SAMPLE_BYTES + whole.exemplars.length * EXEMPLAR_BYTES + histogramBytes(whole);
     if (samples + count <= limits.maxSamples && bytes + size <= limits.maxBytes) {
       current.push(whole);
       samples += count;
@@ -67,11 +67,13 @@ function splitSeries(series: TimeSeriesOut, limits: RequestLimits): TimeSeriesOu
   const perSample = SAMPLE_BYTES + (series.histograms.length > 0 ? histogramBytes(series) / series.histograms.length : 0);
   const room = Math.max(1, Math.min(limits.maxSamples, Math.floor((limits.maxBytes - series.labelBytes) / perSample)));
   const parts: TimeSeriesOut[] = [];
-  for (let i = 0; i < series.samples.length; i += room) {
-    parts.push({ labelBlock: series.labelBlock, labelBytes: series.labelBytes, samples: series.samples.slice(i, i + room), exemplars: [], histograms: [] });
+  const { labelBlock, labelBytes, store } = series;
+  for (let i = 0; i < series.sampleCount; i += room) {
+    const sampleCount = Math.min(room, series.sampleCount - i);
+    parts.push({ labelBlock, labelBytes, store, sampleStart: series.sampleStart + i, sampleCount, exemplars: [], histograms: [] });
   }
   for (let i = 0; i < series.histograms.length; i += room) {
-    parts.push({ labelBlock: series.labelBlock, labelBytes: series.labelBytes, samples: [], exemplars: [], histograms: series.histograms.slice(i, i + room) });
+    parts.push({ labelBlock, labelBytes, store, sampleStart: 0, sampleCount: 0, exemplars: [], histograms: series.histograms.slice(i, i + room) });
   }
   // Exemplars ride with the last part: they are optional extras, not samples that must be ordered.
   const last = parts[parts.length - 1];

@@ -99,11 +99,13 @@ export interface EncodedLabels {
    */
   batch: object | undefined;
   series: BatchSeries | undefined;
+  /** The series' index in that translation's series (its samples' slot, see samples.ts). */
+  slot: number;
 }
 
 export function encodeLabels(labels: readonly Label[]): EncodedLabels {
   const block = encodeLabelBlock(labels);
-  return { block, bytes: block.length, batch: undefined, series: undefined };
+  return { block, bytes: block.length, batch: undefined, series: undefined, slot: 0 };
 }
 
 /**

@@ -93,6 +93,16 @@ interface ContentNode {
   others: Map<string, Map<unknown, ContentNode>> | undefined;
 }
 
+/**
+ * A bigint attribute value as a content-tree key: the equal number when it is exact (a Map hashes a number
+ * in line, a bigint through a call into the runtime: the walk's dearest step when status codes are int64).
+ * Safe: a number key of the same value has the same label text (String(200n) === String(200)).
+ */
+function bigintKey(value: bigint): number | bigint {
+  const number = Number(value);
+  return Number.isSafeInteger(number) ? number : value;
+}
+
 const newNode = (): ContentNode => ({ series: undefined, name: undefined, values: undefined, others: undefined });
 
 /** The values map of `name` after `node`, made on first use. */
@@ -167,7 +177,7 @@ export class SeriesCatalog {
     let node = family.content;
     for (const name in attributes) {
       const value = attributes[name]!;
-      const key = typeof value === 'object' ? attributeToString(value) : value;
+      const key = typeof value === 'object' ? attributeToString(value) : typeof value === 'bigint' ? bigintKey(value) : value;
       const byValue = node.name === name ? node.values! : valuesAfter(node, name);
       let child = byValue.get(key);
       if (child === undefined) byValue.set(key, (child = newNode()));

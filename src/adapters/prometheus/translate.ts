@@ -18,13 +18,11 @@ import type { PrometheusConfig } from './config.js';
 import type { CumulativeState, DeltaTransaction } from './delta.js';
 import { type EncodedLabels, type Label, sanitizeLabelName } from './labels.js';
 import { type NativeHistogram, toNativeHistogram } from './native-histogram.js';
+import { type RecordedSeries, SampleRecorder, SampleStore } from './samples.js';
 import type { SeriesCatalog, SeriesLabels } from './series.js';
 import { STALE_NAN, formatFloat, nsToMs } from './values.js';
 
-export interface Sample {
-  value: number;
-  timestamp: number;
-}
+export type { Sample } from './samples.js';
 
 export interface ExemplarOut {
   labels: Label[];
@@ -32,31 +30,24 @@ export interface ExemplarOut {
   timestamp: number;
 }
 
-export interface TimeSeriesOut {
+/** One series of a request: its encoded labels, its samples (a range of flat arrays, see samples.ts) and the rest. */
+export interface TimeSeriesOut extends RecordedSeries {
   /** The encoded `labels` field (see wire-writer.ts). */
   labelBlock: Uint8Array;
   /** labelBlock's length. */
   labelBytes: number;
-  samples: Sample[];
   exemplars: ExemplarOut[];
   histograms: NativeHistogram[];
-  /** Set when a sample arrived older than the previous one: sorted before encoding. */
-  unsorted?: boolean;
 }
 
 /** A series as the translator keeps it on its labels (EncodedLabels.series), from batch to batch. */
-export interface BatchSeries extends TimeSeriesOut {
-  /**
-   * `samples` filled in this batch: the array keeps the Sample objects of earlier batches beyond it for reuse,
-   * and is cut to this length when the translation ends.
-   */
-  used: number;
-}
+export type BatchSeries = TimeSeriesOut;
 
 export interface Translation {
   /**
-   * The batch's series. Each series' TimeSeriesOut (and its samples) is the one its labels had in the last
-   * batch, reset and refilled: valid until the next translate() on the same catalog (encode it before that).
+   * The batch's series. Each series' TimeSeriesOut is the one its labels had in the last batch, reset and
+   * refilled, and its samples are in the translator's reused arrays: valid until the next translate() on the
+   * same translator (encode it before that).
    */
   readonly series: TimeSeriesOut[];
   /** Model points turned into series. */
@@ -89,6 +80,7 @@ const MAX_EXEMPLAR_LABEL_CHARS = 128;
 
 export class Translator {
   private out: BatchSeries[] = [];
+  private readonly samples = new SampleRecorder();
   /** This translation's token in EncodedLabels' slots (see labels.ts). */
   private batch: object = {};
   private skipped = new Map<string, number>();
@@ -111,6 +103,7 @@ export class Translator {
     this.skipped = new Map();
     this.targets = new Map();
     this.lastTarget = undefined;
+    this.samples.begin();
     this.delta = this.config.delta_to_cumulative.enabled ? this.state.begin() : undefined;
     let translated = 0;
     for (const point of points) if (this.point(point)) translated++;
@@ -120,10 +113,8 @@ export class Translator {
       this.sample(target.labels, 1, target.ms);
       targetInfo.set(key, target.ms);
     }
-    for (const series of this.out) {
-      if (series.samples.length > series.used) series.samples.length = series.used;
-      if (series.unsorted) sortSamples(series);
-    }
+    this.samples.finish(this.out);
+    for (const series of this.out) if (series.unsorted) sortHistograms(series);
     return { series: this.out, points: translated, skipped: this.skipped, delta: this.delta, targetInfo };
   }
 
@@ -250,64 +241,41 @@ export class Translator {
   }
 
   /**
-   * The labels' series, new in this batch: the TimeSeriesOut these labels had in an earlier batch, emptied
-   * (its samples array and Sample objects are refilled in place), or a new one the first time. A known series
-   * then costs its samples' values and nothing allocated.
+   * The labels' series, new in this batch: the TimeSeriesOut these labels had in an earlier batch, emptied,
+   * or a new one the first time; its slot is its index in this batch's series (see samples.ts). A known
+   * series then costs its samples' values and nothing allocated.
    */
   private newSeries(labels: EncodedLabels): BatchSeries {
     let series = labels.series;
     if (series === undefined) {
-      series = { labelBlock: labels.block, labelBytes: labels.bytes, samples: [], used: 0, exemplars: NO_EXEMPLARS, histograms: NO_HISTOGRAMS, unsorted: false };
+      series = { labelBlock: labels.block, labelBytes: labels.bytes, store: EMPTY_STORE, sampleStart: 0, sampleCount: 0, exemplars: NO_EXEMPLARS, histograms: NO_HISTOGRAMS, unsorted: false };
       labels.series = series;
     } else {
-      series.used = 0;
       series.exemplars = NO_EXEMPLARS;
       series.histograms = NO_HISTOGRAMS;
       series.unsorted = false;
     }
     labels.batch = this.batch;
+    labels.slot = this.out.length;
     this.out.push(series);
     return series;
   }
 
-  /** Appends a sample (or, with `lookupOnly`, just finds the series). Same series and timestamp: the last value wins. */
+  /**
+   * Records a sample for the labels' series (or, with `lookupOnly`, just finds the series). Same series and
+   * timestamp: the last value wins (samples.ts lays them out when the translation ends).
+   */
   private sample(labels: EncodedLabels, value: number, timestamp: number, lookupOnly = false): BatchSeries {
     const series = labels.batch === this.batch ? labels.series! : this.newSeries(labels);
-    if (lookupOnly) return series;
-    const samples = series.samples;
-    const used = series.used;
-    if (used > 0) {
-      const last = samples[used - 1]!;
-      if (timestamp <= last.timestamp) {
-        if (timestamp === last.timestamp) {
-          last.value = value;
-          return series;
-        }
-        series.unsorted = true;
-      }
-    }
-    const spare = samples[used];
-    if (spare === undefined) samples.push({ value, timestamp });
-    else {
-      spare.value = value;
-      spare.timestamp = timestamp;
-    }
-    series.used = used + 1;
+    if (!lookupOnly) this.samples.add(labels.slot, value, timestamp);
     return series;
   }
 }
 
-/** Time order, and one sample per timestamp (the later one in the batch wins: Prometheus would refuse two). */
-function sortSamples(series: TimeSeriesOut): void {
-  const ordered = series.samples.map((sample, index) => ({ sample, index }));
-  ordered.sort((a, b) => a.sample.timestamp - b.sample.timestamp || a.index - b.index);
-  const samples: Sample[] = [];
-  for (const { sample } of ordered) {
-    const last = samples[samples.length - 1];
-    if (last !== undefined && last.timestamp === sample.timestamp) last.value = sample.value;
-    else samples.push(sample);
-  }
-  series.samples = samples;
+const EMPTY_STORE = new SampleStore();
+
+/** A series whose samples arrived out of time order: its native histograms go in time order too. */
+function sortHistograms(series: TimeSeriesOut): void {
   series.histograms.sort((a, b) => a.timestamp - b.timestamp);
   series.unsorted = false;
 }

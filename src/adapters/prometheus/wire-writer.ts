@@ -103,27 +103,28 @@ export class WireWriter {
   }
 
   private timeSeries(series: TimeSeriesOut): void {
-    const samples = series.samples;
+    const count = series.sampleCount;
+    const values = series.store.values;
+    const timestamps = series.store.timestamps;
     const block = series.labelBlock;
     // Exact unless a timestamp's varint is longer than 6 bytes (before 1970 or after 2109) or there are
     // exemplars or histograms: then finishLength moves the body.
-    const estimate = block.length + samples.length * 18 + series.exemplars.length * 100 + series.histograms.length * 64;
+    const estimate = block.length + count * 18 + series.exemplars.length * 100 + series.histograms.length * 64;
     const reserved = varintSize(estimate);
-    this.ensure(1 + reserved + block.length + samples.length * 22);
+    this.ensure(1 + reserved + block.length + count * 22);
     const buf = this.buf;
     buf[this.pos] = 0x0a; // WriteRequest.timeseries = 1
     const start = this.pos + 1 + reserved;
     buf.set(block, start);
     this.pos = start + block.length;
-    for (let i = 0; i < samples.length; i++) {
-      const sample = samples[i]!;
-      const timestamp = sample.timestamp;
+    for (let i = series.sampleStart, end = i + count; i < end; i++) {
+      const timestamp = timestamps[i]!;
       let pos = this.pos;
       buf[pos++] = 0x12; // TimeSeries.samples = 2
       pos++; // length, below
       const body = pos;
       buf[pos++] = 0x09; // Sample.value = 1, fixed64
-      this.view.setFloat64(pos, sample.value, true);
+      this.view.setFloat64(pos, values[i]!, true);
       pos += 8;
       buf[pos++] = 0x10; // Sample.timestamp = 2, varint
       if (timestamp >= 0 && timestamp < TWO_32 * 0x200000 && timestamp === Math.floor(timestamp)) {
