@@ -27,6 +27,8 @@ export class MetricState {
   readonly out: MetricPoint[] = [];
   /** Point attribute sets decoded so far in this request (read-attribute-sets.ts). */
   readonly attributeSets = new AttributeSetCache();
+  /** The last histogram point's explicit bounds: the points of a histogram metric mostly share them. */
+  private lastBounds: readonly number[] = EMPTY_LIST;
   resource!: Resource;
   scope!: InstrumentationScope;
   metric!: MetricDescriptor;
@@ -48,6 +50,21 @@ export class MetricState {
     readonly r: WireReader,
     readonly ctx: DecodeContext,
   ) {}
+
+  /**
+   * `bounds`, or the previous histogram point's array when equal (Object.is: -0 and NaN kept apart), so the points
+   * of a histogram share one array and the queue payload writes it once (format version 3).
+   */
+  sharedBounds(bounds: number[]): readonly number[] {
+    const last = this.lastBounds;
+    if (last.length === bounds.length) {
+      let i = 0;
+      while (i < bounds.length && Object.is(last[i], bounds[i])) i++;
+      if (i === bounds.length) return last;
+    }
+    this.lastBounds = bounds;
+    return bounds;
+  }
 
   readStart(end: number): void {
     const r = this.r;
