@@ -3,8 +3,8 @@
  * does only HTTP/gRPC, the enqueue and delivery (measured before: decode + encode were ~2/3 of the
  * gateway's CPU on traces, and delivery starved behind them).
  *
- * A request's body goes to the least busy worker (transferred when it owns its whole ArrayBuffer, copied
- * when it is a view into a larger or pooled one); the worker answers with the payload bytes, transferred,
+ * A request's body goes to the least busy worker (shared when it is in shared memory, transferred when it owns
+ * its whole ArrayBuffer, copied when it is a view into a larger one); the worker answers with the payload bytes, transferred,
  * and the counts. Each worker holds at most `maxQueuedPerWorker` requests; beyond that on every worker the
  * request is refused as overloaded (429 / RESOURCE_EXHAUSTED). A worker that dies is replaced, and the
  * requests it held fail as unavailable (503 / UNAVAILABLE): they never hang.
@@ -113,15 +113,18 @@ export class DecodePool implements IngestDecoder {
     }
     const slot = best;
     const id = this.nextId++;
-    // Transfer only a buffer the body owns whole; a view into a pooled or larger buffer is copied.
-    const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
-    const sent = owned ? body : new Uint8Array(body);
+    // Shared memory (src/receivers/body-pool.ts) is shared, not copied. Otherwise transfer only a buffer the body
+    // owns whole; a view into a pooled or larger buffer is copied.
+    const shared = body.buffer instanceof SharedArrayBuffer;
+    const owned = !shared && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
+    const sent = shared || owned ? body : new Uint8Array(body);
+    const transfer = owned ? [sent.buffer as ArrayBuffer] : [];
     const message: DecodeRequestMessage = { id, signal, encoding, body: sent };
     return new Promise<EncodedRequest>((resolve, reject) => {
       if (slot.inFlight.size === 0) slot.worker.ref();
       slot.inFlight.set(id, { resolve, reject });
       try {
-        slot.worker.postMessage(message, [sent.buffer as ArrayBuffer]);
+        slot.worker.postMessage(message, transfer);
       } catch (error) {
         slot.inFlight.delete(id);
         if (slot.inFlight.size === 0) slot.worker.unref();

@@ -137,7 +137,7 @@ export function histogramPoint(st: MetricState, end: number, depth: number, inde
           r.other(tag, end, depth, HISTOGRAM_FIELDS);
       }
     }
-    const bounds: readonly number[] = explicitBounds ?? EMPTY_LIST;
+    const bounds: readonly number[] = explicitBounds === undefined ? EMPTY_LIST : st.sharedBounds(explicitBounds);
     let problem = timeProblem(st.start, st.time);
     if (problem === '') problem = histogramProblem(bucketCounts === undefined ? 0 : bucketCounts.length, bounds);
     if (problem !== '') return reject(st, index, problem, V_POINT.histogram, rest, end, depth);

@@ -7,6 +7,7 @@ import type { Attributes, Exemplar, InstrumentationScope, MetricDescriptor, Metr
 import { DecodeContext, EMPTY_LIST } from './context.js';
 import { pointRejection } from './metrics.js';
 import { protoRoot } from './proto.js';
+import { AttributeSetCache } from './read-attribute-sets.js';
 import { readAttribute } from './read-common.js';
 import { WireReader, fieldMask, validateRange, validatorFor, within } from './wire.js';
 import type { VType } from './wire.js';
@@ -24,6 +25,10 @@ const EXEMPLAR_FIELDS = fieldMask(2, 3, 4, 5, 6, 7);
 
 export class MetricState {
   readonly out: MetricPoint[] = [];
+  /** Point attribute sets decoded so far in this request (read-attribute-sets.ts). */
+  readonly attributeSets = new AttributeSetCache();
+  /** The last histogram point's explicit bounds: the points of a histogram metric mostly share them. */
+  private lastBounds: readonly number[] = EMPTY_LIST;
   resource!: Resource;
   scope!: InstrumentationScope;
   metric!: MetricDescriptor;
@@ -45,6 +50,21 @@ export class MetricState {
     readonly r: WireReader,
     readonly ctx: DecodeContext,
   ) {}
+
+  /**
+   * `bounds`, or the previous histogram point's array when equal (Object.is: -0 and NaN kept apart), so the points
+   * of a histogram share one array and the queue payload writes it once (format version 3).
+   */
+  sharedBounds(bounds: number[]): readonly number[] {
+    const last = this.lastBounds;
+    if (last.length === bounds.length) {
+      let i = 0;
+      while (i < bounds.length && Object.is(last[i], bounds[i])) i++;
+      if (i === bounds.length) return last;
+    }
+    this.lastBounds = bounds;
+    return bounds;
+  }
 
   readStart(end: number): void {
     const r = this.r;
@@ -74,17 +94,56 @@ export function reject(st: MetricState, index: number, problem: string, type: VT
   if (rest >= 0) validateRange(st.r, type, rest, end, depth); // what protobufjs would have decoded
 }
 
-/** Pass 2 of a point: its attributes and exemplars (into st.attributes / st.exemplars), in the order sent. */
+/**
+ * Pass 2 of a point: its attributes and exemplars (into st.attributes / st.exemplars), in the order sent.
+ * An attribute set sent before in this request is not decoded again: the points share its object.
+ */
 export function attributesAndExemplars(st: MetricState, rest: number, end: number, depth: number, attrTag: number, exemplarTag: number): void {
   st.attributes = EMPTY_ATTRIBUTES;
   st.exemplars = EMPTY_LIST;
   if (rest < 0) return;
   const r = st.r;
   const ctx = st.ctx;
+  const cache = st.attributeSets;
+  const known = cache.find(r, rest, end, depth, attrTag, exemplarTag);
+  if (known === undefined) {
+    if (cache.fields === 0 && cache.others === 0) return;
+    const counts = decodeInOrder(st, rest, end, depth, attrTag, exemplarTag);
+    if (cache.fields > 0) cache.remember(st.attributes, depth, counts.dropped, counts.truncated);
+    return;
+  }
+  // The same bytes decoded without error before: only the exemplars are left to read (and may fail).
+  st.attributes = known.attributes;
+  ctx.droppedAttributes += known.dropped;
+  ctx.truncatedValues += known.truncated;
+  if (cache.others === 0) return;
+  const exemplars: Exemplar[] = [];
+  r.pos = rest;
+  while (r.pos < end) {
+    const tag = r.uint32(end);
+    if (tag === exemplarTag) {
+      const e = r.lenEnd(end);
+      exemplars.push(exemplar(r, ctx, e, depth + 1));
+    } else r.skip(tag, end, depth);
+  }
+  st.exemplars = exemplars;
+}
+
+/** What decoding a point's attribute set (not its exemplars) added to the request's counters. */
+const setCounts = { dropped: 0, truncated: 0 };
+
+/**
+ * Attributes and exemplars decoded together in the order sent (so the first bad field is the one reported);
+ * returns what the attributes alone added to the counters (shared object, valid until the next call).
+ */
+function decodeInOrder(st: MetricState, rest: number, end: number, depth: number, attrTag: number, exemplarTag: number): typeof setCounts {
+  const r = st.r;
+  const ctx = st.ctx;
   let attributes = EMPTY_ATTRIBUTES;
   let exemplars: Exemplar[] | undefined;
   let kept = 0;
   let dropped = 0;
+  let truncated = 0;
   const max = ctx.maxAttributes;
   r.pos = rest;
   while (r.pos < end) {
@@ -92,8 +151,10 @@ export function attributesAndExemplars(st: MetricState, rest: number, end: numbe
     if (tag === attrTag) {
       const e = r.lenEnd(end);
       if (attributes === EMPTY_ATTRIBUTES) attributes = {};
+      const before = ctx.truncatedValues;
       if (readAttribute(r, ctx, e, depth + 1, attributes, kept >= max)) kept++;
       else dropped++;
+      truncated += ctx.truncatedValues - before;
     } else if (tag === exemplarTag) {
       const e = r.lenEnd(end);
       (exemplars ??= []).push(exemplar(r, ctx, e, depth + 1));
@@ -102,6 +163,9 @@ export function attributesAndExemplars(st: MetricState, rest: number, end: numbe
   ctx.droppedAttributes += dropped;
   st.attributes = attributes;
   if (exemplars !== undefined) st.exemplars = exemplars;
+  setCounts.dropped = dropped;
+  setCounts.truncated = truncated;
+  return setCounts;
 }
 
 function exemplar(r: WireReader, ctx: DecodeContext, end: number, depth: number): Exemplar {

@@ -16,9 +16,10 @@ import protobuf from 'protobufjs';
 /** protobufjs's Reader.recursionLimit (and protoc's default): messages nested deeper are rejected. */
 export const MAX_DEPTH = 100;
 
-interface FastBuffer extends Buffer {
+export interface FastBuffer extends Buffer {
   utf8Slice(start: number, end: number): string;
   hexSlice(start: number, end: number): string;
+  latin1Slice(start: number, end: number): string;
 }
 
 /** Thrown at the failing byte; the message readers add their names as it unwinds (see `within`). */

@@ -1,4 +1,4 @@
-/** Reads queue payload format version 2 (the layout: binary-format.ts): the model over binary-primitive-reader.ts. */
+/** Reads queue payload format versions 3 and 2 (the layout: binary-format.ts): the model over binary-primitive-reader.ts. */
 import type {
   AttributeValue,
   Attributes,
@@ -13,6 +13,7 @@ import type {
   TelemetryBatch,
 } from '../model/index.js';
 import {
+  BINARY_VERSION,
   TAG_NULL,
   TAG_FALSE,
   TAG_TRUE,
@@ -34,6 +35,37 @@ class Reader extends PrimitiveReader {
   private readonly resources: Resource[] = [];
   private readonly scopes: InstrumentationScope[] = [];
   private readonly descriptors: MetricDescriptor[] = [];
+  private readonly pointAttributeSets: Attributes[] = [];
+  private readonly boundsLists: number[][] = [];
+  /** Version 3 refers to point attribute sets and histogram bounds; version 2 has them inline. */
+  private readonly setsByReference: boolean;
+
+  constructor(bytes: Uint8Array, utf8: NodeBuffer, version: number) {
+    super(bytes, utf8);
+    this.setsByReference = version >= BINARY_VERSION;
+  }
+
+  /** A histogram's explicit bounds (see the writer): decoded once, shared by the points that refer to them. */
+  bounds(): number[] {
+    if (!this.setsByReference) return this.doubles();
+    const index = this.varuint();
+    if (index < this.boundsLists.length) return this.boundsLists[index]!;
+    if (index !== this.boundsLists.length) throw new Error(`bounds reference ${index} is out of range`);
+    const bounds = this.doubles();
+    this.boundsLists.push(bounds);
+    return bounds;
+  }
+
+  /** A point's attribute set (see the writer): decoded once, shared by the points that refer to it. */
+  pointAttributes(): Attributes {
+    if (!this.setsByReference) return this.attributes();
+    const index = this.varuint();
+    if (index < this.pointAttributeSets.length) return this.pointAttributeSets[index]!;
+    if (index !== this.pointAttributeSets.length) throw new Error(`attribute set reference ${index} is out of range`);
+    const attributes = this.attributes();
+    this.pointAttributeSets.push(attributes);
+    return attributes;
+  }
 
   attributes(): Attributes {
     const out: Attributes = {};
@@ -153,7 +185,7 @@ class Reader extends PrimitiveReader {
     const resource = this.resource();
     const scope = this.scope();
     const metric = this.descriptor();
-    const attributes = this.attributes();
+    const attributes = this.pointAttributes();
     const startTimeUnixNano = this.bigint();
     const timeUnixNano = this.bigint();
     const flags = this.int();
@@ -172,7 +204,7 @@ class Reader extends PrimitiveReader {
         const count = this.int();
         const sum = (header & HAS_SUM) !== 0 ? this.double() : undefined;
         const bucketCounts = this.ints();
-        const explicitBounds = this.doubles();
+        const explicitBounds = this.bounds();
         const min = (header & HAS_MIN) !== 0 ? this.double() : undefined;
         const max = (header & HAS_MAX) !== 0 ? this.double() : undefined;
         return { type: 'histogram', resource, scope, metric, attributes, startTimeUnixNano, timeUnixNano, flags, exemplars, count, sum, bucketCounts, explicitBounds, min, max };
@@ -264,10 +296,10 @@ class Reader extends PrimitiveReader {
   }
 }
 
-/** A version-2 payload (version byte included) back into the model; throws a plain Error on malformed bytes. */
+/** A version-3 or version-2 payload (version byte included) back into the model; throws a plain Error on malformed bytes. */
 export function decodeBinary(bytes: Uint8Array): TelemetryBatch {
   // A plain Uint8Array view (not a Buffer), so bytes attributes decode as Uint8Array as the model says.
   const plain = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as NodeBuffer;
-  return new Reader(plain, text).batch();
+  return new Reader(plain, text, bytes[0]!).batch();
 }

@@ -1,5 +1,5 @@
 /**
- * Writes queue payload format version 2 (the layout: binary-format.ts): the model over the byte-level writer in
+ * Writes queue payload format version 3 (the layout: binary-format.ts): the model over the byte-level writer in
  * binary-primitive-writer.ts, into one buffer reused across payloads. Held equal to version 1's round trip by
  * test/queue/codec.test.ts.
  */
@@ -16,6 +16,7 @@ import type {
 } from '../model/index.js';
 import {
   BINARY_VERSION,
+  BINARY_VERSION_2,
   TAG_NULL,
   TAG_FALSE,
   TAG_TRUE,
@@ -39,12 +40,42 @@ class Writer extends PrimitiveWriter {
   private resources = new Interner<Resource>();
   private scopes = new Interner<InstrumentationScope>();
   private descriptors = new Interner<MetricDescriptor>();
+  private pointAttributeSets = new Interner<Attributes>();
+  private boundsLists = new Interner<readonly number[]>();
+  /** Version 3 writes point attribute sets by reference; version 2 (tests) inline. */
+  version = BINARY_VERSION;
 
   override begin(): void {
     super.begin();
     this.resources = new Interner();
     this.scopes = new Interner();
     this.descriptors = new Interner();
+    this.pointAttributeSets = new Interner();
+    this.boundsLists = new Interner();
+  }
+
+  /** A histogram's explicit bounds: a reference, in full at first use (version 3), as the attribute sets. */
+  bounds(values: readonly number[]): void {
+    if (this.version === BINARY_VERSION_2) {
+      this.doubles(values);
+      return;
+    }
+    const known = this.boundsLists.items.length;
+    const index = this.boundsLists.of(values);
+    this.varuint(index);
+    if (index === known) this.doubles(values);
+  }
+
+  /** A point's attribute set: a reference, in full at its first use (version 3); always in full (version 2). */
+  pointAttributes(attributes: Attributes): void {
+    if (this.version === BINARY_VERSION_2) {
+      this.attributes(attributes);
+      return;
+    }
+    const known = this.pointAttributeSets.items.length;
+    const index = this.pointAttributeSets.of(attributes);
+    this.varuint(index);
+    if (index === known) this.attributes(attributes);
   }
 
   attributes(attributes: Attributes): void {
@@ -168,7 +199,7 @@ class Writer extends PrimitiveWriter {
     this.resource(p.resource);
     this.scope(p.scope);
     this.descriptor(p.metric);
-    this.attributes(p.attributes);
+    this.pointAttributes(p.attributes);
     this.bigint(p.startTimeUnixNano);
     this.bigint(p.timeUnixNano);
     this.int(p.flags);
@@ -185,7 +216,7 @@ class Writer extends PrimitiveWriter {
         this.int(p.count);
         if (p.sum !== undefined) this.double(p.sum);
         this.ints(p.bucketCounts);
-        this.doubles(p.explicitBounds);
+        this.bounds(p.explicitBounds);
         if (p.min !== undefined) this.double(p.min);
         if (p.max !== undefined) this.double(p.max);
         return;
@@ -256,12 +287,13 @@ class Writer extends PrimitiveWriter {
 /** One writer per thread: encoding is synchronous and the result is copied out. */
 let writer: Writer | undefined;
 
-/** A batch as a version-2 payload (the version byte first). */
-export function encodeBinary(batch: TelemetryBatch): Uint8Array {
+/** A batch as a version-3 payload (the version byte first); version 2 on request (tests of what earlier builds queued). */
+export function encodeBinary(batch: TelemetryBatch, version: typeof BINARY_VERSION | typeof BINARY_VERSION_2 = BINARY_VERSION): Uint8Array {
   writer ??= new Writer();
   const w = writer;
   w.begin();
-  w.byte(BINARY_VERSION);
+  w.version = version;
+  w.byte(version);
   w.varuint(batch.metrics.length);
   for (let i = 0; i < batch.metrics.length; i++) w.point(batch.metrics[i]!);
   w.varuint(batch.spans.length);

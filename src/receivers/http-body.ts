@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { gunzip, inflate } from 'node:zlib';
 import { promisify } from 'node:util';
+import type { BodyPool } from './body-pool.js';
 
 const gunzipAsync = promisify(gunzip);
 const inflateAsync = promisify(inflate);
@@ -34,6 +35,48 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
   }
   const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
   return decompress(raw, String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase(), maxBytes);
+}
+
+/** A body read by readPooledBody(): `release` (idempotent) once nothing reads `bytes` any more. */
+export interface PooledBody {
+  readonly bytes: Uint8Array;
+  release(): void;
+}
+
+const NOTHING_TO_RELEASE = (): void => {};
+
+/**
+ * readBody(), but an uncompressed body with a Content-Length is copied from the socket's chunks straight into a
+ * buffer of `pool` (body-pool.ts) instead of a fresh one; others (compressed, chunked) are read as readBody() does.
+ */
+export async function readPooledBody(req: IncomingMessage, maxBytes: number, pool: BodyPool): Promise<PooledBody> {
+  const declared = Number(req.headers['content-length']);
+  const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  const plain = encoding === '' || encoding === 'identity' || encoding === 'none';
+  if (!plain || !Number.isSafeInteger(declared) || declared <= 0 || declared > maxBytes) {
+    return { bytes: await readBody(req, maxBytes), release: NOTHING_TO_RELEASE };
+  }
+  const bytes = pool.take(declared);
+  let released = false;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    pool.release(bytes);
+  };
+  try {
+    let total = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      // Node's HTTP parser never passes more than Content-Length; checked anyway, the buffer is exactly that long.
+      if (total + chunk.length > declared) throw new BodyError(400, `request body is longer than its Content-Length of ${declared} bytes`);
+      bytes.set(chunk, total);
+      total += chunk.length;
+    }
+    if (total !== declared) throw new BodyError(400, `request body ended after ${total} of its Content-Length of ${declared} bytes`);
+    return { bytes, release };
+  } catch (error) {
+    release();
+    throw error;
+  }
 }
 
 async function decompress(raw: Buffer, encoding: string, maxBytes: number): Promise<Buffer> {

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { DecodePool, createDecoder } from '../../src/ingest/decode-pool.js';
 import { DEFAULT_DECODE_LIMITS, OtlpDecodeError, decodeTraces } from '../../src/otlp/index.js';
 import { decodeBatch } from '../../src/queue/codec.js';
+import { BodyPool } from '../../src/receivers/body-pool.js';
 import { IngestRefusedError } from '../../src/receivers/ingest.js';
 import { makeSpans } from '../otlp/fixtures.js';
 
@@ -54,6 +55,18 @@ describe('decode pool', () => {
     assert.equal(result.items, decodeTraces(bytes, 'protobuf').batch.spans.length);
     assert.equal(big.length, bytes.length + 100, 'the owner keeps its memory');
     assert.equal(big[0], 7);
+  });
+
+  it('a body in shared memory (the HTTP receiver body pool) is shared, not copied or detached, and decodes the same', async () => {
+    const bytes = body();
+    const bodies = new BodyPool();
+    const view = bodies.take(bytes.length);
+    view.set(bytes);
+    const pooled = await pool.decode('traces', view, 'protobuf');
+    assert.equal(view.byteLength, bytes.length, 'still readable by its owner');
+    assert.deepEqual(decodeBatch(pooled.payload), decodeBatch((await createDecoder({ threads: 0, limits: DEFAULT_DECODE_LIMITS, logger }).decode('traces', bytes, 'protobuf')).payload));
+    bodies.release(view);
+    assert.equal(bodies.take(bytes.length).buffer, view.buffer, 'the released buffer is handed out again');
   });
 
   it('answers many concurrent requests', async () => {

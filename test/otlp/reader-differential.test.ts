@@ -223,8 +223,16 @@ class Gen {
     };
   }
   metricsRequest(): object {
+    // Points often repeat an attribute set sent earlier in the request (the reader decodes it once: read-attribute-sets.ts).
+    const sets: object[][] = [];
+    const pointAttributes = () => {
+      if (sets.length > 0 && this.chance(0.5)) return this.pick(sets);
+      const set = this.attributes();
+      sets.push(set);
+      return set;
+    };
     const base = () => ({
-      attributes: this.attributes(), startTimeUnixNano: this.chance(0.5) ? String(T) : this.u64(),
+      attributes: pointAttributes(), startTimeUnixNano: this.chance(0.5) ? String(T) : this.u64(),
       timeUnixNano: this.chance(0.7) ? String(T + 1n) : this.u64(), flags: this.pick([0, 1, 2]),
     });
     const exemplars = () => this.list(2, () => ({
