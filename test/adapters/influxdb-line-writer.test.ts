@@ -236,9 +236,9 @@ class Gen {
 
 const FUZZ_MS = Number(process.env.MANIFOLD_FUZZ_MS ?? 3_000);
 
-/** Runs `one` with fresh seeds until the time budget is spent; a failure names its seed. */
-function fuzz(name: string, one: (gen: Gen, seed: number) => void): number {
-  return runFuzz(name, FUZZ_MS, (random, seed) => one(new Gen(random), seed));
+/** Runs `one` with fresh seeds until the time budget is spent and `minCases` have run; a failure names its seed. */
+function fuzz(name: string, one: (gen: Gen, seed: number) => void, minCases: number): number {
+  return runFuzz(name, FUZZ_MS, (random, seed) => one(new Gen(random), seed), minCases);
 }
 
 function modelBatch(gen: Gen): { metrics: MetricPoint[]; spans: Span[] } {
@@ -296,7 +296,7 @@ describe('line writer: fuzz against Point', () => {
     const cases = fuzz('builder fuzz', (gen, seed) => {
       const shared = Array.from({ length: gen.int(3) }, () => gen.tagList());
       assertSame(gen.calls(shared), `seed ${seed}`);
-    });
+    }, 1_000);
     assert.ok(cases >= 1_000 || process.env.MANIFOLD_FUZZ_SEED !== undefined, `only ${cases} cases ran`);
     console.log(`  builder fuzz: ${cases} cases`);
   });
@@ -318,7 +318,7 @@ describe('line writer: fuzz against Point', () => {
         }
       }
       assert.deepEqual(ours, reference, `seed ${seed}`);
-    });
+    }, 200);
     assert.ok(cases >= 200 || process.env.MANIFOLD_FUZZ_SEED !== undefined, `only ${cases} cases ran`);
     console.log(`  model batch fuzz: ${cases} batches`);
   });

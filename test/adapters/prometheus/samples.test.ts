@@ -96,7 +96,7 @@ describe('sample store: flat ranges equal the per-series Sample arrays they repl
           assert.equal(one.unsorted === true, reference[i]!.unsorted, `seed ${seed}, series ${i}: unsorted flag`);
         });
       }
-    });
+    }, 200);
     assert.ok(cases >= 200 || process.env.MANIFOLD_FUZZ_SEED !== undefined, `only ${cases} cases ran`);
     assert.ok(inOrderBatches > 0 || process.env.MANIFOLD_FUZZ_SEED !== undefined, 'the in-order path never ran');
     console.log(`  sample store fuzz: ${cases} cases, ${inOrderBatches} in-order batches`);
