@@ -127,13 +127,20 @@ export class BackendWorker {
   private async prepareJobs(jobs: Job[]): Promise<PreparedJobs> {
     const started = performance.now();
     const batch = await toWriteBatch(jobs);
-    const ready: PreparedJobs = { jobs, batch, prepareMs: 0 };
+    const ready: PreparedJobs = {
+      ids: jobs.map((job) => job.id), oldestEnqueuedAt: Math.min(...jobs.map((job) => job.enqueuedAt)),
+      summary: { id: batch.id, attempt: batch.attempt, items: batch.metrics.length + batch.spans.length }, prepareMs: 0,
+    };
     if (this.adapter.prepare) {
+      // Only the prepared write is kept: the decoded batch and the payloads are garbage from here on, not held
+      // while the write before this one and then this one are sent.
       try {
         ready.write = await this.adapter.prepare(batch);
       } catch (error) {
         ready.error = error;
       }
+    } else {
+      ready.batch = batch;
     }
     ready.prepareMs = performance.now() - started;
     return ready;
@@ -143,7 +150,7 @@ export class BackendWorker {
   private async putBack(ready: PreparedJobs): Promise<void> {
     ready.write?.abandon();
     try {
-      await this.store.release(this.backend, ready.jobs.map((job) => job.id));
+      await this.store.release(this.backend, ready.ids);
     } catch (error) {
       // Left leased: the embedded store's leases end with the process, Redis's when they are no longer renewed.
       this.logger.error({ err: error as Error, backend: this.backend }, 'could not hand leased jobs back to the queue store');
@@ -191,7 +198,6 @@ export class BackendWorker {
 
   /** Sends (or writes) the batch and records the outcome in the store: true when written. */
   private async send(ready: PreparedJobs): Promise<boolean> {
-    const { jobs, batch } = ready;
     const started = performance.now();
     const seconds = (): number => (ready.prepareMs + performance.now() - started) / 1000;
     this.metrics.inFlight.inc({ backend: this.backend });
@@ -199,14 +205,14 @@ export class BackendWorker {
       let result: WriteResult;
       try {
         if (ready.error !== undefined) throw ready.error;
-        result = await (ready.write ? ready.write.send() : this.adapter.write(batch));
+        result = await (ready.write ? ready.write.send() : this.adapter.write(ready.batch!));
       } catch (error) {
         this.metrics.writeDuration.observe({ backend: this.backend, result: 'error' }, seconds());
-        await this.failed(jobs, batch, error);
+        await this.failed(ready, error);
         return false;
       }
       this.metrics.writeDuration.observe({ backend: this.backend, result: 'ok' }, seconds());
-      await this.store.complete(this.backend, jobs.map((job) => job.id));
+      await this.store.complete(this.backend, ready.ids);
       this.metrics.written.inc({ backend: this.backend }, result.written);
       if (result.skipped && result.skipped.count > 0) this.metrics.skipped.inc({ backend: this.backend, reason: result.skipped.reason }, result.skipped.count);
       this.recovered();
@@ -216,9 +222,9 @@ export class BackendWorker {
     }
   }
 
-  private async failed(jobs: Job[], batch: WriteBatch, error: unknown): Promise<void> {
-    const ids = jobs.map((job) => job.id);
-    const items = batch.metrics.length + batch.spans.length;
+  private async failed(ready: PreparedJobs, error: unknown): Promise<void> {
+    const { ids, summary: batch } = ready;
+    const items = batch.items;
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof PermanentWriteError) {
       this.logger.error({ backend: this.backend, batch: batch.id, items, error: error.backendText }, 'the backend refused the data: moved to the dead-letter queue');
@@ -227,8 +233,7 @@ export class BackendWorker {
       return;
     }
     const now = Date.now();
-    const oldest = Math.min(...jobs.map((job) => job.enqueuedAt));
-    const exhausted = retriesExhausted(this.delivery.retry, batch.attempt, oldest, now);
+    const exhausted = retriesExhausted(this.delivery.retry, batch.attempt, ready.oldestEnqueuedAt, now);
     if (exhausted) {
       this.logger.error({ backend: this.backend, batch: batch.id, items, attempts: batch.attempt, error: message }, `retries exhausted (${exhausted}): moved to the dead-letter queue`);
       await this.store.deadLetter(this.backend, ids, exhausted, message);
@@ -255,10 +260,12 @@ export class BackendWorker {
   }
 }
 
-/** Leased jobs decoded into one batch, with its write prepared when the adapter prepares writes. */
+/** Leased jobs made ready to write: the write prepared (or the decoded batch, for adapters that write in one step). */
 interface PreparedJobs {
-  readonly jobs: Job[];
-  readonly batch: WriteBatch;
+  readonly ids: string[];
+  readonly oldestEnqueuedAt: number;
+  readonly summary: { readonly id: string; readonly attempt: number; readonly items: number };
+  batch?: WriteBatch;
   write?: PreparedWrite;
   /** Why prepare() failed: the send reports it, in turn. */
   error?: unknown;
