@@ -81,7 +81,8 @@ export class BackendWorker {
     let sending: Promise<boolean> | undefined;
     while (this.running || sending) {
       let next: PreparedJobs | undefined;
-      if (this.running && (sending === undefined || ahead)) {
+      // Not ahead while the backend is failing: a prepared write would only be handed back (and hold memory).
+      if (this.running && (sending === undefined || (ahead && this.consecutiveFailures === 0))) {
         const now = Date.now();
         const wait = Math.max(this.pausedUntil - now, this.fill.waitMs(now));
         if (wait > 0 && sending === undefined) {
