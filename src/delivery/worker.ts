@@ -77,7 +77,8 @@ export class BackendWorker {
    * untouched and is prepared again after the pause. Otherwise lease, decode and write follow one another.
    */
   private async lane(): Promise<void> {
-    const ahead = this.adapter.prepare !== undefined;
+    // Ahead only with one lane (ordered adapters): prepared writes are sent in the order prepared.
+    const ahead = this.adapter.prepare !== undefined && this.lanes === 1;
     let sending: Promise<boolean> | undefined;
     while (this.running || sending) {
       let next: PreparedJobs | undefined;
