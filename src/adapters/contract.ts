@@ -36,9 +36,26 @@ export interface Adapter {
   start(): Promise<void>;
   /** Write the whole batch, or throw a TransientWriteError / PermanentWriteError. Anything else thrown counts as transient. */
   write(batch: WriteBatch): Promise<WriteResult>;
+  /**
+   * Optional, for adapters whose write is CPU work (translate, encode) then I/O: the same write in two steps, so
+   * the engine prepares the next batch while the previous one's requests are in flight instead of leaving the
+   * backend idle meanwhile. Calls come one at a time, in batch order; a batch may be prepared while the one
+   * before it is still being sent, and may build on it (e.g. running totals). The engine sends prepared writes in
+   * the order prepared, each only after the one before succeeded; when one fails, every write prepared after it
+   * is abandoned (and prepared again later). prepare() throws what write() would for a batch that cannot be encoded.
+   */
+  prepare?(batch: WriteBatch): Promise<PreparedWrite>;
   /** Resolves when the backend answers; throws with the reason otherwise. */
   health(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A batch made ready to send by Adapter.prepare(): exactly one of send() or abandon() is called. */
+export interface PreparedWrite {
+  /** Sends it: resolves or throws as Adapter.write() does. */
+  send(): Promise<WriteResult>;
+  /** It will not be sent (a write before it failed): undo whatever prepare() set up for it. */
+  abandon(): void;
 }
 
 export interface AdapterContext {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../admin/metrics.js';
 import type { DeliveryConfig } from '../config/schema.js';
-import { PermanentWriteError, SchemaNotReadyError, TransientWriteError, type Adapter, type WriteBatch } from '../adapters/contract.js';
+import { PermanentWriteError, SchemaNotReadyError, TransientWriteError, type Adapter, type PreparedWrite, type WriteBatch, type WriteResult } from '../adapters/contract.js';
 import type { MetricPoint, Span } from '../model/index.js';
 import { decodeBatch } from '../queue/codec.js';
 import type { Job, QueueStore } from '../queue/contract.js';
@@ -70,37 +70,105 @@ export class BackendWorker {
     await Promise.all(lanes);
   }
 
+  /**
+   * One write at a time in flight. With an adapter that prepares writes (Adapter.prepare), the next batch is leased,
+   * decoded and prepared while the current one's requests are out, and sent once it succeeded (so batches still
+   * reach the backend one after another, oldest first); when it failed, the prepared one goes back to the queue
+   * untouched and is prepared again after the pause. Otherwise lease, decode and write follow one another.
+   */
   private async lane(): Promise<void> {
-    while (this.running) {
-      const now = Date.now();
-      const wait = Math.max(this.pausedUntil - now, this.fill.waitMs(now));
-      if (wait > 0) {
-        await this.wakeup.sleep(wait);
-        continue;
+    // Ahead only with one lane (ordered adapters): prepared writes are sent in the order prepared.
+    const ahead = this.adapter.prepare !== undefined && this.lanes === 1;
+    let sending: Promise<boolean> | undefined;
+    while (this.running || sending) {
+      let next: PreparedJobs | undefined;
+      // Not ahead while the backend is failing: a prepared write would only be handed back (and hold memory).
+      if (this.running && (sending === undefined || (ahead && this.consecutiveFailures === 0))) {
+        const now = Date.now();
+        const wait = Math.max(this.pausedUntil - now, this.fill.waitMs(now));
+        if (wait > 0 && sending === undefined) {
+          await this.wakeup.sleep(wait);
+          continue;
+        }
+        if (wait <= 0) {
+          const jobs = await this.leaseJobs();
+          if (jobs.length > 0) next = await this.prepareJobs(jobs);
+          else if (sending === undefined) {
+            await this.wakeup.sleep(IDLE_POLL_MS);
+            continue;
+          }
+        }
       }
-      let jobs: Job[];
-      try {
-        jobs = await this.store.lease(this.backend, { maxJobs: MAX_JOBS_PER_WRITE, maxBytes: this.delivery.batch.max_bytes, maxItems: this.delivery.batch.max_items });
-      } catch (error) {
-        this.logger.error({ err: error as Error, backend: this.backend }, 'could not read the queue store');
-        await this.wakeup.sleep(IDLE_POLL_MS);
-        continue;
+      if (sending !== undefined) {
+        const succeeded = await this.settle(sending);
+        sending = undefined;
+        if (next !== undefined && (!succeeded || !this.running)) {
+          await this.putBack(next);
+          next = undefined;
+        }
       }
-      if (jobs.length === 0) {
-        await this.wakeup.sleep(IDLE_POLL_MS);
-        continue;
-      }
+      if (next !== undefined) sending = this.send(next);
+    }
+  }
+
+  /** The next jobs in line ([] when none or the store failed, which is logged). */
+  private async leaseJobs(): Promise<Job[]> {
+    try {
+      const jobs = await this.store.lease(this.backend, { maxJobs: MAX_JOBS_PER_WRITE, maxBytes: this.delivery.batch.max_bytes, maxItems: this.delivery.batch.max_items });
       let items = 0;
       for (const job of jobs) items += job.items;
       this.fill.taken(items);
+      return jobs;
+    } catch (error) {
+      this.logger.error({ err: error as Error, backend: this.backend }, 'could not read the queue store');
+      return [];
+    }
+  }
+
+  /** Decodes the jobs into one batch and, when the adapter can, prepares its write (or keeps why it could not). */
+  private async prepareJobs(jobs: Job[]): Promise<PreparedJobs> {
+    const started = performance.now();
+    const batch = await toWriteBatch(jobs);
+    const ready: PreparedJobs = {
+      ids: jobs.map((job) => job.id), oldestEnqueuedAt: Math.min(...jobs.map((job) => job.enqueuedAt)),
+      summary: { id: batch.id, attempt: batch.attempt, items: batch.metrics.length + batch.spans.length }, prepareMs: 0,
+    };
+    if (this.adapter.prepare) {
+      // Only the prepared write is kept: the decoded batch and the payloads are garbage from here on, not held
+      // while the write before this one and then this one are sent.
       try {
-        await this.deliver(jobs);
+        ready.write = await this.adapter.prepare(batch);
       } catch (error) {
-        // The write's outcome could not be recorded (the store is down): the lease lapses and the jobs come
-        // back, to be written again under the same id, which the backend's dedup absorbs.
-        this.logger.error({ err: error as Error, backend: this.backend }, 'could not record a write in the queue store');
-        await this.wakeup.sleep(IDLE_POLL_MS);
+        ready.error = error;
       }
+    } else {
+      ready.batch = batch;
+    }
+    ready.prepareMs = performance.now() - started;
+    return ready;
+  }
+
+  /** A prepared write that will not go now: its jobs back in line as they were (same group, no attempt counted). */
+  private async putBack(ready: PreparedJobs): Promise<void> {
+    ready.write?.abandon();
+    try {
+      await this.store.release(this.backend, ready.ids);
+    } catch (error) {
+      // Left leased: the embedded store's leases end with the process, Redis's when they are no longer renewed.
+      this.logger.error({ err: error as Error, backend: this.backend }, 'could not hand leased jobs back to the queue store');
+    }
+  }
+
+  /** Whether the write succeeded and was recorded; a store failure is logged and counts as not. */
+  private async settle(sending: Promise<boolean>): Promise<boolean> {
+    try {
+      return await sending;
+    } catch (error) {
+      // The write's outcome could not be recorded (the store is down): the lease lapses and the jobs come
+      // back, to be written again under the same id, which the backend's dedup absorbs.
+      this.logger.error({ err: error as Error, backend: this.backend }, 'could not record a write in the queue store');
+      await this.wakeup.sleep(IDLE_POLL_MS);
+      return false;
     }
   }
 
@@ -130,29 +198,35 @@ export class BackendWorker {
     }
   }
 
-  private async deliver(jobs: Job[]): Promise<void> {
-    const ids = jobs.map((job) => job.id);
-    const batch = toWriteBatch(jobs);
+  /** Sends (or writes) the batch and records the outcome in the store: true when written. */
+  private async send(ready: PreparedJobs): Promise<boolean> {
     const started = performance.now();
+    const seconds = (): number => (ready.prepareMs + performance.now() - started) / 1000;
     this.metrics.inFlight.inc({ backend: this.backend });
     try {
-      const result = await this.adapter.write(batch);
-      this.metrics.writeDuration.observe({ backend: this.backend, result: 'ok' }, (performance.now() - started) / 1000);
-      await this.store.complete(this.backend, ids);
+      let result: WriteResult;
+      try {
+        if (ready.error !== undefined) throw ready.error;
+        result = await (ready.write ? ready.write.send() : this.adapter.write(ready.batch!));
+      } catch (error) {
+        this.metrics.writeDuration.observe({ backend: this.backend, result: 'error' }, seconds());
+        await this.failed(ready, error);
+        return false;
+      }
+      this.metrics.writeDuration.observe({ backend: this.backend, result: 'ok' }, seconds());
+      await this.store.complete(this.backend, ready.ids);
       this.metrics.written.inc({ backend: this.backend }, result.written);
       if (result.skipped && result.skipped.count > 0) this.metrics.skipped.inc({ backend: this.backend, reason: result.skipped.reason }, result.skipped.count);
       this.recovered();
-    } catch (error) {
-      this.metrics.writeDuration.observe({ backend: this.backend, result: 'error' }, (performance.now() - started) / 1000);
-      await this.failed(jobs, batch, error);
+      return true;
     } finally {
       this.metrics.inFlight.dec({ backend: this.backend });
     }
   }
 
-  private async failed(jobs: Job[], batch: WriteBatch, error: unknown): Promise<void> {
-    const ids = jobs.map((job) => job.id);
-    const items = batch.metrics.length + batch.spans.length;
+  private async failed(ready: PreparedJobs, error: unknown): Promise<void> {
+    const { ids, summary: batch } = ready;
+    const items = batch.items;
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof PermanentWriteError) {
       this.logger.error({ backend: this.backend, batch: batch.id, items, error: error.backendText }, 'the backend refused the data: moved to the dead-letter queue');
@@ -161,8 +235,7 @@ export class BackendWorker {
       return;
     }
     const now = Date.now();
-    const oldest = Math.min(...jobs.map((job) => job.enqueuedAt));
-    const exhausted = retriesExhausted(this.delivery.retry, batch.attempt, oldest, now);
+    const exhausted = retriesExhausted(this.delivery.retry, batch.attempt, ready.oldestEnqueuedAt, now);
     if (exhausted) {
       this.logger.error({ backend: this.backend, batch: batch.id, items, attempts: batch.attempt, error: message }, `retries exhausted (${exhausted}): moved to the dead-letter queue`);
       await this.store.deadLetter(this.backend, ids, exhausted, message);
@@ -189,8 +262,23 @@ export class BackendWorker {
   }
 }
 
-/** The jobs of one lease as one write. Its id is stable: a group leased again after a failure gets the same id. */
-function toWriteBatch(jobs: readonly Job[]): WriteBatch {
+/** Leased jobs made ready to write: the write prepared (or the decoded batch, for adapters that write in one step). */
+interface PreparedJobs {
+  readonly ids: string[];
+  readonly oldestEnqueuedAt: number;
+  readonly summary: { readonly id: string; readonly attempt: number; readonly items: number };
+  batch?: WriteBatch;
+  write?: PreparedWrite;
+  /** Why prepare() failed: the send reports it, in turn. */
+  error?: unknown;
+  prepareMs: number;
+}
+
+/**
+ * The jobs of one lease as one write. Its id is stable: a group leased again after a failure gets the same id.
+ * Decoded job by job with a yield between, so a write in flight meanwhile keeps sending.
+ */
+async function toWriteBatch(jobs: readonly Job[]): Promise<WriteBatch> {
   const first = jobs[0]!;
   const id = jobs.length === 1 ? first.id : (first.group ?? `${first.id}+${jobs.length}`);
   if (jobs.length === 1) {
@@ -201,6 +289,7 @@ function toWriteBatch(jobs: readonly Job[]): WriteBatch {
   const spans: Span[] = [];
   let attempts = 0;
   for (const job of jobs) {
+    if (metrics.length + spans.length > 0) await new Promise((resolve) => setImmediate(resolve));
     const part = decodeBatch(job.payload);
     for (const point of part.metrics) metrics.push(point);
     for (const span of part.spans) spans.push(span);

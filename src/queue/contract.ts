@@ -110,6 +110,11 @@ export interface QueueStore {
   lease(backend: string, limits: LeaseLimits): Promise<Job[]>;
   /** The jobs are written: remove them. */
   complete(backend: string, ids: readonly string[]): Promise<void>;
+  /**
+   * Hands leased jobs back untouched (no attempt counted, group kept): they are leasable again at once, in their
+   * place in line. For a write prepared ahead that will not be sent now (the write before it failed).
+   */
+  release(backend: string, ids: readonly string[]): Promise<void>;
   /** Write failed transiently: back in line at `retryAt` (ms epoch), attempts + 1, leased again as one group. */
   retryLater(backend: string, ids: readonly string[], retryAt: number, error: string): Promise<void>;
   /** Move to the dead-letter queue with the reason and the backend's own error text. */

@@ -156,6 +156,26 @@ export function runQueueContract(name: string, open: (dir: string) => Promise<Qu
       assert.equal((await store.stats('a')).jobs, 1);
     });
 
+    it('release: leased jobs back in their place at once, no attempt counted, the group kept', async () => {
+      const { store } = await fresh();
+      for (const t of ['r1', 'r2', 'r3']) await store.enqueue([entry('a', t)]);
+      const head = await store.lease('a', { maxJobs: 1, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER });
+      const ahead = await store.lease('a', { maxJobs: 2, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER });
+      assert.deepEqual(ahead.map((j) => text(j.payload)), ['r2', 'r3']);
+      await store.release('a', ids(ahead));
+      assert.equal((await store.stats('a')).leased, 1);
+      assert.equal((await store.stats('a')).jobs, 3);
+      await store.enqueue([entry('a', 'later')]);
+      const again = await store.lease('a', ALL);
+      assert.deepEqual(ids(again), ids(ahead), 'the same jobs, whole and alone, ahead of later ones');
+      for (const job of again) {
+        assert.equal(job.attempts, 0);
+        assert.equal(job.group, ahead[0]!.group);
+      }
+      await store.complete('a', [...ids(head), ...ids(again)]);
+      assert.deepEqual((await store.lease('a', ALL)).map((j) => text(j.payload)), ['later']);
+    });
+
     it('retryLater: back in line at retryAt, attempts counted, the group leased whole and alone', async () => {
       const { store } = await fresh();
       for (const t of ['g1', 'g2', 'g3']) await store.enqueue([entry('a', t)]);

@@ -178,7 +178,12 @@ export class EmbeddedQueueStore implements QueueStore {
       }
     });
     delta.applyTo(this.totals);
-    this.release(backend, ids);
+    this.forgetLeases(backend, ids);
+  }
+
+  async release(backend: string, ids: readonly string[]): Promise<void> {
+    this.ensureOpen();
+    this.forgetLeases(backend, ids);
   }
 
   async retryLater(backend: string, ids: readonly string[], retryAt: number, error: string): Promise<void> {
@@ -187,7 +192,7 @@ export class EmbeddedQueueStore implements QueueStore {
       const group = ids.length > 1 ? (this.commonGroup(backend, ids) ?? `${ids[0]}+${ids.length}`) : null;
       for (const id of ids) this.sql.retry.run(retryAt, group, error, error, id, backend);
     });
-    this.release(backend, ids);
+    this.forgetLeases(backend, ids);
   }
 
   /** The group all these jobs already share, if they do: a retried group keeps its batch id. */
@@ -207,7 +212,7 @@ export class EmbeddedQueueStore implements QueueStore {
       }
     });
     delta.applyTo(this.totals);
-    this.release(backend, ids);
+    this.forgetLeases(backend, ids);
   }
 
   async stats(backend: string): Promise<BacklogStats> {
@@ -277,7 +282,8 @@ export class EmbeddedQueueStore implements QueueStore {
     return set;
   }
 
-  private release(backend: string, ids: readonly string[]): void {
+  /** Forget the leases (the jobs themselves are settled, or stay in line as they are). */
+  private forgetLeases(backend: string, ids: readonly string[]): void {
     const set = this.leasedIds.get(backend);
     if (set) for (const id of ids) set.delete(id);
   }

@@ -129,6 +129,14 @@ export class RedisQueueStore implements QueueStore {
     await this.settle(backend, ids, () => this.conn.scripts.mfComplete(this.base, backend, ...ids));
   }
 
+  async release(backend: string, ids: readonly string[]): Promise<void> {
+    this.ensureOpen();
+    if (ids.length === 0) return;
+    // Not renewed any more either way: if Redis misses this, the lease simply expires.
+    this.held.remove(backend, ids);
+    await this.run(() => this.conn.scripts.mfRelease(this.base, backend, this.token, ...ids));
+  }
+
   async retryLater(backend: string, ids: readonly string[], retryAt: number, error: string): Promise<void> {
     await this.settle(backend, ids, () => this.conn.scripts.mfRetry(this.base, backend, retryAt, error, ...ids));
   }
