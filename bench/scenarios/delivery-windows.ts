@@ -39,18 +39,16 @@ export async function measureWindows(c: WindowsContext): Promise<DeliveryWindow[
 
   /**
    * Unmeasured: both writers' series are created in the store before the first window (a new series costs the store
-   * far more than a sample appended to one: the first cycles would measure series creation). The gateway takes load
-   * until it has written two batches (every sender's series), the loop runs one whole cycle.
+   * far more than a sample appended to one: the first cycles would measure series creation). The gateway takes a
+   * second of load (every sender's requests) and delivers it with the load off; the loop runs one whole cycle.
    */
   const warmUp = async () => {
     const t0 = performance.now();
     c.freeze(false);
     const w0 = await written();
-    let w = w0;
-    while (w - w0 < 2 * c.batchPoints && performance.now() - t0 < 60_000) {
-      await startLoad(2);
-      w = await written();
-    }
+    await startLoad(1);
+    while ((await queued()) > 0 && performance.now() - t0 < 60_000) await sleep(250);
+    const w = await written();
     c.freeze(true);
     const loop = await c.loop.run(0, 1);
     c.log(`  warm-up: gateway ${(w - w0).toLocaleString('en')} points written, native loop ${loop.cycles.toFixed(1)} cycles, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
