@@ -1,6 +1,7 @@
 /** The harness side of the native remote-write loop (load/remote-write-loop.ts): forks it and exchanges IPC messages. */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { exchange } from '../ipc.js';
 import type { FromLoop, LoopResult, ToLoop } from '../load/remote-write-loop.js';
 
 const LOOP = fileURLToPath(new URL('../load/remote-write-loop.ts', import.meta.url));
@@ -9,24 +10,7 @@ export class NativeLoop {
   private readonly child = fork(LOOP, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 
   exchange(message: ToLoop, expect: FromLoop['type'], timeoutMs: number): Promise<FromLoop> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => finish(new Error(`remote-write loop: no "${expect}" within ${timeoutMs} ms`)), timeoutMs);
-      const onMessage = (reply: FromLoop) => {
-        if (reply.type === 'error') finish(new Error(`remote-write loop failed: ${reply.message}`));
-        else if (reply.type === expect) finish(undefined, reply);
-      };
-      const onExit = (code: number | null) => finish(new Error(`remote-write loop exited (${code})`));
-      const finish = (error?: Error, reply?: FromLoop) => {
-        clearTimeout(timer);
-        this.child.off('message', onMessage);
-        this.child.off('exit', onExit);
-        if (error) reject(error);
-        else resolve(reply!);
-      };
-      this.child.on('message', onMessage);
-      this.child.on('exit', onExit);
-      this.child.send(message);
-    });
+    return exchange<ToLoop, FromLoop>(this.child, 'remote-write loop', message, expect, timeoutMs);
   }
 
   async run(durationSec: number, minCycles = 0): Promise<LoopResult> {
