@@ -180,11 +180,12 @@ if (only.has('delivery')) {
   for (const target of targets) {
     if (target !== 'victoria' && target !== 'prometheus') throw new Error(`--delivery-targets: unknown target "${String(target)}" (victoria, prometheus)`);
     const where = target === 'victoria' && values['victoria-url'] ? values['victoria-url'] : `a private ${target === 'victoria' ? 'VictoriaMetrics' : 'Prometheus'}`;
-    log(`delivery into ${where}: ${runs} runs of ${windowSec} s gateway under load + ${windowSec} s gateway draining + ${windowSec} s native loop`);
+    const drainSec = quick ? windowSec : windowSec / 2;
+    log(`delivery into ${where}: ${runs} runs of ${windowSec} s gateway under load + ${drainSec} s gateway draining + ${windowSec} s native loop`);
     const result = await deliveryScenario({
       target, ...(target === 'victoria' && values['victoria-url'] ? { victoriaUrl: values['victoria-url'] } : {}),
       payload: payloads['metrics-identity'], runs, windowSec, leadSec: quick ? 0.5 : 2,
-      connections, loopConnections: 1, drainSec: quick ? windowSec : windowSec / 2, nodeFlags, dir: workDir, keepData: values['keep-data']!, log,
+      connections, loopConnections: 1, drainSec, nodeFlags, dir: workDir, keepData: values['keep-data']!, log,
     });
     if (values.merge) Object.assign(result, { command, date: new Date().toISOString(), commit: git('rev-parse', '--short', 'HEAD') });
     delivery.push(result);
