@@ -47,13 +47,13 @@ export function deliveryTable(d: DeliveryResult): string[] {
   const k = d.crossCheck;
   const fresh = d.loopStamps === 'fresh';
   const cycle = fresh
-    ? `every cycle with fresh timestamps (each sample's timestamp varint rewritten in place to the cycle's millisecond, later than the last cycle's, then snappy: restamping and compression took ${pct(d.native.stampCpuPercent)} of the loop's time)`
+    ? `every cycle with fresh timestamps (every timestamp varint shifted in place so that the cycle starts now and after the last cycle's latest sample, then snappy: restamping and compression took ${pct(d.native.stampCpuPercent)} of the loop's time)`
     : 'the same bodies each cycle';
   const lines = [
     `### Delivery: metrics into ${d.label} (remote write, \`${d.url}\`${d.privateServer ? ', a private instance: its own port and data folder' : ''})`,
     '',
     `Median of ${d.runs} runs; in each run, alternately: the gateway for ${d.windowSec} s under full OTLP load (${d.connections} connections${d.bodies.senders ? ', each its own sender (`service.instance.id`)' : ''}, each request's points restamped to a later millisecond, after ${d.leadSec} s of lead), then ${d.drain ? `the same gateway for ${d.windows.find((w) => w.side === 'drain')?.sec.toFixed(1) ?? '?'} s with the load stopped (delivery alone from the backlog), ` : ''}` +
-      `and the native loop for ${d.windowSec} s: a separate process POSTing the adapter's own remote-write bodies for ${d.bodies.payloadRequests ? `one gateway write's worth of the same load (${d.bodies.payloadRequests} payload requests from ${d.bodies.senders} senders at consecutive milliseconds, under other series: another \`instance\`)` : 'the same payload'} (${d.bodies.count} bodies, ${kb(d.bodies.bytes)} snappy, ${d.bodies.points.toLocaleString('en')} points = ${d.bodies.samples.toLocaleString('en')} samples, ${d.bodies.rowsPerPoint.toFixed(2)} per point), back-to-back over ${d.loopConnections} keep-alive connection${d.loopConnections === 1 ? '' : 's'}, ${cycle}. ` +
+      `and the native loop for ${d.windowSec} s: a separate process POSTing the adapter's own remote-write bodies for ${d.bodies.payloadRequests ? `one gateway write's worth of the same load (${d.bodies.payloadRequests} payload requests from ${d.bodies.senders} senders at consecutive milliseconds, under other series: another \`instance\`)` : 'the same payload'}: ${d.bodies.count} bodies, ${kb(d.bodies.bytes)} snappy, ${d.bodies.points.toLocaleString('en')} points = ${d.bodies.samples.toLocaleString('en')} samples, ${d.bodies.rowsPerPoint.toFixed(2)} per point, back-to-back over ${d.loopConnections} keep-alive connection${d.loopConnections === 1 ? '' : 's'}, ${cycle}. ` +
       `The gateway is frozen (SIGSTOP) while the loop runs. Both sides are measured by ${d.label}'s own ${d.counter} over the window (points/s = samples/s ÷ samples per point).`,
     '',
     '| | gateway, under full load | gateway, draining (no load) | native POST loop |',
