@@ -1,12 +1,14 @@
 /** Renders bench/RESULTS.md from the run's results (the same object that goes to results.json). */
 import type { FixedRateResult } from './scenarios/fixed-rate.js';
 import type { IngestResult, TargetSummary } from './scenarios/ingest.js';
+import { deliveryTable, deliveryTargets, normalizeDelivery } from './report-delivery.js';
 import type { DeliveryResult } from './scenarios/delivery.js';
 import type { OutageResult } from './scenarios/outage.js';
 import type { PendingScenario } from './scenarios/later.js';
 import type { MicroResult } from './scenarios/micro.js';
 import type { Machine } from './proc.js';
 import type { PayloadSet } from './payloads.js';
+import { kb, mb, ms, ratio } from './report-format.js';
 import { human } from './stats.js';
 
 export interface BenchReport {
@@ -31,10 +33,6 @@ export interface BenchReport {
   notes?: string;
 }
 
-const ms = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n < 10 ? n.toFixed(1) : n.toFixed(0));
-const mb = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(0));
-const ratio = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(2));
-const kb = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(2)} MB` : `${(bytes / 1024).toFixed(0)} KB`);
 
 /** What sets an ingest case apart from the default one, by the name bench/run.ts gives it. */
 function caseNote(name: string): string {
@@ -90,46 +88,6 @@ function ingestTable(r: IngestResult): string[] {
   return lines;
 }
 
-function deliveryTable(d: DeliveryResult): string[] {
-  const row = (label: string, gv: string, dv: string, nv: string) => `| ${label} | ${gv} | ${dv} | ${nv} |`;
-  const pct = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? 'n/a' : `${n.toFixed(0)}%`);
-  const by = (side: string) => d.windows.filter((w) => w.side === side);
-  const per = d.ratioPerRun.map((x, i) => {
-    const at = (side: string) => by(side).find((w) => w.run === i + 1)?.vmPointsPerSec ?? NaN;
-    return `run ${i + 1}: ${human(at('gateway'))} / ${human(at('native'))} = ${x.toFixed(2)}${d.drain ? ` (draining ${human(at('drain'))}, ${d.drain.ratioPerRun[i]!.toFixed(2)})` : ''}`;
-  });
-  const k = d.crossCheck;
-  const lines = [
-    `### Delivery: metrics into VictoriaMetrics (remote write, \`${d.url}\`)`,
-    '',
-    `Median of ${d.runs} runs; in each run, alternately: the gateway for ${d.windowSec} s under full OTLP load (${d.connections} connections, each request's points restamped to the current millisecond, after ${d.leadSec} s of lead), then ${d.drain ? `the same gateway for ${d.windows.find((w) => w.side === 'drain')?.sec.toFixed(1) ?? '?'} s with the load stopped (delivery alone from the backlog), ` : ''}` +
-      `and the native loop for ${d.windowSec} s: a separate process POSTing the adapter's own remote-write bodies for the same payload (${d.bodies.count} bodies, ${kb(d.bodies.bytes)} snappy, ${d.bodies.points.toLocaleString('en')} points = ${d.bodies.samples.toLocaleString('en')} samples, ${d.bodies.rowsPerPoint.toFixed(2)} per point), back-to-back over ${d.loopConnections} keep-alive connection${d.loopConnections === 1 ? '' : 's'}, the same bodies each cycle. ` +
-      'The gateway is frozen (SIGSTOP) while the loop runs. Both sides are measured by VictoriaMetrics\' own `vm_rows_inserted_total{type="promremotewrite"}` over the window (points/s = rows/s ÷ samples per point).',
-    '',
-    '| | gateway, under full load | gateway, draining (no load) | native POST loop |',
-    '| --- | ---: | ---: | ---: |',
-    row('**points/s into VictoriaMetrics**', `**${human(d.gateway.vmPointsPerSec)}**`, human(d.drain?.vmPointsPerSec ?? NaN), `**${human(d.native.vmPointsPerSec)}**`),
-    row('VictoriaMetrics rows (samples)/s', human(d.gateway.vmRowsPerSec), human(d.drain?.vmRowsPerSec ?? NaN), human(d.native.vmRowsPerSec)),
-    row('**/ native loop (median of per-run ratios)**', `**${ratio(d.ratio)}**`, ratio(d.drain?.ratio), '1'),
-    row("points/s by the gateway's own counter (`manifold_backend_written_items_total`)", human(d.gateway.pointsPerSec), human(d.drain?.pointsPerSec ?? NaN), ''),
-    row('OTLP points/s acknowledged (ingest during the window)', human(d.gateway.ingestPointsPerSec), '0', ''),
-    row('CPU of the sending process (% of one core)', pct(d.gateway.cpuPercent), pct(d.drain?.cpuPercent), `${pct(d.native.generatorCpuPercent)} (${d.native.requestsPerSec.toFixed(0)} requests/s)`),
-    row('windows where the queue ran empty', `${d.windowsQueueEmptied} of ${d.runs}`, d.drain ? `${d.drain.windowsQueueEmptied} of ${d.runs}` : '', ''),
-    row('gateway RSS max / peak VmHWM (MB)', `${mb(d.gateway.rssMB)} / ${mb(d.gateway.hwmMB)}`, '', ''),
-    '',
-    `Per run (gateway under load / native points/s): ${per.join('; ')}.`,
-    '',
-    `Queue depth (items) at the end of each loaded window, in order: ${d.queueTrend.map((q) => q.toLocaleString('en')).join(' → ')}` +
-      `${d.drain ? `; each drain window went ${by('drain').map((w) => `${w.queue!.start.toLocaleString('en')} → ${w.queue!.end.toLocaleString('en')}`).join(', ')}` : ''}.`,
-    '',
-    `Cross-check over the loaded windows: the gateway counted ${k.gatewayWritten.toLocaleString('en')} points written, ${Math.round(k.expectedRows).toLocaleString('en')} rows at ${d.bodies.rowsPerPoint.toFixed(2)} per point; VictoriaMetrics counted ${k.vmRows.toLocaleString('en')} rows (${ratio(k.ratio)}×; ` +
-      "the gateway's counter moves once per written batch, so short windows are lumpy; other writers to the same VictoriaMetrics would show here too).",
-    '',
-  ];
-  if (d.command) lines.push(`Measured separately and merged: \`${d.command}\`, ${d.date}, commit ${d.commit}.`, '');
-  return lines;
-}
-
 function targets(report: BenchReport): string[] {
   const find = (name: string) => report.ingest.find((r) => r.name === name);
   const t = find('traces');
@@ -154,7 +112,7 @@ function targets(report: BenchReport): string[] {
     ['gateway RSS < 512 MB (peak VmHWM), delivering / outage drill', Number.isFinite(rssDelivering) ? `${mb(rssDelivering)} MB` : 'not measured', Number.isFinite(rssDelivering) ? rssDelivering < 512 : undefined],
     ['10K spans/s ≤ 10% of one core', fixed?.gatewayCpuPercent !== undefined ? `${fixed.gatewayCpuPercent.toFixed(1)}%` : 'not run', fixed?.gatewayCpuPercent !== undefined ? fixed.gatewayCpuPercent <= 10 : undefined],
     ['remote-write encoder ≥ 500K points/s per core', 'see the micro benchmarks below', undefined],
-    deliveryTarget(report.delivery?.[0]),
+    ...deliveryTargets(report.delivery ?? []),
     ...outageTargets(report.outage?.[0]),
   ];
   return [
@@ -166,15 +124,6 @@ function targets(report: BenchReport): string[] {
     '| --- | ---: | :---: |',
     ...rows.map(([what, value, met]) => `| ${what} | ${value} | ${met === undefined ? '–' : met ? 'yes' : '**no**'} |`),
     '',
-  ];
-}
-
-function deliveryTarget(d: DeliveryResult | undefined): [string, string, boolean | undefined] {
-  if (!d) return ['delivery ≥ 0.8 of the native POST loop', 'not measured yet', undefined];
-  return [
-    'delivery ≥ 0.8 of the native POST loop (VictoriaMetrics)',
-    `${ratio(d.ratio)} under full ingest load (${human(d.gateway.vmPointsPerSec)} / ${human(d.native.vmPointsPerSec)} points/s)${d.drain ? `; ${ratio(d.drain.ratio)} draining with no load (${human(d.drain.vmPointsPerSec)} points/s)` : ''}`,
-    d.ratio >= 0.8,
   ];
 }
 
@@ -217,7 +166,8 @@ function outageSection(o: OutageResult): string[] {
   ];
 }
 
-export function renderReport(report: BenchReport): string {
+export function renderReport(given: BenchReport): string {
+  const report: BenchReport = { ...given, ...(given.delivery ? { delivery: given.delivery.map(normalizeDelivery) } : {}) };
   const m = report.machine;
   const p = report.payloads;
   const lines = [

@@ -7,7 +7,8 @@
  * --only ingest,fixed,micro,delivery,outage; --outage-sec S (default 120, quick 8); --outage-rate POINTS_PER_S (default 20000); --cases traces,metrics,traces-gzip (ingest cases); --no-gzip; --node-flags="--max-semi-space-size=64" (both servers; note the =);
  * --gateway-flags "..."; --cpu-prof (profile the gateway into bench/out/profiles); --redis-url URL;
  * --variant-flags="--max-semi-space-size=64" (traces and metrics again with these node flags; full run default;
- * "" for none); --victoria-url URL (delivery; default MANIFOLD_TEST_VICTORIA_URL or .backends/env);
+ * "" for none); --delivery-targets victoria,prometheus (delivery; default both, each a private server on its own port and
+ * folder); --victoria-url URL (delivery into that VictoriaMetrics instead of a private one);
  * --merge (keep the other sections of the existing results.json: e.g. `--only delivery --merge`); --notes FILE (markdown appended to RESULTS.md, default bench/NOTES.md if present); --keep-data (keep the gateways' queue folders under bench/out/run-*); --out DIR (default bench/).
  */
 import { execFileSync } from 'node:child_process';
@@ -21,8 +22,9 @@ import { renderReport, type BenchReport } from './report.js';
 import { fixedRateScenario, type FixedRateResult } from './scenarios/fixed-rate.js';
 import { ingestScenario, type IngestResult } from './scenarios/ingest.js';
 import { deliveryScenario, type DeliveryResult } from './scenarios/delivery.js';
+import type { DeliveryTargetName } from './scenarios/delivery-targets.js';
 import { outageScenario, type OutageResult } from './scenarios/outage.js';
-import { pendingScenarios, redisQueueSupported } from './scenarios/later.js';
+import { deliveryLabels, pendingScenarios, redisQueueSupported } from './scenarios/later.js';
 import { MICROS, runMicro, type MicroResult } from './scenarios/micro.js';
 import { ROOT } from './servers.js';
 
@@ -45,6 +47,7 @@ const { values } = parseArgs({
     notes: { type: 'string' },
     out: { type: 'string' },
     'victoria-url': { type: 'string' },
+    'delivery-targets': { type: 'string', default: 'victoria,prometheus' },
     merge: { type: 'boolean', default: false },
     'outage-sec': { type: 'string' },
     'outage-rate': { type: 'string' },
@@ -172,14 +175,17 @@ if (only.has('micro')) {
 }
 
 if (only.has('delivery')) {
-  const victoriaUrl = values['victoria-url'] ?? process.env.MANIFOLD_TEST_VICTORIA_URL ?? backendsEnv('MANIFOLD_TEST_VICTORIA_URL');
-  if (!victoriaUrl) log('delivery: skipped, no VictoriaMetrics URL (--victoria-url, MANIFOLD_TEST_VICTORIA_URL or .backends/env)');
-  else {
-    const windowSec = Number(values.duration ?? (quick ? 1.5 : 8));
-    log(`delivery into VictoriaMetrics (${victoriaUrl}): ${runs} runs of ${windowSec} s gateway under load + ${windowSec} s gateway draining + ${windowSec} s native loop`);
+  const windowSec = Number(values.duration ?? (quick ? 1.5 : 8));
+  const targets = values['delivery-targets']!.split(',').filter(Boolean) as DeliveryTargetName[];
+  for (const target of targets) {
+    if (target !== 'victoria' && target !== 'prometheus') throw new Error(`--delivery-targets: unknown target "${String(target)}" (victoria, prometheus)`);
+    const where = target === 'victoria' && values['victoria-url'] ? values['victoria-url'] : `a private ${target === 'victoria' ? 'VictoriaMetrics' : 'Prometheus'}`;
+    const drainSec = quick ? windowSec : windowSec / 2;
+    log(`delivery into ${where}: ${runs} runs of ${windowSec} s gateway under load + ${drainSec} s gateway draining + ${windowSec} s native loop`);
     const result = await deliveryScenario({
-      name: 'victoriametrics', payload: payloads['metrics-identity'], victoriaUrl, runs, windowSec, leadSec: quick ? 0.5 : 2,
-      connections, loopConnections: 1, drainSec: quick ? windowSec : windowSec / 2, nodeFlags, dir: workDir, keepData: values['keep-data']!, log,
+      target, ...(target === 'victoria' && values['victoria-url'] ? { victoriaUrl: values['victoria-url'] } : {}),
+      payload: payloads['metrics-identity'], runs, windowSec, leadSec: quick ? 0.5 : 2,
+      connections, loopConnections: 1, drainSec, nodeFlags, dir: workDir, keepData: values['keep-data']!, log,
     });
     if (values.merge) Object.assign(result, { command, date: new Date().toISOString(), commit: git('rev-parse', '--short', 'HEAD') });
     delivery.push(result);
@@ -216,7 +222,7 @@ const report: BenchReport = {
   micro,
   delivery,
   outage,
-  pending: pendingScenarios(redisUrl, { delivery: delivery.length > 0, outage: outage.length > 0 }),
+  pending: pendingScenarios(redisUrl, { delivery: deliveryLabels(delivery), outage: outage.length > 0 }),
   durationSec: (performance.now() - started) / 1000,
 };
 mkdirSync(outDir, { recursive: true });
@@ -228,7 +234,10 @@ if (values.merge && existsSync(path.join(outDir, 'results.json'))) {
   for (const [key, name] of Object.entries(sections) as [keyof typeof sections, string][]) {
     (merged as unknown as Record<string, unknown>)[key] = only.has(name) && report[key]!.length ? report[key] : (previous[key] ?? []);
   }
-  merged.pending = pendingScenarios(undefined, { delivery: (merged.delivery ?? []).length > 0, outage: (merged.outage ?? []).length > 0 });
+  // Delivery is merged per target: `--delivery-targets prometheus --merge` keeps the VictoriaMetrics section.
+  const measuredTargets = deliveryLabels(delivery);
+  if (delivery.length) merged.delivery = [...delivery, ...(previous.delivery ?? []).filter((d) => !measuredTargets.includes(deliveryLabels([d])[0]!))];
+  merged.pending = pendingScenarios(undefined, { delivery: deliveryLabels(merged.delivery ?? []), outage: (merged.outage ?? []).length > 0 });
   Object.assign(report, merged);
   log('merged into the existing results.json (other sections and the header kept)');
 }

@@ -121,7 +121,12 @@ export async function startGateway(options: GatewayOptions): Promise<ServerProce
 
 /** Sums the samples of one metric family in Prometheus text, optionally only those whose labels match. */
 export async function scrape(adminUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`${adminUrl}/metrics`)).text();
+  const read = () => fetch(`${adminUrl}/metrics`).then((r) => r.text());
+  // Once more on a failure: a keep-alive connection the server closed as idle (a gateway resumed after SIGSTOP
+  // finds its idle timers expired) can be picked for the request at that moment and reset.
+  const text = await read().catch(read).catch((error: unknown) => {
+    throw new Error(`could not read ${adminUrl}/metrics: ${(error as Error).message} (${String((error as Error).cause ?? '')})`, { cause: error });
+  });
   let sum = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith(name) || (line[name.length] !== '{' && line[name.length] !== ' ')) continue;

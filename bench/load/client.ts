@@ -1,6 +1,7 @@
 /** The harness side of the load generator: forks it once, then runs one measurement at a time. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { exchange } from '../ipc.js';
 import type { FromGenerator, LoadResult, LoadSpec, ToGenerator } from './protocol.js';
 
 const GENERATOR = fileURLToPath(new URL('./generator.ts', import.meta.url));
@@ -36,23 +37,6 @@ export class LoadGenerator {
   }
 
   private exchange(message: ToGenerator, expect: FromGenerator['type'], timeoutMs: number): Promise<FromGenerator> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => finish(new Error(`load generator: no "${expect}" within ${timeoutMs} ms`)), timeoutMs);
-      const onMessage = (reply: FromGenerator) => {
-        if (reply.type === 'error') finish(new Error(`load generator failed: ${reply.message}`));
-        else if (reply.type === expect) finish(undefined, reply);
-      };
-      const onExit = (code: number | null) => finish(new Error(`load generator exited (${code}) before "${expect}"`));
-      const finish = (error?: Error, reply?: FromGenerator) => {
-        clearTimeout(timer);
-        this.child.off('message', onMessage);
-        this.child.off('exit', onExit);
-        if (error) reject(error);
-        else resolve(reply!);
-      };
-      this.child.on('message', onMessage);
-      this.child.on('exit', onExit);
-      this.child.send(message);
-    });
+    return exchange<ToGenerator, FromGenerator>(this.child, 'load generator', message, expect, timeoutMs);
   }
 }

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { restamp, timeOffsets } from '../otlp-stamp.js';
+import { otherInstance, restamp, timeOffsets } from '../otlp-stamp.js';
 import { percentile } from '../stats.js';
 import type { FromGenerator, LoadResult, LoadSpec, ToGenerator } from './protocol.js';
 import { rejectedItems } from './response.js';
@@ -49,15 +49,17 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
 
   if (spec.restamp && spec.contentEncoding !== 'identity') throw new Error('restamp needs an identity body');
   const offsets = spec.restamp ? timeOffsets(body) : undefined;
+  const perConnection = spec.instancePerConnection ? Array.from({ length: spec.connections }, (_, i) => otherInstance(body, i)) : [body];
   let lastMs = 0;
   /** Each request's points at a later millisecond than the previous request's. */
-  const nextBody = () => {
-    if (!offsets) return body;
+  const nextBody = (connection: number) => {
+    const own = perConnection[connection % perConnection.length]!;
+    if (!offsets) return own;
     lastMs = Math.max(Date.now(), lastMs + 1);
-    return restamp(body, offsets, BigInt(lastMs) * 1_000_000n);
+    return restamp(own, offsets, BigInt(lastMs) * 1_000_000n);
   };
 
-  const post = () =>
+  const post = (connection: number) =>
     new Promise<Answer>((resolve, reject) => {
       const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers, timeout: 30_000 }, (res) => {
         const chunks: Buffer[] = [];
@@ -67,7 +69,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
       });
       req.on('timeout', () => req.destroy(new Error('request timed out after 30 s')));
       req.on('error', reject);
-      req.end(nextBody());
+      req.end(nextBody(connection));
     });
 
   const latencies: number[] = [];
@@ -82,7 +84,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   const hardDeadline = t0 + spec.durationSec * 4000;
   const minRequests = spec.minRequests ?? 0;
 
-  async function connection(): Promise<void> {
+  async function connection(_: unknown, index: number): Promise<void> {
     for (;;) {
       if (requests >= spec.maxRequests) return;
       let start = performance.now();
@@ -95,7 +97,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
       } else if ((start >= deadline && requests >= minRequests) || start >= hardDeadline) return;
       requests++;
       try {
-        const answer = await post();
+        const answer = await post(index);
         latencies.push(performance.now() - start);
         statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
         if (answer.status >= 200 && answer.status < 300) {

@@ -20,6 +20,12 @@ export interface LoadSpec {
   rate?: number;
   /** Metrics, identity only: each request a copy of the body with every point's time set to now (distinct samples downstream). */
   restamp?: boolean;
+  /**
+   * Metrics, identity only: connection i sends its points under its own `service.instance.id` (otherInstance in
+   * otlp-stamp.ts), as one sender per connection would: each series then comes from one closed loop, so its samples
+   * reach the gateway's queue in time order (a store that refuses out-of-order samples takes every batch).
+   */
+  instancePerConnection?: boolean;
 }
 
 export interface LoadResult {

@@ -9,13 +9,13 @@
  * backend and the embedded queue; the load is an open loop at `pointsPerSec` (metrics payload, restamped to the
  * current millisecond). Every second: the gateway's RSS, its queue depth (items) and its written counter.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { LoadGenerator } from '../load/client.js';
 import type { Payload } from '../payloads.js';
 import { memory } from '../proc.js';
-import { freePort, scrape, startGateway, type ServerProcess } from '../servers.js';
+import { PrivateVictoria } from '../private-servers.js';
+import { scrape, startGateway, type ServerProcess } from '../servers.js';
 import { sleep } from '../stats.js';
 
 export interface OutageOptions {
@@ -63,42 +63,9 @@ export interface OutageResult {
   error?: string;
 }
 
-class PrivateVictoria {
-  private child: ChildProcess | undefined;
-  constructor(
-    readonly port: number,
-    private readonly dataDir: string,
-  ) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    mkdirSync(this.dataDir, { recursive: true });
-    this.child = spawn('victoria-metrics', [`-storageDataPath=${this.dataDir}`, `-httpListenAddr=127.0.0.1:${this.port}`, '-retentionPeriod=1', '-loggerLevel=ERROR'], { stdio: 'ignore' });
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      if (this.child.exitCode !== null) throw new Error(`victoria-metrics exited with ${this.child.exitCode}`);
-      if (await fetch(`${this.url}/health`).then((r) => r.ok, () => false)) return;
-      await sleep(100);
-    }
-    throw new Error('victoria-metrics did not become ready in 30 s');
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await Promise.race([exited, sleep(15_000)]);
-    if (child.exitCode === null) child.kill('SIGKILL');
-  }
-}
-
 export async function outageScenario(o: OutageOptions): Promise<OutageResult> {
   const dir = path.join(o.dir, 'outage');
-  const victoria = new PrivateVictoria(await freePort(), path.join(dir, 'victoria'));
+  const victoria = await PrivateVictoria.create(path.join(dir, 'victoria'));
   const generator = LoadGenerator.start();
   let gateway: ServerProcess | undefined;
   const samples: OutageSample[] = [];
