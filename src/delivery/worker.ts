@@ -3,6 +3,7 @@ import type { GatewayMetrics } from '../admin/metrics.js';
 import type { DeliveryConfig } from '../config/schema.js';
 import { PermanentWriteError, SchemaNotReadyError, TransientWriteError, type Adapter, type PreparedWrite, type WriteBatch, type WriteResult } from '../adapters/contract.js';
 import type { Job, QueueStore } from '../queue/contract.js';
+import { PayloadFormatError } from '../queue/codec.js';
 import { toPartedBatch, toWriteBatch } from './batch-from-jobs.js';
 import { FillWait } from './fill-wait.js';
 import { backoffMs, retriesExhausted } from './retry.js';
@@ -127,21 +128,18 @@ export class BackendWorker {
   /** Decodes the jobs into one batch and, when the adapter can, prepares its write (or keeps why it could not). */
   private async prepareJobs(jobs: Job[]): Promise<PreparedJobs> {
     const started = performance.now();
-    const ready: PreparedJobs = { ids: jobs.map((job) => job.id), oldestEnqueuedAt: Math.min(...jobs.map((job) => job.enqueuedAt)), summary: { id: '', attempt: 0, items: 0 }, prepareMs: 0 };
-    if (this.adapter.prepare) {
-      // Parts decoded as the adapter reaches them, and only the prepared write kept: the decoded objects are
-      // garbage part by part, not held while the write before this one and then this one are sent.
-      const batch = toPartedBatch(jobs);
-      ready.summary = { id: batch.id, attempt: batch.attempt, items: batch.items };
-      try {
-        ready.write = await this.adapter.prepare(batch);
-      } catch (error) {
-        ready.error = error;
-      }
-    } else {
-      const batch = await toWriteBatch(jobs);
-      ready.summary = { id: batch.id, attempt: batch.attempt, items: batch.metrics.length + batch.spans.length };
-      ready.batch = batch;
+    const parted = toPartedBatch(jobs);
+    const ready: PreparedJobs = {
+      ids: jobs.map((job) => job.id), oldestEnqueuedAt: Math.min(...jobs.map((job) => job.enqueuedAt)),
+      summary: { id: parted.id, attempt: parted.attempt, items: parted.items }, prepareMs: 0,
+    };
+    try {
+      // With prepare(), parts are decoded as the adapter reaches them and only the prepared write is kept: the
+      // decoded objects are garbage part by part, not held while the write before this one and this one are sent.
+      if (this.adapter.prepare) ready.write = await this.adapter.prepare(parted);
+      else ready.batch = await toWriteBatch(jobs);
+    } catch (error) {
+      ready.error = error instanceof PayloadFormatError ? undecodable(parted.id, error) : error;
     }
     ready.prepareMs = performance.now() - started;
     return ready;
@@ -265,10 +263,15 @@ export class BackendWorker {
 interface PreparedJobs {
   readonly ids: string[];
   readonly oldestEnqueuedAt: number;
-  summary: { readonly id: string; readonly attempt: number; readonly items: number };
+  readonly summary: { readonly id: string; readonly attempt: number; readonly items: number };
   batch?: WriteBatch;
   write?: PreparedWrite;
   /** Why prepare() failed: the send reports it, in turn. */
   error?: unknown;
   prepareMs: number;
+}
+
+/** A queued payload this build cannot read will not become readable by retrying: it goes to the dead-letter queue. */
+function undecodable(batch: string, error: PayloadFormatError): PermanentWriteError {
+  return new PermanentWriteError(`batch ${batch}: a queued payload cannot be decoded: ${error.message}`, error.message, { cause: error });
 }
