@@ -16,6 +16,26 @@ export interface WriteBatch {
   readonly spans: readonly Span[];
 }
 
+/** One queued job's items, as decoded. */
+export interface BatchPart {
+  readonly metrics: readonly MetricPoint[];
+  readonly spans: readonly Span[];
+}
+
+/**
+ * A batch handed over part by part (one part per queued job), each decoded when the adapter reaches it, so an
+ * adapter that consumes parts one at a time holds one part's objects, not the whole batch's. Same id and attempt
+ * as the WriteBatch of the same jobs.
+ */
+export interface PartedBatch {
+  readonly id: string;
+  readonly attempt: number;
+  /** Points and spans over all parts (known without decoding). */
+  readonly items: number;
+  /** The parts in order; decoded afresh on each iteration. */
+  parts(): Iterable<BatchPart>;
+}
+
 export interface WriteResult {
   /** Items (points or spans) the backend now holds from this batch. */
   readonly written: number;
@@ -44,7 +64,7 @@ export interface Adapter {
    * the order prepared, each only after the one before succeeded; when one fails, every write prepared after it
    * is abandoned (and prepared again later). prepare() throws what write() would for a batch that cannot be encoded.
    */
-  prepare?(batch: WriteBatch): Promise<PreparedWrite>;
+  prepare?(batch: PartedBatch): Promise<PreparedWrite>;
   /** Resolves when the backend answers; throws with the reason otherwise. */
   health(): Promise<void>;
   close(): Promise<void>;

@@ -2,9 +2,9 @@ import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../admin/metrics.js';
 import type { DeliveryConfig } from '../config/schema.js';
 import { PermanentWriteError, SchemaNotReadyError, TransientWriteError, type Adapter, type PreparedWrite, type WriteBatch, type WriteResult } from '../adapters/contract.js';
-import type { MetricPoint, Span } from '../model/index.js';
-import { decodeBatch } from '../queue/codec.js';
 import type { Job, QueueStore } from '../queue/contract.js';
+import { PayloadFormatError } from '../queue/codec.js';
+import { toPartedBatch, toWriteBatch } from './batch-from-jobs.js';
 import { FillWait } from './fill-wait.js';
 import { backoffMs, retriesExhausted } from './retry.js';
 import { Wakeup } from './wakeup.js';
@@ -128,21 +128,18 @@ export class BackendWorker {
   /** Decodes the jobs into one batch and, when the adapter can, prepares its write (or keeps why it could not). */
   private async prepareJobs(jobs: Job[]): Promise<PreparedJobs> {
     const started = performance.now();
-    const batch = await toWriteBatch(jobs);
+    const parted = toPartedBatch(jobs);
     const ready: PreparedJobs = {
       ids: jobs.map((job) => job.id), oldestEnqueuedAt: Math.min(...jobs.map((job) => job.enqueuedAt)),
-      summary: { id: batch.id, attempt: batch.attempt, items: batch.metrics.length + batch.spans.length }, prepareMs: 0,
+      summary: { id: parted.id, attempt: parted.attempt, items: parted.items }, prepareMs: 0,
     };
-    if (this.adapter.prepare) {
-      // Only the prepared write is kept: the decoded batch and the payloads are garbage from here on, not held
-      // while the write before this one and then this one are sent.
-      try {
-        ready.write = await this.adapter.prepare(batch);
-      } catch (error) {
-        ready.error = error;
-      }
-    } else {
-      ready.batch = batch;
+    try {
+      // With prepare(), parts are decoded as the adapter reaches them and only the prepared write is kept: the
+      // decoded objects are garbage part by part, not held while the write before this one and this one are sent.
+      if (this.adapter.prepare) ready.write = await this.adapter.prepare(parted);
+      else ready.batch = await toWriteBatch(jobs);
+    } catch (error) {
+      ready.error = error instanceof PayloadFormatError ? undecodable(parted.id, error) : error;
     }
     ready.prepareMs = performance.now() - started;
     return ready;
@@ -274,26 +271,7 @@ interface PreparedJobs {
   prepareMs: number;
 }
 
-/**
- * The jobs of one lease as one write. Its id is stable: a group leased again after a failure gets the same id.
- * Decoded job by job with a yield between, so a write in flight meanwhile keeps sending.
- */
-async function toWriteBatch(jobs: readonly Job[]): Promise<WriteBatch> {
-  const first = jobs[0]!;
-  const id = jobs.length === 1 ? first.id : (first.group ?? `${first.id}+${jobs.length}`);
-  if (jobs.length === 1) {
-    const only = decodeBatch(first.payload);
-    return { id, attempt: first.attempts + 1, metrics: only.metrics, spans: only.spans };
-  }
-  const metrics: MetricPoint[] = [];
-  const spans: Span[] = [];
-  let attempts = 0;
-  for (const job of jobs) {
-    if (metrics.length + spans.length > 0) await new Promise((resolve) => setImmediate(resolve));
-    const part = decodeBatch(job.payload);
-    for (const point of part.metrics) metrics.push(point);
-    for (const span of part.spans) spans.push(span);
-    attempts = Math.max(attempts, job.attempts);
-  }
-  return { id, attempt: attempts + 1, metrics, spans };
+/** A queued payload this build cannot read will not become readable by retrying: it goes to the dead-letter queue. */
+function undecodable(batch: string, error: PayloadFormatError): PermanentWriteError {
+  return new PermanentWriteError(`batch ${batch}: a queued payload cannot be decoded: ${error.message}`, error.message, { cause: error });
 }

@@ -2,7 +2,7 @@
  * The remote-write adapter: translate a batch, cut it into requests, send them in order (per series). A write is
  * prepared (translated and encoded) apart from being sent, so the next batch is prepared while one is in flight.
  */
-import type { Adapter, AdapterContext, PreparedWrite, WriteBatch, WriteResult } from '../contract.js';
+import type { Adapter, AdapterContext, PartedBatch, PreparedWrite, WriteBatch, WriteResult } from '../contract.js';
 import { PermanentWriteError } from '../contract.js';
 import type { Signal } from '../../model/index.js';
 import type { PrometheusConfig } from './config.js';
@@ -50,26 +50,35 @@ export class PrometheusAdapter implements Adapter {
   }
 
   async write(batch: WriteBatch): Promise<WriteResult> {
-    return (await this.prepare(batch)).send();
+    const parted: PartedBatch = { id: batch.id, attempt: batch.attempt, items: batch.metrics.length + batch.spans.length, parts: () => [batch] };
+    return (await this.prepare(parted)).send();
   }
 
-  prepare(batch: WriteBatch): Promise<PreparedWrite> {
+  prepare(batch: PartedBatch): Promise<PreparedWrite> {
     const prepared = this.preparing.then(() => this.translateAndEncode(batch));
     this.preparing = prepared.catch(() => undefined);
     return prepared;
   }
 
   /**
-   * The CPU half of a write: translation, then the request bodies, yielding to the event loop between bodies so
-   * the requests of a write prepared earlier keep going out meanwhile (the point of preparing ahead).
+   * The CPU half of a write: translation part by part (each queued job decoded when reached, its objects garbage
+   * once translated: the memory of one job, not of the whole write), then the request bodies, yielding to the
+   * event loop between parts and bodies so the requests of a write prepared earlier keep going out meanwhile
+   * (the point of preparing ahead).
    */
-  private async translateAndEncode(batch: WriteBatch): Promise<PreparedWrite> {
-    await yieldToEventLoop(); // after the engine's decode: two shorter stalls of a write in flight rather than one long one
+  private async translateAndEncode(batch: PartedBatch): Promise<PreparedWrite> {
     this.catalog.trim();
     let translation: Translation;
+    let spans = 0;
     const streams: Buffer[][] = [];
     try {
-      translation = this.translator.translate(batch.metrics);
+      this.translator.begin();
+      for (const part of batch.parts()) {
+        await yieldToEventLoop();
+        this.translator.add(part.metrics);
+        spans += part.spans.length;
+      }
+      translation = this.translator.finish();
       const limits = { maxSamples: this.config.max_samples_per_request, maxBytes: this.config.max_bytes_per_request };
       const requests = partitionBySeries(translation.series, this.streams).map((series) => splitRequests(series, limits));
       for (const stream of requests) {
@@ -88,7 +97,7 @@ export class PrometheusAdapter implements Adapter {
       throw new PermanentWriteError(`could not encode batch ${batch.id} for remote write: ${text}`, text, { cause: error });
     }
     const layer = this.state.stage(translation.delta, translation.targetInfo);
-    const result = { written: translation.points, ...skippedResult(translation.skipped, batch.spans.length) };
+    const result = { written: translation.points, ...skippedResult(translation.skipped, spans) };
     return {
       send: async () => {
         // Within a stream in order, one at a time: a series' samples must reach Prometheus oldest first. A failure

@@ -88,6 +88,8 @@ export class Translator {
   private targets = new Map<string, TargetInfo>();
   /** The target_info of the last point's resource (points come in runs of one resource). */
   private lastTarget: TargetInfo | undefined;
+  /** Points translated since begin(). */
+  private translated = 0;
 
   constructor(
     private readonly config: PrometheusConfig,
@@ -98,15 +100,34 @@ export class Translator {
   ) {}
 
   translate(points: readonly MetricPoint[]): Translation {
+    this.begin();
+    this.add(points);
+    return this.finish();
+  }
+
+  /**
+   * The same translation fed in parts (a write's queued jobs, each decoded only when reached), so the points of
+   * one part can be garbage before the next is decoded: begin(), add() per part in order, finish(). The result
+   * is the one translate() gives for the parts joined.
+   */
+  begin(): void {
     this.out = [];
     this.batch = {};
     this.skipped = new Map();
     this.targets = new Map();
     this.lastTarget = undefined;
+    this.translated = 0;
     this.samples.begin();
     this.delta = this.config.delta_to_cumulative.enabled ? this.state.begin() : undefined;
+  }
+
+  add(points: readonly MetricPoint[]): void {
     let translated = 0;
     for (const point of points) if (this.point(point)) translated++;
+    this.translated += translated;
+  }
+
+  finish(): Translation {
     const targetInfo = new Map<string, number>();
     for (const [key, target] of this.targets) {
       if (target.ms < (this.targetInfoWritten.get(key) ?? -Infinity)) continue;
@@ -115,7 +136,7 @@ export class Translator {
     }
     this.samples.finish(this.out);
     for (const series of this.out) if (series.unsorted) sortHistograms(series);
-    return { series: this.out, points: translated, skipped: this.skipped, delta: this.delta, targetInfo };
+    return { series: this.out, points: this.translated, skipped: this.skipped, delta: this.delta, targetInfo };
   }
 
   private skip(reason: string): false {
