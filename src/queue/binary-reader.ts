@@ -45,12 +45,22 @@ class Reader extends PrimitiveReader {
     this.setsByReference = version >= BINARY_VERSION;
   }
 
+  /**
+   * A reference (binary-format.ts): the object already decoded at that index, or undefined when the index is the
+   * next one (the object's fields follow; the caller decodes it and pushes it onto `seen`).
+   */
+  private decodedBefore<T>(seen: readonly T[], what: string): T | undefined {
+    const index = this.varuint();
+    if (index < seen.length) return seen[index]!;
+    if (index !== seen.length) throw new Error(`${what} reference ${index} is out of range`);
+    return undefined;
+  }
+
   /** A histogram's explicit bounds (see the writer): decoded once, shared by the points that refer to them. */
   bounds(): number[] {
     if (!this.setsByReference) return this.doubles();
-    const index = this.varuint();
-    if (index < this.boundsLists.length) return this.boundsLists[index]!;
-    if (index !== this.boundsLists.length) throw new Error(`bounds reference ${index} is out of range`);
+    const known = this.decodedBefore(this.boundsLists, 'bounds');
+    if (known !== undefined) return known;
     const bounds = this.doubles();
     this.boundsLists.push(bounds);
     return bounds;
@@ -59,9 +69,8 @@ class Reader extends PrimitiveReader {
   /** A point's attribute set (see the writer): decoded once, shared by the points that refer to it. */
   pointAttributes(): Attributes {
     if (!this.setsByReference) return this.attributes();
-    const index = this.varuint();
-    if (index < this.pointAttributeSets.length) return this.pointAttributeSets[index]!;
-    if (index !== this.pointAttributeSets.length) throw new Error(`attribute set reference ${index} is out of range`);
+    const known = this.decodedBefore(this.pointAttributeSets, 'attribute set');
+    if (known !== undefined) return known;
     const attributes = this.attributes();
     this.pointAttributeSets.push(attributes);
     return attributes;
@@ -112,9 +121,8 @@ class Reader extends PrimitiveReader {
   }
 
   resource(): Resource {
-    const index = this.varuint();
-    if (index < this.resources.length) return this.resources[index]!;
-    if (index !== this.resources.length) throw new Error(`resource reference ${index} is out of range`);
+    const known = this.decodedBefore(this.resources, 'resource');
+    if (known !== undefined) return known;
     const attributes = this.attributes();
     const droppedAttributesCount = this.int();
     const schemaUrl = this.string();
@@ -124,9 +132,8 @@ class Reader extends PrimitiveReader {
   }
 
   scope(): InstrumentationScope {
-    const index = this.varuint();
-    if (index < this.scopes.length) return this.scopes[index]!;
-    if (index !== this.scopes.length) throw new Error(`scope reference ${index} is out of range`);
+    const known = this.decodedBefore(this.scopes, 'scope');
+    if (known !== undefined) return known;
     const name = this.string();
     const version = this.string();
     const attributes = this.attributes();
@@ -138,9 +145,8 @@ class Reader extends PrimitiveReader {
   }
 
   descriptor(): MetricDescriptor {
-    const index = this.varuint();
-    if (index < this.descriptors.length) return this.descriptors[index]!;
-    if (index !== this.descriptors.length) throw new Error(`metric descriptor reference ${index} is out of range`);
+    const known = this.decodedBefore(this.descriptors, 'metric descriptor');
+    if (known !== undefined) return known;
     const name = this.string();
     const description = this.string();
     const unit = this.string();

@@ -54,16 +54,21 @@ class Writer extends PrimitiveWriter {
     this.boundsLists = new Interner();
   }
 
+  /** Writes the reference of `value` (binary-format.ts); true when it is new here, and its fields must follow. */
+  private isNew<T extends object>(interner: Interner<T>, value: T): boolean {
+    const known = interner.items.length;
+    const index = interner.of(value);
+    this.varuint(index);
+    return index === known;
+  }
+
   /** A histogram's explicit bounds: a reference, in full at first use (version 3), as the attribute sets. */
   bounds(values: readonly number[]): void {
     if (this.version === BINARY_VERSION_2) {
       this.doubles(values);
       return;
     }
-    const known = this.boundsLists.items.length;
-    const index = this.boundsLists.of(values);
-    this.varuint(index);
-    if (index === known) this.doubles(values);
+    if (this.isNew(this.boundsLists, values)) this.doubles(values);
   }
 
   /** A point's attribute set: a reference, in full at its first use (version 3); always in full (version 2). */
@@ -72,10 +77,7 @@ class Writer extends PrimitiveWriter {
       this.attributes(attributes);
       return;
     }
-    const known = this.pointAttributeSets.items.length;
-    const index = this.pointAttributeSets.of(attributes);
-    this.varuint(index);
-    if (index === known) this.attributes(attributes);
+    if (this.isNew(this.pointAttributeSets, attributes)) this.attributes(attributes);
   }
 
   attributes(attributes: Attributes): void {
@@ -131,20 +133,14 @@ class Writer extends PrimitiveWriter {
   }
 
   resource(resource: Resource): void {
-    const known = this.resources.items.length;
-    const index = this.resources.of(resource);
-    this.varuint(index);
-    if (index < known) return;
+    if (!this.isNew(this.resources, resource)) return;
     this.attributes(resource.attributes);
     this.int(resource.droppedAttributesCount);
     this.string(resource.schemaUrl);
   }
 
   scope(scope: InstrumentationScope): void {
-    const known = this.scopes.items.length;
-    const index = this.scopes.of(scope);
-    this.varuint(index);
-    if (index < known) return;
+    if (!this.isNew(this.scopes, scope)) return;
     this.string(scope.name);
     this.string(scope.version);
     this.attributes(scope.attributes);
@@ -153,10 +149,7 @@ class Writer extends PrimitiveWriter {
   }
 
   descriptor(metric: MetricDescriptor): void {
-    const known = this.descriptors.items.length;
-    const index = this.descriptors.of(metric);
-    this.varuint(index);
-    if (index < known) return;
+    if (!this.isNew(this.descriptors, metric)) return;
     this.string(metric.name);
     this.string(metric.description);
     this.string(metric.unit);

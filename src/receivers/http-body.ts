@@ -47,13 +47,14 @@ const NOTHING_TO_RELEASE = (): void => {};
 
 /**
  * readBody(), but an uncompressed body with a Content-Length is copied from the socket's chunks straight into a
- * buffer of `pool` (body-pool.ts) instead of a fresh one; others (compressed, chunked) are read as readBody() does.
+ * buffer of `pool` (body-pool.ts) instead of a fresh one; others (compressed, chunked, or no pool) are read as
+ * readBody() does.
  */
-export async function readPooledBody(req: IncomingMessage, maxBytes: number, pool: BodyPool): Promise<PooledBody> {
+export async function readPooledBody(req: IncomingMessage, maxBytes: number, pool: BodyPool | undefined): Promise<PooledBody> {
   const declared = Number(req.headers['content-length']);
   const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   const plain = encoding === '' || encoding === 'identity' || encoding === 'none';
-  if (!plain || !Number.isSafeInteger(declared) || declared <= 0 || declared > maxBytes) {
+  if (pool === undefined || !plain || !Number.isSafeInteger(declared) || declared <= 0 || declared > maxBytes) {
     return { bytes: await readBody(req, maxBytes), release: NOTHING_TO_RELEASE };
   }
   const bytes = pool.take(declared);

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Signal } from '../model/index.js';
 import { encodeErrorStatus, encodeExportResponse, OtlpDecodeError } from '../otlp/index.js';
 import { BodyPool } from './body-pool.js';
-import { BodyError, bodyEncoding, readBody, readPooledBody, type BodyEncoding, type PooledBody } from './http-body.js';
+import { BodyError, bodyEncoding, readPooledBody, type BodyEncoding, type PooledBody } from './http-body.js';
 import { IngestRefusedError, retryAfterSeconds, summarize, type ReceiverDeps, type RequestOutcome } from './ingest.js';
 import { listen, type ListeningServer } from './listen.js';
 
@@ -18,7 +18,7 @@ export async function startHttpReceiver(
   host: string,
   port: number,
 ): Promise<ListeningServer> {
-  // Protobuf bodies go to the decoder in reused shared buffers (body-pool.ts): less garbage on the main thread.
+  // Protobuf bodies go to the decoder in reused shared buffers (body-pool.ts); JSON bodies are read as before.
   const bodies = new BodyPool();
   const app = express();
   app.disable('x-powered-by');
@@ -39,7 +39,7 @@ export async function startHttpReceiver(
     let decoded;
     let body: PooledBody | undefined;
     try {
-      body = encoding === 'protobuf' ? await readPooledBody(req, deps.maxRequestBytes, bodies) : { bytes: await readBody(req, deps.maxRequestBytes), release() {} };
+      body = await readPooledBody(req, deps.maxRequestBytes, encoding === 'protobuf' ? bodies : undefined);
       decoded = await deps.decoder.decode(signal, body.bytes, encoding);
     } catch (error) {
       if (error instanceof BodyError) {
