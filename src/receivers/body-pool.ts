@@ -10,8 +10,8 @@
  * aligned: http-body.ts copyIntoShared() stages each chunk to keep them aligned alike.
  * Only protobuf bodies are pooled (what senders use at volume); JSON bodies are read as before.
  *
- * A buffer must only be released once nothing reads it any more: after the decoder has answered (the decode
- * worker decodes synchronously and copies what it keeps, src/otlp/decode.ts).
+ * A buffer must only be released once nothing reads it any more: the decode worker writes the request's queue
+ * payload over the body it has decoded (src/ingest/decode-worker.ts), so after the store has taken that payload.
  */
 
 /** Smallest buffer handed out; larger ones are powers of two, so a few sizes serve every body. */
