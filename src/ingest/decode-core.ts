@@ -12,12 +12,16 @@ export interface EncodedRequest {
   readonly truncatedValues: number;
 }
 
-/** Decode + encode, on whichever thread calls it. An empty request has an empty payload (nothing to enqueue). */
-export function decodeOne(signal: Signal, body: Uint8Array, encoding: Encoding, limits: DecodeLimits): EncodedRequest {
+/**
+ * Decode + encode, on whichever thread calls it. An empty request has an empty payload (nothing to enqueue).
+ * With `into`, a payload that fits is written there (a view of its start is returned): the decoder keeps copies of
+ * everything it reads, so `into` may be the body's own memory.
+ */
+export function decodeOne(signal: Signal, body: Uint8Array, encoding: Encoding, limits: DecodeLimits, into?: Uint8Array): EncodedRequest {
   const decoded = signal === 'traces' ? decodeTraces(body, encoding, limits) : decodeMetrics(body, encoding, limits);
   const items = decoded.batch.metrics.length + decoded.batch.spans.length;
   return {
-    payload: items > 0 ? encodeBatch(decoded.batch) : new Uint8Array(0),
+    payload: items > 0 ? encodeBatch(decoded.batch, into) : new Uint8Array(0),
     items,
     rejected: decoded.rejected,
     droppedAttributes: decoded.droppedAttributes,
@@ -34,4 +38,6 @@ export interface DecodeRequestMessage {
 
 export type DecodeReplyMessage =
   | { readonly id: number; readonly ok: true; readonly result: EncodedRequest }
+  /** The payload was written over the request's shared body, from its first byte (`payloadBytes` long): nothing transferred. */
+  | { readonly id: number; readonly ok: true; readonly result: Omit<EncodedRequest, 'payload'>; readonly payloadBytes: number }
   | { readonly id: number; readonly ok: false; readonly decodeError: boolean; readonly message: string; readonly stack?: string | undefined };

@@ -20,7 +20,11 @@ import { decodeOne, type DecodeReplyMessage, type DecodeRequestMessage, type Enc
 
 export type { EncodedRequest } from './decode-core.js';
 
-/** Turns a request body into a queue payload; throws OtlpDecodeError (400) or IngestRefusedError (429/503). */
+/**
+ * Turns a request body into a queue payload; throws OtlpDecodeError (400) or IngestRefusedError (429/503).
+ * The payload of a body in shared memory may be written over that memory: the caller keeps the body (does not reuse
+ * its buffer) until it no longer needs the payload.
+ */
 export interface IngestDecoder {
   decode(signal: Signal, body: Uint8Array, encoding: Encoding): Promise<EncodedRequest>;
   /** Requests being decoded or waiting for a worker. */
@@ -60,6 +64,8 @@ class InlineDecoder implements IngestDecoder {
 }
 
 interface InFlight {
+  /** The request's body: a shared one may come back holding the payload. */
+  readonly body: Uint8Array;
   resolve(result: EncodedRequest): void;
   reject(error: unknown): void;
 }
@@ -122,7 +128,7 @@ export class DecodePool implements IngestDecoder {
     const message: DecodeRequestMessage = { id, signal, encoding, body: sent };
     return new Promise<EncodedRequest>((resolve, reject) => {
       if (slot.inFlight.size === 0) slot.worker.ref();
-      slot.inFlight.set(id, { resolve, reject });
+      slot.inFlight.set(id, { body: sent, resolve, reject });
       try {
         slot.worker.postMessage(message, transfer);
       } catch (error) {
@@ -168,7 +174,12 @@ export class DecodePool implements IngestDecoder {
       if (!pending) return;
       slot.inFlight.delete(message.id);
       if (slot.inFlight.size === 0) worker.unref();
-      if (message.ok) pending.resolve(message.result);
+      if (message.ok) {
+        if ('payloadBytes' in message) {
+          // Written over the start of the shared body: a view through this thread's own handle on that memory.
+          pending.resolve({ ...message.result, payload: new Uint8Array(pending.body.buffer, pending.body.byteOffset, message.payloadBytes) });
+        } else pending.resolve(message.result);
+      }
       else if (message.decodeError) pending.reject(new OtlpDecodeError(message.message));
       else {
         const error = new Error(message.message);

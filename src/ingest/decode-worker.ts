@@ -13,9 +13,20 @@ const port = parentPort!;
 port.on('message', (message: DecodeRequestMessage) => {
   let reply: DecodeReplyMessage;
   try {
-    const encoded = decodeOne(message.signal, message.body, message.encoding, limits);
-    reply = { id: message.id, ok: true, result: encoded };
-    port.postMessage(reply, [encoded.payload.buffer as ArrayBuffer]);
+    // A shared body (src/receivers/body-pool.ts) takes the payload over its own bytes once decoded (when it fits): the main thread reads
+    // it there through its own handle on that memory, so no new buffer is allocated on either thread (on the main
+    // thread every fresh buffer adds to the external memory that triggers its full GCs).
+    const body = message.body;
+    const shared = body.buffer instanceof SharedArrayBuffer ? new Uint8Array(body.buffer, body.byteOffset, body.byteLength) : undefined;
+    const encoded = decodeOne(message.signal, body, message.encoding, limits, shared);
+    if (shared !== undefined && encoded.payload.buffer === shared.buffer) {
+      const { payload, ...counts } = encoded;
+      reply = { id: message.id, ok: true, result: counts, payloadBytes: payload.byteLength };
+      port.postMessage(reply);
+    } else {
+      reply = { id: message.id, ok: true, result: encoded };
+      port.postMessage(reply, [encoded.payload.buffer as ArrayBuffer]);
+    }
   } catch (error) {
     const err = error as Error;
     reply = { id: message.id, ok: false, decodeError: err?.name === 'OtlpDecodeError', message: String(err?.message ?? err), stack: err?.stack };

@@ -280,8 +280,15 @@ class Writer extends PrimitiveWriter {
 /** One writer per thread: encoding is synchronous and the result is copied out. */
 let writer: Writer | undefined;
 
-/** A batch as a version-3 payload (the version byte first); version 2 on request (tests of what earlier builds queued). */
-export function encodeBinary(batch: TelemetryBatch, version: typeof BINARY_VERSION | typeof BINARY_VERSION_2 = BINARY_VERSION): Uint8Array {
+/**
+ * A batch as a version-3 payload (the version byte first); version 2 on request (tests of what earlier builds queued).
+ * With `into`, a payload that fits is copied there and returned as a view of its start (no new buffer).
+ */
+export function encodeBinary(
+  batch: TelemetryBatch,
+  version: typeof BINARY_VERSION | typeof BINARY_VERSION_2 = BINARY_VERSION,
+  into?: Uint8Array,
+): Uint8Array {
   writer ??= new Writer();
   const w = writer;
   w.begin();
@@ -291,7 +298,7 @@ export function encodeBinary(batch: TelemetryBatch, version: typeof BINARY_VERSI
   for (let i = 0; i < batch.metrics.length; i++) w.point(batch.metrics[i]!);
   w.varuint(batch.spans.length);
   for (let i = 0; i < batch.spans.length; i++) w.span(batch.spans[i]!);
-  const out = new Uint8Array(w.pos);
+  const out = into !== undefined && w.pos <= into.length ? into.subarray(0, w.pos) : new Uint8Array(w.pos);
   out.set(w.buf.subarray(0, w.pos));
   if (w.buf.length > MAX_KEPT_BYTES) writer = undefined; // one huge payload should not hold its buffer for ever
   return out;

@@ -19,8 +19,9 @@ export class PayloadFormatError extends Error {
   override readonly name = 'PayloadFormatError';
 }
 
-export function encodeBatch(batch: TelemetryBatch): Uint8Array {
-  return encodeBinary(batch);
+/** With `into`, a payload that fits is written there and returned as a view of its start (see encodeBinary). */
+export function encodeBatch(batch: TelemetryBatch, into?: Uint8Array): Uint8Array {
+  return encodeBinary(batch, BINARY_VERSION, into);
 }
 
 export function decodeBatch(bytes: Uint8Array): TelemetryBatch {

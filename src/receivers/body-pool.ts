@@ -6,11 +6,12 @@
  * chunks into a SharedArrayBuffer taken from this pool; the worker reads the same memory (no transfer) and the
  * buffer comes back to the pool when the request's decode has finished. Measured (bench/NOTES.md, "Ingest"):
  * metrics ingest 0.55 -> 0.63 of the ceiling in alternating runs, at the same CPU; the main thread's GC share did
- * not fall (it is not these bodies), and copying into shared memory is ~8x slower than into an ArrayBuffer.
+ * not fall (it is not these bodies). Copying into shared memory is slow when source and target are unequally
+ * aligned: http-body.ts copyIntoShared() stages each chunk to keep them aligned alike.
  * Only protobuf bodies are pooled (what senders use at volume); JSON bodies are read as before.
  *
- * A buffer must only be released once nothing reads it any more: after the decoder has answered (the decode
- * worker decodes synchronously and copies what it keeps, src/otlp/decode.ts).
+ * A buffer must only be released once nothing reads it any more: the decode worker writes the request's queue
+ * payload over the body it has decoded (src/ingest/decode-worker.ts), so after the store has taken that payload.
  */
 
 /** Smallest buffer handed out; larger ones are powers of two, so a few sizes serve every body. */

@@ -53,10 +53,9 @@ export async function startHttpReceiver(
         deps.logger.error({ err: error as Error, signal }, "unexpected error while reading a request");
         reply(res, signal, encoding, 500, 'error', RPC_CODE.INTERNAL, 'internal error while reading the request');
       }
-      return;
-    } finally {
-      // The decoder has answered (or failed): nothing reads the body any more.
+      // The decoder has failed: nothing reads the body any more.
       body?.release();
+      return;
     }
     const counts = summarize(decoded);
     try {
@@ -70,6 +69,9 @@ export async function startHttpReceiver(
         reply(res, signal, encoding, 503, 'unavailable', RPC_CODE.UNAVAILABLE, `the gateway could not store the data: ${(error as Error).message}`, counts);
       }
       return;
+    } finally {
+      // The payload may have been written over the body's memory (decode-pool.ts): released once the store has it.
+      body.release();
     }
     res.status(200).type(CONTENT_TYPES[encoding]).end(encodeExportResponse(signal, encoding, decoded.rejected));
     deps.observer.request(signal, 'http', decoded.rejected.count > 0 ? 'partial' : 'ok', counts);

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { BodyPool } from '../../src/receivers/body-pool.js';
-import { BodyError, readPooledBody, type PooledBody } from '../../src/receivers/http-body.js';
+import { BodyError, copyIntoShared, readPooledBody, type PooledBody } from '../../src/receivers/http-body.js';
+import { runFuzz } from '../support/fuzz.js';
 
 describe('body pool', () => {
   it('hands out power-of-two buffers of at least 64 KB, reuses released ones, keeps at most its bound', () => {
@@ -23,6 +24,32 @@ describe('body pool', () => {
     assert.equal(pool.kept, 0);
     pool.release(new Uint8Array(10)); // not from the pool: ignored
     assert.equal(pool.kept, 0);
+  });
+});
+
+describe('copyIntoShared', () => {
+  it('writes the same bytes as TypedArray.set, at any alignment of chunk, target view and offset (seeded fuzz)', () => {
+    const cases = runFuzz('copyIntoShared', 300, (random) => {
+      const size = 1 + Math.floor(random() * 300_000);
+      const viewOffset = Math.floor(random() * 16);
+      const shared = new Uint8Array(new SharedArrayBuffer(size + viewOffset + 16), viewOffset, size);
+      const plain = new Uint8Array(size);
+      let at = 0;
+      while (at < size) {
+        const length = Math.min(size - at, 1 + Math.floor(random() * (random() < 0.2 ? 140_000 : 70_000)));
+        const source = new Uint8Array(length + 16);
+        for (let i = 0; i < source.length; i++) source[i] = (random() * 256) | 0;
+        const chunkOffset = Math.floor(random() * 16);
+        const chunk = source.subarray(chunkOffset, chunkOffset + length);
+        copyIntoShared(chunk, shared, at);
+        plain.set(chunk, at);
+        at += length;
+      }
+      assert.deepEqual(Buffer.from(shared), Buffer.from(plain));
+      const before = new Uint8Array(shared.buffer, 0, viewOffset);
+      assert.ok(before.every((b) => b === 0), 'nothing written before the view');
+    }, 20);
+    assert.ok(cases >= 20);
   });
 });
 

@@ -4,7 +4,7 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import pino from 'pino';
 import { DecodePool, createDecoder } from '../../src/ingest/decode-pool.js';
 import { DEFAULT_DECODE_LIMITS, OtlpDecodeError, decodeTraces } from '../../src/otlp/index.js';
-import { decodeBatch } from '../../src/queue/codec.js';
+import { decodeBatch, encodeBatch } from '../../src/queue/codec.js';
 import { BodyPool } from '../../src/receivers/body-pool.js';
 import { IngestRefusedError } from '../../src/receivers/ingest.js';
 import { makeSpans } from '../otlp/fixtures.js';
@@ -67,6 +67,34 @@ describe('decode pool', () => {
     assert.deepEqual(decodeBatch(pooled.payload), decodeBatch((await createDecoder({ threads: 0, limits: DEFAULT_DECODE_LIMITS, logger }).decode('traces', bytes, 'protobuf')).payload));
     bodies.release(view);
     assert.equal(bodies.take(bytes.length).buffer, view.buffer, 'the released buffer is handed out again');
+  });
+
+  it('writes the payload of a shared body over that body (no buffer transferred), from its first byte; a plain body gets its own', async () => {
+    const bytes = body();
+    const inline = (await createDecoder({ threads: 0, limits: DEFAULT_DECODE_LIMITS, logger }).decode('traces', bytes, 'protobuf')).payload;
+    const shared = new Uint8Array(new SharedArrayBuffer(bytes.length + 64), 32, bytes.length);
+    shared.set(bytes);
+    const fence = new Uint8Array(shared.buffer);
+    fence.fill(0xee, 0, 32);
+    fence.fill(0xee, 32 + bytes.length);
+    const pooled = await pool.decode('traces', shared, 'protobuf');
+    assert.ok(inline.length < bytes.length, 'the fixture payload is smaller than its body');
+    assert.equal(pooled.payload.buffer, shared.buffer);
+    assert.equal(pooled.payload.byteOffset, shared.byteOffset);
+    assert.deepEqual(Buffer.from(pooled.payload), Buffer.from(inline), 'the same bytes as the inline path');
+    assert.ok(fence.subarray(0, 32).every((b) => b === 0xee) && fence.subarray(32 + bytes.length).every((b) => b === 0xee), 'nothing written outside the body');
+    const plain = await pool.decode('traces', Buffer.from(bytes), 'protobuf');
+    assert.ok(plain.payload.buffer instanceof ArrayBuffer);
+    assert.deepEqual(Buffer.from(plain.payload), Buffer.from(inline));
+  });
+
+  it('a payload longer than the shared body is not written there (encodeBatch `into`): it gets a buffer of its own', async () => {
+    const payload = (await createDecoder({ threads: 0, limits: DEFAULT_DECODE_LIMITS, logger }).decode('traces', body(), 'protobuf')).payload;
+    const tiny = new Uint8Array(new SharedArrayBuffer(8));
+    const out = encodeBatch(decodeBatch(payload), tiny);
+    assert.notEqual(out.buffer, tiny.buffer);
+    assert.deepEqual(Buffer.from(out), Buffer.from(payload));
+    assert.ok(tiny.every((b) => b === 0));
   });
 
   it('answers many concurrent requests', async () => {
