@@ -25,7 +25,7 @@ import { SeriesCatalog } from '../src/adapters/prometheus/series.js';
 import { Translator } from '../src/adapters/prometheus/translate.js';
 import snappy from 'snappy';
 import type { MetricDescriptor, MetricPoint } from '../src/model/index.js';
-import type { TimeSeriesOut } from '../src/adapters/prometheus/translate.js';
+import { type TimeSeriesOut, labelsOf } from '../src/adapters/prometheus/translate.js';
 import { descriptor, histogramPoint, numberPoint, resource, scope } from '../test/adapters/prometheus/fixtures.js';
 import { measureWritePath } from './remote-write-path.js';
 
@@ -144,7 +144,7 @@ function viaProtobufjs(parts: TimeSeriesOut[][], path: Path, timed: boolean): Bu
   const bodies: Buffer[] = [];
   // The objects protobufjs takes (labels as cached Label messages, samples as objects), built before the timed
   // encode: the translator made such objects itself before its samples went into flat arrays (samples.ts).
-  const objects = parts.map((part) => part.map((series) => ({ ...series, labels: cachedLabelMessages(series.labelBlock), samples: samplesOf(series) })));
+  const objects = parts.map((part) => part.map((series) => ({ ...series, labels: cachedLabelMessages(labelsOf(series)), samples: samplesOf(series) })));
   for (const part of objects) {
     path.encode.start();
     const raw = messages.writeRequestEncodedLabels.encode({ timeseries: part }).finish();
