@@ -67,8 +67,11 @@ interface Derived {
 }
 
 /** Kept across requests; cleared whole when it grows past these (between batches, never during one). */
-const MAX_CACHED_SERIES = 200_000;
-const MAX_ARENA_BYTES = 256 << 20;
+export interface CatalogLimits {
+  readonly maxPointSeries: number;
+  readonly maxArenaBytes: number;
+}
+const DEFAULT_LIMITS: CatalogLimits = { maxPointSeries: 200_000, maxArenaBytes: 256 << 20 };
 
 export class SeriesCatalog {
   private resources = new WeakMap<Resource, ResourceInfo>();
@@ -98,7 +101,10 @@ export class SeriesCatalog {
   private readonly withSuffixes: boolean;
   private readonly constantKeys: ReadonlySet<string> | undefined;
 
-  constructor(private readonly translation: PrometheusConfig['translation']) {
+  constructor(
+    private readonly translation: PrometheusConfig['translation'],
+    private readonly limits: CatalogLimits = DEFAULT_LIMITS,
+  ) {
     this.withSuffixes =
       translation.add_metric_suffixes ?? translation.translation_strategy === 'UnderscoreEscapingWithSuffixes';
     this.constantKeys = translation.resource_constant_labels.length > 0 ? new Set(translation.resource_constant_labels) : undefined;
@@ -106,7 +112,7 @@ export class SeriesCatalog {
 
   /** Call between batches: keeps memory bounded without breaking identities inside a batch. */
   trim(): void {
-    if (this.pointSeries <= MAX_CACHED_SERIES && this.arena.bytes <= MAX_ARENA_BYTES) return;
+    if (this.pointSeries <= this.limits.maxPointSeries && this.arena.bytes <= this.limits.maxArenaBytes) return;
     this.byContent = new Map();
     this.byIdentity = new Map();
     this.targets = new Map();
