@@ -73,6 +73,18 @@ export interface CatalogLimits {
 }
 const DEFAULT_LIMITS: CatalogLimits = { maxPointSeries: 200_000, maxArenaBytes: 256 << 20 };
 
+/** A point series' main labels, decoded from its block when first needed (a histogram's buckets share one decode). */
+class MainLabels {
+  private decoded: Label[] | undefined;
+  readonly name: string;
+  constructor(private readonly catalog: SeriesCatalog, private readonly fsid: number) {
+    this.name = catalog.familyName(fsid);
+  }
+  labels(): Label[] {
+    return (this.decoded ??= decodeLabelBlock(this.catalog.arena.view(this.catalog.main(this.fsid))));
+  }
+}
+
 export class SeriesCatalog {
   private resources = new WeakMap<Resource, ResourceInfo>();
   /** The family of a descriptor's first point; the others (one descriptor under several resources or scopes) below. */
@@ -164,6 +176,11 @@ export class SeriesCatalog {
     return this.mainOf[fsid]!;
   }
 
+  /** The Prometheus metric name of the point series' family. */
+  familyName(fsid: number): string {
+    return this.nameOf[fsid]!;
+  }
+
   /** Canonical identity (name + sorted labels): the delta state's key. */
   identity(fsid: number): string {
     return this.identityOf[fsid]!;
@@ -173,13 +190,15 @@ export class SeriesCatalog {
   buckets(fsid: number, bounds: readonly number[]): readonly number[] {
     const derived = this.derived(fsid);
     const last = derived.bounds;
+    if (last === bounds) return derived.buckets; // decoded points of one payload share their bounds array
     if (last !== undefined && last.length === bounds.length) {
       let same = true;
       for (let i = 0; i < bounds.length; i++) if (last[i] !== bounds[i]) { same = false; break; }
       if (same) return derived.buckets;
     }
-    const sids = bounds.map((bound) => this.named(fsid, derived, '_bucket', 'le', formatFloat(bound)));
-    sids.push(this.named(fsid, derived, '_bucket', 'le', '+Inf'));
+    const main = new MainLabels(this, fsid);
+    const sids = bounds.map((bound) => this.named(main, derived, '_bucket', 'le', formatFloat(bound)));
+    sids.push(this.named(main, derived, '_bucket', 'le', '+Inf'));
     derived.bounds = bounds;
     derived.buckets = sids;
     return sids;
@@ -194,20 +213,21 @@ export class SeriesCatalog {
       for (let i = 0; i < quantiles.length; i++) if (last[i] !== quantiles[i]!.quantile) { same = false; break; }
       if (same) return derived.quantileSeries;
     }
+    const main = new MainLabels(this, fsid);
     derived.quantiles = quantiles.map((one) => one.quantile);
-    derived.quantileSeries = quantiles.map((one) => this.named(fsid, derived, '', 'quantile', formatFloat(one.quantile)));
+    derived.quantileSeries = quantiles.map((one) => this.named(main, derived, '', 'quantile', formatFloat(one.quantile)));
     return derived.quantileSeries;
   }
 
   sum(fsid: number): number {
     const derived = this.derived(fsid);
-    if (derived.sum === NO_SERIES) derived.sum = this.derive(fsid, '_sum');
+    if (derived.sum === NO_SERIES) derived.sum = this.derive(new MainLabels(this, fsid), '_sum');
     return derived.sum;
   }
 
   count(fsid: number): number {
     const derived = this.derived(fsid);
-    if (derived.count === NO_SERIES) derived.count = this.derive(fsid, '_count');
+    if (derived.count === NO_SERIES) derived.count = this.derive(new MainLabels(this, fsid), '_count');
     return derived.count;
   }
 
@@ -233,13 +253,13 @@ export class SeriesCatalog {
   }
 
   /** `name_suffix` with one extra label (`le`, `quantile`): one series per label text. */
-  private named(fsid: number, derived: Derived, suffix: string, extraName: string, extraValue: string): number {
+  private named(main: MainLabels, derived: Derived, suffix: string, extraName: string, extraValue: string): number {
     const text = [suffix, extraName, extraValue].join('\u0000');
     // One string per distinct key for all series (every histogram of the same bounds has the same keys).
     let key = this.derivedKeys.get(text);
     if (key === undefined) this.derivedKeys.set(text, (key = text));
     let sid = derived.byKey.get(key);
-    if (sid === undefined) derived.byKey.set(key, (sid = this.derive(fsid, suffix, extraName, extraValue)));
+    if (sid === undefined) derived.byKey.set(key, (sid = this.derive(main, suffix, extraName, extraValue)));
     return sid;
   }
 
@@ -247,8 +267,8 @@ export class SeriesCatalog {
    * A derived series' block, from the main one's labels: withLabel replaces __name__ wherever base had it, so
    * base + (__name__, name + suffix) is main with __name__ replaced.
    */
-  private derive(fsid: number, suffix: string, extraName?: string, extraValue?: string): number {
-    let set = withLabel(decodeLabelBlock(this.arena.view(this.mainOf[fsid]!)), '__name__', this.nameOf[fsid]! + suffix);
+  private derive(main: MainLabels, suffix: string, extraName?: string, extraValue?: string): number {
+    let set = withLabel(main.labels(), '__name__', main.name + suffix);
     if (extraName !== undefined) set = withLabel(set, extraName, extraValue!);
     return this.arena.add(labelBlockView(set));
   }
