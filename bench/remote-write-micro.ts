@@ -1,8 +1,9 @@
 /**
  * Remote-write encoder micro-benchmark: model points → compressed WriteRequest bodies, per core.
  * 10,000 realistic points per batch (40% monotonic sums, 30% gauges, 30% histograms with 10 bounds; 4 point
- * attributes; 2 resources, 4 scopes). Each round gets freshly built model objects with the same series and
- * later timestamps, as decoded requests would be: the WeakMaps miss, the content cache hits.
+ * attributes, one object per distinct set shared by its points as the OTLP and queue readers give them; 2
+ * resources, 4 scopes). Each round gets freshly built model objects with the same series and later timestamps,
+ * as decoded requests would be: the WeakMaps miss, the content cache hits.
  *
  * Each round translates once, then encodes the requests both ways, in alternating order: with the adapter's
  * writer (wire-writer.ts) and with protobufjs (the reference it replaced), each followed by snappy, and checks
@@ -10,7 +11,7 @@
  * Then the adapter's whole write path as delivery drives it (write-path.ts): queue payloads of 10,000 points,
  * --jobs of them per write (default 8: delivery.batch.max_items 80,000), decoded, translated, cut and encoded,
  * with --ballast-mb of live objects on the heap (default 200) so GC works as in a gateway process.
- * Run: node --import tsx bench/remote-write-micro.ts [--rounds N] [--max-samples N] [--writer-only] [--jobs N] [--ballast-mb N]
+ * Run: node --import tsx bench/remote-write-micro.ts [--rounds N] [--max-samples N] [--writer-only] [--path-only] [--jobs N] [--ballast-mb N]
  * Profile: node --cpu-prof --cpu-prof-dir=bench/out --import tsx bench/remote-write-micro.ts --writer-only,
  * then node --import tsx bench/profile-summary.ts bench/out/<file>.cpuprofile
  */
@@ -25,7 +26,7 @@ import { SeriesCatalog } from '../src/adapters/prometheus/series.js';
 import { Translator } from '../src/adapters/prometheus/translate.js';
 import snappy from 'snappy';
 import type { MetricDescriptor, MetricPoint } from '../src/model/index.js';
-import type { TimeSeriesOut } from '../src/adapters/prometheus/translate.js';
+import { type TimeSeriesOut, labelsOf } from '../src/adapters/prometheus/translate.js';
 import { descriptor, histogramPoint, numberPoint, resource, scope } from '../test/adapters/prometheus/fixtures.js';
 import { measureWritePath } from './remote-write-path.js';
 
@@ -47,6 +48,9 @@ function batch(round: number): MetricPoint[] {
     else metrics.push(descriptor(`http.server.duration.${m}`, 'histogram', { unit: 's' }));
   }
   const time = BigInt(Date.now() + round * 10_000) * 1_000_000n;
+  // One object per distinct attribute set, shared by its points: what the OTLP and queue readers give.
+  const sets = Array.from({ length: POINTS / METRICS }, (_, series) => (
+    { 'http.method': ['GET', 'POST', 'PUT'][series % 3]!, 'http.route': `/api/v1/items/${series % 25}`, 'http.status_code': BigInt(200 + (series % 5)), 'net.peer.name': `peer-${series % 7}` }));
   const points: MetricPoint[] = [];
   for (let i = 0; i < POINTS; i++) {
     const metric = metrics[i % METRICS]!;
@@ -55,7 +59,7 @@ function batch(round: number): MetricPoint[] {
       resource: resources[series % 2]!,
       scope: scopes[i % 4]!,
       metric,
-      attributes: { 'http.method': ['GET', 'POST', 'PUT'][series % 3]!, 'http.route': `/api/v1/items/${series % 25}`, 'http.status_code': BigInt(200 + (series % 5)), 'net.peer.name': `peer-${series % 7}` },
+      attributes: sets[series]!,
       time,
       start: time - 60_000_000_000n,
     };
@@ -144,7 +148,7 @@ function viaProtobufjs(parts: TimeSeriesOut[][], path: Path, timed: boolean): Bu
   const bodies: Buffer[] = [];
   // The objects protobufjs takes (labels as cached Label messages, samples as objects), built before the timed
   // encode: the translator made such objects itself before its samples went into flat arrays (samples.ts).
-  const objects = parts.map((part) => part.map((series) => ({ ...series, labels: cachedLabelMessages(series.labelBlock), samples: samplesOf(series) })));
+  const objects = parts.map((part) => part.map((series) => ({ ...series, labels: cachedLabelMessages(labelsOf(series)), samples: samplesOf(series) })));
   for (const part of objects) {
     path.encode.start();
     const raw = messages.writeRequestEncodedLabels.encode({ timeseries: part }).finish();
@@ -158,88 +162,93 @@ function viaProtobufjs(parts: TimeSeriesOut[][], path: Path, timed: boolean): Bu
   return bodies;
 }
 
-// Batches are built one at a time, outside the timed stages: a heap full of pre-built batches would make
-// every GC dearer than in the gateway, where one batch is live at a time.
-for (let round = 0; round < ROUNDS + WARMUP; round++) {
-  const timed = round >= WARMUP; // warm-up: JIT and the series cache
-  const points = batch(round);
-  translate.start();
-  const translation = translator.translate(points);
-  const parts = splitRequests(translation.series, limits);
-  translate.stop(timed);
-  let ours: Buffer[];
-  let theirs: Buffer[] | undefined;
-  if (WRITER_ONLY) ours = viaWriter(parts, writer, timed);
-  else if (round % 2 === 0) {
-    ours = viaWriter(parts, writer, timed);
-    theirs = viaProtobufjs(parts, reference, timed);
-  } else {
-    theirs = viaProtobufjs(parts, reference, timed);
-    ours = viaWriter(parts, writer, timed);
-  }
-  if (theirs !== undefined) for (let i = 0; i < ours.length; i++) if (!ours[i]!.equals(theirs[i]!)) mismatches++;
-  if (!timed) continue;
-  for (const s of translation.series) samples += s.sampleCount;
-  requests += parts.length;
-}
-// The adapter's own entry point, to check the stages add up.
-const t = performance.now();
-const again = batch(ROUNDS + WARMUP);
-for (let round = 0; round < 5; round++) {
-  const translation = translator.translate(again);
-  for (const part of splitRequests(translation.series, limits)) encodeWriteRequest(part);
-}
-const endToEndMs = (performance.now() - t) / 5;
-
-/**
- * snappy alone on one batch's request bytes, the adapter's call (compressBody) then the call it made before
- * (compressSync without copyOutputData: the output handed to V8 as external memory). Separate phases, that
- * order: once external buffers are outstanding the allocator's pages go cold for the other call too.
- */
-const rawRequests = splitRequests(translator.translate(batch(ROUNDS + WARMUP + 1)).series, limits).map((part) => Buffer.from(writeRequestBytes(part)));
-const rawTotal = rawRequests.reduce((a, b) => a + b.length, 0);
-function snappyPhase(compress: (raw: Uint8Array) => Buffer): { cpuMs: number; bodies: Buffer[] } {
-  const stage = new Stage();
-  const bodies: Buffer[] = [];
-  for (let rep = 0; rep < 12; rep++) {
-    for (let i = 0; i < rawRequests.length; i++) {
-      stage.start();
-      bodies[i] = compress(rawRequests[i]!);
-      stage.stop(rep >= 2);
+/** The per-stage phase (translate, writer vs protobufjs, snappy); skipped with --path-only. */
+function stages(): void {
+  // Batches are built one at a time, outside the timed stages: a heap full of pre-built batches would make
+  // every GC dearer than in the gateway, where one batch is live at a time.
+  for (let round = 0; round < ROUNDS + WARMUP; round++) {
+    const timed = round >= WARMUP; // warm-up: JIT and the series cache
+    const points = batch(round);
+    translate.start();
+    const translation = translator.translate(points);
+    const parts = splitRequests(translation.series, limits);
+    translate.stop(timed);
+    let ours: Buffer[];
+    let theirs: Buffer[] | undefined;
+    if (WRITER_ONLY) ours = viaWriter(parts, writer, timed);
+    else if (round % 2 === 0) {
+      ours = viaWriter(parts, writer, timed);
+      theirs = viaProtobufjs(parts, reference, timed);
+    } else {
+      theirs = viaProtobufjs(parts, reference, timed);
+      ours = viaWriter(parts, writer, timed);
     }
+    if (theirs !== undefined) for (let i = 0; i < ours.length; i++) if (!ours[i]!.equals(theirs[i]!)) mismatches++;
+    if (!timed) continue;
+    for (const s of translation.series) samples += s.sampleCount;
+    requests += parts.length;
   }
-  return { cpuMs: stage.cpu / 10, bodies };
-}
-const snappyNow = snappyPhase(compressBody);
-const snappyBefore = snappyPhase((raw) => snappy.compressSync(raw));
+  // The adapter's own entry point, to check the stages add up.
+  const t = performance.now();
+  const again = batch(ROUNDS + WARMUP);
+  for (let round = 0; round < 5; round++) {
+    const translation = translator.translate(again);
+    for (const part of splitRequests(translation.series, limits)) encodeWriteRequest(part);
+  }
+  const endToEndMs = (performance.now() - t) / 5;
 
-const perSec = (ms: number) => Math.round((POINTS * ROUNDS) / (ms / 1000)).toLocaleString('en').padStart(10);
-const ms = (value: number) => (value / ROUNDS).toFixed(2).padStart(7);
-const row = (label: string, wall: number, cpu: number, extra = '') =>
-  console.log(`  ${label.padEnd(21)} ${ms(cpu)} ${perSec(cpu)}   ${ms(wall)} ${perSec(wall)}${extra}`);
-const stageRow = (label: string, stage: Stage, extra = '') => row(label, stage.wall, stage.cpu, extra);
-const sum = (...stages: Stage[]) => stages.reduce((a, b) => ({ wall: a.wall + b.wall, cpu: a.cpu + b.cpu }), { wall: 0, cpu: 0 });
-const ours = sum(translate, writer.encode, writer.snappy);
-console.log(`remote-write encode, ${POINTS.toLocaleString('en')} points/batch, ${ROUNDS} rounds, ${(samples / ROUNDS).toFixed(0)} samples/batch, ${(requests / ROUNDS).toFixed(1)} requests/batch, ${(writer.rawBytes / ROUNDS / 1e6).toFixed(2)} MB raw, ${(writer.compressedBytes / ROUNDS / 1e3).toFixed(0)} KB compressed`);
-console.log(`  ${''.padEnd(21)} ${'CPU ms/batch'.padStart(12)} ${'points/s'.padStart(10)}  ${'wall ms/batch'.padStart(13)} ${'points/s'.padStart(10)}`);
-stageRow('translate+split', translate);
-stageRow('encode (wire-writer)', writer.encode);
-stageRow('snappy', writer.snappy);
-row('total, per core', ours.wall, ours.cpu);
-console.log(`  adapter path          ${endToEndMs.toFixed(2)} ms/batch wall (encodeWriteRequest, one batch 5 times)`);
-const mbPerSec = (ms: number) => `${(rawTotal / 1e6 / (ms / 1000)).toFixed(0).padStart(5)} MB/s`;
-console.log(`snappy alone, one batch's ${rawRequests.length} requests (${(rawTotal / 1e6).toFixed(2)} MB), 10 times, CPU:`);
-console.log(`  compressBody          ${snappyNow.cpuMs.toFixed(2).padStart(7)} ms/batch ${mbPerSec(snappyNow.cpuMs)}`);
-console.log(`  compressSync, before  ${snappyBefore.cpuMs.toFixed(2).padStart(7)} ms/batch ${mbPerSec(snappyBefore.cpuMs)}   ${(snappyBefore.cpuMs / snappyNow.cpuMs).toFixed(1)}× the CPU; same bodies: ${snappyNow.bodies.every((body, i) => body.equals(snappyBefore.bodies[i]!)) ? 'yes' : 'NO'}`);
-if (!WRITER_ONLY) {
-  const theirs = sum(translate, reference.encode, reference.snappy);
-  console.log('protobufjs, same run, same batches:');
-  stageRow('encode (protobufjs)', reference.encode, `   writer ${(reference.encode.cpu / writer.encode.cpu).toFixed(1)}× faster (CPU), ${(reference.encode.wall / writer.encode.wall).toFixed(1)}× (wall)`);
-  stageRow('snappy', reference.snappy);
-  row('total, per core', theirs.wall, theirs.cpu, `   writer path ${(theirs.cpu / ours.cpu).toFixed(2)}× faster (CPU), ${(theirs.wall / ours.wall).toFixed(2)}× (wall)`);
-  console.log(`  identical bodies      ${mismatches === 0 ? 'yes' : `NO: ${mismatches} requests differ`} (${requests} requests compared)`);
-  if (mismatches > 0) process.exitCode = 1;
+  /**
+   * snappy alone on one batch's request bytes, the adapter's call (compressBody) then the call it made before
+   * (compressSync without copyOutputData: the output handed to V8 as external memory). Separate phases, that
+   * order: once external buffers are outstanding the allocator's pages go cold for the other call too.
+   */
+  const rawRequests = splitRequests(translator.translate(batch(ROUNDS + WARMUP + 1)).series, limits).map((part) => Buffer.from(writeRequestBytes(part)));
+  const rawTotal = rawRequests.reduce((a, b) => a + b.length, 0);
+  function snappyPhase(compress: (raw: Uint8Array) => Buffer): { cpuMs: number; bodies: Buffer[] } {
+    const stage = new Stage();
+    const bodies: Buffer[] = [];
+    for (let rep = 0; rep < 12; rep++) {
+      for (let i = 0; i < rawRequests.length; i++) {
+        stage.start();
+        bodies[i] = compress(rawRequests[i]!);
+        stage.stop(rep >= 2);
+      }
+    }
+    return { cpuMs: stage.cpu / 10, bodies };
+  }
+  const snappyNow = snappyPhase(compressBody);
+  const snappyBefore = snappyPhase((raw) => snappy.compressSync(raw));
+
+  const perSec = (ms: number) => Math.round((POINTS * ROUNDS) / (ms / 1000)).toLocaleString('en').padStart(10);
+  const ms = (value: number) => (value / ROUNDS).toFixed(2).padStart(7);
+  const row = (label: string, wall: number, cpu: number, extra = '') =>
+    console.log(`  ${label.padEnd(21)} ${ms(cpu)} ${perSec(cpu)}   ${ms(wall)} ${perSec(wall)}${extra}`);
+  const stageRow = (label: string, stage: Stage, extra = '') => row(label, stage.wall, stage.cpu, extra);
+  const sum = (...stages: Stage[]) => stages.reduce((a, b) => ({ wall: a.wall + b.wall, cpu: a.cpu + b.cpu }), { wall: 0, cpu: 0 });
+  const ours = sum(translate, writer.encode, writer.snappy);
+  console.log(`remote-write encode, ${POINTS.toLocaleString('en')} points/batch, ${ROUNDS} rounds, ${(samples / ROUNDS).toFixed(0)} samples/batch, ${(requests / ROUNDS).toFixed(1)} requests/batch, ${(writer.rawBytes / ROUNDS / 1e6).toFixed(2)} MB raw, ${(writer.compressedBytes / ROUNDS / 1e3).toFixed(0)} KB compressed`);
+  console.log(`  ${''.padEnd(21)} ${'CPU ms/batch'.padStart(12)} ${'points/s'.padStart(10)}  ${'wall ms/batch'.padStart(13)} ${'points/s'.padStart(10)}`);
+  stageRow('translate+split', translate);
+  stageRow('encode (wire-writer)', writer.encode);
+  stageRow('snappy', writer.snappy);
+  row('total, per core', ours.wall, ours.cpu);
+  console.log(`  adapter path          ${endToEndMs.toFixed(2)} ms/batch wall (encodeWriteRequest, one batch 5 times)`);
+  const mbPerSec = (ms: number) => `${(rawTotal / 1e6 / (ms / 1000)).toFixed(0).padStart(5)} MB/s`;
+  console.log(`snappy alone, one batch's ${rawRequests.length} requests (${(rawTotal / 1e6).toFixed(2)} MB), 10 times, CPU:`);
+  console.log(`  compressBody          ${snappyNow.cpuMs.toFixed(2).padStart(7)} ms/batch ${mbPerSec(snappyNow.cpuMs)}`);
+  console.log(`  compressSync, before  ${snappyBefore.cpuMs.toFixed(2).padStart(7)} ms/batch ${mbPerSec(snappyBefore.cpuMs)}   ${(snappyBefore.cpuMs / snappyNow.cpuMs).toFixed(1)}× the CPU; same bodies: ${snappyNow.bodies.every((body, i) => body.equals(snappyBefore.bodies[i]!)) ? 'yes' : 'NO'}`);
+  if (!WRITER_ONLY) {
+    const theirs = sum(translate, reference.encode, reference.snappy);
+    console.log('protobufjs, same run, same batches:');
+    stageRow('encode (protobufjs)', reference.encode, `   writer ${(reference.encode.cpu / writer.encode.cpu).toFixed(1)}× faster (CPU), ${(reference.encode.wall / writer.encode.wall).toFixed(1)}× (wall)`);
+    stageRow('snappy', reference.snappy);
+    row('total, per core', theirs.wall, theirs.cpu, `   writer path ${(theirs.cpu / ours.cpu).toFixed(2)}× faster (CPU), ${(theirs.wall / ours.wall).toFixed(2)}× (wall)`);
+    console.log(`  identical bodies      ${mismatches === 0 ? 'yes' : `NO: ${mismatches} requests differ`} (${requests} requests compared)`);
+    if (mismatches > 0) process.exitCode = 1;
+  }
+
 }
+if (!process.argv.includes('--path-only')) stages();
 
 const jobsArg = process.argv.indexOf('--jobs');
 const ballastArg = process.argv.indexOf('--ballast-mb');

@@ -67,13 +67,13 @@ function splitSeries(series: TimeSeriesOut, limits: RequestLimits): TimeSeriesOu
   const perSample = SAMPLE_BYTES + (series.histograms.length > 0 ? histogramBytes(series) / series.histograms.length : 0);
   const room = Math.max(1, Math.min(limits.maxSamples, Math.floor((limits.maxBytes - series.labelBytes) / perSample)));
   const parts: TimeSeriesOut[] = [];
-  const { labelBlock, labelBytes, store } = series;
+  const { labelBlock, labelStart, labelBytes, store } = series;
   for (let i = 0; i < series.sampleCount; i += room) {
     const sampleCount = Math.min(room, series.sampleCount - i);
-    parts.push({ labelBlock, labelBytes, store, sampleStart: series.sampleStart + i, sampleCount, exemplars: [], histograms: [] });
+    parts.push({ labelBlock, labelStart, labelBytes, store, sampleStart: series.sampleStart + i, sampleCount, exemplars: [], histograms: [] });
   }
   for (let i = 0; i < series.histograms.length; i += room) {
-    parts.push({ labelBlock, labelBytes, store, sampleStart: 0, sampleCount: 0, exemplars: [], histograms: series.histograms.slice(i, i + room) });
+    parts.push({ labelBlock, labelStart, labelBytes, store, sampleStart: 0, sampleCount: 0, exemplars: [], histograms: series.histograms.slice(i, i + room) });
   }
   // Exemplars ride with the last part: they are optional extras, not samples that must be ordered.
   const last = parts[parts.length - 1];

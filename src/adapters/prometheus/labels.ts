@@ -4,7 +4,6 @@
  * an empty label as absent), sorted by name so every request carries one canonical form per series.
  */
 import { type Attributes, attributeToString } from '../../model/index.js';
-import type { BatchSeries } from './translate.js';
 import { encodeLabelBlock } from './wire-writer.js';
 
 export interface Label {
@@ -93,19 +92,11 @@ export interface EncodedLabels {
   readonly block: Uint8Array;
   /** `block.length`: the exact encoded size of the labels in a TimeSeries, for request bounds. */
   readonly bytes: number;
-  /**
-   * The Translator's slots: the series these labels have (`batch` is the token of the translation that last
-   * filled it). Saves a map from labels to series per batch, and the series is reused by the next batch.
-   */
-  batch: object | undefined;
-  series: BatchSeries | undefined;
-  /** The series' index in that translation's series (its samples' slot, see samples.ts). */
-  slot: number;
 }
 
 export function encodeLabels(labels: readonly Label[]): EncodedLabels {
   const block = encodeLabelBlock(labels);
-  return { block, bytes: block.length, batch: undefined, series: undefined, slot: 0 };
+  return { block, bytes: block.length };
 }
 
 /**
@@ -127,4 +118,31 @@ export function labelMessages(block: Uint8Array): Uint8Array[] {
     at += length;
   }
   return views;
+}
+
+/**
+ * A label block back to its labels (the writer always writes name and value; strings as well-formed UTF-8, so
+ * encoding the result again gives the same bytes). For derived series, made from their main series' block.
+ */
+export function decodeLabelBlock(block: Uint8Array): Label[] {
+  const buf = Buffer.from(block.buffer, block.byteOffset, block.length);
+  const labels: Label[] = [];
+  for (const message of labelMessages(block)) {
+    let at = message.byteOffset - block.byteOffset;
+    const end = at + message.length;
+    const strings: string[] = [];
+    while (at < end) {
+      at++; // tag of Label.name (1), then Label.value (2)
+      let length = 0;
+      for (let shift = 0; ; shift += 7) {
+        const byte = buf[at++]!;
+        length |= (byte & 127) << shift;
+        if (byte < 128) break;
+      }
+      strings.push(buf.toString('utf8', at, at + length));
+      at += length;
+    }
+    labels.push({ name: strings[0]!, value: strings[1]! });
+  }
+  return labels;
 }

@@ -1,154 +1,122 @@
 /**
- * The label sets of every series a point produces, built once and cached: per resource, scope and metric
- * descriptor (shared by reference in the model, so WeakMaps), and per series content (so the cache also holds
- * across requests, whose decoded objects are new each time): a tree per family with one level per attribute,
- * keyed by attribute name then raw value, so a point costs two map lookups per attribute and builds no string.
+ * The series of every point, built once and kept compact: a series (`sid`) is its encoded label block in the
+ * label arena (label-arena.ts); a point series (`fsid`: the labels of one point, whose histogram or summary
+ * may add `_bucket`/`_sum`/`_count`/quantile series) is a row of typed arrays and shared strings. No Label
+ * objects, no per-series Map or key string beyond the identity the delta state needs.
+ *
+ * Finding a point's series: its family (metric descriptor + resource + scope, by object: the model shares
+ * them by reference) keeps a Map from attribute-set id (attribute-sets.ts: one lookup per point, the content
+ * walk once per decoded attribute object) to fsid. Families and their maps are kept across requests by content.
  */
 import {
   type Attributes,
   type InstrumentationScope,
   type MetricDescriptor,
   type Resource,
+  type SummaryQuantile,
   attributeToString,
 } from '../../model/index.js';
+import { AttributeSetIds } from './attribute-sets.js';
 import type { PrometheusConfig } from './config.js';
-import { type EncodedLabels, type Label, LabelSetBuilder, attributesKey, encodeLabels, withLabel } from './labels.js';
+import { LabelArena, grown } from './label-arena.js';
+import { type Label, LabelSetBuilder, attributesKey, decodeLabelBlock, withLabel } from './labels.js';
 import { prometheusMetricName } from './names.js';
 import { formatFloat } from './values.js';
+import { labelBlockView } from './wire-writer.js';
 
 const SERVICE_KEYS: ReadonlySet<string> = new Set(['service.name', 'service.namespace', 'service.instance.id']);
 
-/** One series family: the labels of a point, and the derived sets (`_sum`, `le=…`) made on first use. */
-export class SeriesLabels {
-  private derived: Map<string, EncodedLabels> | undefined;
-  /** The main series: __name__ = the metric name. */
-  readonly main: EncodedLabels;
+/** A point that has no series (its metric name has no valid characters). */
+export const NO_SERIES = -1;
 
-  constructor(
-    /** Canonical identity (name + sorted labels): the delta state and request grouping key. */
-    readonly key: string,
-    /** Sorted, without __name__. */
-    readonly base: readonly Label[],
-    readonly name: string,
-  ) {
-    this.main = encodeLabels(withLabel(base, '__name__', name));
-  }
-
-  private lastBounds: readonly number[] | undefined;
-  private lastBuckets: EncodedLabels[] | undefined;
-
-  /** The `_bucket` label sets for these bounds plus `+Inf`; points of one histogram share bounds, so the last set is kept. */
-  buckets(bounds: readonly number[]): EncodedLabels[] {
-    const last = this.lastBounds;
-    if (last !== undefined && this.lastBuckets !== undefined && last.length === bounds.length) {
-      let same = true;
-      for (let i = 0; i < bounds.length; i++) if (last[i] !== bounds[i]) { same = false; break; }
-      if (same) return this.lastBuckets;
-    }
-    const sets = bounds.map((bound) => this.named('_bucket', 'le', formatFloat(bound)));
-    sets.push(this.named('_bucket', 'le', '+Inf'));
-    this.lastBounds = bounds;
-    this.lastBuckets = sets;
-    return sets;
-  }
-
-  /** `name_suffix`, optionally with one extra label (`le`, `quantile`). */
-  named(suffix: string, extraName?: string, extraValue?: string): EncodedLabels {
-    const key = extraName === undefined ? suffix : `${suffix}\u0000${extraName}\u0000${extraValue}`;
-    this.derived ??= new Map();
-    let labels = this.derived.get(key);
-    if (labels === undefined) {
-      let set = withLabel(this.base, '__name__', this.name + suffix);
-      if (extraName !== undefined) set = withLabel(set, extraName, extraValue!);
-      labels = encodeLabels(set);
-      this.derived.set(key, labels);
-    }
-    return labels;
-  }
-}
-
-interface ResourceInfo {
+export interface ResourceInfo {
   readonly key: string;
   /** Copied onto every series: resource constant labels, then job and instance (which win). */
   readonly constant: Attributes;
   readonly job: string;
   readonly instance: string;
-  /** Sorted labels of the resource's target_info series, or undefined when it has nothing to say. */
-  readonly targetInfo: EncodedLabels | undefined;
+  /** The sid of the resource's target_info series, or NO_SERIES when it has nothing to say. */
+  readonly targetInfo: number;
   /** target_info's identity, to send it once per request however many resource objects share it. */
   readonly targetKey: string;
-}
-
-/**
- * One attribute-prefix of a family's series: the series whose attributes end here, and the next attribute by
- * name, then by value (strings, numbers, booleans and bigints as they are; arrays, maps and bytes by their
- * label text). Two values with the same label text may get two nodes; both lead to the same SeriesLabels.
- */
-interface ContentNode {
-  series: SeriesLabels | undefined;
-  /** The first attribute name seen after this prefix and its values: the points of a metric share their names. */
-  name: string | undefined;
-  values: Map<unknown, ContentNode> | undefined;
-  /** Values of the other names seen after this prefix. */
-  others: Map<string, Map<unknown, ContentNode>> | undefined;
-}
-
-/**
- * A bigint attribute value as a content-tree key: the equal number when it is exact (a Map hashes a number
- * in line, a bigint through a call into the runtime: the walk's dearest step when status codes are int64).
- * Safe: a number key of the same value has the same label text (String(200n) === String(200)).
- */
-function bigintKey(value: bigint): number | bigint {
-  const number = Number(value);
-  return Number.isSafeInteger(number) ? number : value;
-}
-
-const newNode = (): ContentNode => ({ series: undefined, name: undefined, values: undefined, others: undefined });
-
-/** The values map of `name` after `node`, made on first use. */
-function valuesAfter(node: ContentNode, name: string): Map<unknown, ContentNode> {
-  if (node.name === undefined) {
-    node.name = name;
-    return (node.values = new Map());
-  }
-  let values = node.others?.get(name);
-  if (values === undefined) {
-    node.others ??= new Map();
-    node.others.set(name, (values = new Map()));
-  }
-  return values;
 }
 
 interface FamilyInfo {
   /** The model objects it was found for (the fast paths: a descriptor's points share one resource and scope). */
   readonly metric: MetricDescriptor;
   readonly metricResource: Resource;
-  readonly key: string;
-  /** The root of the family's content tree (families are per batch; the tree is kept across batches). */
-  readonly content: ContentNode;
-  readonly resource: ResourceInfo;
   readonly scope: InstrumentationScope;
+  readonly resource: ResourceInfo;
   readonly name: string;
+  /** Attribute-set id → fsid; shared by every family of the same content, kept across batches. */
+  readonly series: Map<number, number>;
 }
 
-/** Kept across requests; cleared whole when it grows past this (between batches, never during one). */
-const MAX_CACHED_SERIES = 200_000;
+/** A point series' derived series (histograms, summaries), made on first use. */
+interface Derived {
+  sum: number;
+  count: number;
+  /** Every `le`/`quantile` series made so far, by label text: equal labels, one series. */
+  readonly byKey: Map<string, number>;
+  /** The last bounds and their `_bucket` sids (+Inf last): points of one histogram share bounds. */
+  bounds: readonly number[] | undefined;
+  buckets: number[];
+  /** The last quantiles and their sids. */
+  quantiles: number[];
+  quantileSeries: number[];
+}
+
+/** Kept across requests; cleared whole when it grows past these (between batches, never during one). */
+export interface CatalogLimits {
+  readonly maxPointSeries: number;
+  readonly maxArenaBytes: number;
+}
+const DEFAULT_LIMITS: CatalogLimits = { maxPointSeries: 200_000, maxArenaBytes: 256 << 20 };
+
+/** A point series' main labels, decoded from its block when first needed (a histogram's buckets share one decode). */
+class MainLabels {
+  private decoded: Label[] | undefined;
+  readonly name: string;
+  constructor(private readonly catalog: SeriesCatalog, private readonly fsid: number) {
+    this.name = catalog.familyName(fsid);
+  }
+  labels(): Label[] {
+    return (this.decoded ??= decodeLabelBlock(this.catalog.arena.view(this.catalog.main(this.fsid))));
+  }
+}
 
 export class SeriesCatalog {
-  private readonly resources = new WeakMap<Resource, ResourceInfo>();
+  private resources = new WeakMap<Resource, ResourceInfo>();
   /** The family of a descriptor's first point; the others (one descriptor under several resources or scopes) below. */
   private families = new WeakMap<MetricDescriptor, FamilyInfo>();
   private otherFamilies = new WeakMap<MetricDescriptor, WeakMap<Resource, WeakMap<InstrumentationScope, FamilyInfo>>>();
   private lastFamily: FamilyInfo | undefined;
   private lastResource: Resource | undefined;
   private lastResourceInfo: ResourceInfo | undefined;
-  private byContent = new Map<string, ContentNode>();
-  private contentSeries = 0;
-  private byIdentity = new Map<string, SeriesLabels>();
+  private byContent = new Map<string, Map<number, number>>();
+  private byIdentity = new Map<string, number>();
+  private targets = new Map<string, number>();
+  private derivedKeys = new Map<string, string>();
+  private readonly attributeSets = new AttributeSetIds();
+  /** Every series' label block. */
+  readonly arena = new LabelArena();
+  /** Changes whenever the arena is cleared: a sid is only valid with the generation it was found in. */
+  generation = 0;
+
+  /** Point series, by fsid. */
+  private pointSeries = 0;
+  private mainOf = new Int32Array(1024);
+  private identityOf: string[] = [];
+  private nameOf: string[] = [];
+  private derivedOf: (Derived | undefined)[] = [];
+
   private readonly withSuffixes: boolean;
   private readonly constantKeys: ReadonlySet<string> | undefined;
 
-  constructor(private readonly translation: PrometheusConfig['translation']) {
+  constructor(
+    private readonly translation: PrometheusConfig['translation'],
+    private readonly limits: CatalogLimits = DEFAULT_LIMITS,
+  ) {
     this.withSuffixes =
       translation.add_metric_suffixes ?? translation.translation_strategy === 'UnderscoreEscapingWithSuffixes';
     this.constantKeys = translation.resource_constant_labels.length > 0 ? new Set(translation.resource_constant_labels) : undefined;
@@ -156,38 +124,111 @@ export class SeriesCatalog {
 
   /** Call between batches: keeps memory bounded without breaking identities inside a batch. */
   trim(): void {
-    if (this.contentSeries > MAX_CACHED_SERIES) {
-      this.byContent = new Map();
-      this.contentSeries = 0;
-      this.byIdentity = new Map();
-      this.families = new WeakMap(); // they point into the old trees
-      this.otherFamilies = new WeakMap();
-      this.lastFamily = undefined;
-    }
+    if (this.pointSeries <= this.limits.maxPointSeries && this.arena.bytes <= this.limits.maxArenaBytes) return;
+    this.byContent = new Map();
+    this.byIdentity = new Map();
+    this.targets = new Map();
+    this.derivedKeys = new Map();
+    this.attributeSets.clear();
+    this.arena.clear();
+    this.generation++;
+    this.pointSeries = 0;
+    this.identityOf = [];
+    this.nameOf = [];
+    this.derivedOf = [];
+    // Everything below points at cleared ids.
+    this.resources = new WeakMap();
+    this.families = new WeakMap();
+    this.otherFamilies = new WeakMap();
+    this.lastFamily = undefined;
+    this.lastResource = undefined;
+    this.lastResourceInfo = undefined;
+  }
+
+  /** Drops the references to the decoded objects of the part just translated (see attribute-sets.ts). */
+  forgetObjects(): void {
+    this.attributeSets.forget();
+  }
+
+  get size(): { pointSeries: number; series: number; arenaBytes: number } {
+    return { pointSeries: this.pointSeries, series: this.arena.size, arenaBytes: this.arena.bytes };
   }
 
   metricName(metric: MetricDescriptor): string {
     return prometheusMetricName(metric, this.withSuffixes);
   }
 
-  /** The series of one point; `name` is the metric's Prometheus name (empty when it has no valid characters). */
-  series(metric: MetricDescriptor, resource: Resource, scope: InstrumentationScope, attributes: Attributes): SeriesLabels | undefined {
+  /** The fsid of one point's series, or NO_SERIES when the metric name has no valid characters. */
+  series(metric: MetricDescriptor, resource: Resource, scope: InstrumentationScope, attributes: Attributes): number {
     const family = this.family(metric, resource, scope);
-    if (family.name === '') return undefined;
-    let node = family.content;
-    for (const name in attributes) {
-      const value = attributes[name]!;
-      const key = typeof value === 'object' ? attributeToString(value) : typeof value === 'bigint' ? bigintKey(value) : value;
-      const byValue = node.name === name ? node.values! : valuesAfter(node, name);
-      let child = byValue.get(key);
-      if (child === undefined) byValue.set(key, (child = newNode()));
-      node = child;
+    if (family.name === '') return NO_SERIES;
+    const set = this.attributeSets.of(attributes);
+    let fsid = family.series.get(set);
+    if (fsid === undefined) {
+      fsid = this.build(family, attributes);
+      family.series.set(set, fsid);
     }
-    if (node.series === undefined) {
-      node.series = this.build(family, attributes);
-      this.contentSeries++;
+    return fsid;
+  }
+
+  /** The sid of the point series' own labels (__name__ = the metric name). */
+  main(fsid: number): number {
+    return this.mainOf[fsid]!;
+  }
+
+  /** The Prometheus metric name of the point series' family. */
+  familyName(fsid: number): string {
+    return this.nameOf[fsid]!;
+  }
+
+  /** Canonical identity (name + sorted labels): the delta state's key. */
+  identity(fsid: number): string {
+    return this.identityOf[fsid]!;
+  }
+
+  /** The `_bucket` sids for these bounds plus `+Inf` (a cached array: read it, don't keep it). */
+  buckets(fsid: number, bounds: readonly number[]): readonly number[] {
+    const derived = this.derived(fsid);
+    const last = derived.bounds;
+    if (last === bounds) return derived.buckets; // decoded points of one payload share their bounds array
+    if (last !== undefined && last.length === bounds.length) {
+      let same = true;
+      for (let i = 0; i < bounds.length; i++) if (last[i] !== bounds[i]) { same = false; break; }
+      if (same) return derived.buckets;
     }
-    return node.series;
+    const main = new MainLabels(this, fsid);
+    const sids = bounds.map((bound) => this.named(main, derived, '_bucket', 'le', formatFloat(bound)));
+    sids.push(this.named(main, derived, '_bucket', 'le', '+Inf'));
+    derived.bounds = bounds;
+    derived.buckets = sids;
+    return sids;
+  }
+
+  /** The quantile series' sids, in the order of `quantiles` (a cached array: read it, don't keep it). */
+  quantiles(fsid: number, quantiles: readonly SummaryQuantile[]): readonly number[] {
+    const derived = this.derived(fsid);
+    const last = derived.quantiles;
+    if (last.length === quantiles.length) {
+      let same = true;
+      for (let i = 0; i < quantiles.length; i++) if (last[i] !== quantiles[i]!.quantile) { same = false; break; }
+      if (same) return derived.quantileSeries;
+    }
+    const main = new MainLabels(this, fsid);
+    derived.quantiles = quantiles.map((one) => one.quantile);
+    derived.quantileSeries = quantiles.map((one) => this.named(main, derived, '', 'quantile', formatFloat(one.quantile)));
+    return derived.quantileSeries;
+  }
+
+  sum(fsid: number): number {
+    const derived = this.derived(fsid);
+    if (derived.sum === NO_SERIES) derived.sum = this.derive(new MainLabels(this, fsid), '_sum');
+    return derived.sum;
+  }
+
+  count(fsid: number): number {
+    const derived = this.derived(fsid);
+    if (derived.count === NO_SERIES) derived.count = this.derive(new MainLabels(this, fsid), '_count');
+    return derived.count;
   }
 
   resourceInfo(resource: Resource): ResourceInfo {
@@ -200,6 +241,36 @@ export class SeriesCatalog {
     this.lastResource = resource;
     this.lastResourceInfo = info;
     return info;
+  }
+
+  private derived(fsid: number): Derived {
+    let derived = this.derivedOf[fsid];
+    if (derived === undefined) {
+      derived = { sum: NO_SERIES, count: NO_SERIES, byKey: new Map(), bounds: undefined, buckets: [], quantiles: [], quantileSeries: [] };
+      this.derivedOf[fsid] = derived;
+    }
+    return derived;
+  }
+
+  /** `name_suffix` with one extra label (`le`, `quantile`): one series per label text. */
+  private named(main: MainLabels, derived: Derived, suffix: string, extraName: string, extraValue: string): number {
+    const text = [suffix, extraName, extraValue].join('\u0000');
+    // One string per distinct key for all series (every histogram of the same bounds has the same keys).
+    let key = this.derivedKeys.get(text);
+    if (key === undefined) this.derivedKeys.set(text, (key = text));
+    let sid = derived.byKey.get(key);
+    if (sid === undefined) derived.byKey.set(key, (sid = this.derive(main, suffix, extraName, extraValue)));
+    return sid;
+  }
+
+  /**
+   * A derived series' block, from the main one's labels: withLabel replaces __name__ wherever base had it, so
+   * base + (__name__, name + suffix) is main with __name__ replaced.
+   */
+  private derive(main: MainLabels, suffix: string, extraName?: string, extraValue?: string): number {
+    let set = withLabel(main.labels(), '__name__', main.name + suffix);
+    if (extraName !== undefined) set = withLabel(set, extraName, extraValue!);
+    return this.arena.add(labelBlockView(set));
   }
 
   private family(metric: MetricDescriptor, resource: Resource, scope: InstrumentationScope): FamilyInfo {
@@ -223,16 +294,17 @@ export class SeriesCatalog {
       const info = this.resourceInfo(resource);
       const name = this.metricName(metric);
       const key = `${name}\u0002${info.key}\u0002${scope.name}\u0000${scope.version}\u0002`;
-      let content = this.byContent.get(key);
-      if (content === undefined) this.byContent.set(key, (content = newNode()));
-      family = { metric, metricResource: resource, key, content, resource: info, scope, name };
+      let series = this.byContent.get(key);
+      if (series === undefined) this.byContent.set(key, (series = new Map()));
+      family = { metric, metricResource: resource, scope, resource: info, name, series };
       byScope.set(scope, family);
     }
     if (first === undefined) this.families.set(metric, family);
     return family;
   }
 
-  private build(family: FamilyInfo, attributes: Attributes): SeriesLabels {
+  /** A new point series, or the one with the same labels reached by another attribute set or family. */
+  private build(family: FamilyInfo, attributes: Attributes): number {
     const builder = new LabelSetBuilder();
     builder.addAttributes(family.resource.constant);
     builder.addAttributes(attributes);
@@ -241,14 +313,20 @@ export class SeriesCatalog {
       builder.set('otel_scope_name', family.scope.name).set('otel_scope_version', family.scope.version);
     }
     const base = builder.build();
-    let identity = family.name;
-    for (const label of base) identity += `\u0000${label.name}\u0000${label.value}`;
-    let series = this.byIdentity.get(identity);
-    if (series === undefined) {
-      series = new SeriesLabels(identity, base, family.name);
-      this.byIdentity.set(identity, series);
+    // Joined, not concatenated: a concatenation is kept as a tree of its pieces (~20 small strings), this is one.
+    const parts = [family.name];
+    for (const label of base) parts.push(label.name, label.value);
+    const identity = parts.join('\u0000');
+    let fsid = this.byIdentity.get(identity);
+    if (fsid === undefined) {
+      fsid = this.pointSeries++;
+      if (fsid === this.mainOf.length) this.mainOf = grown(this.mainOf, fsid * 2);
+      this.mainOf[fsid] = this.arena.add(labelBlockView(withLabel(base, '__name__', family.name)));
+      this.identityOf[fsid] = identity;
+      this.nameOf[fsid] = family.name;
+      this.byIdentity.set(identity, fsid);
     }
-    return series;
+    return fsid;
   }
 
   private describeResource(resource: Resource): ResourceInfo {
@@ -277,7 +355,15 @@ export class SeriesCatalog {
     }
     const key = `${job}\u0000${instance}\u0000${attributesKey(constant)}`;
     const targetKey = targetInfo === undefined ? '' : targetInfo.map((label) => `${label.name}\u0000${label.value}`).join('\u0000');
-    return { key, constant, job, instance, targetInfo: targetInfo && encodeLabels(targetInfo), targetKey };
+    let targetSid = NO_SERIES;
+    if (targetInfo !== undefined) {
+      // One series per target_info identity, however many decoded resource objects carry it.
+      // Keyed by the bytes, not targetKey: a value holding \u0000 could make two label sets share a targetKey.
+      const block = labelBlockView(targetInfo);
+      const bytes = Buffer.from(block.buffer, block.byteOffset, block.length).toString('latin1');
+      targetSid = this.targets.get(bytes) ?? NO_SERIES;
+      if (targetSid === NO_SERIES) this.targets.set(bytes, (targetSid = this.arena.add(block)));
+    }
+    return { key, constant, job, instance, targetInfo: targetSid, targetKey };
   }
 }
-

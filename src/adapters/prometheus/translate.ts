@@ -16,10 +16,11 @@ import {
 } from '../../model/index.js';
 import type { PrometheusConfig } from './config.js';
 import type { CumulativeState, DeltaTransaction } from './delta.js';
-import { type EncodedLabels, type Label, sanitizeLabelName } from './labels.js';
+import { type Label, sanitizeLabelName } from './labels.js';
 import { type NativeHistogram, toNativeHistogram } from './native-histogram.js';
 import { type RecordedSeries, SampleRecorder, SampleStore } from './samples.js';
-import type { SeriesCatalog, SeriesLabels } from './series.js';
+import { NO_SERIES, type SeriesCatalog } from './series.js';
+import { grown } from './label-arena.js';
 import { STALE_NAN, formatFloat, nsToMs } from './values.js';
 
 export type { Sample } from './samples.js';
@@ -32,21 +33,22 @@ export interface ExemplarOut {
 
 /** One series of a request: its encoded labels, its samples (a range of flat arrays, see samples.ts) and the rest. */
 export interface TimeSeriesOut extends RecordedSeries {
-  /** The encoded `labels` field (see wire-writer.ts). */
+  /**
+   * The encoded `labels` field (see wire-writer.ts) is `labelBlock[labelStart, labelStart + labelBytes)`: the
+   * block sits in the catalog's label arena, and a series object costs no view of its own.
+   */
   labelBlock: Uint8Array;
-  /** labelBlock's length. */
+  labelStart: number;
   labelBytes: number;
   exemplars: ExemplarOut[];
   histograms: NativeHistogram[];
 }
 
-/** A series as the translator keeps it on its labels (EncodedLabels.series), from batch to batch. */
-export type BatchSeries = TimeSeriesOut;
 
 export interface Translation {
   /**
-   * The batch's series. Each series' TimeSeriesOut is the one its labels had in the last batch, reset and
-   * refilled, and its samples are in the translator's reused arrays: valid until the next translate() on the
+   * The batch's series. The TimeSeriesOut objects are the translator's, reused from batch to batch (one per
+   * position in the list), and the samples are in its reused arrays: valid until the next translate() on the
    * same translator (encode it before that).
    */
   readonly series: TimeSeriesOut[];
@@ -67,7 +69,8 @@ export const SKIP_REASONS = {
 
 interface TargetInfo {
   readonly key: string;
-  readonly labels: EncodedLabels;
+  /** Its series' sid. */
+  readonly series: number;
   ms: number;
 }
 
@@ -79,10 +82,19 @@ const NO_HISTOGRAMS: NativeHistogram[] = [];
 const MAX_EXEMPLAR_LABEL_CHARS = 128;
 
 export class Translator {
-  private out: BatchSeries[] = [];
+  private out: TimeSeriesOut[] = [];
   private readonly samples = new SampleRecorder();
-  /** This translation's token in EncodedLabels' slots (see labels.ts). */
-  private batch: object = {};
+  /** This translation's number: a series (sid) is in it when batchOf[sid] holds it, at slotOf[sid]. */
+  private batch = 0;
+  private batchOf = new Int32Array(1024);
+  private slotOf = new Int32Array(1024);
+  /**
+   * The series objects, by slot, reused from batch to batch, and the sid (and catalog generation) each one's
+   * label view was made for: series tend to come in the same order every batch, so the view is mostly kept.
+   */
+  private readonly pool: TimeSeriesOut[] = [];
+  private poolSid = new Int32Array(1024).fill(NO_SERIES);
+  private poolGeneration = -1;
   private skipped = new Map<string, number>();
   private delta: DeltaTransaction | undefined;
   private targets = new Map<string, TargetInfo>();
@@ -112,7 +124,12 @@ export class Translator {
    */
   begin(): void {
     this.out = [];
-    this.batch = {};
+    this.batch++;
+    if (this.poolGeneration !== this.catalog.generation) {
+      this.poolSid.fill(NO_SERIES);
+      this.batchOf.fill(0);
+      this.poolGeneration = this.catalog.generation;
+    }
     this.skipped = new Map();
     this.targets = new Map();
     this.lastTarget = undefined;
@@ -123,7 +140,12 @@ export class Translator {
 
   add(points: readonly MetricPoint[]): void {
     let translated = 0;
-    for (const point of points) if (this.point(point)) translated++;
+    this.catalog.forgetObjects();
+    try {
+      for (const point of points) if (this.point(point)) translated++;
+    } finally {
+      this.catalog.forgetObjects(); // the part's objects may be garbage now
+    }
     this.translated += translated;
   }
 
@@ -131,7 +153,7 @@ export class Translator {
     const targetInfo = new Map<string, number>();
     for (const [key, target] of this.targets) {
       if (target.ms < (this.targetInfoWritten.get(key) ?? -Infinity)) continue;
-      this.sample(target.labels, 1, target.ms);
+      this.sample(target.series, 1, target.ms);
       targetInfo.set(key, target.ms);
     }
     this.samples.finish(this.out);
@@ -146,7 +168,7 @@ export class Translator {
 
   private point(point: MetricPoint): boolean {
     const series = this.catalog.series(point.metric, point.resource, point.scope, point.attributes);
-    if (series === undefined) return this.skip(SKIP_REASONS.noName);
+    if (series === NO_SERIES) return this.skip(SKIP_REASONS.noName);
     const ms = nsToMs(point.timeUnixNano);
     const stale = (point.flags & FLAG_NO_RECORDED_VALUE) !== 0;
     switch (point.type) {
@@ -170,43 +192,44 @@ export class Translator {
 
   private noteResource(point: MetricPoint, ms: number): void {
     const info = this.catalog.resourceInfo(point.resource);
-    if (info.targetInfo === undefined) return;
+    if (info.targetInfo === NO_SERIES) return;
     let target = this.lastTarget;
     if (target === undefined || target.key !== info.targetKey) {
       target = this.targets.get(info.targetKey);
-      if (target === undefined) this.targets.set(info.targetKey, (target = { key: info.targetKey, labels: info.targetInfo, ms }));
+      if (target === undefined) this.targets.set(info.targetKey, (target = { key: info.targetKey, series: info.targetInfo, ms }));
       this.lastTarget = target;
     }
     if (ms > target.ms) target.ms = ms;
   }
 
-  private number(point: NumberPoint, series: SeriesLabels, ms: number, stale: boolean): boolean {
+  /** `series`: the point's fsid in the catalog. */
+  private number(point: NumberPoint, series: number, ms: number, stale: boolean): boolean {
     let value = stale ? STALE_NAN : numericValue(point.value);
     if (point.type === 'sum' && point.metric.temporality === 'delta' && !stale) {
       if (this.delta === undefined) return this.skip(SKIP_REASONS.deltaOff);
-      const total = this.delta.addSum(series.key, point.startTimeUnixNano, point.timeUnixNano, value);
+      const total = this.delta.addSum(this.catalog.identity(series), point.startTimeUnixNano, point.timeUnixNano, value);
       if (typeof total === 'string') return this.skip(total);
       value = total.value;
     }
-    const out = this.sample(series.main, value, ms);
+    const out = this.sample(this.catalog.main(series), value, ms);
     if (point.exemplars.length > 0 && this.config.send_exemplars) addExemplars(out, point.exemplars);
     return true;
   }
 
-  private histogram(point: HistogramPoint, series: SeriesLabels, ms: number, stale: boolean): boolean {
+  private histogram(point: HistogramPoint, series: number, ms: number, stale: boolean): boolean {
     let counts = point.bucketCounts;
     let count = point.count;
     let sum = point.sum;
     if (point.metric.temporality === 'delta' && !stale) {
       if (this.delta === undefined) return this.skip(SKIP_REASONS.deltaOff);
-      const total = this.delta.addHistogram(series.key, point.startTimeUnixNano, point.timeUnixNano, point.explicitBounds, counts, count, sum ?? 0);
+      const total = this.delta.addHistogram(this.catalog.identity(series), point.startTimeUnixNano, point.timeUnixNano, point.explicitBounds, counts, count, sum ?? 0);
       if (typeof total === 'string') return this.skip(total);
       counts = total.bucketCounts;
       count = total.count;
       sum = sum === undefined ? undefined : total.sum;
     }
     const bounds = point.explicitBounds;
-    const buckets = series.buckets(bounds);
+    const buckets = this.catalog.buckets(series, bounds);
     let cumulative = 0;
     for (let i = 0; i < bounds.length; i++) {
       cumulative += counts[i] ?? 0;
@@ -214,8 +237,8 @@ export class Translator {
     }
     // +Inf is the total count, even when the buckets don't add up to it.
     const inf = this.sample(buckets[bounds.length]!, stale ? STALE_NAN : count, ms);
-    if (sum !== undefined) this.sample(series.named('_sum'), stale ? STALE_NAN : sum, ms);
-    this.sample(series.named('_count'), stale ? STALE_NAN : count, ms);
+    if (sum !== undefined) this.sample(this.catalog.sum(series), stale ? STALE_NAN : sum, ms);
+    this.sample(this.catalog.count(series), stale ? STALE_NAN : count, ms);
     if (point.exemplars.length > 0 && this.config.send_exemplars) {
       for (const exemplar of point.exemplars) {
         const value = numericValue(exemplar.value);
@@ -227,20 +250,20 @@ export class Translator {
     return true;
   }
 
-  private summary(point: SummaryPoint, series: SeriesLabels, ms: number, stale: boolean): void {
-    for (const quantile of point.quantileValues) {
-      this.sample(series.named('', 'quantile', formatFloat(quantile.quantile)), stale ? STALE_NAN : quantile.value, ms);
-    }
-    this.sample(series.named('_sum'), stale ? STALE_NAN : point.sum, ms);
-    this.sample(series.named('_count'), stale ? STALE_NAN : point.count, ms);
+  private summary(point: SummaryPoint, series: number, ms: number, stale: boolean): void {
+    const quantiles = point.quantileValues;
+    const sids = this.catalog.quantiles(series, quantiles);
+    for (let i = 0; i < quantiles.length; i++) this.sample(sids[i]!, stale ? STALE_NAN : quantiles[i]!.value, ms);
+    this.sample(this.catalog.sum(series), stale ? STALE_NAN : point.sum, ms);
+    this.sample(this.catalog.count(series), stale ? STALE_NAN : point.count, ms);
   }
 
-  private exponential(point: ExponentialHistogramPoint, series: SeriesLabels, ms: number, stale: boolean): boolean {
+  private exponential(point: ExponentialHistogramPoint, series: number, ms: number, stale: boolean): boolean {
     if (!this.config.native_histograms) return this.skip(SKIP_REASONS.nativeOff);
     let source = point;
     if (point.metric.temporality === 'delta' && !stale) {
       if (this.delta === undefined) return this.skip(SKIP_REASONS.deltaOff);
-      const total = this.delta.addExponential(series.key, point.startTimeUnixNano, point.timeUnixNano, {
+      const total = this.delta.addExponential(this.catalog.identity(series), point.startTimeUnixNano, point.timeUnixNano, {
         scale: point.scale, zeroCount: point.zeroCount, zeroThreshold: point.zeroThreshold,
         positive: point.positive, negative: point.negative, count: point.count, sum: point.sum ?? 0,
       });
@@ -249,51 +272,65 @@ export class Translator {
     }
     const histogram = toNativeHistogram(source, ms, stale);
     if (typeof histogram === 'string') return this.skip(histogram);
-    const out = this.seriesFor(series.main);
+    const out = this.sample(this.catalog.main(series), 0, 0, true);
     if (out.histograms === NO_HISTOGRAMS) out.histograms = [];
     out.histograms.push(histogram);
     if (point.exemplars.length > 0 && this.config.send_exemplars) addExemplars(out, point.exemplars);
     return true;
   }
 
-  private seriesFor(labels: EncodedLabels): BatchSeries {
-    if (labels.batch === this.batch) return labels.series!;
-    return this.newSeries(labels);
-  }
-
   /**
-   * The labels' series, new in this batch: the TimeSeriesOut these labels had in an earlier batch, emptied,
-   * or a new one the first time; its slot is its index in this batch's series (see samples.ts). A known
-   * series then costs its samples' values and nothing allocated.
+   * The series `sid`, new in this batch: the next slot (its index in this batch's series, see samples.ts) and
+   * that slot's reused TimeSeriesOut, emptied. A known series then costs its samples' values and nothing allocated.
    */
-  private newSeries(labels: EncodedLabels): BatchSeries {
-    let series = labels.series;
+  private newSeries(sid: number): TimeSeriesOut {
+    const slot = this.out.length;
+    let series = this.pool[slot];
     if (series === undefined) {
-      series = { labelBlock: labels.block, labelBytes: labels.bytes, store: EMPTY_STORE, sampleStart: 0, sampleCount: 0, exemplars: NO_EXEMPLARS, histograms: NO_HISTOGRAMS, unsorted: false };
-      labels.series = series;
+      series = { labelBlock: EMPTY_BLOCK, labelStart: 0, labelBytes: 0, store: EMPTY_STORE, sampleStart: 0, sampleCount: 0, exemplars: NO_EXEMPLARS, histograms: NO_HISTOGRAMS, unsorted: false };
+      this.pool.push(series);
+      if (slot === this.poolSid.length) this.poolSid = grown(this.poolSid, slot * 2, NO_SERIES);
     } else {
       series.exemplars = NO_EXEMPLARS;
       series.histograms = NO_HISTOGRAMS;
       series.unsorted = false;
     }
-    labels.batch = this.batch;
-    labels.slot = this.out.length;
+    if (this.poolSid[slot] !== sid) {
+      const arena = this.catalog.arena;
+      series.labelBlock = arena.chunk(sid);
+      series.labelStart = arena.start(sid);
+      series.labelBytes = arena.length(sid);
+      this.poolSid[slot] = sid;
+    }
+    if (sid >= this.batchOf.length) {
+      const size = Math.max(sid + 1, this.batchOf.length * 2);
+      this.batchOf = grown(this.batchOf, size);
+      this.slotOf = grown(this.slotOf, size);
+    }
+    this.batchOf[sid] = this.batch;
+    this.slotOf[sid] = slot;
     this.out.push(series);
     return series;
   }
 
   /**
-   * Records a sample for the labels' series (or, with `lookupOnly`, just finds the series). Same series and
-   * timestamp: the last value wins (samples.ts lays them out when the translation ends).
+   * Records a sample for the series `sid` (or, with `lookupOnly`, just finds it). Same series and timestamp:
+   * the last value wins (samples.ts lays them out when the translation ends).
    */
-  private sample(labels: EncodedLabels, value: number, timestamp: number, lookupOnly = false): BatchSeries {
-    const series = labels.batch === this.batch ? labels.series! : this.newSeries(labels);
-    if (!lookupOnly) this.samples.add(labels.slot, value, timestamp);
+  private sample(sid: number, value: number, timestamp: number, lookupOnly = false): TimeSeriesOut {
+    const series = sid < this.batchOf.length && this.batchOf[sid] === this.batch ? this.out[this.slotOf[sid]!]! : this.newSeries(sid);
+    if (!lookupOnly) this.samples.add(this.slotOf[sid]!, value, timestamp);
     return series;
   }
 }
 
+const EMPTY_BLOCK = new Uint8Array(0);
 const EMPTY_STORE = new SampleStore();
+
+/** A series' encoded `labels` field, as a view (tests, benchmark, request sharding). */
+export function labelsOf(series: TimeSeriesOut): Uint8Array {
+  return series.labelBlock.subarray(series.labelStart, series.labelStart + series.labelBytes);
+}
 
 /** A series whose samples arrived out of time order: its native histograms go in time order too. */
 function sortHistograms(series: TimeSeriesOut): void {

@@ -42,6 +42,11 @@ let labelWriter: WireWriter | undefined;
  * and length, back to back. The writer copies the block into every request the series is in.
  */
 export function encodeLabelBlock(labels: readonly Label[]): Uint8Array {
+  return new Uint8Array(labelBlockView(labels));
+}
+
+/** encodeLabelBlock without the copy: a view valid until the next call (the catalog copies it into its arena). */
+export function labelBlockView(labels: readonly Label[]): Uint8Array {
   labelWriter ??= new WireWriter(4096);
   return labelWriter.labelBlock(labels);
 }
@@ -66,11 +71,11 @@ export class WireWriter {
     return this.buf.subarray(0, this.pos);
   }
 
-  /** One label set as the `labels` field of a TimeSeries (each Label with its tag and length), copied out. */
+  /** One label set as the `labels` field of a TimeSeries (each Label with its tag and length): a view valid until the next call. */
   labelBlock(labels: readonly Label[]): Uint8Array {
     this.pos = 0;
     for (const label of labels) this.label(0x0a, label);
-    return new Uint8Array(this.buf.subarray(0, this.pos));
+    return this.buf.subarray(0, this.pos);
   }
 
   private ensure(bytes: number): void {
@@ -106,17 +111,17 @@ export class WireWriter {
     const count = series.sampleCount;
     const values = series.store.values;
     const timestamps = series.store.timestamps;
-    const block = series.labelBlock;
+    const labelBytes = series.labelBytes;
     // Exact unless a timestamp's varint is longer than 6 bytes (before 1970 or after 2109) or there are
     // exemplars or histograms: then finishLength moves the body.
-    const estimate = block.length + count * 18 + series.exemplars.length * 100 + series.histograms.length * 64;
+    const estimate = labelBytes + count * 18 + series.exemplars.length * 100 + series.histograms.length * 64;
     const reserved = varintSize(estimate);
-    this.ensure(1 + reserved + block.length + count * 22);
+    this.ensure(1 + reserved + labelBytes + count * 22);
     const buf = this.buf;
     buf[this.pos] = 0x0a; // WriteRequest.timeseries = 1
     const start = this.pos + 1 + reserved;
-    buf.set(block, start);
-    this.pos = start + block.length;
+    buf.set(series.labelBlock.subarray(series.labelStart, series.labelStart + labelBytes), start);
+    this.pos = start + labelBytes;
     for (let i = series.sampleStart, end = i + count; i < end; i++) {
       const timestamp = timestamps[i]!;
       let pos = this.pos;

@@ -18,7 +18,7 @@ import type { NativeHistogram } from '../../../src/adapters/prometheus/native-hi
 import { remoteWriteMessages } from '../../../src/adapters/prometheus/proto.js';
 import { sampleRange, samplesOf } from '../../../src/adapters/prometheus/samples.js';
 import { SeriesCatalog } from '../../../src/adapters/prometheus/series.js';
-import { type ExemplarOut, type Sample, type TimeSeriesOut, Translator } from '../../../src/adapters/prometheus/translate.js';
+import { type ExemplarOut, type Sample, type TimeSeriesOut, Translator, labelsOf } from '../../../src/adapters/prometheus/translate.js';
 import { STALE_NAN } from '../../../src/adapters/prometheus/values.js';
 import { WireWriter } from '../../../src/adapters/prometheus/wire-writer.js';
 import type { Attributes, Exemplar, InstrumentationScope, MetricDescriptor, MetricPoint, Resource } from '../../../src/model/index.js';
@@ -37,6 +37,7 @@ function toOut(spec: SeriesSpec): TimeSeriesOut {
   const encoded = encodeLabels(spec.labels);
   return {
     labelBlock: encoded.block,
+    labelStart: 0,
     labelBytes: encoded.bytes,
     ...sampleRange(spec.samples ?? []),
     exemplars: spec.exemplars ?? [],
@@ -62,7 +63,7 @@ function reference(specs: readonly SeriesSpec[]): Uint8Array {
 
 /** protobufjs, the way the adapter used it (encoding.proto's twin with pre-encoded labels). */
 function referenceEncodedLabels(series: readonly TimeSeriesOut[]): Uint8Array {
-  const timeseries = series.map((s) => ({ ...s, samples: samplesOf(s), labels: labelMessages(s.labelBlock) }));
+  const timeseries = series.map((s) => ({ ...s, samples: samplesOf(s), labels: labelMessages(labelsOf(s)) }));
   return remoteWriteMessages().writeRequestEncodedLabels.encode({ timeseries }).finish();
 }
 
@@ -340,7 +341,7 @@ describe('wire writer: fuzz against protobufjs', () => {
       const translator = new Translator(config, new SeriesCatalog(config.translation), new CumulativeState(1_000, 3_600_000), new Map());
       const translation = translator.translate(modelBatch(gen));
       const specs: SeriesSpec[] = translation.series.map((s) => ({
-        labels: labelMessages(s.labelBlock).map((bytes) => labelType.toObject(labelType.decode(bytes)) as Label),
+        labels: labelMessages(labelsOf(s)).map((bytes) => labelType.toObject(labelType.decode(bytes)) as Label),
         samples: samplesOf(s), exemplars: s.exemplars, histograms: s.histograms,
       }));
       // Labels decoded from the writer's own blocks, re-encoded by protobufjs, must give the same request.

@@ -1,0 +1,327 @@
+/**
+ * Model points → remote-write time series (the protobufjs object shape), grouped per series within the
+ * request, samples in time order, one target_info per resource. Everything Prometheus would refuse with a
+ * 500 (no name, native histograms it cannot take) is left out here and counted, never sent.
+ */
+import {
+  type Exemplar,
+  type ExponentialHistogramPoint,
+  FLAG_NO_RECORDED_VALUE,
+  type HistogramPoint,
+  type MetricPoint,
+  type NumberPoint,
+  type SummaryPoint,
+  attributeToString,
+  numericValue,
+} from '../../../../src/model/index.js';
+import type { PrometheusConfig } from '../../../../src/adapters/prometheus/config.js';
+import type { CumulativeState, DeltaTransaction } from '../../../../src/adapters/prometheus/delta.js';
+import { type EncodedLabels, type Label, sanitizeLabelName } from './labels.js';
+import { type NativeHistogram, toNativeHistogram } from '../../../../src/adapters/prometheus/native-histogram.js';
+import { type RecordedSeries, SampleRecorder, SampleStore } from './samples.js';
+import type { SeriesCatalog, SeriesLabels } from './series.js';
+import { STALE_NAN, formatFloat, nsToMs } from '../../../../src/adapters/prometheus/values.js';
+
+export type { Sample } from './samples.js';
+
+export interface ExemplarOut {
+  labels: Label[];
+  value: number;
+  timestamp: number;
+}
+
+/** One series of a request: its encoded labels, its samples (a range of flat arrays, see samples.ts) and the rest. */
+export interface TimeSeriesOut extends RecordedSeries {
+  /** The encoded `labels` field (see wire-writer.ts). */
+  labelBlock: Uint8Array;
+  /** labelBlock's length. */
+  labelBytes: number;
+  exemplars: ExemplarOut[];
+  histograms: NativeHistogram[];
+}
+
+/** A series as the translator keeps it on its labels (EncodedLabels.series), from batch to batch. */
+export type BatchSeries = TimeSeriesOut;
+
+export interface Translation {
+  /**
+   * The batch's series. Each series' TimeSeriesOut is the one its labels had in the last batch, reset and
+   * refilled, and its samples are in the translator's reused arrays: valid until the next translate() on the
+   * same translator (encode it before that).
+   */
+  readonly series: TimeSeriesOut[];
+  /** Model points turned into series. */
+  readonly points: number;
+  /** Points left out, by reason. */
+  readonly skipped: Map<string, number>;
+  readonly delta: DeltaTransaction | undefined;
+  /** target_info identities and their timestamps, remembered once the batch is written. */
+  readonly targetInfo: Map<string, number>;
+}
+
+export const SKIP_REASONS = {
+  noName: 'metric name has no valid characters',
+  deltaOff: 'delta temporality (delta_to_cumulative off)',
+  nativeOff: 'exponential histogram (native_histograms off)',
+} as const;
+
+interface TargetInfo {
+  readonly key: string;
+  readonly labels: EncodedLabels;
+  ms: number;
+}
+
+/** Shared empty lists: most series carry no exemplars or native histograms, so don't allocate two arrays each. */
+const NO_EXEMPLARS: ExemplarOut[] = [];
+const NO_HISTOGRAMS: NativeHistogram[] = [];
+
+/** Prometheus refuses exemplars whose labels exceed 128 UTF-8 characters in total (names and values). */
+const MAX_EXEMPLAR_LABEL_CHARS = 128;
+
+export class Translator {
+  private out: BatchSeries[] = [];
+  private readonly samples = new SampleRecorder();
+  /** This translation's token in EncodedLabels' slots (see labels.ts). */
+  private batch: object = {};
+  private skipped = new Map<string, number>();
+  private delta: DeltaTransaction | undefined;
+  private targets = new Map<string, TargetInfo>();
+  /** The target_info of the last point's resource (points come in runs of one resource). */
+  private lastTarget: TargetInfo | undefined;
+  /** Points translated since begin(). */
+  private translated = 0;
+
+  constructor(
+    private readonly config: PrometheusConfig,
+    private readonly catalog: SeriesCatalog,
+    private readonly state: CumulativeState,
+    /** The last target_info timestamp written per identity: never send an older one (Prometheus would refuse the request). */
+    private readonly targetInfoWritten: ReadonlyMap<string, number>,
+  ) {}
+
+  translate(points: readonly MetricPoint[]): Translation {
+    this.begin();
+    this.add(points);
+    return this.finish();
+  }
+
+  /**
+   * The same translation fed in parts (a write's queued jobs, each decoded only when reached), so the points of
+   * one part can be garbage before the next is decoded: begin(), add() per part in order, finish(). The result
+   * is the one translate() gives for the parts joined.
+   */
+  begin(): void {
+    this.out = [];
+    this.batch = {};
+    this.skipped = new Map();
+    this.targets = new Map();
+    this.lastTarget = undefined;
+    this.translated = 0;
+    this.samples.begin();
+    this.delta = this.config.delta_to_cumulative.enabled ? this.state.begin() : undefined;
+  }
+
+  add(points: readonly MetricPoint[]): void {
+    let translated = 0;
+    for (const point of points) if (this.point(point)) translated++;
+    this.translated += translated;
+  }
+
+  finish(): Translation {
+    const targetInfo = new Map<string, number>();
+    for (const [key, target] of this.targets) {
+      if (target.ms < (this.targetInfoWritten.get(key) ?? -Infinity)) continue;
+      this.sample(target.labels, 1, target.ms);
+      targetInfo.set(key, target.ms);
+    }
+    this.samples.finish(this.out);
+    for (const series of this.out) if (series.unsorted) sortHistograms(series);
+    return { series: this.out, points: this.translated, skipped: this.skipped, delta: this.delta, targetInfo };
+  }
+
+  private skip(reason: string): false {
+    this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + 1);
+    return false;
+  }
+
+  private point(point: MetricPoint): boolean {
+    const series = this.catalog.series(point.metric, point.resource, point.scope, point.attributes);
+    if (series === undefined) return this.skip(SKIP_REASONS.noName);
+    const ms = nsToMs(point.timeUnixNano);
+    const stale = (point.flags & FLAG_NO_RECORDED_VALUE) !== 0;
+    switch (point.type) {
+      case 'gauge':
+      case 'sum':
+        if (!this.number(point, series, ms, stale)) return false;
+        break;
+      case 'histogram':
+        if (!this.histogram(point, series, ms, stale)) return false;
+        break;
+      case 'summary':
+        this.summary(point, series, ms, stale);
+        break;
+      case 'exponential_histogram':
+        if (!this.exponential(point, series, ms, stale)) return false;
+        break;
+    }
+    this.noteResource(point, ms);
+    return true;
+  }
+
+  private noteResource(point: MetricPoint, ms: number): void {
+    const info = this.catalog.resourceInfo(point.resource);
+    if (info.targetInfo === undefined) return;
+    let target = this.lastTarget;
+    if (target === undefined || target.key !== info.targetKey) {
+      target = this.targets.get(info.targetKey);
+      if (target === undefined) this.targets.set(info.targetKey, (target = { key: info.targetKey, labels: info.targetInfo, ms }));
+      this.lastTarget = target;
+    }
+    if (ms > target.ms) target.ms = ms;
+  }
+
+  private number(point: NumberPoint, series: SeriesLabels, ms: number, stale: boolean): boolean {
+    let value = stale ? STALE_NAN : numericValue(point.value);
+    if (point.type === 'sum' && point.metric.temporality === 'delta' && !stale) {
+      if (this.delta === undefined) return this.skip(SKIP_REASONS.deltaOff);
+      const total = this.delta.addSum(series.key, point.startTimeUnixNano, point.timeUnixNano, value);
+      if (typeof total === 'string') return this.skip(total);
+      value = total.value;
+    }
+    const out = this.sample(series.main, value, ms);
+    if (point.exemplars.length > 0 && this.config.send_exemplars) addExemplars(out, point.exemplars);
+    return true;
+  }
+
+  private histogram(point: HistogramPoint, series: SeriesLabels, ms: number, stale: boolean): boolean {
+    let counts = point.bucketCounts;
+    let count = point.count;
+    let sum = point.sum;
+    if (point.metric.temporality === 'delta' && !stale) {
+      if (this.delta === undefined) return this.skip(SKIP_REASONS.deltaOff);
+      const total = this.delta.addHistogram(series.key, point.startTimeUnixNano, point.timeUnixNano, point.explicitBounds, counts, count, sum ?? 0);
+      if (typeof total === 'string') return this.skip(total);
+      counts = total.bucketCounts;
+      count = total.count;
+      sum = sum === undefined ? undefined : total.sum;
+    }
+    const bounds = point.explicitBounds;
+    const buckets = series.buckets(bounds);
+    let cumulative = 0;
+    for (let i = 0; i < bounds.length; i++) {
+      cumulative += counts[i] ?? 0;
+      this.sample(buckets[i]!, stale ? STALE_NAN : cumulative, ms);
+    }
+    // +Inf is the total count, even when the buckets don't add up to it.
+    const inf = this.sample(buckets[bounds.length]!, stale ? STALE_NAN : count, ms);
+    if (sum !== undefined) this.sample(series.named('_sum'), stale ? STALE_NAN : sum, ms);
+    this.sample(series.named('_count'), stale ? STALE_NAN : count, ms);
+    if (point.exemplars.length > 0 && this.config.send_exemplars) {
+      for (const exemplar of point.exemplars) {
+        const value = numericValue(exemplar.value);
+        const bucket = bounds.findIndex((bound) => value <= bound);
+        const target = bucket < 0 ? inf : this.sample(buckets[bucket]!, Number.NaN, ms, true);
+        addExemplars(target, [exemplar]);
+      }
+    }
+    return true;
+  }
+
+  private summary(point: SummaryPoint, series: SeriesLabels, ms: number, stale: boolean): void {
+    for (const quantile of point.quantileValues) {
+      this.sample(series.named('', 'quantile', formatFloat(quantile.quantile)), stale ? STALE_NAN : quantile.value, ms);
+    }
+    this.sample(series.named('_sum'), stale ? STALE_NAN : point.sum, ms);
+    this.sample(series.named('_count'), stale ? STALE_NAN : point.count, ms);
+  }
+
+  private exponential(point: ExponentialHistogramPoint, series: SeriesLabels, ms: number, stale: boolean): boolean {
+    if (!this.config.native_histograms) return this.skip(SKIP_REASONS.nativeOff);
+    let source = point;
+    if (point.metric.temporality === 'delta' && !stale) {
+      if (this.delta === undefined) return this.skip(SKIP_REASONS.deltaOff);
+      const total = this.delta.addExponential(series.key, point.startTimeUnixNano, point.timeUnixNano, {
+        scale: point.scale, zeroCount: point.zeroCount, zeroThreshold: point.zeroThreshold,
+        positive: point.positive, negative: point.negative, count: point.count, sum: point.sum ?? 0,
+      });
+      if (typeof total === 'string') return this.skip(total);
+      source = { ...point, ...total, sum: point.sum === undefined ? undefined : total.sum };
+    }
+    const histogram = toNativeHistogram(source, ms, stale);
+    if (typeof histogram === 'string') return this.skip(histogram);
+    const out = this.seriesFor(series.main);
+    if (out.histograms === NO_HISTOGRAMS) out.histograms = [];
+    out.histograms.push(histogram);
+    if (point.exemplars.length > 0 && this.config.send_exemplars) addExemplars(out, point.exemplars);
+    return true;
+  }
+
+  private seriesFor(labels: EncodedLabels): BatchSeries {
+    if (labels.batch === this.batch) return labels.series!;
+    return this.newSeries(labels);
+  }
+
+  /**
+   * The labels' series, new in this batch: the TimeSeriesOut these labels had in an earlier batch, emptied,
+   * or a new one the first time; its slot is its index in this batch's series (see samples.ts). A known
+   * series then costs its samples' values and nothing allocated.
+   */
+  private newSeries(labels: EncodedLabels): BatchSeries {
+    let series = labels.series;
+    if (series === undefined) {
+      series = { labelBlock: labels.block, labelBytes: labels.bytes, store: EMPTY_STORE, sampleStart: 0, sampleCount: 0, exemplars: NO_EXEMPLARS, histograms: NO_HISTOGRAMS, unsorted: false };
+      labels.series = series;
+    } else {
+      series.exemplars = NO_EXEMPLARS;
+      series.histograms = NO_HISTOGRAMS;
+      series.unsorted = false;
+    }
+    labels.batch = this.batch;
+    labels.slot = this.out.length;
+    this.out.push(series);
+    return series;
+  }
+
+  /**
+   * Records a sample for the labels' series (or, with `lookupOnly`, just finds the series). Same series and
+   * timestamp: the last value wins (samples.ts lays them out when the translation ends).
+   */
+  private sample(labels: EncodedLabels, value: number, timestamp: number, lookupOnly = false): BatchSeries {
+    const series = labels.batch === this.batch ? labels.series! : this.newSeries(labels);
+    if (!lookupOnly) this.samples.add(labels.slot, value, timestamp);
+    return series;
+  }
+}
+
+const EMPTY_STORE = new SampleStore();
+
+/** A series whose samples arrived out of time order: its native histograms go in time order too. */
+function sortHistograms(series: TimeSeriesOut): void {
+  series.histograms.sort((a, b) => a.timestamp - b.timestamp);
+  series.unsorted = false;
+}
+
+function addExemplars(series: TimeSeriesOut, exemplars: readonly Exemplar[]): void {
+  if (series.exemplars === NO_EXEMPLARS) series.exemplars = [];
+  for (const exemplar of exemplars) series.exemplars.push(exemplarOut(exemplar));
+}
+
+function exemplarOut(exemplar: Exemplar): ExemplarOut {
+  const labels: Label[] = [];
+  let chars = 0;
+  const add = (name: string, value: string): void => {
+    if (value === '' || name === '') return;
+    const size = name.length + value.length;
+    if (chars + size > MAX_EXEMPLAR_LABEL_CHARS) return;
+    chars += size;
+    labels.push({ name, value });
+  };
+  add('trace_id', exemplar.traceId);
+  add('span_id', exemplar.spanId);
+  for (const key of Object.keys(exemplar.filteredAttributes).sort()) {
+    const name = sanitizeLabelName(key);
+    if (name !== 'trace_id' && name !== 'span_id') add(name, attributeToString(exemplar.filteredAttributes[key]!));
+  }
+  labels.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { labels, value: numericValue(exemplar.value), timestamp: nsToMs(exemplar.timeUnixNano) };
+}
