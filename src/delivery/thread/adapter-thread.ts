@@ -47,7 +47,11 @@ async function handle(request: ThreadRequest): Promise<WriteResult | undefined> 
 port.on('message', (request: ThreadRequest) => {
   // Handled as they arrive, like calls on the main thread: prepare/abandon/send come in the engine's order.
   handle(request).then(
-    (result) => { if (request.op !== 'abandon') post({ id: request.id, ok: true, result }); },
+    (result) => {
+      if (request.op !== 'abandon') post({ id: request.id, ok: true, result });
+      // Closed: let the thread end by itself (a --cpu-prof profile is written only then), not terminated.
+      if (request.op === 'close') port.close();
+    },
     (error: unknown) => { if (request.op !== 'abandon') post({ id: request.id, ok: false, error: toWire(error) }); },
   );
 });

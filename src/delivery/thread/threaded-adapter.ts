@@ -13,6 +13,9 @@ import type { Signal } from '../../model/index.js';
 import { encodeBatch } from '../../queue/codec.js';
 import { fromWire, type ThreadInput, type ThreadReply, type ThreadRequest } from './protocol.js';
 
+/** After close(), how long a thread may take to end by itself before it is terminated. */
+const CLOSE_EXIT_MS = 2_000;
+
 type Ready = Extract<ThreadReply, { ready: unknown }>['ready'];
 type Request = ThreadRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
@@ -87,7 +90,7 @@ export class ThreadedAdapter implements Adapter {
     try {
       if (!thread.dead) await thread.call({ op: 'close' });
     } finally {
-      await thread.terminate();
+      await thread.ended(CLOSE_EXIT_MS);
     }
   }
 
@@ -208,6 +211,22 @@ class DeliveryThread {
         this.worker.postMessage({ ...message, payloads: payloads.map((payload) => new Uint8Array(payload)) });
       }
     });
+  }
+
+  /** Waits up to `ms` for the thread to end by itself (after its adapter closed), then terminates it. */
+  async ended(ms: number): Promise<void> {
+    this.killed = true;
+    if (!this.dead) {
+      // Held open meanwhile: a caller awaiting close() must not see its event loop run dry.
+      this.worker.ref();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => this.worker.once('exit', () => resolve())),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+      ]);
+      clearTimeout(timer);
+    }
+    await this.worker.terminate();
   }
 
   /** Ends the thread; `asCrash` for tests (its calls fail and it is replaced, as after a real crash). */
