@@ -206,3 +206,9 @@ test('stop() during a write: the write finishes (or its jobs stay queued), then 
     await run.cleanup();
   }
 });
+
+test('backends.<name>.delivery.thread: a boolean, on by default', () => {
+  assert.equal(deliverySchema.parse({}).thread, true);
+  assert.equal(deliverySchema.parse({ thread: false }).thread, false);
+  assert.throws(() => deliverySchema.parse({ thread: 'yes' }), /thread/);
+});
