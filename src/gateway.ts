@@ -50,7 +50,8 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
     closers.push(async () => {
       for (const { adapter } of deliveryBackends) await adapter.close();
     });
-    for (const backend of backends) {
+    // The threads start together (each loads its adapter's modules: ~1 s under tsx); any failure stops the start.
+    const opened = await Promise.allSettled(backends.map(async (backend): Promise<DeliveryBackend> => {
       const factory = adapterFactory(backend.kind);
       if (!factory) throw new Error(`backends.${backend.name}.kind: unknown backend kind "${backend.kind}"`);
       const context = {
@@ -61,8 +62,11 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
       const adapter = backend.delivery.thread && !backend.delivery.paused
         ? await ThreadedAdapter.open(backend.kind, backend.adapter, context, { onThreadExit: () => metrics?.deliveryThreadRestarts.inc({ backend: backend.name }) })
         : factory.create(backend.adapter, context);
-      deliveryBackends.push({ settings: backend, adapter });
-    }
+      return { settings: backend, adapter };
+    }));
+    for (const outcome of opened) if (outcome.status === 'fulfilled') deliveryBackends.push(outcome.value);
+    const failed = opened.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
 
     const engine: DeliveryEngine = new DeliveryEngine(queue, deliveryBackends, (metrics = new GatewayMetrics(() => engine.backlog())), logger);
     engine.start();
