@@ -185,7 +185,7 @@ if (only.has('delivery')) {
     const result = await deliveryScenario({
       target, ...(target === 'victoria' && values['victoria-url'] ? { victoriaUrl: values['victoria-url'] } : {}),
       payload: payloads['metrics-identity'], runs, windowSec, leadSec: quick ? 0.5 : 2,
-      connections, loopConnections: 1, drainSec, nodeFlags, dir: workDir, keepData: values['keep-data']!, log,
+      connections, loopConnections: 1, drainSec, nodeFlags, gatewayFlags, dir: workDir, keepData: values['keep-data']!, log,
     });
     if (values.merge) Object.assign(result, { command, date: new Date().toISOString(), commit: git('rev-parse', '--short', 'HEAD') });
     delivery.push(result);

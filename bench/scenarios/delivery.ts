@@ -53,6 +53,8 @@ export interface DeliveryOptions {
   /** Seconds of drain after each loaded window (no load; delivery alone while the backlog lasts); 0 = none. */
   drainSec: number;
   nodeFlags: string[];
+  /** The gateway's process only (e.g. --cpu-prof: one profile per thread, the delivery thread's included). */
+  gatewayFlags?: string[];
   dir: string;
   keepData?: boolean;
   log: (line: string) => void;
@@ -145,7 +147,7 @@ export async function deliveryScenario(o: DeliveryOptions): Promise<DeliveryResu
     const rowsPerPoint = encoded.samples / encoded.points;
     o.log(`  ${target.label} at ${target.writeUrl}${target.private ? ' (private)' : ''}; native bodies: ${batchRequests} payload requests from ${o.connections} senders as ${encoded.files.length} remote-write requests, ${(encoded.bytes / 1024).toFixed(0)} KB snappy, ${encoded.points.toLocaleString('en')} points = ${encoded.samples.toLocaleString('en')} samples (${rowsPerPoint.toFixed(2)} per point), ${target.loopStamps === 'fresh' ? 'fresh timestamps every cycle' : 'the same bytes every cycle'}`);
     const [started] = await Promise.all([
-      startGateway({ dir: path.join(dir, 'gateway'), nodeFlags: o.nodeFlags, backends: { [BACKEND]: { kind: 'prometheus', url: target.writeUrl } } }),
+      startGateway({ dir: path.join(dir, 'gateway'), nodeFlags: [...o.nodeFlags, ...(o.gatewayFlags ?? [])], backends: { [BACKEND]: { kind: 'prometheus', url: target.writeUrl } } }),
       loop.exchange({ type: 'prepare', url: target.writeUrl, files: encoded.files, connections: o.loopConnections, stamps: target.loopStamps }, 'ready', 30_000),
     ]);
     gateway = started;

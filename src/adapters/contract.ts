@@ -34,6 +34,11 @@ export interface PartedBatch {
   readonly items: number;
   /** The parts in order; decoded afresh on each iteration. */
   parts(): Iterable<BatchPart>;
+  /**
+   * The parts as queued (encoded), when the engine has them: what a proxy hands to the thread that runs the
+   * adapter, undecoded. parts() decodes these.
+   */
+  readonly payloads?: readonly Uint8Array[];
 }
 
 export interface WriteResult {
@@ -65,6 +70,11 @@ export interface Adapter {
    * is abandoned (and prepared again later). prepare() throws what write() would for a batch that cannot be encoded.
    */
   prepare?(batch: PartedBatch): Promise<PreparedWrite>;
+  /**
+   * Optional: write() for a batch handed over part by part, undecoded (e.g. to decode it on another thread).
+   * When present and prepare() is not, the engine calls this instead of write().
+   */
+  writeParted?(batch: PartedBatch): Promise<WriteResult>;
   /** Resolves when the backend answers; throws with the reason otherwise. */
   health(): Promise<void>;
   close(): Promise<void>;

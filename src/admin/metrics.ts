@@ -27,6 +27,7 @@ export class GatewayMetrics implements ReceiverObserver {
   readonly circuitOpen = new Gauge({ name: 'manifold_backend_circuit_open', help: '1 while writes to the backend are paused after repeated failures.', labelNames: ['backend'], registers: [this.registry] });
   readonly inFlight = new Gauge({ name: 'manifold_backend_in_flight_batches', help: 'Writes under way.', labelNames: ['backend'], registers: [this.registry] });
   readonly decodeWorkerRestarts = new Counter({ name: 'manifold_decode_worker_restarts_total', help: 'Decode worker threads that died and were replaced.', registers: [this.registry] });
+  readonly deliveryThreadRestarts = new Counter({ name: 'manifold_delivery_thread_restarts_total', help: 'Delivery threads (one per backend with delivery.thread) that died and were replaced.', labelNames: ['backend'], registers: [this.registry] });
   /** Set by the gateway once the decoder exists: requests being decoded or waiting for a decode worker. */
   decodePending: () => number = () => 0;
 

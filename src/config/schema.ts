@@ -53,6 +53,11 @@ export const deliverySchema = z
      * parallel requests within one batch, split by series; the others as independent batches.
      */
     concurrency: z.number().int().min(1).max(64).default(1),
+    /**
+     * Run this backend's adapter on a delivery thread of its own: decoding the queued data, translating, encoding
+     * and sending leave the main thread, which receives and queues. false: on the main thread.
+     */
+    thread: z.boolean().default(true),
     batch: z
       .object({
         /**

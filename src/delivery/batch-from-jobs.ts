@@ -7,25 +7,41 @@ import type { MetricPoint, Span } from '../model/index.js';
 import { decodeBatch } from '../queue/codec.js';
 import type { Job } from '../queue/contract.js';
 
-function identity(jobs: readonly Job[]): { id: string; attempt: number } {
+/** What identifies a write apart from its content. */
+export interface BatchSummary {
+  readonly id: string;
+  readonly attempt: number;
+  readonly items: number;
+}
+
+function summarize(jobs: readonly Job[]): BatchSummary {
   const first = jobs[0]!;
   let attempts = 0;
-  for (const job of jobs) attempts = Math.max(attempts, job.attempts);
-  return { id: jobs.length === 1 ? first.id : (first.group ?? `${first.id}+${jobs.length}`), attempt: attempts + 1 };
+  let items = 0;
+  for (const job of jobs) {
+    attempts = Math.max(attempts, job.attempts);
+    items += job.items;
+  }
+  return { id: jobs.length === 1 ? first.id : (first.group ?? `${first.id}+${jobs.length}`), attempt: attempts + 1, items };
 }
 
 /** Every job decoded into one batch, with a yield between jobs so a write in flight meanwhile keeps sending. */
 export async function toWriteBatch(jobs: readonly Job[]): Promise<WriteBatch> {
-  const { id, attempt } = identity(jobs);
-  if (jobs.length === 1) {
-    const only = decodeBatch(jobs[0]!.payload);
+  return decodeWriteBatch(summarize(jobs), jobs.map((job) => job.payload));
+}
+
+/** Queued payloads decoded into one batch (also on the delivery thread, from the payloads it was handed). */
+export async function decodeWriteBatch(summary: BatchSummary, payloads: readonly Uint8Array[]): Promise<WriteBatch> {
+  const { id, attempt } = summary;
+  if (payloads.length === 1) {
+    const only = decodeBatch(payloads[0]!);
     return { id, attempt, metrics: only.metrics, spans: only.spans };
   }
   const metrics: MetricPoint[] = [];
   const spans: Span[] = [];
-  for (const job of jobs) {
+  for (const payload of payloads) {
     if (metrics.length + spans.length > 0) await new Promise((resolve) => setImmediate(resolve));
-    const part = decodeBatch(job.payload);
+    const part = decodeBatch(payload);
     for (const point of part.metrics) metrics.push(point);
     for (const span of part.spans) spans.push(span);
   }
@@ -38,13 +54,17 @@ export async function toWriteBatch(jobs: readonly Job[]): Promise<WriteBatch> {
  * the whole lease's (80,000 points by default: ~40 MB of model objects, the peak of delivery's memory).
  */
 export function toPartedBatch(jobs: readonly Job[]): PartedBatch {
-  let items = 0;
-  for (const job of jobs) items += job.items;
+  return partedBatch(summarize(jobs), jobs.map((job) => job.payload));
+}
+
+export function partedBatch(summary: BatchSummary, payloads: readonly Uint8Array[]): PartedBatch {
   return {
-    ...identity(jobs),
-    items,
+    id: summary.id,
+    attempt: summary.attempt,
+    items: summary.items,
+    payloads,
     *parts(): Iterable<BatchPart> {
-      for (const job of jobs) yield decodeBatch(job.payload);
+      for (const payload of payloads) yield decodeBatch(payload);
     },
   };
 }

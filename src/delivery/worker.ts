@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../admin/metrics.js';
 import type { DeliveryConfig } from '../config/schema.js';
-import { PermanentWriteError, SchemaNotReadyError, TransientWriteError, type Adapter, type PreparedWrite, type WriteBatch, type WriteResult } from '../adapters/contract.js';
+import { PermanentWriteError, SchemaNotReadyError, TransientWriteError, type Adapter, type PartedBatch, type PreparedWrite, type WriteBatch, type WriteResult } from '../adapters/contract.js';
 import type { Job, QueueStore } from '../queue/contract.js';
 import { PayloadFormatError } from '../queue/codec.js';
 import { toPartedBatch, toWriteBatch } from './batch-from-jobs.js';
@@ -137,6 +137,7 @@ export class BackendWorker {
       // With prepare(), parts are decoded as the adapter reaches them and only the prepared write is kept: the
       // decoded objects are garbage part by part, not held while the write before this one and this one are sent.
       if (this.adapter.prepare) ready.write = await this.adapter.prepare(parted);
+      else if (this.adapter.writeParted) ready.parted = parted; // decoded where the adapter runs (its thread)
       else ready.batch = await toWriteBatch(jobs);
     } catch (error) {
       ready.error = error instanceof PayloadFormatError ? undecodable(parted.id, error) : error;
@@ -204,8 +205,10 @@ export class BackendWorker {
       let result: WriteResult;
       try {
         if (ready.error !== undefined) throw ready.error;
-        result = await (ready.write ? ready.write.send() : this.adapter.write(ready.batch!));
-      } catch (error) {
+        result = await (ready.write ? ready.write.send() : ready.parted ? this.adapter.writeParted!(ready.parted) : this.adapter.write(ready.batch!));
+      } catch (thrown) {
+        // Decoded on the adapter's thread (writeParted): found out only now, dead-lettered all the same.
+        const error = thrown instanceof PayloadFormatError ? undecodable(ready.summary.id, thrown) : thrown;
         this.metrics.writeDuration.observe({ backend: this.backend, result: 'error' }, seconds());
         await this.failed(ready, error);
         return false;
@@ -265,6 +268,8 @@ interface PreparedJobs {
   readonly oldestEnqueuedAt: number;
   readonly summary: { readonly id: string; readonly attempt: number; readonly items: number };
   batch?: WriteBatch;
+  /** For adapters that take a batch undecoded (Adapter.writeParted). */
+  parted?: PartedBatch;
   write?: PreparedWrite;
   /** Why prepare() failed: the send reports it, in turn. */
   error?: unknown;

@@ -3,7 +3,8 @@
  * translated while the one before it is being sent. Against a Prometheus of the test's own, stopped mid-way:
  * a batch prepared on top of one that then fails is abandoned and prepared again, and delta running totals come
  * out exactly as if every batch had been written one after another (nothing counted twice, nothing lost), with
- * no sample refused as out of order.
+ * no sample refused as out of order. Both inline and through a ThreadedAdapter (the adapter on a delivery thread,
+ * prepared writes held and abandoned there).
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -13,6 +14,17 @@ import type { MetricPoint } from '../../src/model/index.js';
 import { descriptor, numberPoint, resource, scope } from '../adapters/prometheus/fixtures.js';
 import { PrivatePrometheus } from '../adapters/prometheus/private-prometheus.js';
 import { makeAdapter, promRaw, uniqueService } from '../adapters/prometheus/support.js';
+import { pino } from 'pino';
+import { prometheusAdapter } from '../../src/adapters/prometheus/index.js';
+import { ThreadedAdapter } from '../../src/delivery/thread/threaded-adapter.js';
+
+type MakeAdapter = (baseUrl: string, options?: Record<string, unknown>) => Promise<Adapter>;
+const modes: [string, MakeAdapter][] = [
+  ['inline', async (baseUrl, options) => makeAdapter(baseUrl, options)],
+  ['on a delivery thread', (baseUrl, options = {}) => ThreadedAdapter.open('prometheus', prometheusAdapter.configSchema.parse({ url: new URL('/api/v1/write', baseUrl).href, ...options }), {
+    name: 'test', logger: pino({ level: 'silent' }), dataDir: '/tmp',
+  })],
+];
 
 const SERIES = 5;
 let prometheus: PrivatePrometheus;
@@ -46,67 +58,69 @@ function parted(batch: WriteBatch): PartedBatch {
 /** Running total after `round`: 1 + 2 + ... + (round + 1). */
 const totalAfter = (round: number) => ((round + 1) * (round + 2)) / 2;
 
-test('a batch prepared on top of a failed one is abandoned and prepared again: totals stay exact', async () => {
-  const adapter: Adapter = makeAdapter(prometheus.url, { timeout: '2s' });
-  const service = uniqueService('prepared');
-  const rounds = 8;
-  const startMs = Date.now() - 60_000;
-  try {
-    assert.ok(adapter.prepare, 'the remote-write adapter prepares writes');
-    const prepare = (round: number) => adapter.prepare!(parted(deltaBatch(service, startMs, round)));
+for (const [mode, make] of modes) {
+  test(`a batch prepared on top of a failed one is abandoned and prepared again: totals stay exact (${mode})`, async () => {
+    const adapter: Adapter = await make(prometheus.url, { timeout: '2s' });
+    const service = uniqueService('prepared');
+    const rounds = 8;
+    const startMs = Date.now() - 60_000;
+    try {
+      assert.ok(adapter.prepare, 'the remote-write adapter prepares writes');
+      const prepare = (round: number) => adapter.prepare!(parted(deltaBatch(service, startMs, round)));
 
-    // Rounds 0-2 pipelined as the engine does: prepare the next while the current one is sent.
-    let current: PreparedWrite = await prepare(0);
-    for (let round = 1; round <= 3; round++) {
-      const sending = current.send();
-      const next = await prepare(round);
-      await sending;
-      current = next;
+      // Rounds 0-2 pipelined as the engine does: prepare the next while the current one is sent.
+      let current: PreparedWrite = await prepare(0);
+      for (let round = 1; round <= 3; round++) {
+        const sending = current.send();
+        const next = await prepare(round);
+        await sending;
+        current = next;
+      }
+      // Round 3 is prepared (on top of round 2's totals); round 4 gets prepared on top of it while it fails.
+      await prometheus.stop();
+      // The refusal is expected while round 4 is being prepared: its check is attached at once (as the engine's send does).
+      const refused = assert.rejects(current.send(), TransientWriteError);
+      const ahead = await prepare(4);
+      await refused;
+      ahead.abandon();
+      await prometheus.resume();
+
+      // The retry: round 3 and 4 again from the committed totals (round 2's), then the rest, pipelined.
+      current = await prepare(3);
+      for (let round = 4; round < rounds; round++) {
+        const sending = current.send();
+        const next = await prepare(round);
+        await sending;
+        current = next;
+      }
+      await current.send();
+
+      const series = await promRaw(prometheus.url, `prepared_ahead_total{job="${service}"}`, startMs + rounds * 1000, SERIES);
+      assert.equal(series.length, SERIES);
+      for (const one of series) {
+        assert.deepEqual(one.values.map(([, value]) => Number(value)), Array.from({ length: rounds }, (_, round) => totalAfter(round)), `running totals of ${JSON.stringify(one.metric)}`);
+      }
+    } finally {
+      await adapter.close();
     }
-    // Round 3 is prepared (on top of round 2's totals); round 4 gets prepared on top of it while it fails.
-    await prometheus.stop();
-    // The refusal is expected while round 4 is being prepared: its check is attached at once (as the engine's send does).
-    const refused = assert.rejects(current.send(), TransientWriteError);
-    const ahead = await prepare(4);
-    await refused;
-    ahead.abandon();
-    await prometheus.resume();
+  });
 
-    // The retry: round 3 and 4 again from the committed totals (round 2's), then the rest, pipelined.
-    current = await prepare(3);
-    for (let round = 4; round < rounds; round++) {
-      const sending = current.send();
-      const next = await prepare(round);
-      await sending;
-      current = next;
+  test(`write() after abandoned prepared writes starts from the committed totals (${mode})`, async () => {
+    const adapter: Adapter = await make(prometheus.url);
+    const service = uniqueService('abandoned');
+    const startMs = Date.now() - 30_000;
+    try {
+      await adapter.write(deltaBatch(service, startMs, 0));
+      // Prepared twice ahead, never sent: their totals must not leak into what is written next.
+      const first = await adapter.prepare!(parted(deltaBatch(service, startMs, 1)));
+      const second = await adapter.prepare!(parted(deltaBatch(service, startMs, 2)));
+      first.abandon();
+      second.abandon();
+      await adapter.write(deltaBatch(service, startMs, 1));
+      const series = await promRaw(prometheus.url, `prepared_ahead_total{job="${service}"}`, startMs + 2000, SERIES);
+      for (const one of series) assert.deepEqual(one.values.map(([, value]) => Number(value)), [totalAfter(0), totalAfter(1)]);
+    } finally {
+      await adapter.close();
     }
-    await current.send();
-
-    const series = await promRaw(prometheus.url, `prepared_ahead_total{job="${service}"}`, startMs + rounds * 1000, SERIES);
-    assert.equal(series.length, SERIES);
-    for (const one of series) {
-      assert.deepEqual(one.values.map(([, value]) => Number(value)), Array.from({ length: rounds }, (_, round) => totalAfter(round)), `running totals of ${JSON.stringify(one.metric)}`);
-    }
-  } finally {
-    await adapter.close();
-  }
-});
-
-test('write() after abandoned prepared writes starts from the committed totals', async () => {
-  const adapter: Adapter = makeAdapter(prometheus.url);
-  const service = uniqueService('abandoned');
-  const startMs = Date.now() - 30_000;
-  try {
-    await adapter.write(deltaBatch(service, startMs, 0));
-    // Prepared twice ahead, never sent: their totals must not leak into what is written next.
-    const first = await adapter.prepare!(parted(deltaBatch(service, startMs, 1)));
-    const second = await adapter.prepare!(parted(deltaBatch(service, startMs, 2)));
-    first.abandon();
-    second.abandon();
-    await adapter.write(deltaBatch(service, startMs, 1));
-    const series = await promRaw(prometheus.url, `prepared_ahead_total{job="${service}"}`, startMs + 2000, SERIES);
-    for (const one of series) assert.deepEqual(one.values.map(([, value]) => Number(value)), [totalAfter(0), totalAfter(1)]);
-  } finally {
-    await adapter.close();
-  }
-});
+  });
+}
