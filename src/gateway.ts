@@ -57,7 +57,7 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
       const context = {
         name: backend.name, logger: logger.child({ backend: backend.name }), dataDir: path.resolve(settings.data_dir, 'backends', backend.name), migrate: backend.migrate, concurrency: backend.delivery.concurrency,
       };
-      // On its own thread (the default): the adapter's CPU work and I/O leave the main thread (src/delivery/thread).
+      // On its own thread (the default with > 2 CPUs): the adapter's CPU work and I/O leave the main thread (src/delivery/thread).
       // Not for a paused backend: nothing is written to it, and an idle thread still holds ~40 MB (its own heap).
       const adapter = backend.delivery.thread && !backend.delivery.paused
         ? await ThreadedAdapter.open(backend.kind, backend.adapter, context, { onThreadExit: () => metrics?.deliveryThreadRestarts.inc({ backend: backend.name }) })

@@ -55,9 +55,11 @@ export const deliverySchema = z
     concurrency: z.number().int().min(1).max(64).default(1),
     /**
      * Run this backend's adapter on a delivery thread of its own: decoding the queued data, translating, encoding
-     * and sending leave the main thread, which receives and queues. false: on the main thread.
+     * and sending leave the main thread, which receives and queues. false: on the main thread. Default: on with
+     * more than 2 CPUs. On 2 (measured, bench/NOTES.md) the main thread and the decode thread already fill both:
+     * a third busy thread gave delivery no gain, took ~15% of ingest during delivery and ~50 MB of RSS.
      */
-    thread: z.boolean().default(true),
+    thread: z.boolean().default(() => availableParallelism() > 2),
     batch: z
       .object({
         /**

@@ -20,7 +20,7 @@ const reader = createClient({ url, log: { level: ClickHouseLogLevel.OFF } });
 let gateway: TestGateway;
 
 before(async () => {
-  gateway = await startTestGateway({ backends: { ch: { kind: 'clickhouse', url, database: db, delivery: { retry: { initial_interval: '200ms' } } } } });
+  gateway = await startTestGateway({ backends: { ch: { kind: 'clickhouse', url, database: db, delivery: { thread: true, retry: { initial_interval: '200ms' } } } } });
 });
 
 after(async () => {

@@ -20,7 +20,7 @@ let gateway: TestGateway;
 
 before(async () => {
   gateway = await startTestGateway({
-    backends: { influx: { kind: 'influxdb', url: influx, database: db, create_database: true, delivery: { retry: { initial_interval: '200ms' } } } },
+    backends: { influx: { kind: 'influxdb', url: influx, database: db, create_database: true, delivery: { thread: true, retry: { initial_interval: '200ms' } } } },
   });
 });
 

@@ -16,9 +16,10 @@ const run = randomBytes(3).toString('hex');
 let gateway: TestGateway;
 
 before(async () => {
+  // One adapter on a delivery thread, one on the main thread (the default depends on the CPU count): both paths end to end.
   gateway = await startTestGateway({ backends: {
-    prom: { kind: 'prometheus', url: `${backendUrl('prometheus')}/api/v1/write`, delivery: { retry: { initial_interval: '200ms' } } },
-    vm: { kind: 'prometheus', url: `${backendUrl('victoria')}/api/v1/write` },
+    prom: { kind: 'prometheus', url: `${backendUrl('prometheus')}/api/v1/write`, delivery: { thread: true, retry: { initial_interval: '200ms' } } },
+    vm: { kind: 'prometheus', url: `${backendUrl('victoria')}/api/v1/write`, delivery: { thread: false } },
   } });
 });
 
