@@ -1,5 +1,5 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
+#!/usr/bin/env node
 // The CLI is compiled from src/cli.ts by `npm run build` (run by `npm install` through `prepare`).
-// A 64 MB young generation: decoding OTLP allocates many short-lived objects, and the benchmark measured
-// 37-42% less gateway CPU per item with it (bench/NOTES.md).
+// V8's default young generation: since decoding moved to worker threads, --max-semi-space-size=64 (once 37-42%
+// less CPU per item) measured no better or worse in the last two full benchmark runs (bench/RESULTS.md, variant rows).
 import '../dist/cli.js';

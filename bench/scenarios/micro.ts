@@ -11,6 +11,8 @@ export interface MicroSpec {
   name: string;
   file: string;
   args: string[];
+  /** Node flags this one needs (e.g. --expose-gc), after the run's own. */
+  nodeFlags?: string[];
 }
 
 export interface MicroResult {
@@ -30,6 +32,9 @@ export const MICROS: MicroSpec[] = [
   // Redis at MANIFOLD_BENCH_REDIS_URL, else MANIFOLD_TEST_REDIS_URL (.backends/env), else 127.0.0.1:6379.
   { name: 'queue (Redis)', file: 'bench/queue-redis-micro.ts', args: [] },
   { name: 'remote-write encode', file: 'bench/remote-write-micro.ts', args: [] },
+  // Bytes per series of the remote-write catalog after GC, and the adapter's steady state on the SDK's own request.
+  { name: 'remote-write series catalog', file: 'bench/micro/remote-write-catalog.ts', args: [], nodeFlags: ['--expose-gc'] },
+  { name: 'remote-write SDK path', file: 'bench/micro/remote-write-sdk-path.ts', args: [] },
   // TimescaleDB and PostgreSQL 15 from MANIFOLD_TEST_*_URL or .backends/env.
   { name: 'PostgreSQL / TimescaleDB rows', file: 'bench/postgres-rows-micro.ts', args: [] },
   // Encoding only: the write figures are in the file's header run (InfluxDB 1.6 is the limit there, not the gateway).
@@ -38,7 +43,7 @@ export const MICROS: MicroSpec[] = [
 ];
 
 export async function runMicro(spec: MicroSpec, nodeFlags: string[], timeoutSec: number): Promise<MicroResult> {
-  const args = [...nodeFlags, '--import', 'tsx', spec.file, ...spec.args];
+  const args = [...nodeFlags, ...(spec.nodeFlags ?? []), '--import', 'tsx', spec.file, ...spec.args];
   const command = `node ${args.join(' ')}`;
   if (!existsSync(path.join(ROOT, spec.file))) return { ...spec, command, status: 'missing', seconds: 0, output: '' };
   const t0 = performance.now();
