@@ -17,7 +17,7 @@
  *    statement timeout turns that into a retryable error); plain psql queries (autocommit) just queue.
  */
 import { mkdirSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { startSiblingWorker } from '../sibling-worker.js';
 import type { Logger } from 'pino';
 import type { WorkerInput, WorkerMessage } from './postgres-worker.js';
 import { acquireProcessLock } from './process-lock.js';
@@ -51,16 +51,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const lock = acquireProcessLock(options.dataDir, 'the embedded PostgreSQL data folder');
   const started = Date.now();
 
-  // Under tsx this module is .ts and so is its sibling; from dist/ both are .js.
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   const input: WorkerInput = { dataDir: options.dataDir, host, port: options.port ?? EMBEDDED_POSTGRES_DEFAULT_PORT, maxConnections: options.maxConnections ?? 32 };
-  const entry = new URL(`./postgres-worker${ext}`, import.meta.url);
-  // Node 20 workers do not get tsx's loader hooks (the entry fails with "Unknown file extension .ts"),
-  // so in development a tiny bootstrap registers tsx inside the worker first.
-  const worker =
-    ext === '.ts'
-      ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData: input })
-      : new Worker(entry, { workerData: input });
+  const worker = startSiblingWorker(import.meta.url, 'postgres-worker', { workerData: input });
 
   let onClosed: (() => void) | undefined;
   const port = await new Promise<number>((resolve, reject) => {

@@ -11,7 +11,8 @@
  *
  * `threads: 0` decodes inline on the calling thread (the old behaviour), through the same interface.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startSiblingWorker } from '../sibling-worker.js';
 import type { Logger } from 'pino';
 import type { Signal } from '../model/index.js';
 import { OtlpDecodeError, type DecodeLimits, type Encoding } from '../otlp/index.js';
@@ -154,15 +155,7 @@ export class DecodePool implements IngestDecoder {
   }
 
   private spawn(index: number): Slot {
-    // Under tsx this module is .ts and so is its sibling; from dist/ both are .js (as src/embedded/postgres.ts).
-    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-    const entry = new URL(`./decode-worker${ext}`, import.meta.url);
-    const workerData = { limits: this.options.limits };
-    // Node 20 workers do not get tsx's loader hooks: in development a bootstrap registers tsx inside the worker first.
-    const worker =
-      ext === '.ts'
-        ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData, name: `decode-${index}` })
-        : new Worker(entry, { workerData, name: `decode-${index}` });
+    const worker = startSiblingWorker(import.meta.url, 'decode-worker', { workerData: { limits: this.options.limits }, name: `decode-${index}` });
     worker.unref();
     const slot: Slot = { worker, inFlight: new Map(), startedAt: Date.now(), ready: false, dead: false };
     worker.on('message', (message: DecodeReplyMessage | { ready: true }) => {

@@ -6,7 +6,8 @@
  * A thread that dies fails the calls under way as transient (the engine retries the batch) and is replaced at the
  * next call, which starts the new adapter first if the old one had been started.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startSiblingWorker } from '../../sibling-worker.js';
 import type { Logger } from 'pino';
 import { TransientWriteError, type Adapter, type AdapterContext, type PartedBatch, type PreparedWrite, type WriteBatch, type WriteResult } from '../../adapters/contract.js';
 import type { Signal } from '../../model/index.js';
@@ -149,13 +150,7 @@ class DeliveryThread {
   private killed = false;
 
   constructor(input: ThreadInput, private readonly logger: Logger, onExit?: (code: number) => void) {
-    // Under tsx this module is .ts and so is its sibling; from dist/ both are .js (as src/ingest/decode-pool.ts).
-    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-    const entry = new URL(`./adapter-thread${ext}`, import.meta.url);
-    const options = { workerData: input, name: `delivery-${input.context.name}` };
-    this.worker = ext === '.ts'
-      ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, { ...options, eval: true })
-      : new Worker(entry, options);
+    this.worker = startSiblingWorker(import.meta.url, 'adapter-thread', { workerData: input, name: `delivery-${input.context.name}` });
     let readied: (info: Ready) => void;
     let failed: (error: Error) => void;
     this.ready = new Promise<Ready>((resolve, reject) => ((readied = resolve), (failed = reject)));

@@ -18,11 +18,11 @@ import type { PrometheusConfig } from '../../../../src/adapters/prometheus/confi
 import type { CumulativeState, DeltaTransaction } from '../../../../src/adapters/prometheus/delta.js';
 import { type EncodedLabels, type Label, sanitizeLabelName } from './labels.js';
 import { type NativeHistogram, toNativeHistogram } from '../../../../src/adapters/prometheus/native-histogram.js';
-import { type RecordedSeries, SampleRecorder, SampleStore } from './samples.js';
+import { type RecordedSeries, SampleRecorder, SampleStore } from '../../../../src/adapters/prometheus/samples.js';
 import type { SeriesCatalog, SeriesLabels } from './series.js';
 import { STALE_NAN, formatFloat, nsToMs } from '../../../../src/adapters/prometheus/values.js';
 
-export type { Sample } from './samples.js';
+export type { Sample } from '../../../../src/adapters/prometheus/samples.js';
 
 export interface ExemplarOut {
   labels: Label[];
