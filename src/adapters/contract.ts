@@ -136,6 +136,13 @@ export function retryAfterMs(header: unknown, nowMs = Date.now()): number | unde
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
 
+/**
+ * Why a backend refused data for good, as the dead-letter queue and `backend_dead_lettered_items_total{reason}`
+ * name it: `out_of_order` when the samples are older than what the backend holds for their series (a sender's
+ * clock, a replay), so a user can tell it from data the backend can never take.
+ */
+export type PermanentReason = 'permanent' | 'out_of_order';
+
 /** The backend refused the data itself: retrying cannot help. The batch goes to the dead-letter queue with this text. */
 export class PermanentWriteError extends Error {
   override readonly name = 'PermanentWriteError';
@@ -143,10 +150,13 @@ export class PermanentWriteError extends Error {
     message: string,
     /** The backend's own error text, verbatim. */
     readonly backendText: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; reason?: PermanentReason },
   ) {
     super(message, options);
+    this.reason = options?.reason ?? 'permanent';
   }
+
+  readonly reason: PermanentReason;
 }
 
 /**

@@ -114,7 +114,12 @@ export class BackendWorker {
   /** The next jobs in line ([] when none or the store failed, which is logged). */
   private async leaseJobs(): Promise<Job[]> {
     try {
-      const jobs = await this.store.lease(this.backend, { maxJobs: MAX_JOBS_PER_WRITE, maxBytes: this.delivery.batch.max_bytes, maxItems: this.delivery.batch.max_items });
+      const jobs = await this.store.lease(this.backend, {
+        maxJobs: MAX_JOBS_PER_WRITE, maxBytes: this.delivery.batch.max_bytes, maxItems: this.delivery.batch.max_items,
+        // Strictly from the head for backends that refuse older samples: across restarts and gateways, a write
+        // still leased or waiting for its retry goes before anything newer (LeaseLimits.ordered).
+        ordered: this.adapter.ordered === true,
+      });
       let items = 0;
       for (const job of jobs) items += job.items;
       this.fill.taken(items);
@@ -229,9 +234,11 @@ export class BackendWorker {
     const items = batch.items;
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof PermanentWriteError) {
-      this.logger.error({ backend: this.backend, batch: batch.id, items, error: error.backendText }, 'the backend refused the data: moved to the dead-letter queue');
-      await this.store.deadLetter(this.backend, ids, 'permanent', error.backendText || message);
-      this.metrics.deadLettered.inc({ backend: this.backend, reason: 'permanent' }, items);
+      const reason = error.reason;
+      const why = reason === 'out_of_order' ? 'the backend refused the samples as older than those it holds' : 'the backend refused the data';
+      this.logger.error({ backend: this.backend, batch: batch.id, items, reason, error: error.backendText }, `${why}: moved to the dead-letter queue`);
+      await this.store.deadLetter(this.backend, ids, reason, error.backendText || message);
+      this.metrics.deadLettered.inc({ backend: this.backend, reason }, items);
       return;
     }
     const now = Date.now();

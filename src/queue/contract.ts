@@ -45,6 +45,13 @@ export interface LeaseLimits {
   readonly maxBytes: number;
   /** Points + spans. */
   readonly maxItems: number;
+  /**
+   * Head of the line only, for backends that refuse a series' samples older than the last they hold: the lease
+   * stops at the first live job that is not ready (a retry is pending) or is leased by another process, so
+   * nothing newer goes out while older data of the backend is still on its way. Jobs this process already holds
+   * are passed over (the next write is prepared while the one before it is sent, and sent after it).
+   */
+  readonly ordered?: boolean;
 }
 
 export type BoundPolicy = 'refuse' | 'drop_oldest';

@@ -211,6 +211,24 @@ export function runQueueContract(name: string, open: (dir: string) => Promise<Qu
       assert.deepEqual((await store.lease('a', ALL)).map((j) => text(j.payload)), ['after']);
     });
 
+    it('ordered: a lease takes only the head of the line, never past a job whose retry is pending', async () => {
+      const { store } = await fresh();
+      const ORDERED = { ...ALL, ordered: true };
+      const [head] = (await store.enqueue([entry('a', 'head')])).ids;
+      const leased = await store.lease('a', { ...ORDERED, maxJobs: 1 });
+      assert.deepEqual(ids(leased), [head]);
+      const [next] = (await store.enqueue([entry('a', 'next')])).ids;
+      assert.deepEqual(ids(await store.lease('a', ORDERED)), [next], 'this process may lease past its own lease (the write after it)');
+      await store.release('a', [next!]);
+      const retryAt = Date.now() + 600;
+      await store.retryLater('a', [head!], retryAt, 'HTTP 503');
+      assert.deepEqual(await store.lease('a', ORDERED), [], 'nothing newer while the head waits for its retry');
+      assert.deepEqual(ids(await store.lease('a', ALL)), [next], 'unordered backends go on meanwhile');
+      await store.release('a', [next!]);
+      await sleep(Math.max(0, retryAt - Date.now()) + 30);
+      assert.deepEqual(ids(await store.lease('a', ORDERED)), [head, next], 'the retried job first, then the rest');
+    });
+
     it('dead letters keep payload, reason, first and last error, attempts; list, show, replay, drop', async () => {
       const { store } = await fresh();
       const [x, y] = (await store.enqueue([entry('a', 'bad data', undefined, 4), entry('b', 'other')])).ids;

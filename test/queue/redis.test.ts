@@ -111,7 +111,12 @@ describe('redis queue specifics', () => {
       // Ids of two processes made in the same ms need not sort in enqueue order; the line (seq) is the order.
       assert.deepEqual(got, ids.slice(0, 4).sort(), 'the four oldest, each once');
       assert.equal((await one.stats('a')).leased, 4);
-      await two.complete('a', x!.map((j) => j.id)); // any process may settle a job
+      // Fenced: a job another live holder has leased is left to that holder's outcome.
+      await two.complete('a', x!.map((j) => j.id));
+      await two.deadLetter('a', x!.map((j) => j.id), 'permanent', 'not mine');
+      await two.retryLater('a', x!.map((j) => j.id), Date.now(), 'not mine');
+      assert.deepEqual({ ...(await one.stats('a')), oldestAgeMs: 0 }, { jobs: 6, items: 6, bytes: 12, oldestAgeMs: 0, leased: 4, deadLetters: 0 });
+      await one.complete('a', x!.map((j) => j.id));
       assert.equal((await one.stats('a')).jobs, 4);
     } finally {
       await one.close();

@@ -16,6 +16,9 @@ const BAD_DATA_TEXTS = [
   'out of bounds',
 ] as const;
 
+/** Of those, the texts that say the samples are older than what the server holds (Prometheus, Mimir, Cortex). */
+const TOO_OLD_TEXTS = ['out of order', 'out of bounds', 'too old'] as const;
+
 const MAX_TEXT = 2_000;
 
 export function isBadDataText(text: string): boolean {
@@ -28,7 +31,9 @@ export function classifyResponse(status: number, body: string, retryAfter: strin
   const text = body.trim().slice(0, MAX_TEXT);
   const where = `remote write to ${target}: HTTP ${status}`;
   if (status === 400 || status === 409 || status === 422 || ((status >= 500 || status === 429) && isBadDataText(text))) {
-    return new PermanentWriteError(`${where}: the backend refused the data: ${text}`, text);
+    const lower = text.toLowerCase();
+    const reason = TOO_OLD_TEXTS.some((needle) => lower.includes(needle)) ? 'out_of_order' : 'permanent';
+    return new PermanentWriteError(`${where}: the backend refused the data: ${text}`, text, { reason });
   }
   if (status === 429 || status >= 500) {
     return new TransientWriteError(`${where}: ${text || 'no body'}`, retryAfterMs(retryAfter));

@@ -10,6 +10,7 @@ export interface JobRow {
   grp: string | null;
   enqueued_at: number;
   line_at: number;
+  ready_at: number;
   last_error: string | null;
 }
 
@@ -38,7 +39,7 @@ export interface DeadFilter {
   backend: string | null;
 }
 
-const JOB_COLUMNS = 'seq, id, items, bytes, attempts, grp, enqueued_at, line_at, last_error';
+const JOB_COLUMNS = 'seq, id, items, bytes, attempts, grp, enqueued_at, line_at, ready_at, last_error';
 const DEAD_COLUMNS = 'seq, id, backend, items, bytes, attempts, enqueued_at, dead_at, reason, first_error, last_error';
 const DEAD_FILTER = 'state = 2 AND (@id IS NULL OR id = @id) AND (@backend IS NULL OR backend = @backend)';
 

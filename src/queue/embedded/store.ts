@@ -133,8 +133,12 @@ export class EmbeddedQueueStore implements QueueStore {
     let group: string | null = null;
     let bytes = 0;
     let items = 0;
-    for (const row of this.sql.readyInLine.iterate(backend, this.clock())) {
+    const now = this.clock();
+    // Ordered: the whole line, to stop at a job whose retry is pending (a later job must not overtake it).
+    const line = limits.ordered ? this.sql.liveInLine.iterate(backend) : this.sql.readyInLine.iterate(backend, now);
+    for (const row of line) {
       if (taken.has(row.id)) continue;
+      if (row.ready_at > now) break;
       if (row.grp !== null) {
         // A group goes out alone and whole: mixing it with other jobs would change what its batch id stands for.
         if (chosen.length === 0) group = row.grp;

@@ -8,7 +8,10 @@
  * - Leases live in Redis with an expiry (`leaseMs`, default 30 s) that this process renews every leaseMs/3
  *   while it holds them. A process that dies (or loses Redis longer than that) loses its leases when they
  *   expire; the next lease() by anyone takes them back. The jobs never leave the line, so they come back
- *   at their old place, ahead of later jobs, with their group intact. close() hands leases back at once.
+ *   at their old place, ahead of later jobs, with their group intact. close() hands leases back at once, and
+ *   a gateway restarted on the same host takes back its killed predecessor's leases at once (holder.ts).
+ * - Fenced settling: complete / retryLater / deadLetter leave alone a job that another holder has leased since
+ *   (this process was too slow and its lease lapsed): the new holder's outcome is the one that counts.
  * - retryLater keeps a job's place in line (its seq) and sets a ready time: it is leased again before any
  *   later job once ready, while later jobs go on meanwhile.
  * - Durability: Redis writes a command to its AOF before it replies; with appendfsync everysec that
@@ -20,7 +23,6 @@
  * retried together, so a retried write of several jobs could not keep one dedup token; and its job data is
  * JSON, so payloads would travel as base64 or as claim-check keys it does not reference-count across queues.
  */
-import { randomUUID } from 'node:crypto';
 import {
   QueueUnavailableError,
   type BacklogBound,
@@ -36,6 +38,7 @@ import { MonotonicUlid } from '../embedded/ids.js';
 import { connect, type Connection, type ConnectionOptions } from './connection.js';
 import { listDeadLetters, showDeadLetter } from './deadletters.js';
 import { enqueueArgs, enqueueResult } from './enqueue.js';
+import { deadLocalLeases, newHolderToken, retireHolderToken } from './holder.js';
 import { baseKey } from './keys.js';
 import { HeldLeases } from './leases.js';
 
@@ -63,7 +66,9 @@ export class RedisQueueStore implements QueueStore {
   private readonly bounds = new Map<string, BacklogBound>();
   private readonly ids = new MonotonicUlid();
   /** Names this process's leases; they survive in Redis under it. */
-  private readonly token = randomUUID();
+  private readonly token = newHolderToken();
+  /** Backends whose dead local holders' leases were taken back (once, before this process's first lease). */
+  private readonly reclaimed = new Set<string>();
   private readonly held: HeldLeases;
   private closed = false;
 
@@ -91,9 +96,10 @@ export class RedisQueueStore implements QueueStore {
 
   async lease(backend: string, limits: LeaseLimits): Promise<Job[]> {
     this.ensureOpen();
+    if (!this.reclaimed.has(backend)) await this.reclaimDeadLocalLeases(backend);
     const now = Date.now();
     const reply = (await this.run(() =>
-      this.conn.scripts.mfLease(this.base, backend, now, limits.maxJobs, limits.maxBytes, now + this.leaseMs, this.token, limits.maxItems),
+      this.conn.scripts.mfLease(this.base, backend, now, limits.maxJobs, limits.maxBytes, now + this.leaseMs, this.token, limits.maxItems, limits.ordered ? '1' : '0'),
     )) as string[];
     const group = reply[0] || null;
     const rows: { id: string; payloadKey: string; items: number; bytes: number; enqueuedAt: number; attempts: number; lastError: string | null }[] = [];
@@ -125,8 +131,15 @@ export class RedisQueueStore implements QueueStore {
     }
   }
 
+  /** The leases of this backend that an earlier, killed life of this gateway held: leasable again at once. */
+  private async reclaimDeadLocalLeases(backend: string): Promise<void> {
+    const dead = await this.run(() => deadLocalLeases(this.conn.client, this.base, backend, this.token));
+    for (const [token, ids] of dead) await this.run(() => this.conn.scripts.mfRelease(this.base, backend, token, ...ids));
+    this.reclaimed.add(backend);
+  }
+
   async complete(backend: string, ids: readonly string[]): Promise<void> {
-    await this.settle(backend, ids, () => this.conn.scripts.mfComplete(this.base, backend, ...ids));
+    await this.settle(backend, ids, () => this.conn.scripts.mfComplete(this.base, backend, this.token, Date.now(), ...ids));
   }
 
   async release(backend: string, ids: readonly string[]): Promise<void> {
@@ -138,11 +151,11 @@ export class RedisQueueStore implements QueueStore {
   }
 
   async retryLater(backend: string, ids: readonly string[], retryAt: number, error: string): Promise<void> {
-    await this.settle(backend, ids, () => this.conn.scripts.mfRetry(this.base, backend, retryAt, error, ...ids));
+    await this.settle(backend, ids, () => this.conn.scripts.mfRetry(this.base, backend, this.token, Date.now(), retryAt, error, ...ids));
   }
 
   async deadLetter(backend: string, ids: readonly string[], reason: string, error: string): Promise<void> {
-    await this.settle(backend, ids, () => this.conn.scripts.mfDeadLetter(this.base, backend, Date.now(), reason, error, ...ids));
+    await this.settle(backend, ids, () => this.conn.scripts.mfDeadLetter(this.base, backend, this.token, Date.now(), reason, error, ...ids));
   }
 
   async stats(backend: string): Promise<BacklogStats> {
@@ -190,6 +203,7 @@ export class RedisQueueStore implements QueueStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    retireHolderToken(this.token);
     const held = this.held.stop();
     try {
       for (const [backend, ids] of held) if (ids.length > 0) await this.conn.scripts.mfRelease(this.base, backend, this.token, ...ids);

@@ -43,6 +43,18 @@ local function remove_live(backend, id, j)
   return items, bytes
 end
 
+-- The job hash if it is a live job of this backend that no other holder has leased (and still holds), else nil.
+local function settleable(backend, id, token, now)
+  local j = live_job(backend, id)
+  if not j then return nil end
+  local holder = call('HGET', j, 'k')
+  if holder and holder ~= token then
+    local exp = call('ZSCORE', bk(backend, 'leased'), id)
+    if exp and tonumber(exp) > now then return nil end
+  end
+  return j
+end
+
 -- Is the job under a lease that has not expired?
 local function is_leased(backend, id, now)
   local exp = call('ZSCORE', bk(backend, 'leased'), id)

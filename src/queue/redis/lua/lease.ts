@@ -3,13 +3,18 @@
  * (which then becomes a group). Expired leases (their holder died or lost Redis for longer than the lease) are
  * taken back first: the jobs never left the line, so they are simply leasable again, at their old place.
  *
- * ARGV: backend, now, maxJobs, maxBytes, lease expiry (ms epoch), token, maxItems
+ * With `ordered` set, only the head of the line: the scan stops at the first job that is not ready (its retry is
+ * pending) or is leased by another holder, so nothing newer overtakes older data of the backend; jobs this holder
+ * already leased are passed over (its next write is sent after them).
+ *
+ * ARGV: backend, now, maxJobs, maxBytes, lease expiry (ms epoch), token, maxItems, ordered ('1' or '0')
  * Reply: {group or '', then per job: id, payload key, items, bytes, enqueuedAt, attempts, lastError or ''}
  */
 import { COMMON } from './common.js';
 
 export const LEASE = `${COMMON}
 local backend, now, maxJobs, maxBytes, expiry, token, maxItems = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6], tonumber(ARGV[7])
+local ordered = ARGV[8] == '1'
 local live, leased = bk(backend, 'live'), bk(backend, 'leased')
 call('ZREMRANGEBYSCORE', leased, '-inf', now)
 
@@ -19,8 +24,11 @@ while not stop do
   if #chunk == 0 then break end
   pos = pos + #chunk
   for _, id in ipairs(chunk) do
-    if not call('ZSCORE', leased, id) then
+    if call('ZSCORE', leased, id) then
+      if ordered and call('HGET', jk(id), 'k') ~= token then stop = true; break end
+    else
       local f = call('HMGET', jk(id), 'r', 'z', 'g', 'n')
+      if ordered and tonumber(f[1]) > now then stop = true; break end
       if tonumber(f[1]) <= now then
         if f[3] then
           -- A group goes out alone and whole: mixing it with other jobs would change what its batch id stands for.
