@@ -245,14 +245,17 @@ describe('Prometheus 2.42 (plain)', () => {
     const outOfOrder = await write(adapter, [point(t - 5000, 1)]).then(() => undefined, (error: unknown) => error);
     assert.ok(outOfOrder instanceof PermanentWriteError, String(outOfOrder));
     assert.match(outOfOrder.backendText, /out of order sample/);
+    assert.equal(outOfOrder.reason, 'out_of_order');
 
     const duplicate = await write(adapter, [point(t, 2)]).then(() => undefined, (error: unknown) => error);
     assert.ok(duplicate instanceof PermanentWriteError);
     assert.match(duplicate.backendText, /duplicate sample for timestamp/);
+    assert.equal(duplicate.reason, 'permanent', 'a different value at a held timestamp is not an order problem');
 
     const ancient = await write(adapter, [point(Date.now() - 3 * 86_400_000, 1)]).then(() => undefined, (error: unknown) => error);
     assert.ok(ancient instanceof PermanentWriteError);
     assert.match(ancient.backendText, /out of bounds/);
+    assert.equal(ancient.reason, 'out_of_order');
     await adapter.close();
   });
 

@@ -82,8 +82,10 @@ test('an out-of-order sample ends in the dead-letter queue with Prometheus\'s te
 
   const letters = await eventually(async () => (await (await fetch(`${gateway.adminUrl}/dlq?backend=prom`)).json()) as Array<{ reason: string; lastError: string; backend: string }>,
     (l) => l.length === 1, 20_000, 'the dead letter');
-  assert.equal(letters[0]!.reason, 'permanent');
+  assert.equal(letters[0]!.reason, 'out_of_order', 'told apart from data the backend can never take');
   assert.match(letters[0]!.lastError, /out of order sample/);
+  const metrics = await (await fetch(`${gateway.adminUrl}/metrics`)).text();
+  assert.match(metrics, /manifold_backend_dead_lettered_items_total\{backend="prom",reason="out_of_order"\} 1\b/);
   const vmLetters = (await (await fetch(`${gateway.adminUrl}/dlq?backend=vm`)).json()) as unknown[];
   assert.deepEqual(vmLetters, [], 'VictoriaMetrics accepted what Prometheus refused');
 });
