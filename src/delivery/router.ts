@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../admin/metrics.js';
 import type { Signal } from '../model/index.js';
 import { QueueUnavailableError, type EnqueueEntry, type QueueStore } from '../queue/contract.js';
-import { IngestRefusedError, type AcceptedRequest, type IngestSink } from '../receivers/ingest.js';
+import { IngestRefusedError, type AcceptedRequest, type IngestSink } from './ingest-sink.js';
 
 interface Pending {
   readonly request: AcceptedRequest;

@@ -16,7 +16,7 @@ import { startSiblingWorker } from '../sibling-worker.js';
 import type { Logger } from 'pino';
 import type { Signal } from '../model/index.js';
 import { OtlpDecodeError, type DecodeLimits, type Encoding } from '../otlp/index.js';
-import { IngestRefusedError } from '../receivers/ingest.js';
+import { IngestRefusedError } from '../delivery/ingest-sink.js';
 import { decodeOne, type DecodeReplyMessage, type DecodeRequestMessage, type EncodedRequest } from './decode-core.js';
 
 export type { EncodedRequest } from './decode-core.js';

@@ -8,8 +8,8 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageFile } from '../util/package-file.js';
 import { parseRequirement, type Requirement } from './requirements.js';
 
 export interface Migration {
@@ -33,16 +33,9 @@ export interface Migration {
 
 const FILE = /^(\d{4})_([a-z0-9_]+)\.(up|down)\.sql$/;
 
-/** `migrations/` at the package root, found by walking up from this file (works from src/ under tsx and from dist/). */
+/** `migrations/` at the package root. */
 export function migrationsRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'migrations');
-    if (existsSync(join(dir, 'package.json')) && existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('migrations/ not found above ' + fileURLToPath(import.meta.url));
-    dir = parent;
-  }
+  return packageFile('migrations');
 }
 
 export function loadMigrations(dialect: string, root = migrationsRoot()): Migration[] {

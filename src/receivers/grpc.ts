@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { Signal } from '../model/index.js';
 import { encodeExportResponse, OtlpDecodeError } from '../otlp/index.js';
 import { statusDetailsWithRetryInfo } from './grpc-status.js';
-import { IngestRefusedError, summarize, type ReceiverDeps } from './ingest.js';
+import { IngestRefusedError } from '../delivery/ingest-sink.js';
+import { summarize, type ReceiverDeps } from './ingest.js';
 
 const SERVICES: Record<Signal, string> = {
   traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',

@@ -5,7 +5,8 @@ import type { Signal } from '../model/index.js';
 import { encodeErrorStatus, encodeExportResponse, OtlpDecodeError } from '../otlp/index.js';
 import { BodyPool } from './body-pool.js';
 import { BodyError, bodyEncoding, readPooledBody, type BodyEncoding, type PooledBody } from './http-body.js';
-import { IngestRefusedError, retryAfterSeconds, summarize, type ReceiverDeps, type RequestOutcome } from './ingest.js';
+import { IngestRefusedError } from '../delivery/ingest-sink.js';
+import { retryAfterSeconds, summarize, type ReceiverDeps, type RequestOutcome } from './ingest.js';
 import { listen, type ListeningServer } from './listen.js';
 
 const CONTENT_TYPES: Record<BodyEncoding, string> = { protobuf: 'application/x-protobuf', json: 'application/json' };

@@ -6,7 +6,7 @@ import { DecodePool, createDecoder } from '../../src/ingest/decode-pool.js';
 import { DEFAULT_DECODE_LIMITS, OtlpDecodeError, decodeTraces } from '../../src/otlp/index.js';
 import { decodeBatch, encodeBatch } from '../../src/queue/codec.js';
 import { BodyPool } from '../../src/receivers/body-pool.js';
-import { IngestRefusedError } from '../../src/receivers/ingest.js';
+import { IngestRefusedError } from '../../src/delivery/ingest-sink.js';
 import { makeSpans } from '../otlp/fixtures.js';
 
 const logger = pino({ level: 'silent' });

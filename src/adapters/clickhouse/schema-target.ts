@@ -16,11 +16,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { LedgerEntry, SchemaTarget } from '../contract.js';
+import { packageFile } from '../../util/package-file.js';
 import type { ClickHouseConfig } from './config.js';
 
 const SETTLE_MS = 500;
@@ -211,13 +209,3 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** A file shipped at the package root (sql/), found by walking up from this file (src/ under tsx, or dist/). */
-function packageFile(relative: string): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, relative))) return join(dir, relative);
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`${relative} not found above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-}

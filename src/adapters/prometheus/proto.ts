@@ -2,21 +2,13 @@
  * proto/prometheus/*.proto loaded once with protobufjs 7 reflection: the reference encoding that wire-writer.ts is
  * tested and benchmarked against, and the decoder tests read requests with. The adapter itself does not load it.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import protobuf from 'protobufjs';
+import { packageFile } from '../../util/package-file.js';
 
-/** The package's proto/prometheus folder, found by walking up from this file: works from src/ (tsx) and dist/. */
+/** The package's proto/prometheus folder. */
 function findProtoDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'proto', 'prometheus');
-    if (existsSync(join(candidate, 'remote.proto'))) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`proto/prometheus/remote.proto not found above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
+  return packageFile('proto/prometheus', 'remote.proto');
 }
 
 export interface RemoteWriteMessages {
