@@ -9,6 +9,7 @@ import { DeliveryEngine, type DeliveryBackend } from './delivery/engine.js';
 import { ThreadedAdapter } from './delivery/thread/threaded-adapter.js';
 import { deadLetterService } from './dlq/service.js';
 import { createDecoder } from './ingest/decode-pool.js';
+import { MemoryLimiter } from './ingest/memory-limiter.js';
 import { startEmbeddedPostgres } from './embedded/postgres.js';
 import { openQueueStore } from './queue/open.js';
 import { startGrpcReceiver } from './receivers/grpc.js';
@@ -76,9 +77,15 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
     const { http, grpc, decode_threads } = settings.receivers.otlp;
     // Decode + payload encode off the main thread. Pushed before the receivers, so it closes after them:
     // their in-flight requests finish (and drain the pool) first.
-    const decoder = createDecoder({ threads: decode_threads, limits, logger, onWorkerExit: () => metrics.decodeWorkerRestarts.inc() });
-    metrics.decodePending = () => decoder.pending;
-    closers.push(() => decoder.close());
+    const pool = createDecoder({ threads: decode_threads, limits, logger, onWorkerExit: () => metrics.decodeWorkerRestarts.inc() });
+    metrics.decodePending = () => pool.pending;
+    closers.push(() => pool.close());
+    // First in line, as in the Collector: over the soft limit a request is refused before it is decoded.
+    const limiter = new MemoryLimiter(settings.memory_limiter, logger);
+    limiter.start();
+    closers.push(async () => limiter.stop());
+    metrics.memoryLimiterRefusing = () => limiter.refusing;
+    const decoder = limiter.guard(pool);
     const receiverDeps = { sink: engine.router, decoder, observer: metrics, logger };
     if (http.enabled) {
       const server = await startHttpReceiver({ ...receiverDeps, maxRequestBytes: http.max_request_bytes }, http.endpoint.host, http.endpoint.port);

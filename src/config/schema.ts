@@ -135,6 +135,16 @@ export const gatewaySchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Past limit − spike_limit of resident memory the receivers answer 429 / RESOURCE_EXHAUSTED with Retry-After
+     * instead of growing (src/ingest/memory-limiter.ts). limit 0: off. spike_limit defaults to 20% of limit.
+     */
+    memory_limiter: z
+      .object({ limit: size.prefault(0), spike_limit: size.optional(), check_interval: duration.prefault(1_000) })
+      .strict()
+      .prefault({})
+      .transform((m) => ({ ...m, spike_limit: m.spike_limit ?? Math.floor(m.limit * 0.2) }))
+      .refine((m) => m.limit === 0 || m.spike_limit < m.limit, { message: 'spike_limit must be below limit', path: ['spike_limit'] }),
     queue: z.discriminatedUnion('kind', [embeddedQueue, redisQueue]).prefault({ kind: 'embedded' }),
     /** name -> { kind, ...adapter settings, delivery }. Empty: everything goes to the embedded PostgreSQL. */
     backends: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'backend names are lower-case letters, digits, _ and -'), z.looseObject({ kind: z.string() })).default({}),
