@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { adapterSchemas } from './adapters/registry.js';
 import { ConfigError, loadConfigFile, type ResolvedConfig } from './config/load.js';
+import { redactSettings } from './config/redact.js';
 import { registerDeadLetterCommands } from './cli/dlq.js';
 import { registerMigrateCommands } from './cli/migrate.js';
 import { startGateway } from './gateway.js';
@@ -65,7 +66,8 @@ configCommand
   .action((file: string | undefined, options: { config?: string }) => {
     const config = loadOrExit(file ?? options.config);
     process.stdout.write(`${config.source}: valid\n`);
-    process.stdout.write(`${JSON.stringify({ ...config.gateway, backends: config.backends }, null, 2)}\n`);
+    // Secrets (passwords, tokens, credentials in URLs) are shown as ***: this output ends up in tickets and CI logs.
+    process.stdout.write(`${JSON.stringify(redactSettings({ ...config.gateway, backends: config.backends }), null, 2)}\n`);
   });
 
 registerDeadLetterCommands(program, loadOrExit, configOption);

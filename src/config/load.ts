@@ -4,6 +4,7 @@ import type { ZodError, ZodType } from 'zod';
 import { deliverySchema, gatewaySchema, migrateSchema, type DeliveryConfig, type MigrateMode } from './schema.js';
 import { formatPath, interpolate } from './interpolate.js';
 import { applyEnvOverrides } from './overrides.js';
+import { isSecretKey, redactText } from './redact.js';
 import type { z } from 'zod';
 
 export type GatewaySettings = z.output<typeof gatewaySchema>;
@@ -109,7 +110,8 @@ function describeIssues(error: ZodError, root: unknown, prefix: string[]): strin
       return keys.map((key) => `${formatPath([...path, key])}: unknown setting`).join('; ');
     }
     const value = valueAt(root, issue.path.map(String));
-    const got = value === undefined ? 'it is missing' : `got ${describe(value)}`;
+    const key = path[path.length - 1] ?? '';
+    const got = value === undefined ? 'it is missing' : `got ${isSecretKey(key) ? `a value (not shown: ${key} is a secret)` : redactText(describe(value))}`;
     return `${formatPath(path)}: ${issue.message} (${got})`;
   });
 }
