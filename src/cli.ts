@@ -3,6 +3,7 @@ import { adapterSchemas } from './adapters/registry.js';
 import { ConfigError, loadConfigFile, type ResolvedConfig } from './config/load.js';
 import { redactSettings } from './config/redact.js';
 import { registerDeadLetterCommands } from './cli/dlq.js';
+import { registerDoctorCommand } from './cli/doctor.js';
 import { registerMigrateCommands } from './cli/migrate.js';
 import { startGateway } from './gateway.js';
 import { createLogger } from './log.js';
@@ -72,6 +73,7 @@ configCommand
 
 registerDeadLetterCommands(program, loadOrExit, configOption);
 registerMigrateCommands(program, configOption);
+registerDoctorCommand(program, configOption);
 
 function loadOrExit(file: string | undefined): ResolvedConfig {
   try {
