@@ -43,9 +43,9 @@ async function hungBackendDrill(queue: QueueKind, kind: StoreKind): Promise<void
   await sender.ledger.moreAcks(13); // and the gateway keeps acknowledging (right)
   const killedAt = Date.now();
   await gateway.kill();
-  // Killed while hung, so the hung write never lands (Prometheus has its WAL; VictoriaMetrics wrote what it took
-  // before the freeze to disk within its 1 s flush interval).
-  await store.stop('SIGKILL');
+  // Prometheus is kill -9 safe (its WAL); VictoriaMetrics keeps the last seconds it acknowledged in memory (flushed
+  // every -inmemoryDataFlushInterval) and would lose them to a kill -9 (its loss, not the gateway's), so it is stopped.
+  await store.stop(kind === 'prometheus' ? 'SIGKILL' : 'SIGTERM');
   await Promise.all([store.resume(), gateway.start()]);
   await sender.ledger.moreAcks(1);
   const firstAck = sender.ledger.lastAckAt - killedAt;

@@ -381,7 +381,9 @@ export class DrillScope {
 
   /** A Prometheus or VictoriaMetrics of the drill's own, to stop, freeze and restart. */
   async privateStore(kind: StoreKind): Promise<PrivateServer> {
-    const server = kind === 'prometheus' ? await PrivatePrometheus.start() : await PrivateVictoria.start();
+    // VictoriaMetrics as its docs advise behind more than one writer: a sample delivered twice at one timestamp
+    // (at-least-once: the gateway died before it recorded the write) is kept once. Prometheus does that itself.
+    const server = kind === 'prometheus' ? await PrivatePrometheus.start() : await PrivateVictoria.start(['-dedup.minScrapeInterval=1ms']);
     this.servers.push(server);
     return server;
   }

@@ -80,9 +80,14 @@ export abstract class PrivateServer {
 
 /** A VictoriaMetrics of its own: `-search.latencyOffset=0s`, so just-written samples are visible (after /internal/force_flush). */
 export class PrivateVictoria extends PrivateServer {
-  static async start(): Promise<PrivateVictoria> {
+  private constructor(port: number, private readonly extraArgs: string[]) {
+    super(port, 'manifold-vm-');
+  }
+
+  /** `extraArgs`: more flags, e.g. -dedup.minScrapeInterval. */
+  static async start(extraArgs: string[] = []): Promise<PrivateVictoria> {
     const [port] = await freePorts(1);
-    const victoria = new PrivateVictoria(port!, 'manifold-vm-');
+    const victoria = new PrivateVictoria(port!, extraArgs);
     await victoria.resume();
     return victoria;
   }
@@ -90,7 +95,7 @@ export class PrivateVictoria extends PrivateServer {
   protected command() {
     return {
       bin: 'victoria-metrics',
-      args: [`-storageDataPath=${join(this.dir, 'data')}`, `-httpListenAddr=127.0.0.1:${this.port}`, '-retentionPeriod=1', '-search.latencyOffset=0s', '-loggerLevel=ERROR'],
+      args: [`-storageDataPath=${join(this.dir, 'data')}`, `-httpListenAddr=127.0.0.1:${this.port}`, '-retentionPeriod=1', '-search.latencyOffset=0s', '-loggerLevel=ERROR', ...this.extraArgs],
       readyPath: '/health',
     };
   }
