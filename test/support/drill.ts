@@ -38,7 +38,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 /** series key (`instance lane`) → timestamp ms → value. */
 export type SampleMap = Map<string, Map<number, number>>;
 
-const seriesKey = (instance: string, lane: string): string => `${instance} ${lane}`;
+export const seriesKey = (instance: string, lane: string): string => `${instance} ${lane}`;
 
 /**
  * Wraps the SDK's OTLP exporter: records acknowledged exports, and sends one export at a time, in order. (The
@@ -171,11 +171,16 @@ export const DRILL_RETRY = '{ initial_interval: 200ms, max_interval: 1s }';
 export interface DrillGatewayOptions {
   /** The `queue:` block as YAML flow, e.g. redisQueue(…) or embeddedQueue(…). */
   readonly queue: string;
-  /** The remote-write URL of backend `prom`. */
-  readonly writeUrl: string;
+  /** The one backend, `store`, as YAML flow without its delivery block, e.g. remoteWrite(url). */
+  readonly backend: string;
   /** The `delivery.retry:` block as YAML flow. */
   readonly retry?: string;
 }
+
+/** The drills' one backend name. */
+export const DRILL_BACKEND = 'store';
+
+export const remoteWrite = (writeUrl: string): string => `kind: prometheus, url: "${writeUrl}"`;
 
 export const redisQueue = (prefix: string, leaseTimeout: string): string =>
   `{ kind: redis, url: "${backendUrl('redis')}", prefix: "${prefix}", lease_timeout: ${leaseTimeout} }`;
@@ -200,7 +205,7 @@ export class DrillGateway {
       `queue: ${options.queue}`,
       `admin: { endpoint: 127.0.0.1:${adminPort} }`,
       'backends:',
-      `  prom: { kind: prometheus, url: "${options.writeUrl}", delivery: { retry: ${options.retry ?? DRILL_RETRY} } }`,
+      `  ${DRILL_BACKEND}: { ${options.backend}, delivery: { retry: ${options.retry ?? DRILL_RETRY} } }`,
       '',
     ].join('\n'));
     return new DrillGateway(config, `http://127.0.0.1:${httpPort}`, `http://127.0.0.1:${adminPort}`);
@@ -235,16 +240,16 @@ export class DrillGateway {
     await child.exited;
   }
 
-  /** A gauge or counter of backend `prom` from /metrics. */
+  /** A gauge or counter of the drill's backend from /metrics. */
   async metric(name: string): Promise<number> {
     const text = await (await fetch(`${this.adminUrl}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith(`${name}{backend="prom"}`));
+    const line = text.split('\n').find((l) => l.startsWith(`${name}{backend="${DRILL_BACKEND}"}`));
     return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
   }
 
-  /** Until the queue of `prom` is empty (written or dead-lettered; a lapsed lease of a killed gateway included). */
+  /** Until the backend's queue is empty (written or dead-lettered; a lapsed lease of a killed gateway included). */
   async drained(timeoutMs = 45_000): Promise<void> {
-    await eventually(() => this.metric('manifold_queue_jobs'), (jobs) => jobs === 0, timeoutMs, 'the queue of backend prom to drain');
+    await eventually(() => this.metric('manifold_queue_jobs'), (jobs) => jobs === 0, timeoutMs, 'the backend\'s queue to drain');
   }
 
   /** Lines of the log that matter when a drill fails: warnings and errors. */
@@ -264,10 +269,14 @@ export async function deadLetters(config: string): Promise<DeadLetter[]> {
   return JSON.parse(text.slice(text.indexOf('['), text.lastIndexOf(']') + 1)) as DeadLetter[];
 }
 
+/** What a store holds of the drill's series: series key → samples (ms timestamps), read with the store's own query language. */
+export type StoredSamples = Map<string, { ts: number; value: number }[]>;
+export type SampleReader = () => Promise<StoredSamples>;
+
 /** Every raw sample of the drill's series of `service`, per series: Prometheus (PromQL range selector) or VictoriaMetrics (/api/v1/export). */
-export async function storedSamples(kind: 'prometheus' | 'victoria', baseUrl: string, service: string): Promise<Map<string, { ts: number; value: number }[]>> {
+export async function remoteWriteSamples(kind: 'prometheus' | 'victoria', baseUrl: string, service: string): Promise<StoredSamples> {
   const selector = `${DRILL_SERIES}{job="${service}"}`;
-  const stored = new Map<string, { ts: number; value: number }[]>();
+  const stored: StoredSamples = new Map();
   if (kind === 'prometheus') {
     for (const series of await promRaw(baseUrl, selector, Date.now() + 1000, 1)) {
       stored.set(seriesKey(series.metric.instance!, series.metric.lane!), series.values.map(([seconds, value]) => ({ ts: Math.round(seconds * 1000), value: Number(value) })));
@@ -290,7 +299,7 @@ export interface LedgerCheck {
   readonly duplicated: string[];
 }
 
-export function checkLedger(ledger: SampleMap, stored: Map<string, { ts: number; value: number }[]>): LedgerCheck {
+export function checkLedger(ledger: SampleMap, stored: StoredSamples): LedgerCheck {
   const missing: string[] = [];
   const wrong: string[] = [];
   const duplicated: string[] = [];
@@ -319,11 +328,11 @@ export interface DrillVerdict extends LedgerCheck {
  * After the senders stopped: waits for the queue to drain, reads the store back (polling briefly while samples
  * become visible), and lists the dead letters. Asserting is the caller's (see assertDrill).
  */
-export async function verdict(gateway: DrillGateway, kind: 'prometheus' | 'victoria', baseUrl: string, service: string, ledger: SampleMap): Promise<DrillVerdict> {
+export async function verdict(gateway: DrillGateway, read: SampleReader, ledger: SampleMap): Promise<DrillVerdict> {
   await gateway.drained();
   let check = checkLedger(ledger, new Map());
   for (const deadline = Date.now() + 5_000; Date.now() < deadline;) {
-    check = checkLedger(ledger, await storedSamples(kind, baseUrl, service));
+    check = checkLedger(ledger, await read());
     if (check.missing.length === 0) break;
     await sleep(250);
   }
