@@ -15,9 +15,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { seededRandom } from '../support/seeded-random.js';
 import {
-  assertDrill, DrillGateway, DrillScope, embeddedQueue, mergedLedger, redisQueue, remoteWrite, remoteWriteSamples, sleep, verdict, type StoreKind,
+  assertDrill, drillRandom, DrillGateway, DrillScope, embeddedQueue, killRepeatedly, mergedLedger, redisQueue, remoteWrite, remoteWriteSamples, verdict, type StoreKind,
 } from '../support/drill.js';
 
 /** Long enough for a restarted gateway (2-4 s here under tsx) to take data before it, short enough to keep the drill quick. */
@@ -120,23 +119,13 @@ async function twoGatewaysDrill(kind: StoreKind): Promise<void> {
  * restarted gateway resumes its predecessor's unfinished writes first. Seeded, so a failure replays.
  */
 async function killLoopDrill(queue: QueueKind, kind: StoreKind): Promise<void> {
-  const seed = Number(process.env.MANIFOLD_DRILL_SEED ?? Date.now() % 1_000_000);
-  const random = seededRandom(seed);
+  const { seed, random } = drillRandom();
   const { service, prefix } = scope.names(`loop_${queue}_${kind}`);
   const store = await scope.privateStore(kind);
   const gateway = await gatewayFor(queue, service, prefix, `${store.url}/api/v1/write`);
   await gateway.start();
   const sender = scope.sender({ service, instance: 'app-1', url: gateway.httpUrl, lanes: 20 });
-  const kills: number[] = [];
-  for (let kill = 0; kill < 6; kill++) {
-    await sender.ledger.moreAcks(1, 30_000);
-    const delay = Math.floor(random() * 1_200);
-    await sleep(delay);
-    kills.push(delay);
-    await gateway.kill();
-    await gateway.start();
-  }
-  await sender.ledger.moreAcks(3, 30_000);
+  const kills = await killRepeatedly(gateway, sender, random, 6);
   await sender.stop();
   const result = await verdict(gateway, () => remoteWriteSamples(kind, store.url, service), sender.ledger.acked);
   console.log(`# seed ${seed} (MANIFOLD_DRILL_SEED); killed ${kills.length} times, ${kills.join(', ')} ms after an ack; ${sender.ledger.acks} exports acknowledged, ${sender.ledger.failures} failed`);

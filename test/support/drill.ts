@@ -22,6 +22,7 @@ import type { DeadLetter } from '../../src/queue/contract.js';
 import { backendUrl } from './backends.js';
 import { eventually } from './gateway.js';
 import { metricExporter } from './otel.js';
+import { seededRandom } from './seeded-random.js';
 import { PrivateVictoria, type PrivateServer } from './private-server.js';
 import { freePorts, killRunningCli, runCli, type CliProcess } from './process.js';
 
@@ -249,7 +250,11 @@ export class DrillGateway {
 
   /** Until the backend's queue is empty (written or dead-lettered; a lapsed lease of a killed gateway included). */
   async drained(timeoutMs = 45_000): Promise<void> {
-    await eventually(() => this.metric('manifold_queue_jobs'), (jobs) => jobs === 0, timeoutMs, 'the backend\'s queue to drain');
+    try {
+      await eventually(() => this.metric('manifold_queue_jobs'), (jobs) => jobs === 0, timeoutMs, 'the backend\'s queue to drain');
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\ngateway log (the last lines):\n${this.log.slice(-40).join("\n")}`);
+    }
   }
 
   /** Lines of the log that matter when a drill fails: warnings and errors. */
@@ -418,4 +423,28 @@ export class DrillScope {
     for (const prefix of this.prefixes) await dropRedisPrefix(prefix).catch(() => {});
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The kill loops' randomness: seeded from MANIFOLD_DRILL_SEED when set (to replay a failure), else from the clock. */
+export function drillRandom(): { seed: number; random: () => number } {
+  const seed = Number(process.env.MANIFOLD_DRILL_SEED ?? Date.now() % 1_000_000);
+  return { seed, random: seededRandom(seed) };
+}
+
+/**
+ * Under the sender's steady load: `times` times, wait for an acknowledgement, then a random 0-1.2 s, kill -9 and
+ * start again on the same config at once; then three more acknowledgements. Returns the delays, for the log.
+ */
+export async function killRepeatedly(gateway: DrillGateway, sender: DrillSender, random: () => number, times: number): Promise<number[]> {
+  const delays: number[] = [];
+  for (let kill = 0; kill < times; kill++) {
+    await sender.ledger.moreAcks(1, 30_000);
+    const delay = Math.floor(random() * 1_200);
+    await sleep(delay);
+    delays.push(delay);
+    await gateway.kill();
+    await gateway.start();
+  }
+  await sender.ledger.moreAcks(3, 30_000);
+  return delays;
 }
