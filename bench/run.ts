@@ -132,6 +132,14 @@ if (only.has('ingest')) {
     // The scaling: the same traces with OTLP decode + payload encode on the main thread (decode_threads: 0).
     cases.push({ name: 'traces-inline', payload: payloads['traces-identity'], decodeThreads: 0, runs: 3 });
   }
+  if (!quick) {
+    // queue.fsync: true (synchronous=FULL, one fsync per group commit) next to the default in the same run (issue 13).
+    const fsyncQueue = (name: string) => ({ kind: 'embedded', fsync: true, path: path.join(workDir, `gateway-${name}`, 'queue') });
+    cases.push(
+      { name: 'traces-fsync', payload: payloads['traces-identity'], queue: fsyncQueue('traces-fsync') },
+      { name: 'metrics-fsync', payload: payloads['metrics-identity'], queue: fsyncQueue('metrics-fsync') },
+    );
+  }
   if (redisUrl && redisQueueSupported()) {
     // A prefix per case, deleted after it: the paused backend's queue holds GBs by the end of a case.
     const queue = (name: string) => ({ kind: 'redis', url: redisUrl, prefix: `manifold-bench-${process.pid}-${name}` });
@@ -151,7 +159,7 @@ if (only.has('ingest')) {
       half: { connections, durationSec: halfSec, maxRequests, minRequests: quick ? 3 : 20 },
       ...(queue ? { queue } : {}),
     }));
-    if (queue) await deleteRedisPrefix(String(queue.url), `${String(queue.prefix)}:*`);
+    if (queue?.kind === 'redis') await deleteRedisPrefix(String(queue.url), `${String(queue.prefix)}:*`);
   }
 }
 

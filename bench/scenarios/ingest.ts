@@ -124,7 +124,7 @@ export async function ingestScenario(o: IngestOptions): Promise<IngestResult> {
       const receivedAccepted = (await scrape(gateway.adminUrl!, 'manifold_receiver_items_total', { result: 'accepted' })) - receivedBefore;
       const queueItems = await scrape(gateway.adminUrl!, 'manifold_queue_items');
       const queueBytes = await scrape(gateway.adminUrl!, 'manifold_queue_bytes');
-      const queueDiskBytes = o.queue ? NaN : folderBytes(path.join(o.dir, `gateway-${o.name}`, 'queue'));
+      const queueDiskBytes = o.queue?.kind === 'redis' ? NaN : folderBytes(path.join(o.dir, `gateway-${o.name}`, 'queue'));
       gatewayCheck = { receivedAccepted, sentAccepted, queueItems, queueBytes, queueDiskBytes, diskBytesPerItem: queueDiskBytes / queueItems };
     }
   } finally {
