@@ -10,6 +10,44 @@ import { DecodeContext, newResource, newScope, setAttribute } from './context.js
 import { protoRoot } from './proto.js';
 import { MAX_DEPTH, WireReader, fieldMask, validateRange, validatorFor, within } from './wire.js';
 
+// ---- generated field tags (scripts/otlp-tags.ts; do not edit) ----
+/** opentelemetry.proto.common.v1.KeyValue */
+const enum KeyValueTag {
+  Key_LEN = 0x0a, // key = 1, string
+  Value_LEN = 0x12, // value = 2, AnyValue
+}
+/** opentelemetry.proto.common.v1.AnyValue */
+const enum AnyValueTag {
+  StringValue_LEN = 0x0a, // stringValue = 1, string
+  BoolValue_VARINT = 0x10, // boolValue = 2, bool
+  IntValue_VARINT = 0x18, // intValue = 3, int64
+  DoubleValue_I64 = 0x21, // doubleValue = 4, double
+  ArrayValue_LEN = 0x2a, // arrayValue = 5, ArrayValue
+  KvlistValue_LEN = 0x32, // kvlistValue = 6, KeyValueList
+  BytesValue_LEN = 0x3a, // bytesValue = 7, bytes
+}
+/** opentelemetry.proto.common.v1.ArrayValue */
+const enum ArrayValueTag {
+  Values_LEN = 0x0a, // values = 1, repeated AnyValue
+}
+/** opentelemetry.proto.common.v1.KeyValueList */
+const enum KeyValueListTag {
+  Values_LEN = 0x0a, // values = 1, repeated KeyValue
+}
+/** opentelemetry.proto.resource.v1.Resource */
+const enum ResourceTag {
+  Attributes_LEN = 0x0a, // attributes = 1, repeated KeyValue
+  DroppedAttributesCount_VARINT = 0x10, // droppedAttributesCount = 2, uint32
+}
+/** opentelemetry.proto.common.v1.InstrumentationScope */
+const enum ScopeTag {
+  Name_LEN = 0x0a, // name = 1, string
+  Version_LEN = 0x12, // version = 2, string
+  Attributes_LEN = 0x1a, // attributes = 3, repeated KeyValue
+  DroppedAttributesCount_VARINT = 0x20, // droppedAttributesCount = 4, uint32
+}
+// ---- end of generated field tags ----
+
 const lookup = (name: string) => validatorFor(protoRoot.lookupType(name));
 export const V_ANY_VALUE = lookup('opentelemetry.proto.common.v1.AnyValue');
 const V_ARRAY_VALUE = lookup('opentelemetry.proto.common.v1.ArrayValue');
@@ -36,8 +74,8 @@ export function readAttribute(r: WireReader, ctx: DecodeContext, end: number, de
     let ve = -1;
     while (r.pos < end) {
       const tag = r.uint32(end);
-      if (tag === 0x0a) key = r.key(end);
-      else if (tag === 0x12) {
+      if (tag === KeyValueTag.Key_LEN) key = r.key(end);
+      else if (tag === KeyValueTag.Value_LEN) {
         const e = r.lenEnd(end);
         if (vs >= 0) validateRange(r, V_ANY_VALUE, vs, ve, depth + 1);
         vs = r.pos;
@@ -79,19 +117,19 @@ export function readAnyValue(r: WireReader, ctx: DecodeContext, end: number, dep
     while (r.pos < end) {
       const tag = r.uint32(end);
       switch (tag) {
-        case 0x0a:
+        case AnyValueTag.StringValue_LEN:
           str = r.key(end); // short values repeat too (methods, hosts, routes)
           break;
-        case 0x10:
+        case AnyValueTag.BoolValue_VARINT:
           bool = r.uint32(end) !== 0;
           break;
-        case 0x18:
+        case AnyValueTag.IntValue_VARINT:
           int = r.int64(end);
           break;
-        case 0x21:
+        case AnyValueTag.DoubleValue_I64:
           dbl = r.double(end);
           break;
-        case 0x2a: {
+        case AnyValueTag.ArrayValue_LEN: {
           const e = r.lenEnd(end);
           if (as >= 0) validateRange(r, V_ARRAY_VALUE, as, ae, depth + 1);
           as = r.pos;
@@ -99,7 +137,7 @@ export function readAnyValue(r: WireReader, ctx: DecodeContext, end: number, dep
           r.pos = e;
           break;
         }
-        case 0x32: {
+        case AnyValueTag.KvlistValue_LEN: {
           const e = r.lenEnd(end);
           if (ks >= 0) validateRange(r, V_KVLIST_VALUE, ks, ke, depth + 1);
           ks = r.pos;
@@ -107,7 +145,7 @@ export function readAnyValue(r: WireReader, ctx: DecodeContext, end: number, dep
           r.pos = e;
           break;
         }
-        case 0x3a: {
+        case AnyValueTag.BytesValue_LEN: {
           const e = r.lenEnd(end);
           bs = r.pos;
           be = e;
@@ -134,7 +172,7 @@ export function readAnyValue(r: WireReader, ctx: DecodeContext, end: number, dep
       try {
         while (r.pos < ae) {
           const tag = r.uint32(ae);
-          if (tag === 0x0a) {
+          if (tag === ArrayValueTag.Values_LEN) {
             const e = r.lenEnd(ae);
             out.push(readAnyValue(r, ctx, e, depth + 2));
           } else r.other(tag, ae, depth + 1, LIST_FIELDS);
@@ -152,7 +190,7 @@ export function readAnyValue(r: WireReader, ctx: DecodeContext, end: number, dep
         // Nested maps are one attribute value: their keys are not counted against maxAttributes.
         while (r.pos < ke) {
           const tag = r.uint32(ke);
-          if (tag === 0x0a) {
+          if (tag === KeyValueListTag.Values_LEN) {
             const e = r.lenEnd(ke);
             readAttribute(r, ctx, e, depth + 2, out, false);
           } else r.other(tag, ke, depth + 1, LIST_FIELDS);
@@ -185,12 +223,12 @@ export function readResource(r: WireReader, ctx: DecodeContext, end: number, dep
     const max = ctx.maxAttributes;
     while (r.pos < end) {
       const tag = r.uint32(end);
-      if (tag === 0x0a) {
+      if (tag === ResourceTag.Attributes_LEN) {
         const e = r.lenEnd(end);
         if (attributes === EMPTY_ATTRIBUTES) attributes = {};
         if (readAttribute(r, ctx, e, depth + 1, attributes, kept >= max)) kept++;
         else dropped++;
-      } else if (tag === 0x10) droppedAttributesCount = r.uint32(end);
+      } else if (tag === ResourceTag.DroppedAttributesCount_VARINT) droppedAttributesCount = r.uint32(end);
       else r.other(tag, end, depth, RESOURCE_FIELDS);
     }
     ctx.droppedAttributes += dropped;
@@ -213,20 +251,20 @@ export function readScope(r: WireReader, ctx: DecodeContext, end: number, depth:
     while (r.pos < end) {
       const tag = r.uint32(end);
       switch (tag) {
-        case 0x0a:
+        case ScopeTag.Name_LEN:
           name = r.string(end);
           break;
-        case 0x12:
+        case ScopeTag.Version_LEN:
           version = r.string(end);
           break;
-        case 0x1a: {
+        case ScopeTag.Attributes_LEN: {
           const e = r.lenEnd(end);
           if (attributes === EMPTY_ATTRIBUTES) attributes = {};
           if (readAttribute(r, ctx, e, depth + 1, attributes, kept >= max)) kept++;
           else dropped++;
           break;
         }
-        case 0x20:
+        case ScopeTag.DroppedAttributesCount_VARINT:
           droppedAttributesCount = r.uint32(end);
           break;
         default:
@@ -237,34 +275,5 @@ export function readScope(r: WireReader, ctx: DecodeContext, end: number, depth:
     return newScope(name, version, attributes, droppedAttributesCount + dropped, schemaUrl);
   } catch (err) {
     throw within(err, 'InstrumentationScope');
-  }
-}
-
-/**
- * A container's (ResourceSpans / ScopeSpans / ResourceMetrics / ScopeMetrics) header: its field 1 message
- * (the last one sent wins; earlier ones must still decode) and its field 3 schema_url, which the encoders
- * write after the items. Skips everything else; r.pos is left at end.
- */
-export class Header {
-  start = -1;
-  end = -1;
-  schemaUrl = '';
-
-  scan(r: WireReader, end: number, depth: number, itemsTag: number, known: number, headerType: typeof V_RESOURCE): void {
-    this.start = -1;
-    this.end = -1;
-    this.schemaUrl = '';
-    while (r.pos < end) {
-      const tag = r.uint32(end);
-      if (tag === itemsTag) r.pos = r.lenEnd(end);
-      else if (tag === 0x0a) {
-        const e = r.lenEnd(end);
-        if (this.start >= 0) validateRange(r, headerType, this.start, this.end, depth + 1);
-        this.start = r.pos;
-        this.end = e;
-        r.pos = e;
-      } else if (tag === 0x1a) this.schemaUrl = r.string(end);
-      else r.other(tag, end, depth, known);
-    }
   }
 }

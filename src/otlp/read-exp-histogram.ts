@@ -4,6 +4,32 @@ import { EMPTY_BUCKETS, scaleProblem, timeProblem } from './metrics.js';
 import { type MetricState, V_POINT, attributesAndExemplars, reject } from './read-metric-state.js';
 import { type WireReader, fieldMask, within } from './wire.js';
 
+// ---- generated field tags (scripts/otlp-tags.ts; do not edit) ----
+/** opentelemetry.proto.metrics.v1.ExponentialHistogramDataPoint */
+const enum ExpHistogramPointTag {
+  Attributes_LEN = 0x0a, // attributes = 1, repeated KeyValue
+  StartTimeUnixNano_I64 = 0x11, // startTimeUnixNano = 2, fixed64
+  TimeUnixNano_I64 = 0x19, // timeUnixNano = 3, fixed64
+  Count_I64 = 0x21, // count = 4, fixed64
+  Sum_I64 = 0x29, // sum = 5, double
+  Scale_VARINT = 0x30, // scale = 6, sint32
+  ZeroCount_I64 = 0x39, // zeroCount = 7, fixed64
+  Positive_LEN = 0x42, // positive = 8, Buckets
+  Negative_LEN = 0x4a, // negative = 9, Buckets
+  Flags_VARINT = 0x50, // flags = 10, uint32
+  Exemplars_LEN = 0x5a, // exemplars = 11, repeated Exemplar
+  Min_I64 = 0x61, // min = 12, double
+  Max_I64 = 0x69, // max = 13, double
+  ZeroThreshold_I64 = 0x71, // zeroThreshold = 14, double
+}
+/** opentelemetry.proto.metrics.v1.ExponentialHistogramDataPoint.Buckets */
+const enum BucketsTag {
+  Offset_VARINT = 0x08, // offset = 1, sint32
+  BucketCounts_VARINT = 0x10, // bucketCounts = 2, repeated uint64
+  BucketCounts_PACKED = 0x12, // bucketCounts = 2, repeated uint64, packed
+}
+// ---- end of generated field tags ----
+
 const EXP_FIELDS = fieldMask(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
 const BUCKETS_FIELDS = fieldMask(1, 2);
 
@@ -26,49 +52,49 @@ export function expHistogramPoint(st: MetricState, end: number, depth: number, i
       const at = r.pos;
       const tag = r.uint32(end);
       switch (tag) {
-        case 0x0a:
-        case 0x5a:
+        case ExpHistogramPointTag.Attributes_LEN:
+        case ExpHistogramPointTag.Exemplars_LEN:
           if (rest < 0) rest = at;
           r.pos = r.lenEnd(end);
           break;
-        case 0x11:
+        case ExpHistogramPointTag.StartTimeUnixNano_I64:
           st.readStart(end);
           break;
-        case 0x19:
+        case ExpHistogramPointTag.TimeUnixNano_I64:
           st.readTime(end);
           break;
-        case 0x21:
+        case ExpHistogramPointTag.Count_I64:
           count = r.fixed64Number(end);
           break;
-        case 0x29:
+        case ExpHistogramPointTag.Sum_I64:
           sum = r.double(end);
           break;
-        case 0x30:
+        case ExpHistogramPointTag.Scale_VARINT:
           scale = r.sint32(end);
           break;
-        case 0x39:
+        case ExpHistogramPointTag.ZeroCount_I64:
           zeroCount = r.fixed64Number(end);
           break;
-        case 0x42: {
+        case ExpHistogramPointTag.Positive_LEN: {
           const e = r.lenEnd(end);
           positive = buckets(r, e, depth + 1);
           break;
         }
-        case 0x4a: {
+        case ExpHistogramPointTag.Negative_LEN: {
           const e = r.lenEnd(end);
           negative = buckets(r, e, depth + 1);
           break;
         }
-        case 0x50:
+        case ExpHistogramPointTag.Flags_VARINT:
           flags = r.uint32(end);
           break;
-        case 0x61:
+        case ExpHistogramPointTag.Min_I64:
           min = r.double(end);
           break;
-        case 0x69:
+        case ExpHistogramPointTag.Max_I64:
           max = r.double(end);
           break;
-        case 0x71:
+        case ExpHistogramPointTag.ZeroThreshold_I64:
           zeroThreshold = r.double(end);
           break;
         default:
@@ -78,7 +104,7 @@ export function expHistogramPoint(st: MetricState, end: number, depth: number, i
     let problem = timeProblem(st.start, st.time);
     if (problem === '') problem = scaleProblem(scale);
     if (problem !== '') return reject(st, index, problem, V_POINT.exponential_histogram, rest, end, depth);
-    attributesAndExemplars(st, rest, end, depth, 0x0a, 0x5a);
+    attributesAndExemplars(st, rest, end, depth, ExpHistogramPointTag.Attributes_LEN, ExpHistogramPointTag.Exemplars_LEN);
     st.out.push({
       type: 'exponential_histogram',
       resource: st.resource,
@@ -110,12 +136,12 @@ function buckets(r: WireReader, end: number, depth: number): ExponentialBuckets 
     let counts: number[] | undefined;
     while (r.pos < end) {
       const tag = r.uint32(end);
-      if (tag === 0x08) offset = r.sint32(end);
-      else if (tag === 0x12) {
+      if (tag === BucketsTag.Offset_VARINT) offset = r.sint32(end);
+      else if (tag === BucketsTag.BucketCounts_PACKED) {
         const e = r.lenEnd(end);
         const list = (counts ??= []);
         while (r.pos < e) list.push(r.uint64Number(e));
-      } else if (tag === 0x10) (counts ??= []).push(r.uint64Number(end));
+      } else if (tag === BucketsTag.BucketCounts_VARINT) (counts ??= []).push(r.uint64Number(end));
       else r.other(tag, end, depth, BUCKETS_FIELDS);
     }
     if (offset === 0 && (counts === undefined || counts.length === 0)) return EMPTY_BUCKETS;

@@ -5,6 +5,50 @@ import { histogramProblem, summaryProblem, timeProblem } from './metrics.js';
 import { type MetricState, V_POINT, attributesAndExemplars, reject } from './read-metric-state.js';
 import { fieldMask, within } from './wire.js';
 
+// ---- generated field tags (scripts/otlp-tags.ts; do not edit) ----
+/** opentelemetry.proto.metrics.v1.NumberDataPoint */
+const enum NumberPointTag {
+  StartTimeUnixNano_I64 = 0x11, // startTimeUnixNano = 2, fixed64
+  TimeUnixNano_I64 = 0x19, // timeUnixNano = 3, fixed64
+  AsDouble_I64 = 0x21, // asDouble = 4, double
+  Exemplars_LEN = 0x2a, // exemplars = 5, repeated Exemplar
+  AsInt_I64 = 0x31, // asInt = 6, sfixed64
+  Attributes_LEN = 0x3a, // attributes = 7, repeated KeyValue
+  Flags_VARINT = 0x40, // flags = 8, uint32
+}
+/** opentelemetry.proto.metrics.v1.HistogramDataPoint */
+const enum HistogramPointTag {
+  StartTimeUnixNano_I64 = 0x11, // startTimeUnixNano = 2, fixed64
+  TimeUnixNano_I64 = 0x19, // timeUnixNano = 3, fixed64
+  Count_I64 = 0x21, // count = 4, fixed64
+  Sum_I64 = 0x29, // sum = 5, double
+  BucketCounts_I64 = 0x31, // bucketCounts = 6, repeated fixed64
+  BucketCounts_PACKED = 0x32, // bucketCounts = 6, repeated fixed64, packed
+  ExplicitBounds_I64 = 0x39, // explicitBounds = 7, repeated double
+  ExplicitBounds_PACKED = 0x3a, // explicitBounds = 7, repeated double, packed
+  Exemplars_LEN = 0x42, // exemplars = 8, repeated Exemplar
+  Attributes_LEN = 0x4a, // attributes = 9, repeated KeyValue
+  Flags_VARINT = 0x50, // flags = 10, uint32
+  Min_I64 = 0x59, // min = 11, double
+  Max_I64 = 0x61, // max = 12, double
+}
+/** opentelemetry.proto.metrics.v1.SummaryDataPoint */
+const enum SummaryPointTag {
+  StartTimeUnixNano_I64 = 0x11, // startTimeUnixNano = 2, fixed64
+  TimeUnixNano_I64 = 0x19, // timeUnixNano = 3, fixed64
+  Count_I64 = 0x21, // count = 4, fixed64
+  Sum_I64 = 0x29, // sum = 5, double
+  QuantileValues_LEN = 0x32, // quantileValues = 6, repeated ValueAtQuantile
+  Attributes_LEN = 0x3a, // attributes = 7, repeated KeyValue
+  Flags_VARINT = 0x40, // flags = 8, uint32
+}
+/** opentelemetry.proto.metrics.v1.SummaryDataPoint.ValueAtQuantile */
+const enum QuantileTag {
+  Quantile_I64 = 0x09, // quantile = 1, double
+  Value_I64 = 0x11, // value = 2, double
+}
+// ---- end of generated field tags ----
+
 const NUMBER_FIELDS = fieldMask(2, 3, 4, 5, 6, 7, 8);
 const HISTOGRAM_FIELDS = fieldMask(2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
 const SUMMARY_FIELDS = fieldMask(2, 3, 4, 5, 6, 7, 8);
@@ -22,24 +66,24 @@ export function numberPoint(st: MetricState, end: number, depth: number, type: '
       const at = r.pos;
       const tag = r.uint32(end);
       switch (tag) {
-        case 0x11:
+        case NumberPointTag.StartTimeUnixNano_I64:
           st.readStart(end);
           break;
-        case 0x19:
+        case NumberPointTag.TimeUnixNano_I64:
           st.readTime(end);
           break;
-        case 0x21:
+        case NumberPointTag.AsDouble_I64:
           asDouble = r.double(end);
           break;
-        case 0x31:
+        case NumberPointTag.AsInt_I64:
           asInt = r.sfixed64(end);
           break;
-        case 0x3a:
-        case 0x2a:
+        case NumberPointTag.Attributes_LEN:
+        case NumberPointTag.Exemplars_LEN:
           if (rest < 0) rest = at;
           r.pos = r.lenEnd(end);
           break;
-        case 0x40:
+        case NumberPointTag.Flags_VARINT:
           flags = r.uint32(end);
           break;
         default:
@@ -55,7 +99,7 @@ export function numberPoint(st: MetricState, end: number, depth: number, type: '
       else problem = 'no value (as_double or as_int)';
     }
     if (problem !== '') return reject(st, index, problem, V_POINT.gauge, rest, end, depth);
-    attributesAndExemplars(st, rest, end, depth, 0x3a, 0x2a);
+    attributesAndExemplars(st, rest, end, depth, NumberPointTag.Attributes_LEN, NumberPointTag.Exemplars_LEN);
     st.out.push({
       type,
       resource: st.resource,
@@ -89,48 +133,48 @@ export function histogramPoint(st: MetricState, end: number, depth: number, inde
       const at = r.pos;
       const tag = r.uint32(end);
       switch (tag) {
-        case 0x11:
+        case HistogramPointTag.StartTimeUnixNano_I64:
           st.readStart(end);
           break;
-        case 0x19:
+        case HistogramPointTag.TimeUnixNano_I64:
           st.readTime(end);
           break;
-        case 0x21:
+        case HistogramPointTag.Count_I64:
           count = r.fixed64Number(end);
           break;
-        case 0x29:
+        case HistogramPointTag.Sum_I64:
           sum = r.double(end);
           break;
-        case 0x31:
+        case HistogramPointTag.BucketCounts_I64:
           (bucketCounts ??= []).push(r.fixed64Number(end));
           break;
-        case 0x32: {
+        case HistogramPointTag.BucketCounts_PACKED: {
           const e = r.lenEnd(end);
           const list = (bucketCounts ??= []);
           while (r.pos < e) list.push(r.fixed64Number(e));
           break;
         }
-        case 0x39:
+        case HistogramPointTag.ExplicitBounds_I64:
           (explicitBounds ??= []).push(r.double(end));
           break;
-        case 0x3a: {
+        case HistogramPointTag.ExplicitBounds_PACKED: {
           const e = r.lenEnd(end);
           const list = (explicitBounds ??= []);
           while (r.pos < e) list.push(r.double(e));
           break;
         }
-        case 0x42:
-        case 0x4a:
+        case HistogramPointTag.Exemplars_LEN:
+        case HistogramPointTag.Attributes_LEN:
           if (rest < 0) rest = at;
           r.pos = r.lenEnd(end);
           break;
-        case 0x50:
+        case HistogramPointTag.Flags_VARINT:
           flags = r.uint32(end);
           break;
-        case 0x59:
+        case HistogramPointTag.Min_I64:
           min = r.double(end);
           break;
-        case 0x61:
+        case HistogramPointTag.Max_I64:
           max = r.double(end);
           break;
         default:
@@ -141,7 +185,7 @@ export function histogramPoint(st: MetricState, end: number, depth: number, inde
     let problem = timeProblem(st.start, st.time);
     if (problem === '') problem = histogramProblem(bucketCounts === undefined ? 0 : bucketCounts.length, bounds);
     if (problem !== '') return reject(st, index, problem, V_POINT.histogram, rest, end, depth);
-    attributesAndExemplars(st, rest, end, depth, 0x4a, 0x42);
+    attributesAndExemplars(st, rest, end, depth, HistogramPointTag.Attributes_LEN, HistogramPointTag.Exemplars_LEN);
     st.out.push({
       type: 'histogram',
       resource: st.resource,
@@ -177,27 +221,27 @@ export function summaryPoint(st: MetricState, end: number, depth: number, index:
       const at = r.pos;
       const tag = r.uint32(end);
       switch (tag) {
-        case 0x11:
+        case SummaryPointTag.StartTimeUnixNano_I64:
           st.readStart(end);
           break;
-        case 0x19:
+        case SummaryPointTag.TimeUnixNano_I64:
           st.readTime(end);
           break;
-        case 0x21:
+        case SummaryPointTag.Count_I64:
           count = r.fixed64Number(end);
           break;
-        case 0x29:
+        case SummaryPointTag.Sum_I64:
           sum = r.double(end);
           break;
-        case 0x32: {
+        case SummaryPointTag.QuantileValues_LEN: {
           const e = r.lenEnd(end);
           let quantile = 0;
           let value = 0;
           try {
             while (r.pos < e) {
               const t = r.uint32(e);
-              if (t === 0x09) quantile = r.double(e);
-              else if (t === 0x11) value = r.double(e);
+              if (t === QuantileTag.Quantile_I64) quantile = r.double(e);
+              else if (t === QuantileTag.Value_I64) value = r.double(e);
               else r.other(t, e, depth + 1, QUANTILE_FIELDS);
             }
           } catch (err) {
@@ -206,11 +250,11 @@ export function summaryPoint(st: MetricState, end: number, depth: number, index:
           quantileValues.push({ quantile, value });
           break;
         }
-        case 0x3a:
+        case SummaryPointTag.Attributes_LEN:
           if (attrAt < 0) attrAt = at;
           r.pos = r.lenEnd(end);
           break;
-        case 0x40:
+        case SummaryPointTag.Flags_VARINT:
           flags = r.uint32(end);
           break;
         default:
@@ -220,7 +264,7 @@ export function summaryPoint(st: MetricState, end: number, depth: number, index:
     let problem = timeProblem(st.start, st.time);
     if (problem === '') problem = summaryProblem(quantileValues);
     if (problem !== '') return reject(st, index, problem, V_POINT.summary, attrAt, end, depth);
-    attributesAndExemplars(st, attrAt, end, depth, 0x3a, -1);
+    attributesAndExemplars(st, attrAt, end, depth, SummaryPointTag.Attributes_LEN, -1);
     st.out.push({
       type: 'summary',
       resource: st.resource,

@@ -12,6 +12,18 @@ import { readAttribute } from './read-common.js';
 import { WireReader, fieldMask, validateRange, validatorFor, within } from './wire.js';
 import type { VType } from './wire.js';
 
+// ---- generated field tags (scripts/otlp-tags.ts; do not edit) ----
+/** opentelemetry.proto.metrics.v1.Exemplar */
+const enum ExemplarTag {
+  TimeUnixNano_I64 = 0x11, // timeUnixNano = 2, fixed64
+  AsDouble_I64 = 0x19, // asDouble = 3, double
+  SpanId_LEN = 0x22, // spanId = 4, bytes
+  TraceId_LEN = 0x2a, // traceId = 5, bytes
+  AsInt_I64 = 0x31, // asInt = 6, sfixed64
+  FilteredAttributes_LEN = 0x3a, // filteredAttributes = 7, repeated KeyValue
+}
+// ---- end of generated field tags ----
+
 export const metricsType = (name: string): VType => validatorFor(protoRoot.lookupType(`opentelemetry.proto.metrics.v1.${name}`));
 /** Validators of each point message: a rejected point must still decode as protobufjs would. */
 export const V_POINT = {
@@ -182,26 +194,26 @@ function exemplar(r: WireReader, ctx: DecodeContext, end: number, depth: number)
     while (r.pos < end) {
       const tag = r.uint32(end);
       switch (tag) {
-        case 0x3a: {
+        case ExemplarTag.FilteredAttributes_LEN: {
           const e = r.lenEnd(end);
           if (attributes === EMPTY_ATTRIBUTES) attributes = {};
           if (readAttribute(r, ctx, e, depth + 1, attributes, kept >= max)) kept++;
           else dropped++;
           break;
         }
-        case 0x11:
+        case ExemplarTag.TimeUnixNano_I64:
           timeUnixNano = r.fixed64(end);
           break;
-        case 0x19:
+        case ExemplarTag.AsDouble_I64:
           asDouble = r.double(end);
           break;
-        case 0x22:
+        case ExemplarTag.SpanId_LEN:
           spanId = r.hex(end);
           break;
-        case 0x2a:
+        case ExemplarTag.TraceId_LEN:
           traceId = r.hex(end);
           break;
-        case 0x31:
+        case ExemplarTag.AsInt_I64:
           asInt = r.sfixed64(end);
           break;
         default:

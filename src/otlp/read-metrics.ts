@@ -16,11 +16,32 @@ import { MetricState, metricsType } from './read-metric-state.js';
 import { type RequestShape, walkRequest } from './read-request.js';
 import { WireReader, fieldMask, validateRange, within } from './wire.js';
 
+// ---- generated field tags (scripts/otlp-tags.ts; do not edit) ----
+/** opentelemetry.proto.metrics.v1.Metric */
+const enum MetricTag {
+  Name_LEN = 0x0a, // name = 1, string
+  Description_LEN = 0x12, // description = 2, string
+  Unit_LEN = 0x1a, // unit = 3, string
+  Gauge_LEN = 0x2a, // gauge = 5, Gauge
+  Sum_LEN = 0x3a, // sum = 7, Sum
+  Histogram_LEN = 0x4a, // histogram = 9, Histogram
+  ExponentialHistogram_LEN = 0x52, // exponentialHistogram = 10, ExponentialHistogram
+  Summary_LEN = 0x5a, // summary = 11, Summary
+  Metadata_LEN = 0x62, // metadata = 12, repeated KeyValue
+}
+/** Gauge, Sum, Histogram, ExponentialHistogram, Summary: the points, and the fields some of them add */
+const enum DataTag {
+  DataPoints_LEN = 0x0a, // Gauge.dataPoints, Sum.dataPoints, Histogram.dataPoints, ExponentialHistogram.dataPoints, Summary.dataPoints
+  AggregationTemporality_VARINT = 0x10, // Sum.aggregationTemporality, Histogram.aggregationTemporality, ExponentialHistogram.aggregationTemporality
+  IsMonotonic_VARINT = 0x18, // Sum.isMonotonic
+}
+// ---- end of generated field tags ----
+
 const V_METRIC = metricsType('Metric');
 const V_DATA = [metricsType('Gauge'), metricsType('Sum'), metricsType('Histogram'), metricsType('ExponentialHistogram'), metricsType('Summary')];
 const DATA_TYPES: readonly MetricType[] = ['gauge', 'sum', 'histogram', 'exponential_histogram', 'summary'];
 /** Metric's oneof data field tags, in the order the converter tests them (its priority when several come). */
-const DATA_TAGS = [0x2a, 0x3a, 0x4a, 0x52, 0x5a];
+const DATA_TAGS = [MetricTag.Gauge_LEN, MetricTag.Sum_LEN, MetricTag.Histogram_LEN, MetricTag.ExponentialHistogram_LEN, MetricTag.Summary_LEN];
 /** Known fields of Gauge, Sum, Histogram, ExponentialHistogram, Summary. */
 const DATA_FIELDS = [fieldMask(1), fieldMask(1, 2, 3), fieldMask(1, 2), fieldMask(1, 2), fieldMask(1)];
 const METRIC_FIELDS = fieldMask(1, 2, 3, 5, 7, 9, 10, 11, 12);
@@ -54,24 +75,24 @@ function metric(st: MetricState, end: number, depth: number, index: number): voi
       const at = r.pos;
       const tag = r.uint32(end);
       switch (tag) {
-        case 0x0a:
+        case MetricTag.Name_LEN:
           name = r.string(end);
           break;
-        case 0x12:
+        case MetricTag.Description_LEN:
           description = r.string(end);
           break;
-        case 0x1a:
+        case MetricTag.Unit_LEN:
           unit = r.string(end);
           break;
-        case 0x62:
+        case MetricTag.Metadata_LEN:
           if (metadataAt < 0) metadataAt = at;
           r.pos = r.lenEnd(end);
           break;
-        case 0x2a:
-        case 0x3a:
-        case 0x4a:
-        case 0x52:
-        case 0x5a: {
+        case MetricTag.Gauge_LEN:
+        case MetricTag.Sum_LEN:
+        case MetricTag.Histogram_LEN:
+        case MetricTag.ExponentialHistogram_LEN:
+        case MetricTag.Summary_LEN: {
           const k = DATA_TAGS.indexOf(tag);
           const e = r.lenEnd(end);
           if (kind < 0 || (kind === k && ranges === undefined)) {
@@ -121,11 +142,11 @@ function metric(st: MetricState, end: number, depth: number, index: number): voi
     try {
       while (r.pos < de) {
         const tag = r.uint32(de);
-        if (tag === 0x0a) {
+        if (tag === DataTag.DataPoints_LEN) {
           r.pos = r.lenEnd(de);
           points++;
-        } else if (tag === 0x10 && kind >= 1 && kind <= 3) temporality = r.uint32(de) | 0;
-        else if (tag === 0x18 && kind === 1) monotonic = r.uint32(de) !== 0;
+        } else if (tag === DataTag.AggregationTemporality_VARINT && kind >= 1 && kind <= 3) temporality = r.uint32(de) | 0;
+        else if (tag === DataTag.IsMonotonic_VARINT && kind === 1) monotonic = r.uint32(de) !== 0;
         else r.other(tag, de, depth + 1, known);
       }
     } catch (err) {
@@ -149,7 +170,7 @@ function metric(st: MetricState, end: number, depth: number, index: number): voi
       r.pos = metadataAt;
       while (r.pos < end) {
         const tag = r.uint32(end);
-        if (tag === 0x62) {
+        if (tag === MetricTag.Metadata_LEN) {
           const e = r.lenEnd(end);
           if (readAttribute(r, ctx, e, depth + 1, metadata, kept >= max)) kept++;
           else dropped++;
@@ -171,7 +192,7 @@ function metric(st: MetricState, end: number, depth: number, index: number): voi
     try {
       while (r.pos < de) {
         const tag = r.uint32(de);
-        if (tag === 0x0a) {
+        if (tag === DataTag.DataPoints_LEN) {
           const e = r.lenEnd(de);
           switch (kind) {
             case 0:

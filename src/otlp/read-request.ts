@@ -5,8 +5,21 @@
  */
 import { EMPTY_ATTRIBUTES, type InstrumentationScope, type Resource } from '../model/index.js';
 import { type DecodeContext, newResource, newScope } from './context.js';
-import { Header, V_RESOURCE, V_SCOPE, readResource, readScope } from './read-common.js';
-import { type WireReader, fieldMask, within } from './wire.js';
+import { V_RESOURCE, V_SCOPE, readResource, readScope } from './read-common.js';
+import { type VType, type WireReader, fieldMask, validateRange, within } from './wire.js';
+
+// ---- generated field tags (scripts/otlp-tags.ts; do not edit) ----
+/** ExportTraceServiceRequest, ExportMetricsServiceRequest */
+const enum RequestTag {
+  ResourceItems_LEN = 0x0a, // ExportTraceServiceRequest.resourceSpans, ExportMetricsServiceRequest.resourceMetrics
+}
+/** ResourceSpans, ScopeSpans, ResourceMetrics, ScopeMetrics: a header message, the items, the schema URL */
+const enum ContainerTag {
+  Header_LEN = 0x0a, // ResourceSpans.resource, ScopeSpans.scope, ResourceMetrics.resource, ScopeMetrics.scope
+  Items_LEN = 0x12, // ResourceSpans.scopeSpans, ScopeSpans.spans, ResourceMetrics.scopeMetrics, ScopeMetrics.metrics
+  SchemaUrl_LEN = 0x1a, // ResourceSpans.schemaUrl, ScopeSpans.schemaUrl, ResourceMetrics.schemaUrl, ScopeMetrics.schemaUrl
+}
+// ---- end of generated field tags ----
 
 const REQUEST_FIELDS = fieldMask(1);
 const CONTAINER_FIELDS = fieldMask(1, 2, 3);
@@ -27,7 +40,7 @@ export function walkRequest(r: WireReader, ctx: DecodeContext, shape: RequestSha
   try {
     while (r.pos < end) {
       const tag = r.uint32(end);
-      if (tag === 0x0a) {
+      if (tag === RequestTag.ResourceItems_LEN) {
         const e = r.lenEnd(end);
         walkResource(r, ctx, header, shape, item, e, 1);
         r.pos = e;
@@ -42,7 +55,7 @@ function walkResource(r: WireReader, ctx: DecodeContext, h: Header, shape: Reque
   const start = r.pos;
   try {
     // Field order on the wire is free: find the resource (field 1) first, then walk the scopes (field 2).
-    h.scan(r, end, depth, 0x12, CONTAINER_FIELDS, V_RESOURCE);
+    h.scan(r, end, depth, V_RESOURCE);
     let resource: Resource;
     if (h.start >= 0) {
       r.pos = h.start;
@@ -51,7 +64,7 @@ function walkResource(r: WireReader, ctx: DecodeContext, h: Header, shape: Reque
     r.pos = start;
     while (r.pos < end) {
       const tag = r.uint32(end);
-      if (tag === 0x12) {
+      if (tag === ContainerTag.Items_LEN) {
         const e = r.lenEnd(end);
         walkScope(r, ctx, h, shape, item, e, depth + 1, resource);
         r.pos = e;
@@ -65,7 +78,7 @@ function walkResource(r: WireReader, ctx: DecodeContext, h: Header, shape: Reque
 function walkScope(r: WireReader, ctx: DecodeContext, h: Header, shape: RequestShape, item: ItemReader, end: number, depth: number, resource: Resource): void {
   const start = r.pos;
   try {
-    h.scan(r, end, depth, 0x12, CONTAINER_FIELDS, V_SCOPE);
+    h.scan(r, end, depth, V_SCOPE);
     let scope: InstrumentationScope;
     if (h.start >= 0) {
       r.pos = h.start;
@@ -75,7 +88,7 @@ function walkScope(r: WireReader, ctx: DecodeContext, h: Header, shape: RequestS
     let index = 0;
     while (r.pos < end) {
       const tag = r.uint32(end);
-      if (tag === 0x12) {
+      if (tag === ContainerTag.Items_LEN) {
         const e = r.lenEnd(end);
         item(e, depth + 1, resource, scope, index++);
         r.pos = e;
@@ -83,5 +96,34 @@ function walkScope(r: WireReader, ctx: DecodeContext, h: Header, shape: RequestS
     }
   } catch (err) {
     throw within(err, shape.scope);
+  }
+}
+
+/**
+ * A container's (ResourceSpans / ScopeSpans / ResourceMetrics / ScopeMetrics) header: its field 1 message
+ * (the last one sent wins; earlier ones must still decode) and its field 3 schema_url, which the encoders
+ * write after the items. Skips everything else; r.pos is left at end.
+ */
+class Header {
+  start = -1;
+  end = -1;
+  schemaUrl = '';
+
+  scan(r: WireReader, end: number, depth: number, headerType: VType): void {
+    this.start = -1;
+    this.end = -1;
+    this.schemaUrl = '';
+    while (r.pos < end) {
+      const tag = r.uint32(end);
+      if (tag === ContainerTag.Items_LEN) r.pos = r.lenEnd(end);
+      else if (tag === ContainerTag.Header_LEN) {
+        const e = r.lenEnd(end);
+        if (this.start >= 0) validateRange(r, headerType, this.start, this.end, depth + 1);
+        this.start = r.pos;
+        this.end = e;
+        r.pos = e;
+      } else if (tag === ContainerTag.SchemaUrl_LEN) this.schemaUrl = r.string(end);
+      else r.other(tag, end, depth, CONTAINER_FIELDS);
+    }
   }
 }

@@ -12,6 +12,49 @@ import { protoRoot } from './proto.js';
 import { rootParent, spanKind, spanProblem, spanRejection, spanStatus } from './traces.js';
 import { WireReader, fieldMask, validateRange, validatorFor, within } from './wire.js';
 
+// ---- generated field tags (scripts/otlp-tags.ts; do not edit) ----
+/** opentelemetry.proto.trace.v1.Span */
+const enum SpanTag {
+  TraceId_LEN = 0x0a, // traceId = 1, bytes
+  SpanId_LEN = 0x12, // spanId = 2, bytes
+  TraceState_LEN = 0x1a, // traceState = 3, string
+  ParentSpanId_LEN = 0x22, // parentSpanId = 4, bytes
+  Name_LEN = 0x2a, // name = 5, string
+  Kind_VARINT = 0x30, // kind = 6, SpanKind
+  StartTimeUnixNano_I64 = 0x39, // startTimeUnixNano = 7, fixed64
+  EndTimeUnixNano_I64 = 0x41, // endTimeUnixNano = 8, fixed64
+  Attributes_LEN = 0x4a, // attributes = 9, repeated KeyValue
+  DroppedAttributesCount_VARINT = 0x50, // droppedAttributesCount = 10, uint32
+  Events_LEN = 0x5a, // events = 11, repeated Event
+  DroppedEventsCount_VARINT = 0x60, // droppedEventsCount = 12, uint32
+  Links_LEN = 0x6a, // links = 13, repeated Link
+  DroppedLinksCount_VARINT = 0x70, // droppedLinksCount = 14, uint32
+  Status_LEN = 0x7a, // status = 15, Status
+  Flags_I32 = 0x85, // flags = 16, fixed32
+}
+/** opentelemetry.proto.trace.v1.Status */
+const enum StatusTag {
+  Message_LEN = 0x12, // message = 2, string
+  Code_VARINT = 0x18, // code = 3, StatusCode
+}
+/** opentelemetry.proto.trace.v1.Span.Event */
+const enum EventTag {
+  TimeUnixNano_I64 = 0x09, // timeUnixNano = 1, fixed64
+  Name_LEN = 0x12, // name = 2, string
+  Attributes_LEN = 0x1a, // attributes = 3, repeated KeyValue
+  DroppedAttributesCount_VARINT = 0x20, // droppedAttributesCount = 4, uint32
+}
+/** opentelemetry.proto.trace.v1.Span.Link */
+const enum LinkTag {
+  TraceId_LEN = 0x0a, // traceId = 1, bytes
+  SpanId_LEN = 0x12, // spanId = 2, bytes
+  TraceState_LEN = 0x1a, // traceState = 3, string
+  Attributes_LEN = 0x22, // attributes = 4, repeated KeyValue
+  DroppedAttributesCount_VARINT = 0x28, // droppedAttributesCount = 5, uint32
+  Flags_I32 = 0x35, // flags = 6, fixed32
+}
+// ---- end of generated field tags ----
+
 const V_SPAN = validatorFor(protoRoot.lookupType('opentelemetry.proto.trace.v1.Span'));
 const SPAN_FIELDS = fieldMask(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
 const STATUS_FIELDS = fieldMask(2, 3);
@@ -78,50 +121,50 @@ function span(st: TraceState, end: number, depth: number, resource: Resource, sc
       const at = r.pos;
       const tag = r.uint32(end);
       switch (tag) {
-        case 0x0a: {
+        case SpanTag.TraceId_LEN: {
           const e = r.lenEnd(end);
           ts = r.pos;
           te = e;
           r.pos = e;
           break;
         }
-        case 0x12:
+        case SpanTag.SpanId_LEN:
           spanId = r.hex(end);
           break;
-        case 0x1a:
+        case SpanTag.TraceState_LEN:
           traceState = r.string(end);
           break;
-        case 0x22:
+        case SpanTag.ParentSpanId_LEN:
           parentSpanId = r.hex(end);
           break;
-        case 0x2a:
+        case SpanTag.Name_LEN:
           name = r.string(end);
           break;
-        case 0x30:
+        case SpanTag.Kind_VARINT:
           kind = r.uint32(end) | 0;
           break;
-        case 0x39:
+        case SpanTag.StartTimeUnixNano_I64:
           startTime = r.fixed64(end);
           break;
-        case 0x41:
+        case SpanTag.EndTimeUnixNano_I64:
           endTime = r.fixed64(end);
           break;
-        case 0x4a:
-        case 0x5a:
-        case 0x6a:
+        case SpanTag.Attributes_LEN:
+        case SpanTag.Events_LEN:
+        case SpanTag.Links_LEN:
           if (rest < 0) rest = at;
           r.pos = r.lenEnd(end);
           break;
-        case 0x50:
+        case SpanTag.DroppedAttributesCount_VARINT:
           droppedAttributesCount = r.uint32(end);
           break;
-        case 0x60:
+        case SpanTag.DroppedEventsCount_VARINT:
           droppedEventsCount = r.uint32(end);
           break;
-        case 0x70:
+        case SpanTag.DroppedLinksCount_VARINT:
           droppedLinksCount = r.uint32(end);
           break;
-        case 0x7a: {
+        case SpanTag.Status_LEN: {
           // A repeated Status replaces the earlier one.
           const e = r.lenEnd(end);
           statusCode = 0;
@@ -129,8 +172,8 @@ function span(st: TraceState, end: number, depth: number, resource: Resource, sc
           try {
             while (r.pos < e) {
               const t = r.uint32(e);
-              if (t === 0x12) statusMessage = r.string(e);
-              else if (t === 0x18) statusCode = r.uint32(e) | 0;
+              if (t === StatusTag.Message_LEN) statusMessage = r.string(e);
+              else if (t === StatusTag.Code_VARINT) statusCode = r.uint32(e) | 0;
               else r.other(t, e, depth + 1, STATUS_FIELDS);
             }
           } catch (err) {
@@ -138,7 +181,7 @@ function span(st: TraceState, end: number, depth: number, resource: Resource, sc
           }
           break;
         }
-        case 0x85:
+        case SpanTag.Flags_I32:
           flags = r.fixed32(end);
           break;
         default:
@@ -164,16 +207,16 @@ function span(st: TraceState, end: number, depth: number, resource: Resource, sc
       r.pos = rest;
       while (r.pos < end) {
         const tag = r.uint32(end);
-        if (tag === 0x4a) {
+        if (tag === SpanTag.Attributes_LEN) {
           const e = r.lenEnd(end);
           if (attributes === EMPTY_ATTRIBUTES) attributes = {};
           if (readAttribute(r, ctx, e, depth + 1, attributes, kept >= max)) kept++;
           else dropped++;
-        } else if (tag === 0x5a) {
+        } else if (tag === SpanTag.Events_LEN) {
           const e = r.lenEnd(end);
           if (events === EMPTY_LIST) events = [];
           (events as SpanEvent[]).push(event(r, ctx, e, depth + 1));
-        } else if (tag === 0x6a) {
+        } else if (tag === SpanTag.Links_LEN) {
           const e = r.lenEnd(end);
           if (links === EMPTY_LIST) links = [];
           (links as SpanLink[]).push(link(r, ctx, e, depth + 1));
@@ -218,20 +261,20 @@ function event(r: WireReader, ctx: DecodeContext, end: number, depth: number): S
     while (r.pos < end) {
       const tag = r.uint32(end);
       switch (tag) {
-        case 0x09:
+        case EventTag.TimeUnixNano_I64:
           timeUnixNano = r.fixed64(end);
           break;
-        case 0x12:
+        case EventTag.Name_LEN:
           name = r.string(end);
           break;
-        case 0x1a: {
+        case EventTag.Attributes_LEN: {
           const e = r.lenEnd(end);
           if (attributes === EMPTY_ATTRIBUTES) attributes = {};
           if (readAttribute(r, ctx, e, depth + 1, attributes, kept >= max)) kept++;
           else dropped++;
           break;
         }
-        case 0x20:
+        case EventTag.DroppedAttributesCount_VARINT:
           droppedAttributesCount = r.uint32(end);
           break;
         default:
@@ -259,26 +302,26 @@ function link(r: WireReader, ctx: DecodeContext, end: number, depth: number): Sp
     while (r.pos < end) {
       const tag = r.uint32(end);
       switch (tag) {
-        case 0x0a:
+        case LinkTag.TraceId_LEN:
           traceId = r.hex(end);
           break;
-        case 0x12:
+        case LinkTag.SpanId_LEN:
           spanId = r.hex(end);
           break;
-        case 0x1a:
+        case LinkTag.TraceState_LEN:
           traceState = r.string(end);
           break;
-        case 0x22: {
+        case LinkTag.Attributes_LEN: {
           const e = r.lenEnd(end);
           if (attributes === EMPTY_ATTRIBUTES) attributes = {};
           if (readAttribute(r, ctx, e, depth + 1, attributes, kept >= max)) kept++;
           else dropped++;
           break;
         }
-        case 0x28:
+        case LinkTag.DroppedAttributesCount_VARINT:
           droppedAttributesCount = r.uint32(end);
           break;
-        case 0x35:
+        case LinkTag.Flags_I32:
           flags = r.fixed32(end);
           break;
         default:

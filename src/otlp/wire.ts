@@ -331,6 +331,17 @@ const WIRE_TYPES: Record<string, number> = {
   string: 2, bytes: 2,
 };
 
+/** The wire type a field is declared with (a repeated number field may come packed instead: wire type 2). */
+export function declaredWireType(field: protobuf.Field): number {
+  field.resolve();
+  const resolved = field.resolvedType;
+  if (resolved instanceof protobuf.Type) return 2;
+  if (resolved instanceof protobuf.Enum) return 0;
+  const wireType = WIRE_TYPES[field.type];
+  if (wireType === undefined) throw new Error(`${field.fullName}: no wire type for ${field.type}`);
+  return wireType;
+}
+
 const vtypes = new Map<protobuf.Type, VType>();
 
 export function validatorFor(type: protobuf.Type): VType {
@@ -343,7 +354,7 @@ export function validatorFor(type: protobuf.Type): VType {
     field.resolve();
     const resolved = field.resolvedType;
     const message = resolved instanceof protobuf.Type ? validatorFor(resolved) : undefined;
-    const wireType = message !== undefined ? 2 : resolved instanceof protobuf.Enum ? 0 : WIRE_TYPES[field.type]!;
+    const wireType = declaredWireType(field);
     fields[field.id] = { wireType, packable: field.repeated && wireType !== 2, message, string: field.type === 'string', long: /^u?s?int64$/.test(field.type) };
   }
   return vt;
