@@ -3,8 +3,8 @@
  * from the official protos in proto/ through protobufjs reflection, as one `const enum` per message, written into the
  * reader file that reads the message, between the marker lines below.
  *
- *   node --import tsx scripts/otlp-tags.ts           (npm run otlp-tags) rewrites the blocks
- *   node --import tsx scripts/otlp-tags.ts --check   exits 1 when a block differs from the protos
+ *   npm run otlp-tags                                   rewrites the blocks
+ *   npm run otlp-tags -- --check                        exits 1 when a block differs from the protos
  *
  * test/otlp/tags.test.ts fails when a block is stale or hand-edited. Why in each reader rather than one imported
  * module: tsx (esbuild, one file at a time) inlines a const enum only within its own file; an imported one stays a
