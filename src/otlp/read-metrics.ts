@@ -1,7 +1,7 @@
 /**
  * ExportMetricsServiceRequest bytes straight to model points (no intermediate message objects), with the
- * same validation, limits and output as pointsFromRequest() over protobufjs (the reference:
- * decodeMetricsReference, proven equal by test/otlp/reader-differential.test.ts). The containers are walked by
+ * same validation, limits and output as pointsFromRequest() over protobufjs (the reference, test/otlp/reference.ts;
+ * proven equal by test/otlp/reader-differential.test.ts). The containers are walked by
  * read-request.ts (shared with the traces reader); a Metric's points by read-metric-points.ts and
  * read-exp-histogram.ts.
  */

@@ -1,6 +1,6 @@
 /**
  * ExportTraceServiceRequest bytes straight to model spans (no intermediate message objects), with the same
- * validation, limits and output as spansFromRequest() over protobufjs (the reference: decodeTracesReference,
+ * validation, limits and output as spansFromRequest() over protobufjs (the reference, test/otlp/reference.ts;
  * proven equal by test/otlp/reader-differential.test.ts).
  */
 import { EMPTY_ATTRIBUTES } from '../model/index.js';
