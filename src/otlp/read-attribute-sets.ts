@@ -39,31 +39,31 @@ export class AttributeSetCache {
    * The set of the attribute fields (tag `attrTag`) of a point in [rest, end), decoded earlier in this request,
    * or undefined (then decode it and remember()). Counts the fields of `otherTag` (exemplars) into `others`.
    */
-  find(r: WireReader, rest: number, end: number, depth: number, attrTag: number, otherTag: number): Entry | undefined {
+  find(reader: WireReader, rest: number, end: number, depth: number, attrTag: number, otherTag: number): Entry | undefined {
     this.key = '';
     this.others = 0;
     this.fields = 0;
     let start = -1;
     let last = -1;
     let contiguous = true;
-    r.pos = rest;
+    reader.pos = rest;
     // Pass 1 of the point already checked every field's framing: nothing here can fail.
-    while (r.pos < end) {
-      const at = r.pos;
-      const tag = r.uint32(end);
+    while (reader.pos < end) {
+      const at = reader.pos;
+      const tag = reader.uint32(end);
       if (tag === attrTag) {
         if (start < 0) start = at;
         else if (at !== last) contiguous = false;
         this.fields++;
-        last = r.lenEnd(end);
-        r.pos = last;
+        last = reader.lenEnd(end);
+        reader.pos = last;
       } else {
         if (tag === otherTag) this.others++;
-        r.skip(tag, end, depth);
+        reader.skip(tag, end, depth);
       }
     }
     if (start < 0 || !contiguous || last - start > MAX_SET_BYTES) return undefined;
-    this.key = (r.buf as FastBuffer).latin1Slice(start, last);
+    this.key = (reader.buf as FastBuffer).latin1Slice(start, last);
     const entry = this.table.get(this.key);
     return entry !== undefined && entry.depth === depth ? entry : undefined;
   }

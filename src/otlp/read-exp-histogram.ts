@@ -1,7 +1,7 @@
 /** Exponential histogram data points, bytes to model points (see read-metrics.ts). */
 import type { ExponentialBuckets } from '../model/index.js';
 import { EMPTY_BUCKETS, scaleProblem, timeProblem } from './metrics.js';
-import { type MetricState, V_POINT, attributesAndExemplars, reject } from './read-metric-state.js';
+import { type MetricState, POINT_SCHEMAS, attributesAndExemplars, reject } from './read-metric-state.js';
 import { type WireReader, fieldMask, within } from './wire.js';
 
 // ---- generated field tags (scripts/otlp-tags.ts; do not edit) ----
@@ -33,8 +33,8 @@ const enum BucketsTag {
 const EXP_FIELDS = fieldMask(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
 const BUCKETS_FIELDS = fieldMask(1, 2);
 
-export function expHistogramPoint(st: MetricState, end: number, depth: number, index: number): void {
-  const r = st.r;
+export function expHistogramPoint(state: MetricState, end: number, depth: number, index: number): void {
+  const reader = state.reader;
   try {
     let rest = -1;
     let count = 0;
@@ -47,74 +47,74 @@ export function expHistogramPoint(st: MetricState, end: number, depth: number, i
     let zeroThreshold = 0;
     let positive = EMPTY_BUCKETS;
     let negative = EMPTY_BUCKETS;
-    st.start = st.time = 0n;
-    while (r.pos < end) {
-      const at = r.pos;
-      const tag = r.uint32(end);
+    state.start = state.time = 0n;
+    while (reader.pos < end) {
+      const at = reader.pos;
+      const tag = reader.uint32(end);
       switch (tag) {
         case ExpHistogramPointTag.Attributes_LEN:
         case ExpHistogramPointTag.Exemplars_LEN:
           if (rest < 0) rest = at;
-          r.pos = r.lenEnd(end);
+          reader.pos = reader.lenEnd(end);
           break;
         case ExpHistogramPointTag.StartTimeUnixNano_I64:
-          st.readStart(end);
+          state.readStart(end);
           break;
         case ExpHistogramPointTag.TimeUnixNano_I64:
-          st.readTime(end);
+          state.readTime(end);
           break;
         case ExpHistogramPointTag.Count_I64:
-          count = r.fixed64Number(end);
+          count = reader.fixed64Number(end);
           break;
         case ExpHistogramPointTag.Sum_I64:
-          sum = r.double(end);
+          sum = reader.double(end);
           break;
         case ExpHistogramPointTag.Scale_VARINT:
-          scale = r.sint32(end);
+          scale = reader.sint32(end);
           break;
         case ExpHistogramPointTag.ZeroCount_I64:
-          zeroCount = r.fixed64Number(end);
+          zeroCount = reader.fixed64Number(end);
           break;
         case ExpHistogramPointTag.Positive_LEN: {
-          const e = r.lenEnd(end);
-          positive = buckets(r, e, depth + 1);
+          const fieldEnd = reader.lenEnd(end);
+          positive = buckets(reader, fieldEnd, depth + 1);
           break;
         }
         case ExpHistogramPointTag.Negative_LEN: {
-          const e = r.lenEnd(end);
-          negative = buckets(r, e, depth + 1);
+          const fieldEnd = reader.lenEnd(end);
+          negative = buckets(reader, fieldEnd, depth + 1);
           break;
         }
         case ExpHistogramPointTag.Flags_VARINT:
-          flags = r.uint32(end);
+          flags = reader.uint32(end);
           break;
         case ExpHistogramPointTag.Min_I64:
-          min = r.double(end);
+          min = reader.double(end);
           break;
         case ExpHistogramPointTag.Max_I64:
-          max = r.double(end);
+          max = reader.double(end);
           break;
         case ExpHistogramPointTag.ZeroThreshold_I64:
-          zeroThreshold = r.double(end);
+          zeroThreshold = reader.double(end);
           break;
         default:
-          r.other(tag, end, depth, EXP_FIELDS);
+          reader.other(tag, end, depth, EXP_FIELDS);
       }
     }
-    let problem = timeProblem(st.start, st.time);
+    let problem = timeProblem(state.start, state.time);
     if (problem === '') problem = scaleProblem(scale);
-    if (problem !== '') return reject(st, index, problem, V_POINT.exponential_histogram, rest, end, depth);
-    attributesAndExemplars(st, rest, end, depth, ExpHistogramPointTag.Attributes_LEN, ExpHistogramPointTag.Exemplars_LEN);
-    st.out.push({
+    if (problem !== '') return reject(state, index, problem, POINT_SCHEMAS.exponential_histogram, rest, end, depth);
+    attributesAndExemplars(state, rest, end, depth, ExpHistogramPointTag.Attributes_LEN, ExpHistogramPointTag.Exemplars_LEN);
+    state.out.push({
       type: 'exponential_histogram',
-      resource: st.resource,
-      scope: st.scope,
-      metric: st.metric,
-      attributes: st.attributes,
-      startTimeUnixNano: st.start,
-      timeUnixNano: st.time,
+      resource: state.resource,
+      scope: state.scope,
+      metric: state.metric,
+      attributes: state.attributes,
+      startTimeUnixNano: state.start,
+      timeUnixNano: state.time,
       flags,
-      exemplars: st.exemplars,
+      exemplars: state.exemplars,
       count,
       sum,
       scale,
@@ -130,19 +130,19 @@ export function expHistogramPoint(st: MetricState, end: number, depth: number, i
   }
 }
 
-function buckets(r: WireReader, end: number, depth: number): ExponentialBuckets {
+function buckets(reader: WireReader, end: number, depth: number): ExponentialBuckets {
   try {
     let offset = 0;
     let counts: number[] | undefined;
-    while (r.pos < end) {
-      const tag = r.uint32(end);
-      if (tag === BucketsTag.Offset_VARINT) offset = r.sint32(end);
+    while (reader.pos < end) {
+      const tag = reader.uint32(end);
+      if (tag === BucketsTag.Offset_VARINT) offset = reader.sint32(end);
       else if (tag === BucketsTag.BucketCounts_PACKED) {
-        const e = r.lenEnd(end);
+        const fieldEnd = reader.lenEnd(end);
         const list = (counts ??= []);
-        while (r.pos < e) list.push(r.uint64Number(e));
-      } else if (tag === BucketsTag.BucketCounts_VARINT) (counts ??= []).push(r.uint64Number(end));
-      else r.other(tag, end, depth, BUCKETS_FIELDS);
+        while (reader.pos < fieldEnd) list.push(reader.uint64Number(fieldEnd));
+      } else if (tag === BucketsTag.BucketCounts_VARINT) (counts ??= []).push(reader.uint64Number(end));
+      else reader.other(tag, end, depth, BUCKETS_FIELDS);
     }
     if (offset === 0 && (counts === undefined || counts.length === 0)) return EMPTY_BUCKETS;
     return { offset, bucketCounts: counts ?? [] };

@@ -10,7 +10,7 @@ import { readAttribute } from './read-common.js';
 import { type RequestShape, walkRequest } from './read-request.js';
 import { protoRoot } from './proto.js';
 import { rootParent, spanKind, spanProblem, spanRejection, spanStatus } from './traces.js';
-import { WireReader, fieldMask, validateRange, validatorFor, within } from './wire.js';
+import { WireReader, fieldMask, validateRange, schemaFor, within } from './wire.js';
 
 // ---- generated field tags (scripts/otlp-tags.ts; do not edit) ----
 /** opentelemetry.proto.trace.v1.Span */
@@ -55,31 +55,31 @@ const enum LinkTag {
 }
 // ---- end of generated field tags ----
 
-const V_SPAN = validatorFor(protoRoot.lookupType('opentelemetry.proto.trace.v1.Span'));
+const SPAN_SCHEMA = schemaFor(protoRoot.lookupType('opentelemetry.proto.trace.v1.Span'));
 const SPAN_FIELDS = fieldMask(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
 const STATUS_FIELDS = fieldMask(2, 3);
 const EVENT_FIELDS = fieldMask(1, 2, 3, 4);
 const LINK_FIELDS = fieldMask(1, 2, 3, 4, 5, 6);
 
 /** Per-request state: spans of one trace usually arrive together; a repeated trace id reuses its hex. */
-class TraceState {
+class SpansState {
   readonly out: Span[] = [];
   prevIdStart = -1;
   prevIdHex = '';
   constructor(
-    readonly r: WireReader,
+    readonly reader: WireReader,
     readonly ctx: DecodeContext,
   ) {}
 
   traceIdHex(start: number, end: number): string {
     const prev = this.prevIdStart;
-    const buf = this.r.buf;
+    const buf = this.reader.buf;
     if (prev >= 0 && end - start === 16) {
       let i = 0;
       while (i < 16 && buf[start + i] === buf[prev + i]) i++;
       if (i === 16) return this.prevIdHex;
     }
-    const hex = this.r.hexAt(start, end);
+    const hex = this.reader.hexAt(start, end);
     if (end - start === 16) {
       this.prevIdStart = start;
       this.prevIdHex = hex;
@@ -91,17 +91,17 @@ class TraceState {
 const SHAPE: RequestShape = { request: 'ExportTraceServiceRequest', resource: 'ResourceSpans', scope: 'ScopeSpans' };
 
 export function readTraces(buf: Buffer, ctx: DecodeContext): Span[] {
-  const st = new TraceState(new WireReader(buf), ctx);
-  walkRequest(st.r, ctx, SHAPE, (end, depth, resource, scope, index) => span(st, end, depth, resource, scope, index));
-  return st.out;
+  const state = new SpansState(new WireReader(buf), ctx);
+  walkRequest(state.reader, ctx, SHAPE, (end, depth, resource, scope, index) => span(state, end, depth, resource, scope, index));
+  return state.out;
 }
 
-function span(st: TraceState, end: number, depth: number, resource: Resource, scope: InstrumentationScope, index: number): void {
-  const r = st.r;
-  const ctx = st.ctx;
+function span(state: SpansState, end: number, depth: number, resource: Resource, scope: InstrumentationScope, index: number): void {
+  const reader = state.reader;
+  const ctx = state.ctx;
   try {
-    let ts = -1;
-    let te = -1;
+    let traceIdStart = -1;
+    let traceIdEnd = -1;
     let spanId = '';
     let parentSpanId = '';
     let traceState = '';
@@ -117,64 +117,64 @@ function span(st: TraceState, end: number, depth: number, resource: Resource, sc
     let statusMessage = '';
     let rest = -1;
     // Pass 1: the scalars (validation needs ids and times); attributes, events and links wait for pass 2.
-    while (r.pos < end) {
-      const at = r.pos;
-      const tag = r.uint32(end);
+    while (reader.pos < end) {
+      const at = reader.pos;
+      const tag = reader.uint32(end);
       switch (tag) {
         case SpanTag.TraceId_LEN: {
-          const e = r.lenEnd(end);
-          ts = r.pos;
-          te = e;
-          r.pos = e;
+          const fieldEnd = reader.lenEnd(end);
+          traceIdStart = reader.pos;
+          traceIdEnd = fieldEnd;
+          reader.pos = fieldEnd;
           break;
         }
         case SpanTag.SpanId_LEN:
-          spanId = r.hex(end);
+          spanId = reader.hex(end);
           break;
         case SpanTag.TraceState_LEN:
-          traceState = r.string(end);
+          traceState = reader.string(end);
           break;
         case SpanTag.ParentSpanId_LEN:
-          parentSpanId = r.hex(end);
+          parentSpanId = reader.hex(end);
           break;
         case SpanTag.Name_LEN:
-          name = r.string(end);
+          name = reader.string(end);
           break;
         case SpanTag.Kind_VARINT:
-          kind = r.uint32(end) | 0;
+          kind = reader.uint32(end) | 0;
           break;
         case SpanTag.StartTimeUnixNano_I64:
-          startTime = r.fixed64(end);
+          startTime = reader.fixed64(end);
           break;
         case SpanTag.EndTimeUnixNano_I64:
-          endTime = r.fixed64(end);
+          endTime = reader.fixed64(end);
           break;
         case SpanTag.Attributes_LEN:
         case SpanTag.Events_LEN:
         case SpanTag.Links_LEN:
           if (rest < 0) rest = at;
-          r.pos = r.lenEnd(end);
+          reader.pos = reader.lenEnd(end);
           break;
         case SpanTag.DroppedAttributesCount_VARINT:
-          droppedAttributesCount = r.uint32(end);
+          droppedAttributesCount = reader.uint32(end);
           break;
         case SpanTag.DroppedEventsCount_VARINT:
-          droppedEventsCount = r.uint32(end);
+          droppedEventsCount = reader.uint32(end);
           break;
         case SpanTag.DroppedLinksCount_VARINT:
-          droppedLinksCount = r.uint32(end);
+          droppedLinksCount = reader.uint32(end);
           break;
         case SpanTag.Status_LEN: {
           // A repeated Status replaces the earlier one.
-          const e = r.lenEnd(end);
+          const fieldEnd = reader.lenEnd(end);
           statusCode = 0;
           statusMessage = '';
           try {
-            while (r.pos < e) {
-              const t = r.uint32(e);
-              if (t === StatusTag.Message_LEN) statusMessage = r.string(e);
-              else if (t === StatusTag.Code_VARINT) statusCode = r.uint32(e) | 0;
-              else r.other(t, e, depth + 1, STATUS_FIELDS);
+            while (reader.pos < fieldEnd) {
+              const statusTag = reader.uint32(fieldEnd);
+              if (statusTag === StatusTag.Message_LEN) statusMessage = reader.string(fieldEnd);
+              else if (statusTag === StatusTag.Code_VARINT) statusCode = reader.uint32(fieldEnd) | 0;
+              else reader.other(statusTag, fieldEnd, depth + 1, STATUS_FIELDS);
             }
           } catch (err) {
             throw within(err, 'Status');
@@ -182,18 +182,18 @@ function span(st: TraceState, end: number, depth: number, resource: Resource, sc
           break;
         }
         case SpanTag.Flags_I32:
-          flags = r.fixed32(end);
+          flags = reader.fixed32(end);
           break;
         default:
-          r.other(tag, end, depth, SPAN_FIELDS);
+          reader.other(tag, end, depth, SPAN_FIELDS);
       }
     }
-    const traceId = ts >= 0 ? st.traceIdHex(ts, te) : '';
+    const traceId = traceIdStart >= 0 ? state.traceIdHex(traceIdStart, traceIdEnd) : '';
     parentSpanId = rootParent(parentSpanId);
     const problem = spanProblem(traceId, spanId, parentSpanId, startTime, endTime);
     if (problem !== '') {
       ctx.reject(1, spanRejection(index, scope, problem));
-      if (rest >= 0) validateRange(r, V_SPAN, rest, end, depth); // what protobufjs would have decoded
+      if (rest >= 0) validateRange(reader, SPAN_SCHEMA, rest, end, depth); // what protobufjs would have decoded
       return;
     }
     let attributes = EMPTY_ATTRIBUTES;
@@ -204,27 +204,27 @@ function span(st: TraceState, end: number, depth: number, resource: Resource, sc
       // Pass 2: attributes, events and links, in the order sent.
       let kept = 0;
       const max = ctx.maxAttributes;
-      r.pos = rest;
-      while (r.pos < end) {
-        const tag = r.uint32(end);
+      reader.pos = rest;
+      while (reader.pos < end) {
+        const tag = reader.uint32(end);
         if (tag === SpanTag.Attributes_LEN) {
-          const e = r.lenEnd(end);
+          const fieldEnd = reader.lenEnd(end);
           if (attributes === EMPTY_ATTRIBUTES) attributes = {};
-          if (readAttribute(r, ctx, e, depth + 1, attributes, kept >= max)) kept++;
+          if (readAttribute(reader, ctx, fieldEnd, depth + 1, attributes, kept >= max)) kept++;
           else dropped++;
         } else if (tag === SpanTag.Events_LEN) {
-          const e = r.lenEnd(end);
+          const fieldEnd = reader.lenEnd(end);
           if (events === EMPTY_LIST) events = [];
-          (events as SpanEvent[]).push(event(r, ctx, e, depth + 1));
+          (events as SpanEvent[]).push(event(reader, ctx, fieldEnd, depth + 1));
         } else if (tag === SpanTag.Links_LEN) {
-          const e = r.lenEnd(end);
+          const fieldEnd = reader.lenEnd(end);
           if (links === EMPTY_LIST) links = [];
-          (links as SpanLink[]).push(link(r, ctx, e, depth + 1));
-        } else r.skip(tag, end, depth);
+          (links as SpanLink[]).push(link(reader, ctx, fieldEnd, depth + 1));
+        } else reader.skip(tag, end, depth);
       }
       ctx.droppedAttributes += dropped;
     }
-    st.out.push({
+    state.out.push({
       resource,
       scope,
       traceId,
@@ -249,7 +249,7 @@ function span(st: TraceState, end: number, depth: number, resource: Resource, sc
   }
 }
 
-function event(r: WireReader, ctx: DecodeContext, end: number, depth: number): SpanEvent {
+function event(reader: WireReader, ctx: DecodeContext, end: number, depth: number): SpanEvent {
   try {
     let timeUnixNano = 0n;
     let name = '';
@@ -258,27 +258,27 @@ function event(r: WireReader, ctx: DecodeContext, end: number, depth: number): S
     let kept = 0;
     let dropped = 0;
     const max = ctx.maxAttributes;
-    while (r.pos < end) {
-      const tag = r.uint32(end);
+    while (reader.pos < end) {
+      const tag = reader.uint32(end);
       switch (tag) {
         case EventTag.TimeUnixNano_I64:
-          timeUnixNano = r.fixed64(end);
+          timeUnixNano = reader.fixed64(end);
           break;
         case EventTag.Name_LEN:
-          name = r.string(end);
+          name = reader.string(end);
           break;
         case EventTag.Attributes_LEN: {
-          const e = r.lenEnd(end);
+          const fieldEnd = reader.lenEnd(end);
           if (attributes === EMPTY_ATTRIBUTES) attributes = {};
-          if (readAttribute(r, ctx, e, depth + 1, attributes, kept >= max)) kept++;
+          if (readAttribute(reader, ctx, fieldEnd, depth + 1, attributes, kept >= max)) kept++;
           else dropped++;
           break;
         }
         case EventTag.DroppedAttributesCount_VARINT:
-          droppedAttributesCount = r.uint32(end);
+          droppedAttributesCount = reader.uint32(end);
           break;
         default:
-          r.other(tag, end, depth, EVENT_FIELDS);
+          reader.other(tag, end, depth, EVENT_FIELDS);
       }
     }
     ctx.droppedAttributes += dropped;
@@ -288,7 +288,7 @@ function event(r: WireReader, ctx: DecodeContext, end: number, depth: number): S
   }
 }
 
-function link(r: WireReader, ctx: DecodeContext, end: number, depth: number): SpanLink {
+function link(reader: WireReader, ctx: DecodeContext, end: number, depth: number): SpanLink {
   try {
     let traceId = '';
     let spanId = '';
@@ -299,33 +299,33 @@ function link(r: WireReader, ctx: DecodeContext, end: number, depth: number): Sp
     let kept = 0;
     let dropped = 0;
     const max = ctx.maxAttributes;
-    while (r.pos < end) {
-      const tag = r.uint32(end);
+    while (reader.pos < end) {
+      const tag = reader.uint32(end);
       switch (tag) {
         case LinkTag.TraceId_LEN:
-          traceId = r.hex(end);
+          traceId = reader.hex(end);
           break;
         case LinkTag.SpanId_LEN:
-          spanId = r.hex(end);
+          spanId = reader.hex(end);
           break;
         case LinkTag.TraceState_LEN:
-          traceState = r.string(end);
+          traceState = reader.string(end);
           break;
         case LinkTag.Attributes_LEN: {
-          const e = r.lenEnd(end);
+          const fieldEnd = reader.lenEnd(end);
           if (attributes === EMPTY_ATTRIBUTES) attributes = {};
-          if (readAttribute(r, ctx, e, depth + 1, attributes, kept >= max)) kept++;
+          if (readAttribute(reader, ctx, fieldEnd, depth + 1, attributes, kept >= max)) kept++;
           else dropped++;
           break;
         }
         case LinkTag.DroppedAttributesCount_VARINT:
-          droppedAttributesCount = r.uint32(end);
+          droppedAttributesCount = reader.uint32(end);
           break;
         case LinkTag.Flags_I32:
-          flags = r.fixed32(end);
+          flags = reader.fixed32(end);
           break;
         default:
-          r.other(tag, end, depth, LINK_FIELDS);
+          reader.other(tag, end, depth, LINK_FIELDS);
       }
     }
     ctx.droppedAttributes += dropped;
