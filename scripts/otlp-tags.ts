@@ -1,15 +1,13 @@
 /**
- * The protobuf field tags (field number << 3 | wire type) the OTLP reader switches on (src/otlp/read-*.ts), generated
- * from the official protos in proto/ through protobufjs reflection, as one `const enum` per message, written into the
- * reader file that reads the message, between the marker lines below.
+ * The protobuf field tags (field number << 3 | wire type) the OTLP reader switches on, generated from proto/ through
+ * protobufjs reflection: one `const enum` per message, between the marker lines in the reader file that reads it.
  *
- *   npm run otlp-tags                                   rewrites the blocks
- *   npm run otlp-tags -- --check                        exits 1 when a block differs from the protos
+ *   npm run otlp-tags                  rewrites the blocks
+ *   npm run otlp-tags -- --check       exits 1 when a block differs from the protos (test/otlp/tags.test.ts fails too)
  *
- * test/otlp/tags.test.ts fails when a block is stale or hand-edited. Why in each reader rather than one imported
- * module: tsx (esbuild, one file at a time) inlines a const enum only within its own file; an imported one stays a
- * property load per `case`, measured 2-3% slower under tsx (bench/NOTES.md). Declared in the file, both tsx and tsc
- * emit integer literals, so V8 compiles the switches as before.
+ * Why in each reader rather than one imported module: tsx (esbuild, a file at a time) inlines a const enum only in
+ * its own file; imported, each `case` is a property load (slower under tsx, bench/NOTES.md). In the file, tsx and tsc
+ * both emit integer literals, as the hand-written cases were.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

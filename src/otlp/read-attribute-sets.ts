@@ -1,18 +1,13 @@
 /**
- * Point attribute sets already decoded in this request, found again by the bytes they were sent as.
+ * Point attribute sets already decoded in this request, found again by the bytes they were sent as: senders write
+ * every point's attributes in full and the same sets repeat across a request's metrics, so a lookup saves most of
+ * the decoding, and points sharing a set share one Attributes object, which the queue payload writes once (format
+ * version 3). Measured in bench/NOTES.md, "Ingest: shared attribute sets".
  *
- * Why: senders write every data point's attributes in full, and the same sets repeat across the metrics of a
- * request (an SDK records the same routes, methods and statuses on every instrument: the benchmark's 10,000
- * points carry 400 distinct sets). Decoding them was ~38% of the metrics decode thread (keys, values, the maps);
- * looking their bytes up costs a fraction of that, and the points that share a set share one Attributes
- * object, which the queue payload then writes once (format version 3, src/queue/binary-format.ts).
- *
- * A set is identified by the bytes of its KeyValue fields when they are sent one after the other (as every
- * encoder does; otherwise the point is decoded as before), tags included: the key is a latin1 string of those
- * bytes, so V8 hashes and compares it natively (a byte loop in JavaScript cost as much as decoding). Decoding is
- * a pure function of those bytes, the nesting depth and the request's limits, so a hit yields exactly what
- * decoding would, and replays the counters decoding fed (dropped attributes, truncated values). Only sets that
- * decoded without error are kept.
+ * The key is a latin1 string of the back-to-back KeyValue fields' bytes, tags included (V8 hashes and compares it
+ * natively; fields sent apart are decoded as before). Decoding is a pure function of those bytes, the nesting depth
+ * and the request's limits, so a hit yields what decoding would and replays the counters it fed (dropped
+ * attributes, truncated values). Only sets that decoded without error are kept.
  */
 import type { Attributes } from '../model/index.js';
 import type { FastBuffer, WireReader } from './wire.js';
