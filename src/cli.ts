@@ -1,7 +1,12 @@
 import { Command, Option } from 'commander';
 import { adapterSchemas } from './adapters/registry.js';
 import { ConfigError, loadConfigFile, type ResolvedConfig } from './config/load.js';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { convertCollectorConfig, looksLikeCollectorConfig } from './config/collector.js';
+import { redactSettings } from './config/redact.js';
 import { registerDeadLetterCommands } from './cli/dlq.js';
+import { registerDoctorCommand } from './cli/doctor.js';
 import { registerMigrateCommands } from './cli/migrate.js';
 import { startGateway } from './gateway.js';
 import { createLogger } from './log.js';
@@ -65,11 +70,39 @@ configCommand
   .action((file: string | undefined, options: { config?: string }) => {
     const config = loadOrExit(file ?? options.config);
     process.stdout.write(`${config.source}: valid\n`);
-    process.stdout.write(`${JSON.stringify({ ...config.gateway, backends: config.backends }, null, 2)}\n`);
+    // Secrets (passwords, tokens, credentials in URLs) are shown as ***: this output ends up in tickets and CI logs.
+    process.stdout.write(`${JSON.stringify(redactSettings({ ...config.gateway, backends: config.backends }), null, 2)}\n`);
+  });
+
+configCommand
+  .command('convert')
+  .description('print the Manifold config for an OpenTelemetry Collector config, naming every Collector key it cannot carry over')
+  .argument('<file>', 'the Collector\'s YAML file')
+  .action((file: string) => {
+    let raw: unknown;
+    try {
+      raw = parseYaml(readFileSync(file, 'utf8'));
+    } catch (error) {
+      process.stderr.write(`${file}: ${(error as Error).message.split('\n')[0]}\n`);
+      process.exit(2);
+    }
+    if (!looksLikeCollectorConfig(raw)) {
+      process.stderr.write(`${file}: not an OpenTelemetry Collector config (no exporters, processors or service.pipelines)\n`);
+      process.exit(2);
+    }
+    const { config, unmapped, notes } = convertCollectorConfig(raw as Record<string, unknown>);
+    const comments = [
+      `# Converted from the OpenTelemetry Collector config ${file} by \`manifold config convert\`.`,
+      ...unmapped.map((line) => `# not carried over: ${line}`),
+      ...notes.map((line) => `# check: ${line}`),
+    ];
+    process.stdout.write(`${comments.join('\n')}\n${stringifyYaml(config, { aliasDuplicateObjects: false })}`);
+    if (unmapped.length > 0) process.stderr.write(`${unmapped.length} Collector setting${unmapped.length === 1 ? '' : 's'} not carried over (listed at the top)\n`);
   });
 
 registerDeadLetterCommands(program, loadOrExit, configOption);
 registerMigrateCommands(program, configOption);
+registerDoctorCommand(program, configOption);
 
 function loadOrExit(file: string | undefined): ResolvedConfig {
   try {

@@ -9,6 +9,9 @@ import { DeliveryEngine, type DeliveryBackend } from './delivery/engine.js';
 import { ThreadedAdapter } from './delivery/thread/threaded-adapter.js';
 import { deadLetterService } from './dlq/service.js';
 import { createDecoder } from './ingest/decode-pool.js';
+import { MemoryLimiter } from './ingest/memory-limiter.js';
+import { authenticator, readSecret } from './receivers/auth.js';
+import { readTls } from './receivers/tls.js';
 import { startEmbeddedPostgres } from './embedded/postgres.js';
 import { openQueueStore } from './queue/open.js';
 import { startGrpcReceiver } from './receivers/grpc.js';
@@ -76,17 +79,28 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
     const { http, grpc, decode_threads } = settings.receivers.otlp;
     // Decode + payload encode off the main thread. Pushed before the receivers, so it closes after them:
     // their in-flight requests finish (and drain the pool) first.
-    const decoder = createDecoder({ threads: decode_threads, limits, logger, onWorkerExit: () => metrics.decodeWorkerRestarts.inc() });
-    metrics.decodePending = () => decoder.pending;
-    closers.push(() => decoder.close());
+    const pool = createDecoder({ threads: decode_threads, limits, logger, onWorkerExit: () => metrics.decodeWorkerRestarts.inc() });
+    metrics.decodePending = () => pool.pending;
+    closers.push(() => pool.close());
+    // First in line, as in the Collector: over the soft limit a request is refused before it is decoded.
+    const limiter = new MemoryLimiter(settings.memory_limiter, logger);
+    limiter.start();
+    closers.push(async () => limiter.stop());
+    metrics.memoryLimiterRefusing = () => limiter.refusing;
+    const decoder = limiter.guard(pool);
     const receiverDeps = { sink: engine.router, decoder, observer: metrics, logger };
+    // Secrets and certificates are read now: a missing file fails the start, naming its key.
+    const security = (settings: typeof http | typeof grpc, key: string) => ({
+      authenticate: authenticator(settings.auth, `${key}.auth`),
+      tls: settings.tls && readTls(settings.tls, `${key}.tls`),
+    });
     if (http.enabled) {
-      const server = await startHttpReceiver({ ...receiverDeps, maxRequestBytes: http.max_request_bytes }, http.endpoint.host, http.endpoint.port);
+      const server = await startHttpReceiver({ ...receiverDeps, ...security(http, 'receivers.otlp.http'), maxRequestBytes: http.max_request_bytes }, http.endpoint.host, http.endpoint.port);
       closers.push(() => server.close());
       endpoints.http = server.address;
     }
     if (grpc.enabled) {
-      const server = await startGrpcReceiver({ ...receiverDeps, maxRequestBytes: grpc.max_request_bytes }, grpc.endpoint.host, grpc.endpoint.port);
+      const server = await startGrpcReceiver({ ...receiverDeps, ...security(grpc, 'receivers.otlp.grpc'), maxRequestBytes: grpc.max_request_bytes }, grpc.endpoint.host, grpc.endpoint.port);
       closers.push(() => server.close(settings.shutdown.timeout));
       endpoints.grpc = server.address;
     }
@@ -97,7 +111,9 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
         { name: 'receivers', check: async () => { if (!accepting) throw new Error('shutting down'); } },
       ];
       const deadLetters = deadLetterService(queue, () => engine.notifyAll());
-      const admin = await startAdminServer(metrics, () => readiness, deadLetters, settings.admin.endpoint.host, settings.admin.endpoint.port, logger);
+      const adminToken = readSecret(settings.admin.token, settings.admin.token_file, 'admin.token');
+      const admin = await startAdminServer(metrics, () => readiness, deadLetters, settings.admin.endpoint.host, settings.admin.endpoint.port, logger,
+        adminToken === undefined ? undefined : authenticator({ bearer_token: adminToken }, 'admin'));
       // The admin server closes last, so /metrics stays readable during shutdown.
       closers.splice(0, 0, () => admin.close());
       endpoints.admin = admin.address;

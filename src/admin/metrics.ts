@@ -30,6 +30,8 @@ export class GatewayMetrics implements ReceiverObserver {
   readonly deliveryThreadRestarts = new Counter({ name: 'manifold_delivery_thread_restarts_total', help: 'Delivery threads (one per backend with delivery.thread) that died and were replaced.', labelNames: ['backend'], registers: [this.registry] });
   /** Set by the gateway once the decoder exists: requests being decoded or waiting for a decode worker. */
   decodePending: () => number = () => 0;
+  /** Set by the gateway: 1 while the memory limiter refuses new data. */
+  memoryLimiterRefusing: () => boolean = () => false;
 
   constructor(backlog: () => Promise<Map<string, BacklogStats>>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'manifold_' });
@@ -39,6 +41,14 @@ export class GatewayMetrics implements ReceiverObserver {
       registers: [this.registry],
       collect() {
         this.set(decodePending());
+      },
+    });
+    const refusing = (): number => (this.memoryLimiterRefusing() ? 1 : 0);
+    new Gauge({
+      name: 'manifold_memory_limiter_refusing', help: '1 while resident memory is over memory_limiter\'s soft limit and the receivers refuse new data with 429 / RESOURCE_EXHAUSTED.',
+      registers: [this.registry],
+      collect() {
+        this.set(refusing());
       },
     });
     const gauges = {

@@ -4,6 +4,7 @@ import type { GatewayMetrics } from './metrics.js';
 import { listen, type ListeningServer } from '../receivers/listen.js';
 import type { DeadLetterService } from '../dlq/service.js';
 import { handleDeadLetterRoute } from './dlq-routes.js';
+import type { Authenticator } from '../receivers/auth.js';
 
 export interface ReadinessCheck {
   readonly name: string;
@@ -18,10 +19,17 @@ export async function startAdminServer(
   host: string,
   port: number,
   logger: Logger,
+  /** When set (admin.token), the dead-letter routes need it: they show payloads and move data. */
+  authenticate?: Authenticator,
 ): Promise<ListeningServer> {
   const server = createServer((req, res) => {
     void (async () => {
-      const path = (req.url ?? '/').split('?')[0];
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      if (path.startsWith('/dlq') && authenticate && !authenticate(req.headers.authorization)) {
+        res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer realm="manifold-admin"' })
+          .end(`${JSON.stringify({ error: 'the dead-letter routes need Authorization: Bearer <admin.token>' })}\n`);
+        return;
+      }
       if (await handleDeadLetterRoute(deadLetters, req, res)) return;
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { 'content-type': 'text/plain' }).end('use GET\n');

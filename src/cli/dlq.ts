@@ -4,6 +4,7 @@ import type { ResolvedConfig } from '../config/load.js';
 import { deadLetterService, type DeadLetterService } from '../dlq/service.js';
 import type { DeadLetter } from '../queue/contract.js';
 import { openQueueStore } from '../queue/open.js';
+import { readSecret } from '../receivers/auth.js';
 
 /**
  * `manifold dlq list|show|replay|drop`. Through the running gateway's admin endpoint when one answers
@@ -15,7 +16,8 @@ export function registerDeadLetterCommands(program: Command, load: (file?: strin
   const withService = async <T>(options: { config?: string; admin?: string }, action: (service: DeadLetterService) => Promise<T>): Promise<T> => {
     const config = load(options.config);
     const admin = options.admin ?? (config.gateway.admin.enabled ? `http://${config.gateway.admin.endpoint.host}:${config.gateway.admin.endpoint.port}` : undefined);
-    if (admin && (await reachable(admin))) return action(remoteService(admin));
+    const token = readSecret(config.gateway.admin.token, config.gateway.admin.token_file, 'admin.token');
+    if (admin && (await reachable(admin))) return action(remoteService(admin, token));
     const store = await openQueueStore(config.gateway.queue, pino({ level: 'silent' }));
     try {
       return await action(deadLetterService(store));
@@ -70,9 +72,10 @@ async function reachable(admin: string): Promise<boolean> {
   }
 }
 
-function remoteService(admin: string): DeadLetterService {
+function remoteService(admin: string, token: string | undefined): DeadLetterService {
+  const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
   const call = async <T>(path: string, method = 'GET'): Promise<T> => {
-    const response = await fetch(`${admin}${path}`, { method });
+    const response = await fetch(`${admin}${path}`, { method, headers });
     const body = (await response.json()) as T & { error?: string };
     if (!response.ok && response.status !== 404) throw new Error(`${admin}${path}: ${body.error ?? response.status}`);
     return response.status === 404 ? (null as T) : body;

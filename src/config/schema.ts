@@ -7,12 +7,32 @@ import { duration, endpoint, httpUrl, size } from './zod-types.js';
  * block by deliverySchema here, the rest by the schema of the adapter its `kind` selects.
  */
 
+/** Who may send (src/receivers/auth.ts): a bearer token, basic auth, or both (either one passes). */
+const receiverAuth = z
+  .object({
+    bearer_token: z.string().min(1).optional(),
+    bearer_token_file: z.string().min(1).optional(),
+    basic: z
+      .object({ username: z.string().min(1), password: z.string().optional(), password_file: z.string().min(1).optional() })
+      .strict()
+      .refine((b) => b.password === undefined || b.password_file === undefined, { message: 'give password or password_file, not both', path: ['password_file'] })
+      .optional(),
+  })
+  .strict()
+  .refine((a) => a.bearer_token === undefined || a.bearer_token_file === undefined, { message: 'give bearer_token or bearer_token_file, not both', path: ['bearer_token_file'] })
+  .refine((a) => a.bearer_token !== undefined || a.bearer_token_file !== undefined || a.basic !== undefined, { message: 'expected bearer_token, bearer_token_file or basic' });
+
+/** TLS on a receiver (src/receivers/tls.ts); client_ca_file turns on client-certificate verification (mTLS). */
+const serverTls = z.object({ cert_file: z.string().min(1), key_file: z.string().min(1), client_ca_file: z.string().min(1).optional() }).strict();
+
 const httpReceiver = z
   .object({
     enabled: z.boolean().default(true),
     endpoint: endpoint.prefault('127.0.0.1:4318'),
     /** Applies to the body as sent and again after decompression (a gzip bomb stops at this size). */
     max_request_bytes: size.prefault(20 * 1024 * 1024),
+    auth: receiverAuth.optional(),
+    tls: serverTls.optional(),
   })
   .strict();
 
@@ -21,6 +41,8 @@ const grpcReceiver = z
     enabled: z.boolean().default(true),
     endpoint: endpoint.prefault('127.0.0.1:4317'),
     max_request_bytes: size.prefault(20 * 1024 * 1024),
+    auth: receiverAuth.optional(),
+    tls: serverTls.optional(),
   })
   .strict();
 
@@ -135,6 +157,16 @@ export const gatewaySchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Past limit − spike_limit of resident memory the receivers answer 429 / RESOURCE_EXHAUSTED with Retry-After
+     * instead of growing (src/ingest/memory-limiter.ts). limit 0: off. spike_limit defaults to 20% of limit.
+     */
+    memory_limiter: z
+      .object({ limit: size.prefault(0), spike_limit: size.optional(), check_interval: duration.prefault(1_000) })
+      .strict()
+      .prefault({})
+      .transform((m) => ({ ...m, spike_limit: m.spike_limit ?? Math.floor(m.limit * 0.2) }))
+      .refine((m) => m.limit === 0 || m.spike_limit < m.limit, { message: 'spike_limit must be below limit', path: ['spike_limit'] }),
     queue: z.discriminatedUnion('kind', [embeddedQueue, redisQueue]).prefault({ kind: 'embedded' }),
     /** name -> { kind, ...adapter settings, delivery }. Empty: everything goes to the embedded PostgreSQL. */
     backends: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'backend names are lower-case letters, digits, _ and -'), z.looseObject({ kind: z.string() })).default({}),
@@ -143,7 +175,13 @@ export const gatewaySchema = z
       .strict()
       .prefault({}),
     admin: z
-      .object({ enabled: z.boolean().default(true), endpoint: endpoint.prefault('127.0.0.1:8888') })
+      .object({
+        enabled: z.boolean().default(true),
+        endpoint: endpoint.prefault('127.0.0.1:8888'),
+        /** When set, the dead-letter routes (they show and move data) need `Authorization: Bearer <token>`. */
+        token: z.string().min(1).optional(),
+        token_file: z.string().min(1).optional(),
+      })
       .strict()
       .prefault({}),
     log: z

@@ -3,7 +3,7 @@
  * probed features), fills in templates, runs statements one at a time under the target's lock, records
  * each outcome in the ledger, and reports progress. Targets (src/adapters/<kind>) only talk to servers.
  */
-import { hostname, userInfo } from 'node:os';
+import { processOwner } from '../util/local-process.js';
 import type { LedgerEntry, SchemaTarget } from '../adapters/contract.js';
 import { ChecksumMismatchError, DownRefusedError, MigrationFailedError } from './errors.js';
 import { loadMigrations, type Migration } from './files.js';
@@ -64,13 +64,7 @@ export interface RunResult {
 }
 
 export function defaultAppliedBy(role: string): string {
-  let user = 'unknown';
-  try {
-    user = userInfo().username;
-  } catch {
-    // No passwd entry (some containers): keep "unknown".
-  }
-  return `${user}@${hostname()} pid ${process.pid} (${role})`;
+  return processOwner(role);
 }
 
 export class MigrationRunner {

@@ -5,11 +5,19 @@ import { encodeExportResponse, OtlpDecodeError } from '../otlp/index.js';
 import { statusDetailsWithRetryInfo } from './grpc-status.js';
 import { IngestRefusedError } from '../delivery/ingest-sink.js';
 import { summarize, type ReceiverDeps } from './ingest.js';
+import type { Authenticator } from './auth.js';
+import type { TlsMaterial } from './tls.js';
 
 const SERVICES: Record<Signal, string> = {
   traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
   metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
 };
+
+/** The `authorization` metadata entry, as the OTLP exporters send their configured headers. */
+function authorizationOf(metadata: Grpc.Metadata): string | undefined {
+  const value = metadata.get('authorization')[0];
+  return typeof value === 'string' ? value : undefined;
+}
 
 /** Messages pass through as raw bytes: the same decoder as OTLP/HTTP turns them into the model. */
 function serviceDefinition(signal: Signal): Grpc.ServiceDefinition {
@@ -34,7 +42,7 @@ export interface GrpcReceiver {
 
 /** OTLP/gRPC: TraceService/Export and MetricsService/Export (gzip handled by grpc-js). */
 export async function startGrpcReceiver(
-  deps: ReceiverDeps & { maxRequestBytes: number; logger: Logger },
+  deps: ReceiverDeps & { maxRequestBytes: number; logger: Logger; authenticate?: Authenticator; tls?: TlsMaterial },
   host: string,
   port: number,
 ): Promise<GrpcReceiver> {
@@ -44,6 +52,11 @@ export async function startGrpcReceiver(
   for (const signal of ['traces', 'metrics'] as const) {
     server.addService(serviceDefinition(signal), {
       Export: (call: Grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: Grpc.sendUnaryData<Uint8Array>) => {
+        if (deps.authenticate && !deps.authenticate(authorizationOf(call.metadata))) {
+          deps.observer.request(signal, 'grpc', 'unauthenticated', { accepted: 0, rejected: 0 });
+          callback({ code: grpc.status.UNAUTHENTICATED, details: 'authentication required: send an authorization metadata entry the gateway accepts' });
+          return;
+        }
         void exportCall(signal, call.request, callback);
       },
     });
@@ -90,7 +103,11 @@ export async function startGrpcReceiver(
   }
 
   const boundPort = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, actual) => {
+    const { tls } = deps;
+    const credentials = tls
+      ? grpc.ServerCredentials.createSsl(tls.clientCa ?? null, [{ private_key: tls.key, cert_chain: tls.cert }], tls.clientCa !== undefined)
+      : grpc.ServerCredentials.createInsecure();
+    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, credentials, (error, actual) => {
       if (error) reject(new Error(`OTLP/gRPC could not listen on ${host}:${port}: ${error.message}`));
       else resolve(actual);
     });

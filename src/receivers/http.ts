@@ -1,5 +1,6 @@
 import express, { type Request, type Response } from 'express';
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import type { Signal } from '../model/index.js';
 import { encodeErrorStatus, encodeExportResponse, OtlpDecodeError } from '../otlp/index.js';
@@ -8,14 +9,16 @@ import { BodyError, bodyEncoding, readPooledBody, type BodyEncoding, type Pooled
 import { IngestRefusedError } from '../delivery/ingest-sink.js';
 import { retryAfterSeconds, summarize, type ReceiverDeps, type RequestOutcome } from './ingest.js';
 import { listen, type ListeningServer } from './listen.js';
+import type { Authenticator } from './auth.js';
+import type { TlsMaterial } from './tls.js';
 
 const CONTENT_TYPES: Record<BodyEncoding, string> = { protobuf: 'application/x-protobuf', json: 'application/json' };
 // google.rpc.Code values carried in OTLP/HTTP error bodies.
-const RPC_CODE = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14, INTERNAL: 13 } as const;
+const RPC_CODE = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14, INTERNAL: 13, UNAUTHENTICATED: 16 } as const;
 
 /** OTLP/HTTP: POST /v1/traces and /v1/metrics, protobuf or JSON, gzip/deflate or none. */
 export async function startHttpReceiver(
-  deps: ReceiverDeps & { maxRequestBytes: number; logger: Logger },
+  deps: ReceiverDeps & { maxRequestBytes: number; logger: Logger; authenticate?: Authenticator; tls?: TlsMaterial },
   host: string,
   port: number,
 ): Promise<ListeningServer> {
@@ -30,6 +33,14 @@ export async function startHttpReceiver(
   });
 
   async function handle(signal: Signal, req: Request, res: Response): Promise<void> {
+    if (deps.authenticate && !deps.authenticate(req.headers.authorization)) {
+      // Before the body is read: an unknown sender costs no decoding and nothing is queued.
+      req.resume();
+      res.setHeader('WWW-Authenticate', 'Bearer realm="otlp", Basic realm="otlp"');
+      reply(res, signal, bodyEncoding(req.headers['content-type']) ?? 'json', 401, 'unauthenticated', RPC_CODE.UNAUTHENTICATED,
+        req.headers.authorization === undefined ? 'authentication required: send an Authorization header' : 'the Authorization header was not accepted');
+      return;
+    }
     const encoding = bodyEncoding(req.headers['content-type']);
     if (!encoding) {
       req.resume();
@@ -92,7 +103,12 @@ export async function startHttpReceiver(
     deps.observer.request(signal, 'http', outcome, outcome === 'refused' || outcome === 'unavailable' ? counts : { accepted: 0, rejected: 0 });
   }
 
-  const server: Server = app.listen(port, host);
+  const { tls } = deps;
+  // With client_ca_file, a client without a certificate from that CA does not get past the TLS handshake (mTLS).
+  const server: Server = tls
+    ? createHttpsServer({ cert: tls.cert, key: tls.key, ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}) }, app)
+    : createHttpServer(app);
+  server.listen(port, host);
   // Keep-alive longer than common client pools so connections are reused, not raced.
   server.keepAliveTimeout = 65_000;
   return listen(server, host, port, 'OTLP/HTTP');

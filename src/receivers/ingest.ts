@@ -7,7 +7,7 @@ export interface ReceiverObserver {
   request(signal: Signal, transport: 'http' | 'grpc', outcome: RequestOutcome, items: { accepted: number; rejected: number }): void;
 }
 
-export type RequestOutcome = 'ok' | 'partial' | 'bad_request' | 'too_large' | 'unsupported' | 'refused' | 'unavailable' | 'error';
+export type RequestOutcome = 'ok' | 'partial' | 'bad_request' | 'too_large' | 'unsupported' | 'unauthenticated' | 'refused' | 'unavailable' | 'error';
 
 export interface ReceiverDeps {
   readonly sink: IngestSink;

@@ -124,7 +124,7 @@ describe('migrations on ClickHouse (chDB engine)', () => {
     assert.equal(Number(count!.n), ALL.length);
   });
 
-  test('a runner killed mid-way (kill -9): its lock expires, the next run resumes where it stopped', async () => {
+  test('a runner killed mid-way (kill -9) on this host: its lock is taken at once, the next run resumes where it stopped', async () => {
     const other = freshDatabase();
     // 4 statements of 0001, then 2 of 0002's 5: paused inside the third, holding the lock.
     await killRunnerMidway('clickhouse', configFor(other), 6);
@@ -136,9 +136,21 @@ describe('migrations on ClickHouse (chDB engine)', () => {
     const out = captureStream();
     const result = await withRunner(other, (r) => r.up(), { progress: { ...terminalProgress(out.stream), waitingForLock: (holder: string) => waits.push(holder) } });
     assert.deepEqual(result.ran, ['0002_otel_metrics', '0003_rollups', '0004_insert_dedup']);
-    assert.match(waits[0] ?? '', /child \(to be killed\)/, 'it waited for the dead runner\'s lease to run out');
+    assert.deepEqual(waits, [], 'the dead runner was of this host: no waiting for its lease to run out');
     assert.match(out.text(), /0002_otel_metrics up: 5 statements, resuming at 3/);
     assert.ok((await tables(other)).includes('otel_metrics_summary'));
     assert.deepEqual((await withRunner(other, (r) => r.status())).items.map((i) => i.state), ['applied', 'applied', 'applied', 'applied']);
+  });
+
+  test('a lock claimed by a runner of another host is waited for until its lease runs out', async () => {
+    const other = freshDatabase();
+    await withRunner(other, (r) => r.up()); // applied: the next up() only takes the lock and finds nothing to do
+    await reader.command({
+      query: `INSERT INTO \`${other}\`.manifold_schema_lock SELECT 'far-token', 'ops@elsewhere pid 4242 (manifold migrate)', now64(6), now64(6) + toIntervalSecond(2), now64(6)`,
+    });
+    const waits: string[] = [];
+    const result = await withRunner(other, (r) => r.up(), { progress: { waitingForLock: (holder: string) => waits.push(holder) } });
+    assert.deepEqual(result.ran, []);
+    assert.match(waits[0] ?? '', /ops@elsewhere pid 4242/);
   });
 });

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { clickhouseAdapter } from '../../src/adapters/clickhouse/index.js';
 import type { SchemaTarget } from '../../src/adapters/contract.js';
 import { postgresAdapter } from '../../src/adapters/postgres/index.js';
-import { MigrationRunner } from '../../src/migrate/index.js';
+import { defaultAppliedBy, MigrationRunner } from '../../src/migrate/index.js';
 
 const [kind, json, pauseAfter] = process.argv.slice(2) as [string, string, string];
 const context = { name: 'child', logger: pino({ level: 'silent' }), dataDir: '/tmp' };
@@ -25,6 +25,6 @@ target.exec = async (statement: string) => {
   }
   await exec(statement);
 };
-await new MigrationRunner(target, { appliedBy: 'child (to be killed)' }).up();
+await new MigrationRunner(target, { appliedBy: defaultAppliedBy('child (to be killed)') }).up();
 process.stdout.write('DONE\n');
 await target.close();

@@ -5,7 +5,8 @@
  * The lock is a lease in a table, since ClickHouse has no locks: a runner inserts a claim row (its own
  * token, server time now, expiry now + lock_lease), reads back every live claim, and holds the lock when
  * its claim is the earliest (acquired_at, then token). Losers withdraw their claim and try again later.
- * A holder renews its expiry on a heartbeat; a killed holder's claim simply expires.
+ * A holder renews its expiry on a heartbeat; a killed holder's claim simply expires, or, when the holder was a
+ * process of this host that is gone (a gateway killed and restarted), is withdrawn at once by the next runner.
  * The race window: a claim with an earlier timestamp whose INSERT was still in flight when the other
  * runner read back would be invisible to it, and both would think they won. It is closed by reading back
  * twice: after the first win the runner waits SETTLE_MS (far longer than a one-row insert takes) and
@@ -18,6 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { LedgerEntry, SchemaTarget } from '../contract.js';
+import { isDeadLocalOwner } from '../../util/local-process.js';
 import { packageFile } from '../../util/package-file.js';
 import type { ClickHouseConfig } from './config.js';
 
@@ -95,6 +97,11 @@ export class ClickHouseSchemaTarget implements SchemaTarget {
         return;
       }
       await this.release(token);
+      if (holder && isDeadLocalOwner(holder.owner)) {
+        // A gateway of this host killed mid-migration: its claim would block every restart for a whole lease.
+        await this.release(holder.token);
+        continue;
+      }
       const who = holder ? `${holder.owner} (lease until ${holder.expires_at} UTC)` : 'another runner';
       if (Date.now() >= deadline) throw new Error(`${this.description}: the migration lock is still held by ${who} after ${Math.round(waitMs / 1000)}s of waiting`);
       if (!told) onWait?.(who);

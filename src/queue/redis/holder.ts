@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
+import { isGoneLocalProcess } from '../../util/local-process.js';
 import { backendKey, F, jobKey } from './keys.js';
 
 /** Tokens of the stores open in this process: a token with our pid that is not one of them is a previous life. */
@@ -35,12 +36,7 @@ export function isDeadLocalHolder(token: string, own: string): boolean {
   const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 0) return false;
   if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return false; // alive (or a process that reused the pid: its leases then lapse as usual)
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return isGoneLocalProcess(host, pid);
 }
 
 /** The backend's leased jobs whose holder is a dead local process, by holder token. */
