@@ -3,7 +3,7 @@
  * attributes, 10-12 span attributes, events on some; 10,080 metric points as sums, gauges and 10-bucket
  * histograms with 4 attributes each) serialized by @opentelemetry/otlp-transformer, decoded into the model
  * in a loop; the purpose-written reader (decodeTraces / decodeMetrics) and the protobufjs path it replaced
- * (decode*Reference) run in the same rounds and their ratio is printed. Compare with docs' performance.md (protobufjs 7 static: 171K spans/s, 123K points/s).
+ * (decode*Reference, test/otlp/reference.ts) run in the same rounds and their ratio is printed. Compare with docs' performance.md (protobufjs 7 static: 171K spans/s, 123K points/s).
  *
  * The cases run in turns (10 rounds); best and median per CPU-second are printed, since the machine is shared.
  *
@@ -21,7 +21,8 @@ import {
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { decodeMetrics, decodeMetricsReference, decodeTraces, decodeTracesReference } from '../src/otlp/decode.js';
+import { decodeMetrics, decodeTraces } from '../src/otlp/decode.js';
+import { decodeMetricsReference, decodeTracesReference } from '../test/otlp/reference.js';
 import { ExportMetricsServiceRequest, ExportTraceServiceRequest } from '../src/otlp/proto.js';
 
 const SECONDS = Number(process.argv[2] ?? 5);

@@ -35,59 +35,62 @@ export class DecodeContext {
   }
 
   /** KeyValue list to an attribute map, applying the limits; sets lastDropped. */
-  attributes(kvs: KeyValueMsg[]): Attributes {
+  attributes(keyValues: KeyValueMsg[]): Attributes {
     this.lastDropped = 0;
-    const n = kvs.length;
-    if (n === 0) return EMPTY_ATTRIBUTES;
+    const count = keyValues.length;
+    if (count === 0) return EMPTY_ATTRIBUTES;
     const out: Attributes = {};
     let kept = 0;
-    for (let i = 0; i < n; i++) {
-      const kv = kvs[i] as KeyValueMsg;
-      const key = kv.key;
+    for (let i = 0; i < count; i++) {
+      const keyValue = keyValues[i] as KeyValueMsg;
+      const key = keyValue.key;
       if (kept >= this.maxAttributes && !Object.hasOwn(out, key)) {
         this.lastDropped++;
         continue;
       }
-      setAttribute(out, key, this.value(kv.value));
+      setAttribute(out, key, this.value(keyValue.value));
       kept++;
     }
     this.droppedAttributes += this.lastDropped;
     return out;
   }
 
-  value(v: AnyValueMsg | null): AttributeValue {
-    if (v == null) return null;
-    if (v.stringValue != null) return this.truncate(v.stringValue);
-    if (v.intValue != null) return toBigInt(v.intValue);
-    if (v.doubleValue != null) return v.doubleValue;
-    if (v.boolValue != null) return v.boolValue;
-    if (v.arrayValue != null) {
-      const values = v.arrayValue.values;
+  value(anyValue: AnyValueMsg | null): AttributeValue {
+    if (anyValue == null) return null;
+    if (anyValue.stringValue != null) return this.truncate(anyValue.stringValue);
+    if (anyValue.intValue != null) return toBigInt(anyValue.intValue);
+    if (anyValue.doubleValue != null) return anyValue.doubleValue;
+    if (anyValue.boolValue != null) return anyValue.boolValue;
+    if (anyValue.arrayValue != null) {
+      const values = anyValue.arrayValue.values;
       const out: AttributeValue[] = new Array(values.length);
       for (let i = 0; i < values.length; i++) out[i] = this.value(values[i] as AnyValueMsg);
       return out;
     }
-    if (v.kvlistValue != null) {
+    if (anyValue.kvlistValue != null) {
       // Nested maps are one attribute value: their keys are not counted against maxAttributes.
-      const kvs = v.kvlistValue.values;
+      const keyValues = anyValue.kvlistValue.values;
       const out: Attributes = {};
-      for (let i = 0; i < kvs.length; i++) setAttribute(out, (kvs[i] as KeyValueMsg).key, this.value((kvs[i] as KeyValueMsg).value));
+      for (let i = 0; i < keyValues.length; i++) {
+        const keyValue = keyValues[i] as KeyValueMsg;
+        setAttribute(out, keyValue.key, this.value(keyValue.value));
+      }
       return out;
     }
     // A copy: a view would keep the whole request body alive as long as the attribute.
-    if (v.bytesValue != null) return new Uint8Array(v.bytesValue);
+    if (anyValue.bytesValue != null) return new Uint8Array(anyValue.bytesValue);
     return null;
   }
 
   /** A string attribute value cut to maxAttributeValueLength (counted). */
-  truncate(s: string): string {
-    if (s.length <= this.maxLength) return s;
+  truncate(text: string): string {
+    if (text.length <= this.maxLength) return text;
     this.truncatedValues++;
     let end = this.maxLength;
     // Never cut a surrogate pair in half.
-    const last = s.charCodeAt(end - 1);
+    const last = text.charCodeAt(end - 1);
     if (last >= 0xd800 && last <= 0xdbff) end--;
-    return s.slice(0, end);
+    return text.slice(0, end);
   }
 
   resource(msg: ResourceMsg | null, schemaUrl: string): Resource {

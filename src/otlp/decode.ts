@@ -1,5 +1,4 @@
 /** The decoding entry points the receivers call: body bytes in, model batch and rejections out. */
-import protobuf from 'protobufjs';
 import { DecodeContext } from './context.js';
 import { decodeJson } from './json.js';
 import type { MetricsRequestMsg, TraceRequestMsg } from './messages.js';
@@ -14,34 +13,36 @@ import type { DecodeLimits, DecodedRequest, Encoding } from './types.js';
 
 /**
  * Protobuf bodies go through the purpose-written reader (read-traces.ts / read-metrics.ts: bytes straight
- * to the model); JSON through protobufjs's schema and the shared converters. The protobufjs path for
- * protobuf stays as the reference the reader is tested against (decodeTracesReference / decodeMetricsReference).
+ * to the model); JSON through protobufjs's schema and the shared converters (tracesFromMessages / metricsFromMessages).
  */
 export function decodeTraces(body: Uint8Array, encoding: Encoding, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodedRequest {
-  if (encoding === 'json') return decodeTracesReference(body, encoding, limits);
+  if (encoding === 'json') return tracesFromMessages(() => decodeJson<TraceRequestMsg>(body, ExportTraceServiceRequest), limits);
   const ctx = new DecodeContext(limits);
   const spans = readWire(body, 'ExportTraceServiceRequest', (buf) => readTraces(buf, ctx));
   return result(ctx, { metrics: [], spans });
 }
 
-/** The protobufjs path (decode to message objects, then convert): the reference for the reader. */
-export function decodeTracesReference(body: Uint8Array, encoding: Encoding, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodedRequest {
-  const ctx = new DecodeContext(limits);
-  const spans = guardDepth(() => spansFromRequest(decodeMessage<TraceRequestMsg>(body, encoding, ExportTraceServiceRequest), ctx));
-  return result(ctx, { metrics: [], spans });
-}
-
 export function decodeMetrics(body: Uint8Array, encoding: Encoding, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodedRequest {
-  if (encoding === 'json') return decodeMetricsReference(body, encoding, limits);
+  if (encoding === 'json') return metricsFromMessages(() => decodeJson<MetricsRequestMsg>(body, ExportMetricsServiceRequest), limits);
   const ctx = new DecodeContext(limits);
   const metrics = readWire(body, 'ExportMetricsServiceRequest', (buf) => readMetrics(buf, ctx));
   return result(ctx, { metrics, spans: [] });
 }
 
-/** The protobufjs path (decode to message objects, then convert): the reference for the reader. */
-export function decodeMetricsReference(body: Uint8Array, encoding: Encoding, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodedRequest {
+/**
+ * protobufjs message objects (made by `decode`) to model spans through the shared converters: the JSON path, and
+ * for protobuf the reference the reader is tested against (test/otlp/reference.ts).
+ */
+export function tracesFromMessages(decode: () => TraceRequestMsg, limits: DecodeLimits): DecodedRequest {
   const ctx = new DecodeContext(limits);
-  const metrics = guardDepth(() => pointsFromRequest(decodeMessage<MetricsRequestMsg>(body, encoding, ExportMetricsServiceRequest), ctx));
+  const spans = guardDepth(() => spansFromRequest(decode(), ctx));
+  return result(ctx, { metrics: [], spans });
+}
+
+/** As tracesFromMessages(), to model points. */
+export function metricsFromMessages(decode: () => MetricsRequestMsg, limits: DecodeLimits): DecodedRequest {
+  const ctx = new DecodeContext(limits);
+  const metrics = guardDepth(() => pointsFromRequest(decode(), ctx));
   return result(ctx, { metrics, spans: [] });
 }
 
@@ -58,20 +59,6 @@ function readWire<T>(body: Uint8Array, root: string, read: (buf: Buffer) => T): 
 
 function result(ctx: DecodeContext, batch: DecodedRequest['batch']): DecodedRequest {
   return { batch, rejected: ctx.rejected, droppedAttributes: ctx.droppedAttributes, truncatedValues: ctx.truncatedValues };
-}
-
-function decodeMessage<T>(body: Uint8Array, encoding: Encoding, type: protobuf.Type): T {
-  if (encoding === 'json') return decodeJson<T>(body, type);
-  // A Buffer makes protobufjs hand out bytes fields as views (no copies) and read strings natively.
-  const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  const reader = protobuf.Reader.create(buf);
-  try {
-    return type.decode(reader) as unknown as T;
-  } catch (err) {
-    // The reader stops where decoding failed: name the byte, protobufjs's messages often do not.
-    const where = / at offset \d+$/.test((err as Error).message) ? '' : ` at byte ${reader.pos} of ${reader.len}`;
-    throw new OtlpDecodeError(`invalid protobuf: ${(err as Error).message}${where} (in ${type.name})`);
-  }
 }
 
 /** AnyValue nests without bound; a hostile body can exhaust the stack. That is bad input, not a crash. */

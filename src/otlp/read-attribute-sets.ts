@@ -1,18 +1,13 @@
 /**
- * Point attribute sets already decoded in this request, found again by the bytes they were sent as.
+ * Point attribute sets already decoded in this request, found again by the bytes they were sent as: senders write
+ * every point's attributes in full and the same sets repeat across a request's metrics, so a lookup saves most of
+ * the decoding, and points sharing a set share one Attributes object, which the queue payload writes once (format
+ * version 3). Measured in bench/NOTES.md, "Ingest: shared attribute sets".
  *
- * Why: senders write every data point's attributes in full, and the same sets repeat across the metrics of a
- * request (an SDK records the same routes, methods and statuses on every instrument: the benchmark's 10,000
- * points carry 400 distinct sets). Decoding them was ~38% of the metrics decode thread (keys, values, the maps);
- * looking their bytes up costs a fraction of that, and the points that share a set share one Attributes
- * object, which the queue payload then writes once (format version 3, src/queue/binary-format.ts).
- *
- * A set is identified by the bytes of its KeyValue fields when they are sent one after the other (as every
- * encoder does; otherwise the point is decoded as before), tags included: the key is a latin1 string of those
- * bytes, so V8 hashes and compares it natively (a byte loop in JavaScript cost as much as decoding). Decoding is
- * a pure function of those bytes, the nesting depth and the request's limits, so a hit yields exactly what
- * decoding would, and replays the counters decoding fed (dropped attributes, truncated values). Only sets that
- * decoded without error are kept.
+ * The key is a latin1 string of the back-to-back KeyValue fields' bytes, tags included (V8 hashes and compares it
+ * natively; fields sent apart are decoded as before). Decoding is a pure function of those bytes, the nesting depth
+ * and the request's limits, so a hit yields what decoding would and replays the counters it fed (dropped
+ * attributes, truncated values). Only sets that decoded without error are kept.
  */
 import type { Attributes } from '../model/index.js';
 import type { FastBuffer, WireReader } from './wire.js';
@@ -39,31 +34,31 @@ export class AttributeSetCache {
    * The set of the attribute fields (tag `attrTag`) of a point in [rest, end), decoded earlier in this request,
    * or undefined (then decode it and remember()). Counts the fields of `otherTag` (exemplars) into `others`.
    */
-  find(r: WireReader, rest: number, end: number, depth: number, attrTag: number, otherTag: number): Entry | undefined {
+  find(reader: WireReader, rest: number, end: number, depth: number, attrTag: number, otherTag: number): Entry | undefined {
     this.key = '';
     this.others = 0;
     this.fields = 0;
     let start = -1;
     let last = -1;
     let contiguous = true;
-    r.pos = rest;
+    reader.pos = rest;
     // Pass 1 of the point already checked every field's framing: nothing here can fail.
-    while (r.pos < end) {
-      const at = r.pos;
-      const tag = r.uint32(end);
+    while (reader.pos < end) {
+      const at = reader.pos;
+      const tag = reader.uint32(end);
       if (tag === attrTag) {
         if (start < 0) start = at;
         else if (at !== last) contiguous = false;
         this.fields++;
-        last = r.lenEnd(end);
-        r.pos = last;
+        last = reader.lenEnd(end);
+        reader.pos = last;
       } else {
         if (tag === otherTag) this.others++;
-        r.skip(tag, end, depth);
+        reader.skip(tag, end, depth);
       }
     }
     if (start < 0 || !contiguous || last - start > MAX_SET_BYTES) return undefined;
-    this.key = (r.buf as FastBuffer).latin1Slice(start, last);
+    this.key = (reader.buf as FastBuffer).latin1Slice(start, last);
     const entry = this.table.get(this.key);
     return entry !== undefined && entry.depth === depth ? entry : undefined;
   }

@@ -8,15 +8,53 @@ import { EMPTY_ATTRIBUTES } from '../model/index.js';
 import type { AttributeValue, Attributes, InstrumentationScope, Resource } from '../model/index.js';
 import { DecodeContext, newResource, newScope, setAttribute } from './context.js';
 import { protoRoot } from './proto.js';
-import { MAX_DEPTH, WireReader, fieldMask, validateRange, validatorFor, within } from './wire.js';
+import { MAX_DEPTH, WireReader, fieldMask, validateRange, schemaFor, within } from './wire.js';
 
-const lookup = (name: string) => validatorFor(protoRoot.lookupType(name));
-export const V_ANY_VALUE = lookup('opentelemetry.proto.common.v1.AnyValue');
-const V_ARRAY_VALUE = lookup('opentelemetry.proto.common.v1.ArrayValue');
-const V_KVLIST_VALUE = lookup('opentelemetry.proto.common.v1.KeyValueList');
-export const V_KEY_VALUE = lookup('opentelemetry.proto.common.v1.KeyValue');
-export const V_RESOURCE = lookup('opentelemetry.proto.resource.v1.Resource');
-export const V_SCOPE = lookup('opentelemetry.proto.common.v1.InstrumentationScope');
+// ---- generated field tags (scripts/otlp-tags.ts; do not edit) ----
+/** opentelemetry.proto.common.v1.KeyValue */
+const enum KeyValueTag {
+  Key_LEN = 0x0a, // key = 1, string
+  Value_LEN = 0x12, // value = 2, AnyValue
+}
+/** opentelemetry.proto.common.v1.AnyValue */
+const enum AnyValueTag {
+  StringValue_LEN = 0x0a, // stringValue = 1, string
+  BoolValue_VARINT = 0x10, // boolValue = 2, bool
+  IntValue_VARINT = 0x18, // intValue = 3, int64
+  DoubleValue_I64 = 0x21, // doubleValue = 4, double
+  ArrayValue_LEN = 0x2a, // arrayValue = 5, ArrayValue
+  KvlistValue_LEN = 0x32, // kvlistValue = 6, KeyValueList
+  BytesValue_LEN = 0x3a, // bytesValue = 7, bytes
+}
+/** opentelemetry.proto.common.v1.ArrayValue */
+const enum ArrayValueTag {
+  Values_LEN = 0x0a, // values = 1, repeated AnyValue
+}
+/** opentelemetry.proto.common.v1.KeyValueList */
+const enum KeyValueListTag {
+  Values_LEN = 0x0a, // values = 1, repeated KeyValue
+}
+/** opentelemetry.proto.resource.v1.Resource */
+const enum ResourceTag {
+  Attributes_LEN = 0x0a, // attributes = 1, repeated KeyValue
+  DroppedAttributesCount_VARINT = 0x10, // droppedAttributesCount = 2, uint32
+}
+/** opentelemetry.proto.common.v1.InstrumentationScope */
+const enum ScopeTag {
+  Name_LEN = 0x0a, // name = 1, string
+  Version_LEN = 0x12, // version = 2, string
+  Attributes_LEN = 0x1a, // attributes = 3, repeated KeyValue
+  DroppedAttributesCount_VARINT = 0x20, // droppedAttributesCount = 4, uint32
+}
+// ---- end of generated field tags ----
+
+const lookup = (name: string) => schemaFor(protoRoot.lookupType(name));
+export const ANY_VALUE_SCHEMA = lookup('opentelemetry.proto.common.v1.AnyValue');
+const ARRAY_VALUE_SCHEMA = lookup('opentelemetry.proto.common.v1.ArrayValue');
+const KVLIST_VALUE_SCHEMA = lookup('opentelemetry.proto.common.v1.KeyValueList');
+export const KEY_VALUE_SCHEMA = lookup('opentelemetry.proto.common.v1.KeyValue');
+export const RESOURCE_SCHEMA = lookup('opentelemetry.proto.resource.v1.Resource');
+export const SCOPE_SCHEMA = lookup('opentelemetry.proto.common.v1.InstrumentationScope');
 
 const KEY_VALUE_FIELDS = fieldMask(1, 2);
 const ANY_VALUE_FIELDS = fieldMask(1, 2, 3, 4, 5, 6, 7);
@@ -25,35 +63,35 @@ const RESOURCE_FIELDS = fieldMask(1, 2);
 const SCOPE_FIELDS = fieldMask(1, 2, 3, 4);
 
 /**
- * One KeyValue ([r.pos, end), at nesting `depth`) into `out`: false when it is dropped because the map is
- * `full` (maxAttributes kept) and the key is new. Leaves r.pos at end.
+ * One KeyValue ([reader.pos, end), at nesting `depth`) into `out`: false when it is dropped because the map is
+ * `full` (maxAttributes kept) and the key is new. Leaves reader.pos at end.
  */
-export function readAttribute(r: WireReader, ctx: DecodeContext, end: number, depth: number, out: Attributes, full: boolean): boolean {
-  if (depth > MAX_DEPTH) r.fail('maximum nesting depth exceeded');
+export function readAttribute(reader: WireReader, ctx: DecodeContext, end: number, depth: number, out: Attributes, full: boolean): boolean {
+  if (depth > MAX_DEPTH) reader.fail('maximum nesting depth exceeded');
   try {
     let key = '';
-    let vs = -1;
-    let ve = -1;
-    while (r.pos < end) {
-      const tag = r.uint32(end);
-      if (tag === 0x0a) key = r.key(end);
-      else if (tag === 0x12) {
-        const e = r.lenEnd(end);
-        if (vs >= 0) validateRange(r, V_ANY_VALUE, vs, ve, depth + 1);
-        vs = r.pos;
-        ve = e;
-        r.pos = e;
-      } else r.other(tag, end, depth, KEY_VALUE_FIELDS);
+    let valueStart = -1;
+    let valueEnd = -1;
+    while (reader.pos < end) {
+      const tag = reader.uint32(end);
+      if (tag === KeyValueTag.Key_LEN) key = reader.key(end);
+      else if (tag === KeyValueTag.Value_LEN) {
+        const fieldEnd = reader.lenEnd(end);
+        if (valueStart >= 0) validateRange(reader, ANY_VALUE_SCHEMA, valueStart, valueEnd, depth + 1);
+        valueStart = reader.pos;
+        valueEnd = fieldEnd;
+        reader.pos = fieldEnd;
+      } else reader.other(tag, end, depth, KEY_VALUE_FIELDS);
     }
     if (full && !Object.hasOwn(out, key)) {
-      if (vs >= 0) validateRange(r, V_ANY_VALUE, vs, ve, depth + 1);
+      if (valueStart >= 0) validateRange(reader, ANY_VALUE_SCHEMA, valueStart, valueEnd, depth + 1);
       return false;
     }
     let value: AttributeValue = null;
-    if (vs >= 0) {
-      r.pos = vs;
-      value = readAnyValue(r, ctx, ve, depth + 1);
-      r.pos = end;
+    if (valueStart >= 0) {
+      reader.pos = valueStart;
+      value = readAnyValue(reader, ctx, valueEnd, depth + 1);
+      reader.pos = end;
     }
     setAttribute(out, key, value);
     return true;
@@ -62,111 +100,112 @@ export function readAttribute(r: WireReader, ctx: DecodeContext, end: number, de
   }
 }
 
-/** AnyValue in [r.pos, end); leaves r.pos at end. */
-export function readAnyValue(r: WireReader, ctx: DecodeContext, end: number, depth: number): AttributeValue {
-  if (depth > MAX_DEPTH) r.fail('maximum nesting depth exceeded');
+/** AnyValue in [reader.pos, end); leaves reader.pos at end. */
+export function readAnyValue(reader: WireReader, ctx: DecodeContext, end: number, depth: number): AttributeValue {
+  if (depth > MAX_DEPTH) reader.fail('maximum nesting depth exceeded');
   try {
-    let str: string | undefined;
-    let int: bigint | undefined;
-    let dbl: number | undefined;
-    let bool: boolean | undefined;
-    let as = -1;
-    let ae = -1;
-    let ks = -1;
-    let ke = -1;
-    let bs = -1;
-    let be = -1;
-    while (r.pos < end) {
-      const tag = r.uint32(end);
+    let stringValue: string | undefined;
+    let intValue: bigint | undefined;
+    let doubleValue: number | undefined;
+    let boolValue: boolean | undefined;
+    let arrayStart = -1;
+    let arrayEnd = -1;
+    let kvlistStart = -1;
+    let kvlistEnd = -1;
+    let bytesStart = -1;
+    let bytesEnd = -1;
+    while (reader.pos < end) {
+      const tag = reader.uint32(end);
       switch (tag) {
-        case 0x0a:
-          str = r.key(end); // short values repeat too (methods, hosts, routes)
+        case AnyValueTag.StringValue_LEN:
+          stringValue = reader.key(end); // short values repeat too (methods, hosts, routes)
           break;
-        case 0x10:
-          bool = r.uint32(end) !== 0;
+        case AnyValueTag.BoolValue_VARINT:
+          boolValue = reader.uint32(end) !== 0;
           break;
-        case 0x18:
-          int = r.int64(end);
+        case AnyValueTag.IntValue_VARINT:
+          intValue = reader.int64(end);
           break;
-        case 0x21:
-          dbl = r.double(end);
+        case AnyValueTag.DoubleValue_I64:
+          doubleValue = reader.double(end);
           break;
-        case 0x2a: {
-          const e = r.lenEnd(end);
-          if (as >= 0) validateRange(r, V_ARRAY_VALUE, as, ae, depth + 1);
-          as = r.pos;
-          ae = e;
-          r.pos = e;
-          break;
-        }
-        case 0x32: {
-          const e = r.lenEnd(end);
-          if (ks >= 0) validateRange(r, V_KVLIST_VALUE, ks, ke, depth + 1);
-          ks = r.pos;
-          ke = e;
-          r.pos = e;
+        case AnyValueTag.ArrayValue_LEN: {
+          const fieldEnd = reader.lenEnd(end);
+          if (arrayStart >= 0) validateRange(reader, ARRAY_VALUE_SCHEMA, arrayStart, arrayEnd, depth + 1);
+          arrayStart = reader.pos;
+          arrayEnd = fieldEnd;
+          reader.pos = fieldEnd;
           break;
         }
-        case 0x3a: {
-          const e = r.lenEnd(end);
-          bs = r.pos;
-          be = e;
-          r.pos = e;
+        case AnyValueTag.KvlistValue_LEN: {
+          const fieldEnd = reader.lenEnd(end);
+          if (kvlistStart >= 0) validateRange(reader, KVLIST_VALUE_SCHEMA, kvlistStart, kvlistEnd, depth + 1);
+          kvlistStart = reader.pos;
+          kvlistEnd = fieldEnd;
+          reader.pos = fieldEnd;
+          break;
+        }
+        case AnyValueTag.BytesValue_LEN: {
+          const fieldEnd = reader.lenEnd(end);
+          bytesStart = reader.pos;
+          bytesEnd = fieldEnd;
+          reader.pos = fieldEnd;
           break;
         }
         default:
-          r.other(tag, end, depth, ANY_VALUE_FIELDS);
+          reader.other(tag, end, depth, ANY_VALUE_FIELDS);
       }
     }
-    if (str !== undefined || int !== undefined || dbl !== undefined || bool !== undefined) {
+    if (stringValue !== undefined || intValue !== undefined || doubleValue !== undefined || boolValue !== undefined) {
       // The array / kvlist members sent alongside still have to decode.
-      if (as >= 0) validateRange(r, V_ARRAY_VALUE, as, ae, depth + 1);
-      if (ks >= 0) validateRange(r, V_KVLIST_VALUE, ks, ke, depth + 1);
-      return str !== undefined ? ctx.truncate(str) : int !== undefined ? int : dbl !== undefined ? dbl : bool!;
+      if (arrayStart >= 0) validateRange(reader, ARRAY_VALUE_SCHEMA, arrayStart, arrayEnd, depth + 1);
+      if (kvlistStart >= 0) validateRange(reader, KVLIST_VALUE_SCHEMA, kvlistStart, kvlistEnd, depth + 1);
+      if (stringValue !== undefined) return ctx.truncate(stringValue);
+      return intValue !== undefined ? intValue : doubleValue !== undefined ? doubleValue : boolValue!;
     }
-    if (as >= 0 || ks >= 0) {
-      if (depth + 1 > MAX_DEPTH) r.fail('maximum nesting depth exceeded');
+    if (arrayStart >= 0 || kvlistStart >= 0) {
+      if (depth + 1 > MAX_DEPTH) reader.fail('maximum nesting depth exceeded');
     }
-    if (as >= 0) {
-      if (ks >= 0) validateRange(r, V_KVLIST_VALUE, ks, ke, depth + 1);
-      r.pos = as;
+    if (arrayStart >= 0) {
+      if (kvlistStart >= 0) validateRange(reader, KVLIST_VALUE_SCHEMA, kvlistStart, kvlistEnd, depth + 1);
+      reader.pos = arrayStart;
       const out: AttributeValue[] = [];
       try {
-        while (r.pos < ae) {
-          const tag = r.uint32(ae);
-          if (tag === 0x0a) {
-            const e = r.lenEnd(ae);
-            out.push(readAnyValue(r, ctx, e, depth + 2));
-          } else r.other(tag, ae, depth + 1, LIST_FIELDS);
+        while (reader.pos < arrayEnd) {
+          const tag = reader.uint32(arrayEnd);
+          if (tag === ArrayValueTag.Values_LEN) {
+            const fieldEnd = reader.lenEnd(arrayEnd);
+            out.push(readAnyValue(reader, ctx, fieldEnd, depth + 2));
+          } else reader.other(tag, arrayEnd, depth + 1, LIST_FIELDS);
         }
       } catch (err) {
         throw within(err, 'ArrayValue');
       }
-      r.pos = end;
+      reader.pos = end;
       return out;
     }
-    if (ks >= 0) {
-      r.pos = ks;
+    if (kvlistStart >= 0) {
+      reader.pos = kvlistStart;
       const out: Attributes = {};
       try {
         // Nested maps are one attribute value: their keys are not counted against maxAttributes.
-        while (r.pos < ke) {
-          const tag = r.uint32(ke);
-          if (tag === 0x0a) {
-            const e = r.lenEnd(ke);
-            readAttribute(r, ctx, e, depth + 2, out, false);
-          } else r.other(tag, ke, depth + 1, LIST_FIELDS);
+        while (reader.pos < kvlistEnd) {
+          const tag = reader.uint32(kvlistEnd);
+          if (tag === KeyValueListTag.Values_LEN) {
+            const fieldEnd = reader.lenEnd(kvlistEnd);
+            readAttribute(reader, ctx, fieldEnd, depth + 2, out, false);
+          } else reader.other(tag, kvlistEnd, depth + 1, LIST_FIELDS);
         }
       } catch (err) {
         throw within(err, 'KeyValueList');
       }
-      r.pos = end;
+      reader.pos = end;
       return out;
     }
-    if (bs >= 0) {
+    if (bytesStart >= 0) {
       // A copy: a view would keep the whole request body alive as long as the attribute.
-      const out = new Uint8Array(be - bs);
-      out.set(r.buf.subarray(bs, be));
+      const out = new Uint8Array(bytesEnd - bytesStart);
+      out.set(reader.buf.subarray(bytesStart, bytesEnd));
       return out;
     }
     return null;
@@ -175,23 +214,23 @@ export function readAnyValue(r: WireReader, ctx: DecodeContext, end: number, dep
   }
 }
 
-/** Resource in [r.pos, end) (nesting `depth`); leaves r.pos at end. */
-export function readResource(r: WireReader, ctx: DecodeContext, end: number, depth: number, schemaUrl: string): Resource {
+/** Resource in [reader.pos, end) (nesting `depth`); leaves reader.pos at end. */
+export function readResource(reader: WireReader, ctx: DecodeContext, end: number, depth: number, schemaUrl: string): Resource {
   try {
     let attributes = EMPTY_ATTRIBUTES;
     let kept = 0;
     let dropped = 0;
     let droppedAttributesCount = 0;
     const max = ctx.maxAttributes;
-    while (r.pos < end) {
-      const tag = r.uint32(end);
-      if (tag === 0x0a) {
-        const e = r.lenEnd(end);
+    while (reader.pos < end) {
+      const tag = reader.uint32(end);
+      if (tag === ResourceTag.Attributes_LEN) {
+        const fieldEnd = reader.lenEnd(end);
         if (attributes === EMPTY_ATTRIBUTES) attributes = {};
-        if (readAttribute(r, ctx, e, depth + 1, attributes, kept >= max)) kept++;
+        if (readAttribute(reader, ctx, fieldEnd, depth + 1, attributes, kept >= max)) kept++;
         else dropped++;
-      } else if (tag === 0x10) droppedAttributesCount = r.uint32(end);
-      else r.other(tag, end, depth, RESOURCE_FIELDS);
+      } else if (tag === ResourceTag.DroppedAttributesCount_VARINT) droppedAttributesCount = reader.uint32(end);
+      else reader.other(tag, end, depth, RESOURCE_FIELDS);
     }
     ctx.droppedAttributes += dropped;
     return newResource(attributes, droppedAttributesCount + dropped, schemaUrl);
@@ -200,8 +239,8 @@ export function readResource(r: WireReader, ctx: DecodeContext, end: number, dep
   }
 }
 
-/** InstrumentationScope in [r.pos, end); leaves r.pos at end. */
-export function readScope(r: WireReader, ctx: DecodeContext, end: number, depth: number, schemaUrl: string): InstrumentationScope {
+/** InstrumentationScope in [reader.pos, end); leaves reader.pos at end. */
+export function readScope(reader: WireReader, ctx: DecodeContext, end: number, depth: number, schemaUrl: string): InstrumentationScope {
   try {
     let name = '';
     let version = '';
@@ -210,61 +249,32 @@ export function readScope(r: WireReader, ctx: DecodeContext, end: number, depth:
     let dropped = 0;
     let droppedAttributesCount = 0;
     const max = ctx.maxAttributes;
-    while (r.pos < end) {
-      const tag = r.uint32(end);
+    while (reader.pos < end) {
+      const tag = reader.uint32(end);
       switch (tag) {
-        case 0x0a:
-          name = r.string(end);
+        case ScopeTag.Name_LEN:
+          name = reader.string(end);
           break;
-        case 0x12:
-          version = r.string(end);
+        case ScopeTag.Version_LEN:
+          version = reader.string(end);
           break;
-        case 0x1a: {
-          const e = r.lenEnd(end);
+        case ScopeTag.Attributes_LEN: {
+          const fieldEnd = reader.lenEnd(end);
           if (attributes === EMPTY_ATTRIBUTES) attributes = {};
-          if (readAttribute(r, ctx, e, depth + 1, attributes, kept >= max)) kept++;
+          if (readAttribute(reader, ctx, fieldEnd, depth + 1, attributes, kept >= max)) kept++;
           else dropped++;
           break;
         }
-        case 0x20:
-          droppedAttributesCount = r.uint32(end);
+        case ScopeTag.DroppedAttributesCount_VARINT:
+          droppedAttributesCount = reader.uint32(end);
           break;
         default:
-          r.other(tag, end, depth, SCOPE_FIELDS);
+          reader.other(tag, end, depth, SCOPE_FIELDS);
       }
     }
     ctx.droppedAttributes += dropped;
     return newScope(name, version, attributes, droppedAttributesCount + dropped, schemaUrl);
   } catch (err) {
     throw within(err, 'InstrumentationScope');
-  }
-}
-
-/**
- * A container's (ResourceSpans / ScopeSpans / ResourceMetrics / ScopeMetrics) header: its field 1 message
- * (the last one sent wins; earlier ones must still decode) and its field 3 schema_url, which the encoders
- * write after the items. Skips everything else; r.pos is left at end.
- */
-export class Header {
-  start = -1;
-  end = -1;
-  schemaUrl = '';
-
-  scan(r: WireReader, end: number, depth: number, itemsTag: number, known: number, headerType: typeof V_RESOURCE): void {
-    this.start = -1;
-    this.end = -1;
-    this.schemaUrl = '';
-    while (r.pos < end) {
-      const tag = r.uint32(end);
-      if (tag === itemsTag) r.pos = r.lenEnd(end);
-      else if (tag === 0x0a) {
-        const e = r.lenEnd(end);
-        if (this.start >= 0) validateRange(r, headerType, this.start, this.end, depth + 1);
-        this.start = r.pos;
-        this.end = e;
-        r.pos = e;
-      } else if (tag === 0x1a) this.schemaUrl = r.string(end);
-      else r.other(tag, end, depth, known);
-    }
   }
 }

@@ -1,14 +1,40 @@
 /** Exponential histogram data points, bytes to model points (see read-metrics.ts). */
 import type { ExponentialBuckets } from '../model/index.js';
 import { EMPTY_BUCKETS, scaleProblem, timeProblem } from './metrics.js';
-import { type MetricState, V_POINT, attributesAndExemplars, reject } from './read-metric-state.js';
+import { type MetricState, POINT_SCHEMAS, attributesAndExemplars, reject } from './read-metric-state.js';
 import { type WireReader, fieldMask, within } from './wire.js';
+
+// ---- generated field tags (scripts/otlp-tags.ts; do not edit) ----
+/** opentelemetry.proto.metrics.v1.ExponentialHistogramDataPoint */
+const enum ExpHistogramPointTag {
+  Attributes_LEN = 0x0a, // attributes = 1, repeated KeyValue
+  StartTimeUnixNano_I64 = 0x11, // startTimeUnixNano = 2, fixed64
+  TimeUnixNano_I64 = 0x19, // timeUnixNano = 3, fixed64
+  Count_I64 = 0x21, // count = 4, fixed64
+  Sum_I64 = 0x29, // sum = 5, double
+  Scale_VARINT = 0x30, // scale = 6, sint32
+  ZeroCount_I64 = 0x39, // zeroCount = 7, fixed64
+  Positive_LEN = 0x42, // positive = 8, Buckets
+  Negative_LEN = 0x4a, // negative = 9, Buckets
+  Flags_VARINT = 0x50, // flags = 10, uint32
+  Exemplars_LEN = 0x5a, // exemplars = 11, repeated Exemplar
+  Min_I64 = 0x61, // min = 12, double
+  Max_I64 = 0x69, // max = 13, double
+  ZeroThreshold_I64 = 0x71, // zeroThreshold = 14, double
+}
+/** opentelemetry.proto.metrics.v1.ExponentialHistogramDataPoint.Buckets */
+const enum BucketsTag {
+  Offset_VARINT = 0x08, // offset = 1, sint32
+  BucketCounts_VARINT = 0x10, // bucketCounts = 2, repeated uint64
+  BucketCounts_PACKED = 0x12, // bucketCounts = 2, repeated uint64, packed
+}
+// ---- end of generated field tags ----
 
 const EXP_FIELDS = fieldMask(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
 const BUCKETS_FIELDS = fieldMask(1, 2);
 
-export function expHistogramPoint(st: MetricState, end: number, depth: number, index: number): void {
-  const r = st.r;
+export function expHistogramPoint(state: MetricState, end: number, depth: number, index: number): void {
+  const reader = state.reader;
   try {
     let rest = -1;
     let count = 0;
@@ -21,74 +47,74 @@ export function expHistogramPoint(st: MetricState, end: number, depth: number, i
     let zeroThreshold = 0;
     let positive = EMPTY_BUCKETS;
     let negative = EMPTY_BUCKETS;
-    st.start = st.time = 0n;
-    while (r.pos < end) {
-      const at = r.pos;
-      const tag = r.uint32(end);
+    state.start = state.time = 0n;
+    while (reader.pos < end) {
+      const at = reader.pos;
+      const tag = reader.uint32(end);
       switch (tag) {
-        case 0x0a:
-        case 0x5a:
+        case ExpHistogramPointTag.Attributes_LEN:
+        case ExpHistogramPointTag.Exemplars_LEN:
           if (rest < 0) rest = at;
-          r.pos = r.lenEnd(end);
+          reader.pos = reader.lenEnd(end);
           break;
-        case 0x11:
-          st.readStart(end);
+        case ExpHistogramPointTag.StartTimeUnixNano_I64:
+          state.readStart(end);
           break;
-        case 0x19:
-          st.readTime(end);
+        case ExpHistogramPointTag.TimeUnixNano_I64:
+          state.readTime(end);
           break;
-        case 0x21:
-          count = r.fixed64Number(end);
+        case ExpHistogramPointTag.Count_I64:
+          count = reader.fixed64Number(end);
           break;
-        case 0x29:
-          sum = r.double(end);
+        case ExpHistogramPointTag.Sum_I64:
+          sum = reader.double(end);
           break;
-        case 0x30:
-          scale = r.sint32(end);
+        case ExpHistogramPointTag.Scale_VARINT:
+          scale = reader.sint32(end);
           break;
-        case 0x39:
-          zeroCount = r.fixed64Number(end);
+        case ExpHistogramPointTag.ZeroCount_I64:
+          zeroCount = reader.fixed64Number(end);
           break;
-        case 0x42: {
-          const e = r.lenEnd(end);
-          positive = buckets(r, e, depth + 1);
-          break;
-        }
-        case 0x4a: {
-          const e = r.lenEnd(end);
-          negative = buckets(r, e, depth + 1);
+        case ExpHistogramPointTag.Positive_LEN: {
+          const fieldEnd = reader.lenEnd(end);
+          positive = buckets(reader, fieldEnd, depth + 1);
           break;
         }
-        case 0x50:
-          flags = r.uint32(end);
+        case ExpHistogramPointTag.Negative_LEN: {
+          const fieldEnd = reader.lenEnd(end);
+          negative = buckets(reader, fieldEnd, depth + 1);
           break;
-        case 0x61:
-          min = r.double(end);
+        }
+        case ExpHistogramPointTag.Flags_VARINT:
+          flags = reader.uint32(end);
           break;
-        case 0x69:
-          max = r.double(end);
+        case ExpHistogramPointTag.Min_I64:
+          min = reader.double(end);
           break;
-        case 0x71:
-          zeroThreshold = r.double(end);
+        case ExpHistogramPointTag.Max_I64:
+          max = reader.double(end);
+          break;
+        case ExpHistogramPointTag.ZeroThreshold_I64:
+          zeroThreshold = reader.double(end);
           break;
         default:
-          r.other(tag, end, depth, EXP_FIELDS);
+          reader.other(tag, end, depth, EXP_FIELDS);
       }
     }
-    let problem = timeProblem(st.start, st.time);
+    let problem = timeProblem(state.start, state.time);
     if (problem === '') problem = scaleProblem(scale);
-    if (problem !== '') return reject(st, index, problem, V_POINT.exponential_histogram, rest, end, depth);
-    attributesAndExemplars(st, rest, end, depth, 0x0a, 0x5a);
-    st.out.push({
+    if (problem !== '') return reject(state, index, problem, POINT_SCHEMAS.exponential_histogram, rest, end, depth);
+    attributesAndExemplars(state, rest, end, depth, ExpHistogramPointTag.Attributes_LEN, ExpHistogramPointTag.Exemplars_LEN);
+    state.out.push({
       type: 'exponential_histogram',
-      resource: st.resource,
-      scope: st.scope,
-      metric: st.metric,
-      attributes: st.attributes,
-      startTimeUnixNano: st.start,
-      timeUnixNano: st.time,
+      resource: state.resource,
+      scope: state.scope,
+      metric: state.metric,
+      attributes: state.attributes,
+      startTimeUnixNano: state.start,
+      timeUnixNano: state.time,
       flags,
-      exemplars: st.exemplars,
+      exemplars: state.exemplars,
       count,
       sum,
       scale,
@@ -104,19 +130,19 @@ export function expHistogramPoint(st: MetricState, end: number, depth: number, i
   }
 }
 
-function buckets(r: WireReader, end: number, depth: number): ExponentialBuckets {
+function buckets(reader: WireReader, end: number, depth: number): ExponentialBuckets {
   try {
     let offset = 0;
     let counts: number[] | undefined;
-    while (r.pos < end) {
-      const tag = r.uint32(end);
-      if (tag === 0x08) offset = r.sint32(end);
-      else if (tag === 0x12) {
-        const e = r.lenEnd(end);
+    while (reader.pos < end) {
+      const tag = reader.uint32(end);
+      if (tag === BucketsTag.Offset_VARINT) offset = reader.sint32(end);
+      else if (tag === BucketsTag.BucketCounts_PACKED) {
+        const fieldEnd = reader.lenEnd(end);
         const list = (counts ??= []);
-        while (r.pos < e) list.push(r.uint64Number(e));
-      } else if (tag === 0x10) (counts ??= []).push(r.uint64Number(end));
-      else r.other(tag, end, depth, BUCKETS_FIELDS);
+        while (reader.pos < fieldEnd) list.push(reader.uint64Number(fieldEnd));
+      } else if (tag === BucketsTag.BucketCounts_VARINT) (counts ??= []).push(reader.uint64Number(end));
+      else reader.other(tag, end, depth, BUCKETS_FIELDS);
     }
     if (offset === 0 && (counts === undefined || counts.length === 0)) return EMPTY_BUCKETS;
     return { offset, bucketCounts: counts ?? [] };

@@ -2,51 +2,95 @@
 import { FLAG_NO_RECORDED_VALUE } from '../model/index.js';
 import { EMPTY_LIST } from './context.js';
 import { histogramProblem, summaryProblem, timeProblem } from './metrics.js';
-import { type MetricState, V_POINT, attributesAndExemplars, reject } from './read-metric-state.js';
+import { type MetricState, POINT_SCHEMAS, attributesAndExemplars, reject } from './read-metric-state.js';
 import { fieldMask, within } from './wire.js';
+
+// ---- generated field tags (scripts/otlp-tags.ts; do not edit) ----
+/** opentelemetry.proto.metrics.v1.NumberDataPoint */
+const enum NumberPointTag {
+  StartTimeUnixNano_I64 = 0x11, // startTimeUnixNano = 2, fixed64
+  TimeUnixNano_I64 = 0x19, // timeUnixNano = 3, fixed64
+  AsDouble_I64 = 0x21, // asDouble = 4, double
+  Exemplars_LEN = 0x2a, // exemplars = 5, repeated Exemplar
+  AsInt_I64 = 0x31, // asInt = 6, sfixed64
+  Attributes_LEN = 0x3a, // attributes = 7, repeated KeyValue
+  Flags_VARINT = 0x40, // flags = 8, uint32
+}
+/** opentelemetry.proto.metrics.v1.HistogramDataPoint */
+const enum HistogramPointTag {
+  StartTimeUnixNano_I64 = 0x11, // startTimeUnixNano = 2, fixed64
+  TimeUnixNano_I64 = 0x19, // timeUnixNano = 3, fixed64
+  Count_I64 = 0x21, // count = 4, fixed64
+  Sum_I64 = 0x29, // sum = 5, double
+  BucketCounts_I64 = 0x31, // bucketCounts = 6, repeated fixed64
+  BucketCounts_PACKED = 0x32, // bucketCounts = 6, repeated fixed64, packed
+  ExplicitBounds_I64 = 0x39, // explicitBounds = 7, repeated double
+  ExplicitBounds_PACKED = 0x3a, // explicitBounds = 7, repeated double, packed
+  Exemplars_LEN = 0x42, // exemplars = 8, repeated Exemplar
+  Attributes_LEN = 0x4a, // attributes = 9, repeated KeyValue
+  Flags_VARINT = 0x50, // flags = 10, uint32
+  Min_I64 = 0x59, // min = 11, double
+  Max_I64 = 0x61, // max = 12, double
+}
+/** opentelemetry.proto.metrics.v1.SummaryDataPoint */
+const enum SummaryPointTag {
+  StartTimeUnixNano_I64 = 0x11, // startTimeUnixNano = 2, fixed64
+  TimeUnixNano_I64 = 0x19, // timeUnixNano = 3, fixed64
+  Count_I64 = 0x21, // count = 4, fixed64
+  Sum_I64 = 0x29, // sum = 5, double
+  QuantileValues_LEN = 0x32, // quantileValues = 6, repeated ValueAtQuantile
+  Attributes_LEN = 0x3a, // attributes = 7, repeated KeyValue
+  Flags_VARINT = 0x40, // flags = 8, uint32
+}
+/** opentelemetry.proto.metrics.v1.SummaryDataPoint.ValueAtQuantile */
+const enum QuantileTag {
+  Quantile_I64 = 0x09, // quantile = 1, double
+  Value_I64 = 0x11, // value = 2, double
+}
+// ---- end of generated field tags ----
 
 const NUMBER_FIELDS = fieldMask(2, 3, 4, 5, 6, 7, 8);
 const HISTOGRAM_FIELDS = fieldMask(2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
 const SUMMARY_FIELDS = fieldMask(2, 3, 4, 5, 6, 7, 8);
 const QUANTILE_FIELDS = fieldMask(1, 2);
 
-export function numberPoint(st: MetricState, end: number, depth: number, type: 'gauge' | 'sum', index: number): void {
-  const r = st.r;
+export function numberPoint(state: MetricState, end: number, depth: number, type: 'gauge' | 'sum', index: number): void {
+  const reader = state.reader;
   try {
     let rest = -1;
     let asDouble: number | undefined;
     let asInt: bigint | undefined;
     let flags = 0;
-    st.start = st.time = 0n;
-    while (r.pos < end) {
-      const at = r.pos;
-      const tag = r.uint32(end);
+    state.start = state.time = 0n;
+    while (reader.pos < end) {
+      const at = reader.pos;
+      const tag = reader.uint32(end);
       switch (tag) {
-        case 0x11:
-          st.readStart(end);
+        case NumberPointTag.StartTimeUnixNano_I64:
+          state.readStart(end);
           break;
-        case 0x19:
-          st.readTime(end);
+        case NumberPointTag.TimeUnixNano_I64:
+          state.readTime(end);
           break;
-        case 0x21:
-          asDouble = r.double(end);
+        case NumberPointTag.AsDouble_I64:
+          asDouble = reader.double(end);
           break;
-        case 0x31:
-          asInt = r.sfixed64(end);
+        case NumberPointTag.AsInt_I64:
+          asInt = reader.sfixed64(end);
           break;
-        case 0x3a:
-        case 0x2a:
+        case NumberPointTag.Attributes_LEN:
+        case NumberPointTag.Exemplars_LEN:
           if (rest < 0) rest = at;
-          r.pos = r.lenEnd(end);
+          reader.pos = reader.lenEnd(end);
           break;
-        case 0x40:
-          flags = r.uint32(end);
+        case NumberPointTag.Flags_VARINT:
+          flags = reader.uint32(end);
           break;
         default:
-          r.other(tag, end, depth, NUMBER_FIELDS);
+          reader.other(tag, end, depth, NUMBER_FIELDS);
       }
     }
-    let problem = timeProblem(st.start, st.time);
+    let problem = timeProblem(state.start, state.time);
     let value: number | bigint = 0;
     if (problem === '') {
       if (asDouble !== undefined) value = asDouble; // NaN allowed: Prometheus uses it
@@ -54,18 +98,18 @@ export function numberPoint(st: MetricState, end: number, depth: number, type: '
       else if ((flags & FLAG_NO_RECORDED_VALUE) !== 0) value = NaN; // a gap marker carries no value
       else problem = 'no value (as_double or as_int)';
     }
-    if (problem !== '') return reject(st, index, problem, V_POINT.gauge, rest, end, depth);
-    attributesAndExemplars(st, rest, end, depth, 0x3a, 0x2a);
-    st.out.push({
+    if (problem !== '') return reject(state, index, problem, POINT_SCHEMAS.gauge, rest, end, depth);
+    attributesAndExemplars(state, rest, end, depth, NumberPointTag.Attributes_LEN, NumberPointTag.Exemplars_LEN);
+    state.out.push({
       type,
-      resource: st.resource,
-      scope: st.scope,
-      metric: st.metric,
-      attributes: st.attributes,
-      startTimeUnixNano: st.start,
-      timeUnixNano: st.time,
+      resource: state.resource,
+      scope: state.scope,
+      metric: state.metric,
+      attributes: state.attributes,
+      startTimeUnixNano: state.start,
+      timeUnixNano: state.time,
       flags,
-      exemplars: st.exemplars,
+      exemplars: state.exemplars,
       value,
     });
   } catch (err) {
@@ -73,8 +117,8 @@ export function numberPoint(st: MetricState, end: number, depth: number, type: '
   }
 }
 
-export function histogramPoint(st: MetricState, end: number, depth: number, index: number): void {
-  const r = st.r;
+export function histogramPoint(state: MetricState, end: number, depth: number, index: number): void {
+  const reader = state.reader;
   try {
     let rest = -1;
     let count = 0;
@@ -84,74 +128,74 @@ export function histogramPoint(st: MetricState, end: number, depth: number, inde
     let flags = 0;
     let bucketCounts: number[] | undefined;
     let explicitBounds: number[] | undefined;
-    st.start = st.time = 0n;
-    while (r.pos < end) {
-      const at = r.pos;
-      const tag = r.uint32(end);
+    state.start = state.time = 0n;
+    while (reader.pos < end) {
+      const at = reader.pos;
+      const tag = reader.uint32(end);
       switch (tag) {
-        case 0x11:
-          st.readStart(end);
+        case HistogramPointTag.StartTimeUnixNano_I64:
+          state.readStart(end);
           break;
-        case 0x19:
-          st.readTime(end);
+        case HistogramPointTag.TimeUnixNano_I64:
+          state.readTime(end);
           break;
-        case 0x21:
-          count = r.fixed64Number(end);
+        case HistogramPointTag.Count_I64:
+          count = reader.fixed64Number(end);
           break;
-        case 0x29:
-          sum = r.double(end);
+        case HistogramPointTag.Sum_I64:
+          sum = reader.double(end);
           break;
-        case 0x31:
-          (bucketCounts ??= []).push(r.fixed64Number(end));
+        case HistogramPointTag.BucketCounts_I64:
+          (bucketCounts ??= []).push(reader.fixed64Number(end));
           break;
-        case 0x32: {
-          const e = r.lenEnd(end);
+        case HistogramPointTag.BucketCounts_PACKED: {
+          const fieldEnd = reader.lenEnd(end);
           const list = (bucketCounts ??= []);
-          while (r.pos < e) list.push(r.fixed64Number(e));
+          while (reader.pos < fieldEnd) list.push(reader.fixed64Number(fieldEnd));
           break;
         }
-        case 0x39:
-          (explicitBounds ??= []).push(r.double(end));
+        case HistogramPointTag.ExplicitBounds_I64:
+          (explicitBounds ??= []).push(reader.double(end));
           break;
-        case 0x3a: {
-          const e = r.lenEnd(end);
+        case HistogramPointTag.ExplicitBounds_PACKED: {
+          const fieldEnd = reader.lenEnd(end);
           const list = (explicitBounds ??= []);
-          while (r.pos < e) list.push(r.double(e));
+          while (reader.pos < fieldEnd) list.push(reader.double(fieldEnd));
           break;
         }
-        case 0x42:
-        case 0x4a:
+        case HistogramPointTag.Exemplars_LEN:
+        case HistogramPointTag.Attributes_LEN:
           if (rest < 0) rest = at;
-          r.pos = r.lenEnd(end);
+          reader.pos = reader.lenEnd(end);
           break;
-        case 0x50:
-          flags = r.uint32(end);
+        case HistogramPointTag.Flags_VARINT:
+          flags = reader.uint32(end);
           break;
-        case 0x59:
-          min = r.double(end);
+        case HistogramPointTag.Min_I64:
+          min = reader.double(end);
           break;
-        case 0x61:
-          max = r.double(end);
+        case HistogramPointTag.Max_I64:
+          max = reader.double(end);
           break;
         default:
-          r.other(tag, end, depth, HISTOGRAM_FIELDS);
+          reader.other(tag, end, depth, HISTOGRAM_FIELDS);
       }
     }
-    const bounds: readonly number[] = explicitBounds === undefined ? EMPTY_LIST : st.sharedBounds(explicitBounds);
-    let problem = timeProblem(st.start, st.time);
+    const bounds: readonly number[] = explicitBounds === undefined ? EMPTY_LIST : state.sharedBounds(explicitBounds);
+    let problem = timeProblem(state.start, state.time);
     if (problem === '') problem = histogramProblem(bucketCounts === undefined ? 0 : bucketCounts.length, bounds);
-    if (problem !== '') return reject(st, index, problem, V_POINT.histogram, rest, end, depth);
-    attributesAndExemplars(st, rest, end, depth, 0x4a, 0x42);
-    st.out.push({
+    if (problem !== '') return reject(state, index, problem, POINT_SCHEMAS.histogram, rest, end, depth);
+    attributesAndExemplars(state, rest, end, depth, HistogramPointTag.Attributes_LEN, HistogramPointTag.Exemplars_LEN);
+    state.out.push({
       type: 'histogram',
-      resource: st.resource,
-      scope: st.scope,
-      metric: st.metric,
-      attributes: st.attributes,
-      startTimeUnixNano: st.start,
-      timeUnixNano: st.time,
+      resource: state.resource,
+      scope: state.scope,
+      metric: state.metric,
+      attributes: state.attributes,
+      startTimeUnixNano: state.start,
+      timeUnixNano: state.time,
       flags,
-      exemplars: st.exemplars,
+      exemplars: state.exemplars,
       count,
       sum,
       bucketCounts: bucketCounts ?? [],
@@ -164,41 +208,41 @@ export function histogramPoint(st: MetricState, end: number, depth: number, inde
   }
 }
 
-export function summaryPoint(st: MetricState, end: number, depth: number, index: number): void {
-  const r = st.r;
+export function summaryPoint(state: MetricState, end: number, depth: number, index: number): void {
+  const reader = state.reader;
   try {
     let count = 0;
     let sum = 0;
     let flags = 0;
     let attrAt = -1;
     const quantileValues: { quantile: number; value: number }[] = [];
-    st.start = st.time = 0n;
-    while (r.pos < end) {
-      const at = r.pos;
-      const tag = r.uint32(end);
+    state.start = state.time = 0n;
+    while (reader.pos < end) {
+      const at = reader.pos;
+      const tag = reader.uint32(end);
       switch (tag) {
-        case 0x11:
-          st.readStart(end);
+        case SummaryPointTag.StartTimeUnixNano_I64:
+          state.readStart(end);
           break;
-        case 0x19:
-          st.readTime(end);
+        case SummaryPointTag.TimeUnixNano_I64:
+          state.readTime(end);
           break;
-        case 0x21:
-          count = r.fixed64Number(end);
+        case SummaryPointTag.Count_I64:
+          count = reader.fixed64Number(end);
           break;
-        case 0x29:
-          sum = r.double(end);
+        case SummaryPointTag.Sum_I64:
+          sum = reader.double(end);
           break;
-        case 0x32: {
-          const e = r.lenEnd(end);
+        case SummaryPointTag.QuantileValues_LEN: {
+          const fieldEnd = reader.lenEnd(end);
           let quantile = 0;
           let value = 0;
           try {
-            while (r.pos < e) {
-              const t = r.uint32(e);
-              if (t === 0x09) quantile = r.double(e);
-              else if (t === 0x11) value = r.double(e);
-              else r.other(t, e, depth + 1, QUANTILE_FIELDS);
+            while (reader.pos < fieldEnd) {
+              const quantileTag = reader.uint32(fieldEnd);
+              if (quantileTag === QuantileTag.Quantile_I64) quantile = reader.double(fieldEnd);
+              else if (quantileTag === QuantileTag.Value_I64) value = reader.double(fieldEnd);
+              else reader.other(quantileTag, fieldEnd, depth + 1, QUANTILE_FIELDS);
             }
           } catch (err) {
             throw within(err, 'SummaryDataPoint.ValueAtQuantile');
@@ -206,29 +250,29 @@ export function summaryPoint(st: MetricState, end: number, depth: number, index:
           quantileValues.push({ quantile, value });
           break;
         }
-        case 0x3a:
+        case SummaryPointTag.Attributes_LEN:
           if (attrAt < 0) attrAt = at;
-          r.pos = r.lenEnd(end);
+          reader.pos = reader.lenEnd(end);
           break;
-        case 0x40:
-          flags = r.uint32(end);
+        case SummaryPointTag.Flags_VARINT:
+          flags = reader.uint32(end);
           break;
         default:
-          r.other(tag, end, depth, SUMMARY_FIELDS);
+          reader.other(tag, end, depth, SUMMARY_FIELDS);
       }
     }
-    let problem = timeProblem(st.start, st.time);
+    let problem = timeProblem(state.start, state.time);
     if (problem === '') problem = summaryProblem(quantileValues);
-    if (problem !== '') return reject(st, index, problem, V_POINT.summary, attrAt, end, depth);
-    attributesAndExemplars(st, attrAt, end, depth, 0x3a, -1);
-    st.out.push({
+    if (problem !== '') return reject(state, index, problem, POINT_SCHEMAS.summary, attrAt, end, depth);
+    attributesAndExemplars(state, attrAt, end, depth, SummaryPointTag.Attributes_LEN, -1);
+    state.out.push({
       type: 'summary',
-      resource: st.resource,
-      scope: st.scope,
-      metric: st.metric,
-      attributes: st.attributes,
-      startTimeUnixNano: st.start,
-      timeUnixNano: st.time,
+      resource: state.resource,
+      scope: state.scope,
+      metric: state.metric,
+      attributes: state.attributes,
+      startTimeUnixNano: state.start,
+      timeUnixNano: state.time,
       flags,
       exemplars: EMPTY_LIST, // SummaryDataPoint has none
       count,

@@ -9,12 +9,24 @@ import { pointRejection } from './metrics.js';
 import { protoRoot } from './proto.js';
 import { AttributeSetCache } from './read-attribute-sets.js';
 import { readAttribute } from './read-common.js';
-import { WireReader, fieldMask, validateRange, validatorFor, within } from './wire.js';
-import type { VType } from './wire.js';
+import { WireReader, fieldMask, validateRange, schemaFor, within } from './wire.js';
+import type { MessageSchema } from './wire.js';
 
-export const metricsType = (name: string): VType => validatorFor(protoRoot.lookupType(`opentelemetry.proto.metrics.v1.${name}`));
+// ---- generated field tags (scripts/otlp-tags.ts; do not edit) ----
+/** opentelemetry.proto.metrics.v1.Exemplar */
+const enum ExemplarTag {
+  TimeUnixNano_I64 = 0x11, // timeUnixNano = 2, fixed64
+  AsDouble_I64 = 0x19, // asDouble = 3, double
+  SpanId_LEN = 0x22, // spanId = 4, bytes
+  TraceId_LEN = 0x2a, // traceId = 5, bytes
+  AsInt_I64 = 0x31, // asInt = 6, sfixed64
+  FilteredAttributes_LEN = 0x3a, // filteredAttributes = 7, repeated KeyValue
+}
+// ---- end of generated field tags ----
+
+export const metricsType = (name: string): MessageSchema => schemaFor(protoRoot.lookupType(`opentelemetry.proto.metrics.v1.${name}`));
 /** Validators of each point message: a rejected point must still decode as protobufjs would. */
-export const V_POINT = {
+export const POINT_SCHEMAS = {
   gauge: metricsType('NumberDataPoint'),
   sum: metricsType('NumberDataPoint'),
   histogram: metricsType('HistogramDataPoint'),
@@ -47,7 +59,7 @@ export class MetricState {
   time = 0n;
 
   constructor(
-    readonly r: WireReader,
+    readonly reader: WireReader,
     readonly ctx: DecodeContext,
   ) {}
 
@@ -67,66 +79,66 @@ export class MetricState {
   }
 
   readStart(end: number): void {
-    const r = this.r;
-    r.fixed64Parts(end);
-    if (r.lo !== this.startLo || r.hi !== this.startHi) {
-      this.startLo = r.lo;
-      this.startHi = r.hi;
-      this.startValue = r.hi === 0 ? BigInt(r.lo) : BigInt(r.hi) * 4294967296n + BigInt(r.lo);
+    const reader = this.reader;
+    reader.fixed64Parts(end);
+    if (reader.lo !== this.startLo || reader.hi !== this.startHi) {
+      this.startLo = reader.lo;
+      this.startHi = reader.hi;
+      this.startValue = reader.hi === 0 ? BigInt(reader.lo) : BigInt(reader.hi) * 4294967296n + BigInt(reader.lo);
     }
     this.start = this.startValue;
   }
 
   readTime(end: number): void {
-    const r = this.r;
-    r.fixed64Parts(end);
-    if (r.lo !== this.timeLo || r.hi !== this.timeHi) {
-      this.timeLo = r.lo;
-      this.timeHi = r.hi;
-      this.timeValue = r.hi === 0 ? BigInt(r.lo) : BigInt(r.hi) * 4294967296n + BigInt(r.lo);
+    const reader = this.reader;
+    reader.fixed64Parts(end);
+    if (reader.lo !== this.timeLo || reader.hi !== this.timeHi) {
+      this.timeLo = reader.lo;
+      this.timeHi = reader.hi;
+      this.timeValue = reader.hi === 0 ? BigInt(reader.lo) : BigInt(reader.hi) * 4294967296n + BigInt(reader.lo);
     }
     this.time = this.timeValue;
   }
 }
 
-export function reject(st: MetricState, index: number, problem: string, type: VType, rest: number, end: number, depth: number): void {
-  st.ctx.reject(1, pointRejection(index, st.metric.name, problem));
-  if (rest >= 0) validateRange(st.r, type, rest, end, depth); // what protobufjs would have decoded
+export function reject(state: MetricState, index: number, problem: string, type: MessageSchema, rest: number, end: number, depth: number): void {
+  state.ctx.reject(1, pointRejection(index, state.metric.name, problem));
+  if (rest >= 0) validateRange(state.reader, type, rest, end, depth); // what protobufjs would have decoded
 }
 
 /**
- * Pass 2 of a point: its attributes and exemplars (into st.attributes / st.exemplars), in the order sent.
+ * Pass 2 of a point: its attributes and exemplars (into state.attributes / state.exemplars), in the order sent.
  * An attribute set sent before in this request is not decoded again: the points share its object.
  */
-export function attributesAndExemplars(st: MetricState, rest: number, end: number, depth: number, attrTag: number, exemplarTag: number): void {
-  st.attributes = EMPTY_ATTRIBUTES;
-  st.exemplars = EMPTY_LIST;
+export function attributesAndExemplars(state: MetricState, rest: number, end: number, depth: number, attrTag: number, exemplarTag: number): void {
+  state.attributes = EMPTY_ATTRIBUTES;
+  state.exemplars = EMPTY_LIST;
   if (rest < 0) return;
-  const r = st.r;
-  const ctx = st.ctx;
-  const cache = st.attributeSets;
-  const known = cache.find(r, rest, end, depth, attrTag, exemplarTag);
+  const reader = state.reader;
+  const ctx = state.ctx;
+  const cache = state.attributeSets;
+  const known = cache.find(reader, rest, end, depth, attrTag, exemplarTag);
   if (known === undefined) {
     if (cache.fields === 0 && cache.others === 0) return;
-    const counts = decodeInOrder(st, rest, end, depth, attrTag, exemplarTag);
-    if (cache.fields > 0) cache.remember(st.attributes, depth, counts.dropped, counts.truncated);
+    const counts = decodeInOrder(state, rest, end, depth, attrTag, exemplarTag);
+    if (cache.fields > 0) cache.remember(state.attributes, depth, counts.dropped, counts.truncated);
     return;
   }
   // The same bytes decoded without error before: only the exemplars are left to read (and may fail).
-  st.attributes = known.attributes;
+  state.attributes = known.attributes;
   ctx.droppedAttributes += known.dropped;
   ctx.truncatedValues += known.truncated;
   if (cache.others === 0) return;
   const exemplars: Exemplar[] = [];
-  r.pos = rest;
-  while (r.pos < end) {
-    const tag = r.uint32(end);
+  reader.pos = rest;
+  while (reader.pos < end) {
+    const tag = reader.uint32(end);
     if (tag === exemplarTag) {
-      const e = r.lenEnd(end);
-      exemplars.push(exemplar(r, ctx, e, depth + 1));
-    } else r.skip(tag, end, depth);
+      const fieldEnd = reader.lenEnd(end);
+      exemplars.push(exemplar(reader, ctx, fieldEnd, depth + 1));
+    } else reader.skip(tag, end, depth);
   }
-  st.exemplars = exemplars;
+  state.exemplars = exemplars;
 }
 
 /** What decoding a point's attribute set (not its exemplars) added to the request's counters. */
@@ -136,39 +148,39 @@ const setCounts = { dropped: 0, truncated: 0 };
  * Attributes and exemplars decoded together in the order sent (so the first bad field is the one reported);
  * returns what the attributes alone added to the counters (shared object, valid until the next call).
  */
-function decodeInOrder(st: MetricState, rest: number, end: number, depth: number, attrTag: number, exemplarTag: number): typeof setCounts {
-  const r = st.r;
-  const ctx = st.ctx;
+function decodeInOrder(state: MetricState, rest: number, end: number, depth: number, attrTag: number, exemplarTag: number): typeof setCounts {
+  const reader = state.reader;
+  const ctx = state.ctx;
   let attributes = EMPTY_ATTRIBUTES;
   let exemplars: Exemplar[] | undefined;
   let kept = 0;
   let dropped = 0;
   let truncated = 0;
   const max = ctx.maxAttributes;
-  r.pos = rest;
-  while (r.pos < end) {
-    const tag = r.uint32(end);
+  reader.pos = rest;
+  while (reader.pos < end) {
+    const tag = reader.uint32(end);
     if (tag === attrTag) {
-      const e = r.lenEnd(end);
+      const fieldEnd = reader.lenEnd(end);
       if (attributes === EMPTY_ATTRIBUTES) attributes = {};
       const before = ctx.truncatedValues;
-      if (readAttribute(r, ctx, e, depth + 1, attributes, kept >= max)) kept++;
+      if (readAttribute(reader, ctx, fieldEnd, depth + 1, attributes, kept >= max)) kept++;
       else dropped++;
       truncated += ctx.truncatedValues - before;
     } else if (tag === exemplarTag) {
-      const e = r.lenEnd(end);
-      (exemplars ??= []).push(exemplar(r, ctx, e, depth + 1));
-    } else r.skip(tag, end, depth);
+      const fieldEnd = reader.lenEnd(end);
+      (exemplars ??= []).push(exemplar(reader, ctx, fieldEnd, depth + 1));
+    } else reader.skip(tag, end, depth);
   }
   ctx.droppedAttributes += dropped;
-  st.attributes = attributes;
-  if (exemplars !== undefined) st.exemplars = exemplars;
+  state.attributes = attributes;
+  if (exemplars !== undefined) state.exemplars = exemplars;
   setCounts.dropped = dropped;
   setCounts.truncated = truncated;
   return setCounts;
 }
 
-function exemplar(r: WireReader, ctx: DecodeContext, end: number, depth: number): Exemplar {
+function exemplar(reader: WireReader, ctx: DecodeContext, end: number, depth: number): Exemplar {
   try {
     let timeUnixNano = 0n;
     let asDouble: number | undefined;
@@ -179,33 +191,33 @@ function exemplar(r: WireReader, ctx: DecodeContext, end: number, depth: number)
     let kept = 0;
     let dropped = 0;
     const max = ctx.maxAttributes;
-    while (r.pos < end) {
-      const tag = r.uint32(end);
+    while (reader.pos < end) {
+      const tag = reader.uint32(end);
       switch (tag) {
-        case 0x3a: {
-          const e = r.lenEnd(end);
+        case ExemplarTag.FilteredAttributes_LEN: {
+          const fieldEnd = reader.lenEnd(end);
           if (attributes === EMPTY_ATTRIBUTES) attributes = {};
-          if (readAttribute(r, ctx, e, depth + 1, attributes, kept >= max)) kept++;
+          if (readAttribute(reader, ctx, fieldEnd, depth + 1, attributes, kept >= max)) kept++;
           else dropped++;
           break;
         }
-        case 0x11:
-          timeUnixNano = r.fixed64(end);
+        case ExemplarTag.TimeUnixNano_I64:
+          timeUnixNano = reader.fixed64(end);
           break;
-        case 0x19:
-          asDouble = r.double(end);
+        case ExemplarTag.AsDouble_I64:
+          asDouble = reader.double(end);
           break;
-        case 0x22:
-          spanId = r.hex(end);
+        case ExemplarTag.SpanId_LEN:
+          spanId = reader.hex(end);
           break;
-        case 0x2a:
-          traceId = r.hex(end);
+        case ExemplarTag.TraceId_LEN:
+          traceId = reader.hex(end);
           break;
-        case 0x31:
-          asInt = r.sfixed64(end);
+        case ExemplarTag.AsInt_I64:
+          asInt = reader.sfixed64(end);
           break;
         default:
-          r.other(tag, end, depth, EXEMPLAR_FIELDS);
+          reader.other(tag, end, depth, EXEMPLAR_FIELDS);
       }
     }
     ctx.droppedAttributes += dropped;

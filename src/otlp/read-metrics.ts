@@ -1,7 +1,7 @@
 /**
  * ExportMetricsServiceRequest bytes straight to model points (no intermediate message objects), with the
- * same validation, limits and output as pointsFromRequest() over protobufjs (the reference:
- * decodeMetricsReference, proven equal by test/otlp/reader-differential.test.ts). The containers are walked by
+ * same validation, limits and output as pointsFromRequest() over protobufjs (the reference, test/otlp/reference.ts;
+ * proven equal by test/otlp/reader-differential.test.ts). The containers are walked by
  * read-request.ts (shared with the traces reader); a Metric's points by read-metric-points.ts and
  * read-exp-histogram.ts.
  */
@@ -16,30 +16,51 @@ import { MetricState, metricsType } from './read-metric-state.js';
 import { type RequestShape, walkRequest } from './read-request.js';
 import { WireReader, fieldMask, validateRange, within } from './wire.js';
 
-const V_METRIC = metricsType('Metric');
-const V_DATA = [metricsType('Gauge'), metricsType('Sum'), metricsType('Histogram'), metricsType('ExponentialHistogram'), metricsType('Summary')];
+// ---- generated field tags (scripts/otlp-tags.ts; do not edit) ----
+/** opentelemetry.proto.metrics.v1.Metric */
+const enum MetricTag {
+  Name_LEN = 0x0a, // name = 1, string
+  Description_LEN = 0x12, // description = 2, string
+  Unit_LEN = 0x1a, // unit = 3, string
+  Gauge_LEN = 0x2a, // gauge = 5, Gauge
+  Sum_LEN = 0x3a, // sum = 7, Sum
+  Histogram_LEN = 0x4a, // histogram = 9, Histogram
+  ExponentialHistogram_LEN = 0x52, // exponentialHistogram = 10, ExponentialHistogram
+  Summary_LEN = 0x5a, // summary = 11, Summary
+  Metadata_LEN = 0x62, // metadata = 12, repeated KeyValue
+}
+/** Gauge, Sum, Histogram, ExponentialHistogram, Summary: the points, and the fields some of them add */
+const enum DataTag {
+  DataPoints_LEN = 0x0a, // Gauge.dataPoints, Sum.dataPoints, Histogram.dataPoints, ExponentialHistogram.dataPoints, Summary.dataPoints
+  AggregationTemporality_VARINT = 0x10, // Sum.aggregationTemporality, Histogram.aggregationTemporality, ExponentialHistogram.aggregationTemporality
+  IsMonotonic_VARINT = 0x18, // Sum.isMonotonic
+}
+// ---- end of generated field tags ----
+
+const METRIC_SCHEMA = metricsType('Metric');
+const DATA_SCHEMAS = [metricsType('Gauge'), metricsType('Sum'), metricsType('Histogram'), metricsType('ExponentialHistogram'), metricsType('Summary')];
 const DATA_TYPES: readonly MetricType[] = ['gauge', 'sum', 'histogram', 'exponential_histogram', 'summary'];
 /** Metric's oneof data field tags, in the order the converter tests them (its priority when several come). */
-const DATA_TAGS = [0x2a, 0x3a, 0x4a, 0x52, 0x5a];
+const DATA_TAGS = [MetricTag.Gauge_LEN, MetricTag.Sum_LEN, MetricTag.Histogram_LEN, MetricTag.ExponentialHistogram_LEN, MetricTag.Summary_LEN];
 /** Known fields of Gauge, Sum, Histogram, ExponentialHistogram, Summary. */
 const DATA_FIELDS = [fieldMask(1), fieldMask(1, 2, 3), fieldMask(1, 2), fieldMask(1, 2), fieldMask(1)];
 const METRIC_FIELDS = fieldMask(1, 2, 3, 5, 7, 9, 10, 11, 12);
 const SHAPE: RequestShape = { request: 'ExportMetricsServiceRequest', resource: 'ResourceMetrics', scope: 'ScopeMetrics' };
 
 export function readMetrics(buf: Buffer, ctx: DecodeContext): MetricPoint[] {
-  const st = new MetricState(new WireReader(buf), ctx);
-  walkRequest(st.r, ctx, SHAPE, (end, depth, resource, scope, index) => {
-    st.resource = resource;
-    st.scope = scope;
-    metric(st, end, depth, index);
+  const state = new MetricState(new WireReader(buf), ctx);
+  walkRequest(state.reader, ctx, SHAPE, (end, depth, resource, scope, index) => {
+    state.resource = resource;
+    state.scope = scope;
+    metric(state, end, depth, index);
   });
-  return st.out;
+  return state.out;
 }
 
-function metric(st: MetricState, end: number, depth: number, index: number): void {
-  const r = st.r;
-  const ctx = st.ctx;
-  const start = r.pos;
+function metric(state: MetricState, end: number, depth: number, index: number): void {
+  const reader = state.reader;
+  const ctx = state.ctx;
+  const start = reader.pos;
   try {
     let name = '';
     let description = '';
@@ -48,67 +69,67 @@ function metric(st: MetricState, end: number, depth: number, index: number): voi
     // The last range sent of each oneof data member (gauge, sum, histogram, exponential_histogram, summary).
     let ranges: number[] | undefined;
     let kind = -1;
-    let ds = -1;
-    let de = -1;
-    while (r.pos < end) {
-      const at = r.pos;
-      const tag = r.uint32(end);
+    let dataStart = -1;
+    let dataEnd = -1;
+    while (reader.pos < end) {
+      const at = reader.pos;
+      const tag = reader.uint32(end);
       switch (tag) {
-        case 0x0a:
-          name = r.string(end);
+        case MetricTag.Name_LEN:
+          name = reader.string(end);
           break;
-        case 0x12:
-          description = r.string(end);
+        case MetricTag.Description_LEN:
+          description = reader.string(end);
           break;
-        case 0x1a:
-          unit = r.string(end);
+        case MetricTag.Unit_LEN:
+          unit = reader.string(end);
           break;
-        case 0x62:
+        case MetricTag.Metadata_LEN:
           if (metadataAt < 0) metadataAt = at;
-          r.pos = r.lenEnd(end);
+          reader.pos = reader.lenEnd(end);
           break;
-        case 0x2a:
-        case 0x3a:
-        case 0x4a:
-        case 0x52:
-        case 0x5a: {
-          const k = DATA_TAGS.indexOf(tag);
-          const e = r.lenEnd(end);
-          if (kind < 0 || (kind === k && ranges === undefined)) {
+        case MetricTag.Gauge_LEN:
+        case MetricTag.Sum_LEN:
+        case MetricTag.Histogram_LEN:
+        case MetricTag.ExponentialHistogram_LEN:
+        case MetricTag.Summary_LEN: {
+          const member = DATA_TAGS.indexOf(tag);
+          const fieldEnd = reader.lenEnd(end);
+          if (kind < 0 || (kind === member && ranges === undefined)) {
             // The common case: one data member.
-            if (kind === k) validateRange(r, V_DATA[k]!, ds, de, depth + 1); // replaced: must still decode
-            kind = k;
-            ds = r.pos;
-            de = e;
+            if (kind === member) validateRange(reader, DATA_SCHEMAS[member]!, dataStart, dataEnd, depth + 1); // replaced: must still decode
+            kind = member;
+            dataStart = reader.pos;
+            dataEnd = fieldEnd;
           } else {
             if (ranges === undefined) {
               ranges = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1];
-              ranges[kind * 2] = ds;
-              ranges[kind * 2 + 1] = de;
+              ranges[kind * 2] = dataStart;
+              ranges[kind * 2 + 1] = dataEnd;
             }
-            if (ranges[k * 2]! >= 0) validateRange(r, V_DATA[k]!, ranges[k * 2]!, ranges[k * 2 + 1]!, depth + 1);
-            ranges[k * 2] = r.pos;
-            ranges[k * 2 + 1] = e;
+            if (ranges[member * 2]! >= 0) validateRange(reader, DATA_SCHEMAS[member]!, ranges[member * 2]!, ranges[member * 2 + 1]!, depth + 1);
+            ranges[member * 2] = reader.pos;
+            ranges[member * 2 + 1] = fieldEnd;
           }
-          r.pos = e;
+          reader.pos = fieldEnd;
           break;
         }
         default:
-          r.other(tag, end, depth, METRIC_FIELDS);
+          reader.other(tag, end, depth, METRIC_FIELDS);
       }
     }
     if (ranges !== undefined) {
       // Several members sent: the first in the converter's order wins; the others must still decode.
       kind = -1;
-      for (let k = 0; k < 5; k++) {
-        const s = ranges[k * 2]!;
-        if (s < 0) continue;
-        if (kind < 0) (kind = k), (ds = s), (de = ranges[k * 2 + 1]!);
-        else validateRange(r, V_DATA[k]!, s, ranges[k * 2 + 1]!, depth + 1);
+      for (let member = 0; member < 5; member++) {
+        const memberStart = ranges[member * 2]!;
+        if (memberStart < 0) continue;
+        if (kind < 0) (kind = member), (dataStart = memberStart), (dataEnd = ranges[member * 2 + 1]!);
+        else validateRange(reader, DATA_SCHEMAS[member]!, memberStart, ranges[member * 2 + 1]!, depth + 1);
       }
     }
     if (kind < 0) {
-      if (metadataAt >= 0) validateRange(r, V_METRIC, metadataAt, end, depth);
+      if (metadataAt >= 0) validateRange(reader, METRIC_SCHEMA, metadataAt, end, depth);
       return; // no data: no points to keep or reject
     }
     const type = DATA_TYPES[kind]!;
@@ -116,28 +137,28 @@ function metric(st: MetricState, end: number, depth: number, index: number): voi
     let points = 0;
     let temporality = 0;
     let monotonic = false;
-    r.pos = ds;
+    reader.pos = dataStart;
     const known = DATA_FIELDS[kind]!;
     try {
-      while (r.pos < de) {
-        const tag = r.uint32(de);
-        if (tag === 0x0a) {
-          r.pos = r.lenEnd(de);
+      while (reader.pos < dataEnd) {
+        const tag = reader.uint32(dataEnd);
+        if (tag === DataTag.DataPoints_LEN) {
+          reader.pos = reader.lenEnd(dataEnd);
           points++;
-        } else if (tag === 0x10 && kind >= 1 && kind <= 3) temporality = r.uint32(de) | 0;
-        else if (tag === 0x18 && kind === 1) monotonic = r.uint32(de) !== 0;
-        else r.other(tag, de, depth + 1, known);
+        } else if (tag === DataTag.AggregationTemporality_VARINT && kind >= 1 && kind <= 3) temporality = reader.uint32(dataEnd) | 0;
+        else if (tag === DataTag.IsMonotonic_VARINT && kind === 1) monotonic = reader.uint32(dataEnd) !== 0;
+        else reader.other(tag, dataEnd, depth + 1, known);
       }
     } catch (err) {
-      throw within(err, V_DATA[kind]!.name);
+      throw within(err, DATA_SCHEMAS[kind]!.name);
     }
     if (points === 0) {
-      if (metadataAt >= 0) validateRange(r, V_METRIC, metadataAt, end, depth);
+      if (metadataAt >= 0) validateRange(reader, METRIC_SCHEMA, metadataAt, end, depth);
       return;
     }
     if (name === '') {
-      ctx.reject(points, unnamedMetricRejection(index, st.scope, points));
-      validateRange(r, V_METRIC, start, end, depth);
+      ctx.reject(points, unnamedMetricRejection(index, state.scope, points));
+      validateRange(reader, METRIC_SCHEMA, start, end, depth);
       return;
     }
     let metadata = EMPTY_ATTRIBUTES;
@@ -146,18 +167,18 @@ function metric(st: MetricState, end: number, depth: number, index: number): voi
       let dropped = 0;
       const max = ctx.maxAttributes;
       metadata = {};
-      r.pos = metadataAt;
-      while (r.pos < end) {
-        const tag = r.uint32(end);
-        if (tag === 0x62) {
-          const e = r.lenEnd(end);
-          if (readAttribute(r, ctx, e, depth + 1, metadata, kept >= max)) kept++;
+      reader.pos = metadataAt;
+      while (reader.pos < end) {
+        const tag = reader.uint32(end);
+        if (tag === MetricTag.Metadata_LEN) {
+          const fieldEnd = reader.lenEnd(end);
+          if (readAttribute(reader, ctx, fieldEnd, depth + 1, metadata, kept >= max)) kept++;
           else dropped++;
-        } else r.skip(tag, end, depth);
+        } else reader.skip(tag, end, depth);
       }
       ctx.droppedAttributes += dropped;
     }
-    st.metric = {
+    state.metric = {
       name,
       description,
       unit,
@@ -166,33 +187,33 @@ function metric(st: MetricState, end: number, depth: number, index: number): voi
       monotonic: type === 'sum' && monotonic,
       metadata,
     };
-    r.pos = ds;
-    let j = 0;
+    reader.pos = dataStart;
+    let pointIndex = 0;
     try {
-      while (r.pos < de) {
-        const tag = r.uint32(de);
-        if (tag === 0x0a) {
-          const e = r.lenEnd(de);
+      while (reader.pos < dataEnd) {
+        const tag = reader.uint32(dataEnd);
+        if (tag === DataTag.DataPoints_LEN) {
+          const fieldEnd = reader.lenEnd(dataEnd);
           switch (kind) {
             case 0:
             case 1:
-              numberPoint(st, e, depth + 2, type as 'gauge' | 'sum', j++);
+              numberPoint(state, fieldEnd, depth + 2, type as 'gauge' | 'sum', pointIndex++);
               break;
             case 2:
-              histogramPoint(st, e, depth + 2, j++);
+              histogramPoint(state, fieldEnd, depth + 2, pointIndex++);
               break;
             case 3:
-              expHistogramPoint(st, e, depth + 2, j++);
+              expHistogramPoint(state, fieldEnd, depth + 2, pointIndex++);
               break;
             case 4:
-              summaryPoint(st, e, depth + 2, j++);
+              summaryPoint(state, fieldEnd, depth + 2, pointIndex++);
               break;
           }
-          r.pos = e;
-        } else r.skip(tag, de, depth + 1);
+          reader.pos = fieldEnd;
+        } else reader.skip(tag, dataEnd, depth + 1);
       }
     } catch (err) {
-      throw within(err, V_DATA[kind]!.name);
+      throw within(err, DATA_SCHEMAS[kind]!.name);
     }
   } catch (err) {
     throw within(err, 'Metric');

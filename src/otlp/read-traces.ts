@@ -1,6 +1,6 @@
 /**
  * ExportTraceServiceRequest bytes straight to model spans (no intermediate message objects), with the same
- * validation, limits and output as spansFromRequest() over protobufjs (the reference: decodeTracesReference,
+ * validation, limits and output as spansFromRequest() over protobufjs (the reference, test/otlp/reference.ts;
  * proven equal by test/otlp/reader-differential.test.ts).
  */
 import { EMPTY_ATTRIBUTES } from '../model/index.js';
@@ -10,33 +10,76 @@ import { readAttribute } from './read-common.js';
 import { type RequestShape, walkRequest } from './read-request.js';
 import { protoRoot } from './proto.js';
 import { rootParent, spanKind, spanProblem, spanRejection, spanStatus } from './traces.js';
-import { WireReader, fieldMask, validateRange, validatorFor, within } from './wire.js';
+import { WireReader, fieldMask, validateRange, schemaFor, within } from './wire.js';
 
-const V_SPAN = validatorFor(protoRoot.lookupType('opentelemetry.proto.trace.v1.Span'));
+// ---- generated field tags (scripts/otlp-tags.ts; do not edit) ----
+/** opentelemetry.proto.trace.v1.Span */
+const enum SpanTag {
+  TraceId_LEN = 0x0a, // traceId = 1, bytes
+  SpanId_LEN = 0x12, // spanId = 2, bytes
+  TraceState_LEN = 0x1a, // traceState = 3, string
+  ParentSpanId_LEN = 0x22, // parentSpanId = 4, bytes
+  Name_LEN = 0x2a, // name = 5, string
+  Kind_VARINT = 0x30, // kind = 6, SpanKind
+  StartTimeUnixNano_I64 = 0x39, // startTimeUnixNano = 7, fixed64
+  EndTimeUnixNano_I64 = 0x41, // endTimeUnixNano = 8, fixed64
+  Attributes_LEN = 0x4a, // attributes = 9, repeated KeyValue
+  DroppedAttributesCount_VARINT = 0x50, // droppedAttributesCount = 10, uint32
+  Events_LEN = 0x5a, // events = 11, repeated Event
+  DroppedEventsCount_VARINT = 0x60, // droppedEventsCount = 12, uint32
+  Links_LEN = 0x6a, // links = 13, repeated Link
+  DroppedLinksCount_VARINT = 0x70, // droppedLinksCount = 14, uint32
+  Status_LEN = 0x7a, // status = 15, Status
+  Flags_I32 = 0x85, // flags = 16, fixed32
+}
+/** opentelemetry.proto.trace.v1.Status */
+const enum StatusTag {
+  Message_LEN = 0x12, // message = 2, string
+  Code_VARINT = 0x18, // code = 3, StatusCode
+}
+/** opentelemetry.proto.trace.v1.Span.Event */
+const enum EventTag {
+  TimeUnixNano_I64 = 0x09, // timeUnixNano = 1, fixed64
+  Name_LEN = 0x12, // name = 2, string
+  Attributes_LEN = 0x1a, // attributes = 3, repeated KeyValue
+  DroppedAttributesCount_VARINT = 0x20, // droppedAttributesCount = 4, uint32
+}
+/** opentelemetry.proto.trace.v1.Span.Link */
+const enum LinkTag {
+  TraceId_LEN = 0x0a, // traceId = 1, bytes
+  SpanId_LEN = 0x12, // spanId = 2, bytes
+  TraceState_LEN = 0x1a, // traceState = 3, string
+  Attributes_LEN = 0x22, // attributes = 4, repeated KeyValue
+  DroppedAttributesCount_VARINT = 0x28, // droppedAttributesCount = 5, uint32
+  Flags_I32 = 0x35, // flags = 6, fixed32
+}
+// ---- end of generated field tags ----
+
+const SPAN_SCHEMA = schemaFor(protoRoot.lookupType('opentelemetry.proto.trace.v1.Span'));
 const SPAN_FIELDS = fieldMask(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
 const STATUS_FIELDS = fieldMask(2, 3);
 const EVENT_FIELDS = fieldMask(1, 2, 3, 4);
 const LINK_FIELDS = fieldMask(1, 2, 3, 4, 5, 6);
 
 /** Per-request state: spans of one trace usually arrive together; a repeated trace id reuses its hex. */
-class TraceState {
+class SpansState {
   readonly out: Span[] = [];
   prevIdStart = -1;
   prevIdHex = '';
   constructor(
-    readonly r: WireReader,
+    readonly reader: WireReader,
     readonly ctx: DecodeContext,
   ) {}
 
   traceIdHex(start: number, end: number): string {
     const prev = this.prevIdStart;
-    const buf = this.r.buf;
+    const buf = this.reader.buf;
     if (prev >= 0 && end - start === 16) {
       let i = 0;
       while (i < 16 && buf[start + i] === buf[prev + i]) i++;
       if (i === 16) return this.prevIdHex;
     }
-    const hex = this.r.hexAt(start, end);
+    const hex = this.reader.hexAt(start, end);
     if (end - start === 16) {
       this.prevIdStart = start;
       this.prevIdHex = hex;
@@ -48,17 +91,17 @@ class TraceState {
 const SHAPE: RequestShape = { request: 'ExportTraceServiceRequest', resource: 'ResourceSpans', scope: 'ScopeSpans' };
 
 export function readTraces(buf: Buffer, ctx: DecodeContext): Span[] {
-  const st = new TraceState(new WireReader(buf), ctx);
-  walkRequest(st.r, ctx, SHAPE, (end, depth, resource, scope, index) => span(st, end, depth, resource, scope, index));
-  return st.out;
+  const state = new SpansState(new WireReader(buf), ctx);
+  walkRequest(state.reader, ctx, SHAPE, (end, depth, resource, scope, index) => span(state, end, depth, resource, scope, index));
+  return state.out;
 }
 
-function span(st: TraceState, end: number, depth: number, resource: Resource, scope: InstrumentationScope, index: number): void {
-  const r = st.r;
-  const ctx = st.ctx;
+function span(state: SpansState, end: number, depth: number, resource: Resource, scope: InstrumentationScope, index: number): void {
+  const reader = state.reader;
+  const ctx = state.ctx;
   try {
-    let ts = -1;
-    let te = -1;
+    let traceIdStart = -1;
+    let traceIdEnd = -1;
     let spanId = '';
     let parentSpanId = '';
     let traceState = '';
@@ -74,83 +117,83 @@ function span(st: TraceState, end: number, depth: number, resource: Resource, sc
     let statusMessage = '';
     let rest = -1;
     // Pass 1: the scalars (validation needs ids and times); attributes, events and links wait for pass 2.
-    while (r.pos < end) {
-      const at = r.pos;
-      const tag = r.uint32(end);
+    while (reader.pos < end) {
+      const at = reader.pos;
+      const tag = reader.uint32(end);
       switch (tag) {
-        case 0x0a: {
-          const e = r.lenEnd(end);
-          ts = r.pos;
-          te = e;
-          r.pos = e;
+        case SpanTag.TraceId_LEN: {
+          const fieldEnd = reader.lenEnd(end);
+          traceIdStart = reader.pos;
+          traceIdEnd = fieldEnd;
+          reader.pos = fieldEnd;
           break;
         }
-        case 0x12:
-          spanId = r.hex(end);
+        case SpanTag.SpanId_LEN:
+          spanId = reader.hex(end);
           break;
-        case 0x1a:
-          traceState = r.string(end);
+        case SpanTag.TraceState_LEN:
+          traceState = reader.string(end);
           break;
-        case 0x22:
-          parentSpanId = r.hex(end);
+        case SpanTag.ParentSpanId_LEN:
+          parentSpanId = reader.hex(end);
           break;
-        case 0x2a:
-          name = r.string(end);
+        case SpanTag.Name_LEN:
+          name = reader.string(end);
           break;
-        case 0x30:
-          kind = r.uint32(end) | 0;
+        case SpanTag.Kind_VARINT:
+          kind = reader.uint32(end) | 0;
           break;
-        case 0x39:
-          startTime = r.fixed64(end);
+        case SpanTag.StartTimeUnixNano_I64:
+          startTime = reader.fixed64(end);
           break;
-        case 0x41:
-          endTime = r.fixed64(end);
+        case SpanTag.EndTimeUnixNano_I64:
+          endTime = reader.fixed64(end);
           break;
-        case 0x4a:
-        case 0x5a:
-        case 0x6a:
+        case SpanTag.Attributes_LEN:
+        case SpanTag.Events_LEN:
+        case SpanTag.Links_LEN:
           if (rest < 0) rest = at;
-          r.pos = r.lenEnd(end);
+          reader.pos = reader.lenEnd(end);
           break;
-        case 0x50:
-          droppedAttributesCount = r.uint32(end);
+        case SpanTag.DroppedAttributesCount_VARINT:
+          droppedAttributesCount = reader.uint32(end);
           break;
-        case 0x60:
-          droppedEventsCount = r.uint32(end);
+        case SpanTag.DroppedEventsCount_VARINT:
+          droppedEventsCount = reader.uint32(end);
           break;
-        case 0x70:
-          droppedLinksCount = r.uint32(end);
+        case SpanTag.DroppedLinksCount_VARINT:
+          droppedLinksCount = reader.uint32(end);
           break;
-        case 0x7a: {
+        case SpanTag.Status_LEN: {
           // A repeated Status replaces the earlier one.
-          const e = r.lenEnd(end);
+          const fieldEnd = reader.lenEnd(end);
           statusCode = 0;
           statusMessage = '';
           try {
-            while (r.pos < e) {
-              const t = r.uint32(e);
-              if (t === 0x12) statusMessage = r.string(e);
-              else if (t === 0x18) statusCode = r.uint32(e) | 0;
-              else r.other(t, e, depth + 1, STATUS_FIELDS);
+            while (reader.pos < fieldEnd) {
+              const statusTag = reader.uint32(fieldEnd);
+              if (statusTag === StatusTag.Message_LEN) statusMessage = reader.string(fieldEnd);
+              else if (statusTag === StatusTag.Code_VARINT) statusCode = reader.uint32(fieldEnd) | 0;
+              else reader.other(statusTag, fieldEnd, depth + 1, STATUS_FIELDS);
             }
           } catch (err) {
             throw within(err, 'Status');
           }
           break;
         }
-        case 0x85:
-          flags = r.fixed32(end);
+        case SpanTag.Flags_I32:
+          flags = reader.fixed32(end);
           break;
         default:
-          r.other(tag, end, depth, SPAN_FIELDS);
+          reader.other(tag, end, depth, SPAN_FIELDS);
       }
     }
-    const traceId = ts >= 0 ? st.traceIdHex(ts, te) : '';
+    const traceId = traceIdStart >= 0 ? state.traceIdHex(traceIdStart, traceIdEnd) : '';
     parentSpanId = rootParent(parentSpanId);
     const problem = spanProblem(traceId, spanId, parentSpanId, startTime, endTime);
     if (problem !== '') {
       ctx.reject(1, spanRejection(index, scope, problem));
-      if (rest >= 0) validateRange(r, V_SPAN, rest, end, depth); // what protobufjs would have decoded
+      if (rest >= 0) validateRange(reader, SPAN_SCHEMA, rest, end, depth); // what protobufjs would have decoded
       return;
     }
     let attributes = EMPTY_ATTRIBUTES;
@@ -161,27 +204,27 @@ function span(st: TraceState, end: number, depth: number, resource: Resource, sc
       // Pass 2: attributes, events and links, in the order sent.
       let kept = 0;
       const max = ctx.maxAttributes;
-      r.pos = rest;
-      while (r.pos < end) {
-        const tag = r.uint32(end);
-        if (tag === 0x4a) {
-          const e = r.lenEnd(end);
+      reader.pos = rest;
+      while (reader.pos < end) {
+        const tag = reader.uint32(end);
+        if (tag === SpanTag.Attributes_LEN) {
+          const fieldEnd = reader.lenEnd(end);
           if (attributes === EMPTY_ATTRIBUTES) attributes = {};
-          if (readAttribute(r, ctx, e, depth + 1, attributes, kept >= max)) kept++;
+          if (readAttribute(reader, ctx, fieldEnd, depth + 1, attributes, kept >= max)) kept++;
           else dropped++;
-        } else if (tag === 0x5a) {
-          const e = r.lenEnd(end);
+        } else if (tag === SpanTag.Events_LEN) {
+          const fieldEnd = reader.lenEnd(end);
           if (events === EMPTY_LIST) events = [];
-          (events as SpanEvent[]).push(event(r, ctx, e, depth + 1));
-        } else if (tag === 0x6a) {
-          const e = r.lenEnd(end);
+          (events as SpanEvent[]).push(event(reader, ctx, fieldEnd, depth + 1));
+        } else if (tag === SpanTag.Links_LEN) {
+          const fieldEnd = reader.lenEnd(end);
           if (links === EMPTY_LIST) links = [];
-          (links as SpanLink[]).push(link(r, ctx, e, depth + 1));
-        } else r.skip(tag, end, depth);
+          (links as SpanLink[]).push(link(reader, ctx, fieldEnd, depth + 1));
+        } else reader.skip(tag, end, depth);
       }
       ctx.droppedAttributes += dropped;
     }
-    st.out.push({
+    state.out.push({
       resource,
       scope,
       traceId,
@@ -206,7 +249,7 @@ function span(st: TraceState, end: number, depth: number, resource: Resource, sc
   }
 }
 
-function event(r: WireReader, ctx: DecodeContext, end: number, depth: number): SpanEvent {
+function event(reader: WireReader, ctx: DecodeContext, end: number, depth: number): SpanEvent {
   try {
     let timeUnixNano = 0n;
     let name = '';
@@ -215,27 +258,27 @@ function event(r: WireReader, ctx: DecodeContext, end: number, depth: number): S
     let kept = 0;
     let dropped = 0;
     const max = ctx.maxAttributes;
-    while (r.pos < end) {
-      const tag = r.uint32(end);
+    while (reader.pos < end) {
+      const tag = reader.uint32(end);
       switch (tag) {
-        case 0x09:
-          timeUnixNano = r.fixed64(end);
+        case EventTag.TimeUnixNano_I64:
+          timeUnixNano = reader.fixed64(end);
           break;
-        case 0x12:
-          name = r.string(end);
+        case EventTag.Name_LEN:
+          name = reader.string(end);
           break;
-        case 0x1a: {
-          const e = r.lenEnd(end);
+        case EventTag.Attributes_LEN: {
+          const fieldEnd = reader.lenEnd(end);
           if (attributes === EMPTY_ATTRIBUTES) attributes = {};
-          if (readAttribute(r, ctx, e, depth + 1, attributes, kept >= max)) kept++;
+          if (readAttribute(reader, ctx, fieldEnd, depth + 1, attributes, kept >= max)) kept++;
           else dropped++;
           break;
         }
-        case 0x20:
-          droppedAttributesCount = r.uint32(end);
+        case EventTag.DroppedAttributesCount_VARINT:
+          droppedAttributesCount = reader.uint32(end);
           break;
         default:
-          r.other(tag, end, depth, EVENT_FIELDS);
+          reader.other(tag, end, depth, EVENT_FIELDS);
       }
     }
     ctx.droppedAttributes += dropped;
@@ -245,7 +288,7 @@ function event(r: WireReader, ctx: DecodeContext, end: number, depth: number): S
   }
 }
 
-function link(r: WireReader, ctx: DecodeContext, end: number, depth: number): SpanLink {
+function link(reader: WireReader, ctx: DecodeContext, end: number, depth: number): SpanLink {
   try {
     let traceId = '';
     let spanId = '';
@@ -256,33 +299,33 @@ function link(r: WireReader, ctx: DecodeContext, end: number, depth: number): Sp
     let kept = 0;
     let dropped = 0;
     const max = ctx.maxAttributes;
-    while (r.pos < end) {
-      const tag = r.uint32(end);
+    while (reader.pos < end) {
+      const tag = reader.uint32(end);
       switch (tag) {
-        case 0x0a:
-          traceId = r.hex(end);
+        case LinkTag.TraceId_LEN:
+          traceId = reader.hex(end);
           break;
-        case 0x12:
-          spanId = r.hex(end);
+        case LinkTag.SpanId_LEN:
+          spanId = reader.hex(end);
           break;
-        case 0x1a:
-          traceState = r.string(end);
+        case LinkTag.TraceState_LEN:
+          traceState = reader.string(end);
           break;
-        case 0x22: {
-          const e = r.lenEnd(end);
+        case LinkTag.Attributes_LEN: {
+          const fieldEnd = reader.lenEnd(end);
           if (attributes === EMPTY_ATTRIBUTES) attributes = {};
-          if (readAttribute(r, ctx, e, depth + 1, attributes, kept >= max)) kept++;
+          if (readAttribute(reader, ctx, fieldEnd, depth + 1, attributes, kept >= max)) kept++;
           else dropped++;
           break;
         }
-        case 0x28:
-          droppedAttributesCount = r.uint32(end);
+        case LinkTag.DroppedAttributesCount_VARINT:
+          droppedAttributesCount = reader.uint32(end);
           break;
-        case 0x35:
-          flags = r.fixed32(end);
+        case LinkTag.Flags_I32:
+          flags = reader.fixed32(end);
           break;
         default:
-          r.other(tag, end, depth, LINK_FIELDS);
+          reader.other(tag, end, depth, LINK_FIELDS);
       }
     }
     ctx.droppedAttributes += dropped;

@@ -64,10 +64,10 @@ export class WireReader {
   uint32(end: number): number {
     const pos = this.pos;
     if (pos < end) {
-      const b = this.buf[pos]!;
-      if (b < 0x80) {
+      const byte = this.buf[pos]!;
+      if (byte < 0x80) {
         this.pos = pos + 1;
-        return b;
+        return byte;
       }
     }
     return this.uint32Slow(end);
@@ -80,19 +80,19 @@ export class WireReader {
   private uint32Slow(end: number): number {
     const buf = this.buf;
     let pos = this.pos;
-    let v = 0;
+    let value = 0;
     for (let shift = 0; shift < 35; shift += 7) {
       if (pos >= end) this.fail('index out of range: truncated varint', this.pos);
-      const b = buf[pos++]!;
-      v |= (b & 0x7f) << shift;
-      if (b < 0x80) {
+      const byte = buf[pos++]!;
+      value |= (byte & 0x7f) << shift;
+      if (byte < 0x80) {
         this.pos = pos;
-        return v >>> 0;
+        return value >>> 0;
       }
     }
     if (pos + 5 > end) this.fail('index out of range: truncated varint', this.pos);
     this.pos = pos + 5;
-    return v >>> 0;
+    return value >>> 0;
   }
 
   /** A 64-bit varint into lo/hi. */
@@ -104,13 +104,13 @@ export class WireReader {
     for (let i = 0; ; i++) {
       if (i === 10) this.fail('invalid varint encoding (more than 10 bytes)', this.pos);
       if (pos >= end) this.fail('index out of range: truncated varint', this.pos);
-      const b = buf[pos++]!;
-      if (i < 4) lo |= (b & 0x7f) << (7 * i);
+      const byte = buf[pos++]!;
+      if (i < 4) lo |= (byte & 0x7f) << (7 * i);
       else if (i === 4) {
-        lo |= (b & 0x7f) << 28;
-        hi |= (b & 0x7f) >>> 4;
-      } else hi |= (b & 0x7f) << (7 * (i - 5) + 3);
-      if (b < 0x80) break;
+        lo |= (byte & 0x7f) << 28;
+        hi |= (byte & 0x7f) >>> 4;
+      } else hi |= (byte & 0x7f) << (7 * (i - 5) + 3);
+      if (byte < 0x80) break;
     }
     this.pos = pos;
     this.lo = lo >>> 0;
@@ -132,12 +132,12 @@ export class WireReader {
 
   /** fixed64 into lo/hi (unsigned halves). */
   fixed64Parts(end: number): void {
-    const p = this.pos;
-    if (p + 8 > end) this.fail('index out of range: fixed64 needs 8 bytes');
+    const pos = this.pos;
+    if (pos + 8 > end) this.fail('index out of range: fixed64 needs 8 bytes');
     const buf = this.buf;
-    this.lo = (buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16) | (buf[p + 3]! << 24)) >>> 0;
-    this.hi = (buf[p + 4]! | (buf[p + 5]! << 8) | (buf[p + 6]! << 16) | (buf[p + 7]! << 24)) >>> 0;
-    this.pos = p + 8;
+    this.lo = (buf[pos]! | (buf[pos + 1]! << 8) | (buf[pos + 2]! << 16) | (buf[pos + 3]! << 24)) >>> 0;
+    this.hi = (buf[pos + 4]! | (buf[pos + 5]! << 8) | (buf[pos + 6]! << 16) | (buf[pos + 7]! << 24)) >>> 0;
+    this.pos = pos + 8;
   }
 
   /** fixed64 (unsigned) exactly. */
@@ -161,58 +161,58 @@ export class WireReader {
   }
 
   fixed32(end: number): number {
-    const p = this.pos;
-    if (p + 4 > end) this.fail('index out of range: fixed32 needs 4 bytes');
+    const pos = this.pos;
+    if (pos + 4 > end) this.fail('index out of range: fixed32 needs 4 bytes');
     const buf = this.buf;
-    this.pos = p + 4;
-    return (buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16) | (buf[p + 3]! << 24)) >>> 0;
+    this.pos = pos + 4;
+    return (buf[pos]! | (buf[pos + 1]! << 8) | (buf[pos + 2]! << 16) | (buf[pos + 3]! << 24)) >>> 0;
   }
 
   double(end: number): number {
-    const p = this.pos;
-    if (p + 8 > end) this.fail('index out of range: double needs 8 bytes');
-    this.pos = p + 8;
-    return this.buf.readDoubleLE(p);
+    const pos = this.pos;
+    if (pos + 8 > end) this.fail('index out of range: double needs 8 bytes');
+    this.pos = pos + 8;
+    return this.buf.readDoubleLE(pos);
   }
 
   sint32(end: number): number {
-    const v = this.uint32(end);
-    return ((v >>> 1) ^ -(v & 1)) | 0;
+    const value = this.uint32(end);
+    return ((value >>> 1) ^ -(value & 1)) | 0;
   }
 
   /** Reads a length prefix; returns where the field ends (checked against the enclosing message's end). */
   lenEnd(end: number): number {
     const at = this.pos;
     const len = this.uint32(end);
-    const e = this.pos + len;
-    if (e > end) this.fail(`index out of range: a ${len}-byte field, ${end - this.pos} bytes left in the message`, at);
-    return e;
+    const fieldEnd = this.pos + len;
+    if (fieldEnd > end) this.fail(`index out of range: a ${len}-byte field, ${end - this.pos} bytes left in the message`, at);
+    return fieldEnd;
   }
 
   /** Like lenEnd(), for strings (a message of its own: protobufjs cuts such a string at the message end instead). */
   stringEnd(end: number): number {
     const at = this.pos;
     const len = this.uint32(end);
-    const e = this.pos + len;
-    if (e > end) this.fail(`index out of range: a ${len}-byte string, ${end - this.pos} bytes left in the message`, at);
-    return e;
+    const fieldEnd = this.pos + len;
+    if (fieldEnd > end) this.fail(`index out of range: a ${len}-byte string, ${end - this.pos} bytes left in the message`, at);
+    return fieldEnd;
   }
 
   string(end: number): string {
-    const e = this.stringEnd(end);
-    const s = this.pos;
-    if (s === e) return '';
-    this.pos = e;
-    return this.buf.utf8Slice(s, e);
+    const fieldEnd = this.stringEnd(end);
+    const start = this.pos;
+    if (start === fieldEnd) return '';
+    this.pos = fieldEnd;
+    return this.buf.utf8Slice(start, fieldEnd);
   }
 
   /** Lower-case hex of a bytes field (ids). */
   hex(end: number): string {
-    const e = this.lenEnd(end);
-    const s = this.pos;
-    if (s === e) return '';
-    this.pos = e;
-    return this.buf.hexSlice(s, e);
+    const fieldEnd = this.lenEnd(end);
+    const start = this.pos;
+    if (start === fieldEnd) return '';
+    this.pos = fieldEnd;
+    return this.buf.hexSlice(start, fieldEnd);
   }
 
   /**
@@ -220,27 +220,27 @@ export class WireReader {
    * the same key is one string (V8 then need not re-internalize it as a property name) and no native call.
    */
   key(end: number): string {
-    const e = this.stringEnd(end);
-    const s = this.pos;
-    const len = e - s;
-    this.pos = e;
+    const fieldEnd = this.stringEnd(end);
+    const start = this.pos;
+    const len = fieldEnd - start;
+    this.pos = fieldEnd;
     if (len === 0) return '';
-    if (len > KEY_CACHE_MAX_BYTES) return this.buf.utf8Slice(s, e);
+    if (len > KEY_CACHE_MAX_BYTES) return this.buf.utf8Slice(start, fieldEnd);
     const buf = this.buf;
-    let h = len;
-    for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
-    const slot = (h >>> 0) & (KEY_CACHE_SLOTS - 1);
+    let hash = len;
+    for (let i = start; i < fieldEnd; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
+    const slot = (hash >>> 0) & (KEY_CACHE_SLOTS - 1);
     const at = slot * KEY_CACHE_MAX_BYTES;
     if (keyLengths[slot] === len) {
       let i = 0;
-      while (i < len && keyBytes[at + i] === buf[s + i]) i++;
+      while (i < len && keyBytes[at + i] === buf[start + i]) i++;
       if (i === len) return keyStrings[slot]!;
     }
-    const str = buf.utf8Slice(s, e);
+    const decoded = buf.utf8Slice(start, fieldEnd);
     keyLengths[slot] = len;
-    for (let i = 0; i < len; i++) keyBytes[at + i] = buf[s + i]!;
-    keyStrings[slot] = str;
-    return str;
+    for (let i = 0; i < len; i++) keyBytes[at + i] = buf[start + i]!;
+    keyStrings[slot] = decoded;
+    return decoded;
   }
 
   hexAt(start: number, end: number): string {
@@ -285,9 +285,9 @@ export class WireReader {
         return;
       case 3:
         for (;;) {
-          const t = this.uint32(end);
-          if ((t & 7) === 4) return;
-          this.skip(t, end, depth + 1);
+          const fieldTag = this.uint32(end);
+          if ((fieldTag & 7) === 4) return;
+          this.skip(fieldTag, end, depth + 1);
         }
       case 5:
         if (this.pos + 4 > end) this.fail('index out of range: fixed32 needs 4 bytes');
@@ -302,26 +302,26 @@ export class WireReader {
 /** Bit mask of field numbers, for WireReader.other(). */
 export function fieldMask(...fields: number[]): number {
   let mask = 0;
-  for (const f of fields) mask |= 1 << f;
+  for (const field of fields) mask |= 1 << field;
   return mask;
 }
 
 // ---- schema-driven validation (for decoded-but-unused parts) ----
 
-interface VField {
+interface FieldSchema {
   /** The declared type's wire type. */
   readonly wireType: number;
   /** Numeric repeated fields also come packed (wire type 2). */
   readonly packable: boolean;
-  readonly message: VType | undefined;
+  readonly message: MessageSchema | undefined;
   readonly string: boolean;
   /** A 64-bit varint (int64, uint64, sint64); other varints are read as protobufjs reads 32-bit ones. */
   readonly long: boolean;
 }
 
-export interface VType {
+export interface MessageSchema {
   readonly name: string;
-  readonly fields: (VField | undefined)[];
+  readonly fields: (FieldSchema | undefined)[];
 }
 
 const WIRE_TYPES: Record<string, number> = {
@@ -331,68 +331,79 @@ const WIRE_TYPES: Record<string, number> = {
   string: 2, bytes: 2,
 };
 
-const vtypes = new Map<protobuf.Type, VType>();
+/** The wire type a field is declared with (a repeated number field may come packed instead: wire type 2). */
+export function declaredWireType(field: protobuf.Field): number {
+  field.resolve();
+  const resolved = field.resolvedType;
+  if (resolved instanceof protobuf.Type) return 2;
+  if (resolved instanceof protobuf.Enum) return 0;
+  const wireType = WIRE_TYPES[field.type];
+  if (wireType === undefined) throw new Error(`${field.fullName}: no wire type for ${field.type}`);
+  return wireType;
+}
 
-export function validatorFor(type: protobuf.Type): VType {
-  let vt = vtypes.get(type);
-  if (vt !== undefined) return vt;
-  const fields: (VField | undefined)[] = [];
-  vt = { name: type.name, fields };
-  vtypes.set(type, vt); // before the fields: AnyValue and ArrayValue refer to each other
+const schemas = new Map<protobuf.Type, MessageSchema>();
+
+export function schemaFor(type: protobuf.Type): MessageSchema {
+  let schema = schemas.get(type);
+  if (schema !== undefined) return schema;
+  const fields: (FieldSchema | undefined)[] = [];
+  schema = { name: type.name, fields };
+  schemas.set(type, schema); // before the fields: AnyValue and ArrayValue refer to each other
   for (const field of type.fieldsArray) {
     field.resolve();
     const resolved = field.resolvedType;
-    const message = resolved instanceof protobuf.Type ? validatorFor(resolved) : undefined;
-    const wireType = message !== undefined ? 2 : resolved instanceof protobuf.Enum ? 0 : WIRE_TYPES[field.type]!;
+    const message = resolved instanceof protobuf.Type ? schemaFor(resolved) : undefined;
+    const wireType = declaredWireType(field);
     fields[field.id] = { wireType, packable: field.repeated && wireType !== 2, message, string: field.type === 'string', long: /^u?s?int64$/.test(field.type) };
   }
-  return vt;
+  return schema;
 }
 
-/** Checks that [r.pos, end) decodes as `type` (what the reader would accept), keeping nothing. */
-export function validate(r: WireReader, type: VType, end: number, depth: number): void {
-  if (depth > MAX_DEPTH) r.fail('maximum nesting depth exceeded');
+/** Checks that [reader.pos, end) decodes as `type` (what the reader would accept), keeping nothing. */
+export function validate(reader: WireReader, type: MessageSchema, end: number, depth: number): void {
+  if (depth > MAX_DEPTH) reader.fail('maximum nesting depth exceeded');
   try {
-    while (r.pos < end) {
-      const tag = r.uint32(end);
-      const f = type.fields[tag >>> 3];
-      if (f === undefined) {
-        r.skip(tag, end, depth);
+    while (reader.pos < end) {
+      const tag = reader.uint32(end);
+      const field = type.fields[tag >>> 3];
+      if (field === undefined) {
+        reader.skip(tag, end, depth);
         continue;
       }
-      const wt = tag & 7;
-      if (wt !== f.wireType) {
-        if (wt === 2 && f.packable) {
-          const e = r.lenEnd(end);
-          while (r.pos < e) scalar(r, f, e);
+      const wireType = tag & 7;
+      if (wireType !== field.wireType) {
+        if (wireType === 2 && field.packable) {
+          const fieldEnd = reader.lenEnd(end);
+          while (reader.pos < fieldEnd) scalar(reader, field, fieldEnd);
           continue;
         }
-        r.fail(`field ${tag >>> 3} has the wrong wire type ${wt}`);
+        reader.fail(`field ${tag >>> 3} has the wrong wire type ${wireType}`);
       }
-      if (wt === 2) {
-        const e = f.string ? r.stringEnd(end) : r.lenEnd(end);
-        if (f.message !== undefined) validate(r, f.message, e, depth + 1);
-        r.pos = e;
-      } else scalar(r, f, end);
+      if (wireType === 2) {
+        const fieldEnd = field.string ? reader.stringEnd(end) : reader.lenEnd(end);
+        if (field.message !== undefined) validate(reader, field.message, fieldEnd, depth + 1);
+        reader.pos = fieldEnd;
+      } else scalar(reader, field, end);
     }
   } catch (err) {
     throw within(err, type.name);
   }
 }
 
-function scalar(r: WireReader, f: VField, end: number): void {
-  const wt = f.wireType;
-  if (wt === 0) {
-    if (f.long) r.varint64(end);
-    else r.uint32(end);
-  } else if (wt === 1) r.fixed64Parts(end);
-  else r.fixed32(end);
+function scalar(reader: WireReader, field: FieldSchema, end: number): void {
+  const wireType = field.wireType;
+  if (wireType === 0) {
+    if (field.long) reader.varint64(end);
+    else reader.uint32(end);
+  } else if (wireType === 1) reader.fixed64Parts(end);
+  else reader.fixed32(end);
 }
 
-/** Validates the range [start, end) as `type`, leaving r.pos at end. */
-export function validateRange(r: WireReader, type: VType, start: number, end: number, depth: number): void {
-  const saved = r.pos;
-  r.pos = start;
-  validate(r, type, end, depth);
-  r.pos = saved;
+/** Validates the range [start, end) as `type`, leaving reader.pos at end. */
+export function validateRange(reader: WireReader, type: MessageSchema, start: number, end: number, depth: number): void {
+  const saved = reader.pos;
+  reader.pos = start;
+  validate(reader, type, end, depth);
+  reader.pos = saved;
 }

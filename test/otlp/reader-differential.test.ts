@@ -1,6 +1,6 @@
 /**
  * The purpose-written protobuf reader (decodeTraces / decodeMetrics) against the protobufjs path it
- * replaced (decodeTracesReference / decodeMetricsReference): the same models (deep-equal, including
+ * replaced (decodeTracesReference / decodeMetricsReference, test/otlp/reference.ts): the same models (deep-equal, including
  * bigints, NaN and which items share a resource / scope / descriptor object), the same rejections and
  * counters, and OtlpDecodeError from both or neither — on SDK output, on the validation cases, and on
  * seeded random requests and mutated bytes (FUZZ_SEED=n to replay; FUZZ_SECONDS to run longer).
@@ -15,9 +15,10 @@ import { describe, it } from 'node:test';
 import { ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { OtlpDecodeError } from '../../src/otlp/index.js';
 import type { DecodeLimits, DecodedRequest } from '../../src/otlp/index.js';
-import { decodeMetrics, decodeMetricsReference, decodeTraces, decodeTracesReference } from '../../src/otlp/decode.js';
+import { decodeMetrics, decodeTraces } from '../../src/otlp/decode.js';
 import { ExportMetricsServiceRequest, ExportTraceServiceRequest } from '../../src/otlp/proto.js';
 import { makeMetrics, makeSpans } from './fixtures.js';
+import { decodeMetricsReference, decodeTracesReference } from './reference.js';
 import { seededRandom } from '../support/seeded-random.js';
 
 type Decoder = (body: Uint8Array, encoding: 'protobuf', limits?: DecodeLimits) => DecodedRequest;
