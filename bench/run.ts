@@ -133,11 +133,12 @@ if (only.has('ingest')) {
     cases.push({ name: 'traces-inline', payload: payloads['traces-identity'], decodeThreads: 0, runs: 3 });
   }
   if (!quick) {
-    // queue.fsync: true (synchronous=FULL, one fsync per group commit) next to the default in the same run (issue 13).
-    const fsyncQueue = (name: string) => ({ kind: 'embedded', fsync: true, path: path.join(workDir, `gateway-${name}`, 'queue') });
+    // The default queue fsyncs each group commit (synchronous=FULL); its cost is this pair beside the default,
+    // in the same run (issue 13: the default was chosen by it).
+    const noFsyncQueue = (name: string) => ({ kind: 'embedded', fsync: false, path: path.join(workDir, `gateway-${name}`, 'queue') });
     cases.push(
-      { name: 'traces-fsync', payload: payloads['traces-identity'], queue: fsyncQueue('traces-fsync') },
-      { name: 'metrics-fsync', payload: payloads['metrics-identity'], queue: fsyncQueue('metrics-fsync') },
+      { name: 'traces-nofsync', payload: payloads['traces-identity'], queue: noFsyncQueue('traces-nofsync') },
+      { name: 'metrics-nofsync', payload: payloads['metrics-identity'], queue: noFsyncQueue('metrics-nofsync') },
     );
   }
   if (redisUrl && redisQueueSupported()) {

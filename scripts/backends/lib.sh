@@ -31,7 +31,7 @@ PGLITE_TS_DIR=$CACHE_DIR/pglite-timescale
 
 # Debian bookworm packages the host needs. curl/iproute2/procps are there on most
 # images but not guaranteed on a minimal one; we use them for readiness and ports.
-HOST_PACKAGES=(redis-server redis-tools prometheus victoria-metrics influxdb
+HOST_PACKAGES=(redis-server redis-tools prometheus victoria-metrics influxdb strace
   postgresql-15 postgresql-client-15 debootstrap curl iproute2 procps ca-certificates)
 
 log() { printf '[backends] %s\n' "$*"; }

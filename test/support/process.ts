@@ -40,9 +40,13 @@ export function killRunningCli(): void {
   for (const child of running) child.kill('SIGKILL');
 }
 
-/** Runs the manifold CLI from source, as `manifold ARGS`. Killed when the test process exits. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'src/cli.ts'), ...args], {
+/**
+ * Runs the manifold CLI from source, as `manifold ARGS`. Killed when the test process exits. `wrapper`: a command
+ * that runs it, e.g. ['strace', '-f', '-o', FILE].
+ */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, wrapper: string[] = []): CliProcess {
+  const command = [...wrapper, process.execPath, '--import', 'tsx', path.join(REPO, 'src/cli.ts'), ...args];
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

@@ -1,10 +1,10 @@
 /**
  * The embedded queue's SQLite database: one file, WAL mode.
  *
- * Durability: a commit is appended to the WAL before enqueue resolves. With synchronous=NORMAL (default)
- * the WAL is not fsynced per commit, which survives a crash or `kill -9` of the process (the OS keeps the
- * written pages) but not a power loss or kernel panic; `fsync: true` sets synchronous=FULL, which fsyncs
- * the WAL on every commit and survives those too, at a latency cost per enqueue.
+ * Durability: a commit is appended to the WAL before enqueue resolves. `fsync: true` (the gateway's default)
+ * sets synchronous=FULL, which fdatasyncs the WAL on every commit and survives a power loss or kernel panic; one
+ * commit holds a whole group of requests, so the cost per request is small. synchronous=NORMAL (`fsync: false`)
+ * survives a crash or `kill -9` of the process (the OS keeps the written pages) but not a power loss.
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -37,7 +37,7 @@ export interface EmbeddedQueueOptions {
   readonly dir: string;
   /** File name inside `dir`. */
   readonly file?: string;
-  /** fsync every commit (synchronous=FULL): survives power loss, not only process crashes. */
+  /** fsync every commit (synchronous=FULL, the default): survives power loss, not only process crashes. */
   readonly fsync?: boolean;
   /** For tests of age bounds and retry times. */
   readonly clock?: () => number;
@@ -52,7 +52,7 @@ export class EmbeddedQueueStore implements QueueStore {
     mkdirSync(options.dir, { recursive: true });
     const lock = acquireProcessLock(file, 'the embedded queue');
     try {
-      const db = openDatabase({ file, fsync: options.fsync ?? false });
+      const db = openDatabase({ file, fsync: options.fsync ?? true });
       return new EmbeddedQueueStore(db, options.clock ?? Date.now, lock);
     } catch (error) {
       lock.release();
