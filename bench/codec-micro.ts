@@ -1,12 +1,12 @@
 /**
  * Queue codec micro-benchmark: payload bytes per point / span and encode/decode rates on a realistic batch,
- * for the format the gateway writes (version 2, src/queue/binary-format.ts) and the one it replaced (version 1,
- * msgpackr, src/queue/codec-msgpack.ts), same run, same batches, alternating; median of the rounds.
+ * for the format the gateway writes (version 3, src/queue/binary-format.ts) and the one it replaced (the
+ * msgpackr, test/queue/msgpack-reference.ts), same run, same batches, alternating; median of the rounds.
  * Run: node --import tsx bench/codec-micro.ts [--rounds N]
  */
 import { decodeBinary } from '../src/queue/binary-reader.js';
 import { encodeBinary } from '../src/queue/binary-writer.js';
-import { decodeMsgpack, encodeMsgpack } from '../src/queue/codec-msgpack.js';
+import { decodeMsgpack, encodeMsgpack } from '../test/queue/msgpack-reference.js';
 import type { TelemetryBatch } from '../src/model/index.js';
 import { realisticBatch } from '../test/queue/fixtures.js';
 
@@ -20,7 +20,7 @@ interface Codec {
 }
 const codecs: Codec[] = [
   { name: 'v3 binary', encode: (batch) => encodeBinary(batch), decode: decodeBinary },
-  { name: 'v1 msgpack', encode: encodeMsgpack, decode: decodeMsgpack },
+  { name: 'msgpackr reference', encode: encodeMsgpack, decode: decodeMsgpack },
 ];
 
 // CPU time, not wall time: on a shared machine wall time also counts waiting for a core.

@@ -7,10 +7,10 @@ const add = [
   ['@chdb/lib-darwin-arm64', '26.7.3-stable.1', 'darwin', 'arm64', 'Apache-2.0', true],
   ['@chdb/lib-darwin-x64', '26.7.3-stable.1', 'darwin', 'x64', 'Apache-2.0', true],
   ['@chdb/lib-linux-arm64-gnu', '26.7.3-stable.1', 'linux', 'arm64', 'Apache-2.0', true, 'glibc'],
-  ['@msgpackr-extract/msgpackr-extract-darwin-arm64', '3.0.7', 'darwin', 'arm64', 'MIT', false],
-  ['@msgpackr-extract/msgpackr-extract-darwin-x64', '3.0.7', 'darwin', 'x64', 'MIT', false],
-  ['@msgpackr-extract/msgpackr-extract-linux-arm', '3.0.7', 'linux', 'arm', 'MIT', false],
-  ['@msgpackr-extract/msgpackr-extract-win32-x64', '3.0.7', 'win32', 'x64', 'MIT', false],
+  ['@msgpackr-extract/msgpackr-extract-darwin-arm64', '3.0.7', 'darwin', 'arm64', 'MIT', true],
+  ['@msgpackr-extract/msgpackr-extract-darwin-x64', '3.0.7', 'darwin', 'x64', 'MIT', true],
+  ['@msgpackr-extract/msgpackr-extract-linux-arm', '3.0.7', 'linux', 'arm', 'MIT', true],
+  ['@msgpackr-extract/msgpackr-extract-win32-x64', '3.0.7', 'win32', 'x64', 'MIT', true],
 ];
 for (const [name, version, os, cpu, license, dev, libc] of add) {
   const key = `node_modules/${name}`;

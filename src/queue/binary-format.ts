@@ -1,18 +1,17 @@
 /**
- * Queue payload format versions 2 and 3: a purpose-written binary layout (written by binary-writer.ts, read by
- * binary-reader.ts). Version 3 is version 2 with one change: a metric point's attribute set and a histogram
- * point's explicit bounds are references like resources (below), written in full only at their first use in the
- * payload. Points of different metrics carry the same sets, and the points of a histogram the same bounds (the
- * OTLP reader hands them over as shared objects, src/otlp/read-attribute-sets.ts and sharedBounds()); writing the
- * sets key by key was the payload encode's largest part, and the bounds a third of a histogram point's bytes.
+ * Queue payload format version 3: a purpose-written binary layout (written by binary-writer.ts, read by
+ * binary-reader.ts). A metric point's attribute set and a histogram point's explicit bounds are references like
+ * resources (below), written in full only at their first use in the payload: points of different metrics carry
+ * the same sets, and the points of a histogram the same bounds (the OTLP reader hands them over as shared objects,
+ * src/otlp/read-attribute-sets.ts and sharedBounds()).
  *
- * Why not msgpackr (version 1, codec-msgpack.ts): packing positional tuples made from the model was ~22% of the
- * gateway's CPU on traces ingest (bench/NOTES.md); the writer walks the model objects directly into one reused
- * buffer and allocates nothing per item. It is held equal to the version-1 round trip by
- * test/queue/codec.test.ts (differential cases and a seeded fuzz over every field of every point type and span).
+ * Why not msgpackr: packing positional tuples made from the model was ~22% of the gateway's CPU on traces ingest
+ * (bench/NOTES.md); the writer walks the model objects directly into one reused buffer and allocates nothing per
+ * item. It is held equal to a msgpackr round trip (test/queue/msgpack-reference.ts) by test/queue/codec.test.ts
+ * (differential cases and a seeded fuzz over every field of every point type and span).
  *
  * Layout, after the version byte: varuint point count, the points, varuint span count, the spans.
- * - Resources, scopes, metric descriptors and (version 3) point attribute sets and histogram bounds are written inline at their first use and referred to by index
+ * - Resources, scopes, metric descriptors, point attribute sets and histogram bounds are written inline at their first use and referred to by index
  *   afterwards (`ref`: varuint index; the index equal to the count seen so far means "new, its fields follow"),
  *   so decoding rebuilds one shared object per distinct one, as the model had them.
  * - Strings that repeat (attribute keys and string values, span and event names, trace states, status
@@ -25,15 +24,13 @@
  * - `int` fields (counts, flags, enums, offsets): zigzag varuint × 2 for integers below 2^29 in size, else
  *   the varuint 1 and the number as a double, so every number comes back as it was.
  * - Timestamps (bigint): a bigint value (1 tag byte, then 8 bytes in the common case).
- * - Strings: varuint byte length + UTF-8, well-formed: a lone UTF-16 surrogate comes back as U+FFFD (version 1
- *   gave three U+FFFD in short strings, one in long ones); every other string comes back exactly.
+ * - Strings: varuint byte length + UTF-8, well-formed: a lone UTF-16 surrogate comes back as U+FFFD; every other
+ *   string comes back exactly.
  */
 import type { MetricDescriptor, MetricPoint } from '../model/index.js';
 
 /** The version written. */
 export const BINARY_VERSION = 3;
-/** The previous layout, still read (payloads queued by earlier builds), and written on request by tests. */
-export const BINARY_VERSION_2 = 2;
 
 export const TAG_NULL = 0;
 export const TAG_FALSE = 1;

@@ -1,4 +1,4 @@
-/** Reads queue payload format versions 3 and 2 (the layout: binary-format.ts): the model over binary-primitive-reader.ts. */
+/** Reads queue payload format version 3 (the layout: binary-format.ts): the model over binary-primitive-reader.ts. */
 import type {
   AttributeValue,
   Attributes,
@@ -37,14 +37,6 @@ class Reader extends PrimitiveReader {
   private readonly descriptors: MetricDescriptor[] = [];
   private readonly pointAttributeSets: Attributes[] = [];
   private readonly boundsLists: number[][] = [];
-  /** Version 3 refers to point attribute sets and histogram bounds; version 2 has them inline. */
-  private readonly setsByReference: boolean;
-
-  constructor(bytes: Uint8Array, utf8: NodeBuffer, version: number) {
-    super(bytes, utf8);
-    this.setsByReference = version >= BINARY_VERSION;
-  }
-
   /**
    * A reference (binary-format.ts): the object already decoded at that index, or undefined when the index is the
    * next one (the object's fields follow; the caller decodes it and pushes it onto `seen`).
@@ -58,7 +50,6 @@ class Reader extends PrimitiveReader {
 
   /** A histogram's explicit bounds (see the writer): decoded once, shared by the points that refer to them. */
   bounds(): number[] {
-    if (!this.setsByReference) return this.doubles();
     const known = this.decodedBefore(this.boundsLists, 'bounds');
     if (known !== undefined) return known;
     const bounds = this.doubles();
@@ -68,7 +59,6 @@ class Reader extends PrimitiveReader {
 
   /** A point's attribute set (see the writer): decoded once, shared by the points that refer to it. */
   pointAttributes(): Attributes {
-    if (!this.setsByReference) return this.attributes();
     const known = this.decodedBefore(this.pointAttributeSets, 'attribute set');
     if (known !== undefined) return known;
     const attributes = this.attributes();
@@ -302,10 +292,10 @@ class Reader extends PrimitiveReader {
   }
 }
 
-/** A version-3 or version-2 payload (version byte included) back into the model; throws a plain Error on malformed bytes. */
+/** A version-3 payload (version byte included) back into the model; throws a plain Error on malformed bytes. */
 export function decodeBinary(bytes: Uint8Array): TelemetryBatch {
   // A plain Uint8Array view (not a Buffer), so bytes attributes decode as Uint8Array as the model says.
   const plain = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as NodeBuffer;
-  return new Reader(plain, text, bytes[0]!).batch();
+  return new Reader(plain, text).batch();
 }

@@ -1,7 +1,7 @@
 /**
  * Writes queue payload format version 3 (the layout: binary-format.ts): the model over the byte-level writer in
- * binary-primitive-writer.ts, into one buffer reused across payloads. Held equal to version 1's round trip by
- * test/queue/codec.test.ts.
+ * binary-primitive-writer.ts, into one buffer reused across payloads. Held equal to a msgpack round trip (the
+ * reference in test/queue/msgpack-reference.ts) by test/queue/codec.test.ts.
  */
 import type {
   AttributeValue,
@@ -16,7 +16,6 @@ import type {
 } from '../model/index.js';
 import {
   BINARY_VERSION,
-  BINARY_VERSION_2,
   TAG_NULL,
   TAG_FALSE,
   TAG_TRUE,
@@ -42,8 +41,6 @@ class Writer extends PrimitiveWriter {
   private descriptors = new Interner<MetricDescriptor>();
   private pointAttributeSets = new Interner<Attributes>();
   private boundsLists = new Interner<readonly number[]>();
-  /** Version 3 writes point attribute sets by reference; version 2 (tests) inline. */
-  version = BINARY_VERSION;
 
   override begin(): void {
     super.begin();
@@ -62,21 +59,13 @@ class Writer extends PrimitiveWriter {
     return index === known;
   }
 
-  /** A histogram's explicit bounds: a reference, in full at first use (version 3), as the attribute sets. */
+  /** A histogram's explicit bounds: a reference, in full at first use, as the attribute sets. */
   bounds(values: readonly number[]): void {
-    if (this.version === BINARY_VERSION_2) {
-      this.doubles(values);
-      return;
-    }
     if (this.isNew(this.boundsLists, values)) this.doubles(values);
   }
 
-  /** A point's attribute set: a reference, in full at its first use (version 3); always in full (version 2). */
+  /** A point's attribute set: a reference, in full at its first use. */
   pointAttributes(attributes: Attributes): void {
-    if (this.version === BINARY_VERSION_2) {
-      this.attributes(attributes);
-      return;
-    }
     if (this.isNew(this.pointAttributeSets, attributes)) this.attributes(attributes);
   }
 
@@ -281,19 +270,14 @@ class Writer extends PrimitiveWriter {
 let writer: Writer | undefined;
 
 /**
- * A batch as a version-3 payload (the version byte first); version 2 on request (tests of what earlier builds queued).
+ * A batch as a version-3 payload (the version byte first).
  * With `into`, a payload that fits is copied there and returned as a view of its start (no new buffer).
  */
-export function encodeBinary(
-  batch: TelemetryBatch,
-  version: typeof BINARY_VERSION | typeof BINARY_VERSION_2 = BINARY_VERSION,
-  into?: Uint8Array,
-): Uint8Array {
+export function encodeBinary(batch: TelemetryBatch, into?: Uint8Array): Uint8Array {
   writer ??= new Writer();
   const w = writer;
   w.begin();
-  w.version = version;
-  w.byte(version);
+  w.byte(BINARY_VERSION);
   w.varuint(batch.metrics.length);
   for (let i = 0; i < batch.metrics.length; i++) w.point(batch.metrics[i]!);
   w.varuint(batch.spans.length);

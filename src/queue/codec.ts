@@ -1,16 +1,15 @@
 /**
  * The queue's payload format: one TelemetryBatch behind a 1-byte format version.
  *
- * Written: version 3, a purpose-written binary layout (binary-format.ts, binary-writer.ts, binary-reader.ts). Read: versions 3 and 2
- * (the same layout but for point attribute sets written inline), and version 1
- * (msgpack, codec-msgpack.ts), which earlier builds wrote and which may still sit in a queue or the
- * dead-letter queue. A new layout gets a new version; decoders keep reading every version that may be queued.
+ * Written and read: version 3, a purpose-written binary layout (binary-format.ts, binary-writer.ts,
+ * binary-reader.ts). Versions 1 (msgpack) and 2 were written only by 0.1 development builds before any release
+ * and are no longer read: such a payload is refused with a PayloadFormatError naming its version (dead-lettered,
+ * not retried). A new layout gets a new version, and a released build reads every version a queue may hold.
  */
 import type { TelemetryBatch } from '../model/index.js';
-import { BINARY_VERSION, BINARY_VERSION_2 } from './binary-format.js';
+import { BINARY_VERSION } from './binary-format.js';
 import { decodeBinary } from './binary-reader.js';
 import { encodeBinary } from './binary-writer.js';
-import { MSGPACK_VERSION, decodeMsgpack } from './codec-msgpack.js';
 
 /** The version encodeBatch writes. */
 export const CODEC_VERSION = BINARY_VERSION;
@@ -21,17 +20,18 @@ export class PayloadFormatError extends Error {
 
 /** With `into`, a payload that fits is written there and returned as a view of its start (see encodeBinary). */
 export function encodeBatch(batch: TelemetryBatch, into?: Uint8Array): Uint8Array {
-  return encodeBinary(batch, BINARY_VERSION, into);
+  return encodeBinary(batch, into);
 }
 
 export function decodeBatch(bytes: Uint8Array): TelemetryBatch {
   if (bytes.length === 0) throw new PayloadFormatError('queue payload is empty');
   const version = bytes[0];
-  if (version !== BINARY_VERSION && version !== BINARY_VERSION_2 && version !== MSGPACK_VERSION) {
-    throw new PayloadFormatError(`queue payload has format version ${version}; this build reads versions ${MSGPACK_VERSION} to ${BINARY_VERSION}`);
+  if (version !== BINARY_VERSION) {
+    const which = version === 1 || version === 2 ? ', written by a 0.1 development build before any release' : '';
+    throw new PayloadFormatError(`queue payload has format version ${version}${which}; this build reads version ${BINARY_VERSION}`);
   }
   try {
-    return version === MSGPACK_VERSION ? decodeMsgpack(bytes) : decodeBinary(bytes);
+    return decodeBinary(bytes);
   } catch (err) {
     throw new PayloadFormatError(`queue payload (format version ${version}) does not decode: ${(err as Error).message}`);
   }

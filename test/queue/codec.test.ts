@@ -1,15 +1,13 @@
 /**
- * The queue payload codec: what the gateway writes (version 3, src/queue/binary-format.ts) and what it still
- * reads (version 2, the same layout with point attribute sets inline; version 1, msgpack, src/queue/codec-msgpack.ts).
- * Versions 2 and 3 are a hand-written replacement of msgpackr, so besides the cases they are held to version 1's
- * round trip (and to each other) by differential cases and a seeded fuzz over every model field (the last suite). A fuzz failure prints its seed: MANIFOLD_FUZZ_SEED=<seed> replays it;
+ * The queue payload codec: version 3 (src/queue/binary-format.ts), the only one the gateway writes or reads.
+ * It is a hand-written replacement of msgpackr, so besides the cases it is held to a msgpackr round trip
+ * (test/queue/msgpack-reference.ts) by differential cases and a seeded fuzz over every model field (the last suite). A fuzz failure prints its seed: MANIFOLD_FUZZ_SEED=<seed> replays it;
  * MANIFOLD_FUZZ_MS sets the time budget.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CODEC_VERSION, decodeBatch, encodeBatch, PayloadFormatError } from '../../src/queue/codec.js';
-import { encodeMsgpack } from '../../src/queue/codec-msgpack.js';
-import { encodeBinary } from '../../src/queue/binary-writer.js';
+import { decodeMsgpack, encodeMsgpack } from './msgpack-reference.js';
 import type {
   AttributeValue, Attributes, Exemplar, HistogramPoint, InstrumentationScope, MetricDescriptor, MetricPoint, NumberPoint, Resource, Span, TelemetryBatch,
 } from '../../src/model/index.js';
@@ -20,14 +18,9 @@ function roundTrip(batch: TelemetryBatch): TelemetryBatch {
   return decodeBatch(encodeBatch(batch));
 }
 
-/** Through version 2, as payloads queued by earlier builds. */
-function roundTripV2(batch: TelemetryBatch): TelemetryBatch {
-  return decodeBatch(encodeBinary(batch, 2));
-}
-
-/** Through version 1, as payloads queued by earlier builds. */
-function roundTripV1(batch: TelemetryBatch): TelemetryBatch {
-  return decodeBatch(encodeMsgpack(batch));
+/** Through the msgpackr reference. */
+function referenceRoundTrip(batch: TelemetryBatch): TelemetryBatch {
+  return decodeMsgpack(encodeMsgpack(batch));
 }
 
 describe('queue codec', () => {
@@ -101,7 +94,7 @@ describe('queue codec', () => {
     assert.deepStrictEqual(roundTrip({ metrics: [], spans: [] }), { metrics: [], spans: [] });
   });
 
-  it('writes the format version first (3) and refuses unknown versions and garbage', () => {
+  it('writes the format version first (3) and refuses other versions, naming them, and garbage', () => {
     const bytes = encodeBatch({ metrics: [], spans: [] });
     assert.equal(CODEC_VERSION, 3);
     assert.equal(bytes[0], CODEC_VERSION);
@@ -109,10 +102,12 @@ describe('queue codec', () => {
     future[0] = 99;
     assert.throws(() => decodeBatch(future), (err: unknown) => err instanceof PayloadFormatError && /version 99/.test(err.message));
     assert.throws(() => decodeBatch(new Uint8Array(0)), PayloadFormatError);
-    assert.throws(() => decodeBatch(Uint8Array.of(1, 0xc1)), PayloadFormatError);
-    assert.throws(() => decodeBatch(Uint8Array.of(1, 0x2a)), /not a telemetry batch/);
-    assert.throws(() => decodeBatch(Uint8Array.of(2, 0x05)), (err: unknown) => err instanceof PayloadFormatError && /truncated/.test(err.message));
-    assert.throws(() => decodeBatch(Uint8Array.of(2, 0, 0, 0)), /1 bytes after the batch/);
+    // Versions 1 (msgpack) and 2 came only from development builds before any release.
+    for (const old of [encodeMsgpack({ metrics: everyPointType(), spans: [] }), Uint8Array.of(2, 0, 0)]) {
+      assert.throws(() => decodeBatch(old), (err: unknown) => err instanceof PayloadFormatError
+        && new RegExp(`format version ${old[0]}, written by a 0.1 development build before any release; this build reads version 3`).test(err.message));
+    }
+    assert.throws(() => decodeBatch(Uint8Array.of(3, 0, 0, 0)), /1 bytes after the batch/);
     assert.throws(() => decodeBatch(Uint8Array.of(3, 0x05)), (err: unknown) => err instanceof PayloadFormatError && /truncated/.test(err.message));
   });
 
@@ -129,10 +124,10 @@ describe('queue codec', () => {
     // Equal sets in distinct objects stay distinct objects (interning is by identity), and come back equal.
     const copies = { metrics: metrics.map((p) => ({ ...p, attributes: { ...p.attributes } })), spans: [] };
     assert.deepStrictEqual(roundTrip(copies), copies);
-    assert.ok(encodeBatch(shared).length < encodeBinary(shared, 2).length);
+    assert.ok(encodeBatch(shared).length < encodeBatch(copies).length, 'a shared set is written once');
   });
 
-  it('keeps -0 (version 1 lost it) in values, sums, bounds and attributes', () => {
+  it('keeps -0 (msgpackr loses it) in values, sums, bounds and attributes', () => {
     const [gauge, , , , histogram] = everyPointType() as [NumberPoint, NumberPoint, NumberPoint, NumberPoint, HistogramPoint];
     const batch = {
       metrics: [
@@ -159,34 +154,20 @@ describe('queue codec', () => {
   });
 });
 
-describe('queue codec: payloads written by earlier builds (version 1, msgpack) still decode', () => {
-  it('every point type, every span shape, a realistic batch, shared references', () => {
+describe('queue codec: against the msgpackr reference', () => {
+  it('the reference round-trips every point type, every span shape, a realistic batch, shared references', () => {
     const batch = { metrics: everyPointType(), spans: everySpanShape() };
-    assert.deepStrictEqual(roundTripV1(batch), batch);
+    assert.deepStrictEqual(referenceRoundTrip(batch), batch);
     const realistic = realisticBatch(300, 100);
-    const out = roundTripV1(realistic);
+    const out = referenceRoundTrip(realistic);
     assert.deepStrictEqual(out, realistic);
     assert.equal(out.metrics[0]!.resource, out.spans[0]!.resource);
   });
 
-  it('versions 3 and 2 decode to what version 1 decodes to (differential)', () => {
+  it('version 3 decodes to what the reference decodes to (differential)', () => {
     for (const batch of [{ metrics: everyPointType(), spans: everySpanShape() }, realisticBatch(500, 200), { metrics: [], spans: [] }]) {
-      assert.deepStrictEqual(roundTrip(batch), roundTripV1(batch));
-      assert.deepStrictEqual(roundTripV2(batch), roundTripV1(batch));
+      assert.deepStrictEqual(roundTrip(batch), referenceRoundTrip(batch));
     }
-  });
-});
-
-describe('queue codec: payloads written by earlier builds (version 2) still decode', () => {
-  it('every point type, every span shape, a realistic batch, shared references', () => {
-    const batch = { metrics: everyPointType(), spans: everySpanShape() };
-    const bytes = encodeBinary(batch, 2);
-    assert.equal(bytes[0], 2);
-    assert.deepStrictEqual(decodeBatch(bytes), batch);
-    const realistic = realisticBatch(300, 100);
-    const out = roundTripV2(realistic);
-    assert.deepStrictEqual(out, realistic);
-    assertSameSharing(realistic, out, 3);
   });
 });
 
@@ -196,8 +177,8 @@ describe('queue codec: payloads written by earlier builds (version 2) still deco
 class Gen {
   constructor(
     private readonly next: () => number,
-    /** Leave out what version 1 cannot keep (-0) or write (bigints beyond int64/uint64), for the differential. */
-    private readonly forV1 = false,
+    /** Leave out what msgpackr cannot keep (-0) or write (bigints beyond int64/uint64), for the differential. */
+    private readonly forReference = false,
   ) {}
   int(max: number): number {
     return Math.floor(this.next() * max);
@@ -225,7 +206,7 @@ class Gen {
   }
   double(): number {
     switch (this.int(6)) {
-      case 0: return this.pick([Number.NaN, Infinity, -Infinity, 0, this.forV1 ? 0 : -0, 5e-324, Number.MAX_VALUE, -Number.MAX_VALUE]);
+      case 0: return this.pick([Number.NaN, Infinity, -Infinity, 0, this.forReference ? 0 : -0, 5e-324, Number.MAX_VALUE, -Number.MAX_VALUE]);
       case 1: return this.int(1000);
       case 2: return (this.next() - 0.5) * 10 ** (this.int(40) - 20);
       case 3: return this.pick([2 ** 29, -(2 ** 29), 2 ** 29 - 1, -(2 ** 29) + 1, 2 ** 31, 2 ** 32 + 1, 2 ** 53, -(2 ** 53), 0.5]);
@@ -238,7 +219,7 @@ class Gen {
   }
   bigint(): bigint {
     switch (this.int(7)) {
-      case 0: return this.pick([0n, -1n, 2n ** 63n - 1n, -(2n ** 63n), 2n ** 63n, 2n ** 64n - 1n, ...(this.forV1 ? [] : [2n ** 64n, -(2n ** 63n) - 1n, 10n ** 40n, -(10n ** 30n)])]);
+      case 0: return this.pick([0n, -1n, 2n ** 63n - 1n, -(2n ** 63n), 2n ** 63n, 2n ** 64n - 1n, ...(this.forReference ? [] : [2n ** 64n, -(2n ** 63n) - 1n, 10n ** 40n, -(10n ** 30n)])]);
       case 1: return BigInt(this.int(1000));
       case 2: return -BigInt(this.int(2 ** 31));
       default: return 1_700_000_000_000_000_000n + BigInt(this.int(2 ** 40)) * 1000n + BigInt(this.int(1000));
@@ -382,37 +363,33 @@ function assertSameSharing(input: TelemetryBatch, output: TelemetryBatch, fields
 }
 
 describe('queue codec: seeded fuzz', () => {
-  for (const version of [3, 2] as const) {
-    it(`version ${version} round-trips random batches exactly (every field, -0, NaN, int64/uint64/bigger bigints, bytes, nesting, sharing)`, () => {
-      const cases = fuzz(`version ${version} round trip`, (random) => {
-        const batch = new Gen(random).batch();
-        const bytes = encodeBinary(batch, version);
-        const out = decodeBatch(bytes);
-        assert.deepStrictEqual(out, batch);
-        assertSameSharing(batch, out, version === 3 ? 4 : 3);
-        // Any cut of the payload is refused as a PayloadFormatError, never something else.
-        const cut = 1 + Math.floor(random() * (bytes.length - 1));
-        if (cut < bytes.length) assert.throws(() => decodeBatch(bytes.subarray(0, cut)), PayloadFormatError);
-      }, 200);
-      assert.ok(cases >= 200 || process.env.MANIFOLD_FUZZ_SEED !== undefined, `only ${cases} cases ran`);
-      console.log(`  version ${version} round trip: ${cases} batches`);
-    });
-  }
-
-  it('versions 3 and 2 decode to what version 1 decodes to, for batches version 1 keeps (no -0, no bigints beyond 64 bits)', () => {
-    const cases = fuzz('version 1 vs 2 vs 3', (random) => {
-      const batch = new Gen(random, true).batch();
-      const v1 = roundTripV1(batch);
-      assert.deepStrictEqual(roundTrip(batch), v1);
-      assert.deepStrictEqual(roundTripV2(batch), v1);
+  it('round-trips random batches exactly (every field, -0, NaN, int64/uint64/bigger bigints, bytes, nesting, sharing)', () => {
+    const cases = fuzz('round trip', (random) => {
+      const batch = new Gen(random).batch();
+      const bytes = encodeBatch(batch);
+      const out = decodeBatch(bytes);
+      assert.deepStrictEqual(out, batch);
+      assertSameSharing(batch, out, 4);
+      // Any cut of the payload is refused as a PayloadFormatError, never something else.
+      const cut = 1 + Math.floor(random() * (bytes.length - 1));
+      if (cut < bytes.length) assert.throws(() => decodeBatch(bytes.subarray(0, cut)), PayloadFormatError);
     }, 200);
     assert.ok(cases >= 200 || process.env.MANIFOLD_FUZZ_SEED !== undefined, `only ${cases} cases ran`);
-    console.log(`  version 1 vs 2 vs 3: ${cases} batches`);
+    console.log(`  round trip: ${cases} batches`);
+  });
+
+  it('decodes to what the msgpackr reference decodes to, for batches msgpackr keeps (no -0, no bigints beyond 64 bits)', () => {
+    const cases = fuzz('version 3 vs reference', (random) => {
+      const batch = new Gen(random, true).batch();
+      assert.deepStrictEqual(roundTrip(batch), referenceRoundTrip(batch));
+    }, 200);
+    assert.ok(cases >= 200 || process.env.MANIFOLD_FUZZ_SEED !== undefined, `only ${cases} cases ran`);
+    console.log(`  version 3 vs reference: ${cases} batches`);
   });
 
   it('corrupted payloads decode or are refused as a PayloadFormatError, never anything else', () => {
     const cases = fuzz('corrupted payloads', (random) => {
-      const bytes = Uint8Array.from(encodeBinary(new Gen(random).batch(), random() < 0.5 ? 3 : 2));
+      const bytes = Uint8Array.from(encodeBatch(new Gen(random).batch()));
       for (let flips = 1 + Math.floor(random() * 4); flips > 0; flips--) {
         const at = 1 + Math.floor(random() * (bytes.length - 1));
         if (at < bytes.length) bytes[at] = Math.floor(random() * 256);

@@ -1,9 +1,10 @@
 /**
- * Queue payload format version 1: one TelemetryBatch as msgpack, behind the 1-byte format version. No longer
- * written by the gateway (version 2, binary-format.ts, replaced it); still read, for payloads queued by earlier
- * builds, and written by the tests and the benchmark to compare the two.
+ * The reference the queue's binary format (src/queue/binary-format.ts) is held equal to: one TelemetryBatch as
+ * msgpack through msgpackr, a library made for the job (it was the queue format of the first 0.1 development
+ * builds, version byte 1). Only test/queue/codec.test.ts and bench/codec-micro.ts use it; the gateway neither
+ * writes nor reads it.
  *
- * Layout (version 1): [resources, scopes, descriptors, points, spans]. Resources, scopes and metric
+ * Layout: [resources, scopes, descriptors, points, spans]. Resources, scopes and metric
  * descriptors are shared by reference across items in the model, so they are written once into tables
  * and items refer to them by index; decoding rebuilds one shared object per table entry. Items are
  * positional tuples (no key names per point).
@@ -12,7 +13,7 @@
  * `useRecords` writes each attribute-key set once per payload. Known loss: -0 decodes as 0.
  */
 import { Packr } from 'msgpackr';
-import { Interner } from './interner.js';
+import { Interner } from '../../src/queue/interner.js';
 import type {
   Attributes,
   Exemplar,
@@ -22,7 +23,7 @@ import type {
   Resource,
   Span,
   TelemetryBatch,
-} from '../model/index.js';
+} from '../../src/model/index.js';
 
 export const MSGPACK_VERSION = 1;
 
@@ -65,7 +66,7 @@ export function decodeMsgpack(bytes: Uint8Array): TelemetryBatch {
   return { metrics: points!.map((t) => tupleToPoint(t as unknown[], tables)), spans: spans!.map((t) => tupleToSpan(t as unknown[], tables)) };
 }
 
-// ---- item tuples: field order is the format (frozen: version 1 is only read now) ----
+// ---- item tuples: field order is the layout ----
 
 interface Refs {
   resource(r: Resource): number;
