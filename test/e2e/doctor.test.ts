@@ -1,7 +1,8 @@
 /**
  * `manifold doctor` (issue 12) finds, each by name with its fix: a stopped backend, a wrong password (a private
  * VictoriaMetrics with HTTP basic auth) and a missing migration (a fresh PostgreSQL schema); once migrated and
- * with the right password, those lines pass, and a config with nothing wrong exits 0.
+ * with the right password, those lines pass, and a config with nothing wrong exits 0. InfluxDB is checked by a
+ * write, not only its ping (which answers anyone): a database that does not exist is named.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -60,4 +61,21 @@ test('doctor names a stopped backend, a wrong password and a missing migration, 
   assert.equal(healthy.code, 0, healthy.out);
   assert.match(healthy.out, /^ok +backend locked \(prometheus\): answers/m);
   assert.match(healthy.out, /^ok +backend pg \(postgres\) schema: postgres [\d.]+; migrated/m);
+});
+
+test('doctor checks InfluxDB by an empty write: a missing database is named, an existing one passes', { timeout: 60_000 }, async () => {
+  const url = backendUrl('influxdb1');
+  const database = `doctor_${randomBytes(4).toString('hex')}`;
+  const missing = await doctor(config('influx-missing', [`influx: { kind: influxdb, url: "${url}", database: ${database} }`]));
+  assert.equal(missing.code, 1, missing.out);
+  assert.match(missing.out, new RegExp(`^FAIL +backend influx \\(influxdb\\): .*database not found[^\\n]*\\n +fix: the server has no such endpoint or database`, 'm'));
+  const query = (q: string) => fetch(`${url}/query?${new URLSearchParams({ q })}`, { method: 'POST' }).then((r) => assert.equal(r.status, 200));
+  await query(`CREATE DATABASE "${database}"`);
+  try {
+    const created = await doctor(config('influx-created', [`influx: { kind: influxdb, url: "${url}", database: ${database} }`]));
+    assert.equal(created.code, 0, created.out);
+    assert.match(created.out, /^ok +backend influx \(influxdb\): answers/m);
+  } finally {
+    await query(`DROP DATABASE "${database}"`);
+  }
 });

@@ -113,9 +113,15 @@ export class ClickHouseAdapter implements Adapter {
     }
   }
 
+  /** The ping, then a query: /ping answers anyone, a query needs the user and password to be accepted. */
   async health(): Promise<void> {
     const result = await this.client.ping();
     if (!result.success) throw classifyError(result.error, `clickhouse ${this.context.name}: ping`);
+    try {
+      await this.client.command({ query: 'SELECT 1' });
+    } catch (error) {
+      throw classifyError(error, `clickhouse ${this.context.name}: a query as the configured user`);
+    }
   }
 
   async close(): Promise<void> {

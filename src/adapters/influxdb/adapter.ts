@@ -22,11 +22,17 @@ export class InfluxAdapter implements Adapter {
 
   async start(): Promise<void> {
     if (this.config.create_database) await this.client.createDatabase();
-    await this.health();
+    // Only reachable: a refused password or a missing database is a write's transient error, retried meanwhile.
+    await this.client.ping();
   }
 
+  /**
+   * The ping, then an empty write: /ping answers anyone, the write needs the credentials, the database (v1) or
+   * bucket (v2) and the right to write to it, which is what delivery will need (and what `manifold doctor` reports).
+   */
   async health(): Promise<void> {
     await this.client.ping();
+    await this.client.write([]);
   }
 
   async write(batch: WriteBatch): Promise<WriteResult> {
