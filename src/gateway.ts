@@ -11,7 +11,7 @@ import { deadLetterService } from './dlq/service.js';
 import { createDecoder } from './ingest/decode-pool.js';
 import { MemoryLimiter } from './ingest/memory-limiter.js';
 import { authenticator, readSecret } from './receivers/auth.js';
-import { readTls } from './receivers/tls.js';
+import { TlsSource } from './receivers/tls.js';
 import { startEmbeddedPostgres } from './embedded/postgres.js';
 import { openQueueStore } from './queue/open.js';
 import { startGrpcReceiver } from './receivers/grpc.js';
@@ -90,9 +90,19 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
     const decoder = limiter.guard(pool);
     const receiverDeps = { sink: engine.router, decoder, observer: metrics, logger };
     // Secrets and certificates are read now: a missing file fails the start, naming its key.
-    const security = (settings: typeof http | typeof grpc, key: string) => ({
-      authenticate: authenticator(settings.auth, `${key}.auth`),
-      tls: settings.tls && readTls(settings.tls, `${key}.tls`),
+    const tlsSources: TlsSource[] = [];
+    const security = (settings: typeof http | typeof grpc, key: string) => {
+      const tls = settings.tls && new TlsSource(settings.tls, `${key}.tls`, logger);
+      if (tls) tlsSources.push(tls);
+      return { authenticate: authenticator(settings.auth, `${key}.auth`), tls };
+    };
+    // SIGHUP re-reads the certificates at once (as nginx and the Collector's TLS reload do); file changes are also
+    // picked up every tls.reload_interval.
+    const reloadTls = () => { for (const tls of tlsSources) tls.reload('SIGHUP'); };
+    process.on('SIGHUP', reloadTls);
+    closers.push(async () => {
+      process.off('SIGHUP', reloadTls);
+      for (const tls of tlsSources) tls.close();
     });
     if (http.enabled) {
       const server = await startHttpReceiver({ ...receiverDeps, ...security(http, 'receivers.otlp.http'), maxRequestBytes: http.max_request_bytes }, http.endpoint.host, http.endpoint.port);

@@ -105,7 +105,7 @@ class Converter {
         if (key === 'endpoint') target.endpoint = String(value).replace(/^localhost:/, '127.0.0.1:');
         else if (key === 'max_request_body_size') target.max_request_bytes = value;
         else if (key === 'max_recv_msg_size_mib') target.max_request_bytes = `${String(value)}MiB`;
-        else if (key === 'tls') target.tls = pick(`${where}.tls`, tree(value), { cert_file: 'cert_file', key_file: 'key_file', client_ca_file: 'client_ca_file' }, this.unmapped);
+        else if (key === 'tls') target.tls = pick(`${where}.tls`, tree(value), { cert_file: 'cert_file', key_file: 'key_file', client_ca_file: 'client_ca_file', reload_interval: 'reload_interval' }, this.unmapped);
         else if (key === 'auth') this.serverAuth(`${where}.auth`, tree(value), target);
         else if (key === 'cors' || key === 'include_metadata') this.unmapped.push(`${where}.${key}: not supported`);
         else this.unmapped.push(`${where}.${key}: no counterpart`);

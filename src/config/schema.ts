@@ -23,7 +23,13 @@ const receiverAuth = z
   .refine((a) => a.bearer_token !== undefined || a.bearer_token_file !== undefined || a.basic !== undefined, { message: 'expected bearer_token, bearer_token_file or basic' });
 
 /** TLS on a receiver (src/receivers/tls.ts); client_ca_file turns on client-certificate verification (mTLS). */
-const serverTls = z.object({ cert_file: z.string().min(1), key_file: z.string().min(1), client_ca_file: z.string().min(1).optional() }).strict();
+const serverTls = z.object({
+  cert_file: z.string().min(1),
+  key_file: z.string().min(1),
+  client_ca_file: z.string().min(1).optional(),
+  /** How often the files are checked for a renewed certificate (also reloaded on SIGHUP). */
+  reload_interval: duration.prefault(10_000),
+}).strict();
 
 const httpReceiver = z
   .object({

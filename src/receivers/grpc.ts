@@ -6,7 +6,7 @@ import { statusDetailsWithRetryInfo } from './grpc-status.js';
 import { IngestRefusedError } from '../delivery/ingest-sink.js';
 import { summarize, type ReceiverDeps } from './ingest.js';
 import type { Authenticator } from './auth.js';
-import type { TlsMaterial } from './tls.js';
+import type { TlsMaterial, TlsSource } from './tls.js';
 
 const SERVICES: Record<Signal, string> = {
   traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
@@ -42,7 +42,7 @@ export interface GrpcReceiver {
 
 /** OTLP/gRPC: TraceService/Export and MetricsService/Export (gzip handled by grpc-js). */
 export async function startGrpcReceiver(
-  deps: ReceiverDeps & { maxRequestBytes: number; logger: Logger; authenticate?: Authenticator; tls?: TlsMaterial },
+  deps: ReceiverDeps & { maxRequestBytes: number; logger: Logger; authenticate?: Authenticator; tls?: TlsSource },
   host: string,
   port: number,
 ): Promise<GrpcReceiver> {
@@ -104,9 +104,7 @@ export async function startGrpcReceiver(
 
   const boundPort = await new Promise<number>((resolve, reject) => {
     const { tls } = deps;
-    const credentials = tls
-      ? grpc.ServerCredentials.createSsl(tls.clientCa ?? null, [{ private_key: tls.key, cert_chain: tls.cert }], tls.clientCa !== undefined)
-      : grpc.ServerCredentials.createInsecure();
+    const credentials = tls ? reloadingCredentials(grpc, tls) : grpc.ServerCredentials.createInsecure();
     server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, credentials, (error, actual) => {
       if (error) reject(new Error(`OTLP/gRPC could not listen on ${host}:${port}: ${error.message}`));
       else resolve(actual);
@@ -126,4 +124,54 @@ export async function startGrpcReceiver(
         });
       }),
   };
+}
+
+/**
+ * Server credentials that follow the TlsSource: grpc-js applies each update to new connections. Its exported
+ * createCertificateProviderServerCredentials(ca, identity, ...) passes its first argument on as the identity
+ * provider and its second as the CA one (the declared names are swapped, grpc-js 1.14), hence the order below.
+ */
+function reloadingCredentials(grpc: typeof Grpc, tls: TlsSource): Grpc.ServerCredentials {
+  const identity = new PushedCertificates(tls.current, (material) => ({ certificate: material.cert, privateKey: material.key }));
+  const clientCa = tls.current.clientCa === undefined
+    ? null
+    : new PushedCertificates(tls.current, (material) => (material.clientCa ? { caCertificate: material.clientCa } : null));
+  tls.onChange((material) => {
+    identity.push(material);
+    clientCa?.push(material);
+  });
+  return grpc.experimental.createCertificateProviderServerCredentials(identity, clientCa, clientCa !== null);
+}
+
+/** A grpc-js CertificateProvider fed by the TlsSource (no file watching of its own). */
+class PushedCertificates implements Grpc.experimental.CertificateProvider {
+  private readonly identityListeners = new Set<Grpc.experimental.IdentityCertificateUpdateListener>();
+  private readonly caListeners = new Set<Grpc.experimental.CaCertificateUpdateListener>();
+
+  constructor(private material: TlsMaterial, private readonly view: (material: TlsMaterial) => unknown) {}
+
+  push(material: TlsMaterial): void {
+    this.material = material;
+    for (const listener of this.identityListeners) listener(this.view(material) as Grpc.experimental.IdentityCertificateUpdate);
+    for (const listener of this.caListeners) listener(this.view(material) as Grpc.experimental.CaCertificateUpdate);
+  }
+
+  addIdentityCertificateListener(listener: Grpc.experimental.IdentityCertificateUpdateListener): void {
+    this.identityListeners.add(listener);
+    // After the call returns: grpc-js subscribes its server to the credentials only after adding this listener.
+    queueMicrotask(() => listener(this.view(this.material) as Grpc.experimental.IdentityCertificateUpdate));
+  }
+
+  removeIdentityCertificateListener(listener: Grpc.experimental.IdentityCertificateUpdateListener): void {
+    this.identityListeners.delete(listener);
+  }
+
+  addCaCertificateListener(listener: Grpc.experimental.CaCertificateUpdateListener): void {
+    this.caListeners.add(listener);
+    queueMicrotask(() => listener(this.view(this.material) as Grpc.experimental.CaCertificateUpdate));
+  }
+
+  removeCaCertificateListener(listener: Grpc.experimental.CaCertificateUpdateListener): void {
+    this.caListeners.delete(listener);
+  }
 }

@@ -1,6 +1,6 @@
 import express, { type Request, type Response } from 'express';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import type { Signal } from '../model/index.js';
 import { encodeErrorStatus, encodeExportResponse, OtlpDecodeError } from '../otlp/index.js';
@@ -10,7 +10,7 @@ import { IngestRefusedError } from '../delivery/ingest-sink.js';
 import { retryAfterSeconds, summarize, type ReceiverDeps, type RequestOutcome } from './ingest.js';
 import { listen, type ListeningServer } from './listen.js';
 import type { Authenticator } from './auth.js';
-import type { TlsMaterial } from './tls.js';
+import type { TlsMaterial, TlsSource } from './tls.js';
 
 const CONTENT_TYPES: Record<BodyEncoding, string> = { protobuf: 'application/x-protobuf', json: 'application/json' };
 // google.rpc.Code values carried in OTLP/HTTP error bodies.
@@ -18,7 +18,7 @@ const RPC_CODE = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14, 
 
 /** OTLP/HTTP: POST /v1/traces and /v1/metrics, protobuf or JSON, gzip/deflate or none. */
 export async function startHttpReceiver(
-  deps: ReceiverDeps & { maxRequestBytes: number; logger: Logger; authenticate?: Authenticator; tls?: TlsMaterial },
+  deps: ReceiverDeps & { maxRequestBytes: number; logger: Logger; authenticate?: Authenticator; tls?: TlsSource },
   host: string,
   port: number,
 ): Promise<ListeningServer> {
@@ -105,9 +105,12 @@ export async function startHttpReceiver(
 
   const { tls } = deps;
   // With client_ca_file, a client without a certificate from that CA does not get past the TLS handshake (mTLS).
-  const server: Server = tls
-    ? createHttpsServer({ cert: tls.cert, key: tls.key, ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}) }, app)
-    : createHttpServer(app);
+  const tlsOptions = (material: TlsMaterial) => ({
+    cert: material.cert, key: material.key, ...(material.clientCa ? { ca: material.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+  });
+  const server: Server = tls ? createHttpsServer(tlsOptions(tls.current), app) : createHttpServer(app);
+  // A renewed certificate for new connections; open ones keep theirs.
+  if (tls) tls.onChange((material) => (server as HttpsServer).setSecureContext(tlsOptions(material)));
   server.listen(port, host);
   // Keep-alive longer than common client pools so connections are reused, not raced.
   server.keepAliveTimeout = 65_000;

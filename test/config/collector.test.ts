@@ -57,7 +57,7 @@ test('ClickHouse and InfluxDB v1: signals from the pipelines, native endpoint to
   const { config, unmapped, notes } = convert('clickhouse-influxdb.yaml');
   const { gateway, backends } = resolveConfig(config, ENV, adapterSchemas, 'converted');
   assert.deepEqual(gateway.receivers.otlp.grpc.auth, { bearer_token: 't' });
-  assert.deepEqual(gateway.receivers.otlp.grpc.tls, { cert_file: '/etc/otelcol/tls.crt', key_file: '/etc/otelcol/tls.key' });
+  assert.deepEqual(gateway.receivers.otlp.grpc.tls, { cert_file: '/etc/otelcol/tls.crt', key_file: '/etc/otelcol/tls.key', reload_interval: 3_600_000 });
   assert.deepEqual(gateway.receivers.otlp.http.endpoint, { host: '127.0.0.1', port: 4318 }, 'localhost as the loopback address');
   assert.equal(gateway.receivers.otlp.http.max_request_bytes, 10485760);
   const byName = new Map(backends.map((b) => [b.name, b]));

@@ -1,11 +1,12 @@
 /**
  * Receiver auth and TLS (issue 12), with the OpenTelemetry SDK's own exporters as the senders: a bearer token or
  * basic auth on OTLP/HTTP and OTLP/gRPC (401 / UNAUTHENTICATED without it, nothing queued, nothing counted as
- * accepted), TLS with a certificate, client-certificate verification (mTLS), and the admin token on the
- * dead-letter routes.
+ * accepted), TLS with a certificate, client-certificate verification (mTLS), a renewed certificate served without
+ * a restart (file change and SIGHUP; a broken renewal keeps the old one), and the admin token on the dead-letter
+ * routes.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -16,7 +17,7 @@ import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/export
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { backendUrl } from '../support/backends.js';
 import { makeTestCerts } from '../support/certs.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { meterProvider } from '../support/otel.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'manifold-security-'));
@@ -114,6 +115,50 @@ describe('receiver TLS', () => {
     assert.ok(!ok(await exportOnce(grpcExporter(g, { url: `https://${g.endpoints.grpc}`, credentials: grpcCredentials(false) }))), 'gRPC without a client certificate');
     assert.ok(ok(await exportOnce(grpcExporter(g, { url: `https://${g.endpoints.grpc}`, credentials: grpcCredentials(true) }))), 'gRPC with it');
     assert.equal(await queued(g), '2');
+  });
+});
+
+describe('receiver TLS reload', () => {
+  // A second CA: a certificate from it is told apart by which CA a client must trust.
+  const renewed = makeTestCerts((() => { const d = path.join(dir, 'renewed'); mkdirSync(d); return d; })());
+  const served = (name: string) => {
+    const folder = path.join(dir, name);
+    mkdirSync(folder);
+    const files = { cert_file: path.join(folder, 'tls.crt'), key_file: path.join(folder, 'tls.key') };
+    const install = (from: typeof certs) => {
+      copyFileSync(from.serverCert, files.cert_file);
+      copyFileSync(from.serverKey, files.key_file);
+    };
+    install(certs);
+    return { files, install };
+  };
+  const trusting = (g: TestGateway, ca: typeof certs) => ({
+    https: () => exportOnce(http(g, { url: `https://${g.endpoints.http}/v1/metrics`, httpAgentOptions: { ca: ca.read(ca.caFile) } })),
+    grpc: () => exportOnce(grpcExporter(g, { url: `https://${g.endpoints.grpc}`, credentials: grpc.credentials.createSsl(ca.read(ca.caFile)) })),
+  });
+
+  it('a renewed certificate file is served to new connections, over HTTP and gRPC, without a restart', { timeout: 60_000 }, async () => {
+    const { files, install } = served('watched');
+    const g = await gateway({ tls: { ...files, reload_interval: '200ms' } });
+    const [before, after] = [trusting(g, certs), trusting(g, renewed)];
+    assert.ok(ok(await before.https()) && ok(await before.grpc()), 'the first certificate');
+    assert.ok(!ok(await after.https()), 'not yet the renewed one');
+    install(renewed);
+    await eventually(async () => ok(await after.https()) && ok(await after.grpc()), (done) => done, 20_000, 'the renewed certificate served');
+    assert.ok(!ok(await before.https()) && !ok(await before.grpc()), 'the old certificate is no longer served');
+  });
+
+  it('SIGHUP reloads at once; a renewal that does not load is refused and the current certificate kept', { timeout: 60_000 }, async () => {
+    const { files, install } = served('sighup');
+    const g = await gateway({ tls: { ...files, reload_interval: '1h' } });
+    const [before, after] = [trusting(g, certs), trusting(g, renewed)];
+    writeFileSync(files.key_file, 'not a key\n');
+    process.kill(process.pid, 'SIGHUP');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.ok(ok(await before.https()) && ok(await before.grpc()), 'a broken renewal keeps the certificate being served');
+    install(renewed);
+    process.kill(process.pid, 'SIGHUP');
+    await eventually(async () => ok(await after.https()) && ok(await after.grpc()), (done) => done, 10_000, 'the renewed certificate after SIGHUP');
   });
 });
 
