@@ -12,36 +12,58 @@ export interface WorkerInput {
   readonly host: string;
   readonly port: number;
   readonly maxConnections: number;
+  /** Only create the data folder (initdb) and exit: see startEmbeddedPostgres. */
+  readonly initOnly?: boolean;
 }
 export type WorkerMessage =
   | { readonly type: 'listening'; readonly port: number }
   | { readonly type: 'failed'; readonly message: string }
   | { readonly type: 'closed' }
+  | { readonly type: 'initialized' }
   | { readonly type: 'connection-error'; readonly message: string };
 
 const input = workerData as WorkerInput;
 const post = (message: WorkerMessage): void => parentPort?.postMessage(message);
 
-const db = await PGlite.create({ dataDir: input.dataDir });
-const server = new PGLiteSocketServer({ db, host: input.host, port: input.port, maxConnections: input.maxConnections });
-server.addEventListener('error', (event) => post({ type: 'connection-error', message: String((event as CustomEvent).detail?.message ?? (event as CustomEvent).detail) }));
-try {
-  await server.start();
-  post({ type: 'listening', port: Number(server.getServerConn().split(':').pop()) });
-} catch (error) {
-  await db.close().catch(() => undefined);
-  post({ type: 'failed', message: (error as Error).message });
+/**
+ * PostgreSQL's shared buffers live in PGlite's WASM memory, all of them touched at start: the default 128MB was
+ * ~130 MB of the gateway's idle RSS. One backend writing batches of rows does not need them: pages it writes go
+ * to the data folder's files (and the OS page cache) either way. 16MB is the size PostgreSQL itself picks on a
+ * small machine. The WASM memory cannot start below PGlite's own floor (128 MB, `initialMemory`: the module
+ * refuses less) but only pages PostgreSQL touches count.
+ */
+export const EMBEDDED_POSTGRES_CONF = ['shared_buffers = 16MB'];
+
+const db = await PGlite.create({ dataDir: input.dataDir, postgresqlconf: EMBEDDED_POSTGRES_CONF });
+if (input.initOnly) {
+  await db.close();
+  post({ type: 'initialized' });
+  parentPort?.close();
+} else {
+  await serve();
 }
 
-parentPort?.on('message', async (message: { type: string }) => {
-  if (message.type !== 'close') return;
-  // stop() hangs up every client; each hang-up queues a ROLLBACK if its client was mid-transaction.
-  await server.stop();
-  // Let those detaches run against the still-open database (they must not find it closed).
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  if (db.isInTransaction()) await db.exec('ROLLBACK');
-  // close() shuts the backend down (checkpoint) and flushes the data folder.
-  await db.close();
-  post({ type: 'closed' });
-  parentPort?.close();
-});
+async function serve(): Promise<void> {
+  const server = new PGLiteSocketServer({ db, host: input.host, port: input.port, maxConnections: input.maxConnections });
+  server.addEventListener('error', (event) => post({ type: 'connection-error', message: String((event as CustomEvent).detail?.message ?? (event as CustomEvent).detail) }));
+  try {
+    await server.start();
+    post({ type: 'listening', port: Number(server.getServerConn().split(':').pop()) });
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    post({ type: 'failed', message: (error as Error).message });
+  }
+
+  parentPort?.on('message', async (message: { type: string }) => {
+    if (message.type !== 'close') return;
+    // stop() hangs up every client; each hang-up queues a ROLLBACK if its client was mid-transaction.
+    await server.stop();
+    // Let those detaches run against the still-open database (they must not find it closed).
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    if (db.isInTransaction()) await db.exec('ROLLBACK');
+    // close() shuts the backend down (checkpoint) and flushes the data folder.
+    await db.close();
+    post({ type: 'closed' });
+    parentPort?.close();
+  });
+}
