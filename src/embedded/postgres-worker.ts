@@ -6,42 +6,26 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { EMBEDDED_POSTGRES_CONF } from './postgres-conf.js';
 
 export interface WorkerInput {
   readonly dataDir: string;
   readonly host: string;
   readonly port: number;
   readonly maxConnections: number;
-  /** Only create the data folder (initdb) and exit: see startEmbeddedPostgres. */
-  readonly initOnly?: boolean;
 }
 export type WorkerMessage =
   | { readonly type: 'listening'; readonly port: number }
   | { readonly type: 'failed'; readonly message: string }
   | { readonly type: 'closed' }
-  | { readonly type: 'initialized' }
   | { readonly type: 'connection-error'; readonly message: string };
 
 const input = workerData as WorkerInput;
 const post = (message: WorkerMessage): void => parentPort?.postMessage(message);
 
-/**
- * PostgreSQL's shared buffers live in PGlite's WASM memory, all of them touched at start: the default 128MB was
- * ~130 MB of the gateway's idle RSS. One backend writing batches of rows does not need them: pages it writes go
- * to the data folder's files (and the OS page cache) either way. 16MB is the size PostgreSQL itself picks on a
- * small machine. The WASM memory cannot start below PGlite's own floor (128 MB, `initialMemory`: the module
- * refuses less) but only pages PostgreSQL touches count.
- */
-export const EMBEDDED_POSTGRES_CONF = ['shared_buffers = 16MB'];
 
 const db = await PGlite.create({ dataDir: input.dataDir, postgresqlconf: EMBEDDED_POSTGRES_CONF });
-if (input.initOnly) {
-  await db.close();
-  post({ type: 'initialized' });
-  parentPort?.close();
-} else {
-  await serve();
-}
+await serve();
 
 async function serve(): Promise<void> {
   const server = new PGLiteSocketServer({ db, host: input.host, port: input.port, maxConnections: input.maxConnections });
