@@ -1,6 +1,6 @@
 /**
  * Idle memory of the gateway (issue 13): `node --import tsx bench/idle-memory.ts [--external URL] [--gateway bin/manifold.js]
- *   [--defaults-only | --external-only] [--keep]`.
+ *   [--defaults-only | --external-only] [--decode-threads N] [--port P] [--keep]`.
  *
  * Starts the built gateway (bin/manifold.js, so `npm run build` first) as a child in an empty temporary folder,
  * samples its memory after start, sends 10K spans and 10K points with the OpenTelemetry JS SDK's OTLP/HTTP protobuf
@@ -89,6 +89,7 @@ async function run(name: string, slug: string, backends: string, port: number): 
   writeFileSync(
     join(dir, 'manifold.yaml'),
     `receivers:\n  otlp:\n    http: { endpoint: 127.0.0.1:${port} }\n    grpc: { endpoint: 127.0.0.1:${port + 1} }\n` +
+      (flag('--decode-threads') ? `    decode_threads: ${flag('--decode-threads')}\n` : '') +
       `embedded_store: { endpoint: 127.0.0.1:${port + 2} }\nadmin: { endpoint: 127.0.0.1:${port + 3} }\n${backends}`,
   );
   const child = spawn(process.execPath, [flag('--gateway') ?? join(root, 'bin', 'manifold.js'), 'start', '-c', 'manifold.yaml'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
