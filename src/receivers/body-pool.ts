@@ -20,14 +20,23 @@ const MIN_CLASS_BYTES = 64 * 1024;
 export class BodyPool {
   private readonly free = new Map<number, SharedArrayBuffer[]>();
   private keptBytes = 0;
+  private lastTakeAt = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     /** Free buffers kept for reuse at most (bytes); a released buffer beyond this is left to the GC. */
     private readonly maxKeptBytes = 64 * 1024 * 1024,
+    /**
+     * Free buffers are dropped (left to the GC) once nothing has been taken for this long, so an idle gateway
+     * does not hold up to maxKeptBytes of bodies from its last burst (issue 13). Under load take() runs many
+     * times a second and the pool is kept.
+     */
+    private readonly idleReleaseMs = 10_000,
   ) {}
 
   /** A view of `size` bytes over a pooled buffer; give it back with release(). */
   take(size: number): Uint8Array {
+    this.lastTakeAt = Date.now();
     let bytes = MIN_CLASS_BYTES;
     while (bytes < size) bytes *= 2;
     const reused = this.free.get(bytes)?.pop();
@@ -46,6 +55,17 @@ export class BodyPool {
     if (list === undefined) this.free.set(bytes, (list = []));
     list.push(buffer);
     this.keptBytes += bytes;
+    this.idleTimer ??= setTimeout(() => this.releaseIfIdle(), this.idleReleaseMs).unref();
+  }
+
+  private releaseIfIdle(): void {
+    this.idleTimer = undefined;
+    if (this.keptBytes === 0) return;
+    const idleFor = Date.now() - this.lastTakeAt;
+    if (idleFor >= this.idleReleaseMs) {
+      this.free.clear();
+      this.keptBytes = 0;
+    } else this.idleTimer = setTimeout(() => this.releaseIfIdle(), this.idleReleaseMs - idleFor).unref();
   }
 
   /** Bytes held in free buffers (tests). */

@@ -9,6 +9,17 @@ import { BodyError, copyIntoShared, readPooledBody, type PooledBody } from '../.
 import { runFuzz } from '../support/fuzz.js';
 
 describe('body pool', () => {
+  it('drops its free buffers once nothing has been taken for idleReleaseMs, and keeps them while taken', async () => {
+    const pool = new BodyPool(64 << 20, 50);
+    pool.release(pool.take(100_000));
+    assert.equal(pool.kept, 128 * 1024);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    assert.equal(pool.kept, 0, 'released while idle');
+    const view = pool.take(100_000);
+    pool.release(view);
+    assert.equal(pool.kept, 128 * 1024, 'a new burst fills it again');
+  });
+
   it('hands out power-of-two buffers of at least 64 KB, reuses released ones, keeps at most its bound', () => {
     const pool = new BodyPool(300 * 1024);
     const a = pool.take(100);

@@ -1,0 +1,129 @@
+/**
+ * Idle memory of the gateway (issue 13): `node --import tsx bench/idle-memory.ts [--external URL] [--gateway bin/manifold.js]
+ *   [--defaults-only | --external-only] [--decode-threads N] [--port P] [--keep]`.
+ *
+ * Starts the built gateway (bin/manifold.js, so `npm run build` first) as a child in an empty temporary folder,
+ * samples its memory after start, sends 10K spans and 10K points with the OpenTelemetry JS SDK's OTLP/HTTP protobuf
+ * exporters, waits for delivery, then samples again while idle. Two cases:
+ *  - defaults: embedded SQLite queue + embedded PostgreSQL (PGlite) as the backend;
+ *  - external: a prometheus remote-write backend (`--external`, default $MANIFOLD_TEST_PROMETHEUS_URL from
+ *    .backends/env, else http://127.0.0.1:9090) and no embedded PostgreSQL.
+ * Per case: VmRSS / RssAnon / threads from /proc/PID/status, and the largest mappings by Rss from /proc/PID/smaps
+ * (WASM memories, malloc arenas, V8 heaps show as [anon]).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const root = new URL('..', import.meta.url).pathname;
+function envUrl(key: string): string | undefined {
+  const file = join(root, '.backends', 'env');
+  if (!existsSync(file)) return undefined;
+  const line = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith(`${key}=`));
+  return line?.slice(key.length + 1).trim();
+}
+const external = flag('--external') ?? process.env.MANIFOLD_TEST_PROMETHEUS_URL ?? envUrl('MANIFOLD_TEST_PROMETHEUS_URL') ?? 'http://127.0.0.1:9090';
+const ITEMS = 10_000;
+
+interface Sample { rssMb: number; anonMb: number; threads: number; top: string[] }
+function sample(pid: number): Sample {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+  const maps: { rss: number; size: number; name: string }[] = [];
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (m) maps.push({ rss: 0, size: (parseInt(m[2]!, 16) - parseInt(m[1]!, 16)) / 2 ** 20, name: m[3] || '[anon]' });
+    else if (line.startsWith('Rss:') && maps.length) maps[maps.length - 1]!.rss = Number(line.split(/\s+/)[1]) / 1024;
+  }
+  maps.sort((a, b) => b.rss - a.rss);
+  const top = maps.slice(0, 8).map((m) => `${m.rss.toFixed(1)} MB of ${m.size.toFixed(1)} MB ${m.name}`);
+  return { rssMb: kb('VmRSS') / 1024, anonMb: kb('RssAnon') / 1024, threads: kb('Threads'), top };
+}
+
+async function waitFor(url: string, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > end) throw new Error(`${url} not up in ${ms} ms`);
+    await sleep(200);
+  }
+}
+
+async function send(base: string): Promise<void> {
+  const resource = resourceFromAttributes({ 'service.name': 'idle-memory', 'service.instance.id': 'bench-1' });
+  const tracer = new BasicTracerProvider({
+    resource,
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${base}/v1/traces` }), { maxExportBatchSize: 1000, maxQueueSize: ITEMS * 2 })],
+  });
+  const t = tracer.getTracer('bench');
+  for (let i = 0; i < ITEMS; i++) t.startSpan(`op-${i % 50}`, { attributes: { 'http.route': `/r/${i % 20}`, n: i } }).end();
+  await tracer.forceFlush();
+  await tracer.shutdown();
+  const reader = new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${base}/v1/metrics` }), exportIntervalMillis: 3_600_000 });
+  const meter = new MeterProvider({ resource, readers: [reader] });
+  // 10 counters × 1,000 attribute sets: the SDK's default cardinality limit is 2,000 per instrument.
+  const counters = Array.from({ length: 10 }, (_, k) => meter.getMeter('bench').createCounter(`idle_memory_requests_${k}`));
+  for (let i = 0; i < ITEMS; i++) counters[i % 10]!.add(1, { route: `/r/${Math.floor(i / 10)}` });
+  await meter.forceFlush();
+  await meter.shutdown();
+}
+
+async function run(name: string, slug: string, backends: string, port: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), `manifold-idle-${slug}-`));
+  writeFileSync(
+    join(dir, 'manifold.yaml'),
+    `receivers:\n  otlp:\n    http: { endpoint: 127.0.0.1:${port} }\n    grpc: { endpoint: 127.0.0.1:${port + 1} }\n` +
+      (flag('--decode-threads') ? `    decode_threads: ${flag('--decode-threads')}\n` : '') +
+      `embedded_store: { endpoint: 127.0.0.1:${port + 2} }\nadmin: { endpoint: 127.0.0.1:${port + 3} }\n${backends}`,
+  );
+  const child = spawn(process.execPath, [flag('--gateway') ?? join(root, 'bin', 'manifold.js'), 'start', '-c', 'manifold.yaml'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    await waitFor(`http://127.0.0.1:${port + 3}/metrics`, 60_000);
+    await sleep(3_000);
+    const started = sample(child.pid!);
+    await send(`http://127.0.0.1:${port}`);
+    // Delivery (a backend's first write waits for its batch to fill or its linger), then settling.
+    const admin = `http://127.0.0.1:${port + 3}/metrics`;
+    let written = 0;
+    // Until the count has not moved for 5 s (a prometheus backend writes only the points).
+    for (let end = Date.now() + 60_000, still = 0; Date.now() < end && still < 10; await sleep(500)) {
+      const text = await (await fetch(admin)).text();
+      const now = text.split('\n').filter((l) => l.startsWith('manifold_backend_written_items_total')).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+      still = now === written && now > 0 ? still + 1 : 0;
+      written = now;
+    }
+    await sleep(5_000);
+    const idle = sample(child.pid!);
+    console.log(`## ${name}`);
+    console.log(`- written to the backend: ${written} items (manifold_backend_written_items_total)`);
+    for (const [label, s] of [['after start', started], [`idle after ${ITEMS} spans + ${ITEMS} points`, idle]] as const) {
+      console.log(`- ${label}: VmRSS ${s.rssMb.toFixed(1)} MB, RssAnon ${s.anonMb.toFixed(1)} MB, ${s.threads} threads`);
+      for (const line of s.top) console.log(`    ${line}`);
+    }
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const port = Number(flag('--port') ?? 24318);
+if (!args.includes('--external-only')) await run('defaults (embedded queue + embedded PostgreSQL)', 'defaults', '', port);
+if (!args.includes('--defaults-only'))
+  await run(`external backend (prometheus remote write to ${external}), no embedded PostgreSQL`, 'external', `backends:\n  prom: { kind: prometheus, url: ${external}/api/v1/write }\n`, port + 10);
