@@ -10,6 +10,7 @@ import { quoteIdent } from './schema.js';
 import { PostgresSchemaTarget } from './schema-target.js';
 import { exponentialHistogramTable, histogramTable, numberTable, splitMetrics, summaryTable } from './write-metrics.js';
 import { spanTable } from './write-spans.js';
+import { takeReplacedCount } from './storable.js';
 
 /**
  * Rows per INSERT. Big enough that per-statement overhead vanishes, small enough that one statement's
@@ -73,6 +74,8 @@ export class PostgresAdapter implements Adapter {
       const inserted = await this.withClient(`write batch ${batch.id}`, (client) => this.writeInTransaction(client, work));
       // Fewer rows inserted than sent: the rest were already stored (a retry) or repeated a series+time.
       if (inserted < items) this.context.logger.debug({ batch: batch.id, attempt: batch.attempt, items, inserted }, 'postgres: rows already present');
+      const replaced = takeReplacedCount();
+      if (replaced > 0) this.context.logger.warn({ batch: batch.id, strings: replaced }, 'postgres: NUL characters or lone surrogates stored as U+FFFD (PostgreSQL text and jsonb cannot hold them)');
     }
     const result: WriteResult = { written: items };
     return skipped > 0 ? { ...result, skipped: { count: skipped, reason: 'signal not enabled for this backend' } } : result;

@@ -9,6 +9,7 @@
  * is parsed as jsonb once per chunk, not once per row.
  */
 import type pg from 'pg';
+import { storableText } from './storable.js';
 
 export interface Column<R> {
   readonly name: string;
@@ -114,7 +115,10 @@ function arrayLiterals<R>(rows: readonly R[], columns: readonly Column<R>[]): st
       const v = (columns[c] as Column<R>).value(row);
       let text: string;
       if (v === null || v === undefined) text = 'NULL';
-      else if (typeof v === 'string') text = '"' + (NEEDS_ESCAPE.test(v) ? v.replace(ESCAPE, '\\$&') : v) + '"';
+      else if (typeof v === 'string') {
+        const storable = storableText(v);
+        text = '"' + (NEEDS_ESCAPE.test(storable) ? storable.replace(ESCAPE, '\\$&') : storable) + '"';
+      }
       else text = String(v); // numbers (NaN and ±Infinity print as PostgreSQL reads them) and booleans
       (parts[c] as string[])[i] = text;
     }

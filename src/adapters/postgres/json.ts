@@ -4,12 +4,13 @@
  * `(attributes->>'k')::bigint` gives it back, instead of a string that only looks like a number.
  */
 import type { AttributeValue, Attributes } from '../../model/index.js';
+import { jsonString } from './storable.js';
 
 export function attributesJson(attributes: Attributes): string {
   let out = '{';
   let first = true;
   for (const key in attributes) {
-    out += (first ? '' : ',') + JSON.stringify(key) + ':' + valueJson(attributes[key] as AttributeValue);
+    out += (first ? '' : ',') + jsonString(key) + ':' + valueJson(attributes[key] as AttributeValue);
     first = false;
   }
   return out + '}';
@@ -18,6 +19,7 @@ export function attributesJson(attributes: Attributes): string {
 export function valueJson(value: AttributeValue): string {
   switch (typeof value) {
     case 'string':
+      return jsonString(value);
     case 'boolean':
       return JSON.stringify(value);
     case 'bigint':

@@ -11,6 +11,7 @@ import { serviceName } from '../../model/index.js';
 import { type Column, type TableSpec, nsToTimestamptz } from './bulk.js';
 import { cachedJson } from './cache.js';
 import { attributesJson, numberJson } from './json.js';
+import { jsonString } from './storable.js';
 import { seriesId, seriesInfo } from './series.js';
 
 type Point = MetricPoint;
@@ -143,7 +144,7 @@ function exemplarsJson(exemplars: readonly Exemplar[]): string | null {
       .map(
         (e) =>
           `{"time_unix_nano":${e.timeUnixNano.toString()},"value":${numberJson(e.value)},` +
-          `"trace_id":${JSON.stringify(e.traceId)},"span_id":${JSON.stringify(e.spanId)},` +
+          `"trace_id":${jsonString(e.traceId)},"span_id":${jsonString(e.spanId)},` +
           `"filtered_attributes":${attributesJson(e.filteredAttributes)}}`,
       )
       .join(',') +

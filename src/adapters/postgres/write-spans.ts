@@ -4,6 +4,7 @@ import { SPAN_KIND_NAMES, STATUS_CODE_NAMES, serviceName } from '../../model/ind
 import { type TableSpec, nsToTimestamptz } from './bulk.js';
 import { cachedJson } from './cache.js';
 import { attributesJson } from './json.js';
+import { jsonString } from './storable.js';
 
 export const spanTable: TableSpec<Span> = {
   table: 'otel_spans',
@@ -47,7 +48,7 @@ function eventsJson(events: readonly SpanEvent[]): string {
     const e = events[i] as SpanEvent;
     out +=
       (i > 0 ? ',' : '') +
-      `{"time_unix_nano":${e.timeUnixNano.toString()},"name":${JSON.stringify(e.name)},` +
+      `{"time_unix_nano":${e.timeUnixNano.toString()},"name":${jsonString(e.name)},` +
       `"attributes":${attributesJson(e.attributes)},"dropped_attributes_count":${e.droppedAttributesCount}}`;
   }
   return out + ']';
@@ -59,7 +60,7 @@ function linksJson(links: readonly SpanLink[]): string {
     const l = links[i] as SpanLink;
     out +=
       (i > 0 ? ',' : '') +
-      `{"trace_id":${JSON.stringify(l.traceId)},"span_id":${JSON.stringify(l.spanId)},"trace_state":${JSON.stringify(l.traceState)},` +
+      `{"trace_id":${jsonString(l.traceId)},"span_id":${jsonString(l.spanId)},"trace_state":${jsonString(l.traceState)},` +
       `"flags":${l.flags},"attributes":${attributesJson(l.attributes)},"dropped_attributes_count":${l.droppedAttributesCount}}`;
   }
   return out + ']';
