@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { influxConfigSchema } from '../../src/adapters/influxdb/config.js';
-import type { LineBuilder, TagList } from '../../src/adapters/influxdb/line.js';
+import { type LineBuilder, type TagList, MAX_SERIES_KEY_BYTES, seriesKeyTooLong } from '../../src/adapters/influxdb/line.js';
 import { LineWriter } from '../../src/adapters/influxdb/line-writer.js';
 import { PointLineBuilder } from '../../src/adapters/influxdb/point-encoder.js';
 import { Translator } from '../../src/adapters/influxdb/schema.js';
@@ -321,5 +321,19 @@ describe('line writer: fuzz against Point', () => {
     }, 200);
     assert.ok(cases >= 200 || process.env.MANIFOLD_FUZZ_SEED !== undefined, `only ${cases} cases ran`);
     console.log(`  model batch fuzz: ${cases} batches`);
+  });
+});
+
+describe('series key length (InfluxDB refuses keys over 65,535 bytes)', () => {
+  it('measures the key as written, escapes and UTF-8 included, up to the first unescaped space', () => {
+    const key = (bytes: number) => `m,t=${'x'.repeat(bytes - 4)}`;
+    assert.equal(seriesKeyTooLong(`${key(MAX_SERIES_KEY_BYTES)} f=1 1`), false);
+    assert.equal(seriesKeyTooLong(`${key(MAX_SERIES_KEY_BYTES + 1)} f=1 1`), true);
+    // An escaped space belongs to the key: two bytes each.
+    assert.equal(seriesKeyTooLong(`m,t=${'\\ '.repeat(32_766)} f=1 1`), true);
+    assert.equal(seriesKeyTooLong(`m,t=${'\\ '.repeat(32_765)}x f=1 1`), false);
+    // é is two bytes in UTF-8; a long field does not count.
+    assert.equal(seriesKeyTooLong(`m,t=${'é'.repeat(32_766)} f=1 1`), true);
+    assert.equal(seriesKeyTooLong(`m,t=x f="${'y'.repeat(200_000)}" 1`), false);
   });
 });

@@ -26,7 +26,7 @@ export async function selfMetrics(gateway: TestGateway, name: RegExp): Promise<R
   const text = await (await fetch(`${gateway.adminUrl}/metrics`)).text();
   const found: Record<string, number> = {};
   for (const line of text.split('\n')) {
-    const match = /^(\S+) (\S+)$/.exec(line);
+    const match = /^([^#].*) (\S+)$/.exec(line); // label values may hold spaces
     if (match && name.test(match[1]!)) found[match[1]!] = Number(match[2]);
   }
   return found;

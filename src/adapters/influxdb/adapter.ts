@@ -54,7 +54,7 @@ export class InfluxAdapter implements Adapter {
     if (translation.droppedFields > 0 || translation.droppedLines > 0) {
       this.context.logger.warn(
         { backend: this.context.name, batch: batch.id, droppedFields: translation.droppedFields, droppedLines: translation.droppedLines },
-        'InfluxDB: left out NaN/±Inf field values and span event/link lines with a timestamp outside int64 ns (line protocol cannot carry them)',
+        'InfluxDB: left out NaN/±Inf field values, and lines with a timestamp outside int64 ns or a series key over 65,535 bytes (InfluxDB cannot take them)',
       );
     }
     return { written: translation.written, ...skippedResult(translation.skipped) };

@@ -51,8 +51,10 @@ export abstract class LineBuilder {
   readonly lines: string[] = [];
   /** Fields left out because their value was NaN or ±Inf. */
   droppedFields = 0;
-  /** Span event / link lines left out because their timestamp is outside InfluxDB's range. */
+  /** Span event / link lines left out because their timestamp is outside InfluxDB's range or their series key too long. */
   droppedLines = 0;
+  /** Why the last end() wrote nothing: a metric point or span counts as skipped for this reason. */
+  refusal: 'no_field' | 'long_key' = 'no_field';
   private valueFields = 0;
 
   begin(measurement: string): this {
@@ -108,6 +110,7 @@ export abstract class LineBuilder {
 
   /** Ends the line at `timeUnixNano`. False when nothing was written (no field left, no measurement, time out of range). */
   end(timeUnixNano: bigint): boolean {
+    this.refusal = 'no_field';
     if (this.valueFields === 0) {
       this.abandonLine();
       return false;
@@ -119,6 +122,13 @@ export abstract class LineBuilder {
     }
     const line = this.finishLine(timeUnixNano.toString());
     if (line === undefined) return false;
+    if (seriesKeyTooLong(line)) {
+      // InfluxDB refuses the line ("max key length exceeded") and with it the request: one such point would
+      // dead-letter its whole batch. It cannot be stored anywhere in InfluxDB, so it is left out and counted.
+      this.refusal = 'long_key';
+      this.droppedLines++;
+      return false;
+    }
     this.lines.push(line);
     return true;
   }
@@ -135,6 +145,18 @@ export abstract class LineBuilder {
   /** The line, or undefined when it has no measurement or no field. */
   protected abstract finishLine(time: string): string | undefined;
   protected abstract abandonLine(): void;
+}
+
+/** InfluxDB's limit on a series key (measurement and tags as written, escapes included): models.MaxKeyLength. */
+export const MAX_SERIES_KEY_BYTES = 65_535;
+
+/** Whether the line's series key (the text before its first unescaped space) is longer than InfluxDB takes. */
+export function seriesKeyTooLong(line: string): boolean {
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: short lines (nearly all) need no scan.
+  if (line.length * 3 <= MAX_SERIES_KEY_BYTES) return false;
+  let end = 0;
+  while (end < line.length && line[end] !== ' ') end += line[end] === '\\' ? 2 : 1;
+  return Buffer.byteLength(line.slice(0, end), 'utf8') > MAX_SERIES_KEY_BYTES;
 }
 
 /**

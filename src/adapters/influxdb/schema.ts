@@ -25,6 +25,7 @@ export const SKIP_NO_VALUE = 'no recorded value (flag set)';
 export const SKIP_NOT_FINITE = 'NaN or ±Inf value (line protocol cannot carry it)';
 export const SKIP_NO_NAME = 'metric without a name';
 export const SKIP_TIME = "timestamp outside InfluxDB's range (int64 ns)";
+export const SKIP_LONG_KEY = 'series key over 65,535 bytes (InfluxDB refuses it)';
 
 /** Scope tags, as the Collector names them. */
 const SCOPE_NAME = 'otel.library.name';
@@ -48,6 +49,11 @@ function attributeTags(attributes: Attributes): [string, string][] {
   const tags: [string, string][] = [];
   for (const key in attributes) tags.push([key, tagValue(attributes[key] as AttributeValue)]);
   return tags;
+}
+
+/** Why a point wrote no line: no finite value left, or a series key InfluxDB refuses. */
+function refusalReason(builder: LineBuilder): string {
+  return builder.refusal === 'long_key' ? SKIP_LONG_KEY : SKIP_NOT_FINITE;
 }
 
 export class Translator {
@@ -83,8 +89,8 @@ export class Translator {
         skip(SKIP_TIME);
         continue;
       }
-      this.span(builder, span);
-      written++;
+      if (this.span(builder, span)) written++;
+      else skip(SKIP_LONG_KEY);
     }
     return { lines: builder.lines, written, skipped, droppedFields: builder.droppedFields, droppedLines: builder.droppedLines };
   }
@@ -137,7 +143,7 @@ export class Translator {
         break;
     }
     if (point.startTimeUnixNano !== 0n) builder.meta('start_time_unix_nano', point.startTimeUnixNano);
-    return builder.end(point.timeUnixNano) ? undefined : SKIP_NOT_FINITE;
+    return builder.end(point.timeUnixNano) ? undefined : refusalReason(builder);
   }
 
   /**
@@ -191,11 +197,11 @@ export class Translator {
       case 'exponential_histogram':
         break;
     }
-    return any ? undefined : SKIP_NOT_FINITE;
+    return any ? undefined : refusalReason(builder);
   }
 
-  /** One `spans` line at the start time, one `logs` line per event, one `span-links` line per link. */
-  private span(builder: LineBuilder, span: Span): void {
+  /** One `spans` line at the start time, one `logs` line per event, one `span-links` line per link. False when the span's own line could not be written. */
+  private span(builder: LineBuilder, span: Span): boolean {
     const promoted = new Set<string>();
     builder.begin(this.measurements.spans).tag('trace_id', span.traceId).tag('span_id', span.spanId);
     for (const dimension of this.dimensions) {
@@ -217,7 +223,7 @@ export class Translator {
     if (span.droppedAttributesCount > 0) builder.int('dropped_attributes_count', span.droppedAttributesCount);
     if (span.droppedEventsCount > 0) builder.int('dropped_events_count', span.droppedEventsCount);
     if (span.droppedLinksCount > 0) builder.int('dropped_links_count', span.droppedLinksCount);
-    builder.end(span.startTimeUnixNano);
+    if (!builder.end(span.startTimeUnixNano)) return false;
 
     for (const event of span.events) {
       builder.begin(this.measurements.span_events).tag('trace_id', span.traceId).tag('span_id', span.spanId).string('name', event.name);
@@ -238,6 +244,7 @@ export class Translator {
       if (link.droppedAttributesCount > 0) builder.int('dropped_attributes_count', link.droppedAttributesCount);
       builder.end(span.startTimeUnixNano);
     }
+    return true;
   }
 
   /** `span.name`, `span.kind`, else a span attribute, else a resource attribute. Records which was used. */
