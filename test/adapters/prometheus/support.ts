@@ -94,11 +94,17 @@ export async function vmExport(baseUrl: string, match: string, expectSeries: num
     const url = new URL('/api/v1/export', baseUrl);
     url.searchParams.append('match[]', match);
     const text = await (await fetch(url)).text();
-    rows = text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as VmExported);
+    rows = text.split('\n').filter((line) => line.trim() !== '').map(parseExportLine);
     if (rows.length >= expectSeries) break;
     await sleep(100);
   }
   return rows.sort((a, b) => seriesId(a.metric).localeCompare(seriesId(b.metric)));
+}
+
+/** One line of /api/v1/export: JSON, except that ±Inf values are written bare (`Inf`, `-Inf`), which JSON.parse refuses. */
+function parseExportLine(line: string): VmExported {
+  const row = JSON.parse(line.replace(/([[,])([+-]?Inf)(?=[,\]])/g, '$1"$2"')) as { metric: Record<string, string>; values: (number | string)[]; timestamps: number[] };
+  return { ...row, values: row.values.map((value) => (typeof value === 'number' ? value : value.startsWith('-') ? -Infinity : Infinity)) };
 }
 
 export function seriesId(labels: Record<string, string>): string {
