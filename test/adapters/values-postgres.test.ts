@@ -13,7 +13,7 @@ import { backendUrl } from '../support/backends.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { traceExporter } from '../support/otel.js';
+import { meterProvider, metricExporter, traceExporter } from '../support/otel.js';
 
 const schema = `values_${randomBytes(4).toString('hex')}`;
 let gateway: TestGateway;
@@ -63,5 +63,25 @@ test('NUL and lone surrogates become U+FFFD, a 1 MB string is cut to the limit; 
   assert.equal(rows[2]!.attributes.huge, huge.slice(0, 16_384));
   assert.equal(rows[3]!.events[0].name, 'event \ufffd');
   assert.deepEqual(rows.map((r) => r.attributes.index), Array.from({ length: 46 }, (_, i) => i));
+  assert.deepEqual(await (await fetch(`${gateway.adminUrl}/dlq?backend=pg`)).json(), [], 'nothing dead-lettered');
+});
+
+test('NaN and ±Inf values are stored as float8 holds them; as attribute values (JSON has no NaN) as the text PostgreSQL prints', { timeout: 60_000 }, async () => {
+  const service = 'values-nan-svc';
+  const provider = meterProvider(metricExporter('http/protobuf', gateway.httpUrl, gateway.grpcUrl), { 'service.name': service });
+  const values: Record<string, number> = { nan: Number.NaN, inf: Infinity, ninf: -Infinity };
+  provider.getMeter('values').createObservableGauge('values.odd').addCallback((result) => {
+    for (const [v, value] of Object.entries(values)) result.observe(value, { v, odd: value });
+  });
+  await provider.shutdown();
+  const rows = await eventually(
+    async () => (await db.query(`SELECT attributes->>'v' AS v, value::text AS value, attributes->'odd' AS odd FROM ${schema}.otel_metrics_number WHERE service_name = $1 ORDER BY 1`, [service]).catch(() => ({ rows: [] }))).rows,
+    (r) => r.length === 3, 30_000, 'three points',
+  );
+  assert.deepEqual(rows, [
+    { v: 'inf', value: 'Infinity', odd: 'Infinity' },
+    { v: 'nan', value: 'NaN', odd: 'NaN' },
+    { v: 'ninf', value: '-Infinity', odd: '-Infinity' },
+  ]);
   assert.deepEqual(await (await fetch(`${gateway.adminUrl}/dlq?backend=pg`)).json(), [], 'nothing dead-lettered');
 });
