@@ -16,6 +16,7 @@ import { splitMetrics } from '../src/adapters/postgres/write-metrics.js';
 import { spanTable } from '../src/adapters/postgres/write-spans.js';
 import type { TelemetryBatch } from '../src/model/index.js';
 import { realisticBatch } from '../test/queue/fixtures.js';
+import { adapterWithSchema } from '../test/support/schema-at-start.js';
 
 const cpuMs = (since: NodeJS.CpuUsage) => {
   const u = process.cpuUsage(since);
@@ -50,7 +51,7 @@ function serverUrl(key: string): string | undefined {
 async function writeRate(name: string, url: string, batch: () => TelemetryBatch, label: string, rounds: number): Promise<void> {
   const schema = `bench_${randomBytes(3).toString('hex')}`;
   const config = postgresAdapter.configSchema.parse({ url, schema });
-  const adapter = postgresAdapter.create(config, { name, logger: pino({ level: 'silent' }), dataDir: '/tmp', migrate: 'auto' });
+  const adapter = adapterWithSchema(postgresAdapter, config, { name, logger: pino({ level: 'silent' }), dataDir: '/tmp' });
   try {
     await adapter.start();
     const batches = Array.from({ length: rounds + 1 }, () => batch());

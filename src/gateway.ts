@@ -13,6 +13,7 @@ import { MemoryLimiter } from './ingest/memory-limiter.js';
 import { authenticator, readSecret } from './receivers/auth.js';
 import { TlsSource } from './receivers/tls.js';
 import { startEmbeddedPostgres } from './embedded/postgres.js';
+import { schemaStep } from './migrate/start.js';
 import { openQueueStore } from './queue/open.js';
 import { startGrpcReceiver } from './receivers/grpc.js';
 import { startHttpReceiver } from './receivers/http.js';
@@ -58,14 +59,14 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
       const factory = adapterFactory(backend.kind);
       if (!factory) throw new Error(`backends.${backend.name}.kind: unknown backend kind "${backend.kind}"`);
       const context = {
-        name: backend.name, logger: logger.child({ backend: backend.name }), dataDir: path.resolve(settings.data_dir, 'backends', backend.name), migrate: backend.migrate, concurrency: backend.delivery.concurrency,
+        name: backend.name, logger: logger.child({ backend: backend.name }), dataDir: path.resolve(settings.data_dir, 'backends', backend.name), concurrency: backend.delivery.concurrency,
       };
       // On its own thread (the default with > 2 CPUs): the adapter's CPU work and I/O leave the main thread (src/delivery/thread).
       // Not for a paused backend: nothing is written to it, and an idle thread still holds ~40 MB (its own heap).
       const adapter = backend.delivery.thread && !backend.delivery.paused
         ? await ThreadedAdapter.open(backend.kind, backend.adapter, context, { onThreadExit: () => metrics?.deliveryThreadRestarts.inc({ backend: backend.name }) })
         : factory.create(backend.adapter, context);
-      return { settings: backend, adapter };
+      return { settings: backend, adapter, prepareSchema: schemaStep(factory, backend.adapter, context, backend.migrate) };
     }));
     for (const outcome of opened) if (outcome.status === 'fulfilled') deliveryBackends.push(outcome.value);
     const failed = opened.find((outcome) => outcome.status === 'rejected');

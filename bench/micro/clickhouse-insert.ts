@@ -19,6 +19,7 @@ import { clickhouseAdapter } from '../../src/adapters/clickhouse/index.js';
 import { encodeBatch, type TableInsert } from '../../src/adapters/clickhouse/encode.js';
 import type { TelemetryBatch } from '../../src/model/index.js';
 import { realisticBatch } from '../../test/queue/fixtures.js';
+import { adapterWithSchema } from '../../test/support/schema-at-start.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -57,7 +58,7 @@ function encodeRates(label: string, batch: TelemetryBatch): void {
 async function insertRates(label: string, batch: TelemetryBatch, database: string): Promise<void> {
   const items = batch.metrics.length + batch.spans.length;
   const logger = pino({ level: 'silent' });
-  const adapter = clickhouseAdapter.create(clickhouseAdapter.configSchema.parse({ url: args.url, database }), { name: 'bench', logger, dataDir: '/tmp' });
+  const adapter = adapterWithSchema(clickhouseAdapter, clickhouseAdapter.configSchema.parse({ url: args.url, database }), { name: 'bench', logger, dataDir: '/tmp' });
   const client = createClient({ url: args.url, log: { level: ClickHouseLogLevel.OFF }, request_timeout: 600_000 });
   await adapter.start();
   const made = encodeBatch(batch.metrics, batch.spans).map((insert) => ({ insert, objects: asObjects(insert) }));
@@ -83,7 +84,7 @@ async function insertRates(label: string, batch: TelemetryBatch, database: strin
 /** Section 3, over plain HTTP: what the body format costs the server. */
 async function serverSide(label: string, batch: TelemetryBatch, database: string): Promise<void> {
   const logger = pino({ level: 'silent' });
-  const adapter = clickhouseAdapter.create(clickhouseAdapter.configSchema.parse({ url: args.url, database }), { name: 'bench', logger, dataDir: '/tmp' });
+  const adapter = adapterWithSchema(clickhouseAdapter, clickhouseAdapter.configSchema.parse({ url: args.url, database }), { name: 'bench', logger, dataDir: '/tmp' });
   await adapter.start();
   const post = async (query: string, body?: string | Buffer): Promise<Buffer> => {
     const response = await fetch(`${args.url}/?query=${encodeURIComponent(query)}&async_insert=0&date_time_input_format=basic&insert_deduplicate=0`, { method: 'POST', body });

@@ -94,8 +94,6 @@ export interface AdapterContext {
   readonly logger: Logger;
   /** Where an adapter may keep local state (e.g. delta-to-cumulative series), under the gateway's data folder. */
   readonly dataDir: string;
-  /** From `backends.<name>.migrate` (default auto): what start() does about pending migrations. */
-  readonly migrate?: MigrateMode;
   /** From `backends.<name>.delivery.concurrency` (default 1): writes this backend may have in flight. */
   readonly concurrency?: number;
 }
@@ -106,7 +104,7 @@ export interface AdapterFactory<Config = unknown> {
   /** Validates `backends.<name>`; paths in its errors are reported under that key. */
   readonly configSchema: ZodType<Config>;
   create(config: Config, context: AdapterContext): Adapter;
-  /** For backends with migrations: a fresh target on its own connection (`manifold migrate`, and start()). */
+  /** For backends with migrations: a fresh target on its own connection (`manifold migrate`, `doctor`, and the engine before start()). */
   schemaTarget?(config: Config, context: AdapterContext): SchemaTarget;
 }
 
@@ -206,13 +204,3 @@ export interface LedgerEntry {
   readonly reason: string;
 }
 
-/** `backends.<name>.migrate`: apply pending migrations at start, refuse to write while any is pending, or never touch DDL. */
-export type MigrateMode = 'auto' | 'check' | 'off';
-
-/**
- * The backend's schema is not ready for writes and waiting will not fix it by itself (migrate: check with
- * migrations pending): the worker checks again slowly and says so once, not at every retry.
- */
-export class SchemaNotReadyError extends Error {
-  override readonly name = 'SchemaNotReadyError';
-}

@@ -10,6 +10,8 @@ import { BackendWorker } from './worker.js';
 export interface DeliveryBackend {
   readonly settings: BackendSettings;
   readonly adapter: Adapter;
+  /** Run before the adapter's start(), retried with it: the start-time migration policy (src/migrate/start.ts). */
+  readonly prepareSchema?: () => Promise<void>;
 }
 
 /** The queue store, the router in front of it and one worker per backend behind it. */
@@ -24,11 +26,11 @@ export class DeliveryEngine {
     logger: Logger,
   ) {
     const routes: Record<Signal, string[]> = { metrics: [], traces: [] };
-    for (const { settings, adapter } of backends) {
+    for (const { settings, adapter, prepareSchema } of backends) {
       const bound = settings.delivery.backlog;
       store.configure(settings.name, { maxBytes: bound.max_bytes, maxAgeMs: bound.max_age, policy: bound.policy });
       for (const signal of SIGNALS) if (adapter.signals.has(signal)) routes[signal].push(settings.name);
-      this.workers.set(settings.name, new BackendWorker(settings.name, adapter, store, settings.delivery, metrics, logger));
+      this.workers.set(settings.name, new BackendWorker(settings.name, adapter, store, settings.delivery, metrics, logger, prepareSchema));
     }
     this.router = new Router(store, routes, metrics, logger, (names, items) => {
       for (const name of names) this.workers.get(name)?.notify(items);

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../admin/metrics.js';
 import type { DeliveryConfig } from '../config/schema.js';
-import { PermanentWriteError, SchemaNotReadyError, TransientWriteError, type Adapter, type PartedBatch, type PreparedWrite, type WriteBatch, type WriteResult } from '../adapters/contract.js';
+import { PermanentWriteError, TransientWriteError, type Adapter, type PartedBatch, type PreparedWrite, type WriteBatch, type WriteResult } from '../adapters/contract.js';
+import { SchemaNotReadyError } from '../migrate/start.js';
 import type { Job, QueueStore } from '../queue/contract.js';
 import { PayloadFormatError } from '../queue/codec.js';
 import { toPartedBatch, toWriteBatch } from './batch-from-jobs.js';
@@ -39,6 +40,7 @@ export class BackendWorker {
     private readonly delivery: DeliveryConfig,
     private readonly metrics: GatewayMetrics,
     private readonly logger: Logger,
+    private readonly prepareSchema?: () => Promise<void>,
   ) {
     this.fill = new FillWait(delivery.batch.max_items, delivery.batch.max_delay);
     this.lanes = adapter.ordered ? 1 : delivery.concurrency;
@@ -180,6 +182,7 @@ export class BackendWorker {
     let schemaMessage: string | undefined;
     for (let attempt = 1; this.running; attempt++) {
       try {
+        await this.prepareSchema?.();
         await this.adapter.start();
         if (attempt > 1) this.logger.info({ backend: this.backend }, 'backend reachable: writing resumes');
         return;

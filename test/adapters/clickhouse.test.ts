@@ -17,6 +17,7 @@ import { MigrationRunner } from '../../src/migrate/index.js';
 import type { MetricPoint, Span } from '../../src/model/index.js';
 import { backendUrl } from '../support/backends.js';
 import * as f from './postgres.fixtures.js';
+import { adapterWithSchema } from '../support/schema-at-start.js';
 
 const url = backendUrl('clickhouse');
 const logger = pino({ level: 'silent' });
@@ -30,7 +31,7 @@ const freshDatabase = (): string => {
 };
 
 function adapterFor(database: string, extra: Record<string, unknown> = {}): Adapter {
-  return clickhouseAdapter.create(clickhouseAdapter.configSchema.parse({ url, database, lock_lease: 3, ...extra }), { name: 'ch-test', logger, dataDir: '/tmp' });
+  return adapterWithSchema(clickhouseAdapter, clickhouseAdapter.configSchema.parse({ url, database, lock_lease: 3, ...extra }), { name: 'ch-test', logger, dataDir: '/tmp' });
 }
 
 let batchNo = 0;
@@ -271,7 +272,7 @@ test('migrate: off on tables without a dedup window (made elsewhere): start() sa
   }
   const lines: string[] = [];
   const captured = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
-  const adapter = clickhouseAdapter.create(config, { name: 'ch-old', logger: captured, dataDir: '/tmp', migrate: 'off' });
+  const adapter = clickhouseAdapter.create(config, { name: 'ch-old', logger: captured, dataDir: '/tmp' }); // as with migrate: off
   try {
     await adapter.start();
     assert.equal(lines.length, 1, lines.join(''));

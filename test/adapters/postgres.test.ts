@@ -16,6 +16,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/embedded
 import type { MetricPoint, Span } from '../../src/model/index.js';
 import { backendUrl } from '../support/backends.js';
 import * as f from './postgres.fixtures.js';
+import { adapterWithSchema } from '../support/schema-at-start.js';
 
 const logger = pino({ level: 'silent' });
 const dataDir = mkdtempSync(join(tmpdir(), 'manifold-pg-adapter-'));
@@ -23,7 +24,7 @@ after(() => rmSync(dataDir, { recursive: true, force: true }));
 
 function adapterFor(url: string, schema: string, extra: Record<string, unknown> = {}): Adapter {
   const config = postgresAdapter.configSchema.parse({ url, schema, ...extra });
-  return postgresAdapter.create(config, { name: 'pg-test', logger, dataDir });
+  return adapterWithSchema(postgresAdapter, config, { name: 'pg-test', logger, dataDir });
 }
 
 let batchNo = 0;

@@ -17,13 +17,14 @@ import type { Adapter } from '../../src/adapters/contract.js';
 import { postgresAdapter } from '../../src/adapters/postgres/index.js';
 import { startEmbeddedPostgres } from '../../src/embedded/postgres.js';
 import * as f from '../adapters/postgres.fixtures.js';
+import { adapterWithSchema } from '../support/schema-at-start.js';
 
 const logger = pino({ level: 'silent' });
 const root = mkdtempSync(join(tmpdir(), 'manifold-embedded-pg-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 function adapterFor(url: string, poolSize: number): Adapter {
-  return postgresAdapter.create(postgresAdapter.configSchema.parse({ url, pool_size: poolSize }), { name: 'embedded', logger, dataDir: root });
+  return adapterWithSchema(postgresAdapter, postgresAdapter.configSchema.parse({ url, pool_size: poolSize }), { name: 'embedded', logger, dataDir: root });
 }
 
 async function sql(url: string, text: string): Promise<Record<string, unknown>[]> {

@@ -7,11 +7,13 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { pino } from 'pino';
-import { SchemaNotReadyError, type SchemaTarget } from '../../src/adapters/contract.js';
+import type { SchemaTarget } from '../../src/adapters/contract.js';
+import { SchemaNotReadyError } from '../../src/migrate/start.js';
 import { postgresAdapter } from '../../src/adapters/postgres/index.js';
 import { ChecksumMismatchError, DownRefusedError, MigrationRunner, terminalProgress, type RunnerOptions } from '../../src/migrate/index.js';
 import { backendUrl, type BackendName } from '../support/backends.js';
 import { captureStream, killRunnerMidway, tamperedMigrations } from './support.js';
+import { adapterWithSchema } from '../support/schema-at-start.js';
 
 const logger = pino({ level: 'silent' });
 const ALL = ['0001_init', '0002_timescale_hypertables', '0003_timescale_policies', '0004_timescale_rollup_backfill'];
@@ -168,7 +170,7 @@ for (const server of servers) {
 
     test('migrate: check refuses to write while migrations are pending and names the command', async () => {
       const other = freshSchema();
-      const adapter = postgresAdapter.create(postgresAdapter.configSchema.parse({ url, schema: other }), { name: 'pg-check', logger, dataDir: '/tmp', migrate: 'check' });
+      const adapter = adapterWithSchema(postgresAdapter, postgresAdapter.configSchema.parse({ url, schema: other }), { name: 'pg-check', logger, dataDir: '/tmp' }, 'check');
       try {
         await assert.rejects(adapter.start(), (error: Error) => {
           assert.ok(error instanceof SchemaNotReadyError);

@@ -5,11 +5,9 @@
 import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { Adapter, AdapterContext, WriteBatch, WriteResult } from '../contract.js';
 import type { Signal } from '../../model/index.js';
-import { prepareSchema } from '../../migrate/start.js';
 import type { ClickHouseConfig } from './config.js';
 import { encodeBatch, TABLES, type TableInsert } from './encode.js';
 import { classifyError } from './errors.js';
-import { ClickHouseSchemaTarget } from './schema-target.js';
 
 /**
  * Pinned on every INSERT, whatever the server's or the user profile's defaults (chDB's differ from a
@@ -54,11 +52,8 @@ export class ClickHouseAdapter implements Adapter {
     });
   }
 
-  /** The schema, per `migrate`, on the schema target's own connection (src/migrate/start.ts), then a ping. */
+  /** A ping and the dedup check; the engine has prepared the schema before (schemaTarget, src/migrate/start.ts). */
   async start(): Promise<void> {
-    const mode = this.context.migrate ?? 'auto';
-    await prepareSchema(new ClickHouseSchemaTarget(this.config, this.context.name), mode, this.context.name, this.context.logger);
-    if (mode !== 'off') this.context.logger.info({ database: this.config.database }, 'clickhouse: schema ready');
     await this.health();
     await this.checkDedupWindow();
   }

@@ -5,9 +5,7 @@ import type { Signal } from '../../model/index.js';
 import { type PreparedInsert, type TableSpec, insertChunks, prepareInsert } from './bulk.js';
 import type { PostgresConfig } from './config.js';
 import { classifyError } from './errors.js';
-import { prepareSchema } from '../../migrate/start.js';
 import { quoteIdent } from './schema.js';
-import { PostgresSchemaTarget } from './schema-target.js';
 import { exponentialHistogramTable, histogramTable, numberTable, splitMetrics, summaryTable } from './write-metrics.js';
 import { spanTable } from './write-spans.js';
 import { takeReplacedCount } from './storable.js';
@@ -50,13 +48,11 @@ export class PostgresAdapter implements Adapter {
   }
 
   /**
-   * The schema, per `migrate` (src/migrate/start.ts; the shared runner is the one thing beside the contract
-   * an adapter leans on): on its own connection, so the write pool never holds the migration lock.
+   * Reaches the server. The schema was prepared before by the engine, through schemaTarget on a connection of
+   * its own (src/migrate/start.ts), so the write pool never holds the migration lock.
    */
   async start(): Promise<void> {
-    const mode = this.context.migrate ?? 'auto';
-    await prepareSchema(new PostgresSchemaTarget(this.config, this.context.name), mode, this.context.name, this.context.logger);
-    if (mode !== 'off') this.context.logger.info({ schema: this.config.schema }, 'postgres: schema ready');
+    await this.health();
   }
 
   async write(batch: WriteBatch): Promise<WriteResult> {

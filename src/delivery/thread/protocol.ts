@@ -3,7 +3,7 @@
  * how errors cross between them: the engine decides retry, dead-letter or wait by an error's class and fields,
  * so those survive the boundary (structured clone keeps only message and stack).
  */
-import { PermanentWriteError, SchemaNotReadyError, TransientWriteError, type AdapterContext, type PermanentReason, type WriteResult } from '../../adapters/contract.js';
+import { PermanentWriteError, TransientWriteError, type AdapterContext, type PermanentReason, type WriteResult } from '../../adapters/contract.js';
 import type { Signal } from '../../model/index.js';
 import { PayloadFormatError } from '../../queue/codec.js';
 import type { BatchSummary } from '../batch-from-jobs.js';
@@ -31,7 +31,7 @@ export type ThreadReply =
   | { readonly id: number; readonly ok: false; readonly error: WireError };
 
 export interface WireError {
-  readonly kind: 'transient' | 'permanent' | 'schema' | 'payload' | 'other';
+  readonly kind: 'transient' | 'permanent' | 'payload' | 'other';
   readonly name: string;
   readonly message: string;
   readonly stack?: string;
@@ -45,7 +45,6 @@ export function toWire(error: unknown): WireError {
   const base = { name: error.name, message: error.message, stack: error.stack };
   if (error instanceof TransientWriteError) return { ...base, kind: 'transient', retryAfterMs: error.retryAfterMs };
   if (error instanceof PermanentWriteError) return { ...base, kind: 'permanent', backendText: error.backendText, reason: error.reason };
-  if (error instanceof SchemaNotReadyError) return { ...base, kind: 'schema' };
   if (error instanceof PayloadFormatError) return { ...base, kind: 'payload' };
   return { ...base, kind: 'other' };
 }
@@ -56,7 +55,6 @@ export function fromWire(wire: WireError): Error {
   switch (wire.kind) {
     case 'transient': error = new TransientWriteError(wire.message, wire.retryAfterMs); break;
     case 'permanent': error = new PermanentWriteError(wire.message, wire.backendText ?? '', { reason: wire.reason }); break;
-    case 'schema': error = new SchemaNotReadyError(wire.message); break;
     case 'payload': error = new PayloadFormatError(wire.message); break;
     default:
       error = new Error(wire.message);
