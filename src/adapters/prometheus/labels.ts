@@ -4,12 +4,11 @@
  * an empty label as absent), sorted by name so every request carries one canonical form per series.
  */
 import { type Attributes, attributeToString } from '../../model/index.js';
+import type { Label } from './series-out.js';
 import { encodeLabelBlock } from './wire-writer.js';
 
-export interface Label {
-  readonly name: string;
-  readonly value: string;
-}
+export type { Label } from './series-out.js';
+
 
 const sanitizedNames = new Map<string, string>();
 const MAX_CACHED_NAMES = 10_000;

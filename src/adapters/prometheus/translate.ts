@@ -16,33 +16,17 @@ import {
 } from '../../model/index.js';
 import type { PrometheusConfig } from './config.js';
 import type { CumulativeState, DeltaTransaction } from './delta.js';
-import { type Label, sanitizeLabelName } from './labels.js';
+import { sanitizeLabelName } from './labels.js';
+import type { ExemplarOut, Label, TimeSeriesOut } from './series-out.js';
 import { type NativeHistogram, toNativeHistogram } from './native-histogram.js';
-import { type RecordedSeries, SampleRecorder, SampleStore } from './samples.js';
+import { SampleRecorder, SampleStore } from './samples.js';
 import { NO_SERIES, type SeriesCatalog } from './series.js';
 import { grown } from './label-arena.js';
 import { STALE_NAN, formatFloat, nsToMs } from './values.js';
 
 export type { Sample } from './samples.js';
 
-export interface ExemplarOut {
-  labels: Label[];
-  value: number;
-  timestamp: number;
-}
-
-/** One series of a request: its encoded labels, its samples (a range of flat arrays, see samples.ts) and the rest. */
-export interface TimeSeriesOut extends RecordedSeries {
-  /**
-   * The encoded `labels` field (see wire-writer.ts) is `labelBlock[labelStart, labelStart + labelBytes)`: the
-   * block sits in the catalog's label arena, and a series object costs no view of its own.
-   */
-  labelBlock: Uint8Array;
-  labelStart: number;
-  labelBytes: number;
-  exemplars: ExemplarOut[];
-  histograms: NativeHistogram[];
-}
+export type { ExemplarOut, TimeSeriesOut } from './series-out.js';
 
 
 export interface Translation {

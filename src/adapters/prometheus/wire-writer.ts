@@ -15,9 +15,8 @@
  * well-formed UTF-8 (a lone surrogate becomes U+FFFD, as Buffer and TextEncoder do), where protobufjs writes a
  * lone surrogate as three invalid bytes in strings under 40 bytes and as U+FFFD in longer ones.
  */
-import type { Label } from './labels.js';
 import type { BucketSpan, NativeHistogram } from './native-histogram.js';
-import type { ExemplarOut, TimeSeriesOut } from './translate.js';
+import type { ExemplarOut, Label, TimeSeriesOut } from './series-out.js';
 
 const TWO_32 = 4294967296;
 
