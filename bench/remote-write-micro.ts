@@ -20,7 +20,7 @@ import { prometheusConfigSchema } from '../src/adapters/prometheus/config.js';
 import { CumulativeState } from '../src/adapters/prometheus/delta.js';
 import { compressBody, encodeWriteRequest, splitRequests, writeRequestBytes } from '../src/adapters/prometheus/encode.js';
 import { labelMessages } from '../src/adapters/prometheus/labels.js';
-import { remoteWriteMessages } from '../src/adapters/prometheus/proto.js';
+import { remoteWriteMessages } from '../test/adapters/prometheus/reference-proto.js';
 import { samplesOf } from '../src/adapters/prometheus/samples.js';
 import { SeriesCatalog } from '../src/adapters/prometheus/series.js';
 import { Translator } from '../src/adapters/prometheus/translate.js';

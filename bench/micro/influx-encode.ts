@@ -21,7 +21,7 @@ import pino from 'pino';
 import { influxConfigSchema } from '../../src/adapters/influxdb/config.js';
 import { InfluxClient } from '../../src/adapters/influxdb/http.js';
 import { influxAdapter } from '../../src/adapters/influxdb/index.js';
-import { PointLineBuilder } from '../../src/adapters/influxdb/point-encoder.js';
+import { PointLineBuilder } from '../../test/adapters/influxdb/point-encoder-reference.js';
 import { Translator } from '../../src/adapters/influxdb/schema.js';
 import type { TelemetryBatch } from '../../src/model/index.js';
 import { decodeMetrics, decodeTraces } from '../../src/otlp/index.js';

@@ -14,7 +14,7 @@ import { describe, it } from 'node:test';
 import { influxConfigSchema } from '../../src/adapters/influxdb/config.js';
 import { type LineBuilder, type TagList, MAX_SERIES_KEY_BYTES, seriesKeyTooLong } from '../../src/adapters/influxdb/line.js';
 import { LineWriter } from '../../src/adapters/influxdb/line-writer.js';
-import { PointLineBuilder } from '../../src/adapters/influxdb/point-encoder.js';
+import { PointLineBuilder } from './influxdb/point-encoder-reference.js';
 import { Translator } from '../../src/adapters/influxdb/schema.js';
 import type { Attributes, AttributeValue, InstrumentationScope, MetricPoint, Resource, Span } from '../../src/model/index.js';
 import { runFuzz } from '../support/fuzz.js';

@@ -13,7 +13,7 @@ import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, AggregationType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import snappy from 'snappy';
-import { remoteWriteMessages } from '../../src/adapters/prometheus/proto.js';
+import { remoteWriteMessages } from './prometheus/reference-proto.js';
 import { decodeMetrics } from '../../src/otlp/index.js';
 import { PermanentWriteError, TransientWriteError } from '../../src/adapters/contract.js';
 import { FLAG_NO_RECORDED_VALUE, type MetricPoint } from '../../src/model/index.js';

@@ -1,5 +1,5 @@
 /**
- * Lines of line protocol, hand-written: the same text as Point.toLineProtocol() (point-encoder.ts, the
+ * Lines of line protocol, hand-written: the same text as Point.toLineProtocol() (test/adapters/influxdb/point-encoder-reference.ts, the
  * reference), at a fraction of the cost. What makes it cheaper: shared tags (a resource and its scope) are
  * escaped and sorted once per batch instead of once per line; a line's own tags are merged into them; strings
  * without special characters are not copied; the per-line arrays are reused. Proven equal to Point by

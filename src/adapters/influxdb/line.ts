@@ -1,6 +1,6 @@
 /**
  * Building lines of line protocol: the rules every line follows, whichever encoder writes it. The encoders
- * (point-encoder.ts: @influxdata/influxdb-client's Point, the reference; line-writer.ts: hand-written, what the
+ * (test/adapters/influxdb/point-encoder-reference.ts: @influxdata/influxdb-client's Point, the reference; line-writer.ts: hand-written, what the
  * adapter uses) escape measurement, tag keys and values, field keys and string values, sort tags and fields
  * and omit empty tag values. What Point leaves to its caller is done here, so no line we send can be refused
  * for its syntax:

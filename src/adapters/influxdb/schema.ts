@@ -66,7 +66,7 @@ export class Translator {
 
   constructor(
     config: Pick<InfluxConfig, 'metrics_schema' | 'span_dimensions' | 'measurements'>,
-    /** The encoder: the hand-written writer; tests and the benchmark pass Point's (point-encoder.ts). */
+    /** The encoder: the hand-written writer; tests and the benchmark pass Point's (test/adapters/influxdb/point-encoder-reference.ts). */
     private readonly newBuilder: () => LineBuilder = () => new LineWriter(),
   ) {
     this.schema = config.metrics_schema;

@@ -15,7 +15,7 @@ import { CumulativeState } from '../../../src/adapters/prometheus/delta.js';
 import { splitRequests, writeRequestBytes } from '../../../src/adapters/prometheus/encode.js';
 import { type Label, encodeLabels, labelMessages } from '../../../src/adapters/prometheus/labels.js';
 import type { NativeHistogram } from '../../../src/adapters/prometheus/native-histogram.js';
-import { remoteWriteMessages } from '../../../src/adapters/prometheus/proto.js';
+import { remoteWriteMessages } from './reference-proto.js';
 import { sampleRange, samplesOf } from '../../../src/adapters/prometheus/samples.js';
 import { SeriesCatalog } from '../../../src/adapters/prometheus/series.js';
 import { type ExemplarOut, type Sample, type TimeSeriesOut, Translator, labelsOf } from '../../../src/adapters/prometheus/translate.js';

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
-import { packageFile } from '../../util/package-file.js';
+import { packageFile } from '../../../src/util/package-file.js';
 
 /** The package's proto/prometheus folder. */
 function findProtoDir(): string {

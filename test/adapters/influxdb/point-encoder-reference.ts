@@ -4,7 +4,7 @@
  * and bench/micro/influx-encode.ts require both to give the same lines.
  */
 import { Point } from '@influxdata/influxdb-client';
-import { LineBuilder, type TagList } from './line.js';
+import { LineBuilder, type TagList } from '../../../src/adapters/influxdb/line.js';
 
 export class PointLineBuilder extends LineBuilder {
   private point = new Point();
