@@ -189,9 +189,14 @@ export function renderReport(given: BenchReport): string {
     ...report.ingest.flatMap(ingestTable),
   ];
   if (report.fixedRate.length) {
-    lines.push('## Cost at a fixed rate', '', '| signal | rate | gateway CPU (% of one core) | ceiling CPU | gateway p50 / p99 (ms) | gateway RSS (MB) |', '| --- | ---: | ---: | ---: | ---: | ---: |');
+    lines.push(
+      '## Cost at a fixed rate', '',
+      '| signal | rate | gateway backend | gateway CPU (% of one core) | ceiling CPU | gateway ack p50 / p99 (ms) | gateway RSS (MB) | queued at the end |',
+      '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+    );
     for (const f of report.fixedRate) {
-      lines.push(`| ${f.signal} | ${human(f.itemsPerSec)}/s | ${f.gatewayCpuPercent?.toFixed(1) ?? 'n/a'} | ${f.ceilingCpuPercent.toFixed(1)} | ${ms(f.gatewayP50Ms)} / ${ms(f.gatewayP99Ms)} | ${mb(f.gatewayRssMB)} |`);
+      const backend = (f.backend ?? 'paused') === 'paused' ? 'paused' : `delivering into VictoriaMetrics${f.deliveryThread ? ' (delivery thread)' : ''}`;
+      lines.push(`| ${f.signal} | ${human(f.itemsPerSec)}/s | ${backend} | ${f.gatewayCpuPercent?.toFixed(1) ?? 'n/a'} | ${f.ceilingCpuPercent.toFixed(1)} | ${ms(f.gatewayP50Ms)} / ${ms(f.gatewayP99Ms)} | ${mb(f.gatewayRssMB)} | ${f.queuedAtEnd ?? ''} |`);
     }
     lines.push('', `Median of ${report.fixedRate[0]!.runs} runs.`, '');
   }

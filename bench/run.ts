@@ -167,6 +167,14 @@ if (only.has('ingest')) {
 if (only.has('fixed') && !quick) {
   log('cost of 10K spans/s');
   fixedRate.push(await fixedRateScenario({ name: 'traces-10k', payload: payloads['traces-identity'], itemsPerSec: 10_000, runs, durationSec: 5, nodeFlags, dir: workDir, log }));
+  // Issue 13: the ack latency at about half the sustained end-to-end rate (~60K points/s into VictoriaMetrics),
+  // while delivering, next to the same rate with the backend paused. 10 s per run: 30 requests for the p99.
+  log('ack latency at 30K points/s: backend paused, then delivering into VictoriaMetrics');
+  // And delivering with the adapter on a thread of its own (the default only above 2 CPUs).
+  for (const [backend, deliveryThread] of [['paused', undefined], ['victoria', undefined], ['victoria', true]] as const) {
+    const name = `metrics-30k-${backend}${deliveryThread ? '-thread' : ''}`;
+    fixedRate.push(await fixedRateScenario({ name, payload: payloads['metrics-identity'], itemsPerSec: 30_000, runs, durationSec: 10, nodeFlags, dir: workDir, log, backend, deliveryThread }));
+  }
 }
 
 if (only.has('micro')) {
