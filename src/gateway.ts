@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { GatewayMetrics } from './admin/metrics.js';
 import { startAdminServer, type ReadinessCheck } from './admin/server.js';
+import { StatusReporter } from './admin/status.js';
 import { adapterFactory } from './adapters/registry.js';
 import type { BackendSettings, ResolvedConfig } from './config/load.js';
 import { deliverySchema } from './config/schema.js';
@@ -123,7 +124,12 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
       ];
       const deadLetters = deadLetterService(queue, () => engine.notifyAll());
       const adminToken = readSecret(settings.admin.token, settings.admin.token_file, 'admin.token');
-      const admin = await startAdminServer(metrics, () => readiness, deadLetters, settings.admin.endpoint.host, settings.admin.endpoint.port, logger,
+      const status = new StatusReporter({
+        backends: backends.map(({ name, kind, adapter }) => ({ name, kind, url: adapterUrl(adapter) })),
+        statuses: () => engine.statuses(), backlog: () => engine.backlog(), metrics,
+        transports: [...(http.enabled ? ['http' as const] : []), ...(grpc.enabled ? ['grpc' as const] : [])],
+      });
+      const admin = await startAdminServer(metrics, () => readiness, deadLetters, status, settings.admin.endpoint.host, settings.admin.endpoint.port, logger,
         adminToken === undefined ? undefined : authenticator({ bearer_token: adminToken }, 'admin'));
       // The admin server closes last, so /metrics stays readable during shutdown.
       closers.splice(0, 0, () => admin.close());
@@ -143,6 +149,12 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
     await closeAll();
     throw error;
   }
+}
+
+/** Every adapter's settings name its server `url` (shown on the status page, without credentials). */
+function adapterUrl(settings: unknown): string | undefined {
+  const url = (settings as { url?: unknown } | null)?.url;
+  return typeof url === 'string' ? url : undefined;
 }
 
 /** The embedded PostgreSQL, written through the same adapter as any PostgreSQL or TimescaleDB. */

@@ -29,10 +29,11 @@ ALL_BACKENDS=(redis prometheus prometheus-native victoria influxdb postgres time
 # project's dependencies in a folder of its own under the cache.
 PGLITE_TS_DIR=$CACHE_DIR/pglite-timescale
 
-# Debian bookworm packages the host needs. curl/iproute2/procps are there on most
+# Debian bookworm packages the host needs (chromium: the status page's browser test). curl/iproute2/procps are there on most
 # images but not guaranteed on a minimal one; we use them for readiness and ports.
 HOST_PACKAGES=(redis-server redis-tools prometheus victoria-metrics influxdb strace
-  postgresql-15 postgresql-client-15 debootstrap curl iproute2 procps ca-certificates)
+  postgresql-15 postgresql-client-15 debootstrap curl iproute2 procps ca-certificates
+  chromium)
 
 log() { printf '[backends] %s\n' "$*"; }
 warn() { printf '[backends] WARNING: %s\n' "$*" >&2; }

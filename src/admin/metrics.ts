@@ -10,7 +10,7 @@ export class GatewayMetrics implements ReceiverObserver {
     name: 'manifold_receiver_requests_total', help: 'OTLP requests by signal, transport and outcome.',
     labelNames: ['signal', 'transport', 'outcome'], registers: [this.registry],
   });
-  private readonly items = new Counter({
+  readonly receivedItems = new Counter({
     name: 'manifold_receiver_items_total',
     help: 'Spans or data points received: accepted (durably queued), rejected (invalid, in partial success) or refused (sender told to retry).',
     labelNames: ['signal', 'transport', 'result'], registers: [this.registry],
@@ -81,7 +81,7 @@ export class GatewayMetrics implements ReceiverObserver {
   request(signal: Signal, transport: 'http' | 'grpc', outcome: RequestOutcome, counts: { accepted: number; rejected: number }): void {
     this.requests.inc({ signal, transport, outcome });
     const refused = outcome === 'refused' || outcome === 'unavailable';
-    if (counts.accepted > 0) this.items.inc({ signal, transport, result: refused ? 'refused' : 'accepted' }, counts.accepted);
-    if (counts.rejected > 0) this.items.inc({ signal, transport, result: 'rejected' }, counts.rejected);
+    if (counts.accepted > 0) this.receivedItems.inc({ signal, transport, result: refused ? 'refused' : 'accepted' }, counts.accepted);
+    if (counts.rejected > 0) this.receivedItems.inc({ signal, transport, result: 'rejected' }, counts.rejected);
   }
 }

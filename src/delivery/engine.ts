@@ -4,6 +4,7 @@ import type { Adapter } from '../adapters/contract.js';
 import type { BackendSettings } from '../config/load.js';
 import { SIGNALS, type Signal } from '../model/index.js';
 import type { BacklogStats, QueueStore } from '../queue/contract.js';
+import type { BackendStatus } from './backend-status.js';
 import { Router } from './router.js';
 import { BackendWorker } from './worker.js';
 
@@ -44,6 +45,11 @@ export class DeliveryEngine {
   /** Wake every worker (e.g. after dead letters were replayed). */
   notifyAll(): void {
     for (const worker of this.workers.values()) worker.notify();
+  }
+
+  /** Each backend's worker state (for the status page), by backend name, in configuration order. */
+  statuses(): Map<string, BackendStatus> {
+    return new Map([...this.workers].map(([name, worker]) => [name, worker.status]));
   }
 
   async backlog(): Promise<Map<string, BacklogStats>> {

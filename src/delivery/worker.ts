@@ -7,6 +7,7 @@ import type { Job, QueueStore } from '../queue/contract.js';
 import { PayloadFormatError } from '../queue/codec.js';
 import { toPartedBatch, toWriteBatch } from './batch-from-jobs.js';
 import { FillWait } from './fill-wait.js';
+import { BackendStatus } from './backend-status.js';
 import { backoffMs, retriesExhausted } from './retry.js';
 import { Wakeup } from './wakeup.js';
 
@@ -32,6 +33,8 @@ export class BackendWorker {
   private readonly lanes: number;
   private pausedUntil = 0;
   private consecutiveFailures = 0;
+  /** For the status page: what this worker is doing and its last error. */
+  readonly status: BackendStatus;
 
   constructor(
     readonly backend: string,
@@ -44,6 +47,7 @@ export class BackendWorker {
   ) {
     this.fill = new FillWait(delivery.batch.max_items, delivery.batch.max_delay);
     this.lanes = adapter.ordered ? 1 : delivery.concurrency;
+    this.status = new BackendStatus(delivery.paused);
   }
 
   start(): void {
@@ -128,6 +132,7 @@ export class BackendWorker {
       return jobs;
     } catch (error) {
       this.logger.error({ err: error as Error, backend: this.backend }, 'could not read the queue store');
+      this.status.noteError(error);
       return [];
     }
   }
@@ -172,6 +177,7 @@ export class BackendWorker {
       // The write's outcome could not be recorded (the store is down): the lease lapses and the jobs come
       // back, to be written again under the same id, which the backend's dedup absorbs.
       this.logger.error({ err: error as Error, backend: this.backend }, 'could not record a write in the queue store');
+      this.status.noteError(error);
       await this.wakeup.sleep(IDLE_POLL_MS);
       return false;
     }
@@ -184,6 +190,7 @@ export class BackendWorker {
       try {
         await this.prepareSchema?.();
         await this.adapter.start();
+        this.status.started();
         if (attempt > 1) this.logger.info({ backend: this.backend }, 'backend reachable: writing resumes');
         return;
       } catch (error) {
@@ -193,12 +200,14 @@ export class BackendWorker {
           else this.logger.debug({ backend: this.backend }, error.message);
           schemaMessage = error.message;
           this.metrics.circuitOpen.set({ backend: this.backend }, 1);
+          this.status.waiting('circuit_open', error, Date.now() + SCHEMA_RECHECK_MS);
           await this.wakeup.sleep(SCHEMA_RECHECK_MS);
           continue;
         }
         const delay = backoffMs(this.delivery.retry, attempt, undefined);
         this.logger.warn({ backend: this.backend, attempt, retryInMs: delay, error: (error as Error).message }, 'backend not ready; data queues durably meanwhile');
         this.metrics.circuitOpen.set({ backend: this.backend }, 1);
+        this.status.waiting('circuit_open', error, Date.now() + delay);
         await this.wakeup.sleep(delay);
       }
     }
@@ -224,6 +233,7 @@ export class BackendWorker {
       this.metrics.writeDuration.observe({ backend: this.backend, result: 'ok' }, seconds());
       await this.store.complete(this.backend, ready.ids);
       this.metrics.written.inc({ backend: this.backend }, result.written);
+      this.status.wrote();
       if (result.skipped && result.skipped.count > 0) this.metrics.skipped.inc({ backend: this.backend, reason: result.skipped.reason }, result.skipped.count);
       this.recovered();
       return true;
@@ -242,6 +252,7 @@ export class BackendWorker {
       this.logger.error({ backend: this.backend, batch: batch.id, items, reason, error: error.backendText }, `${why}: moved to the dead-letter queue`);
       await this.store.deadLetter(this.backend, ids, reason, error.backendText || message);
       this.metrics.deadLettered.inc({ backend: this.backend, reason }, items);
+      this.status.noteError(error);
       return;
     }
     const now = Date.now();
@@ -250,6 +261,7 @@ export class BackendWorker {
       this.logger.error({ backend: this.backend, batch: batch.id, items, attempts: batch.attempt, error: message }, `retries exhausted (${exhausted}): moved to the dead-letter queue`);
       await this.store.deadLetter(this.backend, ids, exhausted, message);
       this.metrics.deadLettered.inc({ backend: this.backend, reason: exhausted }, items);
+      this.status.noteError(error, now);
       return;
     }
     const retryAfter = error instanceof TransientWriteError ? error.retryAfterMs : undefined;
@@ -258,6 +270,7 @@ export class BackendWorker {
     this.pausedUntil = now + delay;
     this.metrics.retries.inc({ backend: this.backend });
     this.metrics.circuitOpen.set({ backend: this.backend }, 1);
+    this.status.waiting('retrying', error, now + delay, now);
     this.logger.warn({ backend: this.backend, batch: batch.id, attempt: batch.attempt, retryInMs: delay, failures: this.consecutiveFailures, error: message },
       'write failed; the backend is paused until the retry');
     await this.store.retryLater(this.backend, ids, now + delay, message);

@@ -1,7 +1,7 @@
 /**
  * Secrets never leave the gateway (issue 12): a password in a backend URL, a token in a backend header, the
  * receivers' bearer token and the admin token appear in none of the logs (JSON, debug level, through failing
- * writes and refused senders), /metrics, `config check` output or config errors.
+ * writes and refused senders), /metrics, /status.json, `config check` output or config errors.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +22,7 @@ function leaks(text: string): string[] {
   return Object.entries(SECRETS).filter(([, secret]) => text.includes(secret)).map(([name]) => name);
 }
 
-test('no secret in logs, /metrics, config check output or config errors', { timeout: 90_000 }, async () => {
+test('no secret in logs, /metrics, /status.json, config check output or config errors', { timeout: 90_000 }, async () => {
   const [httpPort, adminPort, closed] = await freePorts(3);
   const config = path.join(dir, 'gateway.yaml');
   writeFileSync(config, [
@@ -61,6 +61,11 @@ test('no secret in logs, /metrics, config check output or config errors', { time
   await eventually(async () => gateway.lines.filter((l) => /write failed|not ready/.test(l)).length, (n) => n >= 4, 30_000, 'failed writes logged for both backends');
   const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
   assert.deepEqual(leaks(metrics), [], '/metrics');
+  const status = await (await fetch(`http://127.0.0.1:${adminPort}/status.json`, { headers: { authorization: `Bearer ${SECRETS.admin}` } })).text();
+  assert.deepEqual(leaks(status), [], '/status.json');
+  const shown = (JSON.parse(status) as { backends: { name: string; url: string; lastError: { message: string } | null }[] }).backends;
+  assert.deepEqual(shown.map((b) => [b.name, b.lastError !== null]), [['prom', true], ['pg', true]], 'both backends\' errors are shown (redacted)');
+  assert.ok(shown.every((b) => b.url.includes(`127.0.0.1:${closed}`)), 'and their URLs, without user info');
   gateway.child.kill('SIGTERM');
   await gateway.exited;
   assert.ok(gateway.lines.length > 10, 'the gateway logged');
