@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { encodeBatch } from '../src/queue/codec.js';
-import { EmbeddedQueueStore } from '../src/queue/embedded/index.js';
+import { EmbeddedQueueStore } from '../src/queue/sqlite/index.js';
 import type { EnqueueEntry } from '../src/queue/contract.js';
 import { realisticBatch } from '../test/queue/fixtures.js';
 

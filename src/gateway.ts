@@ -13,7 +13,7 @@ import { createDecoder } from './ingest/decode-pool.js';
 import { MemoryLimiter } from './ingest/memory-limiter.js';
 import { authenticator, readSecret } from './receivers/auth.js';
 import { TlsSource } from './receivers/tls.js';
-import { startEmbeddedPostgres } from './embedded/postgres.js';
+import { startEmbeddedPostgres } from './embedded-postgres/postgres.js';
 import { schemaStep } from './migrate/start.js';
 import { openQueueStore } from './queue/open.js';
 import { startGrpcReceiver } from './receivers/grpc.js';

@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import type { AdapterContext, SchemaTarget } from '../adapters/contract.js';
 import { adapterFactory, adapterSchemas } from '../adapters/registry.js';
 import { ConfigError, loadConfigFile, type BackendSettings, type ResolvedConfig } from '../config/load.js';
-import { startEmbeddedPostgres } from '../embedded/postgres.js';
+import { startEmbeddedPostgres } from '../embedded-postgres/postgres.js';
 import { EMBEDDED_BACKEND, embeddedBackend } from '../gateway.js';
 import { MigrationRunner, terminalProgress, type Status } from '../migrate/index.js';
 

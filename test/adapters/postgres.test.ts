@@ -12,7 +12,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { PermanentWriteError, TransientWriteError, type Adapter, type WriteBatch } from '../../src/adapters/contract.js';
 import { postgresAdapter } from '../../src/adapters/postgres/index.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/embedded/postgres.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/embedded-postgres/postgres.js';
 import type { MetricPoint, Span } from '../../src/model/index.js';
 import { backendUrl } from '../support/backends.js';
 import * as f from './postgres.fixtures.js';

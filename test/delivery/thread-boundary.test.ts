@@ -22,7 +22,7 @@ import { ThreadedAdapter } from '../../src/delivery/thread/threaded-adapter.js';
 import { BackendWorker } from '../../src/delivery/worker.js';
 import type { MetricPoint } from '../../src/model/index.js';
 import { PayloadFormatError, encodeBatch } from '../../src/queue/codec.js';
-import { EmbeddedQueueStore } from '../../src/queue/embedded/store.js';
+import { EmbeddedQueueStore } from '../../src/queue/sqlite/store.js';
 import { descriptor, numberPoint, resource, scope } from '../adapters/prometheus/fixtures.js';
 import { promQuery } from '../adapters/prometheus/support.js';
 import { backendUrl } from '../support/backends.js';

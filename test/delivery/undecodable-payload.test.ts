@@ -18,7 +18,7 @@ import { deliverySchema } from '../../src/config/schema.js';
 import { BackendWorker } from '../../src/delivery/worker.js';
 import type { MetricPoint } from '../../src/model/index.js';
 import { encodeBatch } from '../../src/queue/codec.js';
-import { EmbeddedQueueStore } from '../../src/queue/embedded/store.js';
+import { EmbeddedQueueStore } from '../../src/queue/sqlite/store.js';
 import { backendUrl } from '../support/backends.js';
 import { eventually } from '../support/gateway.js';
 import { descriptor, nowNs, numberPoint, resource, scope } from '../adapters/prometheus/fixtures.js';

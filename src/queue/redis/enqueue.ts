@@ -1,6 +1,6 @@
 /** Builds the enqueue script's arguments and reads its reply (see lua/enqueue.ts). */
 import { QueueUnavailableError, type BacklogBound, type EnqueueEntry, type EnqueueResult } from '../contract.js';
-import { REFUSE_RETRY_AFTER_MS } from '../embedded/bounds.js';
+import { REFUSE_RETRY_AFTER_MS } from '../sqlite/bounds.js';
 
 export function enqueueArgs(entries: readonly EnqueueEntry[], ids: readonly string[], bounds: ReadonlyMap<string, BacklogBound>, now: number): (string | number | Buffer)[] {
   // One payload per distinct object: the router hands the same encoded batch to every backend.

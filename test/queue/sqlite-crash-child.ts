@@ -3,7 +3,7 @@
  * each acknowledgement only after enqueue resolved, and now and then leases jobs it never completes.
  */
 import { randomBytes } from 'node:crypto';
-import { EmbeddedQueueStore } from '../../src/queue/embedded/index.js';
+import { EmbeddedQueueStore } from '../../src/queue/sqlite/index.js';
 
 const dir = process.argv[2]!;
 const store = await EmbeddedQueueStore.open({ dir });

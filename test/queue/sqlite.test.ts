@@ -6,14 +6,14 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { EmbeddedQueueStore } from '../../src/queue/embedded/index.js';
-import { ProcessLockedError } from '../../src/embedded/process-lock.js';
-import { MonotonicUlid } from '../../src/queue/embedded/ids.js';
+import { EmbeddedQueueStore } from '../../src/queue/sqlite/index.js';
+import { ProcessLockedError } from '../../src/util/process-lock.js';
+import { MonotonicUlid } from '../../src/queue/sqlite/ids.js';
 import { payloadOf, runQueueContract } from './contract.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-runQueueContract('embedded', (dir) => EmbeddedQueueStore.open({ dir }), { crashChild: path.join(here, 'embedded-crash-child.ts') });
+runQueueContract('embedded', (dir) => EmbeddedQueueStore.open({ dir }), { crashChild: path.join(here, 'sqlite-crash-child.ts') });
 
 describe('embedded queue specifics', () => {
   it('one process per queue file: a second open is refused naming the holder; a dead holder\'s lock is taken over', async () => {

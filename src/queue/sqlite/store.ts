@@ -6,7 +6,7 @@
  * - A payload enqueued for several backends in one call is stored once and reference-counted.
  * - Leases live in memory only: a job leased by a process that died is simply ready again when the next
  *   process opens the database, so crash recovery needs no work at open. Hence one process per database
- *   (src/embedded/process-lock.ts refuses a second).
+ *   (src/util/process-lock.ts refuses a second).
  * - A lease is either one whole group or a run of ungrouped jobs; a run of more than one becomes a group
  *   (id `<first job id>+<count>`) persisted before the lease returns, so after a failure or a crash the
  *   same jobs come back together under the same batch id (the adapters' dedup token).
@@ -27,7 +27,7 @@ import {
 } from '../contract.js';
 import { TotalsDelta, type Totals } from './backlog.js';
 import { enforceBound } from './bounds.js';
-import { acquireProcessLock, type ProcessLock } from '../../embedded/process-lock.js';
+import { acquireProcessLock, type ProcessLock } from '../../util/process-lock.js';
 import { MonotonicUlid } from './ids.js';
 import { openDatabase } from './schema.js';
 import { prepareStatements, type DeadFilter, type DeadRow, type JobRow, type Statements } from './statements.js';

@@ -1,5 +1,5 @@
 /**
- * One process per embedded store: the embedded queue keeps its leases in memory (src/queue/embedded/store.ts),
+ * One process per embedded store: the embedded queue keeps its leases in memory (src/queue/sqlite/store.ts),
  * so two processes on one queue database would both lease the same jobs and deliver them twice; PGlite on one
  * data folder from two processes would corrupt it. A second `manifold start` on the same files is refused
  * with a message that names the holder.

@@ -15,7 +15,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import type { Adapter } from '../../src/adapters/contract.js';
 import { postgresAdapter } from '../../src/adapters/postgres/index.js';
-import { startEmbeddedPostgres } from '../../src/embedded/postgres.js';
+import { startEmbeddedPostgres } from '../../src/embedded-postgres/postgres.js';
 import * as f from '../adapters/postgres.fixtures.js';
 import { adapterWithSchema } from '../support/schema-at-start.js';
 

@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { startSiblingWorker } from '../sibling-worker.js';
 import type { Logger } from 'pino';
 import type { WorkerInput, WorkerMessage } from './postgres-worker.js';
-import { acquireProcessLock } from './process-lock.js';
+import { acquireProcessLock } from '../util/process-lock.js';
 
 export const EMBEDDED_POSTGRES_DEFAULT_PORT = 5439;
 
