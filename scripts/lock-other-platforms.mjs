@@ -18,4 +18,4 @@ for (const [name, version, os, cpu, license, dev, libc] of add) {
   lock.packages[key] = { version, cpu: [cpu], ...(dev ? { dev: true } : {}), ...(libc ? { libc: [libc] } : {}), license, optional: true, os: [os] };
 }
 lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b, 'en'))));
-writeFileSync(file, JSON.stringify(lock, null, 2) + '\n');
+writeFileSync(file, `${JSON.stringify(lock, null, 2)}\n`);

@@ -166,7 +166,7 @@ describe('test backends', () => {
         ) ENGINE = MergeTree ORDER BY (ServiceName, Timestamp)`,
       });
       const now = new Date();
-      const ts = now.toISOString().replace('T', ' ').replace('Z', '') + '123456'; // nanosecond precision
+      const ts = `${now.toISOString().replace('T', ' ').replace('Z', '')}123456`; // nanosecond precision
       const inserted1 = await client.insert({
         table,
         format: 'JSONEachRow',

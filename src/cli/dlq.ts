@@ -94,5 +94,5 @@ function formatList(letters: readonly DeadLetter[]): string {
   const rows = letters.map((l) => [l.id, l.backend, String(l.items), String(l.attempts), l.reason, new Date(l.deadAt).toISOString(), l.lastError.replace(/\s+/g, ' ').slice(0, 80)]);
   const header = ['ID', 'BACKEND', 'ITEMS', 'ATTEMPTS', 'REASON', 'DEAD AT', 'LAST ERROR'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+  return `${[header, ...rows].map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n')}\n`;
 }

@@ -4,8 +4,8 @@
  */
 export function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: string[], errors: string[]): unknown {
   if (typeof value === 'string') {
-    return value.replace(/\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (whole, escape: string, name: string, fallback?: string) => {
-      if (escape) return whole.slice(1);
+    return value.replace(/\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (whole, escaped: string, name: string, fallback?: string) => {
+      if (escaped) return whole.slice(1);
       const found = env[name];
       if (found !== undefined) return found;
       if (fallback !== undefined) return fallback;

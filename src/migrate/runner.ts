@@ -229,7 +229,7 @@ export class MigrationRunner {
     progress?.migrationDone?.(migration, direction, Date.now() - started);
   }
 
-  private render(migration: Migration, sql: string, file: string, features: Features): string[] {
+  private render(_migration: Migration, sql: string, file: string, features: Features): string[] {
     const values: Record<string, string> = { ...this.target.settings };
     for (const [name, value] of Object.entries(features)) values[`feature.${name}`] = value;
     const rules = DIALECT_RULES[this.target.dialect];
@@ -267,7 +267,7 @@ function refuseChanged(status: Status, target: string): void {
 
 function dryRunBlock(file: string, transaction: boolean, statements: readonly string[], resumeAt = 0): string {
   const head = `-- ${file}${transaction ? ' (in one transaction)' : ' (no transaction)'}${resumeAt > 0 ? `, resuming at statement ${resumeAt + 1}` : ''}`;
-  return [head, ...statements.map((s) => `${s};`)].join('\n') + '\n';
+  return `${[head, ...statements.map((s) => `${s};`)].join('\n')}\n`;
 }
 
 export function oneLine(statement: string, max: number): string {

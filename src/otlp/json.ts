@@ -53,7 +53,7 @@ function planFor(type: protobuf.Type): MessagePlan {
     if (resolved instanceof protobuf.Type) fp.message = planFor(resolved);
     if (resolved instanceof protobuf.Enum) fp.enumValues = resolved.values;
     plan.fields.set(field.name, fp);
-    const snake = field.name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+    const snake = field.name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
     if (snake !== field.name) plan.fields.set(snake, fp);
   }
   return plan;
@@ -94,7 +94,7 @@ function readMessage(json: unknown, plan: MessagePlan): Record<string, unknown> 
     try {
       msg[field.name] = field.repeated ? readList(value, field) : readValue(value, field);
     } catch (err) {
-      if (err instanceof ShapeError) err.path.unshift('.' + key);
+      if (err instanceof ShapeError) err.path.unshift(`.${key}`);
       throw err;
     }
   }

@@ -10,7 +10,7 @@ import type {
   Resource,
   Temporality,
 } from '../model/index.js';
-import { DecodeContext, EMPTY_LIST } from './context.js';
+import { type DecodeContext, EMPTY_LIST } from './context.js';
 import type {
   BucketsMsg,
   ExemplarMsg,
@@ -68,13 +68,25 @@ function addMetric(m: MetricMsg, index: number, base: Base, ctx: DecodeContext, 
   let type: MetricType;
   let points: PointBaseMsg[];
   let temporality = 0;
-  if (m.gauge != null) (type = 'gauge'), (points = m.gauge.dataPoints);
-  else if (m.sum != null) (type = 'sum'), (points = m.sum.dataPoints), (temporality = m.sum.aggregationTemporality);
-  else if (m.histogram != null) (type = 'histogram'), (points = m.histogram.dataPoints), (temporality = m.histogram.aggregationTemporality);
-  else if (m.exponentialHistogram != null)
-    (type = 'exponential_histogram'), (points = m.exponentialHistogram.dataPoints), (temporality = m.exponentialHistogram.aggregationTemporality);
-  else if (m.summary != null) (type = 'summary'), (points = m.summary.dataPoints);
-  else return; // no data: no points to keep or reject
+  if (m.gauge != null) {
+    type = 'gauge';
+    points = m.gauge.dataPoints;
+  } else if (m.sum != null) {
+    type = 'sum';
+    points = m.sum.dataPoints;
+    temporality = m.sum.aggregationTemporality;
+  } else if (m.histogram != null) {
+    type = 'histogram';
+    points = m.histogram.dataPoints;
+    temporality = m.histogram.aggregationTemporality;
+  } else if (m.exponentialHistogram != null) {
+    type = 'exponential_histogram';
+    points = m.exponentialHistogram.dataPoints;
+    temporality = m.exponentialHistogram.aggregationTemporality;
+  } else if (m.summary != null) {
+    type = 'summary';
+    points = m.summary.dataPoints;
+  } else return; // no data: no points to keep or reject
   if (points.length === 0) return;
   if (m.name === '') {
     ctx.reject(points.length, unnamedMetricRejection(index, base.scope, points.length));

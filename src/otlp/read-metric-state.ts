@@ -4,12 +4,12 @@
  */
 import { EMPTY_ATTRIBUTES } from '../model/index.js';
 import type { Attributes, Exemplar, InstrumentationScope, MetricDescriptor, MetricPoint, Resource } from '../model/index.js';
-import { DecodeContext, EMPTY_LIST } from './context.js';
+import { type DecodeContext, EMPTY_LIST } from './context.js';
 import { pointRejection } from './metrics.js';
 import { protoRoot } from './proto.js';
 import { AttributeSetCache } from './read-attribute-sets.js';
 import { readAttribute } from './read-common.js';
-import { WireReader, fieldMask, validateRange, schemaFor, within } from './wire.js';
+import { type WireReader, fieldMask, validateRange, schemaFor, within } from './wire.js';
 import type { MessageSchema } from './wire.js';
 
 // ---- generated field tags (scripts/otlp-tags.ts; do not edit) ----

@@ -124,8 +124,11 @@ function metric(state: MetricState, end: number, depth: number, index: number): 
       for (let member = 0; member < 5; member++) {
         const memberStart = ranges[member * 2]!;
         if (memberStart < 0) continue;
-        if (kind < 0) (kind = member), (dataStart = memberStart), (dataEnd = ranges[member * 2 + 1]!);
-        else validateRange(reader, DATA_SCHEMAS[member]!, memberStart, ranges[member * 2 + 1]!, depth + 1);
+        if (kind < 0) {
+          kind = member;
+          dataStart = memberStart;
+          dataEnd = ranges[member * 2 + 1]!;
+        } else validateRange(reader, DATA_SCHEMAS[member]!, memberStart, ranges[member * 2 + 1]!, depth + 1);
       }
     }
     if (kind < 0) {

@@ -5,7 +5,7 @@
  */
 import { EMPTY_ATTRIBUTES } from '../model/index.js';
 import type { InstrumentationScope, Resource, Span, SpanEvent, SpanLink } from '../model/index.js';
-import { DecodeContext, EMPTY_LIST } from './context.js';
+import { type DecodeContext, EMPTY_LIST } from './context.js';
 import { readAttribute } from './read-common.js';
 import { type RequestShape, walkRequest } from './read-request.js';
 import { protoRoot } from './proto.js';

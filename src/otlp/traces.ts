@@ -1,6 +1,6 @@
 /** ExportTraceServiceRequest (decoded by either encoding) to model spans, validating span by span. */
 import type { InstrumentationScope, Resource, Span, SpanEvent, SpanKind, SpanLink, StatusCode } from '../model/index.js';
-import { DecodeContext, EMPTY_LIST } from './context.js';
+import { type DecodeContext, EMPTY_LIST } from './context.js';
 import type { EventMsg, Id, LinkMsg, SpanMsg, TraceRequestMsg } from './messages.js';
 import { INT64_MAX, idHex, idProblem, optionalIdHex, toBigInt } from './scalars.js';
 

@@ -13,7 +13,6 @@ import type {
   TelemetryBatch,
 } from '../model/index.js';
 import {
-  BINARY_VERSION,
   TAG_NULL,
   TAG_FALSE,
   TAG_TRUE,

@@ -51,7 +51,7 @@ test('NUL (U+0000) is stored as it is: ClickHouse strings are bytes', { timeout:
   await sendSpans(service, (tracer) => {
     for (let i = 0; i < 3; i++) {
       const span = tracer.startSpan(i === 1 ? 'name \u0000 here' : `span ${i}`, { attributes: { index: i } });
-      if (i === 0) span.setAttributes({ nul: 'a\u0000b', ['key\u0000']: 'k' });
+      if (i === 0) span.setAttributes({ nul: 'a\u0000b', 'key\u0000': 'k' });
       if (i === 2) span.addEvent('event \u0000');
       span.end();
     }

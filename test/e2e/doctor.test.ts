@@ -68,7 +68,7 @@ test('doctor checks InfluxDB by an empty write: a missing database is named, an 
   const database = `doctor_${randomBytes(4).toString('hex')}`;
   const missing = await doctor(config('influx-missing', [`influx: { kind: influxdb, url: "${url}", database: ${database} }`]));
   assert.equal(missing.code, 1, missing.out);
-  assert.match(missing.out, new RegExp(`^FAIL +backend influx \\(influxdb\\): .*database not found[^\\n]*\\n +fix: the server has no such endpoint or database`, 'm'));
+  assert.match(missing.out, /^FAIL +backend influx \(influxdb\): .*database not found[^\n]*\n +fix: the server has no such endpoint or database/m);
   const query = (q: string) => fetch(`${url}/query?${new URLSearchParams({ q })}`, { method: 'POST' }).then((r) => assert.equal(r.status, 200));
   await query(`CREATE DATABASE "${database}"`);
   try {

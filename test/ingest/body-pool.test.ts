@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { BodyPool } from '../../src/receivers/body-pool.js';
-import { BodyError, copyIntoShared, readPooledBody, type PooledBody } from '../../src/receivers/http-body.js';
+import { type BodyError, copyIntoShared, readPooledBody, type PooledBody } from '../../src/receivers/http-body.js';
 import { runFuzz } from '../support/fuzz.js';
 
 describe('body pool', () => {

@@ -104,7 +104,7 @@ describe('decode pool', () => {
       (e: unknown) => (e instanceof OtlpDecodeError ? -1 : Promise.reject(e)),
     )));
     assert.equal(results.length, 100);
-    results.forEach((items, i) => assert.equal(items, i % 7 === 0 ? -1 : expected, `request ${i}`));
+    for (const [i, items] of results.entries()) assert.equal(items, i % 7 === 0 ? -1 : expected, `request ${i}`);
     assert.equal(pool.pending, 0);
   });
 

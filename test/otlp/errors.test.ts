@@ -66,7 +66,7 @@ describe('bodies that do not decode', () => {
 
   it('values nested without bound are bad input, not a crash', () => {
     const depth = 20_000;
-    const value = '{"arrayValue":{"values":['.repeat(depth) + '{"stringValue":"deep"}' + ']}}'.repeat(depth);
+    const value = `${'{"arrayValue":{"values":['.repeat(depth)}{"stringValue":"deep"}${']}}'.repeat(depth)}`;
     const body = `{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":${value}}]}}]}`;
     assert.match(decodeError(() => decodeTraces(Buffer.from(body), 'json')), /too deeply|call stack/);
     assert.match(decodeError(() => decodeTraces(deepProtobuf(depth), 'protobuf')), /nesting depth exceeded/);

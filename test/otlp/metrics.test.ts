@@ -77,10 +77,10 @@ describe('decodeMetrics with OpenTelemetry JS SDK output', async () => {
       assert.equal(decoded.batch.spans.length, 0);
       assert.deepStrictEqual(points.map(withoutContainers), expectedPoints(rm));
       const types = new Set(points.map((p) => `${p.type}/${p.metric.temporality}/${p.metric.monotonic}`));
-      for (const t of ['gauge/unspecified/false', 'sum/' + name + '/true', 'sum/' + name + '/false', 'histogram/' + name + '/false', 'exponential_histogram/' + name + '/false']) {
+      for (const t of ['gauge/unspecified/false', `sum/${name}/true`, `sum/${name}/false`, `histogram/${name}/false`, `exponential_histogram/${name}/false`]) {
         assert.ok(types.has(t), `has ${t}`);
       }
-      const nan = points.find((p) => p.metric.name === 'room.temperature' && p.attributes['room'] === 'b');
+      const nan = points.find((p) => p.metric.name === 'room.temperature' && p.attributes.room === 'b');
       assert.ok(nan && nan.type === 'gauge' && Number.isNaN(nan.value), 'NaN gauge kept');
     });
 

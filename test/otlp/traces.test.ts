@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { decodeTraces } from '../../src/otlp/index.js';
 import { ExportTraceServiceRequest } from '../../src/otlp/proto.js';
 import { RESOURCE_A, RESOURCE_B, expectedAttributes, hrToNanos, makeSpans } from './fixtures.js';
@@ -75,7 +74,7 @@ describe('decodeTraces with OpenTelemetry JS SDK output', () => {
     assert.equal(child.links[0]!.spanId, root.spanId);
     assert.equal(root.attributes['http.status_code'], 200n);
     assert.equal(root.attributes['http.duration_ratio'], 0.25);
-    assert.deepEqual(root.attributes['ports'], [80n, 443n]);
+    assert.deepEqual(root.attributes.ports, [80n, 443n]);
     assert.equal(root.endTimeUnixNano - root.startTimeUnixNano, 999_999_999n);
     assert.equal(root.events[0]!.timeUnixNano - root.startTimeUnixNano, 1_000n);
     assert.equal(root.resource.attributes['host.cores'], 8n);
@@ -167,13 +166,13 @@ describe('decodeTraces attribute types', () => {
       assert.equal(span.kind, 4);
       assert.equal(span.startTimeUnixNano, 1763800000123456789n);
       assert.equal(span.endTimeUnixNano, 1763800000123456790n);
-      assert.equal(span.attributes['big'], big);
-      assert.equal(span.attributes['negative'], -(2n ** 63n));
-      assert.equal(span.attributes['double'], 1.25);
-      assert.deepStrictEqual(span.attributes['bytes'], new Uint8Array([0, 1, 254, 255]));
-      assert.deepStrictEqual(span.attributes['list'], ['a', 7n, null]);
-      assert.deepStrictEqual(span.attributes['map'], { inner: 0.5 });
-      assert.equal(span.attributes['empty'], null);
+      assert.equal(span.attributes.big, big);
+      assert.equal(span.attributes.negative, -(2n ** 63n));
+      assert.equal(span.attributes.double, 1.25);
+      assert.deepStrictEqual(span.attributes.bytes, new Uint8Array([0, 1, 254, 255]));
+      assert.deepStrictEqual(span.attributes.list, ['a', 7n, null]);
+      assert.deepStrictEqual(span.attributes.map, { inner: 0.5 });
+      assert.equal(span.attributes.empty, null);
       assert.equal(Object.getPrototypeOf(span.attributes), Object.prototype);
       assert.equal(Object.getOwnPropertyDescriptor(span.attributes, '__proto__')?.value, 'not a prototype');
       assert.deepEqual([span.droppedAttributesCount, span.droppedEventsCount, span.droppedLinksCount], [3, 4, 5]);

@@ -36,17 +36,17 @@ describe('queue codec', () => {
 
   it('keeps int64 vs double, int64 beyond 2^53, NaN and ±Inf, bytes and nesting', () => {
     const out = roundTrip({ metrics: everyPointType(), spans: [] }).metrics[0]!.attributes;
-    assert.equal(out['intBig'], 9_223_372_036_854_775_807n);
-    assert.equal(out['intMin'], -9_223_372_036_854_775_808n);
-    assert.equal(out['intBeyondDouble'], 9_007_199_254_740_993n);
-    assert.equal(out['int'], 42n);
-    assert.equal(typeof out['doubleIntegral'], 'number');
-    assert.ok(Number.isNaN(out['nan']));
-    assert.equal(out['inf'], Number.POSITIVE_INFINITY);
-    assert.equal(out['negInf'], Number.NEGATIVE_INFINITY);
-    assert.ok(out['bytes'] instanceof Uint8Array);
-    assert.deepStrictEqual([...(out['bytes'] as Uint8Array)], [0, 1, 254, 255]);
-    assert.deepStrictEqual(out['kvlist'], edgeAttributes['kvlist']);
+    assert.equal(out.intBig, 9_223_372_036_854_775_807n);
+    assert.equal(out.intMin, -9_223_372_036_854_775_808n);
+    assert.equal(out.intBeyondDouble, 9_007_199_254_740_993n);
+    assert.equal(out.int, 42n);
+    assert.equal(typeof out.doubleIntegral, 'number');
+    assert.ok(Number.isNaN(out.nan));
+    assert.equal(out.inf, Number.POSITIVE_INFINITY);
+    assert.equal(out.negInf, Number.NEGATIVE_INFINITY);
+    assert.ok(out.bytes instanceof Uint8Array);
+    assert.deepStrictEqual([...(out.bytes as Uint8Array)], [0, 1, 254, 255]);
+    assert.deepStrictEqual(out.kvlist, edgeAttributes.kvlist);
     const points = roundTrip({ metrics: everyPointType(), spans: [] }).metrics;
     assert.equal((points[2] as NumberPoint).value, 18_446_744_073_709_551_615n);
     assert.equal((points[3] as NumberPoint).value, 1e18);
@@ -60,7 +60,7 @@ describe('queue codec', () => {
     const batch = { metrics: [{ ...everyPointType()[1]!, attributes: { b: backing.subarray(2, 5) } }], spans: [] };
     const bytes = encodeBatch(batch);
     const inBuffer = Buffer.concat([Buffer.from([0xff, 0xff]), bytes]).subarray(2);
-    const out = decodeBatch(inBuffer).metrics[0]!.attributes['b'] as Uint8Array;
+    const out = decodeBatch(inBuffer).metrics[0]!.attributes.b as Uint8Array;
     assert.equal(Object.getPrototypeOf(out), Uint8Array.prototype);
     assert.deepStrictEqual([...out], [1, 2, 3]);
   });
@@ -149,8 +149,8 @@ describe('queue codec', () => {
   });
 
   it('writes lone UTF-16 surrogates as U+FFFD (well-formed UTF-8), every other string exactly', () => {
-    const batch = { metrics: [{ ...everyPointType()[1]!, attributes: { lone: 'a\ud800b', pair: '\ud83d\ude42', ['k\udc00']: 'x' } }], spans: [] };
-    assert.deepStrictEqual(roundTrip(batch).metrics[0]!.attributes, { lone: 'a\ufffdb', pair: '\ud83d\ude42', ['k\ufffd']: 'x' });
+    const batch = { metrics: [{ ...everyPointType()[1]!, attributes: { lone: 'a\ud800b', pair: '\ud83d\ude42', 'k\udc00': 'x' } }], spans: [] };
+    assert.deepStrictEqual(roundTrip(batch).metrics[0]!.attributes, { lone: 'a\ufffdb', pair: '\ud83d\ude42', 'k\ufffd': 'x' });
   });
 });
 

@@ -201,7 +201,7 @@ export class ClickHouseSchemaTarget implements SchemaTarget {
 }
 
 function quote(identifier: string): string {
-  return '`' + identifier.replace(/`/g, '``') + '`';
+  return `\`${identifier.replace(/`/g, '``')}\``;
 }
 
 /** Seconds as the largest whole ClickHouse interval function, as the Collector exporter writes its TTL. */

@@ -46,7 +46,7 @@ export function prepareInsert<R>(spec: TableSpec<R>, qualifiedTable: string): Pr
   const rowCols = spec.rowColumns;
   const ctxCols = spec.contextColumns;
   let n = 1;
-  const rowArrays = ['$' + n++ + '::int[]', ...rowCols.map((c) => `$${n++}::${c.type}[]`)];
+  const rowArrays = [`$${n++}::int[]`, ...rowCols.map((c) => `$${n++}::${c.type}[]`)];
   const ctxArrays = ctxCols.map((c) => `$${n++}::${c.type}[]`);
   const select = (alias: string, c: Column<R>): string => (c.cast ? `${alias}.${c.name}::${c.cast}` : `${alias}.${c.name}`);
   const text =
@@ -66,7 +66,7 @@ export function prepareInsert<R>(spec: TableSpec<R>, qualifiedTable: string): Pr
       if (isNew) ctxRows.push(row);
       ctxIndex.push(index);
     }
-    return ['{' + ctxIndex.join(',') + '}', ...arrayLiterals(typed, rowCols), ...arrayLiterals(ctxRows, ctxCols)];
+    return [`{${ctxIndex.join(',')}}`, ...arrayLiterals(typed, rowCols), ...arrayLiterals(ctxRows, ctxCols)];
   };
   return { text, values };
 }
@@ -117,13 +117,13 @@ function arrayLiterals<R>(rows: readonly R[], columns: readonly Column<R>[]): st
       if (v === null || v === undefined) text = 'NULL';
       else if (typeof v === 'string') {
         const storable = storableText(v);
-        text = '"' + (NEEDS_ESCAPE.test(storable) ? storable.replace(ESCAPE, '\\$&') : storable) + '"';
+        text = `"${NEEDS_ESCAPE.test(storable) ? storable.replace(ESCAPE, '\\$&') : storable}"`;
       }
       else text = String(v); // numbers (NaN and ±Infinity print as PostgreSQL reads them) and booleans
       (parts[c] as string[])[i] = text;
     }
   }
-  return parts.map((p) => '{' + p.join(',') + '}');
+  return parts.map((p) => `{${p.join(',')}}`);
 }
 
 const NEEDS_ESCAPE = /[\\"]/;

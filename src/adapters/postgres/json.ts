@@ -10,10 +10,10 @@ export function attributesJson(attributes: Attributes): string {
   let out = '{';
   let first = true;
   for (const key in attributes) {
-    out += (first ? '' : ',') + jsonString(key) + ':' + valueJson(attributes[key] as AttributeValue);
+    out += `${(first ? '' : ',') + jsonString(key)}:${valueJson(attributes[key] as AttributeValue)}`;
     first = false;
   }
-  return out + '}';
+  return `${out}}`;
 }
 
 export function valueJson(value: AttributeValue): string {
@@ -30,7 +30,7 @@ export function valueJson(value: AttributeValue): string {
     default:
       if (value === null) return 'null';
       if (value instanceof Uint8Array) return JSON.stringify(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64'));
-      if (Array.isArray(value)) return '[' + value.map(valueJson).join(',') + ']';
+      if (Array.isArray(value)) return `[${value.map(valueJson).join(',')}]`;
       return attributesJson(value);
   }
 }

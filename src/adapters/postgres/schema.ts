@@ -2,5 +2,5 @@
 export { packageFile } from '../../util/package-file.js';
 
 export function quoteIdent(name: string): string {
-  return '"' + name.replace(/"/g, '""') + '"';
+  return `"${name.replace(/"/g, '""')}"`;
 }

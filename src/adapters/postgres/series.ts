@@ -91,7 +91,7 @@ export function canonicalAttributes(attributes: Attributes): string {
   const keys = Object.keys(attributes).sort();
   let out = '{';
   for (const key of keys) out += str(key) + canonicalValue(attributes[key] as AttributeValue);
-  return out + '}';
+  return `${out}}`;
 }
 
 function canonicalValue(value: AttributeValue): string {
@@ -101,19 +101,19 @@ function canonicalValue(value: AttributeValue): string {
     case 'boolean':
       return value ? 'T' : 'F';
     case 'bigint':
-      return 'i' + value.toString() + ';';
+      return `i${value.toString()};`;
     case 'number':
-      return 'd' + String(value) + ';';
+      return `d${String(value)};`;
     default:
       if (value === null) return 'n';
-      if (value instanceof Uint8Array) return 'x' + value.length + ':' + Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex');
-      if (Array.isArray(value)) return '[' + value.map(canonicalValue).join('') + ']';
+      if (value instanceof Uint8Array) return `x${value.length}:${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
+      if (Array.isArray(value)) return `[${value.map(canonicalValue).join('')}]`;
       return canonicalAttributes(value);
   }
 }
 
 function str(s: string): string {
-  return 's' + s.length + ':' + s;
+  return `s${s.length}:${s}`;
 }
 
 function mix([a, b]: State, text: string): State {

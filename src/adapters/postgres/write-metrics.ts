@@ -133,7 +133,7 @@ export function splitMetrics(points: readonly MetricPoint[]) {
 
 /** Element text for a nested array literal ('{1,2.5,NaN}'), quoted again as one element by bulk.ts. */
 function numbers(values: readonly number[]): string {
-  return '{' + values.join(',') + '}';
+  return `{${values.join(',')}}`;
 }
 
 function exemplarsJson(exemplars: readonly Exemplar[]): string | null {

@@ -51,7 +51,7 @@ function eventsJson(events: readonly SpanEvent[]): string {
       `{"time_unix_nano":${e.timeUnixNano.toString()},"name":${jsonString(e.name)},` +
       `"attributes":${attributesJson(e.attributes)},"dropped_attributes_count":${e.droppedAttributesCount}}`;
   }
-  return out + ']';
+  return `${out}]`;
 }
 
 function linksJson(links: readonly SpanLink[]): string {
@@ -63,5 +63,5 @@ function linksJson(links: readonly SpanLink[]): string {
       `{"trace_id":${jsonString(l.traceId)},"span_id":${jsonString(l.spanId)},"trace_state":${jsonString(l.traceState)},` +
       `"flags":${l.flags},"attributes":${attributesJson(l.attributes)},"dropped_attributes_count":${l.droppedAttributesCount}}`;
   }
-  return out + ']';
+  return `${out}]`;
 }

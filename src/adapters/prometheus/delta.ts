@@ -158,7 +158,7 @@ function addBuckets(a: ExponentialBuckets, b: ExponentialBuckets): ExponentialBu
   const offset = Math.min(a.offset, b.offset);
   const end = Math.max(a.offset + a.bucketCounts.length, b.offset + b.bucketCounts.length);
   const counts = new Array<number>(end - offset).fill(0);
-  a.bucketCounts.forEach((count, i) => (counts[a.offset - offset + i]! += count));
-  b.bucketCounts.forEach((count, i) => (counts[b.offset - offset + i]! += count));
+  for (let i = 0; i < a.bucketCounts.length; i++) counts[a.offset - offset + i]! += a.bucketCounts[i]!;
+  for (let i = 0; i < b.bucketCounts.length; i++) counts[b.offset - offset + i]! += b.bucketCounts[i]!;
   return { offset, bucketCounts: counts };
 }

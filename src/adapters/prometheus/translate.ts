@@ -22,7 +22,7 @@ import { type NativeHistogram, toNativeHistogram } from './native-histogram.js';
 import { SampleRecorder, SampleStore } from './samples.js';
 import { NO_SERIES, type SeriesCatalog } from './series.js';
 import { grown } from './label-arena.js';
-import { STALE_NAN, formatFloat, nsToMs } from './values.js';
+import { STALE_NAN, nsToMs } from './values.js';
 
 export type { Sample } from './samples.js';
 

@@ -159,7 +159,7 @@ describe('compact series catalog: the same bytes as the translator it replaced',
         const expectedRequests = oracleSplit(expected.series, limits).map((request) => Buffer.from(oracleBytes(request)));
         const actualRequests = splitRequests(actual.series, limits).map((request) => Buffer.from(writeRequestBytes(request)));
         assert.equal(actualRequests.length, expectedRequests.length, `${context}: request count`);
-        actualRequests.forEach((bytes, i) => assert.ok(bytes.equals(expectedRequests[i]!), `${context}, request ${i}: bytes differ`));
+        for (const [i, bytes] of actualRequests.entries()) assert.ok(bytes.equals(expectedRequests[i]!), `${context}, request ${i}: bytes differ`);
         requests += actualRequests.length;
         assert.equal(actual.points, expected.points, context);
         assert.deepEqual([...actual.skipped], [...expected.skipped], context);

@@ -161,7 +161,7 @@ describe('wire writer: hand-built cases, byte for byte against protobufjs', () =
   });
 
   it('lone surrogates become U+FFFD (protobufjs would write invalid UTF-8 under 40 bytes)', () => {
-    for (const text of ['\ud800', 'a\udc00b', '\udbff', '\ud83d', 'x'.repeat(50) + '\ud800', '\udc00\ud800']) {
+    for (const text of ['\ud800', 'a\udc00b', '\udbff', '\ud83d', `${'x'.repeat(50)}\ud800`, '\udc00\ud800']) {
       check([{ labels: [NAME, L('s', text)], exemplars: [{ labels: [L('s', text)], value: 1, timestamp: 2 }] }], JSON.stringify(text));
       const out = writeRequestBytes([toOut({ labels: [L('s', text)] })]);
       const decoded = remoteWriteMessages().writeRequest.decode(out) as unknown as { timeseries: { labels: Label[] }[] };
@@ -203,7 +203,7 @@ describe('wire writer: hand-built cases, byte for byte against protobufjs', () =
       histogram({ sum: STALE_NAN }),
     ];
     check([{ labels: [NAME], histograms: cases }]);
-    cases.forEach((h, i) => check([{ labels: [NAME], histograms: [h] }], `histogram case ${i}`));
+    for (const [i, h] of cases.entries()) check([{ labels: [NAME], histograms: [h] }], `histogram case ${i}`);
   });
 
   it('exemplars: none, empty labels, many labels, on series without samples', () => {
@@ -379,7 +379,7 @@ describe('wire writer: fuzz against protobufjs', () => {
         assertSameBytes(writeRequestBytes(actual.series), wholeExpected, `seed ${seed}, batch ${batches}`);
         const requests = splitRequests(actual.series, limits);
         assert.equal(requests.length, expected.length, `seed ${seed}: request count`);
-        requests.forEach((request, i) => assertSameBytes(writeRequestBytes(request), expected[i]!, `seed ${seed}, batch ${batches}, request ${i}`));
+        for (const [i, request] of requests.entries()) assertSameBytes(writeRequestBytes(request), expected[i]!, `seed ${seed}, batch ${batches}, request ${i}`);
         assert.equal(actual.points, fresh.points);
         assert.deepEqual([...actual.skipped], [...fresh.skipped]);
         assert.deepEqual([...actual.targetInfo], [...fresh.targetInfo]);
