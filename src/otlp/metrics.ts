@@ -1,4 +1,9 @@
-/** ExportMetricsServiceRequest (decoded by either encoding) to model points, validating point by point. */
+/**
+ * ExportMetricsServiceRequest (decoded by either encoding) to model points, validating point by point.
+ *
+ * Hot path, unrolled on purpose: one loop per message type, no generic field table (ARCHITECTURE.md, "Deliberate
+ * repetition"); `duplicates` lists the loops' shared shape.
+ */
 import { FLAG_NO_RECORDED_VALUE } from '../model/index.js';
 import type {
   ExponentialBuckets,

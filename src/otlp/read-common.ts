@@ -3,6 +3,9 @@
  * with the limits of DecodeContext), resources and scopes. Semantics follow the protobufjs path exactly:
  * a repeated occurrence of a message field replaces the earlier one (which still has to decode), and of
  * several oneof members sent, the one the converters test first wins (see context.ts value()).
+ *
+ * Hot path, unrolled on purpose: one loop per message type, no generic field table (ARCHITECTURE.md, "Deliberate
+ * repetition"); `duplicates` lists the loops' shared shape.
  */
 import { EMPTY_ATTRIBUTES } from '../model/index.js';
 import type { AttributeValue, Attributes, InstrumentationScope, Resource } from '../model/index.js';

@@ -1,4 +1,9 @@
-/** Exponential histogram data points, bytes to model points (see read-metrics.ts). */
+/**
+ * Exponential histogram data points, bytes to model points (see read-metrics.ts).
+ *
+ * Hot path, unrolled on purpose: one loop per message type, no generic field table (ARCHITECTURE.md, "Deliberate
+ * repetition"); `duplicates` lists the loops' shared shape.
+ */
 import type { ExponentialBuckets } from '../model/index.js';
 import { EMPTY_BUCKETS, scaleProblem, timeProblem } from './metrics.js';
 import { type MetricState, POINT_SCHEMAS, attributesAndExemplars, reject } from './read-metric-state.js';

@@ -1,4 +1,9 @@
-/** Number, histogram and summary data points, bytes to model points (see read-metrics.ts). */
+/**
+ * Number, histogram and summary data points, bytes to model points (see read-metrics.ts).
+ *
+ * Hot path, unrolled on purpose: one loop per message type, no generic field table (ARCHITECTURE.md, "Deliberate
+ * repetition"); `duplicates` lists the loops' shared shape.
+ */
 import { FLAG_NO_RECORDED_VALUE } from '../model/index.js';
 import { EMPTY_LIST } from './context.js';
 import { histogramProblem, summaryProblem, timeProblem } from './metrics.js';

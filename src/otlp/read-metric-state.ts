@@ -1,6 +1,9 @@
 /**
  * What the metrics reader (read-metrics.ts) and its point readers (read-metric-points.ts,
  * read-exp-histogram.ts) share: the walk's state, rejection of one point, and a point's attributes and exemplars.
+ *
+ * Hot path, unrolled on purpose: one loop per message type, no generic field table (ARCHITECTURE.md, "Deliberate
+ * repetition"); `duplicates` lists the loops' shared shape.
  */
 import { EMPTY_ATTRIBUTES } from '../model/index.js';
 import type { Attributes, Exemplar, InstrumentationScope, MetricDescriptor, MetricPoint, Resource } from '../model/index.js';

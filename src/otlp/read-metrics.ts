@@ -4,6 +4,9 @@
  * proven equal by test/otlp/reader-differential.test.ts). The containers are walked by
  * read-request.ts (shared with the traces reader); a Metric's points by read-metric-points.ts and
  * read-exp-histogram.ts.
+ *
+ * Hot path, unrolled on purpose: one loop per message type, no generic field table (ARCHITECTURE.md, "Deliberate
+ * repetition"); `duplicates` lists the loops' shared shape.
  */
 import { EMPTY_ATTRIBUTES } from '../model/index.js';
 import type { MetricPoint, MetricType } from '../model/index.js';

@@ -2,6 +2,9 @@
  * ExportTraceServiceRequest bytes straight to model spans (no intermediate message objects), with the same
  * validation, limits and output as spansFromRequest() over protobufjs (the reference, test/otlp/reference.ts;
  * proven equal by test/otlp/reader-differential.test.ts).
+ *
+ * Hot path, unrolled on purpose: one loop per message type, no generic field table (ARCHITECTURE.md, "Deliberate
+ * repetition"); `duplicates` lists the loops' shared shape.
  */
 import { EMPTY_ATTRIBUTES } from '../model/index.js';
 import type { InstrumentationScope, Resource, Span, SpanEvent, SpanLink } from '../model/index.js';

@@ -1,4 +1,9 @@
-/** Reads queue payload format version 3 (the layout: binary-format.ts): the model over binary-primitive-reader.ts. */
+/**
+ * Reads queue payload format version 3 (the layout: binary-format.ts): the model over binary-primitive-reader.ts.
+ *
+ * Hot path, unrolled on purpose: one loop per message type, no generic field table (ARCHITECTURE.md, "Deliberate
+ * repetition"); `duplicates` lists the loops' shared shape.
+ */
 import type {
   AttributeValue,
   Attributes,

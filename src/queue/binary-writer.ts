@@ -2,6 +2,9 @@
  * Writes queue payload format version 3 (the layout: binary-format.ts): the model over the byte-level writer in
  * binary-primitive-writer.ts, into one buffer reused across payloads. Held equal to a msgpack round trip (the
  * reference in test/queue/msgpack-reference.ts) by test/queue/codec.test.ts.
+ *
+ * Hot path, unrolled on purpose: one loop per message type, no generic field table (ARCHITECTURE.md, "Deliberate
+ * repetition"); `duplicates` lists the loops' shared shape.
  */
 import type {
   AttributeValue,

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { EmbeddedQueueStore } from '../../src/queue/sqlite/index.js';
 import { ProcessLockedError } from '../../src/util/process-lock.js';
-import { MonotonicUlid } from '../../src/queue/sqlite/ids.js';
+import { MonotonicUlid } from '../../src/util/ids.js';
 import { payloadOf, runQueueContract } from './contract.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -12,6 +12,7 @@
  * - NaN and ±Inf cannot be written: the field is left out and counted; a line left without fields is not sent;
  * - int64 values go out exactly, from bigint (Point.intField goes through a JS number and rounds above 2^53).
  */
+import { formatFloatLikeGo } from '../../util/format-float.js';
 
 /** InfluxDB's time range (models.MinNanoTime / MaxNanoTime): a timestamp outside it makes the line unparsable. */
 export const MIN_TIME_NS = -9_223_372_036_854_775_806n;
@@ -159,35 +160,16 @@ export function seriesKeyTooLong(line: string): boolean {
   return Buffer.byteLength(line.slice(0, end), 'utf8') > MAX_SERIES_KEY_BYTES;
 }
 
-/**
- * A float as Go's strconv.FormatFloat(x, 'f', -1, 64) writes it (the shortest digits that read back as x,
- * never an exponent): the collector's field keys for histogram bounds and summary quantiles.
- */
+/** A histogram bound or summary quantile as the Collector's field key or tag value (formatFloatLikeGo). */
 export function formatFloat(value: number): string {
   // Bounds and quantiles repeat on every point of a metric: remember the last texts.
   let text = formatted.get(value);
   if (text === undefined) {
     if (formatted.size >= 4_096) formatted.clear();
-    formatted.set(value, (text = formatFloatUncached(value)));
+    formatted.set(value, (text = formatFloatLikeGo(value)));
   }
   return text;
 }
 
 const formatted = new Map<number, string>();
 
-function formatFloatUncached(value: number): string {
-  if (value === Infinity) return '+Inf';
-  if (value === -Infinity) return '-Inf';
-  if (Number.isNaN(value)) return 'NaN';
-  const text = String(value);
-  const e = text.indexOf('e');
-  if (e < 0) return text;
-  const negative = text.startsWith('-');
-  const mantissa = text.slice(negative ? 1 : 0, e);
-  const exponent = Number(text.slice(e + 1));
-  const dot = mantissa.indexOf('.');
-  const digits = mantissa.replace('.', '');
-  const point = (dot < 0 ? mantissa.length : dot) + exponent; // position of the decimal point in `digits`
-  const body = point <= 0 ? `0.${'0'.repeat(-point)}${digits}` : point >= digits.length ? digits + '0'.repeat(point - digits.length) : `${digits.slice(0, point)}.${digits.slice(point)}`;
-  return negative ? `-${body}` : body;
-}

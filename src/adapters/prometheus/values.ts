@@ -1,4 +1,5 @@
 /** Sample values and timestamps as remote write wants them. */
+import { formatFloatLikeGo } from '../../util/format-float.js';
 
 /**
  * Prometheus's staleness marker: a NaN with this exact payload (value.StaleNaN). A plain NaN is a value,
@@ -33,23 +34,5 @@ export function nsToMs(ns: bigint): number {
   return lastMs;
 }
 
-/**
- * A bound or quantile as a label value, as Go's strconv.FormatFloat(x, 'f', -1, 64) writes it (what the
- * Collector does): shortest round-trip digits, never exponent notation; `+Inf`/`-Inf`/`NaN`.
- */
-export function formatFloat(value: number): string {
-  if (value === Infinity) return '+Inf';
-  if (value === -Infinity) return '-Inf';
-  if (Number.isNaN(value)) return 'NaN';
-  const text = String(value);
-  const e = text.indexOf('e');
-  if (e < 0) return text;
-  const sign = text.startsWith('-') ? '-' : '';
-  const mantissa = text.slice(sign.length, e);
-  const exponent = Number(text.slice(e + 1));
-  const digits = mantissa.replace('.', '');
-  const point = (mantissa.indexOf('.') < 0 ? mantissa.length : mantissa.indexOf('.')) + exponent;
-  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
-  if (point >= digits.length) return `${sign}${digits}${'0'.repeat(point - digits.length)}`;
-  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
-}
+/** A bound or quantile as a label value (`le`, `quantile`), as the Collector writes it. */
+export const formatFloat = formatFloatLikeGo;

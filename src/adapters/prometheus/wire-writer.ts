@@ -14,6 +14,9 @@
  * two's complement), so even odd inputs encode the same. One deliberate difference: strings are written as
  * well-formed UTF-8 (a lone surrogate becomes U+FFFD, as Buffer and TextEncoder do), where protobufjs writes a
  * lone surrogate as three invalid bytes in strings under 40 bytes and as U+FFFD in longer ones.
+ *
+ * Hot path, unrolled on purpose: one loop per message type, no generic field table (ARCHITECTURE.md, "Deliberate
+ * repetition"); `duplicates` lists the loops' shared shape.
  */
 import type { BucketSpan, NativeHistogram } from './native-histogram.js';
 import type { ExemplarOut, Label, TimeSeriesOut } from './series-out.js';

@@ -34,7 +34,7 @@ import {
   type LeaseLimits,
   type QueueStore,
 } from '../contract.js';
-import { MonotonicUlid } from '../sqlite/ids.js';
+import { MonotonicUlid } from '../../util/ids.js';
 import { connect, type Connection, type ConnectionOptions } from './connection.js';
 import { listDeadLetters, showDeadLetter } from './deadletters.js';
 import { enqueueArgs, enqueueResult } from './enqueue.js';

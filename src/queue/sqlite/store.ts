@@ -28,7 +28,7 @@ import {
 import { TotalsDelta, type Totals } from './backlog.js';
 import { enforceBound } from './bounds.js';
 import { acquireProcessLock, type ProcessLock } from '../../util/process-lock.js';
-import { MonotonicUlid } from './ids.js';
+import { MonotonicUlid } from '../../util/ids.js';
 import { openDatabase } from './schema.js';
 import { prepareStatements, type DeadFilter, type DeadRow, type JobRow, type Statements } from './statements.js';
 
