@@ -6,14 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
+import pg from 'pg';
+import { backendUrl } from '../support/backends.js';
 import { eventually } from '../support/gateway.js';
 import { freePorts, killRunningCli, REPO, runCli } from '../support/process.js';
 import { parseDockerfile, parseVolume, resolveComposeVars, type DockerInstruction } from './dockerfile.js';
+import { expandClickHouseMacros, expandPostgresMacros, expandPromQL } from './grafana-macros.js';
 
 /**
  * The images, chosen as releases published before this was written (none could be pulled here). A change of
@@ -389,6 +392,88 @@ test('Grafana: SQL dashboards read Manifold\'s own tables, the Prometheus one Ma
     }
   }
   assert.ok(sqlQueries >= 4 && manifoldMetrics >= 5, `${sqlQueries} SQL queries, ${manifoldMetrics} manifold_* metrics`);
+});
+
+/**
+ * Every SQL and PromQL query of the dashboards, macros expanded as Grafana does, run against the real servers:
+ * TimescaleDB and ClickHouse with Manifold's schema migrated into a schema / database of this test's own (the
+ * dashboards' `otel.` renamed to it), Prometheus for the PromQL. One span and one gauge point are written first,
+ * through `manifold start`, so the time-series queries return a row. The Flux queries are not run: no InfluxDB 2
+ * runs here (InfluxDB 1.6 has no Flux).
+ */
+test('Grafana: the dashboards\' SQL and PromQL run against the real servers, on Manifold\'s migrated schema', async () => {
+  const name = `deploy_dash_${process.pid}_${Date.now() % 100_000}`;
+  const pgUrl = backendUrl('timescale');
+  const chUrl = backendUrl('clickhouse');
+  const [httpPort, grpcPort, adminPort] = await freePorts(3);
+  const config = path.join(dir, 'dashboards.yaml');
+  writeFileSync(config, [
+    `data_dir: ${dir}/dash-data`,
+    `receivers: { otlp: { http: { endpoint: 127.0.0.1:${httpPort} }, grpc: { endpoint: 127.0.0.1:${grpcPort} } } }`,
+    `queue: { kind: embedded, path: ${dir}/dash-data/queue }`,
+    `admin: { endpoint: 127.0.0.1:${adminPort} }`,
+    'backends:',
+    `  timescaledb: { kind: postgres, url: "${pgUrl}", schema: ${name}, delivery: { batch: { max_delay: 0 } } }`,
+    `  clickhouse: { kind: clickhouse, url: "${chUrl}", database: ${name}, delivery: { batch: { max_delay: 0 } } }`,
+  ].join('\n'));
+  const client = new pg.Client(pgUrl);
+  await client.connect();
+  const clickhouse = async (sql: string) => {
+    const response = await fetch(`${chUrl}/?default_format=JSON`, { method: 'POST', body: sql });
+    const text = await response.text();
+    assert.equal(response.status, 200, `${sql}\n-> ${text}`);
+    return text === '' ? undefined : (JSON.parse(text) as { meta: Array<{ name: string }>; data: unknown[] });
+  };
+  const gateway = runCli(['start', '--config', config]);
+  try {
+    await gateway.waitForLine(/manifold is running/, 60_000);
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const resource = { attributes: [{ key: 'service.name', value: { stringValue: name } }] };
+    const post = (signal: string, body: unknown) => fetch(`http://127.0.0.1:${httpPort}/v1/${signal}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal((await post('metrics', { resourceMetrics: [{ resource, scopeMetrics: [{ metrics: [{ name: 'deploy.gauge', gauge: { dataPoints: [{ timeUnixNano: String(now), asDouble: 4.5 }] } }] }] }] })).status, 200);
+    assert.equal((await post('traces', { resourceSpans: [{ resource, scopeSpans: [{ spans: [{ traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174', name: 'GET /cart', kind: 2, startTimeUnixNano: String(now), endTimeUnixNano: String(now + 5_000_000n), status: { code: 2, message: 'boom' } }] }] }] })).status, 200);
+    await eventually(async () => (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text(),
+      (text) => /manifold_backend_written_items_total\{backend="timescaledb"\} 2/.test(text) && /manifold_backend_written_items_total\{backend="clickhouse"\} 2/.test(text), 30_000, 'both writes');
+
+    const range = { from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 60_000), intervalSeconds: 60 };
+    const byType = new Map(provisionedDatasources().map((s) => [s.uid, s.type]));
+    let ran = 0;
+    for (const board of dashboards()) {
+      for (const panel of board.panels) {
+        for (const target of panel.targets ?? []) {
+          const type = byType.get(target.datasource!.uid);
+          const where = `${board.file}: "${panel.title}"`;
+          if (type === 'grafana-postgresql-datasource') {
+            const result = await client.query(expandPostgresMacros(target.rawSql!, range).replaceAll('otel.', `"${name}".`))
+              .catch((error: Error) => assert.fail(`${where}: ${error.message}`));
+            if ((target as { format?: string }).format === 'time_series') {
+              assert.equal(result.fields[0]?.name, 'time', `${where}: a time series query starts with time`);
+              if (!/histogram/.test(target.rawSql!)) assert.ok(result.rows.length > 0, `${where}: no row for the point and span just written`);
+            } else assert.ok(result.rows.length > 0, `${where}: no row`);
+            ran++;
+          } else if (type === 'grafana-clickhouse-datasource') {
+            const result = (await clickhouse(expandClickHouseMacros(target.rawSql!, range).replaceAll('otel.', `${name}.`)))!;
+            if ((target as { queryType?: string }).queryType === 'timeSeries') assert.equal(result.meta[0]?.name, 'time', `${where}: a time series query starts with time`);
+            assert.ok(result.data.length > 0, `${where}: no row for the point and span just written`);
+            ran++;
+          } else if (type === 'prometheus') {
+            const url = new URL('/api/v1/query', backendUrl('prometheus'));
+            url.searchParams.set('query', expandPromQL(target.expr!, range));
+            const response = await fetch(url);
+            assert.equal(response.status, 200, `${where}: ${await response.text()}`);
+            ran++;
+          }
+        }
+      }
+    }
+    assert.ok(ran >= 20, `queries run: ${ran}`);
+  } finally {
+    gateway.child.kill('SIGTERM');
+    await gateway.exited;
+    await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+    await client.end();
+    await clickhouse(`DROP DATABASE IF EXISTS ${name}`);
+  }
 });
 
 test('scripts/backends/docker-compose.yml (the test backends) sits beside the scripts, and nothing points at the old place', () => {
