@@ -17,6 +17,7 @@ import { spanTable } from '../src/adapters/postgres/write-spans.js';
 import type { TelemetryBatch } from '../src/model/index.js';
 import { realisticBatch } from '../test/queue/fixtures.js';
 import { adapterWithSchema } from '../test/support/schema-at-start.js';
+import { writeDecoded } from '../test/support/write.js';
 
 const cpuMs = (since: NodeJS.CpuUsage) => {
   const u = process.cpuUsage(since);
@@ -55,14 +56,14 @@ async function writeRate(name: string, url: string, batch: () => TelemetryBatch,
   try {
     await adapter.start();
     const batches = Array.from({ length: rounds + 1 }, () => batch());
-    await adapter.write({ id: 'warm', attempt: 1, ...batches[0]! });
+    await writeDecoded(adapter, { id: 'warm', attempt: 1, ...batches[0]! });
     const latencies: number[] = [];
     let rows = 0;
     const t0 = performance.now();
     for (let i = 1; i <= rounds; i++) {
       const b = batches[i]!;
       const t = performance.now();
-      rows += (await adapter.write({ id: `b${i}`, attempt: 1, ...b })).written;
+      rows += (await writeDecoded(adapter, { id: `b${i}`, attempt: 1, ...b })).written;
       latencies.push(performance.now() - t);
     }
     const sec = (performance.now() - t0) / 1000;

@@ -1,7 +1,7 @@
 /**
  * The remote-write adapter's whole write path without the network, as delivery drives it: a write is several
  * queue jobs (each one request's points, encoded with the queue codec), decoded and joined
- * (src/delivery/worker.ts), then what PrometheusAdapter.write does before sending: catalog trim, translate,
+ * (src/delivery/worker.ts), then what PrometheusAdapter.encode does before sending: catalog trim, translate,
  * partition by series, cut into requests, encode and compress each. The same series recur from job to job
  * (later timestamps), so a write sees each series several times. A live heap of `ballastMb` of small objects
  * stands for the gateway's own, so minor and major GCs cost what they would there; GC counts come from

@@ -7,7 +7,7 @@ import { adapterFactory } from './adapters/registry.js';
 import type { BackendSettings, ResolvedConfig } from './config/load.js';
 import { deliverySchema } from './config/schema.js';
 import { DeliveryEngine, type DeliveryBackend } from './delivery/engine.js';
-import { ThreadedAdapter } from './delivery/thread/threaded-adapter.js';
+import { openAdapterRunner } from './delivery/open-runner.js';
 import { deadLetterService } from './dlq/service.js';
 import { createDecoder } from './ingest/decode-pool.js';
 import { MemoryLimiter } from './ingest/memory-limiter.js';
@@ -53,7 +53,7 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
     let metrics: GatewayMetrics | undefined;
     const deliveryBackends: DeliveryBackend[] = [];
     closers.push(async () => {
-      for (const { adapter } of deliveryBackends) await adapter.close();
+      for (const { runner } of deliveryBackends) await runner.close();
     });
     // The threads start together (each loads its adapter's modules: ~1 s under tsx); any failure stops the start.
     const opened = await Promise.allSettled(backends.map(async (backend): Promise<DeliveryBackend> => {
@@ -64,10 +64,10 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
       };
       // On its own thread (the default with > 2 CPUs): the adapter's CPU work and I/O leave the main thread (src/delivery/thread).
       // Not for a paused backend: nothing is written to it, and an idle thread still holds ~40 MB (its own heap).
-      const adapter = backend.delivery.thread && !backend.delivery.paused
-        ? await ThreadedAdapter.open(backend.kind, backend.adapter, context, { onThreadExit: () => metrics?.deliveryThreadRestarts.inc({ backend: backend.name }) })
-        : factory.create(backend.adapter, context);
-      return { settings: backend, adapter, prepareSchema: schemaStep(factory, backend.adapter, context, backend.migrate) };
+      const runner = await openAdapterRunner(backend.kind, backend.adapter, context, {
+        thread: backend.delivery.thread && !backend.delivery.paused, onThreadExit: () => metrics?.deliveryThreadRestarts.inc({ backend: backend.name }),
+      });
+      return { settings: backend, runner, prepareSchema: schemaStep(factory, backend.adapter, context, backend.migrate) };
     }));
     for (const outcome of opened) if (outcome.status === 'fulfilled') deliveryBackends.push(outcome.value);
     const failed = opened.find((outcome) => outcome.status === 'rejected');

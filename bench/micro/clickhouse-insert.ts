@@ -20,6 +20,7 @@ import { encodeBatch, type TableInsert } from '../../src/adapters/clickhouse/enc
 import type { TelemetryBatch } from '../../src/model/index.js';
 import { realisticBatch } from '../../test/queue/fixtures.js';
 import { adapterWithSchema } from '../../test/support/schema-at-start.js';
+import { writeDecoded } from '../../test/support/write.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -65,7 +66,7 @@ async function insertRates(label: string, batch: TelemetryBatch, database: strin
   let round = 0;
   const settings = () => ({ async_insert: 0 as const, date_time_input_format: 'basic' as const, insert_deduplication_token: `bench-${process.pid}-${++round}` });
   const variants: [string, () => Promise<unknown>][] = [
-    ['adapter.write (JSONCompactEachRow)', () => adapter.write({ id: `bench-${process.pid}-${++round}`, attempt: 1, ...batch })],
+    ['adapter.write (JSONCompactEachRow)', () => writeDecoded(adapter, { id: `bench-${process.pid}-${++round}`, attempt: 1, ...batch })],
     ['client.insert ready-made objects (JSONEachRow)', () => (async () => { for (const m of made) await client.insert({ table: `${database}.${m.insert.table}`, values: m.objects, format: 'JSONEachRow', clickhouse_settings: settings() }); })()],
   ];
   for (const [name, run] of variants) {

@@ -22,6 +22,7 @@ import { influxConfigSchema } from '../../src/adapters/influxdb/config.js';
 import { InfluxClient } from '../../src/adapters/influxdb/http.js';
 import { influxAdapter } from '../../src/adapters/influxdb/index.js';
 import { PointLineBuilder } from '../../test/adapters/influxdb/point-encoder-reference.js';
+import { writeDecoded } from '../../test/support/write.js';
 import { Translator } from '../../src/adapters/influxdb/schema.js';
 import type { TelemetryBatch } from '../../src/model/index.js';
 import { decodeMetrics, decodeTraces } from '../../src/otlp/index.js';
@@ -102,7 +103,7 @@ for (const signal of ['metrics', 'spans'] as const) {
     const parsed = influxAdapter.configSchema.parse({ url, ...options });
     const adapter = influxAdapter.create(parsed, { name: 'bench', logger, dataDir: '/tmp' });
     await adapter.start();
-    await adapter.write({ id: 'warm', attempt: 1, ...decode(signal) });
+    await writeDecoded(adapter, { id: 'warm', attempt: 1, ...decode(signal) });
     // The HTTP part alone (the client's transport: gzip, POST, the server's answer), then the whole write().
     const client = new InfluxClient(parsed);
     let httpWall = 0, writeWall = 0;
@@ -114,7 +115,7 @@ for (const signal of ['metrics', 'spans'] as const) {
       httpWall += performance.now() - t0;
       const again = decode(signal);
       t0 = performance.now();
-      await adapter.write({ id: `bench-${round}`, attempt: 1, ...again });
+      await writeDecoded(adapter, { id: `bench-${round}`, attempt: 1, ...again });
       writeWall += performance.now() - t0;
     }
     const rate = (wall: number) => Math.round((perItem * serverRounds) / (wall / 1000)).toLocaleString('en').padStart(10);

@@ -1,20 +1,11 @@
 /**
  * The one interface between the delivery engine and a backend adapter. An adapter folder imports only
- * this file and src/model; the queue, retry, dead-letter and batching logic lives in the engine, once.
+ * this file and src/model (and the config vocabulary, src/util); the queue, retry, dead-letter, batching and
+ * threading logic lives in the engine, once.
  */
 import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
 import type { MetricPoint, Signal, Span } from '../model/index.js';
-
-/** A batch as the engine hands it to an adapter. Same id and same content on every retry. */
-export interface WriteBatch {
-  /** Stable across retries and restarts: adapters use it as their dedup token where the backend has one. */
-  readonly id: string;
-  /** 1 on the first try. */
-  readonly attempt: number;
-  readonly metrics: readonly MetricPoint[];
-  readonly spans: readonly Span[];
-}
 
 /** One queued job's items, as decoded. */
 export interface BatchPart {
@@ -23,22 +14,40 @@ export interface BatchPart {
 }
 
 /**
- * A batch handed over part by part (one part per queued job), each decoded when the adapter reaches it, so an
- * adapter that consumes parts one at a time holds one part's objects, not the whole batch's. Same id and attempt
- * as the WriteBatch of the same jobs.
+ * A batch as the engine hands it to Adapter.encode(): same id and same content on every retry. Its parts (one per
+ * queued job) are each decoded when the adapter reaches them, so an adapter that consumes parts one at a time
+ * holds one part's objects, not the whole batch's; an adapter that needs them all at once takes wholeBatch().
  */
-export interface PartedBatch {
+export interface WriteBatch {
+  /** Stable across retries and restarts: adapters use it as their dedup token where the backend has one. */
   readonly id: string;
+  /** 1 on the first try. */
   readonly attempt: number;
   /** Points and spans over all parts (known without decoding). */
   readonly items: number;
   /** The parts in order; decoded afresh on each iteration. */
   parts(): Iterable<BatchPart>;
-  /**
-   * The parts as queued (encoded), when the engine has them: what a proxy hands to the thread that runs the
-   * adapter, undecoded. parts() decodes these.
-   */
-  readonly payloads?: readonly Uint8Array[];
+}
+
+/**
+ * Every part of a batch as one, for adapters that write a batch whole; yields to the event loop between parts, so
+ * a write in flight meanwhile keeps sending.
+ */
+export async function wholeBatch(batch: WriteBatch): Promise<BatchPart> {
+  const parts: BatchPart[] = [];
+  for (const part of batch.parts()) {
+    parts.push(part);
+    // Before the next part is decoded.
+    if (part.metrics.length + part.spans.length > 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  if (parts.length === 1) return parts[0]!;
+  const metrics: MetricPoint[] = [];
+  const spans: Span[] = [];
+  for (const part of parts) {
+    for (const point of part.metrics) metrics.push(point);
+    for (const span of part.spans) spans.push(span);
+  }
+  return { metrics, spans };
 }
 
 export interface WriteResult {
@@ -48,7 +57,13 @@ export interface WriteResult {
   readonly skipped?: { readonly count: number; readonly reason: string };
 }
 
-export interface Adapter {
+/**
+ * A backend, as the delivery engine writes to it: one way, in two steps. encode() is the CPU half (translate and
+ * encode the batch), send() the I/O half; the engine owns everything around them (leasing and batching, encoding
+ * the next batch while one is in flight, parallel lanes, the delivery thread, retries and dead letters).
+ * `Encoded` is the adapter's own: the engine only hands it back.
+ */
+export interface Adapter<Encoded = unknown> {
   /** The signals this adapter instance takes (its config may narrow them). */
   readonly signals: ReadonlySet<Signal>;
   /**
@@ -59,33 +74,24 @@ export interface Adapter {
   readonly ordered?: boolean;
   /** Connect and check or apply the schema, per the backend's config. */
   start(): Promise<void>;
-  /** Write the whole batch, or throw a TransientWriteError / PermanentWriteError. Anything else thrown counts as transient. */
-  write(batch: WriteBatch): Promise<WriteResult>;
   /**
-   * Optional, for adapters whose write is CPU work (translate, encode) then I/O: the same write in two steps, so
-   * the engine prepares the next batch while the previous one's requests are in flight instead of leaving the
-   * backend idle meanwhile. Calls come one at a time, in batch order; a batch may be prepared while the one
-   * before it is still being sent, and may build on it (e.g. running totals). The engine sends prepared writes in
-   * the order prepared, each only after the one before succeeded; when one fails, every write prepared after it
-   * is abandoned (and prepared again later). prepare() throws what write() would for a batch that cannot be encoded.
+   * Makes the batch ready to send, or throws a PermanentWriteError for a batch that cannot be encoded (what parts()
+   * throws is thrown on as it is). For an ordered adapter, calls come one at a time in batch order, and a batch may
+   * be encoded while the one before it is still being sent and build on it (e.g. running totals): the engine sends
+   * encoded writes in the order encoded, each only after the one before succeeded; when one fails, every write
+   * encoded after it is abandoned (and encoded again later). Unordered adapters get concurrent calls, one per lane.
    */
-  prepare?(batch: PartedBatch): Promise<PreparedWrite>;
+  encode(batch: WriteBatch): Promise<Encoded>;
   /**
-   * Optional: write() for a batch handed over part by part, undecoded (e.g. to decode it on another thread).
-   * When present and prepare() is not, the engine calls this instead of write().
+   * Writes an encoded batch, whole, or throws a TransientWriteError / PermanentWriteError; anything else thrown
+   * counts as transient. Called at most once per encode(), exactly when abandon() is not.
    */
-  writeParted?(batch: PartedBatch): Promise<WriteResult>;
+  send(encoded: Encoded): Promise<WriteResult>;
+  /** Optional: the engine will not send this encoded write (one before it failed): undo what encode() set up for it. */
+  abandon?(encoded: Encoded): void;
   /** Resolves when the backend answers; throws with the reason otherwise. */
   health(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** A batch made ready to send by Adapter.prepare(): exactly one of send() or abandon() is called. */
-export interface PreparedWrite {
-  /** Sends it: resolves or throws as Adapter.write() does. */
-  send(): Promise<WriteResult>;
-  /** It will not be sent (a write before it failed): undo whatever prepare() set up for it. */
-  abandon(): void;
 }
 
 export interface AdapterContext {

@@ -1,10 +1,11 @@
 /**
- * The jobs of one lease as one write. Its id is stable: a group leased again after a failure gets the same id
- * (adapters use it as their dedup token), and its attempt is the most any of its jobs has had, plus one.
+ * The jobs of one lease as one write, and the one place their queued payloads are decoded: where the adapter runs
+ * (this thread, or its delivery thread), each payload when the adapter's encode() reaches it. Its id is stable: a
+ * group leased again after a failure gets the same id (adapters use it as their dedup token), and its attempt is
+ * the most any of its jobs has had, plus one.
  */
-import type { BatchPart, PartedBatch, WriteBatch } from '../adapters/contract.js';
-import type { MetricPoint, Span } from '../model/index.js';
-import { decodeBatch } from '../queue/codec.js';
+import type { Adapter, BatchPart, WriteBatch } from '../adapters/contract.js';
+import { decodeBatch, PayloadFormatError } from '../queue/codec.js';
 import type { Job } from '../queue/contract.js';
 
 /** What identifies a write apart from its content. */
@@ -12,6 +13,16 @@ export interface BatchSummary {
   readonly id: string;
   readonly attempt: number;
   readonly items: number;
+}
+
+/** A write as leased: what identifies it, and its jobs' payloads as queued (encoded), in order. */
+export interface QueuedBatch {
+  readonly summary: BatchSummary;
+  readonly payloads: readonly Uint8Array[];
+}
+
+export function queuedBatch(jobs: readonly Job[]): QueuedBatch {
+  return { summary: summarize(jobs), payloads: jobs.map((job) => job.payload) };
 }
 
 function summarize(jobs: readonly Job[]): BatchSummary {
@@ -25,46 +36,36 @@ function summarize(jobs: readonly Job[]): BatchSummary {
   return { id: jobs.length === 1 ? first.id : (first.group ?? `${first.id}+${jobs.length}`), attempt: attempts + 1, items };
 }
 
-/** Every job decoded into one batch, with a yield between jobs so a write in flight meanwhile keeps sending. */
-export async function toWriteBatch(jobs: readonly Job[]): Promise<WriteBatch> {
-  return decodeWriteBatch(summarize(jobs), jobs.map((job) => job.payload));
-}
-
-/** Queued payloads decoded into one batch (also on the delivery thread, from the payloads it was handed). */
-export async function decodeWriteBatch(summary: BatchSummary, payloads: readonly Uint8Array[]): Promise<WriteBatch> {
-  const { id, attempt } = summary;
-  if (payloads.length === 1) {
-    const only = decodeBatch(payloads[0]!);
-    return { id, attempt, metrics: only.metrics, spans: only.spans };
-  }
-  const metrics: MetricPoint[] = [];
-  const spans: Span[] = [];
-  for (const payload of payloads) {
-    if (metrics.length + spans.length > 0) await new Promise((resolve) => setImmediate(resolve));
-    const part = decodeBatch(payload);
-    for (const point of part.metrics) metrics.push(point);
-    for (const span of part.spans) spans.push(span);
-  }
-  return { id, attempt, metrics, spans };
-}
-
 /**
- * The same write with each job decoded only when the adapter reaches it: an adapter that consumes parts one by
- * one (remote write translates them into its series as it goes) holds one job's decoded objects at a time, not
- * the whole lease's (80,000 points by default: ~40 MB of model objects, the peak of delivery's memory).
+ * adapter.encode() of the queued batch, its parts decoded one at a time as the adapter reaches them: an adapter
+ * that consumes them one by one (remote write translates them into its series as it goes) holds one job's decoded
+ * objects at a time, not the whole lease's (80,000 points by default: ~40 MB of model objects, the peak of
+ * delivery's memory). A payload that cannot be decoded fails the encode with its PayloadFormatError, however the
+ * adapter reported it: the engine dead-letters it as undecodable.
  */
-export function toPartedBatch(jobs: readonly Job[]): PartedBatch {
-  return partedBatch(summarize(jobs), jobs.map((job) => job.payload));
-}
-
-export function partedBatch(summary: BatchSummary, payloads: readonly Uint8Array[]): PartedBatch {
-  return {
+export async function encodeQueued<Encoded>(adapter: Adapter<Encoded>, batch: QueuedBatch): Promise<Encoded> {
+  const { summary, payloads } = batch;
+  let undecodable: PayloadFormatError | undefined;
+  const write: WriteBatch = {
     id: summary.id,
     attempt: summary.attempt,
     items: summary.items,
-    payloads,
     *parts(): Iterable<BatchPart> {
-      for (const payload of payloads) yield decodeBatch(payload);
+      for (const payload of payloads) {
+        let part: BatchPart;
+        try {
+          part = decodeBatch(payload);
+        } catch (error) {
+          if (error instanceof PayloadFormatError) undecodable = error;
+          throw error;
+        }
+        yield part;
+      }
     },
   };
+  try {
+    return await adapter.encode(write);
+  } catch (error) {
+    throw undecodable ?? error;
+  }
 }

@@ -1,16 +1,17 @@
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../admin/metrics.js';
-import type { Adapter } from '../adapters/contract.js';
 import type { BackendSettings } from '../config/load.js';
 import { SIGNALS, type Signal } from '../model/index.js';
 import type { BacklogStats, QueueStore } from '../queue/contract.js';
 import type { BackendStatus } from './backend-status.js';
+import type { AdapterRunner } from './runner.js';
 import { Router } from './router.js';
 import { BackendWorker } from './worker.js';
 
 export interface DeliveryBackend {
   readonly settings: BackendSettings;
-  readonly adapter: Adapter;
+  /** Its adapter, on this thread or its delivery thread (open-runner.ts). */
+  readonly runner: AdapterRunner;
   /** Run before the adapter's start(), retried with it: the start-time migration policy (src/migrate/start.ts). */
   readonly prepareSchema?: () => Promise<void>;
 }
@@ -27,11 +28,11 @@ export class DeliveryEngine {
     logger: Logger,
   ) {
     const routes: Record<Signal, string[]> = { metrics: [], traces: [] };
-    for (const { settings, adapter, prepareSchema } of backends) {
+    for (const { settings, runner, prepareSchema } of backends) {
       const bound = settings.delivery.backlog;
       store.configure(settings.name, { maxBytes: bound.max_bytes, maxAgeMs: bound.max_age, policy: bound.policy });
-      for (const signal of SIGNALS) if (adapter.signals.has(signal)) routes[signal].push(settings.name);
-      this.workers.set(settings.name, new BackendWorker(settings.name, adapter, store, settings.delivery, metrics, logger, prepareSchema));
+      for (const signal of SIGNALS) if (runner.signals.has(signal)) routes[signal].push(settings.name);
+      this.workers.set(settings.name, new BackendWorker(settings.name, runner, store, settings.delivery, metrics, logger, prepareSchema));
     }
     this.router = new Router(store, routes, metrics, logger, (names, items) => {
       for (const name of names) this.workers.get(name)?.notify(items);

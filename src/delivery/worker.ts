@@ -1,14 +1,15 @@
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../admin/metrics.js';
 import type { DeliveryConfig } from '../config/schema.js';
-import { PermanentWriteError, TransientWriteError, type Adapter, type PartedBatch, type PreparedWrite, type WriteBatch, type WriteResult } from '../adapters/contract.js';
+import { PermanentWriteError, TransientWriteError, type WriteResult } from '../adapters/contract.js';
 import { SchemaNotReadyError } from '../migrate/start.js';
 import type { Job, QueueStore } from '../queue/contract.js';
 import { PayloadFormatError } from '../queue/codec.js';
-import { toPartedBatch, toWriteBatch } from './batch-from-jobs.js';
+import { queuedBatch, type BatchSummary } from './batch-from-jobs.js';
 import { FillWait } from './fill-wait.js';
 import { BackendStatus } from './backend-status.js';
 import { backoffMs, retriesExhausted } from './retry.js';
+import type { AdapterRunner, EncodedWrite } from './runner.js';
 import { Wakeup } from './wakeup.js';
 
 /** When idle, look at the store this often even without a wake-up (jobs put back by another process, retryAt reached). */
@@ -38,7 +39,8 @@ export class BackendWorker {
 
   constructor(
     readonly backend: string,
-    private readonly adapter: Adapter,
+    /** The backend's adapter, here or on its delivery thread. */
+    private readonly adapter: AdapterRunner,
     private readonly store: QueueStore,
     private readonly delivery: DeliveryConfig,
     private readonly metrics: GatewayMetrics,
@@ -77,18 +79,18 @@ export class BackendWorker {
   }
 
   /**
-   * One write at a time in flight. With an adapter that prepares writes (Adapter.prepare), the next batch is leased,
-   * decoded and prepared while the current one's requests are out, and sent once it succeeded (so batches still
-   * reach the backend one after another, oldest first); when it failed, the prepared one goes back to the queue
-   * untouched and is prepared again after the pause. Otherwise lease, decode and write follow one another.
+   * One write at a time in flight. For an ordered adapter (its only lane), the next batch is leased, decoded and
+   * encoded while the current one's requests are out, and sent once it succeeded (so batches still reach the
+   * backend one after another, oldest first); when it failed, the encoded one goes back to the queue untouched
+   * and is encoded again after the pause. Otherwise lease, encode and send follow one another, in each lane.
    */
   private async lane(): Promise<void> {
-    // Ahead only with one lane (ordered adapters): prepared writes are sent in the order prepared.
-    const ahead = this.adapter.prepare !== undefined && this.lanes === 1;
+    // Encoded writes are sent in the order encoded: ahead only in an ordered adapter's one lane.
+    const ahead = this.adapter.ordered && this.lanes === 1;
     let sending: Promise<boolean> | undefined;
     while (this.running || sending) {
-      let next: PreparedJobs | undefined;
-      // Not ahead while the backend is failing: a prepared write would only be handed back (and hold memory).
+      let next: EncodedJobs | undefined;
+      // Not ahead while the backend is failing: an encoded write would only be handed back (and hold memory).
       if (this.running && (sending === undefined || (ahead && this.consecutiveFailures === 0))) {
         const now = Date.now();
         const wait = Math.max(this.pausedUntil - now, this.fill.waitMs(now));
@@ -98,7 +100,7 @@ export class BackendWorker {
         }
         if (wait <= 0) {
           const jobs = await this.leaseJobs();
-          if (jobs.length > 0) next = await this.prepareJobs(jobs);
+          if (jobs.length > 0) next = await this.encodeJobs(jobs);
           else if (sending === undefined) {
             await this.wakeup.sleep(IDLE_POLL_MS);
             continue;
@@ -124,7 +126,7 @@ export class BackendWorker {
         maxJobs: MAX_JOBS_PER_WRITE, maxBytes: this.delivery.batch.max_bytes, maxItems: this.delivery.batch.max_items,
         // Strictly from the head for backends that refuse older samples: across restarts and gateways, a write
         // still leased or waiting for its retry goes before anything newer (LeaseLimits.ordered).
-        ordered: this.adapter.ordered === true,
+        ordered: this.adapter.ordered,
       });
       let items = 0;
       for (const job of jobs) items += job.items;
@@ -137,29 +139,28 @@ export class BackendWorker {
     }
   }
 
-  /** Decodes the jobs into one batch and, when the adapter can, prepares its write (or keeps why it could not). */
-  private async prepareJobs(jobs: Job[]): Promise<PreparedJobs> {
+  /**
+   * The jobs as one batch, encoded by the adapter (or why it could not be). Their payloads are decoded where the
+   * adapter runs, part by part as it reaches them, and only the encoded write is kept: the decoded objects are
+   * garbage part by part, not held while the write before this one and this one are sent.
+   */
+  private async encodeJobs(jobs: Job[]): Promise<EncodedJobs> {
     const started = performance.now();
-    const parted = toPartedBatch(jobs);
-    const ready: PreparedJobs = {
-      ids: jobs.map((job) => job.id), oldestEnqueuedAt: Math.min(...jobs.map((job) => job.enqueuedAt)),
-      summary: { id: parted.id, attempt: parted.attempt, items: parted.items }, prepareMs: 0,
+    const batch = queuedBatch(jobs);
+    const ready: EncodedJobs = {
+      ids: jobs.map((job) => job.id), oldestEnqueuedAt: Math.min(...jobs.map((job) => job.enqueuedAt)), summary: batch.summary, encodeMs: 0,
     };
     try {
-      // With prepare(), parts are decoded as the adapter reaches them and only the prepared write is kept: the
-      // decoded objects are garbage part by part, not held while the write before this one and this one are sent.
-      if (this.adapter.prepare) ready.write = await this.adapter.prepare(parted);
-      else if (this.adapter.writeParted) ready.parted = parted; // decoded where the adapter runs (its thread)
-      else ready.batch = await toWriteBatch(jobs);
+      ready.write = await this.adapter.encode(batch);
     } catch (error) {
-      ready.error = error instanceof PayloadFormatError ? undecodable(parted.id, error) : error;
+      ready.error = error instanceof PayloadFormatError ? undecodable(batch.summary.id, error) : error;
     }
-    ready.prepareMs = performance.now() - started;
+    ready.encodeMs = performance.now() - started;
     return ready;
   }
 
-  /** A prepared write that will not go now: its jobs back in line as they were (same group, no attempt counted). */
-  private async putBack(ready: PreparedJobs): Promise<void> {
+  /** An encoded write that will not go now: its jobs back in line as they were (same group, no attempt counted). */
+  private async putBack(ready: EncodedJobs): Promise<void> {
     ready.write?.abandon();
     try {
       await this.store.release(this.backend, ready.ids);
@@ -213,19 +214,17 @@ export class BackendWorker {
     }
   }
 
-  /** Sends (or writes) the batch and records the outcome in the store: true when written. */
-  private async send(ready: PreparedJobs): Promise<boolean> {
+  /** Sends the encoded batch and records the outcome in the store: true when written. */
+  private async send(ready: EncodedJobs): Promise<boolean> {
     const started = performance.now();
-    const seconds = (): number => (ready.prepareMs + performance.now() - started) / 1000;
+    const seconds = (): number => (ready.encodeMs + performance.now() - started) / 1000;
     this.metrics.inFlight.inc({ backend: this.backend });
     try {
       let result: WriteResult;
       try {
         if (ready.error !== undefined) throw ready.error;
-        result = await (ready.write ? ready.write.send() : ready.parted ? this.adapter.writeParted!(ready.parted) : this.adapter.write(ready.batch!));
-      } catch (thrown) {
-        // Decoded on the adapter's thread (writeParted): found out only now, dead-lettered all the same.
-        const error = thrown instanceof PayloadFormatError ? undecodable(ready.summary.id, thrown) : thrown;
+        result = await ready.write!.send();
+      } catch (error) {
         this.metrics.writeDuration.observe({ backend: this.backend, result: 'error' }, seconds());
         await this.failed(ready, error);
         return false;
@@ -242,7 +241,7 @@ export class BackendWorker {
     }
   }
 
-  private async failed(ready: PreparedJobs, error: unknown): Promise<void> {
+  private async failed(ready: EncodedJobs, error: unknown): Promise<void> {
     const { ids, summary: batch } = ready;
     const items = batch.items;
     const message = error instanceof Error ? error.message : String(error);
@@ -285,18 +284,15 @@ export class BackendWorker {
   }
 }
 
-/** Leased jobs made ready to write: the write prepared (or the decoded batch, for adapters that write in one step). */
-interface PreparedJobs {
+/** Leased jobs made ready to send: their write encoded, or why it could not be. */
+interface EncodedJobs {
   readonly ids: string[];
   readonly oldestEnqueuedAt: number;
-  readonly summary: { readonly id: string; readonly attempt: number; readonly items: number };
-  batch?: WriteBatch;
-  /** For adapters that take a batch undecoded (Adapter.writeParted). */
-  parted?: PartedBatch;
-  write?: PreparedWrite;
-  /** Why prepare() failed: the send reports it, in turn. */
+  readonly summary: BatchSummary;
+  write?: EncodedWrite;
+  /** Why encode() failed: the send reports it, in turn. */
   error?: unknown;
-  prepareMs: number;
+  encodeMs: number;
 }
 
 /** A queued payload this build cannot read will not become readable by retrying: it goes to the dead-letter queue. */

@@ -10,7 +10,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { pino } from 'pino';
-import { PermanentWriteError, TransientWriteError, type Adapter, type WriteBatch } from '../../src/adapters/contract.js';
+import { PermanentWriteError, TransientWriteError, type Adapter } from '../../src/adapters/contract.js';
+import { writeDecoded, type DecodedBatch } from '../support/write.js';
 import { clickhouseAdapter } from '../../src/adapters/clickhouse/index.js';
 import { classifyError } from '../../src/adapters/clickhouse/errors.js';
 import { MigrationRunner } from '../../src/migrate/index.js';
@@ -35,7 +36,7 @@ function adapterFor(database: string, extra: Record<string, unknown> = {}): Adap
 }
 
 let batchNo = 0;
-function batch(metrics: readonly MetricPoint[], spans: readonly Span[] = [], id = `b${process.pid}-${++batchNo}`, attempt = 1): WriteBatch {
+function batch(metrics: readonly MetricPoint[], spans: readonly Span[] = [], id = `b${process.pid}-${++batchNo}`, attempt = 1): DecodedBatch {
   return { id, attempt, metrics, spans };
 }
 
@@ -83,7 +84,7 @@ describe('clickhouse adapter on the ClickHouse engine (chDB)', () => {
   });
 
   test('spans: every column, exact nanosecond times, ids as hex, attributes as strings, events and links', async () => {
-    const result = await adapter.write(batch([], f.allSpans));
+    const result = await writeDecoded(adapter, batch([], f.allSpans));
     assert.deepEqual(result, { written: 2 });
     const stored = await rows(
       `SELECT ${ns('Timestamp')} AS ts, TraceId, SpanId, ParentSpanId, TraceState, SpanName, SpanKind, ServiceName, ResourceAttributes,
@@ -126,7 +127,7 @@ describe('clickhouse adapter on the ClickHouse engine (chDB)', () => {
   });
 
   test('gauges and sums: values (NaN, int64 as the nearest double), times, flags, metadata, exemplars', async () => {
-    const result = await adapter.write(batch([f.gaugePoint, f.sumPoint, f.nanPoint]));
+    const result = await writeDecoded(adapter, batch([f.gaugePoint, f.sumPoint, f.nanPoint]));
     assert.deepEqual(result, { written: 3 });
     const common = `ResourceAttributes, ResourceSchemaUrl, ServiceName, ScopeName, ScopeVersion, ScopeAttributes, ScopeDroppedAttrCount, ScopeSchemaUrl,
       MetricName, MetricDescription, MetricUnit, Attributes, ${ns('StartTimeUnix')} AS start, ${ns('TimeUnix')} AS time, Flags,
@@ -161,7 +162,7 @@ describe('clickhouse adapter on the ClickHouse engine (chDB)', () => {
   });
 
   test('histograms, exponential histograms and summaries: every field', async () => {
-    const result = await adapter.write(batch([f.histogramPoint, f.histogramNoSum, f.expPoint, f.summaryPoint]));
+    const result = await writeDecoded(adapter, batch([f.histogramPoint, f.histogramNoSum, f.expPoint, f.summaryPoint]));
     assert.deepEqual(result, { written: 4 });
     const histograms = await rows(
       `SELECT MetricName, Attributes, ${ns('TimeUnix')} AS time, toString(Count) AS count, Sum, arrayMap(c -> toString(c), BucketCounts) AS buckets,
@@ -199,24 +200,24 @@ describe('clickhouse adapter on the ClickHouse engine (chDB)', () => {
     const metrics = [{ ...f.gaugePoint, timeUnixNano: f.T0 + 1_000n }, { ...f.histogramPoint, timeUnixNano: f.T0 + 1_000n }, { ...f.expPoint, timeUnixNano: f.T0 + 1_000n }];
     const before = await counts();
     const first = batch(metrics, spans);
-    await adapter.write(first);
+    await writeDecoded(adapter, first);
     const once = await counts();
     assert.deepEqual(once, { ...before, otel_traces: before.otel_traces! + 1, otel_traces_trace_id_ts: before.otel_traces_trace_id_ts! + 1, otel_traces_red_1m: before.otel_traces_red_1m! + 1,
       otel_metrics_gauge: before.otel_metrics_gauge! + 1, otel_metrics_histogram: before.otel_metrics_histogram! + 1, otel_metrics_exp_histogram: before.otel_metrics_exp_histogram! + 1 });
     assert.equal(await calls(), '3');
 
-    assert.deepEqual(await adapter.write({ ...first, attempt: 2 }), { written: 4 });
-    assert.deepEqual(await adapter.write({ ...first, attempt: 3 }), { written: 4 });
+    assert.deepEqual(await writeDecoded(adapter, { ...first, attempt: 2 }), { written: 4 });
+    assert.deepEqual(await writeDecoded(adapter, { ...first, attempt: 3 }), { written: 4 });
     assert.deepEqual(await counts(), once, 'retries add nothing anywhere');
     assert.equal(await calls(), '3', 'the rollup counted the span once');
 
     // A part of the batch lost on the way (the retry carries the same content, so here: the same table
     // written again alone, as after a failure between two tables) is still stored once.
-    await adapter.write({ ...first, metrics: [], attempt: 4 });
+    await writeDecoded(adapter, { ...first, metrics: [], attempt: 4 });
     assert.deepEqual(await counts(), once);
 
     // The token is the batch id, not the content: the same rows in another batch are new data.
-    await adapter.write(batch(metrics, spans));
+    await writeDecoded(adapter, batch(metrics, spans));
     const again = await counts();
     assert.equal(again.otel_traces, once.otel_traces! + 1);
     assert.equal(again.otel_metrics_gauge, once.otel_metrics_gauge! + 1);
@@ -227,7 +228,7 @@ describe('clickhouse adapter on the ClickHouse engine (chDB)', () => {
     const tracesOnly = adapterFor(db, { signals: ['traces'] });
     try {
       const before = await count(`${db}.otel_metrics_summary`);
-      const result = await tracesOnly.write(batch([f.summaryPoint], [{ ...f.childSpan, spanId: 'e7ad6b7169203334' }]));
+      const result = await writeDecoded(tracesOnly, batch([f.summaryPoint], [{ ...f.childSpan, spanId: 'e7ad6b7169203334' }]));
       assert.deepEqual(result, { written: 1, skipped: { count: 1, reason: 'signal not enabled for this backend' } });
       assert.equal(await count(`${db}.otel_metrics_summary`), before);
     } finally {
@@ -239,7 +240,7 @@ describe('clickhouse adapter on the ClickHouse engine (chDB)', () => {
     const gzip = adapterFor(db, { compression: true });
     try {
       const span = { ...f.childSpan, spanId: 'a7ad6b7169203336', name: 'gzip' };
-      assert.deepEqual(await gzip.write(batch([], [span])), { written: 1 });
+      assert.deepEqual(await writeDecoded(gzip, batch([], [span])), { written: 1 });
       const [row] = await rows(`SELECT SpanName, ${ns('Timestamp')} AS ts FROM ${db}.otel_traces WHERE SpanId = 'a7ad6b7169203336'`);
       assert.deepEqual(row, { SpanName: 'gzip', ts: String(f.childSpan.startTimeUnixNano) });
     } finally {
@@ -251,7 +252,7 @@ describe('clickhouse adapter on the ClickHouse engine (chDB)', () => {
     const before = await count(`${db}.otel_traces`);
     // An event time past DateTime64(9)'s end (2262): uint64 in OTLP, refused by ClickHouse.
     const bad: Span = { ...f.childSpan, spanId: 'f7ad6b7169203335', events: [{ timeUnixNano: 2n ** 64n - 1n, name: 'late', attributes: {}, droppedAttributesCount: 0 }] };
-    await assert.rejects(adapter.write(batch([], [f.childSpan, bad])), (error: unknown) => {
+    await assert.rejects(writeDecoded(adapter, batch([], [f.childSpan, bad])), (error: unknown) => {
       assert.ok(error instanceof PermanentWriteError, String(error));
       assert.match(error.backendText, /^Code: 407\. DB::Exception: Decimal math overflow.*\(DECIMAL_OVERFLOW\)$/s);
       assert.match(error.message, /insert into otel_traces \(batch b\d+-\d+\): ClickHouse refused the data: Code: /);
@@ -292,7 +293,7 @@ describe('clickhouse adapter: errors decide retry or dead letter', () => {
     const port = await closedPort();
     const adapter = clickhouseAdapter.create(clickhouseAdapter.configSchema.parse({ url: `http://127.0.0.1:${port}`, database: 'x' }), { name: 'ch-down', logger, dataDir: '/tmp' });
     try {
-      await assert.rejects(adapter.write(batch([f.gaugePoint])), (error: unknown) => {
+      await assert.rejects(writeDecoded(adapter, batch([f.gaugePoint])), (error: unknown) => {
         assert.ok(error instanceof TransientWriteError, String(error));
         assert.match(error.message, /ECONNREFUSED/);
         return true;
@@ -316,7 +317,7 @@ describe('clickhouse adapter: errors decide retry or dead letter', () => {
       for (const [server, why] of [[hangUp, /socket hang up|ECONNRESET/], [silent, /Timeout/i]] as const) {
         const adapter = adapterOn(server);
         try {
-          await assert.rejects(adapter.write(batch([f.gaugePoint])), (error: unknown) => {
+          await assert.rejects(writeDecoded(adapter, batch([f.gaugePoint])), (error: unknown) => {
             assert.ok(error instanceof TransientWriteError, String(error));
             assert.match(error.message, why);
             return true;
@@ -345,8 +346,8 @@ describe('clickhouse adapter: errors decide retry or dead letter', () => {
     test('TOO_MANY_PARTS (the server is behind on merges) is transient', async () => {
       await reader.command({ query: `ALTER TABLE ${db}.otel_metrics_summary MODIFY SETTING parts_to_throw_insert = 1` });
       await reader.command({ query: `SYSTEM STOP MERGES ${db}.otel_metrics_summary` });
-      await adapter.write(batch([f.summaryPoint]));
-      await assert.rejects(adapter.write(batch([f.summaryPoint])), (error: unknown) => {
+      await writeDecoded(adapter, batch([f.summaryPoint]));
+      await assert.rejects(writeDecoded(adapter, batch([f.summaryPoint])), (error: unknown) => {
         assert.ok(error instanceof TransientWriteError, String(error));
         assert.match(error.message, /Code: 252\. DB::Exception: .*\(TOO_MANY_PARTS\)/s);
         return true;
@@ -355,13 +356,13 @@ describe('clickhouse adapter: errors decide retry or dead letter', () => {
 
     test('a missing column or table (a schema problem) is permanent, with ClickHouse\'s text', async () => {
       await reader.command({ query: `ALTER TABLE ${db}.otel_metrics_gauge DROP COLUMN Flags` });
-      await assert.rejects(adapter.write(batch([f.gaugePoint])), (error: unknown) => {
+      await assert.rejects(writeDecoded(adapter, batch([f.gaugePoint])), (error: unknown) => {
         assert.ok(error instanceof PermanentWriteError, String(error));
         assert.match(error.backendText, /^Code: 16\. DB::Exception: No such column Flags in table .*\(NO_SUCH_COLUMN_IN_TABLE\)$/s);
         return true;
       });
       await reader.command({ query: `DROP TABLE ${db}.otel_metrics_sum SYNC` });
-      await assert.rejects(adapter.write(batch([f.sumPoint])), (error: unknown) => {
+      await assert.rejects(writeDecoded(adapter, batch([f.sumPoint])), (error: unknown) => {
         assert.ok(error instanceof PermanentWriteError, String(error));
         assert.match(error.backendText, /^Code: 60\. DB::Exception: Table .*otel_metrics_sum does not exist.*\(UNKNOWN_TABLE\)$/s);
         return true;

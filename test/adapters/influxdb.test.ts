@@ -9,6 +9,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { PermanentWriteError, TransientWriteError } from '../../src/adapters/contract.js';
+import { writeDecoded } from '../support/write.js';
 import { apiVersion } from '../../src/adapters/influxdb/config.js';
 import { influxAdapter } from '../../src/adapters/influxdb/index.js';
 import { FLAG_NO_RECORDED_VALUE, type MetricPoint, type Span } from '../../src/model/index.js';
@@ -299,8 +300,8 @@ describe('InfluxDB 1.6 (v1 API)', () => {
       const root = f.span({ ...c, name: 'root', start: T0, end: T0 + SECOND, events: [f.event('e', T0 + 1n)] });
       const spans: Span[] = [root, f.span({ ...c, name: 'child', traceId: root.traceId, parentSpanId: root.spanId, start: T0, end: T0 + 2n })];
       const batch = { id: 'dedup-1', attempt: 1, metrics, spans };
-      assert.deepEqual(await adapter.write(batch), { written: 13 });
-      assert.deepEqual(await adapter.write({ ...batch, attempt: 2 }), { written: 13 });
+      assert.deepEqual(await writeDecoded(adapter, batch), { written: 13 });
+      assert.deepEqual(await writeDecoded(adapter, { ...batch, attempt: 2 }), { written: 13 });
       const count = async (q: string) => Number((await select(url, own, q))[0]?.count ?? 0);
       assert.equal(await count('SELECT count(gauge) FROM "dedup.gauge"'), 10);
       assert.equal(await count('SELECT count("count") FROM "dedup.hist"'), 1);

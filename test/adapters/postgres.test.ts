@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { pino } from 'pino';
-import { TransientWriteError, type Adapter, type WriteBatch } from '../../src/adapters/contract.js';
+import { TransientWriteError, type Adapter } from '../../src/adapters/contract.js';
+import { writeDecoded, type DecodedBatch } from '../support/write.js';
 import { postgresAdapter } from '../../src/adapters/postgres/index.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/embedded-postgres/postgres.js';
 import type { MetricPoint, Span } from '../../src/model/index.js';
@@ -28,7 +29,7 @@ function adapterFor(url: string, schema: string, extra: Record<string, unknown> 
 }
 
 let batchNo = 0;
-function batch(metrics: readonly MetricPoint[], spans: readonly Span[] = [], id = `b${++batchNo}`, attempt = 1): WriteBatch {
+function batch(metrics: readonly MetricPoint[], spans: readonly Span[] = [], id = `b${++batchNo}`, attempt = 1): DecodedBatch {
   return { id, attempt, metrics, spans };
 }
 
@@ -77,7 +78,7 @@ for (const target of targets) {
     });
 
     test('stores gauges and sums exactly (ns times, int64, NaN, jsonb types, exemplars)', async () => {
-      const result = await adapter.write(batch([f.gaugePoint, f.sumPoint, f.nanPoint]));
+      const result = await writeDecoded(adapter, batch([f.gaugePoint, f.sumPoint, f.nanPoint]));
       assert.equal(result.written, 3);
       const rows = await q(
         `select *, (extract(epoch from time) * 1000000)::bigint::text as time_us, (extract(epoch from start_time) * 1000000)::bigint::text as start_us,
@@ -132,7 +133,7 @@ for (const target of targets) {
     });
 
     test('stores histograms, exponential histograms and summaries exactly', async () => {
-      await adapter.write(batch([f.histogramPoint, f.histogramNoSum, f.expPoint, f.summaryPoint]));
+      await writeDecoded(adapter, batch([f.histogramPoint, f.histogramNoSum, f.expPoint, f.summaryPoint]));
       const [h, empty] = await q(`select *, exemplars->0->>'time_unix_nano' as ex_time from {{s}}.otel_metrics_histogram order by time_unix_nano`);
       assert.equal(h.time_unix_nano, '1763800000123456799');
       assert.equal(h.count, '6');
@@ -176,7 +177,7 @@ for (const target of targets) {
     });
 
     test('stores spans with events and links exactly', async () => {
-      await adapter.write(batch([], f.allSpans));
+      await writeDecoded(adapter, batch([], f.allSpans));
       const [root, child] = await q(
         `select *, (extract(epoch from time) * 1000000)::bigint::text as time_us, (extract(epoch from end_time) * 1000000)::bigint::text as end_us,
            events = $1::jsonb as events_ok, links = $2::jsonb as links_ok, attributes = $3::jsonb as attrs_ok,
@@ -223,8 +224,8 @@ for (const target of targets) {
       const points = f.manyPoints(5_000, f.T0 + 10_000_000_000_000n);
       const spans = f.allSpans.map((s) => ({ ...s, traceId: 'ffffffffffffffffffffffffffffff01' }));
       const before = { n: await count('otel_metrics_number'), s: await count('otel_spans') };
-      const first = await adapter.write(batch(points, spans, 'dup-batch', 1));
-      const second = await adapter.write(batch(points, spans, 'dup-batch', 2));
+      const first = await writeDecoded(adapter, batch(points, spans, 'dup-batch', 1));
+      const second = await writeDecoded(adapter, batch(points, spans, 'dup-batch', 2));
       assert.equal(first.written, 5_002);
       assert.equal(second.written, 5_002, 'a retry still reports everything as held');
       assert.equal((await count('otel_metrics_number')) - before.n, 5_000);
@@ -235,7 +236,7 @@ for (const target of targets) {
       const points = f.manyPoints(50_000, f.T0 + 20_000_000_000_000n);
       const before = await count('otel_metrics_number');
       const started = process.hrtime.bigint();
-      await adapter.write(batch(points));
+      await writeDecoded(adapter, batch(points));
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const rate = Math.round(50_000 / (ms / 1000));
       console.log(`# ${target.name}: 50,000 points in ${ms.toFixed(0)} ms = ${rate} rows/s`);
@@ -246,14 +247,14 @@ for (const target of targets) {
       const bad = f.numberPoint({ ...f.gaugeInt, name: 'nul\u0000name' }, 1, 1);
       const good = f.numberPoint(f.gaugeInt, 1, 1, { timeUnixNano: f.T0 + 999_999n });
       const before = await count('otel_metrics_number');
-      assert.deepEqual(await adapter.write(batch([good, bad])), { written: 2 });
+      assert.deepEqual(await writeDecoded(adapter, batch([good, bad])), { written: 2 });
       assert.equal(await count('otel_metrics_number'), before + 2);
     });
 
     test('a server that does not answer: TransientWriteError', async () => {
       const dead = adapterFor('postgresql://postgres@127.0.0.1:1/postgres', schema, { connect_timeout: '2s' });
       try {
-        await assert.rejects(dead.write(batch([f.gaugePoint])), (e: unknown) => e instanceof TransientWriteError && /ECONNREFUSED/.test(e.message));
+        await assert.rejects(writeDecoded(dead, batch([f.gaugePoint])), (e: unknown) => e instanceof TransientWriteError && /ECONNREFUSED/.test(e.message));
         await assert.rejects(dead.health(), TransientWriteError);
       } finally {
         await dead.close();
@@ -269,12 +270,12 @@ test('a stopped embedded server: TransientWriteError, and writes resume when it 
   const adapter = adapterFor(store.url, 'public', { pool_size: 1, connect_timeout: '2s' });
   try {
     await adapter.start();
-    await adapter.write(batch([f.gaugePoint]));
+    await writeDecoded(adapter, batch([f.gaugePoint]));
     await store.close();
-    await assert.rejects(adapter.write(batch([f.sumPoint])), TransientWriteError);
+    await assert.rejects(writeDecoded(adapter, batch([f.sumPoint])), TransientWriteError);
     await assert.rejects(adapter.health(), TransientWriteError);
     store = await startEmbeddedPostgres({ dataDir: dir, port, logger });
-    await adapter.write(batch([f.sumPoint]));
+    await writeDecoded(adapter, batch([f.sumPoint]));
     const client = new pg.Client({ connectionString: store.url });
     await client.connect();
     const { rows } = await client.query('select count(*)::int as n from otel_metrics_number');

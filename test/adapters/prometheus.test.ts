@@ -16,6 +16,7 @@ import snappy from 'snappy';
 import { remoteWriteMessages } from './prometheus/reference-proto.js';
 import { decodeMetrics } from '../../src/otlp/index.js';
 import { PermanentWriteError, TransientWriteError } from '../../src/adapters/contract.js';
+import { writeDecoded } from '../support/write.js';
 import { FLAG_NO_RECORDED_VALUE, type MetricPoint } from '../../src/model/index.js';
 import { backendUrl } from '../support/backends.js';
 import * as f from './prometheus/fixtures.js';
@@ -191,7 +192,7 @@ describe('Prometheus 2.42 (plain)', () => {
       metrics: [f.exponentialPoint({ resource: r, scope: f.scope('x'), metric: f.descriptor('e', 'exponential_histogram'), time: ns(baseMs()), scale: 1, zeroCount: 0, positive: { offset: 0, counts: [1] } })],
       spans: [{} as never, {} as never],
     };
-    assert.deepEqual(await adapter.write(batch), {
+    assert.deepEqual(await writeDecoded(adapter, batch), {
       written: 0,
       skipped: { count: 3, reason: 'spans (remote write carries metrics only); exponential histogram (native_histograms off)' },
     });

@@ -13,12 +13,13 @@ import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { pino } from 'pino';
-import { PermanentWriteError, TransientWriteError, type PartedBatch } from '../../src/adapters/contract.js';
+import { PermanentWriteError, TransientWriteError, type WriteResult } from '../../src/adapters/contract.js';
 import { prometheusAdapter } from '../../src/adapters/prometheus/index.js';
 import { GatewayMetrics } from '../../src/admin/metrics.js';
 import { deliverySchema } from '../../src/config/schema.js';
-import { partedBatch } from '../../src/delivery/batch-from-jobs.js';
-import { ThreadedAdapter } from '../../src/delivery/thread/threaded-adapter.js';
+import type { QueuedBatch } from '../../src/delivery/batch-from-jobs.js';
+import { InlineRunner, type AdapterRunner } from '../../src/delivery/runner.js';
+import { ThreadRunner } from '../../src/delivery/thread/thread-runner.js';
 import { BackendWorker } from '../../src/delivery/worker.js';
 import type { MetricPoint } from '../../src/model/index.js';
 import { PayloadFormatError, encodeBatch } from '../../src/queue/codec.js';
@@ -31,8 +32,17 @@ import { eventually } from '../support/gateway.js';
 const logger = pino({ level: 'silent' });
 const context = { name: 'threaded', logger, dataDir: tmpdir() };
 
-function remoteWrite(url: string, options: Record<string, unknown> = {}): Promise<ThreadedAdapter> {
-  return ThreadedAdapter.open('prometheus', prometheusAdapter.configSchema.parse({ url, ...options }), context);
+function remoteWrite(url: string, options: Record<string, unknown> = {}): Promise<ThreadRunner> {
+  return ThreadRunner.open('prometheus', prometheusAdapter.configSchema.parse({ url, ...options }), context);
+}
+
+/** One batch of these points, queued as one job. */
+function queued(id: string, metrics: MetricPoint[]): QueuedBatch {
+  return { summary: { id, attempt: 1, items: metrics.length }, payloads: [encodeBatch({ metrics, spans: [] })] };
+}
+
+async function write(runner: AdapterRunner, batch: QueuedBatch): Promise<WriteResult> {
+  return (await runner.encode(batch)).send();
 }
 
 /** `count` gauge series of one metric, value i on series i, at `timeMs`. */
@@ -55,7 +65,7 @@ test('error classes and their fields cross the thread boundary', async (t) => {
     const { server, url } = await listening((_request, response) => response.writeHead(429, { 'retry-after': '7' }).end('slow down'));
     const adapter = await remoteWrite(url);
     try {
-      await assert.rejects(adapter.write({ id: 'b', attempt: 1, metrics: gauges('x', 'boundary_429', 0, 1, Date.now()), spans: [] }), (error: unknown) => {
+      await assert.rejects(write(adapter, queued('b', gauges('x', 'boundary_429', 0, 1, Date.now()))), (error: unknown) => {
         assert.ok(error instanceof TransientWriteError, `a TransientWriteError, got ${String(error)}`);
         assert.equal(error.retryAfterMs, 7000);
         return true;
@@ -70,8 +80,8 @@ test('error classes and their fields cross the thread boundary', async (t) => {
     const adapter = await remoteWrite(`${backendUrl('prometheus')}/api/v1/write`);
     const service = `boundary-${randomUUID().slice(0, 8)}`;
     try {
-      await adapter.write({ id: 'new', attempt: 1, metrics: gauges(service, 'boundary_ooo', 0, 1, Date.now()), spans: [] });
-      await assert.rejects(adapter.write({ id: 'old', attempt: 1, metrics: gauges(service, 'boundary_ooo', 0, 1, Date.now() - 60_000), spans: [] }), (error: unknown) => {
+      await write(adapter, queued('new', gauges(service, 'boundary_ooo', 0, 1, Date.now())));
+      await assert.rejects(write(adapter, queued('old', gauges(service, 'boundary_ooo', 0, 1, Date.now() - 60_000))), (error: unknown) => {
         assert.ok(error instanceof PermanentWriteError, `a PermanentWriteError, got ${String(error)}`);
         assert.match(error.backendText, /out of (order|bounds)/i);
         return true;
@@ -81,22 +91,22 @@ test('error classes and their fields cross the thread boundary', async (t) => {
     }
   });
 
-  await t.test('an undecodable payload: the error prepare() throws inline, and PayloadFormatError from the thread\'s decode', async () => {
+  await t.test('an undecodable payload: the PayloadFormatError of its decode, inline and from the thread', async () => {
     const url = `${backendUrl('victoria')}/api/v1/write`;
     const adapter = await remoteWrite(url);
-    const inline = prometheusAdapter.create(prometheusAdapter.configSchema.parse({ url }), context);
-    const bad = (): PartedBatch => partedBatch({ id: 'bad', attempt: 1, items: 1 }, [Uint8Array.from([0xee, 1, 2])]);
+    const inline = new InlineRunner(prometheusAdapter.create(prometheusAdapter.configSchema.parse({ url }), context));
+    // A good job, then one whose version byte no build has written: the encode fails whichever the adapter reached.
+    const good = encodeBatch({ metrics: gauges('x', 'boundary_good', 0, 1, Date.now()), spans: [] });
+    const bad = (): QueuedBatch => ({ summary: { id: 'bad', attempt: 1, items: 2 }, payloads: [good, Uint8Array.from([0xee, 1, 2])] });
     try {
-      const expected = await inline.prepare!(bad()).then(() => undefined, (error: Error) => error);
-      assert.ok(expected, 'inline, prepare() refuses the payload');
-      await assert.rejects(adapter.prepare!(bad()), (error: Error) => {
-        assert.equal(error.constructor, expected.constructor);
+      const expected = await inline.encode(bad()).then(() => undefined, (error: Error) => error);
+      assert.ok(expected instanceof PayloadFormatError, `inline, the decode's PayloadFormatError, got ${String(expected)}`);
+      await assert.rejects(adapter.encode(bad()), (error: Error) => {
+        assert.ok(error instanceof PayloadFormatError, `a PayloadFormatError, got ${String(error)}`);
         assert.equal(error.message, expected.message);
         return true;
       });
-      await assert.rejects(adapter.writeParted(bad()), PayloadFormatError);
-      const good = await adapter.prepare!(partedBatch({ id: 'good', attempt: 1, items: 1 }, [encodeBatch({ metrics: gauges('x', 'boundary_good', 0, 1, Date.now()), spans: [] })]));
-      assert.equal((await good.send()).written, 1);
+      assert.equal((await write(adapter, queued('good', gauges('x', 'boundary_good', 0, 1, Date.now())))).written, 1);
     } finally {
       await adapter.close();
       await inline.close();
@@ -106,13 +116,13 @@ test('error classes and their fields cross the thread boundary', async (t) => {
 
 interface Run {
   store: EmbeddedQueueStore;
-  adapter: ThreadedAdapter;
+  adapter: ThreadRunner;
   worker: BackendWorker;
   metrics: GatewayMetrics;
   cleanup(): Promise<void>;
 }
 
-/** Jobs of `perJob` gauge points each, queued for a BackendWorker writing through a ThreadedAdapter. */
+/** Jobs of `perJob` gauge points each, queued for a BackendWorker writing through a ThreadRunner. */
 async function deliveryRun(url: string, service: string, name: string, jobs: number, perJob: number, timeMs: number): Promise<Run> {
   const dir = mkdtempSync(path.join(tmpdir(), 'manifold-thread-'));
   const store = await EmbeddedQueueStore.open({ dir });
@@ -121,7 +131,7 @@ async function deliveryRun(url: string, service: string, name: string, jobs: num
     await store.enqueue([{ backend: 'vm', payload: encodeBatch({ metrics: gauges(service, name, job * perJob, perJob, timeMs), spans: [] }), items: perJob }]);
   }
   const metrics = new GatewayMetrics(async () => new Map());
-  const adapter = await ThreadedAdapter.open('prometheus', prometheusAdapter.configSchema.parse({ url }), {
+  const adapter = await ThreadRunner.open('prometheus', prometheusAdapter.configSchema.parse({ url }), {
     ...context, name: 'vm',
   }, { onThreadExit: () => metrics.deliveryThreadRestarts.inc({ backend: 'vm' }) });
   const delivery = deliverySchema.parse({ batch: { max_items: perJob * 2, max_delay: '0s' }, retry: { initial_interval: '100ms', max_interval: '200ms' } });

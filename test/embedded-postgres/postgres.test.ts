@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { pino } from 'pino';
 import type { Adapter } from '../../src/adapters/contract.js';
+import { writeDecoded } from '../support/write.js';
 import { postgresAdapter } from '../../src/adapters/postgres/index.js';
 import { startEmbeddedPostgres } from '../../src/embedded-postgres/postgres.js';
 import * as f from '../adapters/postgres.fixtures.js';
@@ -42,7 +43,7 @@ test('data written before close() is there after a restart on the same folder', 
   let store = await startEmbeddedPostgres({ dataDir, port: 0, logger });
   const adapter = adapterFor(store.url, 1);
   await adapter.start();
-  await adapter.write({ id: 'r1', attempt: 1, metrics: [...f.allMetrics, ...f.manyPoints(3_000)], spans: f.allSpans });
+  await writeDecoded(adapter, { id: 'r1', attempt: 1, metrics: [...f.allMetrics, ...f.manyPoints(3_000)], spans: f.allSpans });
   await adapter.close();
   await store.close();
   await store.close(); // idempotent
@@ -77,7 +78,7 @@ test('psql and a second client are served while the gateway writes; session sett
     const writer = (async () => {
       delay.enable();
       for (let i = 0; i < 5; i++) {
-        await adapter.write({ id: `w${i}`, attempt: 1, metrics: f.manyPoints(10_000, f.T0 + BigInt(i) * 1_000_000_000_000n), spans: [] });
+        await writeDecoded(adapter, { id: `w${i}`, attempt: 1, metrics: f.manyPoints(10_000, f.T0 + BigInt(i) * 1_000_000_000_000n), spans: [] });
         batches++;
       }
       delay.disable();
@@ -112,7 +113,7 @@ test('concurrent batches over several gateway connections all land, each whole',
     await adapter.start();
     await Promise.all(
       [0, 1, 2, 3, 4, 5].map((i) =>
-        adapter.write({ id: `p${i}`, attempt: 1, metrics: f.manyPoints(2_000, f.T0 + BigInt(i) * 1_000_000_000_000n), spans: i === 0 ? f.allSpans : [] }),
+        writeDecoded(adapter, { id: `p${i}`, attempt: 1, metrics: f.manyPoints(2_000, f.T0 + BigInt(i) * 1_000_000_000_000n), spans: i === 0 ? f.allSpans : [] }),
       ),
     );
     const [row] = await sql(store.url, 'select (select count(*) from otel_metrics_number)::int as n, (select count(*) from otel_spans)::int as s');

@@ -3,7 +3,7 @@
  * `<batch id>:<table>`, so a batch retried after a partial or unacknowledged write is stored once.
  */
 import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
-import type { Adapter, AdapterContext, WriteBatch, WriteResult } from '../contract.js';
+import { wholeBatch, type Adapter, type AdapterContext, type WriteBatch, type WriteResult } from '../contract.js';
 import type { Signal } from '../../model/index.js';
 import type { ClickHouseConfig } from './config.js';
 import { encodeBatch, TABLES, type TableInsert } from './encode.js';
@@ -28,7 +28,14 @@ const INSERT_SETTINGS: ClickHouseSettings = {
 /** Tables the schema's materialized views write into: they deduplicate the blocks they get from a retry too. */
 const VIEW_TARGETS = ['otel_traces_trace_id_ts', 'otel_traces_red_1m'];
 
-export class ClickHouseAdapter implements Adapter {
+/** A batch as its INSERTs, table by table. */
+interface EncodedInserts {
+  readonly batchId: string;
+  readonly inserts: readonly TableInsert[];
+  readonly result: WriteResult;
+}
+
+export class ClickHouseAdapter implements Adapter<EncodedInserts> {
   readonly signals: ReadonlySet<Signal>;
   private readonly client: ClickHouseClient;
   private readonly database: string;
@@ -82,15 +89,21 @@ export class ClickHouseAdapter implements Adapter {
     }
   }
 
-  async write(batch: WriteBatch): Promise<WriteResult> {
-    const metrics = this.signals.has('metrics') ? batch.metrics : [];
-    const spans = this.signals.has('traces') ? batch.spans : [];
-    const skipped = batch.metrics.length - metrics.length + batch.spans.length - spans.length;
+  async encode(batch: WriteBatch): Promise<EncodedInserts> {
+    const whole = await wholeBatch(batch);
+    const metrics = this.signals.has('metrics') ? whole.metrics : [];
+    const spans = this.signals.has('traces') ? whole.spans : [];
+    const skipped = whole.metrics.length - metrics.length + whole.spans.length - spans.length;
+    const written: WriteResult = { written: metrics.length + spans.length };
+    const result = skipped > 0 ? { ...written, skipped: { count: skipped, reason: 'signal not enabled for this backend' } } : written;
+    return { batchId: batch.id, inserts: encodeBatch(metrics, spans), result };
+  }
+
+  async send(encoded: EncodedInserts): Promise<WriteResult> {
     // Table by table, in a fixed order. A failure part-way leaves the earlier tables written; the retry
     // writes them again under the same tokens and ClickHouse drops them as duplicates.
-    for (const insert of encodeBatch(metrics, spans)) await this.insert(batch.id, insert);
-    const result: WriteResult = { written: metrics.length + spans.length };
-    return skipped > 0 ? { ...result, skipped: { count: skipped, reason: 'signal not enabled for this backend' } } : result;
+    for (const insert of encoded.inserts) await this.insert(encoded.batchId, insert);
+    return encoded.result;
   }
 
   private async insert(batchId: string, insert: TableInsert): Promise<void> {

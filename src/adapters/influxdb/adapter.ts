@@ -1,12 +1,17 @@
 /** The InfluxDB adapter: translate a batch to line protocol, send it in requests of at most max_lines_per_request lines, in order. */
-import type { Adapter, AdapterContext, WriteBatch, WriteResult } from '../contract.js';
-import { PermanentWriteError } from '../contract.js';
+import { PermanentWriteError, wholeBatch, type Adapter, type AdapterContext, type WriteBatch, type WriteResult } from '../contract.js';
 import type { Signal } from '../../model/index.js';
 import type { InfluxConfig } from './config.js';
 import { InfluxClient } from './http.js';
 import { type Translation, Translator } from './schema.js';
 
-export class InfluxAdapter implements Adapter {
+/** A batch as line protocol. */
+interface EncodedLines {
+  readonly batchId: string;
+  readonly translation: Translation;
+}
+
+export class InfluxAdapter implements Adapter<EncodedLines> {
   readonly signals: ReadonlySet<Signal>;
   private readonly client: InfluxClient;
   private readonly translator: Translator;
@@ -35,25 +40,30 @@ export class InfluxAdapter implements Adapter {
     await this.client.write([]);
   }
 
-  async write(batch: WriteBatch): Promise<WriteResult> {
-    let translation: Translation;
+  async encode(batch: WriteBatch): Promise<EncodedLines> {
+    const whole = await wholeBatch(batch);
     try {
-      translation = this.translator.translate(
-        this.signals.has('metrics') ? batch.metrics : [],
-        this.signals.has('traces') ? batch.spans : [],
+      const translation = this.translator.translate(
+        this.signals.has('metrics') ? whole.metrics : [],
+        this.signals.has('traces') ? whole.spans : [],
       );
+      return { batchId: batch.id, translation };
     } catch (error) {
       // Translation is deterministic: a failure here would fail the same way on every retry.
       const text = error instanceof Error ? error.message : String(error);
       throw new PermanentWriteError(`could not encode batch ${batch.id} as line protocol: ${text}`, text, { cause: error });
     }
+  }
+
+  async send(encoded: EncodedLines): Promise<WriteResult> {
+    const { batchId, translation } = encoded;
     const { lines } = translation;
     const step = this.config.max_lines_per_request;
     // In order, one request at a time; a retry resends every request (InfluxDB overwrites same series + timestamp).
     for (let from = 0; from < lines.length; from += step) await this.client.write(lines.slice(from, from + step));
     if (translation.droppedFields > 0 || translation.droppedLines > 0) {
       this.context.logger.warn(
-        { backend: this.context.name, batch: batch.id, droppedFields: translation.droppedFields, droppedLines: translation.droppedLines },
+        { backend: this.context.name, batch: batchId, droppedFields: translation.droppedFields, droppedLines: translation.droppedLines },
         'InfluxDB: left out NaN/±Inf field values, and lines with a timestamp outside int64 ns or a series key over 65,535 bytes (InfluxDB cannot take them)',
       );
     }

@@ -1,6 +1,6 @@
 /** The PostgreSQL adapter: one transaction per batch, bulk unnest inserts, ON CONFLICT DO NOTHING. */
 import pg from 'pg';
-import type { Adapter, AdapterContext, WriteBatch, WriteResult } from '../contract.js';
+import { wholeBatch, type Adapter, type AdapterContext, type BatchPart, type WriteBatch, type WriteResult } from '../contract.js';
 import type { Signal } from '../../model/index.js';
 import { type PreparedInsert, type TableSpec, insertChunks, prepareInsert } from './bulk.js';
 import type { PostgresConfig } from './config.js';
@@ -20,7 +20,13 @@ const CHUNK_ROWS = 2_000;
 /** Slack over statement_timeout before the client itself gives up on a silent server. */
 const CLIENT_TIMEOUT_SLACK_MS = 5_000;
 
-export class PostgresAdapter implements Adapter {
+/** A batch's rows, whole: one transaction writes them all. */
+interface DecodedBatch extends BatchPart {
+  readonly id: string;
+  readonly attempt: number;
+}
+
+export class PostgresAdapter implements Adapter<DecodedBatch> {
   readonly signals: ReadonlySet<Signal>;
   private readonly pool: pg.Pool;
   private readonly inserts = new Map<TableSpec<never>, PreparedInsert>();
@@ -55,7 +61,11 @@ export class PostgresAdapter implements Adapter {
     await this.health();
   }
 
-  async write(batch: WriteBatch): Promise<WriteResult> {
+  async encode(batch: WriteBatch): Promise<DecodedBatch> {
+    return { id: batch.id, attempt: batch.attempt, ...(await wholeBatch(batch)) };
+  }
+
+  async send(batch: DecodedBatch): Promise<WriteResult> {
     const work: [TableSpec<never>, readonly unknown[]][] = [];
     let skipped = 0;
     if (this.signals.has('metrics')) {

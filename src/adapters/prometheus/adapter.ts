@@ -1,8 +1,8 @@
 /**
- * The remote-write adapter: translate a batch, cut it into requests, send them in order (per series). A write is
- * prepared (translated and encoded) apart from being sent, so the next batch is prepared while one is in flight.
+ * The remote-write adapter: translate a batch, cut it into requests, send them in order (per series). Ordered: the
+ * engine encodes (translates) the next batch while one is in flight, on top of its running totals.
  */
-import type { Adapter, AdapterContext, PartedBatch, PreparedWrite, WriteBatch, WriteResult } from '../contract.js';
+import type { Adapter, AdapterContext, WriteBatch, WriteResult } from '../contract.js';
 import { PermanentWriteError } from '../contract.js';
 import type { Signal } from '../../model/index.js';
 import type { PrometheusConfig } from './config.js';
@@ -10,13 +10,20 @@ import { encodeWriteRequest, splitRequests } from './encode.js';
 import { RemoteWriteClient } from './http.js';
 import { SeriesCatalog } from './series.js';
 import { partitionBySeries } from './shards.js';
-import { StagedCumulativeState } from './staged-state.js';
+import { StagedCumulativeState, type StagedLayer } from './staged-state.js';
 import { type Translation, Translator } from './translate.js';
 
 const SPANS_SKIPPED = 'spans (remote write carries metrics only)';
 const MAX_TARGET_INFO_REMEMBERED = 100_000;
 
-export class PrometheusAdapter implements Adapter {
+/** A batch as request bodies, one list per parallel stream, and the running totals it stages. */
+interface EncodedRemoteWrite {
+  readonly streams: readonly (readonly Buffer[])[];
+  readonly layer: StagedLayer;
+  readonly result: WriteResult;
+}
+
+export class PrometheusAdapter implements Adapter<EncodedRemoteWrite> {
   readonly signals: ReadonlySet<Signal> = new Set<Signal>(['metrics']);
   /** Prometheus refuses a sample older than its series' last one. */
   readonly ordered = true;
@@ -26,8 +33,8 @@ export class PrometheusAdapter implements Adapter {
   private readonly catalog: SeriesCatalog;
   private readonly state: StagedCumulativeState;
   private readonly translator: Translator;
-  /** prepare() calls one after another: a translation is valid until the next one (translate.ts). */
-  private preparing: Promise<unknown> = Promise.resolve();
+  /** encode() calls one after another: a translation is valid until the next one (translate.ts). */
+  private encoding: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly config: PrometheusConfig,
@@ -49,24 +56,19 @@ export class PrometheusAdapter implements Adapter {
     await this.client.send(encodeWriteRequest([]).body);
   }
 
-  async write(batch: WriteBatch): Promise<WriteResult> {
-    const parted: PartedBatch = { id: batch.id, attempt: batch.attempt, items: batch.metrics.length + batch.spans.length, parts: () => [batch] };
-    return (await this.prepare(parted)).send();
-  }
-
-  prepare(batch: PartedBatch): Promise<PreparedWrite> {
-    const prepared = this.preparing.then(() => this.translateAndEncode(batch));
-    this.preparing = prepared.catch(() => undefined);
-    return prepared;
+  encode(batch: WriteBatch): Promise<EncodedRemoteWrite> {
+    const encoded = this.encoding.then(() => this.translateAndEncode(batch));
+    this.encoding = encoded.catch(() => undefined);
+    return encoded;
   }
 
   /**
    * The CPU half of a write: translation part by part (each queued job decoded when reached, its objects garbage
    * once translated: the memory of one job, not of the whole write), then the request bodies, yielding to the
-   * event loop between parts and bodies so the requests of a write prepared earlier keep going out meanwhile
-   * (the point of preparing ahead).
+   * event loop between parts and bodies so the requests of a write encoded earlier keep going out meanwhile
+   * (the point of encoding ahead).
    */
-  private async translateAndEncode(batch: PartedBatch): Promise<PreparedWrite> {
+  private async translateAndEncode(batch: WriteBatch): Promise<EncodedRemoteWrite> {
     this.catalog.trim();
     let translation: Translation;
     let spans = 0;
@@ -86,7 +88,7 @@ export class PrometheusAdapter implements Adapter {
         streams.push(bodies);
         for (const request of stream) {
           // Encoded before yielding: the series objects are valid until the next translation only (none starts
-          // meanwhile: prepare() calls are chained), and each body is a copy.
+          // meanwhile: encode() calls are chained), and each body is a copy.
           bodies.push(encodeWriteRequest(request).body);
           if (bodies.length % YIELD_EVERY_REQUESTS === 0) await yieldToEventLoop();
         }
@@ -98,26 +100,31 @@ export class PrometheusAdapter implements Adapter {
     }
     const layer = this.state.stage(translation.delta, translation.targetInfo);
     const result = { written: translation.points, ...skippedResult(translation.skipped, spans) };
-    return {
-      send: async () => {
-        // Within a stream in order, one at a time: a series' samples must reach Prometheus oldest first. A failure
-        // fails the batch; its retry re-sends every stream, which the server takes as duplicates of what it holds.
-        try {
-          await Promise.all(streams.map(async (bodies) => {
-            for (const body of bodies) await this.client.send(body);
-          }));
-        } catch (error) {
-          this.state.drop(layer);
-          throw error;
-        }
-        this.state.apply(layer, Date.now());
-        const written = this.state.targetInfoWritten;
-        if (written.size > MAX_TARGET_INFO_REMEMBERED) written.clear();
-        for (const [key, ms] of layer.targetInfo) written.set(key, ms);
-        return result;
-      },
-      abandon: () => this.state.drop(layer),
-    };
+    return { streams, layer, result };
+  }
+
+  async send(encoded: EncodedRemoteWrite): Promise<WriteResult> {
+    const { streams, layer, result } = encoded;
+    // Within a stream in order, one at a time: a series' samples must reach Prometheus oldest first. A failure
+    // fails the batch; its retry re-sends every stream, which the server takes as duplicates of what it holds.
+    try {
+      await Promise.all(streams.map(async (bodies) => {
+        for (const body of bodies) await this.client.send(body);
+      }));
+    } catch (error) {
+      this.state.drop(layer);
+      throw error;
+    }
+    this.state.apply(layer, Date.now());
+    const written = this.state.targetInfoWritten;
+    if (written.size > MAX_TARGET_INFO_REMEMBERED) written.clear();
+    for (const [key, ms] of layer.targetInfo) written.set(key, ms);
+    return result;
+  }
+
+  /** Its running totals were staged on top of the committed ones: dropped, as if never encoded. */
+  abandon(encoded: EncodedRemoteWrite): void {
+    this.state.drop(encoded.layer);
   }
 
   async close(): Promise<void> {

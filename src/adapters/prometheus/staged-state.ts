@@ -1,7 +1,7 @@
 /**
  * What the adapter remembers from batch to batch (delta running totals, target_info timestamps), with writes
- * prepared ahead: a batch is translated while the one before it is still being sent, so it must see that
- * batch's totals, which are not committed yet (they are only once it is written). Each prepared batch's
+ * encoded ahead: a batch is translated while the one before it is still being sent, so it must see that
+ * batch's totals, which are not committed yet (they are only once it is written). Each encoded batch's
  * changes are a layer on top of the committed state; a layer is committed when its batch is written, and
  * dropped, with every layer after it, when its batch fails or is abandoned. Reads look through the layers,
  * newest first. A batch retried after a failure is then translated from the same committed state as the first
@@ -14,7 +14,7 @@ export interface StagedLayer {
   readonly targetInfo: ReadonlyMap<string, number>;
 }
 
-/** The committed totals plus the layers of batches prepared but not written yet. */
+/** The committed totals plus the layers of batches encoded but not written yet. */
 export class StagedCumulativeState extends CumulativeState {
   private readonly layers: StagedLayer[] = [];
   /** Set while a transaction's commit is redirected into a new layer. */
@@ -36,7 +36,7 @@ export class StagedCumulativeState extends CumulativeState {
     for (const [key, total] of changes) this.staging.set(key, total);
   }
 
-  /** A prepared batch's changes (its delta transaction, its target_info) as the newest layer. */
+  /** An encoded batch's changes (its delta transaction, its target_info) as the newest layer. */
   stage(transaction: DeltaTransaction | undefined, targetInfo: ReadonlyMap<string, number>): StagedLayer {
     const layer: StagedLayer = { totals: new Map(), targetInfo };
     this.staging = layer.totals;
@@ -51,12 +51,12 @@ export class StagedCumulativeState extends CumulativeState {
 
   /** The layer's batch is written: its changes become committed state. Layers are written oldest first. */
   apply(layer: StagedLayer, nowMs: number): void {
-    if (this.layers[0] !== layer) throw new Error('staged writes must be committed in the order they were prepared');
+    if (this.layers[0] !== layer) throw new Error('staged writes must be committed in the order they were encoded');
     this.layers.shift();
     super.commit(layer.totals, nowMs);
   }
 
-  /** The layer's batch will not be written now: it and every layer prepared after it are forgotten. */
+  /** The layer's batch will not be written now: it and every layer encoded after it are forgotten. */
   drop(layer: StagedLayer): void {
     const index = this.layers.indexOf(layer);
     if (index >= 0) this.layers.length = index;

@@ -1,13 +1,13 @@
 /**
- * Runs inside a delivery thread (see threaded-adapter.ts): creates the backend's adapter from the registry with
+ * Runs inside a delivery thread (see thread-runner.ts): creates the backend's adapter from the registry with
  * the main thread's config and context, and runs its calls here, so decoding the queued payloads, translating and
  * encoding them and the backend's I/O leave the ingest main thread. Only small results and errors go back.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
-import type { PreparedWrite, WriteResult } from '../../adapters/contract.js';
+import type { WriteResult } from '../../adapters/contract.js';
 import { adapterFactory } from '../../adapters/registry.js';
-import { decodeWriteBatch, partedBatch } from '../batch-from-jobs.js';
+import { encodeQueued } from '../batch-from-jobs.js';
 import { toWire, type ThreadInput, type ThreadReply, type ThreadRequest } from './protocol.js';
 
 const input = workerData as ThreadInput;
@@ -19,33 +19,32 @@ const logger = pino({ level: input.logLevel, base: null, timestamp: false }, { w
 const factory = adapterFactory(input.kind);
 if (!factory) throw new Error(`unknown backend kind "${input.kind}"`);
 const adapter = factory.create(input.config, { ...input.context, logger });
-/** Prepared writes waiting for send() or abandon(), by the id of the prepare request. */
-const prepared = new Map<number, PreparedWrite>();
+/** Encoded writes waiting for send() or abandon(), by the id of the encode request. */
+const encoded = new Map<number, unknown>();
 
 async function handle(request: ThreadRequest): Promise<WriteResult | undefined> {
   switch (request.op) {
     case 'start': return void (await adapter.start());
     case 'health': return void (await adapter.health());
     case 'close': return void (await adapter.close());
-    case 'write': return adapter.write(await decodeWriteBatch(request.batch, request.payloads));
-    case 'prepare':
-      prepared.set(request.id, await adapter.prepare!(partedBatch(request.batch, request.payloads)));
+    case 'encode':
+      encoded.set(request.id, await encodeQueued(adapter, { summary: request.batch, payloads: request.payloads }));
       return undefined;
     case 'send': {
-      const write = prepared.get(request.prepared);
-      prepared.delete(request.prepared);
-      if (!write) throw new Error(`no prepared write ${request.prepared} on this thread`);
-      return write.send();
+      if (!encoded.has(request.encoded)) throw new Error(`no encoded write ${request.encoded} on this thread`);
+      const write = encoded.get(request.encoded);
+      encoded.delete(request.encoded);
+      return adapter.send(write);
     }
     case 'abandon':
-      prepared.get(request.prepared)?.abandon();
-      prepared.delete(request.prepared);
+      if (encoded.has(request.encoded)) adapter.abandon?.(encoded.get(request.encoded));
+      encoded.delete(request.encoded);
       return undefined;
   }
 }
 
 port.on('message', (request: ThreadRequest) => {
-  // Handled as they arrive, like calls on the main thread: prepare/abandon/send come in the engine's order.
+  // Handled as they arrive, like calls on the main thread: encode/abandon/send come in the engine's order.
   handle(request).then(
     (result) => {
       if (request.op !== 'abandon') post({ id: request.id, ok: true, result });
@@ -55,4 +54,4 @@ port.on('message', (request: ThreadRequest) => {
     (error: unknown) => { if (request.op !== 'abandon') post({ id: request.id, ok: false, error: toWire(error) }); },
   );
 });
-post({ ready: { signals: [...adapter.signals], ordered: adapter.ordered === true, prepares: adapter.prepare !== undefined } });
+post({ ready: { signals: [...adapter.signals], ordered: adapter.ordered === true } });

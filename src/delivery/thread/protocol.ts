@@ -1,5 +1,5 @@
 /**
- * The messages between a ThreadedAdapter (main thread) and the delivery thread that runs the real adapter, and
+ * The messages between a ThreadRunner (main thread) and the delivery thread that runs the adapter, and
  * how errors cross between them: the engine decides retry, dead-letter or wait by an error's class and fields,
  * so those survive the boundary (structured clone keeps only message and stack).
  */
@@ -19,13 +19,14 @@ export interface ThreadInput {
 
 export type ThreadRequest =
   | { readonly op: 'start' | 'health' | 'close'; readonly id: number }
-  | { readonly op: 'write' | 'prepare'; readonly id: number; readonly batch: BatchSummary; readonly payloads: Uint8Array[] }
-  | { readonly op: 'send'; readonly id: number; readonly prepared: number }
+  /** The queued payloads, decoded on the thread; the encoded write stays there under this request's id. */
+  | { readonly op: 'encode'; readonly id: number; readonly batch: BatchSummary; readonly payloads: Uint8Array[] }
+  | { readonly op: 'send'; readonly id: number; readonly encoded: number }
   /** No reply. */
-  | { readonly op: 'abandon'; readonly id: number; readonly prepared: number };
+  | { readonly op: 'abandon'; readonly id: number; readonly encoded: number };
 
 export type ThreadReply =
-  | { readonly ready: { readonly signals: Signal[]; readonly ordered: boolean; readonly prepares: boolean } }
+  | { readonly ready: { readonly signals: Signal[]; readonly ordered: boolean } }
   | { readonly log: string }
   | { readonly id: number; readonly ok: true; readonly result?: WriteResult }
   | { readonly id: number; readonly ok: false; readonly error: WireError };

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import type { Adapter, WriteResult } from '../../../src/adapters/contract.js';
+import { writeDecoded } from '../../support/write.js';
 import { type InfluxConfig, influxAdapter } from '../../../src/adapters/influxdb/index.js';
 import type { MetricPoint, Span } from '../../../src/model/index.js';
 
@@ -12,7 +13,7 @@ export function makeAdapter(options: Record<string, unknown>): Adapter {
 
 let batchCounter = 0;
 export function write(adapter: Adapter, metrics: readonly MetricPoint[], spans: readonly Span[] = [], id = `influx-batch-${++batchCounter}`): Promise<WriteResult> {
-  return adapter.write({ id, attempt: 1, metrics, spans });
+  return writeDecoded(adapter, { id, attempt: 1, metrics, spans });
 }
 
 /** A name no other test run uses (the servers are shared). */

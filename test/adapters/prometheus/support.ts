@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { type PrometheusConfig, prometheusAdapter } from '../../../src/adapters/prometheus/index.js';
-import type { Adapter, WriteBatch, WriteResult } from '../../../src/adapters/contract.js';
+import type { Adapter, WriteResult } from '../../../src/adapters/contract.js';
+import { writeDecoded } from '../../support/write.js';
 import type { MetricPoint } from '../../../src/model/index.js';
 
 export function makeAdapter(baseUrl: string, options: Record<string, unknown> = {}, path = '/api/v1/write'): Adapter {
@@ -12,8 +13,7 @@ export function makeAdapter(baseUrl: string, options: Record<string, unknown> = 
 
 let batchCounter = 0;
 export function write(adapter: Adapter, metrics: MetricPoint[], id = `batch-${++batchCounter}`): Promise<WriteResult> {
-  const batch: WriteBatch = { id, attempt: 1, metrics, spans: [] };
-  return adapter.write(batch);
+  return writeDecoded(adapter, { id, attempt: 1, metrics, spans: [] });
 }
 
 /** A job name no other test run uses, so read-backs see only this test's series. */

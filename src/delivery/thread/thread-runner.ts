@@ -1,17 +1,19 @@
 /**
- * An Adapter whose real adapter runs on a delivery thread of its own (`backends.<name>.delivery.thread`). The
- * engine (queue, retry, dead letters, order) stays on the main thread and sees an ordinary adapter; the queued
- * payloads go to the thread undecoded (transferred when they own their memory), so decode, translate, encode and
- * the backend's I/O no longer compete with receiving, the queue's commits and their GC.
+ * A backend's adapter on a delivery thread of its own (`backends.<name>.delivery.thread`). The engine (queue,
+ * retry, dead letters, order) stays on the main thread; the queued payloads go to the thread undecoded
+ * (transferred when they own their memory) and are decoded there, once, as the adapter's encode() reaches them,
+ * so decode, translate, encode and the backend's I/O no longer compete with receiving, the queue's commits and
+ * their GC. Encoded writes stay on the thread until sent or abandoned; only small results and errors come back.
  * A thread that dies fails the calls under way as transient (the engine retries the batch) and is replaced at the
  * next call, which starts the new adapter first if the old one had been started.
  */
 import type { Worker } from 'node:worker_threads';
 import { startSiblingWorker } from '../../sibling-worker.js';
 import type { Logger } from 'pino';
-import { TransientWriteError, type Adapter, type AdapterContext, type PartedBatch, type PreparedWrite, type WriteBatch, type WriteResult } from '../../adapters/contract.js';
+import { TransientWriteError, type AdapterContext, type WriteResult } from '../../adapters/contract.js';
 import type { Signal } from '../../model/index.js';
-import { encodeBatch } from '../../queue/codec.js';
+import type { QueuedBatch } from '../batch-from-jobs.js';
+import type { AdapterRunner, EncodedWrite } from '../runner.js';
 import { fromWire, type ThreadInput, type ThreadReply, type ThreadRequest } from './protocol.js';
 
 /** After close(), how long a thread may take to end by itself before it is terminated. */
@@ -20,13 +22,12 @@ const CLOSE_EXIT_MS = 2_000;
 type Ready = Extract<ThreadReply, { ready: unknown }>['ready'];
 type Request = ThreadRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
-export interface ThreadedAdapterOptions {
+export interface ThreadRunnerOptions {
   /** A thread died and will be replaced (counted by the gateway). */
   readonly onThreadExit?: (code: number) => void;
 }
 
-export class ThreadedAdapter implements Adapter {
-  readonly prepare?: (batch: PartedBatch) => Promise<PreparedWrite>;
+export class ThreadRunner implements AdapterRunner {
   private thread: DeliveryThread;
   /** start() succeeded once: a replacement thread starts its adapter before anything else. */
   private started = false;
@@ -35,21 +36,20 @@ export class ThreadedAdapter implements Adapter {
   private constructor(
     private readonly input: ThreadInput,
     private readonly logger: Logger,
-    private readonly options: ThreadedAdapterOptions,
+    private readonly options: ThreadRunnerOptions,
     first: DeliveryThread,
     private readonly info: Ready,
   ) {
     this.thread = first;
-    if (info.prepares) this.prepare = (batch) => this.prepareOnThread(batch);
   }
 
   /** Starts the thread and waits until its adapter exists (its signals and order are known then). */
-  static async open(kind: string, config: unknown, context: AdapterContext, options: ThreadedAdapterOptions = {}): Promise<ThreadedAdapter> {
+  static async open(kind: string, config: unknown, context: AdapterContext, options: ThreadRunnerOptions = {}): Promise<ThreadRunner> {
     const { logger, ...plain } = context;
     const input: ThreadInput = { kind, config, context: plain, logLevel: logger.level };
     const thread = new DeliveryThread(input, logger, options.onThreadExit);
     try {
-      return new ThreadedAdapter(input, logger, options, thread, await thread.ready);
+      return new ThreadRunner(input, logger, options, thread, await thread.ready);
     } catch (error) {
       await thread.terminate();
       throw error;
@@ -75,16 +75,6 @@ export class ThreadedAdapter implements Adapter {
     await this.call({ op: 'health' });
   }
 
-  async write(batch: WriteBatch): Promise<WriteResult> {
-    // Direct callers with a decoded batch (the engine uses writeParted): encoded as the queue would, then the same path.
-    const payload = encodeBatch({ metrics: [...batch.metrics], spans: [...batch.spans] });
-    return (await this.call({ op: 'write', batch: { id: batch.id, attempt: batch.attempt, items: batch.metrics.length + batch.spans.length }, payloads: [payload] }))!;
-  }
-
-  async writeParted(batch: PartedBatch): Promise<WriteResult> {
-    return (await this.call({ op: 'write', batch: summary(batch), payloads: payloadsOf(batch) }))!;
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     const thread = this.thread;
@@ -100,20 +90,21 @@ export class ThreadedAdapter implements Adapter {
     await this.thread.terminate(true);
   }
 
-  private async prepareOnThread(batch: PartedBatch): Promise<PreparedWrite> {
+  /** Encoded on the thread and kept there, under the id of this request, until send() or abandon(). */
+  async encode(batch: QueuedBatch): Promise<EncodedWrite> {
     const thread = await this.live();
     const id = thread.nextId();
-    await thread.call({ op: 'prepare', batch: summary(batch), payloads: payloadsOf(batch) }, id);
+    await thread.call({ op: 'encode', batch: batch.summary, payloads: [...batch.payloads] }, id);
     let settled = false;
     return {
       send: async () => {
         settled = true;
-        return (await thread.call({ op: 'send', prepared: id }))!;
+        return (await thread.call({ op: 'send', encoded: id }))!;
       },
       abandon: () => {
         if (settled || thread.dead) return;
         settled = true;
-        thread.post({ op: 'abandon', id: thread.nextId(), prepared: id });
+        thread.post({ op: 'abandon', id: thread.nextId(), encoded: id });
       },
     };
   }
@@ -153,7 +144,10 @@ class DeliveryThread {
     this.worker = startSiblingWorker(import.meta.url, 'adapter-thread', { workerData: input, name: `delivery-${input.context.name}` });
     let readied: (info: Ready) => void;
     let failed: (error: Error) => void;
-    this.ready = new Promise<Ready>((resolve, reject) => ((readied = resolve), (failed = reject)));
+    this.ready = new Promise<Ready>((resolve, reject) => {
+      readied = resolve;
+      failed = reject;
+    });
     this.ready.catch(() => undefined);
     let threadError: Error | undefined;
     this.worker.on('message', (reply: ThreadReply) => {
@@ -235,16 +229,6 @@ class DeliveryThread {
     const label = this.logger.levels.labels[level] ?? 'info';
     (this.logger as unknown as Record<string, (fields: object, msg?: string) => void>)[label]?.(fields, msg);
   }
-}
-
-function summary(batch: PartedBatch): { id: string; attempt: number; items: number } {
-  return { id: batch.id, attempt: batch.attempt, items: batch.items };
-}
-
-/** The batch's queued payloads, or its parts encoded again when it came without them (tests, direct callers). */
-function payloadsOf(batch: PartedBatch): Uint8Array[] {
-  if (batch.payloads) return [...batch.payloads];
-  return [...batch.parts()].map((part) => encodeBatch({ metrics: [...part.metrics], spans: [...part.spans] }));
 }
 
 /**
