@@ -9,6 +9,7 @@ import { quoteIdent } from './schema.js';
 import { exponentialHistogramTable, histogramTable, numberTable, splitMetrics, summaryTable } from './write-metrics.js';
 import { spanTable } from './write-spans.js';
 import { takeReplacedCount } from './storable.js';
+import { SeriesWriter } from './series-writer.js';
 
 /**
  * Rows per INSERT. Big enough that per-statement overhead vanishes, small enough that one statement's
@@ -24,6 +25,9 @@ export class PostgresAdapter implements Adapter {
   readonly signals: ReadonlySet<Signal>;
   private readonly pool: pg.Pool;
   private readonly inserts = new Map<TableSpec<never>, PreparedInsert>();
+  /** Set for `layout: series`. */
+  private readonly series: SeriesWriter | undefined;
+  private maintenanceTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: PostgresConfig,
@@ -45,6 +49,7 @@ export class PostgresAdapter implements Adapter {
     for (const spec of [numberTable, histogramTable, exponentialHistogramTable, summaryTable, spanTable] as TableSpec<never>[]) {
       this.inserts.set(spec, prepareInsert(spec, `${quoteIdent(config.schema)}.${quoteIdent(spec.table)}`));
     }
+    this.series = config.layout === 'series' ? new SeriesWriter(config, context.logger) : undefined;
   }
 
   /**
@@ -53,9 +58,32 @@ export class PostgresAdapter implements Adapter {
    */
   async start(): Promise<void> {
     await this.health();
+    const series = this.series;
+    if (!series) return;
+    await this.withClient('start', async (client) => {
+      await series.start(client);
+      await series.maintain(client);
+    });
+    const every = this.config.maintenance_interval;
+    if (every > 0 && !this.maintenanceTimer) {
+      this.maintenanceTimer = setInterval(() => {
+        this.maintain().catch((error: unknown) => this.context.logger.warn({ err: error }, 'postgres: maintenance failed (retried next interval)'));
+      }, every);
+      this.maintenanceTimer.unref();
+    }
+  }
+
+  /**
+   * layout series: what the server does not do itself (partitions ahead, retention, rollup refresh); also run
+   * every maintenance_interval.
+   */
+  async maintain(now = Date.now()): Promise<void> {
+    const series = this.series;
+    if (series) await this.withClient('maintenance', (client) => series.maintain(client, now));
   }
 
   async write(batch: WriteBatch): Promise<WriteResult> {
+    if (this.series) return this.writeSeries(this.series, batch);
     const work: [TableSpec<never>, readonly unknown[]][] = [];
     let skipped = 0;
     if (this.signals.has('metrics')) {
@@ -75,6 +103,17 @@ export class PostgresAdapter implements Adapter {
     }
     const result: WriteResult = { written: items };
     return skipped > 0 ? { ...result, skipped: { count: skipped, reason: 'signal not enabled for this backend' } } : result;
+  }
+
+  /** layout series: encode (CPU) then send (I/O), the two halves of the coming encode/send contract. */
+  private async writeSeries(series: SeriesWriter, batch: WriteBatch): Promise<WriteResult> {
+    const encoded = series.encode(batch, this.signals);
+    const inserted = await this.withClient(`write batch ${batch.id}`, (client) => series.send(client, encoded));
+    if (inserted < encoded.items) this.context.logger.debug({ batch: batch.id, attempt: batch.attempt, items: encoded.items, inserted }, 'postgres: rows already present');
+    const replaced = takeReplacedCount();
+    if (replaced > 0) this.context.logger.warn({ batch: batch.id, strings: replaced }, 'postgres: NUL characters or lone surrogates stored as U+FFFD (PostgreSQL text and jsonb cannot hold them)');
+    const result: WriteResult = { written: encoded.items };
+    return encoded.skipped > 0 ? { ...result, skipped: { count: encoded.skipped, reason: 'signal not enabled for this backend' } } : result;
   }
 
   /** The whole batch lands, or none of it: one transaction. */
@@ -97,6 +136,8 @@ export class PostgresAdapter implements Adapter {
   }
 
   async close(): Promise<void> {
+    if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);
+    this.maintenanceTimer = undefined;
     await this.pool.end();
   }
 
