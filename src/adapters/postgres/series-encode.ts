@@ -19,10 +19,10 @@ export type BulkMode = 'copy' | 'unnest';
 
 /**
  * Rows per unnest statement: the parameters stay a few MB, and the PGlite stores (which run on an event loop, the
- * embedded one on this process's) pause for tens of milliseconds, not seconds; a 5,000-row statement has crashed the
+ * embedded one on this process's) pause briefly; 2,000-row statements crashed the WASM of the
  * TimescaleDB build of PGlite.
  */
-export const UNNEST_CHUNK_ROWS = 2_000;
+export const UNNEST_CHUNK_ROWS = 500;
 type Field = string | null;
 
 export interface KnownSets {
