@@ -37,6 +37,7 @@ export const MICROS: MicroSpec[] = [
   { name: 'remote-write SDK path', file: 'bench/micro/remote-write-sdk-path.ts', args: [] },
   // TimescaleDB and PostgreSQL 15 from MANIFOLD_TEST_*_URL or .backends/env.
   { name: 'PostgreSQL / TimescaleDB rows', file: 'bench/postgres-rows-micro.ts', args: [] },
+  { name: 'PostgreSQL series layout', file: 'bench/postgres-series-micro.ts', args: [] },
   // Encoding only: the write figures are in the file's header run (InfluxDB 1.6 is the limit there, not the gateway).
   { name: 'InfluxDB line protocol', file: 'bench/micro/influx-encode.ts', args: ['--no-server'] },
   { name: 'ClickHouse insert', file: 'bench/micro/clickhouse-insert.ts', args: [] },

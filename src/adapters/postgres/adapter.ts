@@ -9,6 +9,7 @@ import { quoteIdent } from './schema.js';
 import { exponentialHistogramTable, histogramTable, numberTable, splitMetrics, summaryTable } from './write-metrics.js';
 import { spanTable } from './write-spans.js';
 import { takeReplacedCount } from './storable.js';
+import { SeriesWriter } from './series-writer.js';
 
 /**
  * Rows per INSERT. Big enough that per-statement overhead vanishes, small enough that one statement's
@@ -30,6 +31,9 @@ export class PostgresAdapter implements Adapter<DecodedBatch> {
   readonly signals: ReadonlySet<Signal>;
   private readonly pool: pg.Pool;
   private readonly inserts = new Map<TableSpec<never>, PreparedInsert>();
+  /** Set for `layout: series`. */
+  private readonly series: SeriesWriter | undefined;
+  private maintenanceTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: PostgresConfig,
@@ -51,6 +55,7 @@ export class PostgresAdapter implements Adapter<DecodedBatch> {
     for (const spec of [numberTable, histogramTable, exponentialHistogramTable, summaryTable, spanTable] as TableSpec<never>[]) {
       this.inserts.set(spec, prepareInsert(spec, `${quoteIdent(config.schema)}.${quoteIdent(spec.table)}`));
     }
+    this.series = config.layout === 'series' ? new SeriesWriter(config, context.logger) : undefined;
   }
 
   /**
@@ -59,6 +64,28 @@ export class PostgresAdapter implements Adapter<DecodedBatch> {
    */
   async start(): Promise<void> {
     await this.health();
+    const series = this.series;
+    if (!series) return;
+    await this.withClient('start', async (client) => {
+      await series.start(client);
+      await series.maintain(client);
+    });
+    const every = this.config.maintenance_interval;
+    if (every > 0 && !this.maintenanceTimer) {
+      this.maintenanceTimer = setInterval(() => {
+        this.maintain().catch((error: unknown) => this.context.logger.warn({ err: error }, 'postgres: maintenance failed (retried next interval)'));
+      }, every);
+      this.maintenanceTimer.unref();
+    }
+  }
+
+  /**
+   * layout series: what the server does not do itself (partitions ahead, retention, rollup refresh); also run
+   * every maintenance_interval.
+   */
+  async maintain(now = Date.now()): Promise<void> {
+    const series = this.series;
+    if (series) await this.withClient('maintenance', (client) => series.maintain(client, now));
   }
 
   async encode(batch: WriteBatch): Promise<DecodedBatch> {
@@ -66,6 +93,9 @@ export class PostgresAdapter implements Adapter<DecodedBatch> {
   }
 
   async send(batch: DecodedBatch): Promise<WriteResult> {
+    // layout series: encoded at send time, since which series and resource rows go with the batch depends on
+    // the cache as of the previous commit.
+    if (this.series) return this.writeSeries(this.series, batch);
     const work: [TableSpec<never>, readonly unknown[]][] = [];
     let skipped = 0;
     if (this.signals.has('metrics')) {
@@ -85,6 +115,17 @@ export class PostgresAdapter implements Adapter<DecodedBatch> {
     }
     const result: WriteResult = { written: items };
     return skipped > 0 ? { ...result, skipped: { count: skipped, reason: 'signal not enabled for this backend' } } : result;
+  }
+
+  /** layout series: encode (CPU) then send (I/O), the two halves of the coming encode/send contract. */
+  private async writeSeries(series: SeriesWriter, batch: DecodedBatch): Promise<WriteResult> {
+    const encoded = series.encode(batch, this.signals);
+    const inserted = await this.withClient(`write batch ${batch.id}`, (client) => series.send(client, encoded));
+    if (inserted < encoded.items) this.context.logger.debug({ batch: batch.id, attempt: batch.attempt, items: encoded.items, inserted }, 'postgres: rows already present');
+    const replaced = takeReplacedCount();
+    if (replaced > 0) this.context.logger.warn({ batch: batch.id, strings: replaced }, 'postgres: NUL characters or lone surrogates stored as U+FFFD (PostgreSQL text and jsonb cannot hold them)');
+    const result: WriteResult = { written: encoded.items };
+    return encoded.skipped > 0 ? { ...result, skipped: { count: encoded.skipped, reason: 'signal not enabled for this backend' } } : result;
   }
 
   /** The whole batch lands, or none of it: one transaction. */
@@ -107,6 +148,8 @@ export class PostgresAdapter implements Adapter<DecodedBatch> {
   }
 
   async close(): Promise<void> {
+    if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);
+    this.maintenanceTimer = undefined;
     await this.pool.end();
   }
 

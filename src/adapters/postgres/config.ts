@@ -29,6 +29,17 @@ export const postgresConfigSchema = z
     pool_size: z.number().int().min(1).max(100).default(4),
     statement_timeout: duration.default(30_000),
     connect_timeout: duration.default(10_000),
+    /**
+     * Which tables: `wide` (0001-0004: one wide row per point with its resource and attributes) or `series`
+     * (0005 on: a series table keyed by a gateway-computed id, narrow point tables per shape; README "Series layout").
+     */
+    layout: z.enum(['wide', 'series']).default('wide'),
+    /** series layout: how rows go in. auto = COPY into a staging table, or unnest arrays where COPY is not served (PGlite). */
+    bulk: z.enum(['auto', 'copy', 'unnest']).default('auto'),
+    /** series layout: series, resources, scopes and bucket bounds known to be stored, kept so their rows are not sent again (least recently seen evicted). */
+    series_cache_size: z.number().int().min(100).max(10_000_000).default(100_000),
+    /** series layout: how often the gateway does what the server does not (partitions, retention, rollup refresh); 0 never. */
+    maintenance_interval: duration.default(60_000),
     /** Used by the TimescaleDB migrations only (skipped on plain PostgreSQL); applied when those migrations run. */
     timescaledb: z
       .object({
@@ -37,6 +48,8 @@ export const postgresConfigSchema = z
         compress_after: duration.refine((ms) => ms >= 60_000, 'expected at least 1m').default(7 * 86_400_000),
         /** Chunks older than this are dropped; 0 keeps data forever. */
         retention: duration.default(0),
+        /** series layout, plain PostgreSQL: partitions exist this far ahead of now (and are made on demand for older times). */
+        partitions_ahead: duration.default(2 * 86_400_000),
       })
       .strict()
       .prefault({}),

@@ -67,6 +67,10 @@ export class PostgresSchemaTarget implements SchemaTarget {
       features.timescaledb = row!.timescaledb;
       if (row!.license) features['timescaledb-license'] = row!.license;
     }
+    // Not probed but chosen: which table layout the config asks for (the series migrations require layout=series),
+    // and how rollups are kept, which migrations pick with `requires rollups=…` (requires has no "not").
+    features.layout = this.config.layout;
+    features.rollups = features['timescaledb-license'] === 'timescale' ? 'continuous' : 'materialized';
     return features;
   }
 

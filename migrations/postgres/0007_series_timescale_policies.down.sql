@@ -1,0 +1,37 @@
+-- Undoes 0007: the rollups (their policies go with them), retention and compression policies, then decompresses.
+DROP MATERIALIZED VIEW IF EXISTS {{schema}}.span_red_1m;
+DROP MATERIALIZED VIEW IF EXISTS {{schema}}.number_points_1h;
+DROP MATERIALIZED VIEW IF EXISTS {{schema}}.number_points_1m;
+
+SELECT remove_retention_policy('{{schema}}.number_points', if_exists => true);
+SELECT remove_retention_policy('{{schema}}.histogram_points', if_exists => true);
+SELECT remove_retention_policy('{{schema}}.exp_histogram_points', if_exists => true);
+SELECT remove_retention_policy('{{schema}}.summary_points', if_exists => true);
+SELECT remove_retention_policy('{{schema}}.exemplars', if_exists => true);
+SELECT remove_retention_policy('{{schema}}.trace_spans', if_exists => true);
+SELECT remove_retention_policy('{{schema}}.span_events', if_exists => true);
+SELECT remove_retention_policy('{{schema}}.span_links', if_exists => true);
+SELECT remove_compression_policy('{{schema}}.number_points', if_exists => true);
+SELECT remove_compression_policy('{{schema}}.histogram_points', if_exists => true);
+SELECT remove_compression_policy('{{schema}}.exp_histogram_points', if_exists => true);
+SELECT remove_compression_policy('{{schema}}.summary_points', if_exists => true);
+SELECT remove_compression_policy('{{schema}}.exemplars', if_exists => true);
+SELECT remove_compression_policy('{{schema}}.trace_spans', if_exists => true);
+SELECT remove_compression_policy('{{schema}}.span_events', if_exists => true);
+SELECT remove_compression_policy('{{schema}}.span_links', if_exists => true);
+SELECT count(decompress_chunk(c, if_compressed => true)) FROM show_chunks('{{schema}}.number_points') c;
+SELECT count(decompress_chunk(c, if_compressed => true)) FROM show_chunks('{{schema}}.histogram_points') c;
+SELECT count(decompress_chunk(c, if_compressed => true)) FROM show_chunks('{{schema}}.exp_histogram_points') c;
+SELECT count(decompress_chunk(c, if_compressed => true)) FROM show_chunks('{{schema}}.summary_points') c;
+SELECT count(decompress_chunk(c, if_compressed => true)) FROM show_chunks('{{schema}}.exemplars') c;
+SELECT count(decompress_chunk(c, if_compressed => true)) FROM show_chunks('{{schema}}.trace_spans') c;
+SELECT count(decompress_chunk(c, if_compressed => true)) FROM show_chunks('{{schema}}.span_events') c;
+SELECT count(decompress_chunk(c, if_compressed => true)) FROM show_chunks('{{schema}}.span_links') c;
+ALTER TABLE {{schema}}.number_points SET (timescaledb.compress = false);
+ALTER TABLE {{schema}}.histogram_points SET (timescaledb.compress = false);
+ALTER TABLE {{schema}}.exp_histogram_points SET (timescaledb.compress = false);
+ALTER TABLE {{schema}}.summary_points SET (timescaledb.compress = false);
+ALTER TABLE {{schema}}.exemplars SET (timescaledb.compress = false);
+ALTER TABLE {{schema}}.trace_spans SET (timescaledb.compress = false);
+ALTER TABLE {{schema}}.span_events SET (timescaledb.compress = false);
+ALTER TABLE {{schema}}.span_links SET (timescaledb.compress = false);

@@ -1,0 +1,1 @@
+-- Nothing to undo: 0008 only filled the rollups, which 0007's down drops.
