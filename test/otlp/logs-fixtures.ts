@@ -3,8 +3,9 @@ import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { type AnyValue, SeverityNumber } from '@opentelemetry/api-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, type LogRecordProcessor, type ReadableLogRecord, type SdkLogRecord } from '@opentelemetry/sdk-logs';
-import type { AttributeValue } from '../../src/model/index.js';
-import { RESOURCE_A, T0, at } from './fixtures.js';
+import assert from 'node:assert/strict';
+import type { AttributeValue, LogRecord } from '../../src/model/index.js';
+import { RESOURCE_A, at, expectedAttributes, hrToNanos } from './fixtures.js';
 
 export const LOG_TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 export const LOG_SPAN_ID = 'b7ad6b7169203331';
@@ -63,4 +64,31 @@ export function expectedBody(value: AnyValue): AttributeValue {
   return value as AttributeValue;
 }
 
-export { T0 };
+/** Every field of every record decoded as the SDK emitted it (records in the order sent). */
+export function assertLogsAsSent(logs: readonly LogRecord[], sdkRecords: readonly ReadableLogRecord[]): void {
+  assert.equal(logs.length, sdkRecords.length);
+  sdkRecords.forEach((sdk, i) => {
+    const log = logs[i] as LogRecord;
+    const traced = sdk.spanContext !== undefined;
+    assert.equal(log.timeUnixNano, hrToNanos(sdk.hrTime), `record ${i} time`);
+    assert.equal(log.observedTimeUnixNano, hrToNanos(sdk.hrTimeObserved));
+    assert.equal(log.severityNumber, sdk.severityNumber);
+    assert.equal(log.severityText, sdk.severityText);
+    assert.deepEqual(log.body, expectedBody(sdk.body), `record ${i} body`);
+    assert.deepEqual(log.attributes, expectedAttributes(sdk.attributes as never));
+    assert.equal(log.droppedAttributesCount, 0);
+    assert.equal(log.traceId, traced ? LOG_TRACE_ID : '');
+    assert.equal(log.spanId, traced ? LOG_SPAN_ID : '');
+    assert.equal(log.flags, traced ? 1 : 0);
+    assert.equal(log.eventName, sdk.eventName ?? '');
+    assert.deepEqual(log.resource.attributes, expectedAttributes(RESOURCE_A));
+    assert.equal(log.scope.name, 'shop-logs');
+    assert.equal(log.scope.version, '2.0.1');
+  });
+  assert.ok(
+    logs.some((l) => l.eventName === 'checkout.completed'),
+    'an event name came through',
+  );
+  // One resource and one scope per request: shared by reference, as for points and spans.
+  assert.ok(logs.every((l) => l.resource === logs[0]?.resource && l.scope === logs[0]?.scope));
+}

@@ -2,11 +2,9 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import type { LogRecord } from '../../src/model/index.js';
 import { OtlpDecodeError, decodeLogs } from '../../src/otlp/index.js';
 import { ExportLogsServiceRequest } from '../../src/otlp/proto.js';
-import { RESOURCE_A, expectedAttributes, hrToNanos } from './fixtures.js';
-import { LOG_SPAN_ID, LOG_TRACE_ID, expectedBody, makeLogRecords } from './logs-fixtures.js';
+import { assertLogsAsSent, makeLogRecords } from './logs-fixtures.js';
 
 let sdkRecords: ReadableLogRecord[];
 before(async () => {
@@ -14,45 +12,17 @@ before(async () => {
   assert.equal(sdkRecords.length, 9, 'the SDK emitted every record');
 });
 
-function assertDecodedAsSent(logs: LogRecord[]): void {
-  assert.equal(logs.length, sdkRecords.length);
-  sdkRecords.forEach((sdk, i) => {
-    const log = logs[i] as LogRecord;
-    const traced = sdk.spanContext !== undefined;
-    assert.equal(log.timeUnixNano, hrToNanos(sdk.hrTime), `record ${i} time`);
-    assert.equal(log.observedTimeUnixNano, hrToNanos(sdk.hrTimeObserved));
-    assert.equal(log.severityNumber, sdk.severityNumber);
-    assert.equal(log.severityText, sdk.severityText);
-    assert.deepEqual(log.body, expectedBody(sdk.body), `record ${i} body`);
-    assert.deepEqual(log.attributes, expectedAttributes(sdk.attributes as never));
-    assert.equal(log.droppedAttributesCount, 0);
-    assert.equal(log.traceId, traced ? LOG_TRACE_ID : '');
-    assert.equal(log.spanId, traced ? LOG_SPAN_ID : '');
-    assert.equal(log.flags, traced ? 1 : 0);
-    assert.equal(log.eventName, sdk.eventName ?? '');
-    assert.deepEqual(log.resource.attributes, expectedAttributes(RESOURCE_A));
-    assert.equal(log.scope.name, 'shop-logs');
-    assert.equal(log.scope.version, '2.0.1');
-  });
-  assert.ok(
-    logs.some((l) => l.eventName === 'checkout.completed'),
-    'an event name came through',
-  );
-  // One resource and one scope per request: shared by reference, as for points and spans.
-  assert.ok(logs.every((l) => l.resource === logs[0]?.resource && l.scope === logs[0]?.scope));
-}
-
 describe('decodeLogs with OpenTelemetry JS SDK output', () => {
   it('decodes protobuf (as exporter-logs-otlp-proto and -grpc send it) field by field', () => {
     const decoded = decodeLogs(ProtobufLogsSerializer.serializeRequest(sdkRecords)!, 'protobuf');
     assert.deepEqual(decoded.rejected, { count: 0, messages: [] });
-    assertDecodedAsSent(decoded.logs);
+    assertLogsAsSent(decoded.logs, sdkRecords);
   });
 
   it('decodes JSON (as exporter-logs-otlp-http sends it) to the same records', () => {
     const json = decodeLogs(JsonLogsSerializer.serializeRequest(sdkRecords)!, 'json');
     assert.deepEqual(json.rejected, { count: 0, messages: [] });
-    assertDecodedAsSent(json.logs);
+    assertLogsAsSent(json.logs, sdkRecords);
     const proto = decodeLogs(ProtobufLogsSerializer.serializeRequest(sdkRecords)!, 'protobuf');
     assert.deepEqual(json.logs, proto.logs);
   });
