@@ -5,6 +5,7 @@ import { logsFromRequest } from './logs.js';
 import type { LogsRequestMsg, MetricsRequestMsg, TraceRequestMsg } from './messages.js';
 import { pointsFromRequest } from './metrics.js';
 import { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest } from './proto.js';
+import { readLogs } from './read-logs.js';
 import { readMetrics } from './read-metrics.js';
 import { readTraces } from './read-traces.js';
 import { spansFromRequest } from './traces.js';
@@ -48,12 +49,14 @@ export function metricsFromMessages(decode: () => MetricsRequestMsg, limits: Dec
 }
 
 /**
- * Logs go through protobufjs for both encodings until the purpose-written reader covers them. They come back
- * apart from TelemetryBatch: the batch gains `logs` with the queue format that carries them.
+ * As decodeTraces() (protobuf through read-logs.ts). Logs come back apart from TelemetryBatch: the batch gains
+ * `logs` with the queue format that carries them.
  */
 export function decodeLogs(body: Uint8Array, encoding: Encoding, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodedLogs {
   if (encoding === 'json') return logsFromMessages(() => decodeJson<LogsRequestMsg>(body, ExportLogsServiceRequest), limits);
-  return logsFromMessages(() => decodeProtobufjs<LogsRequestMsg>(body, 'ExportLogsServiceRequest', ExportLogsServiceRequest), limits);
+  const ctx = new DecodeContext(limits);
+  const logs = readWire(body, 'ExportLogsServiceRequest', (buf) => readLogs(buf, ctx));
+  return { logs, rejected: ctx.rejected, droppedAttributes: ctx.droppedAttributes, truncatedValues: ctx.truncatedValues };
 }
 
 /** As tracesFromMessages(), to model log records. */
@@ -61,15 +64,6 @@ export function logsFromMessages(decode: () => LogsRequestMsg, limits: DecodeLim
   const ctx = new DecodeContext(limits);
   const logs = guardDepth(() => logsFromRequest(decode(), ctx));
   return { logs, rejected: ctx.rejected, droppedAttributes: ctx.droppedAttributes, truncatedValues: ctx.truncatedValues };
-}
-
-function decodeProtobufjs<T>(body: Uint8Array, root: string, type: { decode(body: Uint8Array): unknown }): T {
-  try {
-    return type.decode(body) as T;
-  } catch (err) {
-    if (!(err instanceof Error) || (err instanceof RangeError && /call stack/i.test(err.message))) throw err;
-    throw new OtlpDecodeError(`invalid protobuf: ${err.message} (in ${root})`);
-  }
 }
 
 function readWire<T>(body: Uint8Array, root: string, read: (buf: Buffer) => T): T {

@@ -27,7 +27,7 @@ function toLogRecord(m: LogRecordMsg, resource: Resource, scope: Instrumentation
   const observed = toBigInt(m.observedTimeUnixNano);
   const problem = logRecordProblem(traceId, spanId, time, observed, m.severityNumber);
   if (problem !== '') {
-    ctx.reject(1, `log record ${index} of scope "${scope.name}": ${problem}`);
+    ctx.reject(1, logRejection(index, scope, problem));
     return undefined;
   }
   const body = ctx.value(m.body);
@@ -47,6 +47,10 @@ function toLogRecord(m: LogRecordMsg, resource: Resource, scope: Instrumentation
     spanId,
     eventName: m.eventName,
   };
+}
+
+export function logRejection(index: number, scope: InstrumentationScope, problem: string): string {
+  return `log record ${index} of scope "${scope.name}": ${problem}`;
 }
 
 /**
