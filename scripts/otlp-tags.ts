@@ -85,6 +85,7 @@ export const TAG_FILES: Readonly<Record<string, readonly EnumSpec[]>> = {
     { name: 'BucketsTag', message: 'metrics.v1.ExponentialHistogramDataPoint.Buckets' },
   ],
   'src/otlp/read-metric-state.ts': [{ name: 'ExemplarTag', message: 'metrics.v1.Exemplar' }],
+  'src/otlp/read-logs.ts': [{ name: 'LogRecordTag', message: 'logs.v1.LogRecord' }],
 };
 
 interface Member {

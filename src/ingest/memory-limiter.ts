@@ -71,17 +71,21 @@ export class MemoryLimiter {
     else this.logger.info(fields, 'memory limiter: below the soft limit again, accepting data');
   }
 
+  /** The error a receiver answers with while memory is over the soft limit; undefined below it. */
+  refusal(): IngestRefusedError | undefined {
+    if (!this.enabled || !this.refusingNow) return undefined;
+    return new IngestRefusedError(
+      `the gateway is over its memory soft limit (memory_limiter: ${mib(this.soft)} MiB of ${mib(this.settings.limit)} MiB): retry later`,
+      this.retryAfterMs, 'overloaded');
+  }
+
   /** The decoder, refusing before any decoding while memory is over the soft limit. */
   guard(decoder: IngestDecoder): IngestDecoder {
     if (!this.enabled) return decoder;
     return {
       decode: (signal: Signal, body: Uint8Array, encoding: Encoding) => {
-        if (this.refusingNow) {
-          return Promise.reject(new IngestRefusedError(
-            `the gateway is over its memory soft limit (memory_limiter: ${mib(this.soft)} MiB of ${mib(this.settings.limit)} MiB): retry later`,
-            this.retryAfterMs, 'overloaded'));
-        }
-        return decoder.decode(signal, body, encoding);
+        const refused = this.refusal();
+        return refused ? Promise.reject(refused) : decoder.decode(signal, body, encoding);
       },
       get pending() {
         return decoder.pending;

@@ -3,6 +3,11 @@ import type { Span } from './spans.js';
 
 export type Signal = 'metrics' | 'traces';
 export const SIGNALS: readonly Signal[] = ['metrics', 'traces'];
+/**
+ * What the receivers take: logs are received and validated, but not queued until an adapter takes them
+ * (src/receivers/logs-intake.ts), so they are not a Signal of the queue and the delivery yet.
+ */
+export type ReceivedSignal = Signal | 'logs';
 
 /** What one decoded request (or one coalesced delivery batch) carries. */
 export interface TelemetryBatch {

@@ -1,15 +1,17 @@
 /** The decoding entry points the receivers call: body bytes in, model batch and rejections out. */
 import { DecodeContext } from './context.js';
 import { decodeJson } from './json.js';
-import type { MetricsRequestMsg, TraceRequestMsg } from './messages.js';
+import { logsFromRequest } from './logs.js';
+import type { LogsRequestMsg, MetricsRequestMsg, TraceRequestMsg } from './messages.js';
 import { pointsFromRequest } from './metrics.js';
-import { ExportMetricsServiceRequest, ExportTraceServiceRequest } from './proto.js';
+import { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest } from './proto.js';
+import { readLogs } from './read-logs.js';
 import { readMetrics } from './read-metrics.js';
 import { readTraces } from './read-traces.js';
 import { spansFromRequest } from './traces.js';
 import { WireError } from './wire.js';
 import { DEFAULT_DECODE_LIMITS, OtlpDecodeError } from './types.js';
-import type { DecodeLimits, DecodedRequest, Encoding } from './types.js';
+import type { DecodeLimits, DecodedLogs, DecodedRequest, Encoding } from './types.js';
 
 /**
  * Protobuf bodies go through the purpose-written reader (read-traces.ts / read-metrics.ts: bytes straight
@@ -44,6 +46,24 @@ export function metricsFromMessages(decode: () => MetricsRequestMsg, limits: Dec
   const ctx = new DecodeContext(limits);
   const metrics = guardDepth(() => pointsFromRequest(decode(), ctx));
   return result(ctx, { metrics, spans: [] });
+}
+
+/**
+ * As decodeTraces() (protobuf through read-logs.ts). Logs come back apart from TelemetryBatch: the batch gains
+ * `logs` with the queue format that carries them.
+ */
+export function decodeLogs(body: Uint8Array, encoding: Encoding, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodedLogs {
+  if (encoding === 'json') return logsFromMessages(() => decodeJson<LogsRequestMsg>(body, ExportLogsServiceRequest), limits);
+  const ctx = new DecodeContext(limits);
+  const logs = readWire(body, 'ExportLogsServiceRequest', (buf) => readLogs(buf, ctx));
+  return { logs, rejected: ctx.rejected, droppedAttributes: ctx.droppedAttributes, truncatedValues: ctx.truncatedValues };
+}
+
+/** As tracesFromMessages(), to model log records. */
+export function logsFromMessages(decode: () => LogsRequestMsg, limits: DecodeLimits): DecodedLogs {
+  const ctx = new DecodeContext(limits);
+  const logs = guardDepth(() => logsFromRequest(decode(), ctx));
+  return { logs, rejected: ctx.rejected, droppedAttributes: ctx.droppedAttributes, truncatedValues: ctx.truncatedValues };
 }
 
 function readWire<T>(body: Uint8Array, root: string, read: (buf: Buffer) => T): T {

@@ -156,3 +156,25 @@ export interface MetricsRequestMsg {
     scopeMetrics: { scope: ScopeMsg | null; schemaUrl: string; metrics: MetricMsg[] }[];
   }[];
 }
+
+export interface LogRecordMsg {
+  timeUnixNano: Int64;
+  observedTimeUnixNano: Int64;
+  severityNumber: number;
+  severityText: string;
+  body: AnyValueMsg | null;
+  attributes: KeyValueMsg[];
+  droppedAttributesCount: number;
+  flags: number;
+  traceId: Id;
+  spanId: Id;
+  eventName: string;
+}
+
+export interface LogsRequestMsg {
+  resourceLogs: {
+    resource: ResourceMsg | null;
+    schemaUrl: string;
+    scopeLogs: { scope: ScopeMsg | null; schemaUrl: string; logRecords: LogRecordMsg[] }[];
+  }[];
+}

@@ -1,9 +1,11 @@
 /** OTLP response bodies: Export*ServiceResponse (with partial success) and google.rpc.Status errors. */
-import type { Rejections, Signal } from '../model/index.js';
-import { ExportMetricsServiceResponse, ExportTraceServiceResponse, RpcStatus } from './proto.js';
+import type { ReceivedSignal, Rejections } from '../model/index.js';
+import { ExportLogsServiceResponse, ExportMetricsServiceResponse, ExportTraceServiceResponse, RpcStatus } from './proto.js';
 import type { Encoding } from './types.js';
 
 const EMPTY_PROTOBUF = new Uint8Array(0);
+const REJECTED_KEYS = { traces: 'rejectedSpans', metrics: 'rejectedDataPoints', logs: 'rejectedLogRecords' } as const;
+const RESPONSES = { traces: ExportTraceServiceResponse, metrics: ExportMetricsServiceResponse, logs: ExportLogsServiceResponse } as const;
 
 /** The partial_success error_message: the kept messages, and how many rejections they do not cover. */
 export function rejectionSummary(rejected: Rejections): string {
@@ -12,15 +14,15 @@ export function rejectionSummary(rejected: Rejections): string {
   return unexplained > 0 ? `${text}${text ? '; ' : ''}and ${unexplained} more rejected` : text;
 }
 
-export function encodeExportResponse(signal: Signal, encoding: Encoding, rejected: Rejections): Uint8Array {
+export function encodeExportResponse(signal: ReceivedSignal, encoding: Encoding, rejected: Rejections): Uint8Array {
   if (rejected.count <= 0) return encoding === 'json' ? Buffer.from('{}') : EMPTY_PROTOBUF;
   const errorMessage = rejectionSummary(rejected);
-  const countKey = signal === 'traces' ? 'rejectedSpans' : 'rejectedDataPoints';
+  const countKey = REJECTED_KEYS[signal];
   if (encoding === 'json') {
     // proto3 JSON writes int64 as a decimal string.
     return Buffer.from(JSON.stringify({ partialSuccess: { [countKey]: String(rejected.count), errorMessage } }));
   }
-  const type = signal === 'traces' ? ExportTraceServiceResponse : ExportMetricsServiceResponse;
+  const type = RESPONSES[signal];
   return type.encode(type.fromObject({ partialSuccess: { [countKey]: rejected.count, errorMessage } })).finish();
 }
 

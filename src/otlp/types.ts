@@ -1,4 +1,4 @@
-import type { Rejections, TelemetryBatch } from '../model/index.js';
+import type { LogRecord, Rejections, TelemetryBatch } from '../model/index.js';
 
 export interface DecodeLimits {
   /** Attributes kept per resource, scope, span, event, link or point; the rest are dropped and counted. */
@@ -20,6 +20,11 @@ export interface DecodedRequest {
   droppedAttributes: number;
   /** String values cut to maxAttributeValueLength. */
   truncatedValues: number;
+}
+
+/** As DecodedRequest, for a logs request. */
+export interface DecodedLogs extends Omit<DecodedRequest, 'batch'> {
+  logs: LogRecord[];
 }
 
 /** The body as a whole does not decode: the receiver answers 400 with this message. */

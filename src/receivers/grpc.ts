@@ -1,16 +1,18 @@
 import type * as Grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { Signal } from '../model/index.js';
+import type { ReceivedSignal, Rejections } from '../model/index.js';
 import { encodeExportResponse, OtlpDecodeError } from '../otlp/index.js';
 import { statusDetailsWithRetryInfo } from './grpc-status.js';
 import { IngestRefusedError } from '../delivery/ingest-sink.js';
 import { summarize, type ReceiverDeps } from './ingest.js';
 import type { Authenticator } from './auth.js';
+import type { LogsIntake } from './logs-intake.js';
 import type { TlsMaterial, TlsSource } from './tls.js';
 
-const SERVICES: Record<Signal, string> = {
+const SERVICES: Record<ReceivedSignal, string> = {
   traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
   metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+  logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
 };
 
 /** The `authorization` metadata entry, as the OTLP exporters send their configured headers. */
@@ -20,7 +22,7 @@ function authorizationOf(metadata: Grpc.Metadata): string | undefined {
 }
 
 /** Messages pass through as raw bytes: the same decoder as OTLP/HTTP turns them into the model. */
-function serviceDefinition(signal: Signal): Grpc.ServiceDefinition {
+function serviceDefinition(signal: ReceivedSignal): Grpc.ServiceDefinition {
   const identity = (value: Buffer): Buffer => value;
   return {
     Export: {
@@ -40,7 +42,7 @@ export interface GrpcReceiver {
   close(deadlineMs: number): Promise<void>;
 }
 
-/** OTLP/gRPC: TraceService/Export and MetricsService/Export (gzip handled by grpc-js). */
+/** OTLP/gRPC: TraceService/Export, MetricsService/Export and LogsService/Export (gzip handled by grpc-js). */
 export async function startGrpcReceiver(
   deps: ReceiverDeps & { maxRequestBytes: number; logger: Logger; authenticate?: Authenticator; tls?: TlsSource },
   host: string,
@@ -49,7 +51,8 @@ export async function startGrpcReceiver(
   // Loaded only when the gRPC receiver is on: ~3 MB of the main thread's heap otherwise, which every full GC marks.
   const grpc = await import('@grpc/grpc-js');
   const server = new grpc.Server({ 'grpc.max_receive_message_length': deps.maxRequestBytes });
-  for (const signal of ['traces', 'metrics'] as const) {
+  const signals: ReceivedSignal[] = deps.logs ? ['traces', 'metrics', 'logs'] : ['traces', 'metrics'];
+  for (const signal of signals) {
     server.addService(serviceDefinition(signal), {
       Export: (call: Grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: Grpc.sendUnaryData<Uint8Array>) => {
         if (deps.authenticate && !deps.authenticate(authorizationOf(call.metadata))) {
@@ -62,10 +65,11 @@ export async function startGrpcReceiver(
     });
   }
 
-  async function exportCall(signal: Signal, body: Buffer, callback: Grpc.sendUnaryData<Uint8Array>): Promise<void> {
-    let decoded;
+  async function exportCall(signal: ReceivedSignal, body: Buffer, callback: Grpc.sendUnaryData<Uint8Array>): Promise<void> {
+    let decoded: { readonly items: number; readonly rejected: Rejections; readonly payload?: Uint8Array };
     try {
-      decoded = await deps.decoder.decode(signal, body, 'protobuf');
+      // Logs have their own intake (logs-intake.ts): the queue and the delivery do not carry them yet.
+      decoded = signal !== 'logs' ? await deps.decoder.decode(signal, body, 'protobuf') : await logsIntake().decode(body, 'protobuf');
     } catch (error) {
       if (error instanceof IngestRefusedError) {
         // The decode pool is saturated, its worker died, or the gateway is stopping: the sender retries.
@@ -80,7 +84,7 @@ export async function startGrpcReceiver(
     }
     const counts = summarize(decoded);
     try {
-      if (counts.accepted > 0) await deps.sink.accept({ signal, payload: decoded.payload, items: decoded.items, rejected: decoded.rejected });
+      if (counts.accepted > 0 && signal !== 'logs' && decoded.payload) await deps.sink.accept({ signal, payload: decoded.payload, items: decoded.items, rejected: decoded.rejected });
     } catch (error) {
       const refused = error instanceof IngestRefusedError ? error : undefined;
       if (!refused) deps.logger.error({ err: error, signal }, 'could not enqueue an accepted gRPC request');
@@ -91,7 +95,12 @@ export async function startGrpcReceiver(
     callback(null, encodeExportResponse(signal, 'protobuf', decoded.rejected));
   }
 
-  function refuse(signal: Signal, callback: Grpc.sendUnaryData<Uint8Array>, refused: IngestRefusedError | undefined,
+  function logsIntake(): LogsIntake {
+    if (!deps.logs) throw new Error('LogsService is served only with a logs intake');
+    return deps.logs;
+  }
+
+  function refuse(signal: ReceivedSignal, callback: Grpc.sendUnaryData<Uint8Array>, refused: IngestRefusedError | undefined,
     counts: { accepted: number; rejected: number }, error?: unknown): void {
     const overloaded = refused?.reason === 'overloaded';
     const code = overloaded ? grpc.status.RESOURCE_EXHAUSTED : grpc.status.UNAVAILABLE;

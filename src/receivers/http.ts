@@ -2,7 +2,7 @@ import express, { type Request, type Response } from 'express';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Logger } from 'pino';
-import type { Signal } from '../model/index.js';
+import type { ReceivedSignal, Rejections } from '../model/index.js';
 import { encodeErrorStatus, encodeExportResponse, OtlpDecodeError } from '../otlp/index.js';
 import { BodyPool } from './body-pool.js';
 import { BodyError, bodyEncoding, readPooledBody, type BodyEncoding, type PooledBody } from './http-body.js';
@@ -12,11 +12,14 @@ import { listen, type ListeningServer } from './listen.js';
 import type { Authenticator } from './auth.js';
 import type { TlsMaterial, TlsSource } from './tls.js';
 
+/** A decoded request: its queue payload (none for logs, see logs-intake.ts), items in it, rejections. */
+type Decoded = { readonly items: number; readonly rejected: Rejections; readonly payload?: Uint8Array };
+
 const CONTENT_TYPES: Record<BodyEncoding, string> = { protobuf: 'application/x-protobuf', json: 'application/json' };
 // google.rpc.Code values carried in OTLP/HTTP error bodies.
 const RPC_CODE = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14, INTERNAL: 13, UNAUTHENTICATED: 16 } as const;
 
-/** OTLP/HTTP: POST /v1/traces and /v1/metrics, protobuf or JSON, gzip/deflate or none. */
+/** OTLP/HTTP: POST /v1/traces, /v1/metrics and /v1/logs, protobuf or JSON, gzip/deflate or none. */
 export async function startHttpReceiver(
   deps: ReceiverDeps & { maxRequestBytes: number; logger: Logger; authenticate?: Authenticator; tls?: TlsSource },
   host: string,
@@ -28,11 +31,12 @@ export async function startHttpReceiver(
   app.disable('x-powered-by');
   app.post('/v1/traces', (req, res) => void handle('traces', req, res));
   app.post('/v1/metrics', (req, res) => void handle('metrics', req, res));
+  if (deps.logs) app.post('/v1/logs', (req, res) => void handle('logs', req, res));
   app.all('/v1/{*rest}', (req, res) => {
-    res.status(req.method === 'POST' ? 404 : 405).type('text/plain').send(`${req.method} ${req.path} is not an OTLP endpoint; use POST /v1/traces or POST /v1/metrics`);
+    res.status(req.method === 'POST' ? 404 : 405).type('text/plain').send(`${req.method} ${req.path} is not an OTLP endpoint; use POST /v1/traces, POST /v1/metrics${deps.logs ? ' or POST /v1/logs' : ''}`);
   });
 
-  async function handle(signal: Signal, req: Request, res: Response): Promise<void> {
+  async function handle(signal: ReceivedSignal, req: Request, res: Response): Promise<void> {
     if (deps.authenticate && !deps.authenticate(req.headers.authorization)) {
       // Before the body is read: an unknown sender costs no decoding and nothing is queued.
       req.resume();
@@ -48,11 +52,11 @@ export async function startHttpReceiver(
         `unsupported Content-Type "${req.headers['content-type'] ?? ''}"; expected application/x-protobuf or application/json`);
       return;
     }
-    let decoded;
+    let decoded: Decoded;
     let body: PooledBody | undefined;
     try {
       body = await readPooledBody(req, deps.maxRequestBytes, encoding === 'protobuf' ? bodies : undefined);
-      decoded = await deps.decoder.decode(signal, body.bytes, encoding);
+      decoded = await decodeBody(signal, body.bytes, encoding);
     } catch (error) {
       if (error instanceof BodyError) {
         reply(res, signal, encoding, error.status, error.status === 413 ? 'too_large' : error.status === 415 ? 'unsupported' : 'bad_request', RPC_CODE.INVALID_ARGUMENT, error.message);
@@ -71,7 +75,7 @@ export async function startHttpReceiver(
     }
     const counts = summarize(decoded);
     try {
-      if (counts.accepted > 0) await deps.sink.accept({ signal, payload: decoded.payload, items: decoded.items, rejected: decoded.rejected });
+      if (counts.accepted > 0 && signal !== 'logs' && decoded.payload) await deps.sink.accept({ signal, payload: decoded.payload, items: decoded.items, rejected: decoded.rejected });
     } catch (error) {
       if (error instanceof IngestRefusedError) {
         refuse(res, signal, encoding, error, counts);
@@ -89,14 +93,21 @@ export async function startHttpReceiver(
     deps.observer.request(signal, 'http', decoded.rejected.count > 0 ? 'partial' : 'ok', counts);
   }
 
-  function refuse(res: Response, signal: Signal, encoding: BodyEncoding, error: IngestRefusedError, counts: { accepted: number; rejected: number }): void {
+  /** Logs have their own intake (logs-intake.ts): the queue and the delivery do not carry them yet. */
+  function decodeBody(signal: ReceivedSignal, bytes: Uint8Array, encoding: BodyEncoding): Promise<Decoded> {
+    if (signal !== 'logs') return deps.decoder.decode(signal, bytes, encoding);
+    if (!deps.logs) throw new Error('POST /v1/logs is routed only with a logs intake');
+    return deps.logs.decode(bytes, encoding);
+  }
+
+  function refuse(res: Response, signal: ReceivedSignal, encoding: BodyEncoding, error: IngestRefusedError, counts: { accepted: number; rejected: number }): void {
     res.setHeader('Retry-After', retryAfterSeconds(error.retryAfterMs));
     const overloaded = error.reason === 'overloaded';
     reply(res, signal, encoding, overloaded ? 429 : 503, overloaded ? 'refused' : 'unavailable',
       overloaded ? RPC_CODE.RESOURCE_EXHAUSTED : RPC_CODE.UNAVAILABLE, error.message, counts);
   }
 
-  function reply(res: Response, signal: Signal, encoding: BodyEncoding, status: number, outcome: RequestOutcome, rpcCode: number, message: string,
+  function reply(res: Response, signal: ReceivedSignal, encoding: BodyEncoding, status: number, outcome: RequestOutcome, rpcCode: number, message: string,
     counts = { accepted: 0, rejected: 0 }): void {
     res.status(status).type(CONTENT_TYPES[encoding]).end(encodeErrorStatus(encoding, rpcCode, message));
     // A refused request's items are not lost: the sender retries them. They are counted as refused, not rejected.

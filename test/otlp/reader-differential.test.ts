@@ -12,17 +12,25 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { OtlpDecodeError } from '../../src/otlp/index.js';
-import type { DecodeLimits, DecodedRequest } from '../../src/otlp/index.js';
-import { decodeMetrics, decodeTraces } from '../../src/otlp/decode.js';
-import { ExportMetricsServiceRequest, ExportTraceServiceRequest } from '../../src/otlp/proto.js';
+import type { DecodeLimits, DecodedLogs, DecodedRequest } from '../../src/otlp/index.js';
+import { decodeLogs, decodeMetrics, decodeTraces } from '../../src/otlp/decode.js';
+import { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest } from '../../src/otlp/proto.js';
 import { makeMetrics, makeSpans } from './fixtures.js';
-import { decodeMetricsReference, decodeTracesReference } from './reference.js';
+import { decodeLogsReference, decodeMetricsReference, decodeTracesReference } from './reference.js';
+import { makeLogRecords } from './logs-fixtures.js';
 import { seededRandom } from '../support/seeded-random.js';
 
-type Decoder = (body: Uint8Array, encoding: 'protobuf', limits?: DecodeLimits) => DecodedRequest;
-type Outcome = { ok: true; value: DecodedRequest } | { ok: false; message: string };
+type Decoded = DecodedRequest | DecodedLogs;
+type Decoder = (body: Uint8Array, encoding: 'protobuf', limits?: DecodeLimits) => Decoded;
+type Kind = 'traces' | 'metrics' | 'logs';
+const DECODERS: Record<Kind, [Decoder, Decoder]> = {
+  traces: [decodeTraces, decodeTracesReference],
+  metrics: [decodeMetrics, decodeMetricsReference],
+  logs: [decodeLogs, decodeLogsReference],
+};
+type Outcome = { ok: true; value: Decoded } | { ok: false; message: string };
 
 const DOCUMENTED = /wrong wire type|-byte string, \d+ bytes left|truncated varint/;
 
@@ -36,7 +44,7 @@ function run(decode: Decoder, body: Uint8Array, limits?: DecodeLimits): Outcome 
 }
 
 /** Which items share which resource / scope / descriptor object, as first-seen indexes. */
-function sharing(d: DecodedRequest): number[][] {
+function sharing(d: Decoded): number[][] {
   const index = (items: readonly object[]) => {
     const seen = new Map<object, number>();
     return items.map((o) => {
@@ -44,7 +52,7 @@ function sharing(d: DecodedRequest): number[][] {
       return seen.get(o)!;
     });
   };
-  const items: { resource: object; scope: object; metric?: object }[] = [...d.batch.spans, ...d.batch.metrics];
+  const items: readonly { resource: object; scope: object; metric?: object }[] = 'logs' in d ? d.logs : [...d.batch.spans, ...d.batch.metrics];
   return [index(items.map((i) => i.resource)), index(items.map((i) => i.scope)), index(items.map((i) => i.metric ?? i))];
 }
 
@@ -54,8 +62,8 @@ interface Stats {
   documented: number;
 }
 
-function compare(kind: 'traces' | 'metrics', body: Uint8Array, limits: DecodeLimits | undefined, stats: Stats, label: string): void {
-  const [reader, reference] = kind === 'traces' ? [decodeTraces, decodeTracesReference] : [decodeMetrics, decodeMetricsReference];
+function compare(kind: Kind, body: Uint8Array, limits: DecodeLimits | undefined, stats: Stats, label: string): void {
+  const [reader, reference] = DECODERS[kind];
   const a = run(reader, body, limits);
   const b = run(reference, body, limits);
   if (a.ok && b.ok) {
@@ -81,18 +89,26 @@ const TRACE_ID = Buffer.from('0102030405060708090a0b0c0d0e0f10', 'hex');
 const SPAN_ID = Buffer.from('a1a2a3a4a5a6a7a8', 'hex');
 const traces = (request: object) => ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject(request)).finish();
 const metrics = (request: object) => ExportMetricsServiceRequest.encode(ExportMetricsServiceRequest.fromObject(request)).finish();
+const logs = (request: object) => ExportLogsServiceRequest.encode(ExportLogsServiceRequest.fromObject(request)).finish();
+const REQUESTS: Record<Kind, (g: Gen) => Uint8Array> = {
+  traces: (g) => traces(g.tracesRequest()),
+  metrics: (g) => metrics(g.metricsRequest()),
+  logs: (g) => logs(g.logsRequest()),
+};
 
 describe('reader vs protobufjs: fixed inputs', () => {
   it('SDK traces and metrics, under default and tight limits', async () => {
     const stats = fresh();
     const { cumulative, delta } = await makeMetrics();
+    const logRecords = await makeLogRecords();
     const tightLimits = { maxAttributes: 2, maxAttributeValueLength: 3 };
     for (const limits of [undefined, tightLimits, { maxAttributes: 0, maxAttributeValueLength: 0 }]) {
       compare('traces', ProtobufTraceSerializer.serializeRequest(makeSpans())!, limits, stats, 'sdk traces');
       compare('metrics', ProtobufMetricsSerializer.serializeRequest(cumulative)!, limits, stats, 'sdk cumulative');
       compare('metrics', ProtobufMetricsSerializer.serializeRequest(delta)!, limits, stats, 'sdk delta');
+      compare('logs', ProtobufLogsSerializer.serializeRequest(logRecords)!, limits, stats, 'sdk logs');
     }
-    assert.equal(stats.equal, 9);
+    assert.equal(stats.equal, 12);
   });
 
   it('the validation and error cases', () => {
@@ -285,6 +301,27 @@ class Gen {
       })),
     };
   }
+  logsRequest(): object {
+    const traceIds: Buffer[] = [];
+    const record = () => {
+      const traced = this.chance(0.6);
+      const traceId = traced ? this.id(16, traceIds) : undefined;
+      if (traceId) traceIds.push(traceId);
+      return {
+        timeUnixNano: this.chance(0.2) ? undefined : this.u64(), observedTimeUnixNano: this.u64(),
+        severityNumber: this.pick([0, 1, 9, 13, 17, 24, 25, -1]), severityText: this.string(),
+        body: this.chance(0.15) ? undefined : this.anyValue(0), attributes: this.attributes(), droppedAttributesCount: this.int(3),
+        flags: this.pick([0, 1, this.int(2 ** 32)]), traceId, spanId: traced || this.chance(0.1) ? this.id(8, []) : undefined,
+        eventName: this.chance(0.7) ? '' : this.string(),
+      };
+    };
+    return {
+      resourceLogs: this.list(3, () => ({
+        resource: this.resource(), schemaUrl: this.string(),
+        scopeLogs: this.list(3, () => ({ scope: this.scope(), schemaUrl: this.string(), logRecords: this.list(6, record) })),
+      })),
+    };
+  }
   limits(): DecodeLimits | undefined {
     return this.chance(0.6) ? undefined : { maxAttributes: this.int(5), maxAttributeValueLength: this.int(12) };
   }
@@ -316,7 +353,7 @@ class Gen {
 
 const FUZZ_SECONDS = Number(process.env.FUZZ_SECONDS ?? 5);
 
-function fuzz(kind: 'traces' | 'metrics'): Stats {
+function fuzz(kind: Kind): Stats {
   const seed = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
   const g = new Gen(mulberry32(seed));
   const stats = fresh();
@@ -324,7 +361,7 @@ function fuzz(kind: 'traces' | 'metrics'): Stats {
   let i = 0;
   try {
     for (; Date.now() < until; i++) {
-      const body = kind === 'traces' ? traces(g.tracesRequest()) : metrics(g.metricsRequest());
+      const body = REQUESTS[kind](g);
       compare(kind, body, g.limits(), stats, `valid request ${i}`);
       for (let m = 0; m < 4; m++) compare(kind, g.mutate(body), g.limits(), stats, `mutated request ${i}.${m}`);
     }
@@ -336,7 +373,7 @@ function fuzz(kind: 'traces' | 'metrics'): Stats {
 }
 
 describe('reader vs protobufjs: fuzz', () => {
-  for (const kind of ['traces', 'metrics'] as const) {
+  for (const kind of ['traces', 'metrics', 'logs'] as const) {
     it(`seeded random ${kind} requests and mutations`, (t) => {
       const stats = fuzz(kind);
       t.diagnostic(`${kind}: ${JSON.stringify(stats)}`);

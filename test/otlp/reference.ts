@@ -4,11 +4,11 @@
  * converters make the model, as the JSON path does.
  */
 import protobuf from 'protobufjs';
-import { metricsFromMessages, tracesFromMessages } from '../../src/otlp/decode.js';
-import type { MetricsRequestMsg, TraceRequestMsg } from '../../src/otlp/messages.js';
-import { ExportMetricsServiceRequest, ExportTraceServiceRequest } from '../../src/otlp/proto.js';
+import { logsFromMessages, metricsFromMessages, tracesFromMessages } from '../../src/otlp/decode.js';
+import type { LogsRequestMsg, MetricsRequestMsg, TraceRequestMsg } from '../../src/otlp/messages.js';
+import { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest } from '../../src/otlp/proto.js';
 import { DEFAULT_DECODE_LIMITS, OtlpDecodeError } from '../../src/otlp/types.js';
-import type { DecodeLimits, DecodedRequest } from '../../src/otlp/types.js';
+import type { DecodeLimits, DecodedLogs, DecodedRequest } from '../../src/otlp/types.js';
 
 export function decodeTracesReference(body: Uint8Array, _encoding: 'protobuf', limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodedRequest {
   return tracesFromMessages(() => decodeProtobuf<TraceRequestMsg>(body, ExportTraceServiceRequest), limits);
@@ -16,6 +16,10 @@ export function decodeTracesReference(body: Uint8Array, _encoding: 'protobuf', l
 
 export function decodeMetricsReference(body: Uint8Array, _encoding: 'protobuf', limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodedRequest {
   return metricsFromMessages(() => decodeProtobuf<MetricsRequestMsg>(body, ExportMetricsServiceRequest), limits);
+}
+
+export function decodeLogsReference(body: Uint8Array, _encoding: 'protobuf', limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodedLogs {
+  return logsFromMessages(() => decodeProtobuf<LogsRequestMsg>(body, ExportLogsServiceRequest), limits);
 }
 
 function decodeProtobuf<T>(body: Uint8Array, type: protobuf.Type): T {
