@@ -1,10 +1,10 @@
 /**
  * Idle memory of the gateway (issue 13): `node --import tsx bench/idle-memory.ts [--external URL] [--gateway bin/manifold.js]
- *   [--defaults-only | --external-only] [--decode-threads N] [--port P] [--keep]`.
+ *   [--defaults-only | --external-only] [--decode-threads N] [--idle-sec S] [--port P] [--keep]`.
  *
  * Starts the built gateway (bin/manifold.js, so `npm run build` first) as a child in an empty temporary folder,
  * samples its memory after start, sends 10K spans and 10K points with the OpenTelemetry JS SDK's OTLP/HTTP protobuf
- * exporters, waits for delivery, then samples again while idle. Two cases:
+ * exporters, waits for delivery, samples 10 s after it and again `--idle-sec` (default 45) later. Two cases:
  *  - defaults: embedded SQLite queue + embedded PostgreSQL (PGlite) as the backend;
  *  - external: a prometheus remote-write backend (`--external`, default $MANIFOLD_TEST_PROMETHEUS_URL from
  *    .backends/env, else http://127.0.0.1:9090) and no embedded PostgreSQL.
@@ -97,9 +97,10 @@ async function run(name: string, slug: string, backends: string, port: number): 
     await waitFor(`http://127.0.0.1:${port + 3}/metrics`, 60_000);
     await sleep(3_000);
     const started = sample(child.pid!);
+    const admin = `http://127.0.0.1:${port + 3}/metrics`;
+    const heapStarted = await mainHeap(admin);
     await send(`http://127.0.0.1:${port}`);
     // Delivery (a backend's first write waits for its batch to fill or its linger), then settling.
-    const admin = `http://127.0.0.1:${port + 3}/metrics`;
     let written = 0;
     // Until the count has not moved for 5 s (a prometheus backend writes only the points).
     for (let end = Date.now() + 60_000, still = 0; Date.now() < end && still < 10; await sleep(500)) {
@@ -109,10 +110,16 @@ async function run(name: string, slug: string, backends: string, port: number): 
       written = now;
     }
     await sleep(5_000);
+    const delivered = sample(child.pid!);
+    const heapDelivered = await mainHeap(admin);
+    // Idle workers stop after 30 s (src/ingest/decode-pool.ts); V8 shrinks its heaps on idle GCs.
+    await sleep(idleSec * 1_000);
     const idle = sample(child.pid!);
+    const heapIdle = await mainHeap(admin);
     console.log(`## ${name}`);
     console.log(`- written to the backend: ${written} items (manifold_backend_written_items_total)`);
-    for (const [label, s] of [['after start', started], [`idle after ${ITEMS} spans + ${ITEMS} points`, idle]] as const) {
+    console.log(`- main thread heap used/total, external: after start ${heapStarted}; delivered ${heapDelivered}; idle ${heapIdle}`);
+    for (const [label, s] of [['after start', started], [`10 s after ${ITEMS} spans + ${ITEMS} points delivered`, delivered], [`idle ${idleSec} s later`, idle]] as const) {
       console.log(`- ${label}: VmRSS ${s.rssMb.toFixed(1)} MB, RssAnon ${s.anonMb.toFixed(1)} MB, ${s.threads} threads`);
       for (const line of s.top) console.log(`    ${line}`);
     }
@@ -123,6 +130,16 @@ async function run(name: string, slug: string, backends: string, port: number): 
   }
 }
 
+async function mainHeap(admin: string): Promise<string> {
+  const text = await (await fetch(admin)).text();
+  const mb = (name: string): string => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+    return line ? (Number(line.split(' ').pop()) / 2 ** 20).toFixed(1) : '?';
+  };
+  return `${mb('manifold_nodejs_heap_size_used_bytes')}/${mb('manifold_nodejs_heap_size_total_bytes')} MB, ${mb('manifold_nodejs_external_memory_bytes')} MB`;
+}
+
+const idleSec = Number(flag('--idle-sec') ?? 45);
 const port = Number(flag('--port') ?? 24318);
 if (!args.includes('--external-only')) await run('defaults (embedded queue + embedded PostgreSQL)', 'defaults', '', port);
 if (!args.includes('--defaults-only'))

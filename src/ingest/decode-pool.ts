@@ -9,6 +9,10 @@
  * request is refused as overloaded (429 / RESOURCE_EXHAUSTED). A worker that dies is replaced, and the
  * requests it held fail as unavailable (503 / UNAVAILABLE): they never hang.
  *
+ * A worker with nothing to do for `idleStopMs` is stopped and started again by the next request that needs it: an
+ * idle thread holds its own V8 heap and isolate (measured ~10-30 MB of RSS after a burst; bench/NOTES.md "Memory
+ * (issue 13)"). The next request after a quiet period waits for the thread to start (tens of ms).
+ *
  * `threads: 0` decodes inline on the calling thread (the old behaviour), through the same interface.
  */
 import type { Worker } from 'node:worker_threads';
@@ -43,7 +47,11 @@ export interface DecodePoolOptions {
   readonly maxQueuedPerWorker?: number;
   /** A worker thread died and is being replaced (counted in the gateway's metrics). */
   readonly onWorkerExit?: () => void;
+  /** Stop a worker after this long without a request (0: never); started again on demand. Default 30 s. */
+  readonly idleStopMs?: number;
 }
+
+const DEFAULT_IDLE_STOP_MS = 30_000;
 
 const RETRY_AFTER_MS = 1_000;
 
@@ -77,6 +85,9 @@ interface Slot {
   startedAt: number;
   ready: boolean;
   dead: boolean;
+  /** Stopped for being idle (not failed): the next request that picks this slot starts a new worker. */
+  stopped: boolean;
+  idleTimer: NodeJS.Timeout | undefined;
 }
 
 export class DecodePool implements IngestDecoder {
@@ -85,9 +96,11 @@ export class DecodePool implements IngestDecoder {
   private closed = false;
   private drained: (() => void) | undefined;
   private readonly maxQueued: number;
+  private readonly idleStopMs: number;
 
   constructor(private readonly options: DecodePoolOptions) {
     this.maxQueued = options.maxQueuedPerWorker ?? 64;
+    this.idleStopMs = options.idleStopMs ?? DEFAULT_IDLE_STOP_MS;
     for (let i = 0; i < options.threads; i++) this.slots.push(this.spawn(i));
   }
 
@@ -107,12 +120,22 @@ export class DecodePool implements IngestDecoder {
     return this.slots.map((s) => s.worker.threadId);
   }
 
+  /** Worker threads running now (idle ones are stopped). */
+  get runningThreads(): number {
+    return this.slots.filter((s) => !s.dead).length;
+  }
+
   decode(signal: Signal, body: Uint8Array, encoding: Encoding): Promise<EncodedRequest> {
     if (this.closed) return Promise.reject(new IngestRefusedError('the gateway is shutting down', 5_000, 'unavailable'));
     let best: Slot | undefined;
     for (const slot of this.slots) {
       if (slot.dead) continue;
       if (!best || slot.inFlight.size < best.inFlight.size) best = slot;
+    }
+    if (!best || best.inFlight.size > 0) {
+      // Start a worker stopped for idleness before queueing behind a busy one.
+      const at = this.slots.findIndex((s) => s.stopped);
+      if (at >= 0) best = this.slots[at] = this.spawn(at);
     }
     if (!best) return Promise.reject(new IngestRefusedError('no decode worker is running', RETRY_AFTER_MS, 'unavailable'));
     if (best.inFlight.size >= this.maxQueued) {
@@ -128,13 +151,17 @@ export class DecodePool implements IngestDecoder {
     const transfer = owned ? [sent.buffer as ArrayBuffer] : [];
     const message: DecodeRequestMessage = { id, signal, encoding, body: sent };
     return new Promise<EncodedRequest>((resolve, reject) => {
+      if (slot.idleTimer) {
+        clearTimeout(slot.idleTimer);
+        slot.idleTimer = undefined;
+      }
       if (slot.inFlight.size === 0) slot.worker.ref();
       slot.inFlight.set(id, { body: sent, resolve, reject });
       try {
         slot.worker.postMessage(message, transfer);
       } catch (error) {
         slot.inFlight.delete(id);
-        if (slot.inFlight.size === 0) slot.worker.unref();
+        if (slot.inFlight.size === 0) this.becameIdle(slot);
         reject(error);
       }
     });
@@ -147,6 +174,7 @@ export class DecodePool implements IngestDecoder {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const slot of this.slots) clearTimeout(slot.idleTimer);
     if (this.pending > 0) await new Promise<void>((resolve) => (this.drained = resolve));
     await Promise.all(this.slots.map(async (slot) => {
       slot.dead = true;
@@ -157,7 +185,8 @@ export class DecodePool implements IngestDecoder {
   private spawn(index: number): Slot {
     const worker = startSiblingWorker(import.meta.url, 'decode-worker', { workerData: { limits: this.options.limits }, name: `decode-${index}` });
     worker.unref();
-    const slot: Slot = { worker, inFlight: new Map(), startedAt: Date.now(), ready: false, dead: false };
+    const slot: Slot = { worker, inFlight: new Map(), startedAt: Date.now(), ready: false, dead: false, stopped: false, idleTimer: undefined };
+    this.scheduleIdleStop(slot);
     worker.on('message', (message: DecodeReplyMessage | { ready: true }) => {
       if ('ready' in message) {
         slot.ready = true;
@@ -166,7 +195,7 @@ export class DecodePool implements IngestDecoder {
       const pending = slot.inFlight.get(message.id);
       if (!pending) return;
       slot.inFlight.delete(message.id);
-      if (slot.inFlight.size === 0) worker.unref();
+      if (slot.inFlight.size === 0) this.becameIdle(slot);
       if (message.ok) {
         if ('payloadBytes' in message) {
           // Written over the start of the shared body: a view through this thread's own handle on that memory.
@@ -207,6 +236,24 @@ export class DecodePool implements IngestDecoder {
       else setTimeout(replace, delay).unref();
     });
     return slot;
+  }
+
+  private becameIdle(slot: Slot): void {
+    slot.worker.unref();
+    this.scheduleIdleStop(slot);
+  }
+
+  private scheduleIdleStop(slot: Slot): void {
+    if (this.idleStopMs <= 0 || this.closed) return;
+    clearTimeout(slot.idleTimer);
+    slot.idleTimer = setTimeout(() => {
+      slot.idleTimer = undefined;
+      if (this.closed || slot.dead || slot.inFlight.size > 0) return;
+      slot.dead = true;
+      slot.stopped = true;
+      void slot.worker.terminate();
+    }, this.idleStopMs);
+    slot.idleTimer.unref();
   }
 
   private checkDrained(): void {

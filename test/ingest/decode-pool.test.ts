@@ -141,4 +141,23 @@ describe('decode pool', () => {
     assert.ok((await b).items > 0);
     await closing;
   });
+
+  it('stops a worker after its idle period without counting a restart, and starts one again for the next request', async () => {
+    let exits = 0;
+    const idle = new DecodePool({ threads: 1, limits: DEFAULT_DECODE_LIMITS, logger, idleStopMs: 50, onWorkerExit: () => exits++ });
+    try {
+      const first = idle.threadIds[0];
+      assert.ok((await idle.decode('traces', body(), 'protobuf')).items > 0);
+      const deadline = Date.now() + 10_000;
+      while (idle.runningThreads > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(idle.runningThreads, 0, 'the idle worker was stopped');
+      const again = await idle.decode('traces', body(), 'protobuf');
+      assert.equal(again.items, makeSpans().length);
+      assert.equal(idle.runningThreads, 1);
+      assert.notEqual(idle.threadIds[0], first, 'a new worker decoded it');
+      assert.equal(exits, 0, 'an idle stop is not a worker failure');
+    } finally {
+      await idle.close();
+    }
+  });
 });
