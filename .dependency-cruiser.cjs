@@ -4,13 +4,23 @@
  */
 module.exports = {
   forbidden: [
-    { name: 'no-circular', comment: 'Import cycles, type-only ones included: a folder must be readable without the one that uses it.', severity: 'error', from: {}, to: { circular: true } },
+    {
+      name: 'no-circular',
+      comment: 'Import cycles, type-only ones included: a folder must be readable without the one that uses it.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
     {
       name: 'adapters-see-contract-and-model-only',
-      comment: 'An adapter folder knows one backend: it imports its own files, the adapter contract, the model, the config vocabulary (durations, sizes) and the shared utilities, never OTLP, the queue or the engine.',
+      comment:
+        'An adapter folder knows one backend: it imports its own files, the adapter contract, the model, the config vocabulary (durations, sizes) and the shared utilities, never OTLP, the queue or the engine.',
       severity: 'error',
       from: { path: '^src/adapters/([^/]+)/' },
-      to: { path: '^src/', pathNot: ['^src/adapters/$1/', '^src/adapters/contract\\.ts$', '^src/model/', '^src/config/zod-types\\.ts$', '^src/util/'] },
+      to: {
+        path: '^src/',
+        pathNot: ['^src/adapters/$1/', '^src/adapters/contract\\.ts$', '^src/model/', '^src/config/zod-types\\.ts$', '^src/util/'],
+      },
     },
     {
       name: 'adapters-not-from-each-other',

@@ -22,9 +22,16 @@ for (const signal of ['traces', 'metrics'] as const) {
       (body) => {
         const decoded = signal === 'traces' ? decodeTraces(body, 'protobuf') : decodeMetrics(body, 'protobuf');
         items += decoded.batch.spans.length + decoded.batch.metrics.length;
-        res.status(200).type('application/x-protobuf').end(encodeExportResponse(signal, 'protobuf', decoded.rejected));
+        res
+          .status(200)
+          .type('application/x-protobuf')
+          .end(encodeExportResponse(signal, 'protobuf', decoded.rejected));
       },
-      (error: unknown) => res.status(400).type('text/plain').end(String((error as Error).message)),
+      (error: unknown) =>
+        res
+          .status(400)
+          .type('text/plain')
+          .end(String((error as Error).message)),
     );
   });
 }

@@ -24,7 +24,10 @@ const codecs: Codec[] = [
 ];
 
 // CPU time, not wall time: on a shared machine wall time also counts waiting for a core.
-const cpuMs = (since: NodeJS.CpuUsage) => { const u = process.cpuUsage(since); return (u.user + u.system) / 1000; };
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+};
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 
 function rate(batch: TelemetryBatch, label: string): void {
@@ -45,7 +48,10 @@ function rate(batch: TelemetryBatch, label: string): void {
       r.decode.push(cpuMs(t) / repeat);
     }
   }
-  const perSec = (ms: number) => Math.round((items / ms) * 1000).toLocaleString('en').padStart(9);
+  const perSec = (ms: number) =>
+    Math.round((items / ms) * 1000)
+      .toLocaleString('en')
+      .padStart(9);
   for (const r of results) {
     const encodeMs = median(r.encode);
     const decodeMs = median(r.decode);
@@ -56,7 +62,9 @@ function rate(batch: TelemetryBatch, label: string): void {
     );
   }
   const [ours, theirs] = results;
-  console.log(`${''.padEnd(27)} v3 / v1: encode ${(median(theirs!.encode) / median(ours!.encode)).toFixed(2)}× faster, decode ${(median(theirs!.decode) / median(ours!.decode)).toFixed(2)}× faster, size ${(ours!.bytes.length / theirs!.bytes.length).toFixed(2)}×`);
+  console.log(
+    `${''.padEnd(27)} v3 / v1: encode ${(median(theirs!.encode) / median(ours!.encode)).toFixed(2)}× faster, decode ${(median(theirs!.decode) / median(ours!.decode)).toFixed(2)}× faster, size ${(ours!.bytes.length / theirs!.bytes.length).toFixed(2)}×`,
+  );
 }
 
 console.log(`CPU ms per batch, median of ${ROUNDS} rounds`);

@@ -12,12 +12,7 @@
  *   node --max-semi-space-size=64 --import tsx bench/decode-micro.ts           (GC is a third of the time)
  */
 import { SpanKind, ValueType } from '@opentelemetry/api';
-import {
-  JsonMetricsSerializer,
-  JsonTraceSerializer,
-  ProtobufMetricsSerializer,
-  ProtobufTraceSerializer,
-} from '@opentelemetry/otlp-transformer';
+import { JsonMetricsSerializer, JsonTraceSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -30,10 +25,20 @@ const ROUNDS = 10;
 
 function resourceAttributes(service: string) {
   return {
-    'service.name': service, 'service.namespace': 'shop', 'service.version': '2.14.1', 'service.instance.id': `${service}-7d9f-x2`,
-    'deployment.environment': 'production', 'host.name': 'ip-10-0-3-17', 'host.arch': 'amd64', 'host.id': 'i-0abc123def456',
-    'os.type': 'linux', 'process.pid': 4242, 'process.runtime.name': 'nodejs', 'process.runtime.version': '20.20.2',
-    'telemetry.sdk.language': 'nodejs', 'cloud.region': 'eu-west-1',
+    'service.name': service,
+    'service.namespace': 'shop',
+    'service.version': '2.14.1',
+    'service.instance.id': `${service}-7d9f-x2`,
+    'deployment.environment': 'production',
+    'host.name': 'ip-10-0-3-17',
+    'host.arch': 'amd64',
+    'host.id': 'i-0abc123def456',
+    'os.type': 'linux',
+    'process.pid': 4242,
+    'process.runtime.name': 'nodejs',
+    'process.runtime.version': '20.20.2',
+    'telemetry.sdk.language': 'nodejs',
+    'cloud.region': 'eu-west-1',
   };
 }
 
@@ -52,10 +57,16 @@ function makeSpans(): ReadableSpan[] {
       const span = tracer.startSpan(`GET /api/v1/items/{id}`, {
         kind: i % 3 === 0 ? SpanKind.SERVER : SpanKind.CLIENT,
         attributes: {
-          'http.request.method': 'GET', 'http.response.status_code': i % 17 === 0 ? 500 : 200, 'http.route': '/api/v1/items/{id}',
-          'url.full': `https://catalog.internal/api/v1/items/${i}?expand=price,stock`, 'url.scheme': 'https',
-          'server.address': 'catalog.internal', 'server.port': 443, 'network.protocol.version': '1.1',
-          'user_agent.original': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36', 'client.address': '10.0.7.44',
+          'http.request.method': 'GET',
+          'http.response.status_code': i % 17 === 0 ? 500 : 200,
+          'http.route': '/api/v1/items/{id}',
+          'url.full': `https://catalog.internal/api/v1/items/${i}?expand=price,stock`,
+          'url.scheme': 'https',
+          'server.address': 'catalog.internal',
+          'server.port': 443,
+          'network.protocol.version': '1.1',
+          'user_agent.original': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36',
+          'client.address': '10.0.7.44',
           ...(i % 2 === 0 ? { 'app.cache.hit': true, 'app.items': 12 } : {}),
         },
       });
@@ -83,7 +94,8 @@ async function makeMetricsRequest() {
   for (const route of ['/cart', '/pay', '/items', '/items/{id}', '/login', '/logout', '/search', '/health'])
     for (const method of ['GET', 'POST', 'PUT'])
       for (const status of [200, 201, 204, 400, 404, 500, 503])
-        for (const region of ['eu', 'us']) attributeSets.push({ 'http.route': route, 'http.request.method': method, 'http.response.status_code': status, region });
+        for (const region of ['eu', 'us'])
+          attributeSets.push({ 'http.route': route, 'http.request.method': method, 'http.response.status_code': status, region });
   for (let m = 0; m < 10; m++) {
     const counter = meter.createCounter(`app.requests.${m}`, { valueType: ValueType.INT });
     const gauge = meter.createGauge(`app.queue.depth.${m}`);
@@ -149,8 +161,10 @@ const resourceMetrics = await makeMetricsRequest();
 const metricsPb = ProtobufMetricsSerializer.serializeRequest(resourceMetrics)!;
 const metricsJson = JsonMetricsSerializer.serializeRequest(resourceMetrics)!;
 const points = decodeMetrics(metricsPb, 'protobuf').batch.metrics.length;
-console.log(`node ${process.version}; traces ${spans.length} spans: ${(tracesPb.length / 1024).toFixed(0)} KB protobuf, ${(tracesJson.length / 1024).toFixed(0)} KB JSON;` +
-  ` metrics ${points} points: ${(metricsPb.length / 1024).toFixed(0)} KB protobuf, ${(metricsJson.length / 1024).toFixed(0)} KB JSON`);
+console.log(
+  `node ${process.version}; traces ${spans.length} spans: ${(tracesPb.length / 1024).toFixed(0)} KB protobuf, ${(tracesJson.length / 1024).toFixed(0)} KB JSON;` +
+    ` metrics ${points} points: ${(metricsPb.length / 1024).toFixed(0)} KB protobuf, ${(metricsJson.length / 1024).toFixed(0)} KB JSON`,
+);
 // Baselines: protobufjs reflection decode alone, no model, to show what the conversion adds on this machine now.
 const tracesBuf = Buffer.from(tracesPb);
 const metricsBuf = Buffer.from(metricsPb);
@@ -177,5 +191,7 @@ for (const signal of ['Traces', 'Metrics']) {
   const reader = cases.find((c) => c.label === `decode${signal} protobuf (reader)`)!;
   const reference = cases.find((c) => c.label === `decode${signal} protobuf (protobufjs)`)!;
   const ratios = reader.perCpu.map((x, i) => x / reference.perCpu[i]!).sort((a, b) => a - b);
-  console.log(`reader / protobufjs, ${signal.toLowerCase()}: ${ratios[Math.floor(ratios.length / 2)]!.toFixed(2)}x per CPU-second (median of ${ratios.length} rounds)`);
+  console.log(
+    `reader / protobufjs, ${signal.toLowerCase()}: ${ratios[Math.floor(ratios.length / 2)]!.toFixed(2)}x per CPU-second (median of ${ratios.length} rounds)`,
+  );
 }

@@ -31,13 +31,20 @@ const root = new URL('..', import.meta.url).pathname;
 function envUrl(key: string): string | undefined {
   const file = join(root, '.backends', 'env');
   if (!existsSync(file)) return undefined;
-  const line = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith(`${key}=`));
+  const line = readFileSync(file, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${key}=`));
   return line?.slice(key.length + 1).trim();
 }
 const external = flag('--external') ?? process.env.MANIFOLD_TEST_PROMETHEUS_URL ?? envUrl('MANIFOLD_TEST_PROMETHEUS_URL') ?? 'http://127.0.0.1:9090';
 const ITEMS = 10_000;
 
-interface Sample { rssMb: number; anonMb: number; threads: number; top: string[] }
+interface Sample {
+  rssMb: number;
+  anonMb: number;
+  threads: number;
+  top: string[];
+}
 function sample(pid: number): Sample {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
@@ -69,13 +76,18 @@ async function send(base: string): Promise<void> {
   const resource = resourceFromAttributes({ 'service.name': 'idle-memory', 'service.instance.id': 'bench-1' });
   const tracer = new BasicTracerProvider({
     resource,
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${base}/v1/traces` }), { maxExportBatchSize: 1000, maxQueueSize: ITEMS * 2 })],
+    spanProcessors: [
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${base}/v1/traces` }), { maxExportBatchSize: 1000, maxQueueSize: ITEMS * 2 }),
+    ],
   });
   const t = tracer.getTracer('bench');
   for (let i = 0; i < ITEMS; i++) t.startSpan(`op-${i % 50}`, { attributes: { 'http.route': `/r/${i % 20}`, n: i } }).end();
   await tracer.forceFlush();
   await tracer.shutdown();
-  const reader = new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${base}/v1/metrics` }), exportIntervalMillis: 3_600_000 });
+  const reader = new PeriodicExportingMetricReader({
+    exporter: new OTLPMetricExporter({ url: `${base}/v1/metrics` }),
+    exportIntervalMillis: 3_600_000,
+  });
   const meter = new MeterProvider({ resource, readers: [reader] });
   // 10 counters × 1,000 attribute sets: the SDK's default cardinality limit is 2,000 per instrument.
   const counters = Array.from({ length: 10 }, (_, k) => meter.getMeter('bench').createCounter(`idle_memory_requests_${k}`));
@@ -92,7 +104,10 @@ async function run(name: string, slug: string, backends: string, port: number): 
       (flag('--decode-threads') ? `    decode_threads: ${flag('--decode-threads')}\n` : '') +
       `embedded_store: { endpoint: 127.0.0.1:${port + 2} }\nadmin: { endpoint: 127.0.0.1:${port + 3} }\n${backends}`,
   );
-  const child = spawn(process.execPath, [flag('--gateway') ?? join(root, 'bin', 'manifold.js'), 'start', '-c', 'manifold.yaml'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [flag('--gateway') ?? join(root, 'bin', 'manifold.js'), 'start', '-c', 'manifold.yaml'], {
+    cwd: dir,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   try {
     await waitFor(`http://127.0.0.1:${port + 3}/metrics`, 60_000);
     await sleep(3_000);
@@ -105,7 +120,10 @@ async function run(name: string, slug: string, backends: string, port: number): 
     // Until the count has not moved for 5 s (a prometheus backend writes only the points).
     for (let end = Date.now() + 60_000, still = 0; Date.now() < end && still < 10; await sleep(500)) {
       const text = await (await fetch(admin)).text();
-      const now = text.split('\n').filter((l) => l.startsWith('manifold_backend_written_items_total')).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+      const now = text
+        .split('\n')
+        .filter((l) => l.startsWith('manifold_backend_written_items_total'))
+        .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
       still = now === written && now > 0 ? still + 1 : 0;
       written = now;
     }
@@ -119,7 +137,11 @@ async function run(name: string, slug: string, backends: string, port: number): 
     console.log(`## ${name}`);
     console.log(`- written to the backend: ${written} items (manifold_backend_written_items_total)`);
     console.log(`- main thread heap used/total, external: after start ${heapStarted}; delivered ${heapDelivered}; idle ${heapIdle}`);
-    for (const [label, s] of [['after start', started], [`10 s after ${ITEMS} spans + ${ITEMS} points delivered`, delivered], [`idle ${idleSec} s later`, idle]] as const) {
+    for (const [label, s] of [
+      ['after start', started],
+      [`10 s after ${ITEMS} spans + ${ITEMS} points delivered`, delivered],
+      [`idle ${idleSec} s later`, idle],
+    ] as const) {
       console.log(`- ${label}: VmRSS ${s.rssMb.toFixed(1)} MB, RssAnon ${s.anonMb.toFixed(1)} MB, ${s.threads} threads`);
       for (const line of s.top) console.log(`    ${line}`);
     }
@@ -143,4 +165,9 @@ const idleSec = Number(flag('--idle-sec') ?? 45);
 const port = Number(flag('--port') ?? 24318);
 if (!args.includes('--external-only')) await run('defaults (embedded queue + embedded PostgreSQL)', 'defaults', '', port);
 if (!args.includes('--defaults-only'))
-  await run(`external backend (prometheus remote write to ${external}), no embedded PostgreSQL`, 'external', `backends:\n  prom: { kind: prometheus, url: ${external}/api/v1/write }\n`, port + 10);
+  await run(
+    `external backend (prometheus remote write to ${external}), no embedded PostgreSQL`,
+    'external',
+    `backends:\n  prom: { kind: prometheus, url: ${external}/api/v1/write }\n`,
+    port + 10,
+  );

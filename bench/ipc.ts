@@ -5,7 +5,13 @@ import type { ChildProcess } from 'node:child_process';
  * Sends `message` to `child` and resolves with its first reply of type `expect`; rejects on a reply of type
  * 'error' (its `message`), on the child's exit, or after timeoutMs. `what` names the child in errors.
  */
-export function exchange<To, From extends { type: string }>(child: ChildProcess, what: string, message: To, expect: From['type'], timeoutMs: number): Promise<From> {
+export function exchange<To, From extends { type: string }>(
+  child: ChildProcess,
+  what: string,
+  message: To,
+  expect: From['type'],
+  timeoutMs: number,
+): Promise<From> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => finish(new Error(`${what}: no "${expect}" within ${timeoutMs} ms`)), timeoutMs);
     const onMessage = (reply: From) => {

@@ -33,12 +33,20 @@ export interface RunShape {
 }
 
 export async function measure(
-  generator: LoadGenerator, server: ServerProcess, payload: Payload, shape: RunShape,
+  generator: LoadGenerator,
+  server: ServerProcess,
+  payload: Payload,
+  shape: RunShape,
   label: { mode: Measurement['mode']; run: number; rate?: number },
 ): Promise<Measurement> {
   const spec: LoadSpec = {
-    url: `${server.baseUrl}/v1/${payload.signal}`, file: payload.file, contentEncoding: payload.contentEncoding,
-    itemsPerRequest: payload.items, connections: shape.connections, durationSec: shape.durationSec, maxRequests: shape.maxRequests,
+    url: `${server.baseUrl}/v1/${payload.signal}`,
+    file: payload.file,
+    contentEncoding: payload.contentEncoding,
+    itemsPerRequest: payload.items,
+    connections: shape.connections,
+    durationSec: shape.durationSec,
+    maxRequests: shape.maxRequests,
     ...(shape.minRequests ? { minRequests: shape.minRequests } : {}),
     ...(label.rate ? { rate: label.rate } : {}),
   };
@@ -50,7 +58,10 @@ export async function measure(
   const cpu = end.cpu - start.cpu;
   const wall = (end.t - start.t) / 1000;
   return {
-    target: server.kind, mode: label.mode, run: label.run, ...(label.rate ? { rate: label.rate } : {}),
+    target: server.kind,
+    mode: label.mode,
+    run: label.run,
+    ...(label.rate ? { rate: label.rate } : {}),
     load: result,
     serverCpuSec: cpu,
     serverCpuPercent: (cpu / wall) * 100,

@@ -52,16 +52,40 @@ export function timeOffsets(body: Buffer): number[] {
   };
   // ExportMetricsServiceRequest.resource_metrics(1) > ResourceMetrics.scope_metrics(2) > ScopeMetrics.metrics(2)
   // > Metric.gauge(5) | sum(7) | histogram(9) | exponential_histogram(10) | summary(11) > .data_points(1) > time_unix_nano(3)
-  fields(body, 0, body.length, sub(1, (rm, rmLen) =>
-    fields(body, rm, rm + rmLen, sub(2, (sm, smLen) =>
-      fields(body, sm, sm + smLen, sub(2, (m, mLen) =>
-        fields(body, m, m + mLen, (kind, wire, data, dataLen) => {
-          if (wire !== 2 || ![5, 7, 9, 10, 11].includes(kind)) return;
-          fields(body, data, data + dataLen, sub(1, (dp, dpLen) =>
-            fields(body, dp, dp + dpLen, (n, w, at) => {
-              if (n === 3 && w === 1) offsets.push(at);
-            })));
-        })))))));
+  fields(
+    body,
+    0,
+    body.length,
+    sub(1, (rm, rmLen) =>
+      fields(
+        body,
+        rm,
+        rm + rmLen,
+        sub(2, (sm, smLen) =>
+          fields(
+            body,
+            sm,
+            sm + smLen,
+            sub(2, (m, mLen) =>
+              fields(body, m, m + mLen, (kind, wire, data, dataLen) => {
+                if (wire !== 2 || ![5, 7, 9, 10, 11].includes(kind)) return;
+                fields(
+                  body,
+                  data,
+                  data + dataLen,
+                  sub(1, (dp, dpLen) =>
+                    fields(body, dp, dp + dpLen, (n, w, at) => {
+                      if (n === 3 && w === 1) offsets.push(at);
+                    }),
+                  ),
+                );
+              }),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
   return offsets;
 }
 
@@ -86,21 +110,43 @@ export function otherInstance(body: Buffer, index: number): Buffer {
   let found = 0;
   // ExportMetricsServiceRequest.resource_metrics(1) > ResourceMetrics.resource(1) > Resource.attributes(1) > KeyValue
   // { key(1), value(2) > AnyValue.string_value(1) }
-  fields(body, 0, body.length, sub(1, (rm, rmLen) =>
-    fields(body, rm, rm + rmLen, sub(1, (r, rLen) =>
-      fields(body, r, r + rLen, sub(1, (kv, kvLen) => {
-        let isInstance = false;
-        fields(body, kv, kv + kvLen, (n, wire, at, len) => {
-          if (n === 1 && wire === 2) isInstance = key.equals(body.subarray(at, at + len));
-          else if (n === 2 && wire === 2 && isInstance) {
-            fields(body, at, at + len, sub(1, (str, strLen) => {
-              if (strLen === 0 || body[str + strLen - 1]! >= 0x80) throw new Error('service.instance.id must end in an ASCII character');
-              copy[str + strLen - 1] = 0x61 + (index % 26);
-              found++;
-            }));
-          }
-        });
-      }))))));
+  fields(
+    body,
+    0,
+    body.length,
+    sub(1, (rm, rmLen) =>
+      fields(
+        body,
+        rm,
+        rm + rmLen,
+        sub(1, (r, rLen) =>
+          fields(
+            body,
+            r,
+            r + rLen,
+            sub(1, (kv, kvLen) => {
+              let isInstance = false;
+              fields(body, kv, kv + kvLen, (n, wire, at, len) => {
+                if (n === 1 && wire === 2) isInstance = key.equals(body.subarray(at, at + len));
+                else if (n === 2 && wire === 2 && isInstance) {
+                  fields(
+                    body,
+                    at,
+                    at + len,
+                    sub(1, (str, strLen) => {
+                      if (strLen === 0 || body[str + strLen - 1]! >= 0x80) throw new Error('service.instance.id must end in an ASCII character');
+                      copy[str + strLen - 1] = 0x61 + (index % 26);
+                      found++;
+                    }),
+                  );
+                }
+              });
+            }),
+          ),
+        ),
+      ),
+    ),
+  );
   if (found === 0) throw new Error('no service.instance.id in the payload');
   return copy;
 }
@@ -124,7 +170,8 @@ export function writeRequestTimes(raw: Uint8Array): WriteRequestTimes {
       if (w !== 2 || wanted === undefined) return;
       fields(raw, at, at + len, (f, fw, start, size) => {
         if (f !== wanted || fw !== 0) return;
-        if (size !== STAMP_BYTES) throw new Error(`a timestamp of ${size} varint bytes at ${start}: only times near now (${STAMP_BYTES} bytes) can be rewritten in place`);
+        if (size !== STAMP_BYTES)
+          throw new Error(`a timestamp of ${size} varint bytes at ${start}: only times near now (${STAMP_BYTES} bytes) can be rewritten in place`);
         let ms = 0;
         for (let i = STAMP_BYTES - 1; i >= 0; i--) ms = ms * 128 + (raw[start + i]! & 0x7f);
         found.offsets.push(start);

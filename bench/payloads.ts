@@ -33,10 +33,20 @@ const SERVICES = ['checkout', 'payments', 'catalog'] as const;
 
 function resourceAttributes(service: string) {
   return {
-    'service.name': service, 'service.namespace': 'shop', 'service.version': '2.14.1', 'service.instance.id': `${service}-5c8b-q7`,
-    'deployment.environment.name': 'production', 'host.name': 'ip-10-0-3-17', 'host.arch': 'amd64', 'host.id': 'i-0abc123def4567890',
-    'os.type': 'linux', 'process.pid': 4242, 'process.runtime.name': 'nodejs', 'process.runtime.version': '20.20.2',
-    'telemetry.sdk.language': 'nodejs', 'cloud.region': 'eu-west-1',
+    'service.name': service,
+    'service.namespace': 'shop',
+    'service.version': '2.14.1',
+    'service.instance.id': `${service}-5c8b-q7`,
+    'deployment.environment.name': 'production',
+    'host.name': 'ip-10-0-3-17',
+    'host.arch': 'amd64',
+    'host.id': 'i-0abc123def4567890',
+    'os.type': 'linux',
+    'process.pid': 4242,
+    'process.runtime.name': 'nodejs',
+    'process.runtime.version': '20.20.2',
+    'telemetry.sdk.language': 'nodejs',
+    'cloud.region': 'eu-west-1',
   };
 }
 
@@ -55,10 +65,16 @@ export function buildSpans(count = 1000): ReadableSpan[] {
       const span = tracer.startSpan(i % 3 === 0 ? 'GET /api/v1/items/{id}' : `SELECT shop.items ${i % 5}`, {
         kind: i % 3 === 0 ? SpanKind.SERVER : SpanKind.CLIENT,
         attributes: {
-          'http.request.method': 'GET', 'http.response.status_code': failed ? 500 : 200, 'http.route': '/api/v1/items/{id}',
-          'url.full': `https://catalog.internal/api/v1/items/${i}?expand=price,stock`, 'url.scheme': 'https',
-          'server.address': 'catalog.internal', 'server.port': 443, 'network.protocol.version': '1.1',
-          'user_agent.original': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36', 'client.address': '10.0.7.44',
+          'http.request.method': 'GET',
+          'http.response.status_code': failed ? 500 : 200,
+          'http.route': '/api/v1/items/{id}',
+          'url.full': `https://catalog.internal/api/v1/items/${i}?expand=price,stock`,
+          'url.scheme': 'https',
+          'server.address': 'catalog.internal',
+          'server.port': 443,
+          'network.protocol.version': '1.1',
+          'user_agent.original': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36',
+          'client.address': '10.0.7.44',
           ...(i % 2 === 0 ? { 'app.cache.hit': true, 'app.items': 12 } : {}),
         },
       });
@@ -87,9 +103,10 @@ export async function buildMetrics() {
   for (const route of ['/cart', '/pay', '/items', '/items/{id}', '/login', '/logout', '/search', '/health', '/orders', '/orders/{id}'])
     for (const method of ['GET', 'POST', 'PUT', 'DELETE'])
       for (const status of [200, 201, 400, 404, 500])
-        for (const region of ['eu', 'us']) sets.push({ 'http.route': route, 'http.request.method': method, 'http.response.status_code': status, region });
+        for (const region of ['eu', 'us'])
+          sets.push({ 'http.route': route, 'http.request.method': method, 'http.response.status_code': status, region });
   let seed = 1;
-  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
   for (let m = 0; m < 9; m++) {
     const counter = meter.createCounter(`app.requests.${m}`, { valueType: ValueType.INT, unit: '{request}' });
     for (const attrs of sets) counter.add(1 + Math.floor(random() * 5), attrs);

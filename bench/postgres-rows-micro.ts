@@ -40,7 +40,11 @@ function encodeRate(batch: TelemetryBatch, label: string): void {
   const t = process.cpuUsage();
   for (let i = 0; i < rounds; i++) encodeAll(batch);
   const ms = cpuMs(t) / rounds;
-  console.log(`encode ${label.padEnd(26)} ${ms.toFixed(2).padStart(7)} CPU ms/batch  ${Math.round((items / ms) * 1000).toLocaleString('en').padStart(10)} rows/CPU-s`);
+  console.log(
+    `encode ${label.padEnd(26)} ${ms.toFixed(2).padStart(7)} CPU ms/batch  ${Math.round((items / ms) * 1000)
+      .toLocaleString('en')
+      .padStart(10)} rows/CPU-s`,
+  );
 }
 
 function serverUrl(key: string): string | undefined {
@@ -68,7 +72,13 @@ async function writeRate(name: string, url: string, batch: () => TelemetryBatch,
     }
     const sec = (performance.now() - t0) / 1000;
     latencies.sort((a, b) => a - b);
-    console.log(`write  ${name.padEnd(11)} ${label.padEnd(14)} ${Math.round(rows / sec).toLocaleString('en').padStart(8)} rows/s  per batch p50 ${latencies[Math.floor(rounds / 2)]!.toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms (${rounds} batches)`);
+    console.log(
+      `write  ${name.padEnd(11)} ${label.padEnd(14)} ${Math.round(rows / sec)
+        .toLocaleString('en')
+        .padStart(
+          8,
+        )} rows/s  per batch p50 ${latencies[Math.floor(rounds / 2)]!.toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms (${rounds} batches)`,
+    );
   } finally {
     await adapter.close();
     const client = new pg.Client({ connectionString: url });
@@ -82,7 +92,10 @@ encodeRate(realisticBatch(5000, 0), '5,000 points');
 encodeRate(realisticBatch(0, 1000), '1,000 spans');
 encodeRate(realisticBatch(5000, 1000), '5,000 points + 1,000 spans');
 
-for (const [name, key] of [['timescaledb', 'MANIFOLD_TEST_TIMESCALE_URL'], ['postgres15', 'MANIFOLD_TEST_POSTGRES_URL']] as const) {
+for (const [name, key] of [
+  ['timescaledb', 'MANIFOLD_TEST_TIMESCALE_URL'],
+  ['postgres15', 'MANIFOLD_TEST_POSTGRES_URL'],
+] as const) {
   const url = serverUrl(key);
   if (!url) {
     console.log(`write  ${name}: skipped, no ${key}`);

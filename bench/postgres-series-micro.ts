@@ -35,11 +35,17 @@ function serverUrl(key: string): string | undefined {
   return existsSync(file) ? new RegExp(`^${key}=(.+)$`, 'm').exec(readFileSync(file, 'utf8'))?.[1]?.trim() : undefined;
 }
 
-interface Figure { rowsPerSec: number; p50: number; max: number }
+interface Figure {
+  rowsPerSec: number;
+  p50: number;
+  max: number;
+}
 
 function report(server: string, label: string, how: string, f: Figure, ceiling?: Figure): void {
   const ratio = ceiling ? `  ${(f.rowsPerSec / ceiling.rowsPerSec).toFixed(2)} of bare COPY` : '';
-  console.log(`${server.padEnd(11)} ${label.padEnd(13)} ${how.padEnd(10)} ${Math.round(f.rowsPerSec).toLocaleString('en').padStart(9)} rows/s  p50 ${f.p50.toFixed(1).padStart(6)} ms  max ${f.max.toFixed(1).padStart(6)} ms${ratio}`);
+  console.log(
+    `${server.padEnd(11)} ${label.padEnd(13)} ${how.padEnd(10)} ${Math.round(f.rowsPerSec).toLocaleString('en').padStart(9)} rows/s  p50 ${f.p50.toFixed(1).padStart(6)} ms  max ${f.max.toFixed(1).padStart(6)} ms${ratio}`,
+  );
 }
 
 async function timed(batches: TelemetryBatch[], write: (b: TelemetryBatch, i: number) => Promise<number>): Promise<Figure> {
@@ -83,7 +89,11 @@ async function bareCopy(url: string, batches: TelemetryBatch[]): Promise<Figure>
     return await timed(batches, async (_b, i) => {
       const e = encoded[i]!;
       await db.query('BEGIN');
-      for (const t of e.tables) await pipeline(Readable.from([t.copy!]), db.query(copyFrom(`COPY ${schema}.${t.table.table} (${t.table.columns.map((c) => c.name).join(', ')}) FROM STDIN`)));
+      for (const t of e.tables)
+        await pipeline(
+          Readable.from([t.copy!]),
+          db.query(copyFrom(`COPY ${schema}.${t.table.table} (${t.table.columns.map((c) => c.name).join(', ')}) FROM STDIN`)),
+        );
       await db.query('COMMIT');
       return e.items;
     });
@@ -100,10 +110,16 @@ async function dropSchema(url: string, schema: string): Promise<void> {
   await client.end();
 }
 
-const shapes = [['5,000 points', () => realisticBatch(5000, 0)], ['1,000 spans', () => realisticBatch(0, 1000)]] as const;
+const shapes = [
+  ['5,000 points', () => realisticBatch(5000, 0)],
+  ['1,000 spans', () => realisticBatch(0, 1000)],
+] as const;
 const fresh = (make: () => TelemetryBatch) => Array.from({ length: rounds + 1 }, make); // stamped now: nothing to skip
 
-for (const [server, key] of [['timescaledb', 'MANIFOLD_TEST_TIMESCALE_URL'], ['postgres15', 'MANIFOLD_TEST_POSTGRES_URL']] as const) {
+for (const [server, key] of [
+  ['timescaledb', 'MANIFOLD_TEST_TIMESCALE_URL'],
+  ['postgres15', 'MANIFOLD_TEST_POSTGRES_URL'],
+] as const) {
   const url = serverUrl(key);
   if (!url) {
     console.log(`${server}: skipped, no ${key}`);

@@ -44,7 +44,13 @@ abstract class PrivateServer {
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`${this.binary} exited with ${child.exitCode}:\n${this.tail}`);
-      if (await fetch(`${this.url}${this.readyPath}`).then((r) => r.ok, () => false)) return;
+      if (
+        await fetch(`${this.url}${this.readyPath}`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        return;
       await sleep(100);
     }
     throw new Error(`${this.binary} did not become ready in 30 s:\n${this.tail}`);
@@ -86,8 +92,11 @@ export class PrivatePrometheus extends PrivateServer {
     const config = path.join(this.dir, 'prometheus.yml');
     writeFileSync(config, 'global: {scrape_interval: 15s}\nscrape_configs: []\n');
     return [
-      `--config.file=${config}`, `--storage.tsdb.path=${path.join(this.dir, 'data')}`, `--web.listen-address=127.0.0.1:${this.port}`,
-      '--web.enable-remote-write-receiver', '--log.level=error',
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${path.join(this.dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${this.port}`,
+      '--web.enable-remote-write-receiver',
+      '--log.level=error',
     ];
   }
 

@@ -38,7 +38,7 @@ export function summarize(file: string, top = 25): string {
     const seen = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const { functionName, url, lineNumber } = byId.get(at)!.callFrame;
-      const m = url.includes("/node_modules/") ? null : /\/(src|bench)\/(.*)$/.exec(url);
+      const m = url.includes('/node_modules/') ? null : /\/(src|bench)\/(.*)$/.exec(url);
       if (!m) continue;
       const key = `${functionName || '(anonymous)'}  ${m[1]}/${m[2]}:${lineNumber + 1}`;
       if (seen.has(key)) continue;
@@ -52,18 +52,35 @@ export function summarize(file: string, top = 25): string {
     if (idle.has(id)) continue;
     const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
     const where = url.replace(/^file:\/\/.*?\/(node_modules|src|bench)\//, '$1/') || '(native/vm)';
-    fn.set(`${functionName || '(anonymous)'}  ${where}:${lineNumber + 1}`, (fn.get(`${functionName || '(anonymous)'}  ${where}:${lineNumber + 1}`) ?? 0) + us);
-    const group = where.startsWith('node_modules/') ? where.split('/').slice(0, where.startsWith('node_modules/@') ? 3 : 2).join('/') : where;
+    fn.set(
+      `${functionName || '(anonymous)'}  ${where}:${lineNumber + 1}`,
+      (fn.get(`${functionName || '(anonymous)'}  ${where}:${lineNumber + 1}`) ?? 0) + us,
+    );
+    const group = where.startsWith('node_modules/')
+      ? where
+          .split('/')
+          .slice(0, where.startsWith('node_modules/@') ? 3 : 2)
+          .join('/')
+      : where;
     files.set(group, (files.get(group) ?? 0) + us);
   }
   const list = (m: Map<string, number>) =>
-    [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) => `${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`);
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, us]) => `${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`);
   const idleUs = [...self].filter(([id]) => idle.has(id)).reduce((a, [, us]) => a + us, 0);
   return [
     `${file}: ${(total / 1e6).toFixed(1)} s busy (${(idleUs / 1e6).toFixed(1)} s idle); percentages of busy time`,
-    '', 'self time by function:', ...list(fn),
-    '', 'self time by file / package:', ...list(files),
-    '', 'inclusive time of project functions (src/, bench/):', ...list(inclusive),
+    '',
+    'self time by function:',
+    ...list(fn),
+    '',
+    'self time by file / package:',
+    ...list(files),
+    '',
+    'inclusive time of project functions (src/, bench/):',
+    ...list(inclusive),
   ].join('\n');
 }
 

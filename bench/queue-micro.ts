@@ -36,7 +36,15 @@ function diskBytes(dir: string): number {
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 
-interface Case { label: string; points: number; backends: number; copies: boolean; pageSize?: number; fsync?: boolean; cycle?: boolean }
+interface Case {
+  label: string;
+  points: number;
+  backends: number;
+  copies: boolean;
+  pageSize?: number;
+  fsync?: boolean;
+  cycle?: boolean;
+}
 
 async function run(c: Case): Promise<void> {
   const payload = encodeBatch(realisticBatch(c.points, 0));
@@ -57,7 +65,10 @@ async function run(c: Case): Promise<void> {
     if (c.cycle) {
       for (const backend of BACKENDS.slice(0, c.backends)) {
         const jobs = await store.lease(backend, { maxJobs: 64, maxBytes: 8 << 20, maxItems: Number.MAX_SAFE_INTEGER });
-        await store.complete(backend, jobs.map((j) => j.id));
+        await store.complete(
+          backend,
+          jobs.map((j) => j.id),
+        );
       }
     }
   }
@@ -70,7 +81,9 @@ async function run(c: Case): Promise<void> {
   console.log(
     `${c.label.padEnd(44)} payload ${(payload.length / 1024).toFixed(0).padStart(5)} KB  ` +
       `${(calls / secs).toFixed(0).padStart(5)} enqueues/s  ${(jobs / secs).toFixed(0).padStart(5)} jobs/s  ` +
-      `${((calls * payload.length) / secs / 1e6).toFixed(0).padStart(4)} MB/s in  ${Math.round((calls * c.points) / secs).toLocaleString('en').padStart(10)} points/s  ` +
+      `${((calls * payload.length) / secs / 1e6).toFixed(0).padStart(4)} MB/s in  ${Math.round((calls * c.points) / secs)
+        .toLocaleString('en')
+        .padStart(10)} points/s  ` +
       `enqueue p50 ${pct(lat, 0.5).toFixed(2)} ms p99 ${pct(lat, 0.99).toFixed(2)} ms  cpu ${cpuMs.toFixed(2)} ms/call` +
       (c.cycle ? '' : `  disk ${(onDisk / (calls * c.points)).toFixed(1)} B/point`),
   );

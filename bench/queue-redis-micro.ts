@@ -43,7 +43,12 @@ async function openStore(): Promise<{ store: RedisQueueStore; prefix: string }> 
   return { store, prefix };
 }
 
-interface Case { label: string; points: number; backends: number; inFlight: number }
+interface Case {
+  label: string;
+  points: number;
+  backends: number;
+  inFlight: number;
+}
 
 async function enqueueCase(c: Case): Promise<void> {
   const payload = encodeBatch(realisticBatch(c.points, 0));
@@ -69,7 +74,9 @@ async function enqueueCase(c: Case): Promise<void> {
   const memPerPoint = ((await usedMemory()) - mem0) / (calls * c.points * c.backends);
   console.log(
     `${c.label.padEnd(40)} ${(payload.length / 1024).toFixed(0).padStart(5)} KB  ${(calls / secs).toFixed(0).padStart(5)} enqueues/s  ` +
-      `${((calls * c.backends) / secs).toFixed(0).padStart(5)} jobs/s  ${Math.round((calls * c.points) / secs).toLocaleString('en').padStart(10)} points/s  ` +
+      `${((calls * c.backends) / secs).toFixed(0).padStart(5)} jobs/s  ${Math.round((calls * c.points) / secs)
+        .toLocaleString('en')
+        .padStart(10)} points/s  ` +
       `${((calls * payload.length) / secs / 1e6).toFixed(0).padStart(4)} MB/s  p50 ${pct(lat, 0.5).toFixed(2)} ms p99 ${pct(lat, 0.99).toFixed(2)} ms  ` +
       `cpu ${((cpu.user + cpu.system) / 1000 / calls).toFixed(2)} ms/call  redis ${memPerPoint.toFixed(1)} B/queued point (${((calls * payload.length) / 1e6).toFixed(0)} MB queued)`,
   );
@@ -84,15 +91,24 @@ async function drainCase(label: string, points: number, jobs: number, maxBytes: 
   let leases = 0;
   let done = 0;
   const started = performance.now();
-  for (let batch = await store.lease('influx', { maxJobs: 64, maxBytes, maxItems: Number.MAX_SAFE_INTEGER }); batch.length > 0; batch = await store.lease('influx', { maxJobs: 64, maxBytes, maxItems: Number.MAX_SAFE_INTEGER })) {
-    await store.complete('influx', batch.map((j) => j.id));
+  for (
+    let batch = await store.lease('influx', { maxJobs: 64, maxBytes, maxItems: Number.MAX_SAFE_INTEGER });
+    batch.length > 0;
+    batch = await store.lease('influx', { maxJobs: 64, maxBytes, maxItems: Number.MAX_SAFE_INTEGER })
+  ) {
+    await store.complete(
+      'influx',
+      batch.map((j) => j.id),
+    );
     leases++;
     done += batch.length;
   }
   const secs = (performance.now() - started) / 1000;
   console.log(
     `${label.padEnd(40)} ${(payload.length / 1024).toFixed(0).padStart(5)} KB  ${(done / secs).toFixed(0).padStart(5)} jobs/s leased+completed  ` +
-      `${Math.round((done * points) / secs).toLocaleString('en').padStart(10)} points/s  ${((done * payload.length) / secs / 1e6).toFixed(0)} MB/s  ` +
+      `${Math.round((done * points) / secs)
+        .toLocaleString('en')
+        .padStart(10)} points/s  ${((done * payload.length) / secs / 1e6).toFixed(0)} MB/s  ` +
       `${(leases / secs).toFixed(0)} leases/s (${(done / leases).toFixed(1)} jobs each)`,
   );
   if (done !== jobs) throw new Error(`drained ${done} of ${jobs}`);
@@ -141,7 +157,9 @@ async function tinyCase(label: string, inFlight: number): Promise<void> {
 
 const only = process.argv[2];
 const want = (label: string) => !only || label.includes(only);
-console.log(`Redis ${url} (${/redis_version:(\S+)/.exec(await admin.info('server'))![1]}, appendonly ${(await admin.config('GET', 'appendonly'))[1]}, appendfsync ${(await admin.config('GET', 'appendfsync'))[1]})`);
+console.log(
+  `Redis ${url} (${/redis_version:(\S+)/.exec(await admin.info('server'))![1]}, appendonly ${(await admin.config('GET', 'appendonly'))[1]}, appendfsync ${(await admin.config('GET', 'appendfsync'))[1]})`,
+);
 const cases: Case[] = [
   { label: 'enqueue 100 KB, 1 backend', points: 1000, backends: 1, inFlight: 1 },
   { label: 'enqueue 100 KB, 4 backends', points: 1000, backends: 4, inFlight: 1 },

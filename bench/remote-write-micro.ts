@@ -37,7 +37,13 @@ void pino;
 
 function batch(round: number): MetricPoint[] {
   const resources = [0, 1].map((i) =>
-    resource({ 'service.name': `checkout-${i}`, 'service.namespace': 'shop', 'service.instance.id': `pod-${i}`, 'host.name': `node-${i}`, 'cloud.region': 'eu-west-1' }),
+    resource({
+      'service.name': `checkout-${i}`,
+      'service.namespace': 'shop',
+      'service.instance.id': `pod-${i}`,
+      'host.name': `node-${i}`,
+      'cloud.region': 'eu-west-1',
+    }),
   );
   const scopes = [0, 1, 2, 3].map((i) => scope(`io.manifold.bench.${i}`, '1.2.3'));
   const metrics: MetricDescriptor[] = [];
@@ -49,8 +55,12 @@ function batch(round: number): MetricPoint[] {
   }
   const time = BigInt(Date.now() + round * 10_000) * 1_000_000n;
   // One object per distinct attribute set, shared by its points: what the OTLP and queue readers give.
-  const sets = Array.from({ length: POINTS / METRICS }, (_, series) => (
-    { 'http.method': ['GET', 'POST', 'PUT'][series % 3]!, 'http.route': `/api/v1/items/${series % 25}`, 'http.status_code': BigInt(200 + (series % 5)), 'net.peer.name': `peer-${series % 7}` }));
+  const sets = Array.from({ length: POINTS / METRICS }, (_, series) => ({
+    'http.method': ['GET', 'POST', 'PUT'][series % 3]!,
+    'http.route': `/api/v1/items/${series % 25}`,
+    'http.status_code': BigInt(200 + (series % 5)),
+    'net.peer.name': `peer-${series % 7}`,
+  }));
   const points: MetricPoint[] = [];
   for (let i = 0; i < POINTS; i++) {
     const metric = metrics[i % METRICS]!;
@@ -64,7 +74,9 @@ function batch(round: number): MetricPoint[] {
       start: time - 60_000_000_000n,
     };
     if (metric.type === 'histogram') {
-      points.push(histogramPoint({ ...common, bounds: BOUNDS, counts: BOUNDS.map((_, b) => (i + b + round) % 13).concat([1]), sum: 12.5 + i + round }));
+      points.push(
+        histogramPoint({ ...common, bounds: BOUNDS, counts: BOUNDS.map((_, b) => (i + b + round) % 13).concat([1]), sum: 12.5 + i + round }),
+      );
     } else {
       points.push(numberPoint({ ...common, value: metric.type === 'sum' ? i * 10 + round : 1e6 + i }));
     }
@@ -114,7 +126,9 @@ interface Path {
 const writer: Path = { encode: new Stage(), snappy: new Stage(), rawBytes: 0, compressedBytes: 0 };
 const reference: Path = { encode: new Stage(), snappy: new Stage(), rawBytes: 0, compressedBytes: 0 };
 const translate = new Stage();
-let samples = 0, requests = 0, mismatches = 0;
+let samples = 0,
+  requests = 0,
+  mismatches = 0;
 
 /** The adapter's path: each request written into the reused buffer and compressed at once. */
 function viaWriter(parts: TimeSeriesOut[][], path: Path, timed: boolean): Buffer[] {
@@ -148,7 +162,9 @@ function viaProtobufjs(parts: TimeSeriesOut[][], path: Path, timed: boolean): Bu
   const bodies: Buffer[] = [];
   // The objects protobufjs takes (labels as cached Label messages, samples as objects), built before the timed
   // encode: the translator made such objects itself before its samples went into flat arrays (samples.ts).
-  const objects = parts.map((part) => part.map((series) => ({ ...series, labels: cachedLabelMessages(labelsOf(series)), samples: samplesOf(series) })));
+  const objects = parts.map((part) =>
+    part.map((series) => ({ ...series, labels: cachedLabelMessages(labelsOf(series)), samples: samplesOf(series) })),
+  );
   for (const part of objects) {
     path.encode.start();
     const raw = messages.writeRequestEncodedLabels.encode({ timeseries: part }).finish();
@@ -202,7 +218,9 @@ function stages(): void {
    * (compressSync without copyOutputData: the output handed to V8 as external memory). Separate phases, that
    * order: once external buffers are outstanding the allocator's pages go cold for the other call too.
    */
-  const rawRequests = splitRequests(translator.translate(batch(ROUNDS + WARMUP + 1)).series, limits).map((part) => Buffer.from(writeRequestBytes(part)));
+  const rawRequests = splitRequests(translator.translate(batch(ROUNDS + WARMUP + 1)).series, limits).map((part) =>
+    Buffer.from(writeRequestBytes(part)),
+  );
   const rawTotal = rawRequests.reduce((a, b) => a + b.length, 0);
   function snappyPhase(compress: (raw: Uint8Array) => Buffer): { cpuMs: number; bodies: Buffer[] } {
     const stage = new Stage();
@@ -219,15 +237,22 @@ function stages(): void {
   const snappyNow = snappyPhase(compressBody);
   const snappyBefore = snappyPhase((raw) => snappy.compressSync(raw));
 
-  const perSec = (ms: number) => Math.round((POINTS * ROUNDS) / (ms / 1000)).toLocaleString('en').padStart(10);
+  const perSec = (ms: number) =>
+    Math.round((POINTS * ROUNDS) / (ms / 1000))
+      .toLocaleString('en')
+      .padStart(10);
   const ms = (value: number) => (value / ROUNDS).toFixed(2).padStart(7);
   const row = (label: string, wall: number, cpu: number, extra = '') =>
     console.log(`  ${label.padEnd(21)} ${ms(cpu)} ${perSec(cpu)}   ${ms(wall)} ${perSec(wall)}${extra}`);
   const stageRow = (label: string, stage: Stage, extra = '') => row(label, stage.wall, stage.cpu, extra);
   const sum = (...stages: Stage[]) => stages.reduce((a, b) => ({ wall: a.wall + b.wall, cpu: a.cpu + b.cpu }), { wall: 0, cpu: 0 });
   const ours = sum(translate, writer.encode, writer.snappy);
-  console.log(`remote-write encode, ${POINTS.toLocaleString('en')} points/batch, ${ROUNDS} rounds, ${(samples / ROUNDS).toFixed(0)} samples/batch, ${(requests / ROUNDS).toFixed(1)} requests/batch, ${(writer.rawBytes / ROUNDS / 1e6).toFixed(2)} MB raw, ${(writer.compressedBytes / ROUNDS / 1e3).toFixed(0)} KB compressed`);
-  console.log(`  ${''.padEnd(21)} ${'CPU ms/batch'.padStart(12)} ${'points/s'.padStart(10)}  ${'wall ms/batch'.padStart(13)} ${'points/s'.padStart(10)}`);
+  console.log(
+    `remote-write encode, ${POINTS.toLocaleString('en')} points/batch, ${ROUNDS} rounds, ${(samples / ROUNDS).toFixed(0)} samples/batch, ${(requests / ROUNDS).toFixed(1)} requests/batch, ${(writer.rawBytes / ROUNDS / 1e6).toFixed(2)} MB raw, ${(writer.compressedBytes / ROUNDS / 1e3).toFixed(0)} KB compressed`,
+  );
+  console.log(
+    `  ${''.padEnd(21)} ${'CPU ms/batch'.padStart(12)} ${'points/s'.padStart(10)}  ${'wall ms/batch'.padStart(13)} ${'points/s'.padStart(10)}`,
+  );
   stageRow('translate+split', translate);
   stageRow('encode (wire-writer)', writer.encode);
   stageRow('snappy', writer.snappy);
@@ -236,17 +261,27 @@ function stages(): void {
   const mbPerSec = (ms: number) => `${(rawTotal / 1e6 / (ms / 1000)).toFixed(0).padStart(5)} MB/s`;
   console.log(`snappy alone, one batch's ${rawRequests.length} requests (${(rawTotal / 1e6).toFixed(2)} MB), 10 times, CPU:`);
   console.log(`  compressBody          ${snappyNow.cpuMs.toFixed(2).padStart(7)} ms/batch ${mbPerSec(snappyNow.cpuMs)}`);
-  console.log(`  compressSync, before  ${snappyBefore.cpuMs.toFixed(2).padStart(7)} ms/batch ${mbPerSec(snappyBefore.cpuMs)}   ${(snappyBefore.cpuMs / snappyNow.cpuMs).toFixed(1)}× the CPU; same bodies: ${snappyNow.bodies.every((body, i) => body.equals(snappyBefore.bodies[i]!)) ? 'yes' : 'NO'}`);
+  console.log(
+    `  compressSync, before  ${snappyBefore.cpuMs.toFixed(2).padStart(7)} ms/batch ${mbPerSec(snappyBefore.cpuMs)}   ${(snappyBefore.cpuMs / snappyNow.cpuMs).toFixed(1)}× the CPU; same bodies: ${snappyNow.bodies.every((body, i) => body.equals(snappyBefore.bodies[i]!)) ? 'yes' : 'NO'}`,
+  );
   if (!WRITER_ONLY) {
     const theirs = sum(translate, reference.encode, reference.snappy);
     console.log('protobufjs, same run, same batches:');
-    stageRow('encode (protobufjs)', reference.encode, `   writer ${(reference.encode.cpu / writer.encode.cpu).toFixed(1)}× faster (CPU), ${(reference.encode.wall / writer.encode.wall).toFixed(1)}× (wall)`);
+    stageRow(
+      'encode (protobufjs)',
+      reference.encode,
+      `   writer ${(reference.encode.cpu / writer.encode.cpu).toFixed(1)}× faster (CPU), ${(reference.encode.wall / writer.encode.wall).toFixed(1)}× (wall)`,
+    );
     stageRow('snappy', reference.snappy);
-    row('total, per core', theirs.wall, theirs.cpu, `   writer path ${(theirs.cpu / ours.cpu).toFixed(2)}× faster (CPU), ${(theirs.wall / ours.wall).toFixed(2)}× (wall)`);
+    row(
+      'total, per core',
+      theirs.wall,
+      theirs.cpu,
+      `   writer path ${(theirs.cpu / ours.cpu).toFixed(2)}× faster (CPU), ${(theirs.wall / ours.wall).toFixed(2)}× (wall)`,
+    );
     console.log(`  identical bodies      ${mismatches === 0 ? 'yes' : `NO: ${mismatches} requests differ`} (${requests} requests compared)`);
     if (mismatches > 0) process.exitCode = 1;
   }
-
 }
 if (!process.argv.includes('--path-only')) stages();
 

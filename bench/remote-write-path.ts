@@ -31,7 +31,7 @@ const WARMUP = 2;
 /** Small objects with strings and arrays, about `mb` MB of them, kept alive until the measurement ends. */
 function ballast(mb: number): unknown[] {
   const objects: unknown[] = [];
-  for (let i = 0; i < mb * 1e6 / 120; i++) objects.push({ key: `k${i % 5000}`, value: i * 1.5, tags: [i, `t${i}`] });
+  for (let i = 0; i < (mb * 1e6) / 120; i++) objects.push({ key: `k${i % 5000}`, value: i * 1.5, tags: [i, `t${i}`] });
   return objects;
 }
 
@@ -41,7 +41,12 @@ export async function measureWritePath(options: WritePathOptions): Promise<strin
   const { config, jobs } = options;
   const live = ballast(options.ballastMb);
   const catalog = new SeriesCatalog(config.translation);
-  const translator = new Translator(config, catalog, new CumulativeState(config.delta_to_cumulative.max_series, config.delta_to_cumulative.max_stale), new Map());
+  const translator = new Translator(
+    config,
+    catalog,
+    new CumulativeState(config.delta_to_cumulative.max_series, config.delta_to_cumulative.max_stale),
+    new Map(),
+  );
   const limits = { maxSamples: config.max_samples_per_request, maxBytes: config.max_bytes_per_request };
   // GC entries arrive later, asynchronously: kept with their start times, counted when they fall in a timed write.
   const entries: { start: number; duration: number; minor: boolean }[] = [];
@@ -53,8 +58,14 @@ export async function measureWritePath(options: WritePathOptions): Promise<strin
     }
   });
   observer.observe({ entryTypes: ['gc'] });
-  let decodeMs = 0, translateMs = 0;
-  let cpuMs = 0, wallMs = 0, points = 0, samples = 0, requests = 0, bytes = 0;
+  let decodeMs = 0,
+    translateMs = 0;
+  let cpuMs = 0,
+    wallMs = 0,
+    points = 0,
+    samples = 0,
+    requests = 0,
+    bytes = 0;
   for (let write = 0; write < WRITES + WARMUP; write++) {
     // The queue holds encoded payloads; building them is not part of the write.
     const payloads = Array.from({ length: jobs }, (_, j) => encodeBatch({ metrics: options.batch(1000 + write * jobs + j), spans: [] }));

@@ -3,7 +3,6 @@ import type { DeliveryResult, DeliveryWindow } from './scenarios/delivery.js';
 import { kb, mb, pct, ratio } from './report-format.js';
 import { human } from './stats.js';
 
-
 type Loose = Record<string, unknown>;
 /** Renames a result's older field names (vmRows, vmRowsPerSec, vmPointsPerSec) to the target-neutral ones. */
 function renamed(o: Loose): Loose {
@@ -20,7 +19,11 @@ export function normalizeDelivery(d: DeliveryResult): DeliveryResult {
   const old = d as unknown as Loose;
   return {
     ...(old as unknown as DeliveryResult),
-    target: 'victoria', label: 'VictoriaMetrics', privateServer: false, counter: '`vm_rows_inserted_total{type="promremotewrite"}`', loopStamps: 'repeat',
+    target: 'victoria',
+    label: 'VictoriaMetrics',
+    privateServer: false,
+    counter: '`vm_rows_inserted_total{type="promremotewrite"}`',
+    loopStamps: 'repeat',
     gateway: renamed(old.gateway as Loose) as unknown as DeliveryResult['gateway'],
     native: { stampCpuPercent: 0, cyclesPerSec: NaN, ...renamed(old.native as Loose) } as unknown as DeliveryResult['native'],
     crossCheck: renamed(old.crossCheck as Loose) as unknown as DeliveryResult['crossCheck'],
@@ -31,10 +34,14 @@ export function normalizeDelivery(d: DeliveryResult): DeliveryResult {
 
 function refusalsLine(d: DeliveryResult): string {
   if (!d.refusals) return '';
-  const server = Object.entries(d.refusals.server).map(([k, v]) => `${k} ${v.toLocaleString('en')}`).join(', ');
+  const server = Object.entries(d.refusals.server)
+    .map(([k, v]) => `${k} ${v.toLocaleString('en')}`)
+    .join(', ');
   const g = d.refusals.gateway;
-  return `Refusals over the whole scenario: ${d.label}'s own counters ${server || '(none)'}; the gateway dead-lettered ${g.deadLettered.toLocaleString('en')} points, ` +
-    `retried ${g.retries.toLocaleString('en')} writes, dropped ${g.dropped.toLocaleString('en')} points.`;
+  return (
+    `Refusals over the whole scenario: ${d.label}'s own counters ${server || '(none)'}; the gateway dead-lettered ${g.deadLettered.toLocaleString('en')} points, ` +
+    `retried ${g.retries.toLocaleString('en')} writes, dropped ${g.dropped.toLocaleString('en')} points.`
+  );
 }
 
 export function deliveryTable(d: DeliveryResult): string[] {
@@ -58,19 +65,45 @@ export function deliveryTable(d: DeliveryResult): string[] {
     '',
     '| | gateway, under full load | gateway, draining (no load) | native POST loop |',
     '| --- | ---: | ---: | ---: |',
-    row(`**points/s into ${d.label}**`, `**${human(d.gateway.storedPointsPerSec)}**`, human(d.drain?.storedPointsPerSec ?? NaN), `**${human(d.native.storedPointsPerSec)}**`),
+    row(
+      `**points/s into ${d.label}**`,
+      `**${human(d.gateway.storedPointsPerSec)}**`,
+      human(d.drain?.storedPointsPerSec ?? NaN),
+      `**${human(d.native.storedPointsPerSec)}**`,
+    ),
     row(`${d.label} samples stored/s`, human(d.gateway.storedRowsPerSec), human(d.drain?.storedRowsPerSec ?? NaN), human(d.native.storedRowsPerSec)),
     row('**/ native loop (median of per-run ratios)**', `**${ratio(d.ratio)}**`, ratio(d.drain?.ratio), '1'),
-    row("points/s by the gateway's own counter (`manifold_backend_written_items_total`)", human(d.gateway.pointsPerSec), human(d.drain?.pointsPerSec ?? NaN), ''),
+    row(
+      "points/s by the gateway's own counter (`manifold_backend_written_items_total`)",
+      human(d.gateway.pointsPerSec),
+      human(d.drain?.pointsPerSec ?? NaN),
+      '',
+    ),
     row('OTLP points/s acknowledged (ingest during the window)', human(d.gateway.ingestPointsPerSec), '0', ''),
-    row('CPU of the sending process (% of one core)', pct(d.gateway.cpuPercent), pct(d.drain?.cpuPercent), `${pct(d.native.generatorCpuPercent)} (${d.native.requestsPerSec.toFixed(0)} requests/s${Number.isFinite(d.native.cyclesPerSec) ? `, ${d.native.cyclesPerSec.toFixed(1)} cycles/s` : ''})`),
-    row('windows where the queue ran empty', `${d.windowsQueueEmptied} of ${d.runs}`, d.drain ? `${d.drain.windowsQueueEmptied} of ${d.runs}` : '', ''),
+    row(
+      'CPU of the sending process (% of one core)',
+      pct(d.gateway.cpuPercent),
+      pct(d.drain?.cpuPercent),
+      `${pct(d.native.generatorCpuPercent)} (${d.native.requestsPerSec.toFixed(0)} requests/s${Number.isFinite(d.native.cyclesPerSec) ? `, ${d.native.cyclesPerSec.toFixed(1)} cycles/s` : ''})`,
+    ),
+    row(
+      'windows where the queue ran empty',
+      `${d.windowsQueueEmptied} of ${d.runs}`,
+      d.drain ? `${d.drain.windowsQueueEmptied} of ${d.runs}` : '',
+      '',
+    ),
     row('gateway RSS max / peak VmHWM (MB)', `${mb(d.gateway.rssMB)} / ${mb(d.gateway.hwmMB)}`, '', ''),
     '',
     `Per run (gateway under load / native points/s): ${per.join('; ')}.`,
     '',
     `Queue depth (items) at the end of each loaded window, in order: ${d.queueTrend.map((q) => q.toLocaleString('en')).join(' → ')}` +
-      `${d.drain ? `; each drain window went ${by('drain').map((w) => `${w.queue!.start.toLocaleString('en')} → ${w.queue!.end.toLocaleString('en')}`).join(', ')}` : ''}.`,
+      `${
+        d.drain
+          ? `; each drain window went ${by('drain')
+              .map((w) => `${w.queue!.start.toLocaleString('en')} → ${w.queue!.end.toLocaleString('en')}`)
+              .join(', ')}`
+          : ''
+      }.`,
     '',
     `Cross-check over the loaded windows: the gateway counted ${k.gatewayWritten.toLocaleString('en')} points written, ${Math.round(k.expectedRows).toLocaleString('en')} samples at ${d.bodies.rowsPerPoint.toFixed(2)} per point; ${d.label} counted ${k.storedRows.toLocaleString('en')} (${ratio(k.ratio)}×; ` +
       `the gateway's counter moves once per written batch, so short windows are lumpy${d.privateServer ? '' : '; other writers to the same server would show here too'}).`,

@@ -33,10 +33,9 @@ export interface BenchReport {
   notes?: string;
 }
 
-
 /** What sets an ingest case apart from the default one, by the name bench/run.ts gives it. */
 function caseNote(name: string): string {
-  if (name.endsWith('-redis')) return ', Redis queue (the test servers\' Redis, no AOF)';
+  if (name.endsWith('-redis')) return ", Redis queue (the test servers' Redis, no AOF)";
   if (name.endsWith('-inline')) return ', decode and payload encode on the main thread (`decode_threads: 0`)';
   return '';
 }
@@ -81,7 +80,9 @@ function ingestTable(r: IngestResult): string[] {
         `${k.sentAccepted.toLocaleString('en')} acknowledged to the load generator; queue at the end: ${k.queueItems.toLocaleString('en')} items, ` +
         `${kb(k.queueBytes)} payload (${(k.queueBytes / k.queueItems).toFixed(1)} B/item)` +
         // results.json keeps NaN as null: the Redis cases have no folder on disk.
-        (Number.isFinite(k.queueDiskBytes ?? NaN) ? `, ${kb(k.queueDiskBytes)} on disk (${k.diskBytesPerItem.toFixed(1)} B/item, warm-up included).` : ' (in Redis; no folder on disk).'),
+        (Number.isFinite(k.queueDiskBytes ?? NaN)
+          ? `, ${kb(k.queueDiskBytes)} on disk (${k.diskBytesPerItem.toFixed(1)} B/item, warm-up included).`
+          : ' (in Redis; no folder on disk).'),
       '',
     );
   }
@@ -100,17 +101,49 @@ function targets(report: BenchReport): string[] {
   const mv = find('metrics-variant');
   const alt = (r: IngestResult | undefined, f: (r: IngestResult) => string) => (r ? ` (\`${r.nodeFlags.join(' ')}\`: ${f(r)})` : '');
   const rows: [string, string, boolean | undefined][] = [
-    ['ingest traces ≥ 100K spans/s', human(t?.gateway?.itemsPerSec ?? NaN) + alt(tv, (r) => human(r.gateway?.itemsPerSec ?? NaN)), t?.gateway ? t.gateway.itemsPerSec >= 100_000 : undefined],
-    ['ingest metrics ≥ 500K points/s', human(m?.gateway?.itemsPerSec ?? NaN) + alt(mv, (r) => human(r.gateway?.itemsPerSec ?? NaN)), m?.gateway ? m.gateway.itemsPerSec >= 500_000 : undefined],
-    ['traces: gateway CPU per 100K spans (ceiling)', `${ms(t?.gateway?.cpuMsPer100K)} ms (${ms(t?.ceiling.cpuMsPer100K)} ms)${alt(tv, (r) => `${ms(r.gateway?.cpuMsPer100K)} ms (${ms(r.ceiling.cpuMsPer100K)} ms)`)}`, undefined],
-    ['metrics: gateway CPU per 100K points (ceiling)', `${ms(m?.gateway?.cpuMsPer100K)} ms (${ms(m?.ceiling.cpuMsPer100K)} ms)${alt(mv, (r) => `${ms(r.gateway?.cpuMsPer100K)} ms (${ms(r.ceiling.cpuMsPer100K)} ms)`)}`, undefined],
+    [
+      'ingest traces ≥ 100K spans/s',
+      human(t?.gateway?.itemsPerSec ?? NaN) + alt(tv, (r) => human(r.gateway?.itemsPerSec ?? NaN)),
+      t?.gateway ? t.gateway.itemsPerSec >= 100_000 : undefined,
+    ],
+    [
+      'ingest metrics ≥ 500K points/s',
+      human(m?.gateway?.itemsPerSec ?? NaN) + alt(mv, (r) => human(r.gateway?.itemsPerSec ?? NaN)),
+      m?.gateway ? m.gateway.itemsPerSec >= 500_000 : undefined,
+    ],
+    [
+      'traces: gateway CPU per 100K spans (ceiling)',
+      `${ms(t?.gateway?.cpuMsPer100K)} ms (${ms(t?.ceiling.cpuMsPer100K)} ms)${alt(tv, (r) => `${ms(r.gateway?.cpuMsPer100K)} ms (${ms(r.ceiling.cpuMsPer100K)} ms)`)}`,
+      undefined,
+    ],
+    [
+      'metrics: gateway CPU per 100K points (ceiling)',
+      `${ms(m?.gateway?.cpuMsPer100K)} ms (${ms(m?.ceiling.cpuMsPer100K)} ms)${alt(mv, (r) => `${ms(r.gateway?.cpuMsPer100K)} ms (${ms(r.ceiling.cpuMsPer100K)} ms)`)}`,
+      undefined,
+    ],
     ['traces ≥ 0.7 of the ceiling', ratio(t?.ratio) + alt(tv, (r) => ratio(r.ratio)), t?.ratio !== undefined ? t.ratio >= 0.7 : undefined],
     ['metrics ≥ 0.7 of the ceiling', ratio(m?.ratio) + alt(mv, (r) => ratio(r.ratio)), m?.ratio !== undefined ? m.ratio >= 0.7 : undefined],
-    ['p99 ack < 50 ms at half load, traces', `${ms(t?.gateway?.halfP99Ms)} ms${alt(tv, (r) => `${ms(r.gateway?.halfP99Ms)} ms`)}`, t?.gateway ? t.gateway.halfP99Ms < 50 : undefined],
-    ['p99 ack < 50 ms at half load, metrics', `${ms(m?.gateway?.halfP99Ms)} ms${alt(mv, (r) => `${ms(r.gateway?.halfP99Ms)} ms`)}`, m?.gateway ? m.gateway.halfP99Ms < 50 : undefined],
+    [
+      'p99 ack < 50 ms at half load, traces',
+      `${ms(t?.gateway?.halfP99Ms)} ms${alt(tv, (r) => `${ms(r.gateway?.halfP99Ms)} ms`)}`,
+      t?.gateway ? t.gateway.halfP99Ms < 50 : undefined,
+    ],
+    [
+      'p99 ack < 50 ms at half load, metrics',
+      `${ms(m?.gateway?.halfP99Ms)} ms${alt(mv, (r) => `${ms(r.gateway?.halfP99Ms)} ms`)}`,
+      m?.gateway ? m.gateway.halfP99Ms < 50 : undefined,
+    ],
     ['gateway RSS < 512 MB (peak VmHWM), ingest', `${mb(rss)} MB`, Number.isFinite(rss) ? rss < 512 : undefined],
-    ['gateway RSS < 512 MB (peak VmHWM), delivering / outage drill', Number.isFinite(rssDelivering) ? `${mb(rssDelivering)} MB` : 'not measured', Number.isFinite(rssDelivering) ? rssDelivering < 512 : undefined],
-    ['10K spans/s ≤ 10% of one core', fixed?.gatewayCpuPercent !== undefined ? `${fixed.gatewayCpuPercent.toFixed(1)}%` : 'not run', fixed?.gatewayCpuPercent !== undefined ? fixed.gatewayCpuPercent <= 10 : undefined],
+    [
+      'gateway RSS < 512 MB (peak VmHWM), delivering / outage drill',
+      Number.isFinite(rssDelivering) ? `${mb(rssDelivering)} MB` : 'not measured',
+      Number.isFinite(rssDelivering) ? rssDelivering < 512 : undefined,
+    ],
+    [
+      '10K spans/s ≤ 10% of one core',
+      fixed?.gatewayCpuPercent !== undefined ? `${fixed.gatewayCpuPercent.toFixed(1)}%` : 'not run',
+      fixed?.gatewayCpuPercent !== undefined ? fixed.gatewayCpuPercent <= 10 : undefined,
+    ],
     ['remote-write encoder ≥ 500K points/s per core', 'see the micro benchmarks below', undefined],
     ...deliveryTargets(report.delivery ?? []),
     ...outageTargets(report.outage?.[0]),
@@ -128,18 +161,30 @@ function targets(report: BenchReport): string[] {
 }
 
 function outageTargets(o: OutageResult | undefined): [string, string, boolean | undefined][] {
-  if (!o || o.error) return [['outage: RSS flat, backlog drains ≥ 2× as fast as it grew', o?.error ? `failed: ${o.error}` : 'not measured yet', undefined]];
+  if (!o || o.error)
+    return [['outage: RSS flat, backlog drains ≥ 2× as fast as it grew', o?.error ? `failed: ${o.error}` : 'not measured yet', undefined]];
   return [
-    [`outage (${o.outageSec} s): RSS flat (max ≤ 1.25× before)`, `${mb(o.rss.beforeMB)} → max ${mb(o.rss.maxOutageMB)} MB (${ratio(o.rss.growthRatio)}×)`, o.rss.growthRatio <= 1.25],
-    ['outage: backlog drains ≥ 2× as fast as it grew (load on)', `${ratio(o.drainToGrowth)}× (+${human(o.backlog.growthPerSec)}/s, −${human(o.drainPerSec)}/s)`, Number.isFinite(o.drainToGrowth) ? o.drainToGrowth >= 2 : false],
+    [
+      `outage (${o.outageSec} s): RSS flat (max ≤ 1.25× before)`,
+      `${mb(o.rss.beforeMB)} → max ${mb(o.rss.maxOutageMB)} MB (${ratio(o.rss.growthRatio)}×)`,
+      o.rss.growthRatio <= 1.25,
+    ],
+    [
+      'outage: backlog drains ≥ 2× as fast as it grew (load on)',
+      `${ratio(o.drainToGrowth)}× (+${human(o.backlog.growthPerSec)}/s, −${human(o.drainPerSec)}/s)`,
+      Number.isFinite(o.drainToGrowth) ? o.drainToGrowth >= 2 : false,
+    ],
   ];
 }
 
 function outageSection(o: OutageResult): string[] {
   if (o.error) return ['### VictoriaMetrics outage', '', `Failed: ${o.error}`, ''];
   const phase = (p: string) => o.samples.filter((s) => s.phase === p);
-  const trend = (p: string) => phase(p).filter((_, i, all) => i % Math.max(1, Math.floor(all.length / 8)) === 0 || i === all.length - 1)
-    .map((s) => `${s.t.toFixed(0)} s: ${mb(s.rssMB)} MB, ${s.queueItems.toLocaleString('en')} queued`).join('; ');
+  const trend = (p: string) =>
+    phase(p)
+      .filter((_, i, all) => i % Math.max(1, Math.floor(all.length / 8)) === 0 || i === all.length - 1)
+      .map((s) => `${s.t.toFixed(0)} s: ${mb(s.rssMB)} MB, ${s.queueItems.toLocaleString('en')} queued`)
+      .join('; ');
   return [
     '### VictoriaMetrics outage',
     '',
@@ -190,13 +235,17 @@ export function renderReport(given: BenchReport): string {
   ];
   if (report.fixedRate.length) {
     lines.push(
-      '## Cost at a fixed rate', '',
+      '## Cost at a fixed rate',
+      '',
       '| signal | rate | gateway backend | gateway CPU (% of one core) | ceiling CPU | gateway ack p50 / p99 (ms) | gateway RSS (MB) | queued at the end |',
       '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
     );
     for (const f of report.fixedRate) {
-      const backend = (f.backend ?? 'paused') === 'paused' ? 'paused' : `delivering into VictoriaMetrics${f.deliveryThread ? ' (delivery thread)' : ''}`;
-      lines.push(`| ${f.signal} | ${human(f.itemsPerSec)}/s | ${backend} | ${f.gatewayCpuPercent?.toFixed(1) ?? 'n/a'} | ${f.ceilingCpuPercent.toFixed(1)} | ${ms(f.gatewayP50Ms)} / ${ms(f.gatewayP99Ms)} | ${mb(f.gatewayRssMB)} | ${f.queuedAtEnd ?? ''} |`);
+      const backend =
+        (f.backend ?? 'paused') === 'paused' ? 'paused' : `delivering into VictoriaMetrics${f.deliveryThread ? ' (delivery thread)' : ''}`;
+      lines.push(
+        `| ${f.signal} | ${human(f.itemsPerSec)}/s | ${backend} | ${f.gatewayCpuPercent?.toFixed(1) ?? 'n/a'} | ${f.ceilingCpuPercent.toFixed(1)} | ${ms(f.gatewayP50Ms)} / ${ms(f.gatewayP99Ms)} | ${mb(f.gatewayRssMB)} | ${f.queuedAtEnd ?? ''} |`,
+      );
     }
     lines.push('', `Median of ${report.fixedRate[0]!.runs} runs.`, '');
   }
@@ -204,7 +253,10 @@ export function renderReport(given: BenchReport): string {
   if (report.outage?.length) lines.push(...report.outage.flatMap(outageSection));
   lines.push('## Micro benchmarks', '');
   for (const r of report.micro) {
-    lines.push(`### ${r.name} (\`${r.file}\`): ${r.status}${r.status === 'ok' || r.status === 'failed' ? `, ${r.seconds.toFixed(0)} s` : ''}${r.note ? ` — ${r.note}` : ''}`, '');
+    lines.push(
+      `### ${r.name} (\`${r.file}\`): ${r.status}${r.status === 'ok' || r.status === 'failed' ? `, ${r.seconds.toFixed(0)} s` : ''}${r.note ? ` — ${r.note}` : ''}`,
+      '',
+    );
     if (r.output) lines.push(`\`${r.command}\``, '', '```', r.output, '```', '');
   }
   if (report.notes) lines.push(report.notes.trimEnd(), '');

@@ -71,9 +71,10 @@ if (values['cpu-prof']) gatewayFlags.push('--cpu-prof', `--cpu-prof-dir=${path.j
 const outDir = path.resolve(values.out ?? path.join(ROOT, 'bench'));
 const log = (line: string) => console.log(line);
 
-const command = process.env.npm_lifecycle_event === 'bench'
-  ? `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`
-  : `node ${process.execArgv.join(' ')} ${path.relative(ROOT, process.argv[1]!)} ${process.argv.slice(2).join(' ')}`.trim();
+const command =
+  process.env.npm_lifecycle_event === 'bench'
+    ? `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`
+    : `node ${process.execArgv.join(' ')} ${path.relative(ROOT, process.argv[1]!)} ${process.argv.slice(2).join(' ')}`.trim();
 function backendsEnv(key: string): string | undefined {
   const file = path.join(ROOT, '.backends', 'env');
   if (!existsSync(file)) return undefined;
@@ -107,7 +108,9 @@ const git = (...args: string[]) => {
 
 mkdirSync(workDir, { recursive: true });
 const host = machine();
-log(`manifold bench (${quick ? 'quick' : 'full'}): ${host.nproc} CPUs ${host.cpuModel}, node ${host.node}; work folder ${path.relative(ROOT, workDir)}`);
+log(
+  `manifold bench (${quick ? 'quick' : 'full'}): ${host.nproc} CPUs ${host.cpuModel}, node ${host.node}; work folder ${path.relative(ROOT, workDir)}`,
+);
 const payloads = await writePayloads(path.join(ROOT, 'bench', 'out', 'payloads'));
 
 const ingest: IngestResult[] = [];
@@ -152,28 +155,69 @@ if (only.has('ingest')) {
   const wanted = values.cases ? new Set(values.cases.split(',')) : undefined;
   for (const { name, payload, queue, flags, decodeThreads, runs: caseRuns } of cases) {
     if (wanted && !wanted.has(name)) continue;
-    log(`ingest ${name}: ${runs} runs of ${fullSec} s full load + ${halfSec} s half load, ${connections} connections${flags ? `, node ${flags.join(' ')}` : ''}`);
+    log(
+      `ingest ${name}: ${runs} runs of ${fullSec} s full load + ${halfSec} s half load, ${connections} connections${flags ? `, node ${flags.join(' ')}` : ''}`,
+    );
     const maxRequests = Math.ceil((fullSec * 2_000_000) / payload.items); // 2M items/s would be far past any ceiling here
-    ingest.push(await ingestScenario({
-      name, payload, runs: caseRuns ?? runs, decodeThreads, keepData: values['keep-data']!, warmupSec: quick ? 0.5 : 2, nodeFlags: flags ?? nodeFlags, gatewayFlags, dir: workDir, log,
-      full: { connections, durationSec: fullSec, maxRequests, minRequests: quick ? 5 : 20 },
-      half: { connections, durationSec: halfSec, maxRequests, minRequests: quick ? 3 : 20 },
-      ...(queue ? { queue } : {}),
-    }));
+    ingest.push(
+      await ingestScenario({
+        name,
+        payload,
+        runs: caseRuns ?? runs,
+        decodeThreads,
+        keepData: values['keep-data']!,
+        warmupSec: quick ? 0.5 : 2,
+        nodeFlags: flags ?? nodeFlags,
+        gatewayFlags,
+        dir: workDir,
+        log,
+        full: { connections, durationSec: fullSec, maxRequests, minRequests: quick ? 5 : 20 },
+        half: { connections, durationSec: halfSec, maxRequests, minRequests: quick ? 3 : 20 },
+        ...(queue ? { queue } : {}),
+      }),
+    );
     if (queue?.kind === 'redis') await deleteRedisPrefix(String(queue.url), `${String(queue.prefix)}:*`);
   }
 }
 
 if (only.has('fixed') && !quick) {
   log('cost of 10K spans/s');
-  fixedRate.push(await fixedRateScenario({ name: 'traces-10k', payload: payloads['traces-identity'], itemsPerSec: 10_000, runs, durationSec: 5, nodeFlags, dir: workDir, log }));
+  fixedRate.push(
+    await fixedRateScenario({
+      name: 'traces-10k',
+      payload: payloads['traces-identity'],
+      itemsPerSec: 10_000,
+      runs,
+      durationSec: 5,
+      nodeFlags,
+      dir: workDir,
+      log,
+    }),
+  );
   // Issue 13: the ack latency at about half the sustained end-to-end rate (~60K points/s into VictoriaMetrics),
   // while delivering, next to the same rate with the backend paused. 10 s per run: 30 requests for the p99.
   log('ack latency at 30K points/s: backend paused, then delivering into VictoriaMetrics');
   // And delivering with the adapter on a thread of its own (the default only above 2 CPUs).
-  for (const [backend, deliveryThread] of [['paused', undefined], ['victoria', undefined], ['victoria', true]] as const) {
+  for (const [backend, deliveryThread] of [
+    ['paused', undefined],
+    ['victoria', undefined],
+    ['victoria', true],
+  ] as const) {
     const name = `metrics-30k-${backend}${deliveryThread ? '-thread' : ''}`;
-    fixedRate.push(await fixedRateScenario({ name, payload: payloads['metrics-identity'], itemsPerSec: 30_000, runs, durationSec: 10, nodeFlags, dir: workDir, log, backend, deliveryThread }));
+    fixedRate.push(
+      await fixedRateScenario({
+        name,
+        payload: payloads['metrics-identity'],
+        itemsPerSec: 30_000,
+        runs,
+        durationSec: 10,
+        nodeFlags,
+        dir: workDir,
+        log,
+        backend,
+        deliveryThread,
+      }),
+    );
   }
 }
 
@@ -187,7 +231,13 @@ if (only.has('micro')) {
     log(`micro: ${spec.file}`);
     const result = await runMicro({ ...spec, args }, nodeFlags, 240);
     micro.push(result);
-    if (result.status !== 'missing') log(result.output.split('\n').map((l) => `  ${l}`).join('\n'));
+    if (result.status !== 'missing')
+      log(
+        result.output
+          .split('\n')
+          .map((l) => `  ${l}`)
+          .join('\n'),
+      );
   }
 }
 
@@ -195,14 +245,29 @@ if (only.has('delivery')) {
   const windowSec = Number(values.duration ?? (quick ? 1.5 : 8));
   const targets = values['delivery-targets']!.split(',').filter(Boolean) as DeliveryTargetName[];
   for (const target of targets) {
-    if (target !== 'victoria' && target !== 'prometheus') throw new Error(`--delivery-targets: unknown target "${String(target)}" (victoria, prometheus)`);
-    const where = target === 'victoria' && values['victoria-url'] ? values['victoria-url'] : `a private ${target === 'victoria' ? 'VictoriaMetrics' : 'Prometheus'}`;
+    if (target !== 'victoria' && target !== 'prometheus')
+      throw new Error(`--delivery-targets: unknown target "${String(target)}" (victoria, prometheus)`);
+    const where =
+      target === 'victoria' && values['victoria-url']
+        ? values['victoria-url']
+        : `a private ${target === 'victoria' ? 'VictoriaMetrics' : 'Prometheus'}`;
     const drainSec = quick ? windowSec : windowSec / 2;
     log(`delivery into ${where}: ${runs} runs of ${windowSec} s gateway under load + ${drainSec} s gateway draining + ${windowSec} s native loop`);
     const result = await deliveryScenario({
-      target, ...(target === 'victoria' && values['victoria-url'] ? { victoriaUrl: values['victoria-url'] } : {}),
-      payload: payloads['metrics-identity'], runs, windowSec, leadSec: quick ? 0.5 : 2,
-      connections, loopConnections: 1, drainSec, nodeFlags, gatewayFlags, dir: workDir, keepData: values['keep-data']!, log,
+      target,
+      ...(target === 'victoria' && values['victoria-url'] ? { victoriaUrl: values['victoria-url'] } : {}),
+      payload: payloads['metrics-identity'],
+      runs,
+      windowSec,
+      leadSec: quick ? 0.5 : 2,
+      connections,
+      loopConnections: 1,
+      drainSec,
+      nodeFlags,
+      gatewayFlags,
+      dir: workDir,
+      keepData: values['keep-data']!,
+      log,
     });
     if (values.merge) Object.assign(result, { command, date: new Date().toISOString(), commit: git('rev-parse', '--short', 'HEAD') });
     delivery.push(result);
@@ -215,11 +280,21 @@ if (only.has('outage')) {
   const pointsPerSec = Number(values['outage-rate'] ?? 20_000);
   log(`outage: a private VictoriaMetrics down for ${outageSec} s under ${pointsPerSec.toLocaleString('en')} points/s`);
   const result = await outageScenario({
-    payload: payloads['metrics-identity'], pointsPerSec, baselineSec: quick ? 3 : 10, outageSec, maxRecoverySec: Math.max(60, outageSec * 3),
-    nodeFlags, dir: workDir, keepData: values['keep-data']!, log,
+    payload: payloads['metrics-identity'],
+    pointsPerSec,
+    baselineSec: quick ? 3 : 10,
+    outageSec,
+    maxRecoverySec: Math.max(60, outageSec * 3),
+    nodeFlags,
+    dir: workDir,
+    keepData: values['keep-data']!,
+    log,
   });
   if (result.error) log(`  outage drill failed: ${result.error}`);
-  else log(`  RSS ${result.rss.beforeMB.toFixed(0)} → max ${result.rss.maxOutageMB.toFixed(0)} MB during the outage; backlog +${result.backlog.growthPerSec.toFixed(0)} points/s, drained in ${result.drainSec.toFixed(1)} s (${result.drainToGrowth.toFixed(2)}× the growth rate)`);
+  else
+    log(
+      `  RSS ${result.rss.beforeMB.toFixed(0)} → max ${result.rss.maxOutageMB.toFixed(0)} MB during the outage; backlog +${result.backlog.growthPerSec.toFixed(0)} points/s, drained in ${result.drainSec.toFixed(1)} s (${result.drainToGrowth.toFixed(2)}× the growth rate)`,
+    );
   if (values.merge) Object.assign(result, { command, date: new Date().toISOString(), commit: git('rev-parse', '--short', 'HEAD') });
   outage.push(result);
 }
@@ -253,12 +328,17 @@ if (values.merge && existsSync(path.join(outDir, 'results.json'))) {
   }
   // Delivery is merged per target: `--delivery-targets prometheus --merge` keeps the VictoriaMetrics section.
   const measuredTargets = deliveryLabels(delivery);
-  if (delivery.length) merged.delivery = [...delivery, ...(previous.delivery ?? []).filter((d) => !measuredTargets.includes(deliveryLabels([d])[0]!))];
+  if (delivery.length)
+    merged.delivery = [...delivery, ...(previous.delivery ?? []).filter((d) => !measuredTargets.includes(deliveryLabels([d])[0]!))];
   merged.pending = pendingScenarios(undefined, { delivery: deliveryLabels(merged.delivery ?? []), outage: (merged.outage ?? []).length > 0 });
   Object.assign(report, merged);
   log('merged into the existing results.json (other sections and the header kept)');
 }
-writeFileSync(path.join(outDir, 'results.json'), `${JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+writeFileSync(
+  path.join(outDir, 'results.json'),
+  `${JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`,
+);
 writeFileSync(path.join(outDir, 'RESULTS.md'), renderReport(report));
 log(`wrote ${path.relative(ROOT, path.join(outDir, 'RESULTS.md'))} and results.json in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-if (values['cpu-prof']) log(`gateway CPU profiles: ${path.relative(ROOT, path.join(workDir, 'profiles'))} (summarize: node --import tsx bench/profile-summary.ts FILE)`);
+if (values['cpu-prof'])
+  log(`gateway CPU profiles: ${path.relative(ROOT, path.join(workDir, 'profiles'))} (summarize: node --import tsx bench/profile-summary.ts FILE)`);

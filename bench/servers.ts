@@ -37,7 +37,9 @@ export async function freePort(): Promise<number> {
 
 function launch(args: string[], nodeFlags: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...args], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env },
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let tail = '';
   const keep = (chunk: Buffer) => {
@@ -51,7 +53,8 @@ function launch(args: string[], nodeFlags: string[], env: NodeJS.ProcessEnv = {}
 async function waitFor(check: () => Promise<boolean>, child: ChildProcess, output: () => string, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}) while starting:\n${output()}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}) while starting:\n${output()}`);
     if (await check().catch(() => false)) return;
     await sleep(100);
   }
@@ -99,7 +102,13 @@ export async function startGateway(options: GatewayOptions): Promise<ServerProce
   const [port, admin, pg] = [await freePort(), await freePort(), await freePort()];
   const config = {
     data_dir: path.join(options.dir, 'data'),
-    receivers: { otlp: { http: { endpoint: `127.0.0.1:${port}` }, grpc: { enabled: false }, ...(options.decodeThreads === undefined ? {} : { decode_threads: options.decodeThreads }) } },
+    receivers: {
+      otlp: {
+        http: { endpoint: `127.0.0.1:${port}` },
+        grpc: { enabled: false },
+        ...(options.decodeThreads === undefined ? {} : { decode_threads: options.decodeThreads }),
+      },
+    },
     queue: options.queue ?? { kind: 'embedded', path: path.join(options.dir, 'queue') },
     admin: { endpoint: `127.0.0.1:${admin}` },
     embedded_store: { path: path.join(options.dir, 'pg'), endpoint: `127.0.0.1:${pg}` },
@@ -124,9 +133,11 @@ export async function scrape(adminUrl: string, name: string, labels: Record<stri
   const read = () => fetch(`${adminUrl}/metrics`).then((r) => r.text());
   // Once more on a failure: a keep-alive connection the server closed as idle (a gateway resumed after SIGSTOP
   // finds its idle timers expired) can be picked for the request at that moment and reset.
-  const text = await read().catch(read).catch((error: unknown) => {
-    throw new Error(`could not read ${adminUrl}/metrics: ${(error as Error).message} (${String((error as Error).cause ?? '')})`, { cause: error });
-  });
+  const text = await read()
+    .catch(read)
+    .catch((error: unknown) => {
+      throw new Error(`could not read ${adminUrl}/metrics: ${(error as Error).message} (${String((error as Error).cause ?? '')})`, { cause: error });
+    });
   let sum = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith(name) || (line[name.length] !== '{' && line[name.length] !== ' ')) continue;

@@ -36,15 +36,44 @@ export const TAG_FILES: Readonly<Record<string, readonly EnumSpec[]>> = {
     {
       name: 'RequestTag',
       doc: 'ExportTraceServiceRequest, ExportMetricsServiceRequest',
-      members: [{ name: 'ResourceItems', fields: ['collector.trace.v1.ExportTraceServiceRequest.resourceSpans', 'collector.metrics.v1.ExportMetricsServiceRequest.resourceMetrics'] }],
+      members: [
+        {
+          name: 'ResourceItems',
+          fields: ['collector.trace.v1.ExportTraceServiceRequest.resourceSpans', 'collector.metrics.v1.ExportMetricsServiceRequest.resourceMetrics'],
+        },
+      ],
     },
     {
       name: 'ContainerTag',
       doc: 'ResourceSpans, ScopeSpans, ResourceMetrics, ScopeMetrics: a header message, the items, the schema URL',
       members: [
-        { name: 'Header', fields: ['trace.v1.ResourceSpans.resource', 'trace.v1.ScopeSpans.scope', 'metrics.v1.ResourceMetrics.resource', 'metrics.v1.ScopeMetrics.scope'] },
-        { name: 'Items', fields: ['trace.v1.ResourceSpans.scopeSpans', 'trace.v1.ScopeSpans.spans', 'metrics.v1.ResourceMetrics.scopeMetrics', 'metrics.v1.ScopeMetrics.metrics'] },
-        { name: 'SchemaUrl', fields: ['trace.v1.ResourceSpans.schemaUrl', 'trace.v1.ScopeSpans.schemaUrl', 'metrics.v1.ResourceMetrics.schemaUrl', 'metrics.v1.ScopeMetrics.schemaUrl'] },
+        {
+          name: 'Header',
+          fields: [
+            'trace.v1.ResourceSpans.resource',
+            'trace.v1.ScopeSpans.scope',
+            'metrics.v1.ResourceMetrics.resource',
+            'metrics.v1.ScopeMetrics.scope',
+          ],
+        },
+        {
+          name: 'Items',
+          fields: [
+            'trace.v1.ResourceSpans.scopeSpans',
+            'trace.v1.ScopeSpans.spans',
+            'metrics.v1.ResourceMetrics.scopeMetrics',
+            'metrics.v1.ScopeMetrics.metrics',
+          ],
+        },
+        {
+          name: 'SchemaUrl',
+          fields: [
+            'trace.v1.ResourceSpans.schemaUrl',
+            'trace.v1.ScopeSpans.schemaUrl',
+            'metrics.v1.ResourceMetrics.schemaUrl',
+            'metrics.v1.ScopeMetrics.schemaUrl',
+          ],
+        },
       ],
     },
   ],
@@ -166,7 +195,11 @@ export function updateFiles(check: boolean): string[] {
     const wanted = renderBlock(specs);
     if (block === wanted) continue;
     stale.push(file);
-    if (!check) writeFileSync(path, text.replace(block, () => wanted));
+    if (!check)
+      writeFileSync(
+        path,
+        text.replace(block, () => wanted),
+      );
   }
   return stale;
 }

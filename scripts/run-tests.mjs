@@ -67,10 +67,9 @@ if (existsSync(envFile)) {
   console.error('run-tests: MANIFOLD_SKIP_BACKENDS=1 and no .backends/env: tests that need a backend will fail');
 }
 
-const child = spawn(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', ...nodeFlags, ...files],
-  { stdio: 'inherit', env: process.env },
-);
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...nodeFlags, ...files], {
+  stdio: 'inherit',
+  env: process.env,
+});
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -37,14 +37,24 @@ program
     }
     const { http, grpc, admin, embeddedStore } = gateway.endpoints;
     logger.info(
-      { config: config.source, overrides: config.overrides, http, grpc, admin, backends: config.backends.map((b) => `${b.name} (${b.kind})`), embeddedStore },
+      {
+        config: config.source,
+        overrides: config.overrides,
+        http,
+        grpc,
+        admin,
+        backends: config.backends.map((b) => `${b.name} (${b.kind})`),
+        embeddedStore,
+      },
       [
         'manifold is running.',
         http && `OTLP/HTTP: http://${http}/v1/traces and /v1/metrics.`,
         grpc && `OTLP/gRPC: ${grpc}.`,
         admin && `Metrics: http://${admin}/metrics.`,
         embeddedStore && `Data goes to the embedded PostgreSQL: psql ${embeddedStore}`,
-      ].filter(Boolean).join(' '),
+      ]
+        .filter(Boolean)
+        .join(' '),
     );
     let stopping = false;
     const stop = (signal: string) => {
@@ -77,7 +87,7 @@ configCommand
 configCommand
   .command('convert')
   .description('print the Manifold config for an OpenTelemetry Collector config, naming every Collector key it cannot carry over')
-  .argument('<file>', 'the Collector\'s YAML file')
+  .argument('<file>', "the Collector's YAML file")
   .action((file: string) => {
     let raw: unknown;
     try {
@@ -97,7 +107,8 @@ configCommand
       ...notes.map((line) => `# check: ${line}`),
     ];
     process.stdout.write(`${comments.join('\n')}\n${stringifyYaml(config, { aliasDuplicateObjects: false })}`);
-    if (unmapped.length > 0) process.stderr.write(`${unmapped.length} Collector setting${unmapped.length === 1 ? '' : 's'} not carried over (listed at the top)\n`);
+    if (unmapped.length > 0)
+      process.stderr.write(`${unmapped.length} Collector setting${unmapped.length === 1 ? '' : 's'} not carried over (listed at the top)\n`);
   });
 
 registerDeadLetterCommands(program, loadOrExit, configOption);

@@ -44,7 +44,10 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
     let backends = config.backends;
     if (backends.length === 0) {
       const store = await startEmbeddedPostgres({
-        dataDir: path.resolve(settings.embedded_store.path), host: settings.embedded_store.endpoint.host, port: settings.embedded_store.endpoint.port, logger,
+        dataDir: path.resolve(settings.embedded_store.path),
+        host: settings.embedded_store.endpoint.host,
+        port: settings.embedded_store.endpoint.port,
+        logger,
       });
       closers.push(() => store.close());
       endpoints.embeddedStore = store.url;
@@ -57,19 +60,25 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
       for (const { runner } of deliveryBackends) await runner.close();
     });
     // The threads start together (each loads its adapter's modules: ~1 s under tsx); any failure stops the start.
-    const opened = await Promise.allSettled(backends.map(async (backend): Promise<DeliveryBackend> => {
-      const factory = adapterFactory(backend.kind);
-      if (!factory) throw new Error(`backends.${backend.name}.kind: unknown backend kind "${backend.kind}"`);
-      const context = {
-        name: backend.name, logger: logger.child({ backend: backend.name }), dataDir: path.resolve(settings.data_dir, 'backends', backend.name), concurrency: backend.delivery.concurrency,
-      };
-      // On its own thread (the default with > 2 CPUs): the adapter's CPU work and I/O leave the main thread (src/delivery/thread).
-      // Not for a paused backend: nothing is written to it, and an idle thread still holds ~40 MB (its own heap).
-      const runner = await openAdapterRunner(backend.kind, backend.adapter, context, {
-        thread: backend.delivery.thread && !backend.delivery.paused, onThreadExit: () => metrics?.deliveryThreadRestarts.inc({ backend: backend.name }),
-      });
-      return { settings: backend, runner, prepareSchema: schemaStep(factory, backend.adapter, context, backend.migrate) };
-    }));
+    const opened = await Promise.allSettled(
+      backends.map(async (backend): Promise<DeliveryBackend> => {
+        const factory = adapterFactory(backend.kind);
+        if (!factory) throw new Error(`backends.${backend.name}.kind: unknown backend kind "${backend.kind}"`);
+        const context = {
+          name: backend.name,
+          logger: logger.child({ backend: backend.name }),
+          dataDir: path.resolve(settings.data_dir, 'backends', backend.name),
+          concurrency: backend.delivery.concurrency,
+        };
+        // On its own thread (the default with > 2 CPUs): the adapter's CPU work and I/O leave the main thread (src/delivery/thread).
+        // Not for a paused backend: nothing is written to it, and an idle thread still holds ~40 MB (its own heap).
+        const runner = await openAdapterRunner(backend.kind, backend.adapter, context, {
+          thread: backend.delivery.thread && !backend.delivery.paused,
+          onThreadExit: () => metrics?.deliveryThreadRestarts.inc({ backend: backend.name }),
+        });
+        return { settings: backend, runner, prepareSchema: schemaStep(factory, backend.adapter, context, backend.migrate) };
+      }),
+    );
     for (const outcome of opened) if (outcome.status === 'fulfilled') deliveryBackends.push(outcome.value);
     const failed = opened.find((outcome) => outcome.status === 'rejected');
     if (failed) throw failed.reason;
@@ -106,19 +115,29 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
     };
     // SIGHUP re-reads the certificates at once (as nginx and the Collector's TLS reload do); file changes are also
     // picked up every tls.reload_interval.
-    const reloadTls = () => { for (const tls of tlsSources) tls.reload('SIGHUP'); };
+    const reloadTls = () => {
+      for (const tls of tlsSources) tls.reload('SIGHUP');
+    };
     process.on('SIGHUP', reloadTls);
     closers.push(async () => {
       process.off('SIGHUP', reloadTls);
       for (const tls of tlsSources) tls.close();
     });
     if (http.enabled) {
-      const server = await startHttpReceiver({ ...receiverDeps, ...security(http, 'receivers.otlp.http'), maxRequestBytes: http.max_request_bytes }, http.endpoint.host, http.endpoint.port);
+      const server = await startHttpReceiver(
+        { ...receiverDeps, ...security(http, 'receivers.otlp.http'), maxRequestBytes: http.max_request_bytes },
+        http.endpoint.host,
+        http.endpoint.port,
+      );
       closers.push(() => server.close());
       endpoints.http = server.address;
     }
     if (grpc.enabled) {
-      const server = await startGrpcReceiver({ ...receiverDeps, ...security(grpc, 'receivers.otlp.grpc'), maxRequestBytes: grpc.max_request_bytes }, grpc.endpoint.host, grpc.endpoint.port);
+      const server = await startGrpcReceiver(
+        { ...receiverDeps, ...security(grpc, 'receivers.otlp.grpc'), maxRequestBytes: grpc.max_request_bytes },
+        grpc.endpoint.host,
+        grpc.endpoint.port,
+      );
       closers.push(() => server.close(settings.shutdown.timeout));
       endpoints.grpc = server.address;
     }
@@ -126,17 +145,32 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
     if (settings.admin.enabled) {
       const readiness: ReadinessCheck[] = [
         { name: 'queue store', check: () => queue.health() },
-        { name: 'receivers', check: async () => { if (!accepting) throw new Error('shutting down'); } },
+        {
+          name: 'receivers',
+          check: async () => {
+            if (!accepting) throw new Error('shutting down');
+          },
+        },
       ];
       const deadLetters = deadLetterService(queue, () => engine.notifyAll());
       const adminToken = readSecret(settings.admin.token, settings.admin.token_file, 'admin.token');
       const status = new StatusReporter({
         backends: backends.map(({ name, kind, adapter }) => ({ name, kind, url: adapterUrl(adapter) })),
-        statuses: () => engine.statuses(), backlog: () => engine.backlog(), metrics,
+        statuses: () => engine.statuses(),
+        backlog: () => engine.backlog(),
+        metrics,
         transports: [...(http.enabled ? ['http' as const] : []), ...(grpc.enabled ? ['grpc' as const] : [])],
       });
-      const admin = await startAdminServer(metrics, () => readiness, deadLetters, status, settings.admin.endpoint.host, settings.admin.endpoint.port, logger,
-        adminToken === undefined ? undefined : authenticator({ bearer_token: adminToken }, 'admin'));
+      const admin = await startAdminServer(
+        metrics,
+        () => readiness,
+        deadLetters,
+        status,
+        settings.admin.endpoint.host,
+        settings.admin.endpoint.port,
+        logger,
+        adminToken === undefined ? undefined : authenticator({ bearer_token: adminToken }, 'admin'),
+      );
       // The admin server closes last, so /metrics stays readable during shutdown.
       closers.splice(0, 0, () => admin.close());
       endpoints.admin = admin.address;
@@ -148,7 +182,11 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
         accepting = false;
         const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), settings.shutdown.timeout).unref());
         const outcome = await Promise.race([closeAll().then(() => 'done' as const), deadline]);
-        if (outcome === 'timeout') logger.warn({ timeoutMs: settings.shutdown.timeout }, 'shutdown deadline reached; unfinished writes stay queued and resume at the next start');
+        if (outcome === 'timeout')
+          logger.warn(
+            { timeoutMs: settings.shutdown.timeout },
+            'shutdown deadline reached; unfinished writes stay queued and resume at the next start',
+          );
       },
     };
   } catch (error) {
@@ -167,5 +205,11 @@ function adapterUrl(settings: unknown): string | undefined {
 export function embeddedBackend(url: string): BackendSettings {
   const adapter = adapterFactory('postgres')!.configSchema.parse({ url });
   // The embedded store is ours alone: its schema always follows the migrations shipped with this version.
-  return { name: EMBEDDED_BACKEND, kind: 'postgres', adapter, delivery: deliverySchema.parse({ retry: { initial_interval: '1s' } }), migrate: 'auto' };
+  return {
+    name: EMBEDDED_BACKEND,
+    kind: 'postgres',
+    adapter,
+    delivery: deliverySchema.parse({ retry: { initial_interval: '1s' } }),
+    migrate: 'auto',
+  };
 }

@@ -10,5 +10,8 @@ export function startSiblingWorker(callerUrl: string, name: string, options: Wor
   const ext = callerUrl.endsWith('.ts') ? '.ts' : '.js';
   const entry = new URL(`./${name}${ext}`, callerUrl);
   if (ext === '.js') return new Worker(entry, options);
-  return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, { ...options, eval: true });
+  return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, {
+    ...options,
+    eval: true,
+  });
 }

@@ -13,12 +13,18 @@ import { REPO } from './support/process.js';
 
 const cruise = path.join(REPO, 'node_modules/.bin/depcruise');
 const known = path.join(REPO, '.dependency-cruiser-known-violations.json');
-interface Violation { readonly from: string; readonly to: string; readonly rule: { readonly name: string; readonly severity: string } }
+interface Violation {
+  readonly from: string;
+  readonly to: string;
+  readonly rule: { readonly name: string; readonly severity: string };
+}
 const key = (v: Violation) => `${v.rule.name}: ${v.from} -> ${v.to}`;
 
 async function violations(args: string[]): Promise<Violation[]> {
-  const run = await promisify(execFile)(cruise, ['--config', '.dependency-cruiser.cjs', '--output-type', 'json', ...args, 'src'], { cwd: REPO, maxBuffer: 64 << 20 })
-    .catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
+  const run = await promisify(execFile)(cruise, ['--config', '.dependency-cruiser.cjs', '--output-type', 'json', ...args, 'src'], {
+    cwd: REPO,
+    maxBuffer: 64 << 20,
+  }).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
   // Known violations come back too, with severity 'ignore'.
   return (JSON.parse(run.stdout) as { summary: { violations: Violation[] } }).summary.violations.filter((v) => v.rule.severity !== 'ignore');
 }

@@ -120,7 +120,10 @@ describe('test backends', () => {
         await c.query(`SELECT create_hypertable('${table}', 'time')`);
         await c.query(`INSERT INTO ${table} VALUES (now(), 'a', 1.5), (now() - interval '1 day', 'b', 2.5)`);
         const r = await c.query<{ name: string; value: number }>(`SELECT name, value FROM ${table} ORDER BY name`);
-        assert.deepEqual(r.rows, [{ name: 'a', value: 1.5 }, { name: 'b', value: 2.5 }]);
+        assert.deepEqual(r.rows, [
+          { name: 'a', value: 1.5 },
+          { name: 'b', value: 2.5 },
+        ]);
         const h = await c.query('SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_name = $1', [table]);
         assert.equal(h.rowCount, 1);
       } finally {
@@ -176,7 +179,10 @@ describe('test backends', () => {
       const inserted2 = await client.insert({
         table,
         format: 'JSONCompactEachRow',
-        values: [[ts, 'svc-b', { a: '1', b: '2' }, 2.5], [ts, 'svc-b', {}, 3.5]],
+        values: [
+          [ts, 'svc-b', { a: '1', b: '2' }, 2.5],
+          [ts, 'svc-b', {}, 3.5],
+        ],
       });
       assert.equal(inserted2.summary?.written_rows, '2');
       const rs = await client.query({
@@ -186,11 +192,14 @@ describe('test backends', () => {
         format: 'JSON',
       });
       const body = await rs.json<{ ServiceName: string; Attributes: Record<string, string>; Value: number; ts: string }>();
-      assert.deepEqual(body.data.map((r) => [r.ServiceName, r.Attributes, r.Value]), [
-        ['svc-a', { k: 'v' }, 1.5],
-        ['svc-b', { a: '1', b: '2' }, 2.5],
-        ['svc-b', {}, 3.5],
-      ]);
+      assert.deepEqual(
+        body.data.map((r) => [r.ServiceName, r.Attributes, r.Value]),
+        [
+          ['svc-a', { k: 'v' }, 1.5],
+          ['svc-b', { a: '1', b: '2' }, 2.5],
+          ['svc-b', {}, 3.5],
+        ],
+      );
       assert.equal(body.data[0]?.ts, ts);
       // A bad row is the server's permanent error, with its code, as from a real server.
       await assert.rejects(

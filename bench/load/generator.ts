@@ -74,7 +74,11 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
 
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
-  let requests = 0, ok = 0, errors = 0, rejected = 0, late = 0;
+  let requests = 0,
+    ok = 0,
+    errors = 0,
+    rejected = 0,
+    late = 0;
   let firstError: string | undefined;
   const interval = spec.rate ? 1000 / spec.rate : 0;
   let ticket = 0;
@@ -121,11 +125,20 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   const sorted = Float64Array.from(latencies).sort();
   const acceptedItems = ok * spec.itemsPerRequest - rejected;
   return {
-    requests, ok, statuses, errors, firstError, acceptedItems, rejectedItems: rejected, elapsedSec,
+    requests,
+    ok,
+    statuses,
+    errors,
+    firstError,
+    acceptedItems,
+    rejectedItems: rejected,
+    elapsedSec,
     itemsPerSec: acceptedItems / elapsedSec,
     requestsPerSec: ok / elapsedSec,
     latencyMs: {
-      p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99),
+      p50: percentile(sorted, 50),
+      p90: percentile(sorted, 90),
+      p99: percentile(sorted, 99),
       max: sorted.length ? sorted[sorted.length - 1]! : NaN,
       mean: sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : NaN,
     },

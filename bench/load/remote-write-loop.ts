@@ -58,17 +58,27 @@ const send = (message: FromLoop) => process.send!(message);
 
 function post(body: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: target!.hostname, port: target!.port, path: target!.pathname, method: 'POST', agent, timeout: 30_000,
-      headers: {
-        'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0',
-        'content-length': body.length,
+    const req = http.request(
+      {
+        host: target!.hostname,
+        port: target!.port,
+        path: target!.pathname,
+        method: 'POST',
+        agent,
+        timeout: 30_000,
+        headers: {
+          'content-type': 'application/x-protobuf',
+          'content-encoding': 'snappy',
+          'x-prometheus-remote-write-version': '0.1.0',
+          'content-length': body.length,
+        },
       },
-    }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', reject);
-    });
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('request timed out after 30 s')));
     req.on('error', reject);
     req.end(body);
@@ -76,7 +86,13 @@ function post(body: Buffer): Promise<number> {
 }
 
 async function run(durationSec: number, minCycles = 0): Promise<LoopResult> {
-  let requests = 0, ok = 0, errors = 0, bytes = 0, next = 0, stampMs = 0, shift = 0;
+  let requests = 0,
+    ok = 0,
+    errors = 0,
+    bytes = 0,
+    next = 0,
+    stampMs = 0,
+    shift = 0;
   const statuses: Record<string, number> = {};
   let firstError: string | undefined;
   const cpu0 = process.cpuUsage();
@@ -118,8 +134,17 @@ async function run(durationSec: number, minCycles = 0): Promise<LoopResult> {
   const elapsedSec = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   return {
-    requests, ok, errors, statuses, ...(firstError ? { firstError } : {}), bytes, elapsedSec, requestsPerSec: ok / elapsedSec,
-    generatorCpuSec: (cpu.user + cpu.system) / 1e6, cycles: next / count, stampCpuSec: stampMs / 1000,
+    requests,
+    ok,
+    errors,
+    statuses,
+    ...(firstError ? { firstError } : {}),
+    bytes,
+    elapsedSec,
+    requestsPerSec: ok / elapsedSec,
+    generatorCpuSec: (cpu.user + cpu.system) / 1e6,
+    cycles: next / count,
+    stampCpuSec: stampMs / 1000,
   };
 }
 

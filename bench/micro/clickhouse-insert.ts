@@ -31,8 +31,14 @@ const { values: args } = parseArgs({
   },
 });
 const rounds = Number(args.rounds);
-const cpuMs = (since: NodeJS.CpuUsage) => { const u = process.cpuUsage(since); return (u.user + u.system) / 1000; };
-const perSec = (items: number, ms: number) => Math.round((items / ms) * 1000).toLocaleString('en').padStart(9);
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+};
+const perSec = (items: number, ms: number) =>
+  Math.round((items / ms) * 1000)
+    .toLocaleString('en')
+    .padStart(9);
 
 const stringify = (rows: readonly unknown[]) => rows.map((r) => `${JSON.stringify(r)}\n`).join('').length;
 const asObjects = (insert: TableInsert) => insert.rows.map((row) => Object.fromEntries(insert.columns.map((column, i) => [column, row[i]])));
@@ -59,15 +65,35 @@ function encodeRates(label: string, batch: TelemetryBatch): void {
 async function insertRates(label: string, batch: TelemetryBatch, database: string): Promise<void> {
   const items = batch.metrics.length + batch.spans.length;
   const logger = pino({ level: 'silent' });
-  const adapter = adapterWithSchema(clickhouseAdapter, clickhouseAdapter.configSchema.parse({ url: args.url, database }), { name: 'bench', logger, dataDir: '/tmp' });
+  const adapter = adapterWithSchema(clickhouseAdapter, clickhouseAdapter.configSchema.parse({ url: args.url, database }), {
+    name: 'bench',
+    logger,
+    dataDir: '/tmp',
+  });
   const client = createClient({ url: args.url, log: { level: ClickHouseLogLevel.OFF }, request_timeout: 600_000 });
   await adapter.start();
   const made = encodeBatch(batch.metrics, batch.spans).map((insert) => ({ insert, objects: asObjects(insert) }));
   let round = 0;
-  const settings = () => ({ async_insert: 0 as const, date_time_input_format: 'basic' as const, insert_deduplication_token: `bench-${process.pid}-${++round}` });
+  const settings = () => ({
+    async_insert: 0 as const,
+    date_time_input_format: 'basic' as const,
+    insert_deduplication_token: `bench-${process.pid}-${++round}`,
+  });
   const variants: [string, () => Promise<unknown>][] = [
     ['adapter.write (JSONCompactEachRow)', () => writeDecoded(adapter, { id: `bench-${process.pid}-${++round}`, attempt: 1, ...batch })],
-    ['client.insert ready-made objects (JSONEachRow)', () => (async () => { for (const m of made) await client.insert({ table: `${database}.${m.insert.table}`, values: m.objects, format: 'JSONEachRow', clickhouse_settings: settings() }); })()],
+    [
+      'client.insert ready-made objects (JSONEachRow)',
+      () =>
+        (async () => {
+          for (const m of made)
+            await client.insert({
+              table: `${database}.${m.insert.table}`,
+              values: m.objects,
+              format: 'JSONEachRow',
+              clickhouse_settings: settings(),
+            });
+        })(),
+    ],
   ];
   for (const [name, run] of variants) {
     await run(); // warm up
@@ -85,10 +111,17 @@ async function insertRates(label: string, batch: TelemetryBatch, database: strin
 /** Section 3, over plain HTTP: what the body format costs the server. */
 async function serverSide(label: string, batch: TelemetryBatch, database: string): Promise<void> {
   const logger = pino({ level: 'silent' });
-  const adapter = adapterWithSchema(clickhouseAdapter, clickhouseAdapter.configSchema.parse({ url: args.url, database }), { name: 'bench', logger, dataDir: '/tmp' });
+  const adapter = adapterWithSchema(clickhouseAdapter, clickhouseAdapter.configSchema.parse({ url: args.url, database }), {
+    name: 'bench',
+    logger,
+    dataDir: '/tmp',
+  });
   await adapter.start();
   const post = async (query: string, body?: string | Buffer): Promise<Buffer> => {
-    const response = await fetch(`${args.url}/?query=${encodeURIComponent(query)}&async_insert=0&date_time_input_format=basic&insert_deduplicate=0`, { method: 'POST', body });
+    const response = await fetch(`${args.url}/?query=${encodeURIComponent(query)}&async_insert=0&date_time_input_format=basic&insert_deduplicate=0`, {
+      method: 'POST',
+      body,
+    });
     const bytes = Buffer.from(await response.arrayBuffer());
     if (!response.ok) throw new Error(bytes.toString('utf8'));
     return bytes;
@@ -100,8 +133,14 @@ async function serverSide(label: string, batch: TelemetryBatch, database: string
     await post(`CREATE TABLE ${database}.null_${insert.table} AS ${table} ENGINE = Null`);
     await post(`INSERT INTO ${table} (${columns}) FORMAT JSONCompactEachRow`, json);
     const rowBinary = await post(`SELECT ${columns} FROM ${table} FORMAT RowBinary`);
-    for (const [format, body] of [['JSONCompactEachRow', json], ['RowBinary', rowBinary]] as const) {
-      for (const [target, where] of [[`${database}.null_${insert.table}`, 'Null engine'], [table, 'MergeTree + views']] as const) {
+    for (const [format, body] of [
+      ['JSONCompactEachRow', json],
+      ['RowBinary', rowBinary],
+    ] as const) {
+      for (const [target, where] of [
+        [`${database}.null_${insert.table}`, 'Null engine'],
+        [table, 'MergeTree + views'],
+      ] as const) {
         const head = `${label.padEnd(14)} ${insert.table.padEnd(24)} ${format.padEnd(19)} ${where.padEnd(18)} ${String(body.length).padStart(9)} B`;
         try {
           await post(`INSERT INTO ${target} (${columns}) FORMAT ${format}`, body); // warm up

@@ -41,7 +41,8 @@ const bodies = {
   spans: Buffer.from(ProtobufTraceSerializer.serializeRequest(buildSpans())!),
 };
 /** A request's batch, decoded afresh: new model objects, as the gateway has for every request. */
-const decode = (signal: keyof typeof bodies): TelemetryBatch => (signal === 'metrics' ? decodeMetrics(bodies.metrics, 'protobuf') : decodeTraces(bodies.spans, 'protobuf')).batch;
+const decode = (signal: keyof typeof bodies): TelemetryBatch =>
+  (signal === 'metrics' ? decodeMetrics(bodies.metrics, 'protobuf') : decodeTraces(bodies.spans, 'protobuf')).batch;
 
 const cpuMs = (since: NodeJS.CpuUsage): number => {
   const used = process.cpuUsage(since);
@@ -54,7 +55,14 @@ const targets: [string, string | undefined, Record<string, unknown>][] = [
 ];
 
 for (const signal of ['metrics', 'spans'] as const) {
-  let writerCpu = 0, pointCpu = 0, gzipCpu = 0, lines = 0, bytes = 0, gzBytes = 0, mismatches = 0, items = 0;
+  let writerCpu = 0,
+    pointCpu = 0,
+    gzipCpu = 0,
+    lines = 0,
+    bytes = 0,
+    gzBytes = 0,
+    mismatches = 0,
+    items = 0;
   for (let round = 0; round < ROUNDS + WARMUP; round++) {
     const { metrics, spans } = decode(signal);
     const timed = round >= WARMUP;
@@ -84,12 +92,19 @@ for (const signal of ['metrics', 'spans'] as const) {
   }
   const unit = signal === 'metrics' ? 'points' : 'spans';
   const perItem = items / ROUNDS;
-  const perSec = (ms: number) => Math.round(items / (ms / 1000)).toLocaleString('en').padStart(10);
+  const perSec = (ms: number) =>
+    Math.round(items / (ms / 1000))
+      .toLocaleString('en')
+      .padStart(10);
   const perBatch = (ms: number) => (ms / ROUNDS).toFixed(2).padStart(8);
-  console.log(`\n${signal}: ${perItem.toLocaleString('en')} ${unit}/batch (${(lines / ROUNDS).toFixed(0)} lines, ${(bytes / ROUNDS / 1e6).toFixed(2)} MB, ${(gzBytes / ROUNDS / 1e3).toFixed(0)} KB gzipped), ${ROUNDS} rounds`);
+  console.log(
+    `\n${signal}: ${perItem.toLocaleString('en')} ${unit}/batch (${(lines / ROUNDS).toFixed(0)} lines, ${(bytes / ROUNDS / 1e6).toFixed(2)} MB, ${(gzBytes / ROUNDS / 1e3).toFixed(0)} KB gzipped), ${ROUNDS} rounds`,
+  );
   console.log(`  ${''.padEnd(46)} ${'ms/batch'.padStart(8)} ${`${unit}/s`.padStart(10)}`);
   if (!WRITER_ONLY) console.log(`  ${'translate + Point (CPU)'.padEnd(46)} ${perBatch(pointCpu)} ${perSec(pointCpu)}`);
-  console.log(`  ${'translate + LineWriter (CPU)'.padEnd(46)} ${perBatch(writerCpu)} ${perSec(writerCpu)}${WRITER_ONLY ? '' : `   ${(pointCpu / writerCpu).toFixed(1)}x`}`);
+  console.log(
+    `  ${'translate + LineWriter (CPU)'.padEnd(46)} ${perBatch(writerCpu)} ${perSec(writerCpu)}${WRITER_ONLY ? '' : `   ${(pointCpu / writerCpu).toFixed(1)}x`}`,
+  );
   if (!WRITER_ONLY) console.log(`  lines differing between the two: ${mismatches}`);
   console.log(`  ${'gzip (CPU)'.padEnd(46)} ${perBatch(gzipCpu)} ${perSec(gzipCpu)}`);
 
@@ -106,19 +121,24 @@ for (const signal of ['metrics', 'spans'] as const) {
     await writeDecoded(adapter, { id: 'warm', attempt: 1, ...decode(signal) });
     // The HTTP part alone (the client's transport: gzip, POST, the server's answer), then the whole write().
     const client = new InfluxClient(parsed);
-    let httpWall = 0, writeWall = 0;
+    let httpWall = 0,
+      writeWall = 0;
     for (let round = 0; round < serverRounds; round++) {
       const batch = decode(signal);
       const { lines: body } = writerTranslator.translate(batch.metrics, batch.spans);
       let t0 = performance.now();
-      for (let from = 0; from < body.length; from += parsed.max_lines_per_request) await client.write(body.slice(from, from + parsed.max_lines_per_request));
+      for (let from = 0; from < body.length; from += parsed.max_lines_per_request)
+        await client.write(body.slice(from, from + parsed.max_lines_per_request));
       httpWall += performance.now() - t0;
       const again = decode(signal);
       t0 = performance.now();
       await writeDecoded(adapter, { id: `bench-${round}`, attempt: 1, ...again });
       writeWall += performance.now() - t0;
     }
-    const rate = (wall: number) => Math.round((perItem * serverRounds) / (wall / 1000)).toLocaleString('en').padStart(10);
+    const rate = (wall: number) =>
+      Math.round((perItem * serverRounds) / (wall / 1000))
+        .toLocaleString('en')
+        .padStart(10);
     console.log(`  ${`${label}: HTTP only (wall)`.padEnd(46)} ${(httpWall / serverRounds).toFixed(2).padStart(8)} ${rate(httpWall)}`);
     console.log(`  ${`${label}: adapter.write (wall)`.padEnd(46)} ${(writeWall / serverRounds).toFixed(2).padStart(8)} ${rate(writeWall)}`);
     client.close();

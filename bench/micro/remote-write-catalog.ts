@@ -37,7 +37,11 @@ function request(sender: number, round: number): readonly MetricPoint[] {
   const shift = BigInt(round) * 10_000_000_000n;
   const resources = new Set(decoded.metrics.map((point) => point.resource));
   for (const resource of resources) resource.attributes['service.instance.id'] = `bench-sender-${sender}`;
-  const metrics = decoded.metrics.map((point) => ({ ...point, timeUnixNano: point.timeUnixNano + shift, startTimeUnixNano: point.startTimeUnixNano }));
+  const metrics = decoded.metrics.map((point) => ({
+    ...point,
+    timeUnixNano: point.timeUnixNano + shift,
+    startTimeUnixNano: point.startTimeUnixNano,
+  }));
   return decodeBatch(encodeBatch({ metrics, spans: [] })).metrics;
 }
 
@@ -49,7 +53,12 @@ function settle(): NodeJS.MemoryUsage {
 const config = prometheusConfigSchema.parse({ url: 'http://127.0.0.1:9/api/v1/write' });
 const before = settle();
 const catalog = new SeriesCatalog(config.translation);
-const translator = new Translator(config, catalog, new CumulativeState(config.delta_to_cumulative.max_series, config.delta_to_cumulative.max_stale), new Map());
+const translator = new Translator(
+  config,
+  catalog,
+  new CumulativeState(config.delta_to_cumulative.max_series, config.delta_to_cumulative.max_stale),
+  new Map(),
+);
 let series = 0;
 let points = 0;
 for (let round = 0; round < ROUNDS; round++) {
@@ -66,10 +75,26 @@ const after = settle();
 const heap = after.heapUsed - before.heapUsed;
 const buffers = after.arrayBuffers - before.arrayBuffers;
 const mb = (bytes: number): string => (bytes / 1e6).toFixed(1).padStart(6);
-console.log(`remote-write catalog: ${SENDERS} senders x ${(points / SENDERS).toLocaleString('en')} points, ${ROUNDS} rounds; ${series.toLocaleString('en')} series sent (${(points).toLocaleString('en')} point series)`);
-console.log(`  heap used      ${mb(heap)} MB  ${Math.round(heap / series).toString().padStart(5)} B/series  ${Math.round(heap / points).toString().padStart(5)} B/point series`);
-console.log(`  array buffers  ${mb(buffers)} MB  ${Math.round(buffers / series).toString().padStart(5)} B/series  ${Math.round(buffers / points).toString().padStart(5)} B/point series`);
+console.log(
+  `remote-write catalog: ${SENDERS} senders x ${(points / SENDERS).toLocaleString('en')} points, ${ROUNDS} rounds; ${series.toLocaleString('en')} series sent (${(points).toLocaleString('en')} point series)`,
+);
+console.log(
+  `  heap used      ${mb(heap)} MB  ${Math.round(heap / series)
+    .toString()
+    .padStart(5)} B/series  ${Math.round(heap / points)
+    .toString()
+    .padStart(5)} B/point series`,
+);
+console.log(
+  `  array buffers  ${mb(buffers)} MB  ${Math.round(buffers / series)
+    .toString()
+    .padStart(5)} B/series  ${Math.round(buffers / points)
+    .toString()
+    .padStart(5)} B/point series`,
+);
 console.log(`  rss now        ${mb(after.rss)} MB (before ${mb(before.rss).trim()} MB)`);
 void translator;
 const size = catalog.size;
-console.log(`  catalog        ${size.pointSeries.toLocaleString('en')} point series, ${size.series.toLocaleString('en')} series, label arena ${mb(size.arenaBytes).trim()} MB (${Math.round(size.arenaBytes / size.series)} B/series allocated)`);
+console.log(
+  `  catalog        ${size.pointSeries.toLocaleString('en')} point series, ${size.series.toLocaleString('en')} series, label arena ${mb(size.arenaBytes).trim()} MB (${Math.round(size.arenaBytes / size.series)} B/series allocated)`,
+);

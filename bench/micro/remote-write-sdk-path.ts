@@ -26,7 +26,9 @@ const payloads = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => {
 const config = prometheusConfigSchema.parse({ url: 'http://127.0.0.1:9/api/v1/write' });
 const translator = new Translator(config, new SeriesCatalog(config.translation), new CumulativeState(1e5, 3.6e6), new Map());
 const limits = { maxSamples: config.max_samples_per_request, maxBytes: config.max_bytes_per_request };
-let tr = 0, enc = 0, n = 0;
+let tr = 0,
+  enc = 0,
+  n = 0;
 for (let w = 0; w < Number(process.argv[2] ?? 30); w++) {
   const parts = payloads.map((p) => decodeBatch(p).metrics);
   const c0 = process.cpuUsage();
@@ -36,6 +38,12 @@ for (let w = 0; w < Number(process.argv[2] ?? 30); w++) {
   const c1 = process.cpuUsage();
   for (const r of splitRequests(t.series, limits)) encodeWriteRequest(r);
   const c2 = process.cpuUsage();
-  if (w >= 3) { tr += (c1.user + c1.system - c0.user - c0.system) / 1000; enc += (c2.user + c2.system - c1.user - c1.system) / 1000; n++; }
+  if (w >= 3) {
+    tr += (c1.user + c1.system - c0.user - c0.system) / 1000;
+    enc += (c2.user + c2.system - c1.user - c1.system) / 1000;
+    n++;
+  }
 }
-console.log(`SDK payloads, 4 senders, 80K points/write: translate ${(tr / n).toFixed(1)} ms, split+encode+snappy ${(enc / n).toFixed(1)} ms, ${Math.round(80000 / ((tr + enc) / n / 1000)).toLocaleString('en')} points/s per core`);
+console.log(
+  `SDK payloads, 4 senders, 80K points/write: translate ${(tr / n).toFixed(1)} ms, split+encode+snappy ${(enc / n).toFixed(1)} ms, ${Math.round(80000 / ((tr + enc) / n / 1000)).toLocaleString('en')} points/s per core`,
+);

@@ -62,7 +62,12 @@ export function encodeNativeBodies(payload: Payload, url: string, dir: string, r
     for (const point of underOtherInstance(decodeMetrics(body, 'protobuf').batch.metrics, `-native-loop-${i % senders}`)) points.push(point);
   }
   const config = prometheusConfigSchema.parse({ url });
-  const translator = new Translator(config, new SeriesCatalog(config.translation), new CumulativeState(config.delta_to_cumulative.max_series, config.delta_to_cumulative.max_stale), new Map());
+  const translator = new Translator(
+    config,
+    new SeriesCatalog(config.translation),
+    new CumulativeState(config.delta_to_cumulative.max_series, config.delta_to_cumulative.max_stale),
+    new Map(),
+  );
   const translation = translator.translate(points);
   const split = splitRequests(translation.series, { maxSamples: config.max_samples_per_request, maxBytes: config.max_bytes_per_request });
   mkdirSync(dir, { recursive: true });

@@ -41,8 +41,12 @@ export async function victoriaTarget(url: string | undefined, dir: string): Prom
     throw new Error(`VictoriaMetrics is not reachable at ${base} (${(error as Error).message})`);
   });
   return {
-    name: 'victoria', label: 'VictoriaMetrics', writeUrl: `${base}/api/v1/write`, private: server !== undefined,
-    counter: '`vm_rows_inserted_total{type="promremotewrite"}`', stored,
+    name: 'victoria',
+    label: 'VictoriaMetrics',
+    writeUrl: `${base}/api/v1/write`,
+    private: server !== undefined,
+    counter: '`vm_rows_inserted_total{type="promremotewrite"}`',
+    stored,
     // VictoriaMetrics takes old, out-of-order and duplicate samples alike: only malformed requests are refused.
     refusals: () => sum({ 'remote-write errors': scrape(base, 'vm_http_request_errors_total', { path: '/api/v1/write' }) }),
     loopStamps: 'repeat',
@@ -56,16 +60,21 @@ export async function prometheusTarget(dir: string): Promise<DeliveryTarget> {
   await server.start();
   const base = server.url;
   return {
-    name: 'prometheus', label: 'Prometheus', writeUrl: `${base}/api/v1/write`, private: true,
+    name: 'prometheus',
+    label: 'Prometheus',
+    writeUrl: `${base}/api/v1/write`,
+    private: true,
     // Float and histogram samples appended to the head (2.42 labels them by type); duplicates are not counted.
-    counter: '`prometheus_tsdb_head_samples_appended_total`', stored: () => scrape(base, 'prometheus_tsdb_head_samples_appended_total'),
-    refusals: () => sum({
-      'out of order': scrape(base, 'prometheus_tsdb_out_of_order_samples_total'),
-      'out of bounds': scrape(base, 'prometheus_tsdb_out_of_bound_samples_total'),
-      'too old': scrape(base, 'prometheus_tsdb_too_old_samples_total'),
-      'write requests 400': scrape(base, 'prometheus_http_requests_total', { handler: '/api/v1/write', code: '400' }),
-      'write requests 500': scrape(base, 'prometheus_http_requests_total', { handler: '/api/v1/write', code: '500' }),
-    }),
+    counter: '`prometheus_tsdb_head_samples_appended_total`',
+    stored: () => scrape(base, 'prometheus_tsdb_head_samples_appended_total'),
+    refusals: () =>
+      sum({
+        'out of order': scrape(base, 'prometheus_tsdb_out_of_order_samples_total'),
+        'out of bounds': scrape(base, 'prometheus_tsdb_out_of_bound_samples_total'),
+        'too old': scrape(base, 'prometheus_tsdb_too_old_samples_total'),
+        'write requests 400': scrape(base, 'prometheus_http_requests_total', { handler: '/api/v1/write', code: '400' }),
+        'write requests 500': scrape(base, 'prometheus_http_requests_total', { handler: '/api/v1/write', code: '500' }),
+      }),
     loopStamps: 'fresh',
     close: () => server.discard(),
   };

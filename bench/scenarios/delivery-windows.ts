@@ -30,12 +30,29 @@ export async function measureWindows(c: WindowsContext): Promise<DeliveryWindow[
   const stored = () => c.target.stored();
   const written = () => scrape(g.adminUrl!, 'manifold_backend_written_items_total', { backend: c.backend });
   const queued = () => scrape(g.adminUrl!, 'manifold_queue_items');
-  const rates = (rows: number, sec: number) => ({ sec, storedRows: rows, storedRowsPerSec: rows / sec, storedPointsPerSec: rows / sec / c.rowsPerPoint });
+  const rates = (rows: number, sec: number) => ({
+    sec,
+    storedRows: rows,
+    storedRowsPerSec: rows / sec,
+    storedPointsPerSec: rows / sec / c.rowsPerPoint,
+  });
 
-  const startLoad = (durationSec: number, started: () => void = () => undefined) => c.generator.run({
-    url: `${g.baseUrl}/v1/metrics`, file: c.payload.file, contentEncoding: 'identity', itemsPerRequest: c.payload.items,
-    connections: c.connections, durationSec, maxRequests: 1_000_000, restamp: true, instancePerConnection: true,
-  }, started, () => undefined);
+  const startLoad = (durationSec: number, started: () => void = () => undefined) =>
+    c.generator.run(
+      {
+        url: `${g.baseUrl}/v1/metrics`,
+        file: c.payload.file,
+        contentEncoding: 'identity',
+        itemsPerRequest: c.payload.items,
+        connections: c.connections,
+        durationSec,
+        maxRequests: 1_000_000,
+        restamp: true,
+        instancePerConnection: true,
+      },
+      started,
+      () => undefined,
+    );
 
   /**
    * Unmeasured: both writers' series are created in the store before the first window (a new series costs the store
@@ -51,7 +68,9 @@ export async function measureWindows(c: WindowsContext): Promise<DeliveryWindow[
     const w = await written();
     c.freeze(true);
     const loop = await c.loop.run(0, 1);
-    c.log(`  warm-up: gateway ${(w - w0).toLocaleString('en')} points written, native loop ${loop.cycles.toFixed(1)} cycles, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    c.log(
+      `  warm-up: gateway ${(w - w0).toLocaleString('en')} points written, native loop ${loop.cycles.toFixed(1)} cycles, ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
   };
 
   const gatewayWindow = async (run: number): Promise<DeliveryWindow> => {
@@ -77,11 +96,22 @@ export async function measureWindows(c: WindowsContext): Promise<DeliveryWindow[
     depths.push(q1);
     const { result } = await load;
     return {
-      run, side: 'gateway', ...rates(r1 - r0, sec),
-      gatewayWritten: w1 - w0, gatewayPointsPerSec: (w1 - w0) / sec,
+      run,
+      side: 'gateway',
+      ...rates(r1 - r0, sec),
+      gatewayWritten: w1 - w0,
+      gatewayPointsPerSec: (w1 - w0) / sec,
       queue: { start: q0, end: q1, min: Math.min(...depths), max: Math.max(...depths) },
-      ingestPointsPerSec: result.itemsPerSec, gatewayCpuPercent: (cpu / sec) * 100, gatewayRssMB: memory(g.pid).rssMB,
-      load: { requests: result.requests, ok: result.ok, errors: result.errors, itemsPerSec: result.itemsPerSec, generatorCpuSec: result.generatorCpuSec },
+      ingestPointsPerSec: result.itemsPerSec,
+      gatewayCpuPercent: (cpu / sec) * 100,
+      gatewayRssMB: memory(g.pid).rssMB,
+      load: {
+        requests: result.requests,
+        ok: result.ok,
+        errors: result.errors,
+        itemsPerSec: result.itemsPerSec,
+        generatorCpuSec: result.generatorCpuSec,
+      },
     };
   };
 
@@ -104,8 +134,12 @@ export async function measureWindows(c: WindowsContext): Promise<DeliveryWindow[
     const cpu = cpuSeconds(g.pid) - c0;
     c.freeze(true);
     return {
-      run, side: 'drain', ...rates(r1 - r0, elapsed),
-      gatewayWritten: w1 - w0, gatewayPointsPerSec: (w1 - w0) / elapsed, queue: { start: q0, end: q, min, max: q0 },
+      run,
+      side: 'drain',
+      ...rates(r1 - r0, elapsed),
+      gatewayWritten: w1 - w0,
+      gatewayPointsPerSec: (w1 - w0) / elapsed,
+      queue: { start: q0, end: q, min, max: q0 },
       gatewayCpuPercent: (cpu / elapsed) * 100,
     };
   };
@@ -145,8 +179,10 @@ function describe(w: DeliveryWindow, label: string): string {
     return `${head}, ${l.requestsPerSec.toFixed(0)} requests/s, ${(l.cycles / w.sec).toFixed(1)} cycles/s, loop CPU ${((l.generatorCpuSec / w.sec) * 100).toFixed(0)}%${stamping}${failed}`;
   }
   const q = w.queue!;
-  return `${head}, gateway counter ${fmt(w.gatewayPointsPerSec!)} points/s${w.side === 'gateway' ? `, ingest ${fmt(w.ingestPointsPerSec!)} points/s` : ''}, ` +
-    `queue ${q.start.toLocaleString('en')} → ${q.end.toLocaleString('en')} (min ${q.min.toLocaleString('en')}), ${w.sec.toFixed(1)} s, gateway CPU ${w.gatewayCpuPercent!.toFixed(0)}%`;
+  return (
+    `${head}, gateway counter ${fmt(w.gatewayPointsPerSec!)} points/s${w.side === 'gateway' ? `, ingest ${fmt(w.ingestPointsPerSec!)} points/s` : ''}, ` +
+    `queue ${q.start.toLocaleString('en')} → ${q.end.toLocaleString('en')} (min ${q.min.toLocaleString('en')}), ${w.sec.toFixed(1)} s, gateway CPU ${w.gatewayCpuPercent!.toFixed(0)}%`
+  );
 }
 
 function fmt(n: number): string {

@@ -30,7 +30,7 @@ import type { LoadResult } from '../load/protocol.js';
 import type { Payload } from '../payloads.js';
 import { memory } from '../proc.js';
 import { scrape, startGateway, type ServerProcess } from '../servers.js';
-import { median, } from '../stats.js';
+import { median } from '../stats.js';
 import { encodeNativeBodies, type NativeBodies } from './delivery-bodies.js';
 import { NativeLoop } from './delivery-loop.js';
 import { measureWindows } from './delivery-windows.js';
@@ -109,9 +109,24 @@ export interface DeliveryResult {
    * `senders` instances) through the adapter's translator and encoder (default config). Absent in older results.
    */
   bodies: { count: number; bytes: number; points: number; samples: number; rowsPerPoint: number; payloadRequests?: number; senders?: number };
-  gateway: { storedPointsPerSec: number; storedRowsPerSec: number; pointsPerSec: number; ingestPointsPerSec: number; cpuPercent: number; rssMB: number; hwmMB: number };
+  gateway: {
+    storedPointsPerSec: number;
+    storedRowsPerSec: number;
+    pointsPerSec: number;
+    ingestPointsPerSec: number;
+    cpuPercent: number;
+    rssMB: number;
+    hwmMB: number;
+  };
   /** stampCpuPercent: the share of the loop's wall time spent restamping and compressing (fresh stamps). */
-  native: { storedPointsPerSec: number; storedRowsPerSec: number; requestsPerSec: number; generatorCpuPercent: number; stampCpuPercent: number; cyclesPerSec: number };
+  native: {
+    storedPointsPerSec: number;
+    storedRowsPerSec: number;
+    requestsPerSec: number;
+    generatorCpuPercent: number;
+    stampCpuPercent: number;
+    cyclesPerSec: number;
+  };
   /** Median over runs of gateway / native stored samples per second in the same run. */
   ratio: number;
   ratioPerRun: number[];
@@ -122,7 +137,15 @@ export interface DeliveryResult {
   /** Over the whole scenario: the store's own refusal counters; the gateway's dead letters, retries and drops. */
   refusals: { server: Record<string, number>; gateway: { deadLettered: number; retries: number; dropped: number } };
   /** Delivery alone right after each loaded window (load stopped, backlog draining): medians, and ratio to the native loop. */
-  drain?: { storedPointsPerSec: number; storedRowsPerSec: number; pointsPerSec: number; cpuPercent: number; ratio: number; ratioPerRun: number[]; windowsQueueEmptied: number };
+  drain?: {
+    storedPointsPerSec: number;
+    storedRowsPerSec: number;
+    pointsPerSec: number;
+    cpuPercent: number;
+    ratio: number;
+    ratioPerRun: number[];
+    windowsQueueEmptied: number;
+  };
   /** Queue depth at the end of each gateway window, in order: the backlog's trend under full load. */
   queueTrend: number[];
   windows: DeliveryWindow[];
@@ -145,28 +168,54 @@ export async function deliveryScenario(o: DeliveryOptions): Promise<DeliveryResu
     const batchRequests = Math.max(1, Math.floor(deliverySchema.parse({}).batch.max_items / o.payload.items));
     const encoded = encodeNativeBodies(o.payload, target.writeUrl, path.join(dir, 'bodies'), batchRequests, o.connections);
     const rowsPerPoint = encoded.samples / encoded.points;
-    o.log(`  ${target.label} at ${target.writeUrl}${target.private ? ' (private)' : ''}; native bodies: ${batchRequests} payload requests from ${o.connections} senders as ${encoded.files.length} remote-write requests, ${(encoded.bytes / 1024).toFixed(0)} KB snappy, ${encoded.points.toLocaleString('en')} points = ${encoded.samples.toLocaleString('en')} samples (${rowsPerPoint.toFixed(2)} per point), ${target.loopStamps === 'fresh' ? 'fresh timestamps every cycle' : 'the same bytes every cycle'}`);
+    o.log(
+      `  ${target.label} at ${target.writeUrl}${target.private ? ' (private)' : ''}; native bodies: ${batchRequests} payload requests from ${o.connections} senders as ${encoded.files.length} remote-write requests, ${(encoded.bytes / 1024).toFixed(0)} KB snappy, ${encoded.points.toLocaleString('en')} points = ${encoded.samples.toLocaleString('en')} samples (${rowsPerPoint.toFixed(2)} per point), ${target.loopStamps === 'fresh' ? 'fresh timestamps every cycle' : 'the same bytes every cycle'}`,
+    );
     const [started] = await Promise.all([
-      startGateway({ dir: path.join(dir, 'gateway'), nodeFlags: [...o.nodeFlags, ...(o.gatewayFlags ?? [])], backends: { [BACKEND]: { kind: 'prometheus', url: target.writeUrl } } }),
-      loop.exchange({ type: 'prepare', url: target.writeUrl, files: encoded.files, connections: o.loopConnections, stamps: target.loopStamps }, 'ready', 30_000),
+      startGateway({
+        dir: path.join(dir, 'gateway'),
+        nodeFlags: [...o.nodeFlags, ...(o.gatewayFlags ?? [])],
+        backends: { [BACKEND]: { kind: 'prometheus', url: target.writeUrl } },
+      }),
+      loop.exchange(
+        { type: 'prepare', url: target.writeUrl, files: encoded.files, connections: o.loopConnections, stamps: target.loopStamps },
+        'ready',
+        30_000,
+      ),
     ]);
     gateway = started;
     const g0 = gateway;
-    const windows = await measureWindows({ ...o, target, gateway, generator, loop, freeze, rowsPerPoint, backend: BACKEND, batchPoints: encoded.points }).catch((error: unknown) => {
+    const windows = await measureWindows({
+      ...o,
+      target,
+      gateway,
+      generator,
+      loop,
+      freeze,
+      rowsPerPoint,
+      backend: BACKEND,
+      batchPoints: encoded.points,
+    }).catch((error: unknown) => {
       let alive = true;
       try {
         process.kill(g0.pid, 0);
       } catch {
         alive = false;
       }
-      throw new Error(`${(error as Error).message}; the gateway ${alive ? 'runs' : 'has exited'}; its last output:\n${g0.output()}`, { cause: error });
+      throw new Error(`${(error as Error).message}; the gateway ${alive ? 'runs' : 'has exited'}; its last output:\n${g0.output()}`, {
+        cause: error,
+      });
     });
     freeze(false);
     const g = gateway;
     const counter = (name: string) => scrape(g.adminUrl!, name, { backend: BACKEND });
     const refusals = {
       server: await target.refusals(),
-      gateway: { deadLettered: await counter('manifold_backend_dead_lettered_items_total'), retries: await counter('manifold_backend_retries_total'), dropped: await counter('manifold_backend_dropped_items_total') },
+      gateway: {
+        deadLettered: await counter('manifold_backend_dead_lettered_items_total'),
+        retries: await counter('manifold_backend_retries_total'),
+        dropped: await counter('manifold_backend_dropped_items_total'),
+      },
     };
     return summarize(o, target, { ...encoded, payloadRequests: batchRequests }, rowsPerPoint, windows, refusals, memory(g.pid).hwmMB);
   } finally {
@@ -180,48 +229,85 @@ export async function deliveryScenario(o: DeliveryOptions): Promise<DeliveryResu
 }
 
 function summarize(
-  o: DeliveryOptions, target: DeliveryTarget, encoded: NativeBodies & { payloadRequests: number }, rowsPerPoint: number,
-  windows: DeliveryWindow[], refusals: DeliveryResult['refusals'], hwmMB: number,
+  o: DeliveryOptions,
+  target: DeliveryTarget,
+  encoded: NativeBodies & { payloadRequests: number },
+  rowsPerPoint: number,
+  windows: DeliveryWindow[],
+  refusals: DeliveryResult['refusals'],
+  hwmMB: number,
 ): DeliveryResult {
   const backend = target.name === 'prometheus' ? 'prometheus' : 'victoriametrics';
   const gw = windows.filter((w) => w.side === 'gateway');
   const nat = windows.filter((w) => w.side === 'native');
   const dr = windows.filter((w) => w.side === 'drain');
-  const perRun = (list: DeliveryWindow[]) => Array.from({ length: o.runs }, (_, i) => {
-    const pick = (l: DeliveryWindow[]) => l.find((w) => w.run === i + 1)!.storedRowsPerSec;
-    return pick(list) / pick(nat);
-  });
+  const perRun = (list: DeliveryWindow[]) =>
+    Array.from({ length: o.runs }, (_, i) => {
+      const pick = (l: DeliveryWindow[]) => l.find((w) => w.run === i + 1)!.storedRowsPerSec;
+      return pick(list) / pick(nat);
+    });
   const ratioPerRun = perRun(gw);
   const gatewayWritten = gw.reduce((n, w) => n + w.gatewayWritten!, 0);
   const storedRows = gw.reduce((n, w) => n + w.storedRows, 0);
   const med = (list: DeliveryWindow[], f: (w: DeliveryWindow) => number) => median(list.map(f));
   return {
-    name: backend, target: target.name, backend, label: target.label, url: target.writeUrl, privateServer: target.private, counter: target.counter,
-    runs: o.runs, windowSec: o.windowSec, leadSec: o.leadSec, connections: o.connections, loopConnections: o.loopConnections, loopStamps: target.loopStamps,
+    name: backend,
+    target: target.name,
+    backend,
+    label: target.label,
+    url: target.writeUrl,
+    privateServer: target.private,
+    counter: target.counter,
+    runs: o.runs,
+    windowSec: o.windowSec,
+    leadSec: o.leadSec,
+    connections: o.connections,
+    loopConnections: o.loopConnections,
+    loopStamps: target.loopStamps,
     bodies: {
-      count: encoded.files.length, bytes: encoded.bytes, points: encoded.points, samples: encoded.samples, rowsPerPoint,
-      payloadRequests: encoded.payloadRequests, senders: o.connections,
+      count: encoded.files.length,
+      bytes: encoded.bytes,
+      points: encoded.points,
+      samples: encoded.samples,
+      rowsPerPoint,
+      payloadRequests: encoded.payloadRequests,
+      senders: o.connections,
     },
     gateway: {
-      storedPointsPerSec: med(gw, (w) => w.storedPointsPerSec), storedRowsPerSec: med(gw, (w) => w.storedRowsPerSec), pointsPerSec: med(gw, (w) => w.gatewayPointsPerSec!),
-      ingestPointsPerSec: med(gw, (w) => w.ingestPointsPerSec!), cpuPercent: med(gw, (w) => w.gatewayCpuPercent!),
-      rssMB: Math.max(...gw.map((w) => w.gatewayRssMB!)), hwmMB,
+      storedPointsPerSec: med(gw, (w) => w.storedPointsPerSec),
+      storedRowsPerSec: med(gw, (w) => w.storedRowsPerSec),
+      pointsPerSec: med(gw, (w) => w.gatewayPointsPerSec!),
+      ingestPointsPerSec: med(gw, (w) => w.ingestPointsPerSec!),
+      cpuPercent: med(gw, (w) => w.gatewayCpuPercent!),
+      rssMB: Math.max(...gw.map((w) => w.gatewayRssMB!)),
+      hwmMB,
     },
     native: {
-      storedPointsPerSec: med(nat, (w) => w.storedPointsPerSec), storedRowsPerSec: med(nat, (w) => w.storedRowsPerSec), requestsPerSec: med(nat, (w) => w.loop!.requestsPerSec),
-      generatorCpuPercent: med(nat, (w) => (w.loop!.generatorCpuSec / w.sec) * 100), stampCpuPercent: med(nat, (w) => (w.loop!.stampCpuSec / w.sec) * 100),
+      storedPointsPerSec: med(nat, (w) => w.storedPointsPerSec),
+      storedRowsPerSec: med(nat, (w) => w.storedRowsPerSec),
+      requestsPerSec: med(nat, (w) => w.loop!.requestsPerSec),
+      generatorCpuPercent: med(nat, (w) => (w.loop!.generatorCpuSec / w.sec) * 100),
+      stampCpuPercent: med(nat, (w) => (w.loop!.stampCpuSec / w.sec) * 100),
       cyclesPerSec: med(nat, (w) => w.loop!.cycles / w.sec),
     },
-    ratio: median(ratioPerRun), ratioPerRun,
+    ratio: median(ratioPerRun),
+    ratioPerRun,
     windowsQueueEmptied: gw.filter((w) => w.queue!.min === 0).length,
     crossCheck: { gatewayWritten, expectedRows: gatewayWritten * rowsPerPoint, storedRows, ratio: storedRows / (gatewayWritten * rowsPerPoint) },
     refusals,
-    ...(dr.length ? {
-      drain: {
-        storedPointsPerSec: med(dr, (w) => w.storedPointsPerSec), storedRowsPerSec: med(dr, (w) => w.storedRowsPerSec), pointsPerSec: med(dr, (w) => w.gatewayPointsPerSec!),
-        cpuPercent: med(dr, (w) => w.gatewayCpuPercent!), ratio: median(perRun(dr)), ratioPerRun: perRun(dr), windowsQueueEmptied: dr.filter((w) => w.queue!.min === 0).length,
-      },
-    } : {}),
+    ...(dr.length
+      ? {
+          drain: {
+            storedPointsPerSec: med(dr, (w) => w.storedPointsPerSec),
+            storedRowsPerSec: med(dr, (w) => w.storedRowsPerSec),
+            pointsPerSec: med(dr, (w) => w.gatewayPointsPerSec!),
+            cpuPercent: med(dr, (w) => w.gatewayCpuPercent!),
+            ratio: median(perRun(dr)),
+            ratioPerRun: perRun(dr),
+            windowsQueueEmptied: dr.filter((w) => w.queue!.min === 0).length,
+          },
+        }
+      : {}),
     queueTrend: gw.map((w) => w.queue!.end),
     windows,
   };

@@ -73,7 +73,9 @@ export async function fixedRateScenario(o: FixedRateOptions): Promise<FixedRateR
       for (const target of run % 2 ? targets : [...targets].reverse()) {
         const m = await measure(generator, target, o.payload, shape, { mode: 'fixed', run, rate });
         measurements.push(m);
-        o.log(`  run ${run} ${target.kind.padEnd(7)} at ${o.itemsPerSec / 1000}K/s (${backend}): CPU ${m.serverCpuPercent.toFixed(1)}% of a core, p99 ${m.load.latencyMs.p99.toFixed(1)} ms`);
+        o.log(
+          `  run ${run} ${target.kind.padEnd(7)} at ${o.itemsPerSec / 1000}K/s (${backend}): CPU ${m.serverCpuPercent.toFixed(1)}% of a core, p99 ${m.load.latencyMs.p99.toFixed(1)} ms`,
+        );
       }
     }
     if (gateway?.adminUrl && victoria) queuedAtEnd = await scrape(gateway.adminUrl, 'manifold_queue_items');
@@ -85,10 +87,15 @@ export async function fixedRateScenario(o: FixedRateOptions): Promise<FixedRateR
   }
   const of = (kind: string) => measurements.filter((m) => m.target === kind);
   const result: FixedRateResult = {
-    name: o.name, signal: o.payload.signal, itemsPerSec: o.itemsPerSec, runs: o.runs, backend,
+    name: o.name,
+    signal: o.payload.signal,
+    itemsPerSec: o.itemsPerSec,
+    runs: o.runs,
+    backend,
     ...(o.deliveryThread === undefined ? {} : { deliveryThread: o.deliveryThread }),
     ...(queuedAtEnd === undefined ? {} : { queuedAtEnd }),
-    ceilingCpuPercent: median(of('ceiling').map((m) => m.serverCpuPercent)), measurements,
+    ceilingCpuPercent: median(of('ceiling').map((m) => m.serverCpuPercent)),
+    measurements,
     ...(gatewayError ? { gatewayError } : {}),
   };
   if (gateway) {

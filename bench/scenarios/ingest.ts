@@ -65,7 +65,14 @@ export interface IngestResult {
   cpuEfficiencyRatio?: number;
   gatewayError?: string;
   /** Cross-checks from the gateway's own /metrics and its queue folder after the runs. */
-  gatewayCheck?: { receivedAccepted: number; sentAccepted: number; queueItems: number; queueBytes: number; queueDiskBytes: number; diskBytesPerItem: number };
+  gatewayCheck?: {
+    receivedAccepted: number;
+    sentAccepted: number;
+    queueItems: number;
+    queueBytes: number;
+    queueDiskBytes: number;
+    diskBytesPerItem: number;
+  };
   measurements: Measurement[];
 }
 
@@ -74,7 +81,12 @@ export async function ingestScenario(o: IngestOptions): Promise<IngestResult> {
   // Both start at once (they are idle while starting); one failing to start does not stop the other's figures.
   const [ceilingStart, gatewayStart] = await Promise.allSettled([
     startCeiling(o.nodeFlags),
-    startGateway({ dir: path.join(o.dir, `gateway-${o.name}`), nodeFlags: [...o.nodeFlags, ...o.gatewayFlags], ...(o.queue ? { queue: o.queue } : {}), decodeThreads: o.decodeThreads }),
+    startGateway({
+      dir: path.join(o.dir, `gateway-${o.name}`),
+      nodeFlags: [...o.nodeFlags, ...o.gatewayFlags],
+      ...(o.queue ? { queue: o.queue } : {}),
+      decodeThreads: o.decodeThreads,
+    }),
   ]);
   if (ceilingStart.status === 'rejected') {
     if (gatewayStart.status === 'fulfilled') await gatewayStart.value.stop();
@@ -106,8 +118,10 @@ export async function ingestScenario(o: IngestOptions): Promise<IngestResult> {
         full.set(target, m);
         measurements.push(m);
         if (target === gateway) sentAccepted += m.load.acceptedItems;
-        o.log(`  run ${run} ${target.kind.padEnd(7)} full: ${fmt(m.load.itemsPerSec)} items/s, p50 ${m.load.latencyMs.p50.toFixed(1)} ms, p99 ${m.load.latencyMs.p99.toFixed(1)} ms, ` +
-          `CPU ${m.serverCpuPercent.toFixed(0)}% (${m.cpuMsPer100K.toFixed(0)} ms/100K), RSS ${m.rssMB.toFixed(0)} MB${failures(m) ? `, ${failures(m)} refused/failed` : ''}`);
+        o.log(
+          `  run ${run} ${target.kind.padEnd(7)} full: ${fmt(m.load.itemsPerSec)} items/s, p50 ${m.load.latencyMs.p50.toFixed(1)} ms, p99 ${m.load.latencyMs.p99.toFixed(1)} ms, ` +
+            `CPU ${m.serverCpuPercent.toFixed(0)}% (${m.cpuMsPer100K.toFixed(0)} ms/100K), RSS ${m.rssMB.toFixed(0)} MB${failures(m) ? `, ${failures(m)} refused/failed` : ''}`,
+        );
       }
       for (const target of order) {
         const rate = full.get(target)!.load.requestsPerSec / 2;
@@ -117,7 +131,9 @@ export async function ingestScenario(o: IngestOptions): Promise<IngestResult> {
         const m = await measure(generator, target, o.payload, half, { mode: 'half', run, rate });
         measurements.push(m);
         if (target === gateway) sentAccepted += m.load.acceptedItems;
-        o.log(`  run ${run} ${target.kind.padEnd(7)} half: ${fmt(m.load.itemsPerSec)} items/s (asked ${fmt(rate * o.payload.items)}), p50 ${m.load.latencyMs.p50.toFixed(1)} ms, p99 ${m.load.latencyMs.p99.toFixed(1)} ms`);
+        o.log(
+          `  run ${run} ${target.kind.padEnd(7)} half: ${fmt(m.load.itemsPerSec)} items/s (asked ${fmt(rate * o.payload.items)}), p50 ${m.load.latencyMs.p50.toFixed(1)} ms, p99 ${m.load.latencyMs.p99.toFixed(1)} ms`,
+        );
       }
     }
     if (gateway) {
@@ -154,8 +170,15 @@ export async function ingestScenario(o: IngestOptions): Promise<IngestResult> {
     };
   };
   const result: IngestResult = {
-    name: o.name, nodeFlags: o.nodeFlags, signal: o.payload.signal, contentEncoding: o.payload.contentEncoding, itemsPerRequest: o.payload.items, bytesPerRequest: o.payload.bytes,
-    runs: o.runs, ceiling: summary(ceiling), measurements,
+    name: o.name,
+    nodeFlags: o.nodeFlags,
+    signal: o.payload.signal,
+    contentEncoding: o.payload.contentEncoding,
+    itemsPerRequest: o.payload.items,
+    bytesPerRequest: o.payload.bytes,
+    runs: o.runs,
+    ceiling: summary(ceiling),
+    measurements,
     ...(gatewayError ? { gatewayError } : {}),
     ...(gatewayCheck ? { gatewayCheck } : {}),
   };

@@ -19,14 +19,25 @@ export function redisQueueSupported(): boolean {
 /** `measured.delivery`: the labels of the delivery targets measured ("VictoriaMetrics", "Prometheus"). */
 export function pendingScenarios(redisUrl: string | undefined, measured: { delivery?: readonly string[]; outage?: boolean } = {}): PendingScenario[] {
   const pending: PendingScenario[] = [];
-  if (!redisQueueSupported()) pending.push({ name: 'ingest via the Redis queue', status: 'not measured', reason: 'the config has no `queue.kind: redis` yet' });
-  else if (!redisUrl) pending.push({ name: 'ingest via the Redis queue', status: 'not measured', reason: 'pass --redis-url redis://127.0.0.1:PORT to measure it' });
+  if (!redisQueueSupported())
+    pending.push({ name: 'ingest via the Redis queue', status: 'not measured', reason: 'the config has no `queue.kind: redis` yet' });
+  else if (!redisUrl)
+    pending.push({ name: 'ingest via the Redis queue', status: 'not measured', reason: 'pass --redis-url redis://127.0.0.1:PORT to measure it' });
   for (const label of ['VictoriaMetrics', 'Prometheus']) {
     if (!measured.delivery?.includes(label)) {
-      pending.push({ name: `delivery into ${label} vs native remote-write POST loop`, status: 'not measured', reason: `not run: \`--only delivery --delivery-targets ${label === 'Prometheus' ? 'prometheus' : 'victoria'}\` (a private server; the binary on PATH)` });
+      pending.push({
+        name: `delivery into ${label} vs native remote-write POST loop`,
+        status: 'not measured',
+        reason: `not run: \`--only delivery --delivery-targets ${label === 'Prometheus' ? 'prometheus' : 'victoria'}\` (a private server; the binary on PATH)`,
+      });
     }
   }
-  if (!measured.outage) pending.push({ name: 'outage: VictoriaMetrics down for minutes under load, RSS flat, drain ≥ 2× growth', status: 'not measured', reason: 'not run: `--only outage` (bench/scenarios/outage.ts)' });
+  if (!measured.outage)
+    pending.push({
+      name: 'outage: VictoriaMetrics down for minutes under load, RSS flat, drain ≥ 2× growth',
+      status: 'not measured',
+      reason: 'not run: `--only outage` (bench/scenarios/outage.ts)',
+    });
   return pending;
 }
 

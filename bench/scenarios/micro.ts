@@ -61,7 +61,14 @@ export async function runMicro(spec: MicroSpec, nodeFlags: string[], timeoutSec:
     child.on('close', (code) => {
       clearTimeout(timer);
       const seconds = (performance.now() - t0) / 1000;
-      resolve({ name: spec.name, file: spec.file, command, seconds, output: output.trimEnd().slice(-12_000), status: timedOut ? 'timeout' : code === 0 ? 'ok' : 'failed' });
+      resolve({
+        name: spec.name,
+        file: spec.file,
+        command,
+        seconds,
+        output: output.trimEnd().slice(-12_000),
+        status: timedOut ? 'timeout' : code === 0 ? 'ok' : 'failed',
+      });
     });
   });
 }

@@ -75,21 +75,44 @@ export async function outageScenario(o: OutageOptions): Promise<OutageResult> {
   try {
     await victoria.start();
     gateway = await startGateway({
-      dir: path.join(dir, 'gateway'), nodeFlags: o.nodeFlags,
-      backends: { vm: { kind: 'prometheus', url: `${victoria.url}/api/v1/write`, delivery: { backlog: { max_bytes: '100GiB' }, retry: { initial_interval: '1s', max_interval: '5s', max_elapsed: '1h' } } } },
+      dir: path.join(dir, 'gateway'),
+      nodeFlags: o.nodeFlags,
+      backends: {
+        vm: {
+          kind: 'prometheus',
+          url: `${victoria.url}/api/v1/write`,
+          delivery: { backlog: { max_bytes: '100GiB' }, retry: { initial_interval: '1s', max_interval: '5s', max_elapsed: '1h' } },
+        },
+      },
     });
     const g = gateway;
     const t0 = performance.now();
     const load = (sec: number) =>
-      generator.run({
-        url: `${g.baseUrl}/v1/metrics`, file: o.payload.file, contentEncoding: 'identity', itemsPerRequest: o.payload.items,
-        connections: 4, durationSec: sec, maxRequests: 10_000_000, rate, restamp: true,
-      }, () => undefined, () => undefined).then(({ result }) => {
-        accepted += result.acceptedItems;
-        refused += result.requests - result.ok;
-      });
+      generator
+        .run(
+          {
+            url: `${g.baseUrl}/v1/metrics`,
+            file: o.payload.file,
+            contentEncoding: 'identity',
+            itemsPerRequest: o.payload.items,
+            connections: 4,
+            durationSec: sec,
+            maxRequests: 10_000_000,
+            rate,
+            restamp: true,
+          },
+          () => undefined,
+          () => undefined,
+        )
+        .then(({ result }) => {
+          accepted += result.acceptedItems;
+          refused += result.requests - result.ok;
+        });
     const sample = async (phase: OutageSample['phase']): Promise<OutageSample> => {
-      const [queueItems, written] = await Promise.all([scrape(g.adminUrl!, 'manifold_queue_items'), scrape(g.adminUrl!, 'manifold_backend_written_items_total', { backend: 'vm' })]);
+      const [queueItems, written] = await Promise.all([
+        scrape(g.adminUrl!, 'manifold_queue_items'),
+        scrape(g.adminUrl!, 'manifold_backend_written_items_total', { backend: 'vm' }),
+      ]);
       const s = { t: (performance.now() - t0) / 1000, phase, rssMB: memory(g.pid).rssMB, queueItems, written };
       samples.push(s);
       return s;
@@ -134,17 +157,42 @@ export async function outageScenario(o: OutageOptions): Promise<OutageResult> {
     const drainPerSec = Number.isFinite(drained) ? (peak.queueItems - Math.max(0, final.queueItems)) / drained : NaN;
     const maxOutage = Math.max(...outage.map((s) => s.rssMB));
     return {
-      name: 'victoriametrics outage', pointsPerSec: rate * o.payload.items, baselineSec: o.baselineSec, outageSec: o.outageSec,
-      rss: { beforeMB: lastBaseline.rssMB, maxOutageMB: maxOutage, endOutageMB: peak.rssMB, hwmMB: memory(g.pid).hwmMB, growthRatio: maxOutage / lastBaseline.rssMB },
+      name: 'victoriametrics outage',
+      pointsPerSec: rate * o.payload.items,
+      baselineSec: o.baselineSec,
+      outageSec: o.outageSec,
+      rss: {
+        beforeMB: lastBaseline.rssMB,
+        maxOutageMB: maxOutage,
+        endOutageMB: peak.rssMB,
+        hwmMB: memory(g.pid).hwmMB,
+        growthRatio: maxOutage / lastBaseline.rssMB,
+      },
       backlog: { startItems: lastBaseline.queueItems, peakItems: peak.queueItems, growthPerSec },
-      drainSec: drained, drainPerSec, drainToGrowth: drainPerSec / growthPerSec,
-      acceptedPoints: accepted, writtenPoints: final.written, refusedRequests: refused, samples,
+      drainSec: drained,
+      drainPerSec,
+      drainToGrowth: drainPerSec / growthPerSec,
+      acceptedPoints: accepted,
+      writtenPoints: final.written,
+      refusedRequests: refused,
+      samples,
     };
   } catch (error) {
     return {
-      name: 'victoriametrics outage', pointsPerSec: rate * o.payload.items, baselineSec: o.baselineSec, outageSec: o.outageSec,
-      rss: { beforeMB: NaN, maxOutageMB: NaN, endOutageMB: NaN, hwmMB: NaN, growthRatio: NaN }, backlog: { startItems: NaN, peakItems: NaN, growthPerSec: NaN },
-      drainSec: NaN, drainPerSec: NaN, drainToGrowth: NaN, acceptedPoints: accepted, writtenPoints: NaN, refusedRequests: refused, samples, error: (error as Error).message,
+      name: 'victoriametrics outage',
+      pointsPerSec: rate * o.payload.items,
+      baselineSec: o.baselineSec,
+      outageSec: o.outageSec,
+      rss: { beforeMB: NaN, maxOutageMB: NaN, endOutageMB: NaN, hwmMB: NaN, growthRatio: NaN },
+      backlog: { startItems: NaN, peakItems: NaN, growthPerSec: NaN },
+      drainSec: NaN,
+      drainPerSec: NaN,
+      drainToGrowth: NaN,
+      acceptedPoints: accepted,
+      writtenPoints: NaN,
+      refusedRequests: refused,
+      samples,
+      error: (error as Error).message,
     };
   } finally {
     generator.close();

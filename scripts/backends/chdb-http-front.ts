@@ -89,8 +89,7 @@ mkdirSync(dataDir, { recursive: true });
 const session = new chdb.Session(dataDir);
 const conn = session.connection;
 
-const run = (sql: string, format = 'TabSeparated', bound?: Record<string, string>) =>
-  native.QueryAsyncConnection(conn, sql, format, bound);
+const run = (sql: string, format = 'TabSeparated', bound?: Record<string, string>) => native.QueryAsyncConnection(conn, sql, format, bound);
 
 // chDB's defaults differ from a ClickHouse server's where it matters to an
 // inserting client: pin the server's values so tests see server behaviour.
@@ -115,11 +114,30 @@ const version = (await run('SELECT version()')).bytes.toString('utf8').trim();
 
 // URL parameters that are part of the HTTP protocol, not settings.
 const NOT_SETTINGS = new Set([
-  'query', 'database', 'default_format', 'query_id', 'session_id', 'session_timeout', 'session_check',
-  'user', 'password', 'quota_key', 'compress', 'decompress', 'buffer_size', 'wait_end_of_query',
-  'role', 'enable_http_compression', 'http_zlib_compression_level', 'send_progress_in_http_headers',
-  'http_headers_progress_interval_ms', 'http_response_buffer_size', 'http_wait_end_of_query',
-  'http_native_compression_disable_checksumming_on_decompress', 'readonly', 'client_protocol_version',
+  'query',
+  'database',
+  'default_format',
+  'query_id',
+  'session_id',
+  'session_timeout',
+  'session_check',
+  'user',
+  'password',
+  'quota_key',
+  'compress',
+  'decompress',
+  'buffer_size',
+  'wait_end_of_query',
+  'role',
+  'enable_http_compression',
+  'http_zlib_compression_level',
+  'send_progress_in_http_headers',
+  'http_headers_progress_interval_ms',
+  'http_response_buffer_size',
+  'http_wait_end_of_query',
+  'http_native_compression_disable_checksumming_on_decompress',
+  'readonly',
+  'client_protocol_version',
 ]);
 
 // The HTTP status a ClickHouse server gives an exception (its HTTPHandler's mapping).
@@ -127,19 +145,51 @@ const STATUS_BY_NAME: Record<string, number> = {};
 for (const n of ['REQUIRED_PASSWORD']) STATUS_BY_NAME[n] = 401;
 for (const n of ['UNKNOWN_USER', 'WRONG_PASSWORD', 'AUTHENTICATION_FAILED', 'SET_NON_GRANTED_ROLE']) STATUS_BY_NAME[n] = 403;
 for (const n of [
-  'BAD_ARGUMENTS', 'CANNOT_COMPILE_REGEXP', 'CANNOT_PARSE_TEXT', 'CANNOT_PARSE_ESCAPE_SEQUENCE',
-  'CANNOT_PARSE_QUOTED_STRING', 'CANNOT_PARSE_DATE', 'CANNOT_PARSE_DATETIME', 'CANNOT_PARSE_NUMBER',
-  'CANNOT_PARSE_DOMAIN_VALUE_FROM_STRING', 'CANNOT_PARSE_IPV4', 'CANNOT_PARSE_IPV6',
-  'CANNOT_PARSE_INPUT_ASSERTION_FAILED', 'CANNOT_PARSE_UUID', 'DUPLICATE_COLUMN', 'ILLEGAL_COLUMN',
-  'UNKNOWN_ELEMENT_IN_AST', 'UNKNOWN_TYPE_OF_AST_NODE', 'THERE_IS_NO_COLUMN', 'TOO_DEEP_AST', 'TOO_BIG_AST',
-  'UNEXPECTED_AST_STRUCTURE', 'SYNTAX_ERROR', 'INCORRECT_DATA', 'TYPE_MISMATCH',
-  'VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE', 'UNKNOWN_QUERY_PARAMETER', 'BAD_QUERY_PARAMETER',
-]) STATUS_BY_NAME[n] = 400;
+  'BAD_ARGUMENTS',
+  'CANNOT_COMPILE_REGEXP',
+  'CANNOT_PARSE_TEXT',
+  'CANNOT_PARSE_ESCAPE_SEQUENCE',
+  'CANNOT_PARSE_QUOTED_STRING',
+  'CANNOT_PARSE_DATE',
+  'CANNOT_PARSE_DATETIME',
+  'CANNOT_PARSE_NUMBER',
+  'CANNOT_PARSE_DOMAIN_VALUE_FROM_STRING',
+  'CANNOT_PARSE_IPV4',
+  'CANNOT_PARSE_IPV6',
+  'CANNOT_PARSE_INPUT_ASSERTION_FAILED',
+  'CANNOT_PARSE_UUID',
+  'DUPLICATE_COLUMN',
+  'ILLEGAL_COLUMN',
+  'UNKNOWN_ELEMENT_IN_AST',
+  'UNKNOWN_TYPE_OF_AST_NODE',
+  'THERE_IS_NO_COLUMN',
+  'TOO_DEEP_AST',
+  'TOO_BIG_AST',
+  'UNEXPECTED_AST_STRUCTURE',
+  'SYNTAX_ERROR',
+  'INCORRECT_DATA',
+  'TYPE_MISMATCH',
+  'VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE',
+  'UNKNOWN_QUERY_PARAMETER',
+  'BAD_QUERY_PARAMETER',
+])
+  STATUS_BY_NAME[n] = 400;
 for (const n of [
-  'UNKNOWN_TABLE', 'UNKNOWN_FUNCTION', 'UNKNOWN_IDENTIFIER', 'UNKNOWN_TYPE', 'UNKNOWN_STORAGE',
-  'UNKNOWN_DATABASE', 'UNKNOWN_SETTING', 'UNKNOWN_DIRECTION_OF_SORTING', 'UNKNOWN_AGGREGATE_FUNCTION',
-  'UNKNOWN_FORMAT', 'UNKNOWN_DATABASE_ENGINE', 'UNKNOWN_TYPE_OF_QUERY', 'UNKNOWN_ROLE',
-]) STATUS_BY_NAME[n] = 404;
+  'UNKNOWN_TABLE',
+  'UNKNOWN_FUNCTION',
+  'UNKNOWN_IDENTIFIER',
+  'UNKNOWN_TYPE',
+  'UNKNOWN_STORAGE',
+  'UNKNOWN_DATABASE',
+  'UNKNOWN_SETTING',
+  'UNKNOWN_DIRECTION_OF_SORTING',
+  'UNKNOWN_AGGREGATE_FUNCTION',
+  'UNKNOWN_FORMAT',
+  'UNKNOWN_DATABASE_ENGINE',
+  'UNKNOWN_TYPE_OF_QUERY',
+  'UNKNOWN_ROLE',
+])
+  STATUS_BY_NAME[n] = 404;
 STATUS_BY_NAME.QUERY_IS_TOO_LARGE = 413;
 STATUS_BY_NAME.NOT_IMPLEMENTED = 501;
 STATUS_BY_NAME.SOCKET_TIMEOUT = 503;
@@ -147,7 +197,11 @@ STATUS_BY_NAME.CANNOT_SCHEDULE_TASK = 503;
 STATUS_BY_NAME.TIMEOUT_EXCEEDED = 408;
 
 class FrontError extends Error {
-  constructor(readonly code: number, readonly codeName: string, message: string) {
+  constructor(
+    readonly code: number,
+    readonly codeName: string,
+    message: string,
+  ) {
     super(`Code: ${code}. DB::Exception: ${message}. (${codeName})`);
   }
 }
@@ -207,9 +261,14 @@ async function execute(r: Req): Promise<Outcome> {
         body: Buffer.alloc(0),
         format: r.defaultFormat ?? 'TabSeparated',
         summary: {
-          read_rows: String(res.rowsWritten), read_bytes: String(res.bytesWritten),
-          written_rows: String(res.rowsWritten), written_bytes: String(res.bytesWritten),
-          total_rows_to_read: '0', result_rows: '0', result_bytes: '0', elapsed_ns: elapsedNs(res.elapsed),
+          read_rows: String(res.rowsWritten),
+          read_bytes: String(res.bytesWritten),
+          written_rows: String(res.rowsWritten),
+          written_bytes: String(res.bytesWritten),
+          total_rows_to_read: '0',
+          result_rows: '0',
+          result_bytes: '0',
+          elapsed_ns: elapsedNs(res.elapsed),
         },
       };
     }
@@ -221,9 +280,14 @@ async function execute(r: Req): Promise<Outcome> {
       body: res.bytes,
       format,
       summary: {
-        read_rows: String(res.rowsRead), read_bytes: String(res.bytesRead),
-        written_rows: '0', written_bytes: '0', total_rows_to_read: String(res.rowsRead),
-        result_rows: String(res.rowsRead), result_bytes: String(res.bytes.length), elapsed_ns: elapsedNs(res.elapsed),
+        read_rows: String(res.rowsRead),
+        read_bytes: String(res.bytesRead),
+        written_rows: '0',
+        written_bytes: '0',
+        total_rows_to_read: String(res.rowsRead),
+        result_rows: String(res.rowsRead),
+        result_bytes: String(res.bytes.length),
+        elapsed_ns: elapsedNs(res.elapsed),
       },
     };
   } finally {
@@ -295,10 +359,7 @@ function compressFor(req: http.IncomingMessage, url: URL): 'gzip' | 'deflate' | 
   return undefined;
 }
 
-function send(
-  res: http.ServerResponse, req: http.IncomingMessage, url: URL, status: number,
-  headers: Record<string, string>, body: Buffer,
-): void {
+function send(res: http.ServerResponse, req: http.IncomingMessage, url: URL, status: number, headers: Record<string, string>, body: Buffer): void {
   const enc = compressFor(req, url);
   let out = body;
   if (enc && body.length > 0) {
@@ -334,8 +395,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
       return;
     }
     if (url.pathname !== '/') {
-      send(res, req, url, 404, { 'Content-Type': 'text/plain; charset=UTF-8' },
-        Buffer.from(`There is no handle ${url.pathname}\n`));
+      send(res, req, url, 404, { 'Content-Type': 'text/plain; charset=UTF-8' }, Buffer.from(`There is no handle ${url.pathname}\n`));
       return;
     }
     if (req.method !== 'GET' && req.method !== 'POST' && req.method !== 'HEAD') {
@@ -364,19 +424,32 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
       else if (!NOT_SETTINGS.has(k)) settings.push([k, v]);
     }
     const r: Req = {
-      query, body, bound, settings,
+      query,
+      body,
+      bound,
+      settings,
       database: fields.get('database') || 'default',
       defaultFormat: fields.get('default_format') || undefined,
     };
     const t0 = Date.now();
     const out = await serialized(() => execute(r));
-    if (verbose) console.log(`${new Date().toISOString()} ok ${queryId} ${Date.now() - t0}ms ${(query || body.toString('utf8', 0, 200)).slice(0, 200).replace(/\s+/g, ' ')}`);
-    send(res, req, url, 200, {
-      ...base,
-      'Content-Type': contentTypeOf(out.format),
-      'X-ClickHouse-Format': out.format,
-      'X-ClickHouse-Summary': JSON.stringify(out.summary),
-    }, out.body);
+    if (verbose)
+      console.log(
+        `${new Date().toISOString()} ok ${queryId} ${Date.now() - t0}ms ${(query || body.toString('utf8', 0, 200)).slice(0, 200).replace(/\s+/g, ' ')}`,
+      );
+    send(
+      res,
+      req,
+      url,
+      200,
+      {
+        ...base,
+        'Content-Type': contentTypeOf(out.format),
+        'X-ClickHouse-Format': out.format,
+        'X-ClickHouse-Summary': JSON.stringify(out.summary),
+      },
+      out.body,
+    );
   } catch (e) {
     const { code, name, text } = errorParts(e);
     console.log(`${new Date().toISOString()} error ${queryId} ${text.split('\n')[0]?.slice(0, 300)}`);
@@ -384,11 +457,18 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
       res.destroy();
       return;
     }
-    send(res, req, url, STATUS_BY_NAME[name] ?? 500, {
-      ...base,
-      'Content-Type': 'text/plain; charset=UTF-8',
-      'X-ClickHouse-Exception-Code': String(code),
-    }, Buffer.from(`${text}\n`));
+    send(
+      res,
+      req,
+      url,
+      STATUS_BY_NAME[name] ?? 500,
+      {
+        ...base,
+        'Content-Type': 'text/plain; charset=UTF-8',
+        'X-ClickHouse-Exception-Code': String(code),
+      },
+      Buffer.from(`${text}\n`),
+    );
   }
 }
 

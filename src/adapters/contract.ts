@@ -209,4 +209,3 @@ export interface LedgerEntry {
   /** Why it was skipped (an unmet `requires`). */
   readonly reason: string;
 }
-

@@ -7,32 +7,84 @@ import type { BacklogStats } from '../queue/contract.js';
 export class GatewayMetrics implements ReceiverObserver {
   readonly registry = new Registry();
   private readonly requests = new Counter({
-    name: 'manifold_receiver_requests_total', help: 'OTLP requests by signal, transport and outcome.',
-    labelNames: ['signal', 'transport', 'outcome'], registers: [this.registry],
+    name: 'manifold_receiver_requests_total',
+    help: 'OTLP requests by signal, transport and outcome.',
+    labelNames: ['signal', 'transport', 'outcome'],
+    registers: [this.registry],
   });
   readonly receivedItems = new Counter({
     name: 'manifold_receiver_items_total',
     help: 'Spans or data points received: accepted (durably queued), rejected (invalid, in partial success) or refused (sender told to retry).',
-    labelNames: ['signal', 'transport', 'result'], registers: [this.registry],
+    labelNames: ['signal', 'transport', 'result'],
+    registers: [this.registry],
   });
   /** Valid items the gateway did not queue, by reason: logs with no backend that takes them (also in the partial success). */
   readonly droppedReceived = new Counter({
-    name: 'manifold_receiver_items_dropped_total', help: 'Valid items received but not queued, by signal and reason (no_backend: no backend takes the signal).',
-    labelNames: ['signal', 'reason'], registers: [this.registry],
+    name: 'manifold_receiver_items_dropped_total',
+    help: 'Valid items received but not queued, by signal and reason (no_backend: no backend takes the signal).',
+    labelNames: ['signal', 'reason'],
+    registers: [this.registry],
   });
-  readonly written = new Counter({ name: 'manifold_backend_written_items_total', help: 'Items the backend acknowledged.', labelNames: ['backend'], registers: [this.registry] });
-  readonly skipped = new Counter({ name: 'manifold_backend_skipped_items_total', help: 'Items an adapter did not send (a type the backend cannot store), by reason.', labelNames: ['backend', 'reason'], registers: [this.registry] });
+  readonly written = new Counter({
+    name: 'manifold_backend_written_items_total',
+    help: 'Items the backend acknowledged.',
+    labelNames: ['backend'],
+    registers: [this.registry],
+  });
+  readonly skipped = new Counter({
+    name: 'manifold_backend_skipped_items_total',
+    help: 'Items an adapter did not send (a type the backend cannot store), by reason.',
+    labelNames: ['backend', 'reason'],
+    registers: [this.registry],
+  });
   readonly writeDuration = new Histogram({
-    name: 'manifold_backend_write_duration_seconds', help: 'Time of one write to a backend, by result.',
-    labelNames: ['backend', 'result'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry],
+    name: 'manifold_backend_write_duration_seconds',
+    help: 'Time of one write to a backend, by result.',
+    labelNames: ['backend', 'result'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
   });
-  readonly retries = new Counter({ name: 'manifold_backend_retries_total', help: 'Writes that failed transiently and were put back in line.', labelNames: ['backend'], registers: [this.registry] });
-  readonly deadLettered = new Counter({ name: 'manifold_backend_dead_lettered_items_total', help: 'Items moved to the dead-letter queue, by reason.', labelNames: ['backend', 'reason'], registers: [this.registry] });
-  readonly dropped = new Counter({ name: 'manifold_backend_dropped_items_total', help: 'Items dropped by a policy (e.g. drop_oldest at the backlog bound), by reason.', labelNames: ['backend', 'reason'], registers: [this.registry] });
-  readonly circuitOpen = new Gauge({ name: 'manifold_backend_circuit_open', help: '1 while writes to the backend are paused after repeated failures.', labelNames: ['backend'], registers: [this.registry] });
-  readonly inFlight = new Gauge({ name: 'manifold_backend_in_flight_batches', help: 'Writes under way.', labelNames: ['backend'], registers: [this.registry] });
-  readonly decodeWorkerRestarts = new Counter({ name: 'manifold_decode_worker_restarts_total', help: 'Decode worker threads that died and were replaced.', registers: [this.registry] });
-  readonly deliveryThreadRestarts = new Counter({ name: 'manifold_delivery_thread_restarts_total', help: 'Delivery threads (one per backend with delivery.thread) that died and were replaced.', labelNames: ['backend'], registers: [this.registry] });
+  readonly retries = new Counter({
+    name: 'manifold_backend_retries_total',
+    help: 'Writes that failed transiently and were put back in line.',
+    labelNames: ['backend'],
+    registers: [this.registry],
+  });
+  readonly deadLettered = new Counter({
+    name: 'manifold_backend_dead_lettered_items_total',
+    help: 'Items moved to the dead-letter queue, by reason.',
+    labelNames: ['backend', 'reason'],
+    registers: [this.registry],
+  });
+  readonly dropped = new Counter({
+    name: 'manifold_backend_dropped_items_total',
+    help: 'Items dropped by a policy (e.g. drop_oldest at the backlog bound), by reason.',
+    labelNames: ['backend', 'reason'],
+    registers: [this.registry],
+  });
+  readonly circuitOpen = new Gauge({
+    name: 'manifold_backend_circuit_open',
+    help: '1 while writes to the backend are paused after repeated failures.',
+    labelNames: ['backend'],
+    registers: [this.registry],
+  });
+  readonly inFlight = new Gauge({
+    name: 'manifold_backend_in_flight_batches',
+    help: 'Writes under way.',
+    labelNames: ['backend'],
+    registers: [this.registry],
+  });
+  readonly decodeWorkerRestarts = new Counter({
+    name: 'manifold_decode_worker_restarts_total',
+    help: 'Decode worker threads that died and were replaced.',
+    registers: [this.registry],
+  });
+  readonly deliveryThreadRestarts = new Counter({
+    name: 'manifold_delivery_thread_restarts_total',
+    help: 'Delivery threads (one per backend with delivery.thread) that died and were replaced.',
+    labelNames: ['backend'],
+    registers: [this.registry],
+  });
   /** Set by the gateway once the decoder exists: requests being decoded or waiting for a decode worker. */
   decodePending: () => number = () => 0;
   /** Set by the gateway: 1 while the memory limiter refuses new data. */
@@ -42,7 +94,8 @@ export class GatewayMetrics implements ReceiverObserver {
     collectDefaultMetrics({ register: this.registry, prefix: 'manifold_' });
     const decodePending = (): number => this.decodePending();
     new Gauge({
-      name: 'manifold_decode_pending_requests', help: 'OTLP requests being decoded or waiting for a decode worker (past the pool\'s bound they are refused with 429).',
+      name: 'manifold_decode_pending_requests',
+      help: "OTLP requests being decoded or waiting for a decode worker (past the pool's bound they are refused with 429).",
       registers: [this.registry],
       collect() {
         this.set(decodePending());
@@ -50,7 +103,8 @@ export class GatewayMetrics implements ReceiverObserver {
     });
     const refusing = (): number => (this.memoryLimiterRefusing() ? 1 : 0);
     new Gauge({
-      name: 'manifold_memory_limiter_refusing', help: '1 while resident memory is over memory_limiter\'s soft limit and the receivers refuse new data with 429 / RESOURCE_EXHAUSTED.',
+      name: 'manifold_memory_limiter_refusing',
+      help: "1 while resident memory is over memory_limiter's soft limit and the receivers refuse new data with 429 / RESOURCE_EXHAUSTED.",
       registers: [this.registry],
       collect() {
         this.set(refusing());
@@ -71,11 +125,18 @@ export class GatewayMetrics implements ReceiverObserver {
         inFlight = undefined;
       }));
     const fields: Record<keyof typeof gauges, (stats: BacklogStats) => number> = {
-      jobs: (s) => s.jobs, items: (s) => s.items, bytes: (s) => s.bytes, oldest: (s) => s.oldestAgeMs / 1000, deadLetters: (s) => s.deadLetters,
+      jobs: (s) => s.jobs,
+      items: (s) => s.items,
+      bytes: (s) => s.bytes,
+      oldest: (s) => s.oldestAgeMs / 1000,
+      deadLetters: (s) => s.deadLetters,
     };
     for (const key of Object.keys(gauges) as (keyof typeof gauges)[]) {
       const gauge: Gauge = new Gauge({
-        name: gauges[key][0], help: gauges[key][1], labelNames: ['backend'], registers: [this.registry],
+        name: gauges[key][0],
+        help: gauges[key][1],
+        labelNames: ['backend'],
+        registers: [this.registry],
         async collect() {
           for (const [backend, stats] of await read()) gauge.set({ backend }, fields[key](stats));
         },

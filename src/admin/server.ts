@@ -38,8 +38,11 @@ export async function startAdminServer(
     void (async () => {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       if ((path.startsWith('/dlq') || path === '/status.json') && authenticate && !authenticate(req.headers.authorization)) {
-        res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer realm="manifold-admin"' })
-          .end(`${JSON.stringify({ error: `${path === '/status.json' ? '/status.json needs' : 'the dead-letter routes need'} Authorization: Bearer <admin.token>` })}\n`);
+        res
+          .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer realm="manifold-admin"' })
+          .end(
+            `${JSON.stringify({ error: `${path === '/status.json' ? '/status.json needs' : 'the dead-letter routes need'} Authorization: Bearer <admin.token>` })}\n`,
+          );
         return;
       }
       if (await handleDeadLetterRoute(deadLetters, req, res)) return;
@@ -49,7 +52,13 @@ export async function startAdminServer(
         const body = await metrics.registry.metrics();
         res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
       } else if (path === '/') {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_SECURITY_POLICY, 'cache-control': 'no-cache' }).end(page);
+        res
+          .writeHead(200, {
+            'content-type': 'text/html; charset=utf-8',
+            'content-security-policy': PAGE_SECURITY_POLICY,
+            'cache-control': 'no-cache',
+          })
+          .end(page);
       } else if (path === '/status.json') {
         const body = JSON.stringify(await status.report());
         res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(`${body}\n`);
@@ -64,7 +73,9 @@ export async function startAdminServer(
             failures.push(`${item.name}: ${(error as Error).message}`);
           }
         }
-        res.writeHead(failures.length ? 503 : 200, { 'content-type': 'text/plain' }).end(failures.length ? `not ready\n${failures.join('\n')}\n` : 'ready\n');
+        res
+          .writeHead(failures.length ? 503 : 200, { 'content-type': 'text/plain' })
+          .end(failures.length ? `not ready\n${failures.join('\n')}\n` : 'ready\n');
       } else {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found; try /, /status.json, /metrics, /healthz or /readyz\n');
       }

@@ -37,7 +37,13 @@ export interface BackendReport {
   readonly consecutiveFailures: number;
   readonly written: Flow;
   readonly lastWriteAt: string | null;
-  readonly backlog: { readonly jobs: number; readonly items: number; readonly bytes: number; readonly oldestAgeSeconds: number; readonly deadLetters: number } | null;
+  readonly backlog: {
+    readonly jobs: number;
+    readonly items: number;
+    readonly bytes: number;
+    readonly oldestAgeSeconds: number;
+    readonly deadLetters: number;
+  } | null;
   readonly lastError: { readonly message: string; readonly at: string } | null;
 }
 
@@ -64,7 +70,8 @@ export class StatusReporter {
     const [backlog, written, received] = await Promise.all([this.sources.backlog(), metrics.written.get(), metrics.receivedItems.get()]);
     const totals = new Map<string, number>();
     for (const { labels, value } of written.values) totals.set(`written/${String(labels.backend)}`, value);
-    for (const { labels, value } of received.values) totals.set(`received/${String(labels.transport)}/${String(labels.signal)}/${String(labels.result)}`, value);
+    for (const { labels, value } of received.values)
+      totals.set(`received/${String(labels.transport)}/${String(labels.signal)}/${String(labels.result)}`, value);
     const rate = this.rates.record(totals, now);
     const flow = (key: string): Flow => ({ total: totals.get(key) ?? 0, perSecond: rate(key) });
     const statuses = this.sources.statuses();
@@ -73,20 +80,32 @@ export class StatusReporter {
       const status = statuses.get(name);
       const stats = backlog.get(name);
       return {
-        name, kind, url: url === undefined ? null : publicUrl(url),
+        name,
+        kind,
+        url: url === undefined ? null : publicUrl(url),
         state: status?.state ?? 'starting',
         retryAt: iso(status?.retryAt),
         consecutiveFailures: status?.consecutiveFailures ?? 0,
         written: flow(`written/${name}`),
         lastWriteAt: iso(status?.lastWriteAt),
-        backlog: stats ? { jobs: stats.jobs, items: stats.items, bytes: stats.bytes, oldestAgeSeconds: stats.oldestAgeMs / 1000, deadLetters: stats.deadLetters } : null,
+        backlog: stats
+          ? { jobs: stats.jobs, items: stats.items, bytes: stats.bytes, oldestAgeSeconds: stats.oldestAgeMs / 1000, deadLetters: stats.deadLetters }
+          : null,
         lastError: status?.lastError ? { message: redactText(status.lastError.message), at: new Date(status.lastError.at).toISOString() } : null,
       };
     });
-    const receivers = this.sources.transports.flatMap((transport) => SIGNALS.map((signal): ReceiverReport => ({
-      transport, signal,
-      items: Object.fromEntries(RESULTS.map((result) => [result, flow(`received/${transport}/${signal}/${result}`)])) as Record<ReceiverResult, Flow>,
-    })));
+    const receivers = this.sources.transports.flatMap((transport) =>
+      SIGNALS.map(
+        (signal): ReceiverReport => ({
+          transport,
+          signal,
+          items: Object.fromEntries(RESULTS.map((result) => [result, flow(`received/${transport}/${signal}/${result}`)])) as Record<
+            ReceiverResult,
+            Flow
+          >,
+        }),
+      ),
+    );
     return { generatedAt: new Date(now).toISOString(), uptimeSeconds: Math.round(process.uptime()), backends, receivers };
   }
 }

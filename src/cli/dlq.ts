@@ -11,11 +11,17 @@ import { readSecret } from '../receivers/auth.js';
  * (its workers then pick replayed jobs up at once); otherwise straight on the queue store, which is safe
  * only because no gateway holds it.
  */
-export function registerDeadLetterCommands(program: Command, load: (file?: string) => ResolvedConfig, configOption: () => import('commander').Option): void {
+export function registerDeadLetterCommands(
+  program: Command,
+  load: (file?: string) => ResolvedConfig,
+  configOption: () => import('commander').Option,
+): void {
   const dlq = program.command('dlq').description('list, inspect, replay or drop dead-lettered batches');
   const withService = async <T>(options: { config?: string; admin?: string }, action: (service: DeadLetterService) => Promise<T>): Promise<T> => {
     const config = load(options.config);
-    const admin = options.admin ?? (config.gateway.admin.enabled ? `http://${config.gateway.admin.endpoint.host}:${config.gateway.admin.endpoint.port}` : undefined);
+    const admin =
+      options.admin ??
+      (config.gateway.admin.enabled ? `http://${config.gateway.admin.endpoint.host}:${config.gateway.admin.endpoint.port}` : undefined);
     const token = readSecret(config.gateway.admin.token, config.gateway.admin.token_file, 'admin.token');
     if (admin && (await reachable(admin))) return action(remoteService(admin, token));
     const store = await openQueueStore(config.gateway.queue, pino({ level: 'silent' }));
@@ -25,17 +31,19 @@ export function registerDeadLetterCommands(program: Command, load: (file?: strin
       await store.close();
     }
   };
-  const common = (command: Command) => command.addOption(configOption()).option('--admin <url>', 'the running gateway\'s admin endpoint (default: from the config)');
+  const common = (command: Command) =>
+    command.addOption(configOption()).option('--admin <url>', "the running gateway's admin endpoint (default: from the config)");
 
-  common(dlq.command('list').description('dead letters, oldest first').option('-b, --backend <name>', 'only this backend').option('--json', 'as JSON'))
-    .action(async (options: { config?: string; admin?: string; backend?: string; json?: boolean }) => {
-      const letters = await withService(options, (service) => service.list(options.backend));
-      if (options.json) process.stdout.write(`${JSON.stringify(letters, null, 2)}\n`);
-      else process.stdout.write(formatList(letters));
-    });
+  common(
+    dlq.command('list').description('dead letters, oldest first').option('-b, --backend <name>', 'only this backend').option('--json', 'as JSON'),
+  ).action(async (options: { config?: string; admin?: string; backend?: string; json?: boolean }) => {
+    const letters = await withService(options, (service) => service.list(options.backend));
+    if (options.json) process.stdout.write(`${JSON.stringify(letters, null, 2)}\n`);
+    else process.stdout.write(formatList(letters));
+  });
 
-  common(dlq.command('show').description('one dead letter: reason, attempts, errors, size and a readable preview').argument('<id>'))
-    .action(async (id: string, options: { config?: string; admin?: string }) => {
+  common(dlq.command('show').description('one dead letter: reason, attempts, errors, size and a readable preview').argument('<id>')).action(
+    async (id: string, options: { config?: string; admin?: string }) => {
       const letter = await withService(options, (service) => service.show(id));
       if (!letter) {
         process.stderr.write(`no dead letter with id ${id}\n`);
@@ -43,24 +51,30 @@ export function registerDeadLetterCommands(program: Command, load: (file?: strin
         return;
       }
       const { preview, ...fields } = letter;
-      for (const [key, value] of Object.entries(fields)) process.stdout.write(`${key.padEnd(12)} ${key.endsWith('At') ? new Date(value as number).toISOString() : String(value)}\n`);
+      for (const [key, value] of Object.entries(fields))
+        process.stdout.write(`${key.padEnd(12)} ${key.endsWith('At') ? new Date(value as number).toISOString() : String(value)}\n`);
       process.stdout.write(`\n${preview}\n`);
-    });
+    },
+  );
 
   for (const action of ['replay', 'drop'] as const) {
-    common(dlq.command(action)
-      .description(action === 'replay' ? 'put dead letters back in line (attempts reset), after fixing the cause' : 'delete dead letters for good')
-      .argument('[id]').option('--all', 'every dead letter (with --backend: every one of that backend)').option('-b, --backend <name>', 'only this backend'))
-      .action(async (id: string | undefined, options: { config?: string; admin?: string; all?: boolean; backend?: string }) => {
-        if (!id && !options.all && !options.backend) {
-          process.stderr.write(`say which dead letters to ${action}: an ID, --backend NAME or --all\n`);
-          process.exitCode = 2;
-          return;
-        }
-        const filter = { ...(id ? { id } : {}), ...(options.backend ? { backend: options.backend } : {}) };
-        const count = await withService(options, (service) => (action === 'replay' ? service.replay(filter) : service.drop(filter)));
-        process.stdout.write(`${action === 'replay' ? 'replayed' : 'dropped'} ${count} dead letter${count === 1 ? '' : 's'}\n`);
-      });
+    common(
+      dlq
+        .command(action)
+        .description(action === 'replay' ? 'put dead letters back in line (attempts reset), after fixing the cause' : 'delete dead letters for good')
+        .argument('[id]')
+        .option('--all', 'every dead letter (with --backend: every one of that backend)')
+        .option('-b, --backend <name>', 'only this backend'),
+    ).action(async (id: string | undefined, options: { config?: string; admin?: string; all?: boolean; backend?: string }) => {
+      if (!id && !options.all && !options.backend) {
+        process.stderr.write(`say which dead letters to ${action}: an ID, --backend NAME or --all\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const filter = { ...(id ? { id } : {}), ...(options.backend ? { backend: options.backend } : {}) };
+      const count = await withService(options, (service) => (action === 'replay' ? service.replay(filter) : service.drop(filter)));
+      process.stdout.write(`${action === 'replay' ? 'replayed' : 'dropped'} ${count} dead letter${count === 1 ? '' : 's'}\n`);
+    });
   }
 }
 
@@ -84,14 +98,24 @@ function remoteService(admin: string, token: string | undefined): DeadLetterServ
   return {
     list: (backend) => call(`/dlq${backend ? `?backend=${encodeURIComponent(backend)}` : ''}`),
     show: (id) => call(`/dlq/${encodeURIComponent(id)}`),
-    replay: async (filter) => (await call<{ replayed: number }>(`/dlq/replay?${query(filter)}${filter.id || filter.backend ? '' : 'all=true'}`, 'POST')).replayed,
-    drop: async (filter) => (await call<{ dropped: number }>(`/dlq/drop?${query(filter)}${filter.id || filter.backend ? '' : 'all=true'}`, 'POST')).dropped,
+    replay: async (filter) =>
+      (await call<{ replayed: number }>(`/dlq/replay?${query(filter)}${filter.id || filter.backend ? '' : 'all=true'}`, 'POST')).replayed,
+    drop: async (filter) =>
+      (await call<{ dropped: number }>(`/dlq/drop?${query(filter)}${filter.id || filter.backend ? '' : 'all=true'}`, 'POST')).dropped,
   };
 }
 
 function formatList(letters: readonly DeadLetter[]): string {
   if (letters.length === 0) return 'no dead letters\n';
-  const rows = letters.map((l) => [l.id, l.backend, String(l.items), String(l.attempts), l.reason, new Date(l.deadAt).toISOString(), l.lastError.replace(/\s+/g, ' ').slice(0, 80)]);
+  const rows = letters.map((l) => [
+    l.id,
+    l.backend,
+    String(l.items),
+    String(l.attempts),
+    l.reason,
+    new Date(l.deadAt).toISOString(),
+    l.lastError.replace(/\s+/g, ' ').slice(0, 80),
+  ]);
   const header = ['ID', 'BACKEND', 'ITEMS', 'ATTEMPTS', 'REASON', 'DEAD AT', 'LAST ERROR'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return `${[header, ...rows].map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n')}\n`;

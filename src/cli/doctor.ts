@@ -50,7 +50,11 @@ export function registerDoctorCommand(program: Command, configOption: () => Opti
 export async function diagnose(config: ResolvedConfig): Promise<Finding[]> {
   const findings = [await checkQueue(config)];
   if (config.backends.length === 0) {
-    findings.push({ subject: 'backends', ok: true, detail: 'none configured: data goes to the embedded PostgreSQL, which the gateway starts itself' });
+    findings.push({
+      subject: 'backends',
+      ok: true,
+      detail: 'none configured: data goes to the embedded PostgreSQL, which the gateway starts itself',
+    });
   }
   for (const backend of config.backends) findings.push(...(await checkBackend(config, backend)));
   return findings;
@@ -70,14 +74,22 @@ async function checkQueue(config: ResolvedConfig): Promise<Finding> {
     } finally {
       await store.close();
     }
-    return { subject, ok: true, detail: queue.kind === 'redis' ? `${redactText(queue.url)} answers, prefix ${queue.prefix}` : `${path.resolve(queue.path)} opens` };
+    return {
+      subject,
+      ok: true,
+      detail: queue.kind === 'redis' ? `${redactText(queue.url)} answers, prefix ${queue.prefix}` : `${path.resolve(queue.path)} opens`,
+    };
   } catch (error) {
     const message = redactText((error as Error).message);
     // One process per embedded queue: a running gateway holding it is the healthy case.
-    if (queue.kind === 'embedded' && /lock|in use|held by/i.test(message)) return { subject, ok: true, detail: `in use by a running gateway (${message})` };
-    const fix = queue.kind === 'redis'
-      ? /WRONGPASS|NOAUTH|auth/i.test(message) ? 'Redis refused the credentials: fix the password in queue.url' : 'start Redis or fix queue.url'
-      : `check that ${path.resolve(queue.path)} is writable by this user`;
+    if (queue.kind === 'embedded' && /lock|in use|held by/i.test(message))
+      return { subject, ok: true, detail: `in use by a running gateway (${message})` };
+    const fix =
+      queue.kind === 'redis'
+        ? /WRONGPASS|NOAUTH|auth/i.test(message)
+          ? 'Redis refused the credentials: fix the password in queue.url'
+          : 'start Redis or fix queue.url'
+        : `check that ${path.resolve(queue.path)} is writable by this user`;
     return { subject, ok: false, detail: message, fix };
   }
 }
@@ -85,7 +97,11 @@ async function checkQueue(config: ResolvedConfig): Promise<Finding> {
 async function checkBackend(config: ResolvedConfig, backend: BackendSettings): Promise<Finding[]> {
   const subject = `backend ${backend.name} (${backend.kind})`;
   const factory = adapterFactory(backend.kind)!;
-  const context: AdapterContext = { name: backend.name, logger: pino({ level: 'silent' }), dataDir: path.resolve(config.gateway.data_dir, 'backends', backend.name) };
+  const context: AdapterContext = {
+    name: backend.name,
+    logger: pino({ level: 'silent' }),
+    dataDir: path.resolve(config.gateway.data_dir, 'backends', backend.name),
+  };
   const findings: Finding[] = [];
   const adapter = factory.create(backend.adapter, context);
   try {
@@ -102,20 +118,41 @@ async function checkBackend(config: ResolvedConfig, backend: BackendSettings): P
   const target = factory.schemaTarget(backend.adapter, context);
   try {
     const status = await withTimeout(new MigrationRunner(target).status(), 'reading the schema ledger');
-    const server = Object.entries(status.features).map(([name, version]) => `${name} ${version}`).join(', ');
+    const server = Object.entries(status.features)
+      .map(([name, version]) => `${name} ${version}`)
+      .join(', ');
     const pending = status.items.filter((item) => item.state === 'pending').map((item) => item.migration.name);
     const changed = status.items.filter((item) => item.state === 'changed').map((item) => item.migration.name);
     const waiting = status.items.filter((item) => item.state === 'skip' || item.state === 'skipped').length;
     if (changed.length > 0) {
-      findings.push({ subject: `${subject} schema`, ok: false, detail: `applied migrations changed since: ${changed.join(', ')}`, fix: `restore the shipped files, or see \`manifold migrate status --backend ${backend.name}\`` });
+      findings.push({
+        subject: `${subject} schema`,
+        ok: false,
+        detail: `applied migrations changed since: ${changed.join(', ')}`,
+        fix: `restore the shipped files, or see \`manifold migrate status --backend ${backend.name}\``,
+      });
     } else if (pending.length > 0) {
       const startFixes = backend.migrate === 'auto' ? ' (a gateway with migrate: auto applies them at start)' : '';
-      findings.push({ subject: `${subject} schema`, ok: false, detail: `${server}; ${pending.length} migration${pending.length === 1 ? '' : 's'} pending: ${pending.join(', ')}`, fix: `manifold migrate up --backend ${backend.name}${startFixes}` });
+      findings.push({
+        subject: `${subject} schema`,
+        ok: false,
+        detail: `${server}; ${pending.length} migration${pending.length === 1 ? '' : 's'} pending: ${pending.join(', ')}`,
+        fix: `manifold migrate up --backend ${backend.name}${startFixes}`,
+      });
     } else {
-      findings.push({ subject: `${subject} schema`, ok: true, detail: `${server}; migrated${waiting > 0 ? ` (${waiting} waiting for a server feature)` : ''}` });
+      findings.push({
+        subject: `${subject} schema`,
+        ok: true,
+        detail: `${server}; migrated${waiting > 0 ? ` (${waiting} waiting for a server feature)` : ''}`,
+      });
     }
   } catch (error) {
-    findings.push({ subject: `${subject} schema`, ok: false, detail: redactText((error as Error).message), fix: 'check the database/schema settings and the user\'s rights to read them' });
+    findings.push({
+      subject: `${subject} schema`,
+      ok: false,
+      detail: redactText((error as Error).message),
+      fix: "check the database/schema settings and the user's rights to read them",
+    });
   } finally {
     await target.close().catch(() => undefined);
   }
@@ -125,8 +162,10 @@ async function checkBackend(config: ResolvedConfig, backend: BackendSettings): P
 /** The fix a failure's text points at. */
 function fixFor(message: string, name: string): string {
   if (/ECONNREFUSED|connect|ENOTFOUND|EHOSTUNREACH|timed out|timeout/i.test(message)) return `start the server, or fix backends.${name}.url`;
-  if (/HTTP 40[13]|password|authenticat|credential|denied|WRONGPASS/i.test(message)) return `the server refused the credentials: fix backends.${name} (password, token, basic_auth)`;
-  if (/HTTP 404|does not exist|not found/i.test(message)) return `the server has no such endpoint or database: fix backends.${name}.url (path, database)`;
+  if (/HTTP 40[13]|password|authenticat|credential|denied|WRONGPASS/i.test(message))
+    return `the server refused the credentials: fix backends.${name} (password, token, basic_auth)`;
+  if (/HTTP 404|does not exist|not found/i.test(message))
+    return `the server has no such endpoint or database: fix backends.${name}.url (path, database)`;
   return `see the message; \`manifold config check\` shows backends.${name} as read`;
 }
 

@@ -22,33 +22,63 @@ function targetFactory(kind: string): TargetFactory | undefined {
   return factory?.schemaTarget?.bind(factory) as TargetFactory | undefined;
 }
 
-interface Options { config?: string; backend?: string; to?: string; dryRun?: boolean; json?: boolean }
+interface Options {
+  config?: string;
+  backend?: string;
+  to?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
 
 export function registerMigrateCommands(program: Command, configOption: () => Option): void {
-  const migrate = program.command('migrate').description('versioned schema migrations for the configured backends (PostgreSQL/TimescaleDB, ClickHouse)');
-  const common = (command: Command) => command.addOption(configOption()).option('-b, --backend <name>', 'only this backend (default: every backend with migrations)');
+  const migrate = program
+    .command('migrate')
+    .description('versioned schema migrations for the configured backends (PostgreSQL/TimescaleDB, ClickHouse)');
+  const common = (command: Command) =>
+    command.addOption(configOption()).option('-b, --backend <name>', 'only this backend (default: every backend with migrations)');
 
-  common(migrate.command('status').description('applied, pending and skipped migrations, with checksums, when and how long, and what the server offers').option('--json', 'as JSON'))
-    .action((options: Options) => run(options, async (runner, backend) => {
+  common(
+    migrate
+      .command('status')
+      .description('applied, pending and skipped migrations, with checksums, when and how long, and what the server offers')
+      .option('--json', 'as JSON'),
+  ).action((options: Options) =>
+    run(options, async (runner, backend) => {
       const status = await runner.status();
       process.stdout.write(options.json ? `${JSON.stringify({ backend, ...status }, null, 2)}\n` : formatStatus(backend, status));
-    }));
+    }),
+  );
 
-  common(migrate.command('up').description('apply pending migrations in order, under the migration lock')
-    .option('--to <version>', 'stop after this version').option('--dry-run', 'print the exact SQL that would run, settings filled in; change nothing'))
-    .action((options: Options) => run(options, async (runner, backend) => {
+  common(
+    migrate
+      .command('up')
+      .description('apply pending migrations in order, under the migration lock')
+      .option('--to <version>', 'stop after this version')
+      .option('--dry-run', 'print the exact SQL that would run, settings filled in; change nothing'),
+  ).action((options: Options) =>
+    run(options, async (runner, backend) => {
       const result = await runner.up({ ...(options.to ? { to: version(options.to) } : {}), dryRun: options.dryRun ?? false });
       if (result.sql !== undefined) process.stdout.write(`-- backend ${backend}\n${result.sql}`);
-      else process.stderr.write(`${backend}: ${result.ran.length === 0 && result.skipped.length === 0 ? 'up to date' : `applied ${result.ran.length}, skipped ${result.skipped.length}`}\n`);
-    }));
+      else
+        process.stderr.write(
+          `${backend}: ${result.ran.length === 0 && result.skipped.length === 0 ? 'up to date' : `applied ${result.ran.length}, skipped ${result.skipped.length}`}\n`,
+        );
+    }),
+  );
 
-  common(migrate.command('down').description('revert migrations above --to with their .down.sql; refuses (changing nothing) where one is missing')
-    .requiredOption('--to <version>', 'the version to return to (0: before the first)').option('--dry-run', 'print the SQL that would run; change nothing'))
-    .action((options: Options) => run(options, async (runner, backend) => {
+  common(
+    migrate
+      .command('down')
+      .description('revert migrations above --to with their .down.sql; refuses (changing nothing) where one is missing')
+      .requiredOption('--to <version>', 'the version to return to (0: before the first)')
+      .option('--dry-run', 'print the SQL that would run; change nothing'),
+  ).action((options: Options) =>
+    run(options, async (runner, backend) => {
       const result = await runner.down({ to: version(options.to!), dryRun: options.dryRun ?? false });
       if (result.sql !== undefined) process.stdout.write(`-- backend ${backend}\n${result.sql}`);
       else process.stderr.write(`${backend}: reverted ${result.ran.length === 0 ? 'nothing' : result.ran.join(', ')}\n`);
-    }));
+    }),
+  );
 }
 
 function version(text: string): number {
@@ -80,7 +110,10 @@ async function run(options: Options, action: (runner: MigrationRunner, backend: 
     }
     if (options.backend) {
       backends = backends.filter((b) => b.name === options.backend);
-      if (backends.length === 0) throw new UsageError(`no backend named ${JSON.stringify(options.backend)} in ${config.source} (configured: ${config.backends.map((b) => b.name).join(', ') || `none, so only ${EMBEDDED_BACKEND}`})`);
+      if (backends.length === 0)
+        throw new UsageError(
+          `no backend named ${JSON.stringify(options.backend)} in ${config.source} (configured: ${config.backends.map((b) => b.name).join(', ') || `none, so only ${EMBEDDED_BACKEND}`})`,
+        );
     }
     for (const backend of backends) {
       const create = targetFactory(backend.kind);
@@ -88,7 +121,11 @@ async function run(options: Options, action: (runner: MigrationRunner, backend: 
         if (options.backend) throw new UsageError(`backend ${backend.name} (kind ${backend.kind}) has no schema to migrate`);
         continue;
       }
-      const target = create(backend.adapter, { name: backend.name, logger: pino({ level: 'silent' }), dataDir: path.resolve(config.gateway.data_dir, 'backends', backend.name) });
+      const target = create(backend.adapter, {
+        name: backend.name,
+        logger: pino({ level: 'silent' }),
+        dataDir: path.resolve(config.gateway.data_dir, 'backends', backend.name),
+      });
       try {
         await action(new MigrationRunner(target, { progress: terminalProgress() }), backend.name);
       } finally {
@@ -118,28 +155,50 @@ async function embeddedStore(config: ResolvedConfig): Promise<{ url: string; clo
   } catch {
     await probe.end().catch(() => undefined);
   }
-  const store = await startEmbeddedPostgres({ dataDir: path.resolve(config.gateway.embedded_store.path), host: '127.0.0.1', port: 0, logger: pino({ level: 'silent' }) });
+  const store = await startEmbeddedPostgres({
+    dataDir: path.resolve(config.gateway.embedded_store.path),
+    host: '127.0.0.1',
+    port: 0,
+    logger: pino({ level: 'silent' }),
+  });
   return { url: store.url, close: () => store.close() };
 }
 
 function formatStatus(backend: string, status: Status): string {
-  const features = Object.entries(status.features).map(([k, v]) => `${k} ${v}`).join(', ');
+  const features = Object.entries(status.features)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   const lines = [`backend ${backend}: ${status.target}`, `  found: ${features || 'nothing probed'}`];
   const rows = status.items.map((item) => {
     const e = item.entry;
     const state = item.state === 'skip' ? 'pending (will be skipped)' : item.state === 'changed' ? 'CHANGED since applied' : item.state;
     return [
-      item.migration.name, state, item.migration.checksum.slice(0, 12),
-      e && e.status !== 'skipped' ? e.appliedAt.toISOString() : '', e && e.status !== 'skipped' ? `${e.durationMs}ms` : '', e?.appliedBy ?? '',
+      item.migration.name,
+      state,
+      item.migration.checksum.slice(0, 12),
+      e && e.status !== 'skipped' ? e.appliedAt.toISOString() : '',
+      e && e.status !== 'skipped' ? `${e.durationMs}ms` : '',
+      e?.appliedBy ?? '',
       item.reason ?? '',
     ];
   });
-  for (const e of status.unknown) rows.push([e.name, `${e.status}, not shipped with this version`, e.checksum.slice(0, 12), e.appliedAt.toISOString(), `${e.durationMs}ms`, e.appliedBy, '']);
+  for (const e of status.unknown)
+    rows.push([
+      e.name,
+      `${e.status}, not shipped with this version`,
+      e.checksum.slice(0, 12),
+      e.appliedAt.toISOString(),
+      `${e.durationMs}ms`,
+      e.appliedBy,
+      '',
+    ]);
   const header = ['MIGRATION', 'STATE', 'SHA256', 'APPLIED AT', 'TOOK', 'BY', 'NOTE'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  for (const r of [header, ...rows]) lines.push(`  ${r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')}`.trimEnd());
+  for (const r of [header, ...rows])
+    lines.push(`  ${r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')}`.trimEnd());
   const pending = status.items.filter((i) => i.state === 'pending' || i.state === 'skip').length;
   lines.push(pending > 0 ? `  ${pending} pending: run \`manifold migrate up --backend ${backend}\`` : '  up to date');
-  if (status.items.some((i) => i.state === 'skipped')) lines.push('  skipped migrations run at the next `up` (or gateway start with migrate: auto) once the server offers what they require');
+  if (status.items.some((i) => i.state === 'skipped'))
+    lines.push('  skipped migrations run at the next `up` (or gateway start with migrate: auto) once the server offers what they require');
   return `${lines.join('\n')}\n`;
 }

@@ -22,7 +22,12 @@ export interface Conversion {
 export function looksLikeCollectorConfig(raw: unknown): boolean {
   if (!isTree(raw)) return false;
   const receivers = isTree(raw.receivers) ? raw.receivers : {};
-  return 'exporters' in raw || 'processors' in raw || (isTree(raw.service) && 'pipelines' in raw.service) || Object.values(receivers).some((r) => isTree(r) && 'protocols' in r);
+  return (
+    'exporters' in raw ||
+    'processors' in raw ||
+    (isTree(raw.service) && 'pipelines' in raw.service) ||
+    Object.values(receivers).some((r) => isTree(r) && 'protocols' in r)
+  );
 }
 
 export function convertCollectorConfig(raw: Tree): Conversion {
@@ -50,7 +55,8 @@ class Converter {
       for (const r of list(p.receivers)) used.receivers.add(r);
       for (const q of list(p.processors)) used.processors.add(q);
       for (const e of list(p.exporters)) {
-        if (signal !== 'metrics' && signal !== 'traces') this.unmapped.push(`service.pipelines.${name}: Manifold takes metrics and traces (not ${signal}) yet`);
+        if (signal !== 'metrics' && signal !== 'traces')
+          this.unmapped.push(`service.pipelines.${name}: Manifold takes metrics and traces (not ${signal}) yet`);
         else (used.exporters.get(e) ?? used.exporters.set(e, new Set()).get(e)!).add(signal);
       }
     }
@@ -80,7 +86,8 @@ class Converter {
     }
     if (Object.keys(backends).length > 0) this.config.backends = backends;
     for (const key of Object.keys(this.raw)) {
-      if (!['receivers', 'processors', 'exporters', 'extensions', 'service', 'connectors'].includes(key)) this.unmapped.push(`${key}: not a Collector section Manifold knows`);
+      if (!['receivers', 'processors', 'exporters', 'extensions', 'service', 'connectors'].includes(key))
+        this.unmapped.push(`${key}: not a Collector section Manifold knows`);
     }
     if (this.raw.connectors !== undefined) this.unmapped.push('connectors: no counterpart');
     const telemetry = tree(tree(this.raw.service).telemetry);
@@ -105,7 +112,13 @@ class Converter {
         if (key === 'endpoint') target.endpoint = String(value).replace(/^localhost:/, '127.0.0.1:');
         else if (key === 'max_request_body_size') target.max_request_bytes = value;
         else if (key === 'max_recv_msg_size_mib') target.max_request_bytes = `${String(value)}MiB`;
-        else if (key === 'tls') target.tls = pick(`${where}.tls`, tree(value), { cert_file: 'cert_file', key_file: 'key_file', client_ca_file: 'client_ca_file', reload_interval: 'reload_interval' }, this.unmapped);
+        else if (key === 'tls')
+          target.tls = pick(
+            `${where}.tls`,
+            tree(value),
+            { cert_file: 'cert_file', key_file: 'key_file', client_ca_file: 'client_ca_file', reload_interval: 'reload_interval' },
+            this.unmapped,
+          );
         else if (key === 'auth') this.serverAuth(`${where}.auth`, tree(value), target);
         else if (key === 'cors' || key === 'include_metadata') this.unmapped.push(`${where}.${key}: not supported`);
         else this.unmapped.push(`${where}.${key}: no counterpart`);
@@ -164,12 +177,12 @@ class Converter {
       const target = fields.keys[key];
       if (target) setPath(backend, target, value);
       else if (key === 'retry_on_failure') this.retry(`${at}.${key}`, tree(value), backend);
-      else if (key === 'sending_queue' || key === 'remote_write_queue' || key === 'wal') this.notes.push(`${at}.${key}: replaced by Manifold's durable queue (queue, and delivery.backlog per backend)`);
+      else if (key === 'sending_queue' || key === 'remote_write_queue' || key === 'wal')
+        this.notes.push(`${at}.${key}: replaced by Manifold's durable queue (queue, and delivery.backlog per backend)`);
       else if (key === 'tls') {
         const tls = pick(`${at}.tls`, tree(value), { ca_file: 'ca_file', insecure_skip_verify: 'insecure_skip_verify', insecure: '' }, this.unmapped);
         if (Object.keys(tls).length > 0) backend.tls = tls;
-      }
-      else if (key === 'auth') this.clientAuth(`${at}.auth`, tree(value), backend);
+      } else if (key === 'auth') this.clientAuth(`${at}.auth`, tree(value), backend);
       else this.unmapped.push(`${at}.${key}: no counterpart`);
     }
     fields.finish?.(backend, at, this.notes);
@@ -180,7 +193,15 @@ class Converter {
   private retry(at: string, retry: Tree, backend: Tree): void {
     const out: Tree = {};
     for (const [key, value] of Object.entries(retry)) {
-      const target = ({ initial_interval: 'initial_interval', max_interval: 'max_interval', max_elapsed_time: 'max_elapsed', multiplier: 'multiplier', randomization_factor: 'randomization' } as Tree)[key];
+      const target = (
+        {
+          initial_interval: 'initial_interval',
+          max_interval: 'max_interval',
+          max_elapsed_time: 'max_elapsed',
+          multiplier: 'multiplier',
+          randomization_factor: 'randomization',
+        } as Tree
+      )[key];
       if (typeof target === 'string') out[target] = value;
       else if (key !== 'enabled') this.unmapped.push(`${at}.${key}: no counterpart`);
     }
@@ -216,22 +237,35 @@ const EXPORTERS: Record<string, ExporterFields> = {
   prometheusremotewrite: {
     kind: 'prometheus',
     keys: {
-      endpoint: 'url', headers: 'headers', timeout: 'timeout', add_metric_suffixes: 'translation.add_metric_suffixes',
-      resource_to_telemetry_conversion: 'translation.resource_to_telemetry_conversion', target_info: 'translation.target_info',
+      endpoint: 'url',
+      headers: 'headers',
+      timeout: 'timeout',
+      add_metric_suffixes: 'translation.add_metric_suffixes',
+      resource_to_telemetry_conversion: 'translation.resource_to_telemetry_conversion',
+      target_info: 'translation.target_info',
     },
   },
   clickhouse: {
     kind: 'clickhouse',
     keys: {
-      endpoint: 'url', database: 'database', username: 'username', password: 'password', ttl: 'ttl', cluster_name: 'cluster', compress: 'compression',
-      create_schema: 'create_schema', timeout: 'request_timeout',
+      endpoint: 'url',
+      database: 'database',
+      username: 'username',
+      password: 'password',
+      ttl: 'ttl',
+      cluster_name: 'cluster',
+      compress: 'compression',
+      create_schema: 'create_schema',
+      timeout: 'request_timeout',
     },
     finish(backend, at, notes) {
       const url = String(backend.url ?? '');
       const native = /^(tcp|clickhouse):\/\/([^/:?]+)(:\d+)?/.exec(url);
       if (native) {
         backend.url = `http://${native[2]}:8123`;
-        notes.push(`${at}.endpoint: ${url} is ClickHouse's native protocol; Manifold speaks HTTP, so it became ${String(backend.url)} (the default HTTP port: check it)`);
+        notes.push(
+          `${at}.endpoint: ${url} is ClickHouse's native protocol; Manifold speaks HTTP, so it became ${String(backend.url)} (the default HTTP port: check it)`,
+        );
       }
       // The Collector's create_schema: false is Manifold's "never touch DDL".
       if (backend.create_schema === false) backend.migrate = 'off';
@@ -241,15 +275,26 @@ const EXPORTERS: Record<string, ExporterFields> = {
   influxdb: {
     kind: 'influxdb',
     keys: {
-      endpoint: 'url', org: 'org', bucket: 'bucket', token: 'token', headers: 'headers', timeout: 'timeout', metrics_schema: 'metrics_schema',
-      span_dimensions: 'span_dimensions', v1_compatibility: 'v1_compatibility',
+      endpoint: 'url',
+      org: 'org',
+      bucket: 'bucket',
+      token: 'token',
+      headers: 'headers',
+      timeout: 'timeout',
+      metrics_schema: 'metrics_schema',
+      span_dimensions: 'span_dimensions',
+      v1_compatibility: 'v1_compatibility',
     },
     finish(backend) {
       const v1 = tree(backend.v1_compatibility);
       delete backend.v1_compatibility;
       if (v1.enabled === true) {
         for (const key of ['org', 'bucket', 'token']) delete backend[key];
-        Object.assign(backend, { api: 'v1', database: v1.db, ...(v1.username === undefined ? {} : { username: v1.username, password: v1.password }) });
+        Object.assign(backend, {
+          api: 'v1',
+          database: v1.db,
+          ...(v1.username === undefined ? {} : { username: v1.username, password: v1.password }),
+        });
       }
     },
   },
@@ -268,7 +313,7 @@ function pick(at: string, source: Tree, keys: Record<string, string>, unmapped: 
 function setPath(root: Tree, dotted: string, value: unknown): void {
   const keys = dotted.split('.');
   let node = root;
-  for (const key of keys.slice(0, -1)) node = (node[key] = tree(node[key]));
+  for (const key of keys.slice(0, -1)) node = node[key] = tree(node[key]);
   node[keys[keys.length - 1]!] = value;
 }
 
@@ -276,7 +321,11 @@ function setPath(root: Tree, dotted: string, value: unknown): void {
 function backendName(collectorName: string, taken: Tree): string {
   const [kind, suffix] = collectorName.split('/');
   const base = (suffix ?? ({ prometheusremotewrite: 'prometheus' } as Tree)[kind!] ?? kind!) as string;
-  let name = base.toLowerCase().replace(/[^a-z0-9_-]/g, '_').replace(/^[^a-z]+/, '') || 'backend';
+  let name =
+    base
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]/g, '_')
+      .replace(/^[^a-z]+/, '') || 'backend';
   for (let n = 2; name in taken; n++) name = `${base}_${n}`;
   return name;
 }

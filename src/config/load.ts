@@ -32,7 +32,10 @@ export interface ResolvedConfig {
 /** Every problem found, each naming the key, the value and what was expected. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
-  constructor(readonly problems: readonly string[], source: string) {
+  constructor(
+    readonly problems: readonly string[],
+    source: string,
+  ) {
     super(`invalid configuration (${source}):\n  - ${problems.join('\n  - ')}`);
   }
 }
@@ -60,7 +63,12 @@ export function loadConfigFile(file: string | undefined, env: NodeJS.ProcessEnv,
       const where = position ? ` at line ${position.line}, column ${position.col}` : '';
       const line = position ? text.split('\n')[position.line - 1]?.trim() : undefined;
       const reason = (error as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-      throw new ConfigError([`the file is not valid YAML${where}: ${reason}${line ? ` (the line reads: ${JSON.stringify(redactText(line).replace(/((?:pass(?:word)?|secret|token|api[_-]?key|credential)\w*"?\s*:\s*).*/i, '$1***'))})` : ''}`], source);
+      throw new ConfigError(
+        [
+          `the file is not valid YAML${where}: ${reason}${line ? ` (the line reads: ${JSON.stringify(redactText(line).replace(/((?:pass(?:word)?|secret|token|api[_-]?key|credential)\w*"?\s*:\s*).*/i, '$1***'))})` : ''}`,
+        ],
+        source,
+      );
     }
   }
   return resolveConfig(raw, env, adapters, source);
@@ -88,7 +96,10 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv, adapters: Ad
     }
   }
   if (problems.length > 0 || !gateway.success) {
-    if (looksLikeCollectorConfig(raw)) problems.unshift(`this looks like an OpenTelemetry Collector config: \`manifold config convert ${source}\` prints the Manifold config for it and names what it cannot carry over`);
+    if (looksLikeCollectorConfig(raw))
+      problems.unshift(
+        `this looks like an OpenTelemetry Collector config: \`manifold config convert ${source}\` prints the Manifold config for it and names what it cannot carry over`,
+      );
     throw new ConfigError(problems, source);
   }
   return { gateway: gateway.data, backends, source, overrides };
@@ -99,7 +110,12 @@ function resolveBackend(name: string, value: Record<string, unknown>, adapters: 
   const { kind, delivery, migrate, ...adapterSettings } = value;
   const schema = adapters.get(String(kind));
   if (!schema) {
-    problems.push(`${formatPath([...base, 'kind'])}: unknown backend kind ${JSON.stringify(kind)}; expected one of ${adapters.kinds().map((k) => JSON.stringify(k)).join(', ')}`);
+    problems.push(
+      `${formatPath([...base, 'kind'])}: unknown backend kind ${JSON.stringify(kind)}; expected one of ${adapters
+        .kinds()
+        .map((k) => JSON.stringify(k))
+        .join(', ')}`,
+    );
     return undefined;
   }
   const parsedDelivery = deliverySchema.safeParse(delivery ?? {});
@@ -118,14 +134,17 @@ function describeIssues(error: ZodError, root: unknown, prefix: string[], schema
     if (issue.code === 'unrecognized_keys') {
       const keys = (issue as { keys: string[] }).keys;
       const known = schema ? [...knownKeys(schema, issue.path.map(String)), ...(issue.path.length === 0 ? extraKeys : [])] : [];
-      return keys.map((key) => {
-        const near = nearestKey(key, known);
-        return `${formatPath([...path, key])}: unknown setting${near ? `; did you mean ${near}?` : known.length > 0 ? ` (known here: ${known.join(', ')})` : ''}`;
-      }).join('; ');
+      return keys
+        .map((key) => {
+          const near = nearestKey(key, known);
+          return `${formatPath([...path, key])}: unknown setting${near ? `; did you mean ${near}?` : known.length > 0 ? ` (known here: ${known.join(', ')})` : ''}`;
+        })
+        .join('; ');
     }
     const value = valueAt(root, issue.path.map(String));
     const key = path[path.length - 1] ?? '';
-    const got = value === undefined ? 'it is missing' : `got ${isSecretKey(key) ? `a value (not shown: ${key} is a secret)` : redactText(describe(value))}`;
+    const got =
+      value === undefined ? 'it is missing' : `got ${isSecretKey(key) ? `a value (not shown: ${key} is a secret)` : redactText(describe(value))}`;
     return `${formatPath(path)}: ${issue.message} (${got})`;
   });
 }

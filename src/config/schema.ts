@@ -15,21 +15,31 @@ const receiverAuth = z
     basic: z
       .object({ username: z.string().min(1), password: z.string().optional(), password_file: z.string().min(1).optional() })
       .strict()
-      .refine((b) => b.password === undefined || b.password_file === undefined, { message: 'give password or password_file, not both', path: ['password_file'] })
+      .refine((b) => b.password === undefined || b.password_file === undefined, {
+        message: 'give password or password_file, not both',
+        path: ['password_file'],
+      })
       .optional(),
   })
   .strict()
-  .refine((a) => a.bearer_token === undefined || a.bearer_token_file === undefined, { message: 'give bearer_token or bearer_token_file, not both', path: ['bearer_token_file'] })
-  .refine((a) => a.bearer_token !== undefined || a.bearer_token_file !== undefined || a.basic !== undefined, { message: 'expected bearer_token, bearer_token_file or basic' });
+  .refine((a) => a.bearer_token === undefined || a.bearer_token_file === undefined, {
+    message: 'give bearer_token or bearer_token_file, not both',
+    path: ['bearer_token_file'],
+  })
+  .refine((a) => a.bearer_token !== undefined || a.bearer_token_file !== undefined || a.basic !== undefined, {
+    message: 'expected bearer_token, bearer_token_file or basic',
+  });
 
 /** TLS on a receiver (src/receivers/tls.ts); client_ca_file turns on client-certificate verification (mTLS). */
-const serverTls = z.object({
-  cert_file: z.string().min(1),
-  key_file: z.string().min(1),
-  client_ca_file: z.string().min(1).optional(),
-  /** How often the files are checked for a renewed certificate (also reloaded on SIGHUP). */
-  reload_interval: duration.prefault(10_000),
-}).strict();
+const serverTls = z
+  .object({
+    cert_file: z.string().min(1),
+    key_file: z.string().min(1),
+    client_ca_file: z.string().min(1).optional(),
+    /** How often the files are checked for a renewed certificate (also reloaded on SIGHUP). */
+    reload_interval: duration.prefault(10_000),
+  })
+  .strict();
 
 const httpReceiver = z
   .object({
@@ -153,7 +163,12 @@ export const gatewaySchema = z
              * per CPU but one, so delivery (on the main thread) keeps a core: with one per CPU on 2 cores, delivery
              * under full ingest fell to 0.36 of a native POST loop and the backlog grew; with one it held 0.73.
              */
-            decode_threads: z.number().int().min(0).max(256).default(() => Math.max(1, availableParallelism() - 1)),
+            decode_threads: z
+              .number()
+              .int()
+              .min(0)
+              .max(256)
+              .default(() => Math.max(1, availableParallelism() - 1)),
           })
           .strict()
           .prefault({}),
@@ -179,7 +194,9 @@ export const gatewaySchema = z
       .refine((m) => m.limit === 0 || m.spike_limit < m.limit, { message: 'spike_limit must be below limit', path: ['spike_limit'] }),
     queue: z.discriminatedUnion('kind', [embeddedQueue, redisQueue]).prefault({ kind: 'embedded' }),
     /** name -> { kind, ...adapter settings, delivery }. Empty: everything goes to the embedded PostgreSQL. */
-    backends: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'backend names are lower-case letters, digits, _ and -'), z.looseObject({ kind: z.string() })).default({}),
+    backends: z
+      .record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'backend names are lower-case letters, digits, _ and -'), z.looseObject({ kind: z.string() }))
+      .default({}),
     embedded_store: z
       .object({ path: z.string().default('./data/pg'), endpoint: endpoint.prefault('127.0.0.1:5439') })
       .strict()
@@ -195,10 +212,16 @@ export const gatewaySchema = z
       .strict()
       .prefault({}),
     log: z
-      .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'), format: z.enum(['json', 'pretty']).default('json') })
+      .object({
+        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+        format: z.enum(['json', 'pretty']).default('json'),
+      })
       .strict()
       .prefault({}),
-    shutdown: z.object({ timeout: duration.prefault(30_000) }).strict().prefault({}),
+    shutdown: z
+      .object({ timeout: duration.prefault(30_000) })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

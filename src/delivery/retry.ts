@@ -11,7 +11,12 @@ export function backoffMs(retry: DeliveryConfig['retry'], failedAttempts: number
 }
 
 /** Whether a batch that just failed transiently has used up its retries, and why. */
-export function retriesExhausted(retry: DeliveryConfig['retry'], attemptsMade: number, enqueuedAt: number, now: number): 'attempts' | 'age' | undefined {
+export function retriesExhausted(
+  retry: DeliveryConfig['retry'],
+  attemptsMade: number,
+  enqueuedAt: number,
+  now: number,
+): 'attempts' | 'age' | undefined {
   if (retry.max_attempts > 0 && attemptsMade >= retry.max_attempts) return 'attempts';
   if (retry.max_elapsed > 0 && now - enqueuedAt >= retry.max_elapsed) return 'age';
   return undefined;

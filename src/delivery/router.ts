@@ -99,7 +99,10 @@ export class Router implements IngestSink {
       const result = await this.store.enqueue(entries);
       for (const drop of result.dropped) {
         this.metrics.dropped.inc({ backend: drop.backend, reason: 'backlog_full_drop_oldest' }, drop.items);
-        this.logger.warn({ backend: drop.backend, jobs: drop.jobs, items: drop.items }, 'backlog bound reached: dropped the oldest queued data (policy drop_oldest)');
+        this.logger.warn(
+          { backend: drop.backend, jobs: drop.jobs, items: drop.items },
+          'backlog bound reached: dropped the oldest queued data (policy drop_oldest)',
+        );
       }
       for (const pending of group) pending.resolve();
       this.onEnqueued(backends, items);

@@ -123,7 +123,9 @@ export class BackendWorker {
   private async leaseJobs(): Promise<Job[]> {
     try {
       const jobs = await this.store.lease(this.backend, {
-        maxJobs: MAX_JOBS_PER_WRITE, maxBytes: this.delivery.batch.max_bytes, maxItems: this.delivery.batch.max_items,
+        maxJobs: MAX_JOBS_PER_WRITE,
+        maxBytes: this.delivery.batch.max_bytes,
+        maxItems: this.delivery.batch.max_items,
         // Strictly from the head for backends that refuse older samples: across restarts and gateways, a write
         // still leased or waiting for its retry goes before anything newer (LeaseLimits.ordered).
         ordered: this.adapter.ordered,
@@ -148,7 +150,10 @@ export class BackendWorker {
     const started = performance.now();
     const batch = queuedBatch(jobs);
     const ready: EncodedJobs = {
-      ids: jobs.map((job) => job.id), oldestEnqueuedAt: Math.min(...jobs.map((job) => job.enqueuedAt)), summary: batch.summary, encodeMs: 0,
+      ids: jobs.map((job) => job.id),
+      oldestEnqueuedAt: Math.min(...jobs.map((job) => job.enqueuedAt)),
+      summary: batch.summary,
+      encodeMs: 0,
     };
     try {
       ready.write = await this.adapter.encode(batch);
@@ -206,7 +211,10 @@ export class BackendWorker {
           continue;
         }
         const delay = backoffMs(this.delivery.retry, attempt, undefined);
-        this.logger.warn({ backend: this.backend, attempt, retryInMs: delay, error: (error as Error).message }, 'backend not ready; data queues durably meanwhile');
+        this.logger.warn(
+          { backend: this.backend, attempt, retryInMs: delay, error: (error as Error).message },
+          'backend not ready; data queues durably meanwhile',
+        );
         this.metrics.circuitOpen.set({ backend: this.backend }, 1);
         this.status.waiting('circuit_open', error, Date.now() + delay);
         await this.wakeup.sleep(delay);
@@ -233,7 +241,8 @@ export class BackendWorker {
       await this.store.complete(this.backend, ready.ids);
       this.metrics.written.inc({ backend: this.backend }, result.written);
       this.status.wrote();
-      if (result.skipped && result.skipped.count > 0) this.metrics.skipped.inc({ backend: this.backend, reason: result.skipped.reason }, result.skipped.count);
+      if (result.skipped && result.skipped.count > 0)
+        this.metrics.skipped.inc({ backend: this.backend, reason: result.skipped.reason }, result.skipped.count);
       this.recovered();
       return true;
     } finally {
@@ -248,7 +257,10 @@ export class BackendWorker {
     if (error instanceof PermanentWriteError) {
       const reason = error.reason;
       const why = reason === 'out_of_order' ? 'the backend refused the samples as older than those it holds' : 'the backend refused the data';
-      this.logger.error({ backend: this.backend, batch: batch.id, items, reason, error: error.backendText }, `${why}: moved to the dead-letter queue`);
+      this.logger.error(
+        { backend: this.backend, batch: batch.id, items, reason, error: error.backendText },
+        `${why}: moved to the dead-letter queue`,
+      );
       await this.store.deadLetter(this.backend, ids, reason, error.backendText || message);
       this.metrics.deadLettered.inc({ backend: this.backend, reason }, items);
       this.status.noteError(error);
@@ -257,7 +269,10 @@ export class BackendWorker {
     const now = Date.now();
     const exhausted = retriesExhausted(this.delivery.retry, batch.attempt, ready.oldestEnqueuedAt, now);
     if (exhausted) {
-      this.logger.error({ backend: this.backend, batch: batch.id, items, attempts: batch.attempt, error: message }, `retries exhausted (${exhausted}): moved to the dead-letter queue`);
+      this.logger.error(
+        { backend: this.backend, batch: batch.id, items, attempts: batch.attempt, error: message },
+        `retries exhausted (${exhausted}): moved to the dead-letter queue`,
+      );
       await this.store.deadLetter(this.backend, ids, exhausted, message);
       this.metrics.deadLettered.inc({ backend: this.backend, reason: exhausted }, items);
       this.status.noteError(error, now);
@@ -270,8 +285,10 @@ export class BackendWorker {
     this.metrics.retries.inc({ backend: this.backend });
     this.metrics.circuitOpen.set({ backend: this.backend }, 1);
     this.status.waiting('retrying', error, now + delay, now);
-    this.logger.warn({ backend: this.backend, batch: batch.id, attempt: batch.attempt, retryInMs: delay, failures: this.consecutiveFailures, error: message },
-      'write failed; the backend is paused until the retry');
+    this.logger.warn(
+      { backend: this.backend, batch: batch.id, attempt: batch.attempt, retryInMs: delay, failures: this.consecutiveFailures, error: message },
+      'write failed; the backend is paused until the retry',
+    );
     await this.store.retryLater(this.backend, ids, now + delay, message);
   }
 

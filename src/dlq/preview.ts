@@ -11,7 +11,8 @@ export function previewPayload(payload: Uint8Array, maxItems = 10): string {
   }
   const lines = [`${batchSize(batch)} items: ${batch.metrics.length} data points, ${batch.spans.length} spans`];
   const names = new Map<string, number>();
-  for (const point of batch.metrics) names.set(`metric ${point.metric.name} (${point.type})`, (names.get(`metric ${point.metric.name} (${point.type})`) ?? 0) + 1);
+  for (const point of batch.metrics)
+    names.set(`metric ${point.metric.name} (${point.type})`, (names.get(`metric ${point.metric.name} (${point.type})`) ?? 0) + 1);
   for (const span of batch.spans) names.set(`spans of ${serviceName(span.resource)}`, (names.get(`spans of ${serviceName(span.resource)}`) ?? 0) + 1);
   for (const [name, count] of [...names].sort((a, b) => b[1] - a[1]).slice(0, 20)) lines.push(`  ${count} × ${name}`);
   lines.push('first items:');
@@ -21,7 +22,9 @@ export function previewPayload(payload: Uint8Array, maxItems = 10): string {
 }
 
 function describePoint(point: MetricPoint): string {
-  const labels = Object.entries(point.attributes).map(([k, v]) => `${k}=${JSON.stringify(attributeToString(v))}`).join(',');
+  const labels = Object.entries(point.attributes)
+    .map(([k, v]) => `${k}=${JSON.stringify(attributeToString(v))}`)
+    .join(',');
   const value = 'value' in point ? String(point.value) : `count=${point.count}`;
   return `${point.metric.name}{${labels}} ${value} @${new Date(Number(point.timeUnixNano / 1_000_000n)).toISOString()} (${serviceName(point.resource)})`;
 }

@@ -23,13 +23,14 @@ export type WorkerMessage =
 const input = workerData as WorkerInput;
 const post = (message: WorkerMessage): void => parentPort?.postMessage(message);
 
-
 const db = await PGlite.create({ dataDir: input.dataDir, postgresqlconf: EMBEDDED_POSTGRES_CONF });
 await serve();
 
 async function serve(): Promise<void> {
   const server = new PGLiteSocketServer({ db, host: input.host, port: input.port, maxConnections: input.maxConnections });
-  server.addEventListener('error', (event) => post({ type: 'connection-error', message: String((event as CustomEvent).detail?.message ?? (event as CustomEvent).detail) }));
+  server.addEventListener('error', (event) =>
+    post({ type: 'connection-error', message: String((event as CustomEvent).detail?.message ?? (event as CustomEvent).detail) }),
+  );
   try {
     await server.start();
     post({ type: 'listening', port: Number(server.getServerConn().split(':').pop()) });

@@ -54,7 +54,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const lock = acquireProcessLock(options.dataDir, 'the embedded PostgreSQL data folder');
   const started = Date.now();
 
-  const input: WorkerInput = { dataDir: options.dataDir, host, port: options.port ?? EMBEDDED_POSTGRES_DEFAULT_PORT, maxConnections: options.maxConnections ?? 32 };
+  const input: WorkerInput = {
+    dataDir: options.dataDir,
+    host,
+    port: options.port ?? EMBEDDED_POSTGRES_DEFAULT_PORT,
+    maxConnections: options.maxConnections ?? 32,
+  };
   if (!existsSync(join(options.dataDir, 'PG_VERSION'))) {
     try {
       await initializeDataDir(options.dataDir);

@@ -176,10 +176,12 @@ export class DecodePool implements IngestDecoder {
     this.closed = true;
     for (const slot of this.slots) clearTimeout(slot.idleTimer);
     if (this.pending > 0) await new Promise<void>((resolve) => (this.drained = resolve));
-    await Promise.all(this.slots.map(async (slot) => {
-      slot.dead = true;
-      await slot.worker.terminate();
-    }));
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        slot.dead = true;
+        await slot.worker.terminate();
+      }),
+    );
   }
 
   private spawn(index: number): Slot {
@@ -201,8 +203,7 @@ export class DecodePool implements IngestDecoder {
           // Written over the start of the shared body: a view through this thread's own handle on that memory.
           pending.resolve({ ...message.result, payload: new Uint8Array(pending.body.buffer, pending.body.byteOffset, message.payloadBytes) });
         } else pending.resolve(message.result);
-      }
-      else if (message.decodeError) pending.reject(new OtlpDecodeError(message.message));
+      } else if (message.decodeError) pending.reject(new OtlpDecodeError(message.message));
       else {
         const error = new Error(message.message);
         if (message.stack) error.stack = message.stack;
@@ -219,7 +220,9 @@ export class DecodePool implements IngestDecoder {
       const failed = [...slot.inFlight.values()];
       slot.inFlight.clear();
       for (const pending of failed) {
-        pending.reject(new IngestRefusedError(`the decode worker handling this request stopped (exit code ${code}); retry`, RETRY_AFTER_MS, 'unavailable'));
+        pending.reject(
+          new IngestRefusedError(`the decode worker handling this request stopped (exit code ${code}); retry`, RETRY_AFTER_MS, 'unavailable'),
+        );
       }
       this.checkDrained();
       if (this.closed) return;

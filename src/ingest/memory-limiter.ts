@@ -76,7 +76,9 @@ export class MemoryLimiter {
     if (!this.enabled || !this.refusingNow) return undefined;
     return new IngestRefusedError(
       `the gateway is over its memory soft limit (memory_limiter: ${mib(this.soft)} MiB of ${mib(this.settings.limit)} MiB): retry later`,
-      this.retryAfterMs, 'overloaded');
+      this.retryAfterMs,
+      'overloaded',
+    );
   }
 
   /** The decoder, refusing before any decoding while memory is over the soft limit. */

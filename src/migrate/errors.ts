@@ -14,4 +14,3 @@ export class MigrationFailedError extends Error {
 export class DownRefusedError extends Error {
   override readonly name = 'DownRefusedError';
 }
-

@@ -117,12 +117,16 @@ export class MigrationRunner {
       const plan = this.plan(ledger, await this.target.probe());
       refuseChanged(plan, this.target.description);
       if (plan.unknown.some((e) => e.version > options.to)) {
-        throw new DownRefusedError(`${this.target.description}: the ledger holds ${plan.unknown.map((e) => e.name).join(', ')}, which this version of manifold does not ship: run down with the version that applied them. Nothing was changed.`);
+        throw new DownRefusedError(
+          `${this.target.description}: the ledger holds ${plan.unknown.map((e) => e.name).join(', ')}, which this version of manifold does not ship: run down with the version that applied them. Nothing was changed.`,
+        );
       }
       const undo = plan.items.filter((i) => i.entry && i.migration.version > options.to).reverse();
       const missing = undo.filter((i) => i.entry!.status !== 'skipped' && i.migration.down === undefined).map((i) => i.migration.name);
       if (missing.length > 0) {
-        throw new DownRefusedError(`${this.target.description}: cannot go down to version ${options.to}: no .down.sql for ${missing.join(', ')} (that change cannot be undone automatically). Nothing was changed.`);
+        throw new DownRefusedError(
+          `${this.target.description}: cannot go down to version ${options.to}: no .down.sql for ${missing.join(', ')} (that change cannot be undone automatically). Nothing was changed.`,
+        );
       }
       const sql: string[] = [];
       const ran: string[] = [];
@@ -132,9 +136,12 @@ export class MigrationRunner {
           continue;
         }
         const statements = this.render(item.migration, item.migration.down!, item.migration.downFile!, await this.target.probe());
-        if (options.dryRun) sql.push(dryRunBlock(item.migration.downFile!, item.migration.downTransaction && this.target.transaction !== undefined, statements));
+        if (options.dryRun)
+          sql.push(dryRunBlock(item.migration.downFile!, item.migration.downTransaction && this.target.transaction !== undefined, statements));
         else {
-          await this.runStatements(item.migration, 'down', statements, 0, item.migration.downTransaction, () => this.target.remove(item.migration.version));
+          await this.runStatements(item.migration, 'down', statements, 0, item.migration.downTransaction, () =>
+            this.target.remove(item.migration.version),
+          );
           ran.push(item.migration.name);
         }
       }
@@ -157,7 +164,9 @@ export class MigrationRunner {
         skipped.push(item.migration.name);
       } else if (item.state === 'pending') {
         const statements = this.render(item.migration, item.migration.up, item.migration.upFile, features).slice(item.resumeAt);
-        blocks.push(dryRunBlock(item.migration.upFile, item.migration.transaction && this.target.transaction !== undefined, statements, item.resumeAt));
+        blocks.push(
+          dryRunBlock(item.migration.upFile, item.migration.transaction && this.target.transaction !== undefined, statements, item.resumeAt),
+        );
         ran.push(item.migration.name);
       }
     }
@@ -172,10 +181,18 @@ export class MigrationRunner {
       const base = { migration, resumeAt: 0, ...(entry ? { entry } : {}) };
       if (!entry) return why ? { ...base, state: 'skip', reason: why } : { ...base, state: 'pending' };
       if (entry.status === 'skipped') {
-        return why ? { ...base, state: 'skipped', reason: why } : { ...base, state: 'pending', reason: `skipped before (${entry.reason}); now possible` };
+        return why
+          ? { ...base, state: 'skipped', reason: why }
+          : { ...base, state: 'pending', reason: `skipped before (${entry.reason}); now possible` };
       }
       if (entry.checksum !== migration.checksum) return { ...base, state: 'changed' };
-      if (entry.status === 'partial') return { ...base, state: 'pending', resumeAt: entry.statementsDone, reason: `interrupted after ${entry.statementsDone} statements; resumes there` };
+      if (entry.status === 'partial')
+        return {
+          ...base,
+          state: 'pending',
+          resumeAt: entry.statementsDone,
+          reason: `interrupted after ${entry.statementsDone} statements; resumes there`,
+        };
       return { ...base, state: 'applied' };
     });
     const known = new Set(this.migrations.map((m) => m.version));
@@ -196,7 +213,14 @@ export class MigrationRunner {
    * a run killed mid-way resumes at the statement that did not finish, which is why such statements
    * must be safe to run twice (IF NOT EXISTS, if_not_exists => true).
    */
-  private async runStatements(migration: Migration, direction: 'up' | 'down', statements: string[], resumeAt: number, transactional: boolean, finish: () => Promise<void>): Promise<void> {
+  private async runStatements(
+    migration: Migration,
+    direction: 'up' | 'down',
+    statements: string[],
+    resumeAt: number,
+    transactional: boolean,
+    finish: () => Promise<void>,
+  ): Promise<void> {
     const useTransaction = transactional && this.target.transaction !== undefined;
     const progress = this.options.progress;
     const file = direction === 'up' ? migration.upFile : migration.downFile!;
@@ -242,7 +266,17 @@ export class MigrationRunner {
   }
 
   private entry(migration: Migration, status: LedgerEntry['status'], durationMs: number, statementsDone: number, reason: string): LedgerEntry {
-    return { version: migration.version, name: migration.name, checksum: migration.checksum, status, appliedAt: new Date(), durationMs, appliedBy: this.appliedBy, statementsDone, reason };
+    return {
+      version: migration.version,
+      name: migration.name,
+      checksum: migration.checksum,
+      status,
+      appliedAt: new Date(),
+      durationMs,
+      appliedBy: this.appliedBy,
+      statementsDone,
+      reason,
+    };
   }
 
   private async locked<T>(work: () => Promise<T>): Promise<T> {
@@ -258,7 +292,9 @@ export class MigrationRunner {
 function refuseChanged(status: Status, target: string): void {
   const changed = status.items.filter((i) => i.state === 'changed');
   if (changed.length === 0) return;
-  const lines = changed.map((i) => `  ${i.migration.upFile}: applied with sha256 ${i.entry!.checksum.slice(0, 16)}…, the file now has ${i.migration.checksum.slice(0, 16)}…`);
+  const lines = changed.map(
+    (i) => `  ${i.migration.upFile}: applied with sha256 ${i.entry!.checksum.slice(0, 16)}…, the file now has ${i.migration.checksum.slice(0, 16)}…`,
+  );
   throw new ChecksumMismatchError(
     `${target}: migration files changed after they were applied:\n${lines.join('\n')}\n` +
       'An applied migration must never be edited (the ledger would no longer say what ran): restore the file as shipped, and put the change in a new migration.',
@@ -271,6 +307,9 @@ function dryRunBlock(file: string, transaction: boolean, statements: readonly st
 }
 
 export function oneLine(statement: string, max: number): string {
-  const text = statement.replace(/--[^\n]*\n/g, ' ').replace(/\s+/g, ' ').trim();
+  const text = statement
+    .replace(/--[^\n]*\n/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -74,7 +74,8 @@ function skipQuoted(sql: string, from: number, quote: string, backslashEscapes: 
   while (i < sql.length) {
     const c = sql[i]!;
     if (backslashEscapes && c === '\\') i += 2;
-    else if (c === quote && sql[i + 1] === quote) i += 2; // doubled quote: an escaped quote in both dialects
+    else if (c === quote && sql[i + 1] === quote)
+      i += 2; // doubled quote: an escaped quote in both dialects
     else if (c === quote) return i + 1;
     else i++;
   }
@@ -82,5 +83,10 @@ function skipQuoted(sql: string, from: number, quote: string, backslashEscapes: 
 }
 
 function onlyComments(text: string): boolean {
-  return text.replace(/--[^\n]*(\n|$)/g, '').replace(/\/\*[\s\S]*?\*\//g, '').trim() === '';
+  return (
+    text
+      .replace(/--[^\n]*(\n|$)/g, '')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .trim() === ''
+  );
 }

@@ -20,7 +20,12 @@ export class SchemaNotReadyError extends Error {
 }
 
 /** The start-time schema step of one backend, or undefined when its kind has no schema or migrate is off. */
-export function schemaStep<Config>(factory: AdapterFactory<Config>, config: Config, context: AdapterContext, mode: MigrateMode): (() => Promise<void>) | undefined {
+export function schemaStep<Config>(
+  factory: AdapterFactory<Config>,
+  config: Config,
+  context: AdapterContext,
+  mode: MigrateMode,
+): (() => Promise<void>) | undefined {
   if (!factory.schemaTarget || mode === 'off') return undefined;
   const target = factory.schemaTarget.bind(factory);
   return () => prepareSchema(target(config, context), mode, context.name, context.logger);
@@ -32,7 +37,11 @@ const START_LOCK_WAIT_MS = 60_000;
 export async function prepareSchema(target: SchemaTarget, mode: MigrateMode, backend: string, logger: Logger): Promise<void> {
   if (mode === 'off') return;
   try {
-    const runner = new MigrationRunner(target, { appliedBy: defaultAppliedBy('gateway start'), lockWaitMs: START_LOCK_WAIT_MS, progress: loggerProgress(logger) });
+    const runner = new MigrationRunner(target, {
+      appliedBy: defaultAppliedBy('gateway start'),
+      lockWaitMs: START_LOCK_WAIT_MS,
+      progress: loggerProgress(logger),
+    });
     if (mode === 'auto') {
       const { ran, skipped } = await runner.up();
       if (ran.length > 0 || skipped.length > 0) logger.info({ backend, applied: ran, skipped }, 'schema: migrations applied');

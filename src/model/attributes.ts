@@ -3,15 +3,7 @@
  * bytes are a Uint8Array, a kvlist is a plain object (the only plain object an attribute value can be),
  * an empty AnyValue is null.
  */
-export type AttributeValue =
-  | string
-  | boolean
-  | number
-  | bigint
-  | Uint8Array
-  | AttributeValue[]
-  | Attributes
-  | null;
+export type AttributeValue = string | boolean | number | bigint | Uint8Array | AttributeValue[] | Attributes | null;
 
 export interface Attributes {
   [key: string]: AttributeValue;

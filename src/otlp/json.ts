@@ -25,12 +25,21 @@ interface MessagePlan {
 }
 
 const KINDS: Record<string, Kind> = {
-  int64: 'int64', sint64: 'int64', sfixed64: 'int64',
-  uint64: 'uint64', fixed64: 'uint64',
-  int32: 'int32', sint32: 'int32', sfixed32: 'int32',
-  uint32: 'uint32', fixed32: 'uint32',
-  double: 'double', float: 'double',
-  bool: 'bool', string: 'string', bytes: 'bytes',
+  int64: 'int64',
+  sint64: 'int64',
+  sfixed64: 'int64',
+  uint64: 'uint64',
+  fixed64: 'uint64',
+  int32: 'int32',
+  sint32: 'int32',
+  sfixed32: 'int32',
+  uint32: 'uint32',
+  fixed32: 'uint32',
+  double: 'double',
+  float: 'double',
+  bool: 'bool',
+  string: 'string',
+  bytes: 'bytes',
 };
 /** OTLP/JSON sends these bytes fields as hex, not base64; they stay strings for idHex(). */
 const ID_FIELDS = new Set(['traceId', 'spanId', 'parentSpanId']);
@@ -45,10 +54,13 @@ function planFor(type: protobuf.Type): MessagePlan {
   for (const field of type.fieldsArray) {
     const resolved = field.resolvedType;
     const kind: Kind =
-      resolved instanceof protobuf.Type ? 'message'
-      : resolved instanceof protobuf.Enum ? 'enum'
-      : field.type === 'bytes' && ID_FIELDS.has(field.name) ? 'id'
-      : KINDS[field.type] ?? 'string';
+      resolved instanceof protobuf.Type
+        ? 'message'
+        : resolved instanceof protobuf.Enum
+          ? 'enum'
+          : field.type === 'bytes' && ID_FIELDS.has(field.name)
+            ? 'id'
+            : (KINDS[field.type] ?? 'string');
     const fp: FieldPlan = { name: field.name, kind, repeated: field.repeated, nullIsNaN: field.name === 'asDouble' };
     if (resolved instanceof protobuf.Type) fp.message = planFor(resolved);
     if (resolved instanceof protobuf.Enum) fp.enumValues = resolved.values;

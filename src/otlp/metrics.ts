@@ -162,9 +162,11 @@ export function timeProblem(start: bigint, time: bigint): string {
 
 function numberPoint(p: NumberPointMsg, type: 'gauge' | 'sum', b: Base, ctx: DecodeContext): MetricPoint | undefined {
   let value: number | bigint;
-  if (p.asDouble != null) value = p.asDouble; // NaN allowed: Prometheus uses it
+  if (p.asDouble != null)
+    value = p.asDouble; // NaN allowed: Prometheus uses it
   else if (p.asInt != null) value = toBigInt(p.asInt);
-  else if ((p.flags & FLAG_NO_RECORDED_VALUE) !== 0) value = NaN; // a gap marker carries no value
+  else if ((p.flags & FLAG_NO_RECORDED_VALUE) !== 0)
+    value = NaN; // a gap marker carries no value
   else return undefined;
   return {
     type,

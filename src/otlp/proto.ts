@@ -75,16 +75,11 @@ function loadRoot(): protobuf.Root {
   const protoDir = findProtoDir();
   const root = new protobuf.Root();
   root.resolvePath = (_origin, target) => (isAbsolute(target) ? target : join(protoDir, target));
-  root.loadSync([
-    'opentelemetry/proto/collector/trace/v1/trace_service.proto',
-    'opentelemetry/proto/collector/metrics/v1/metrics_service.proto',
-  ]);
+  root.loadSync(['opentelemetry/proto/collector/trace/v1/trace_service.proto', 'opentelemetry/proto/collector/metrics/v1/metrics_service.proto']);
   // google.rpc.Status, the OTLP/HTTP error body; `details` (repeated Any) is never sent, so left out.
-  root.define('google.rpc').add(
-    new protobuf.Type('Status')
-      .add(new protobuf.Field('code', 1, 'int32'))
-      .add(new protobuf.Field('message', 2, 'string')),
-  );
+  root
+    .define('google.rpc')
+    .add(new protobuf.Type('Status').add(new protobuf.Field('code', 1, 'int32')).add(new protobuf.Field('message', 2, 'string')));
   protobuf.parse(LOGS_SCHEMA, root, { keepCase: false });
   protobuf.parse(LOGS_SERVICE_SCHEMA, root, { keepCase: false });
   root.resolveAll();

@@ -98,9 +98,11 @@ export function numberPoint(state: MetricState, end: number, depth: number, type
     let problem = timeProblem(state.start, state.time);
     let value: number | bigint = 0;
     if (problem === '') {
-      if (asDouble !== undefined) value = asDouble; // NaN allowed: Prometheus uses it
+      if (asDouble !== undefined)
+        value = asDouble; // NaN allowed: Prometheus uses it
       else if (asInt !== undefined) value = asInt;
-      else if ((flags & FLAG_NO_RECORDED_VALUE) !== 0) value = NaN; // a gap marker carries no value
+      else if ((flags & FLAG_NO_RECORDED_VALUE) !== 0)
+        value = NaN; // a gap marker carries no value
       else problem = 'no value (as_double or as_int)';
     }
     if (problem !== '') return reject(state, index, problem, POINT_SCHEMAS.gauge, rest, end, depth);

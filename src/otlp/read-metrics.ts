@@ -41,7 +41,13 @@ const enum DataTag {
 // ---- end of generated field tags ----
 
 const METRIC_SCHEMA = metricsType('Metric');
-const DATA_SCHEMAS = [metricsType('Gauge'), metricsType('Sum'), metricsType('Histogram'), metricsType('ExponentialHistogram'), metricsType('Summary')];
+const DATA_SCHEMAS = [
+  metricsType('Gauge'),
+  metricsType('Sum'),
+  metricsType('Histogram'),
+  metricsType('ExponentialHistogram'),
+  metricsType('Summary'),
+];
 const DATA_TYPES: readonly MetricType[] = ['gauge', 'sum', 'histogram', 'exponential_histogram', 'summary'];
 /** Metric's oneof data field tags, in the order the converter tests them (its priority when several come). */
 const DATA_TAGS = [MetricTag.Gauge_LEN, MetricTag.Sum_LEN, MetricTag.Histogram_LEN, MetricTag.ExponentialHistogram_LEN, MetricTag.Summary_LEN];

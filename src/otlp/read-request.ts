@@ -51,7 +51,15 @@ export function walkRequest(reader: WireReader, ctx: DecodeContext, shape: Reque
   }
 }
 
-function walkResource(reader: WireReader, ctx: DecodeContext, header: Header, shape: RequestShape, item: ItemReader, end: number, depth: number): void {
+function walkResource(
+  reader: WireReader,
+  ctx: DecodeContext,
+  header: Header,
+  shape: RequestShape,
+  item: ItemReader,
+  end: number,
+  depth: number,
+): void {
   const start = reader.pos;
   try {
     // Field order on the wire is free: find the resource (field 1) first, then walk the scopes (field 2).
@@ -75,7 +83,16 @@ function walkResource(reader: WireReader, ctx: DecodeContext, header: Header, sh
   }
 }
 
-function walkScope(reader: WireReader, ctx: DecodeContext, header: Header, shape: RequestShape, item: ItemReader, end: number, depth: number, resource: Resource): void {
+function walkScope(
+  reader: WireReader,
+  ctx: DecodeContext,
+  header: Header,
+  shape: RequestShape,
+  item: ItemReader,
+  end: number,
+  depth: number,
+  resource: Resource,
+): void {
   const start = reader.pos;
   try {
     header.scan(reader, end, depth, SCOPE_SCHEMA);

@@ -43,14 +43,7 @@ export function spansFromRequest(req: TraceRequestMsg, ctx: DecodeContext): Span
   return out;
 }
 
-function toSpan(
-  m: SpanMsg,
-  resource: Resource,
-  scope: InstrumentationScope,
-  index: number,
-  ctx: DecodeContext,
-  memo: TraceIdMemo,
-): Span | undefined {
+function toSpan(m: SpanMsg, resource: Resource, scope: InstrumentationScope, index: number, ctx: DecodeContext, memo: TraceIdMemo): Span | undefined {
   const traceId = traceIdHex(m.traceId, memo);
   const spanId = idHex(m.spanId);
   const parentSpanId = rootParent(idHex(m.parentSpanId));

@@ -325,10 +325,21 @@ export interface MessageSchema {
 }
 
 const WIRE_TYPES: Record<string, number> = {
-  double: 1, fixed64: 1, sfixed64: 1,
-  float: 5, fixed32: 5, sfixed32: 5,
-  int32: 0, uint32: 0, sint32: 0, int64: 0, uint64: 0, sint64: 0, bool: 0,
-  string: 2, bytes: 2,
+  double: 1,
+  fixed64: 1,
+  sfixed64: 1,
+  float: 5,
+  fixed32: 5,
+  sfixed32: 5,
+  int32: 0,
+  uint32: 0,
+  sint32: 0,
+  int64: 0,
+  uint64: 0,
+  sint64: 0,
+  bool: 0,
+  string: 2,
+  bytes: 2,
 };
 
 /** The wire type a field is declared with (a repeated number field may come packed instead: wire type 2). */
@@ -355,7 +366,13 @@ export function schemaFor(type: protobuf.Type): MessageSchema {
     const resolved = field.resolvedType;
     const message = resolved instanceof protobuf.Type ? schemaFor(resolved) : undefined;
     const wireType = declaredWireType(field);
-    fields[field.id] = { wireType, packable: field.repeated && wireType !== 2, message, string: field.type === 'string', long: /^u?s?int64$/.test(field.type) };
+    fields[field.id] = {
+      wireType,
+      packable: field.repeated && wireType !== 2,
+      message,
+      string: field.type === 'string',
+      long: /^u?s?int64$/.test(field.type),
+    };
   }
   return schema;
 }

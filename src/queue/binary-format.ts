@@ -60,4 +60,3 @@ export const UINT64_END = 2n ** 64n;
 export const INT_LIMIT = 1 << 29;
 /** Longer strings are written in full each time (rarely repeated, and they would fill the table). */
 export const MAX_INTERNED = 64;
-

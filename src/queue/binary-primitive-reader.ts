@@ -3,13 +3,7 @@
  * doubles, exact bigints, ids, strings (short ASCII in JS, longer through Buffer's native UTF-8), bounds checks.
  * binary-reader.ts reads the model with these.
  */
-import {
-  TAG_DOUBLE,
-  TAG_INT64,
-  TAG_UINT64,
-  TAG_BIGINT_TEXT,
-  MAX_INTERNED,
-} from './binary-format.js';
+import { TAG_DOUBLE, TAG_INT64, TAG_UINT64, TAG_BIGINT_TEXT, MAX_INTERNED } from './binary-format.js';
 
 const fromCharCode = String.fromCharCode;
 
@@ -24,10 +18,31 @@ for (let i = 0; i < 256; i++) {
 /** `bytes` bytes as lowercase hex: span ids (8) and trace ids (16) in one fromCharCode call, others byte by byte. */
 function hexString(b: Uint8Array, at: number, bytes: number): string {
   if (bytes === 8 || bytes === 16) {
-    const b0 = b[at]!, b1 = b[at + 1]!, b2 = b[at + 2]!, b3 = b[at + 3]!, b4 = b[at + 4]!, b5 = b[at + 5]!, b6 = b[at + 6]!, b7 = b[at + 7]!;
+    const b0 = b[at]!,
+      b1 = b[at + 1]!,
+      b2 = b[at + 2]!,
+      b3 = b[at + 3]!,
+      b4 = b[at + 4]!,
+      b5 = b[at + 5]!,
+      b6 = b[at + 6]!,
+      b7 = b[at + 7]!;
     const first = fromCharCode(
-      HIGH[b0]!, LOW[b0]!, HIGH[b1]!, LOW[b1]!, HIGH[b2]!, LOW[b2]!, HIGH[b3]!, LOW[b3]!,
-      HIGH[b4]!, LOW[b4]!, HIGH[b5]!, LOW[b5]!, HIGH[b6]!, LOW[b6]!, HIGH[b7]!, LOW[b7]!,
+      HIGH[b0]!,
+      LOW[b0]!,
+      HIGH[b1]!,
+      LOW[b1]!,
+      HIGH[b2]!,
+      LOW[b2]!,
+      HIGH[b3]!,
+      LOW[b3]!,
+      HIGH[b4]!,
+      LOW[b4]!,
+      HIGH[b5]!,
+      LOW[b5]!,
+      HIGH[b6]!,
+      LOW[b6]!,
+      HIGH[b7]!,
+      LOW[b7]!,
     );
     return bytes === 8 ? first : first + hexString(b, at + 8, 8);
   }
@@ -42,14 +57,22 @@ const SHORT_STRING = 8;
 /** `length` (1-8) ASCII bytes as a string: one fromCharCode call with the arguments spelled out. */
 function asciiString(b: Uint8Array, at: number, length: number): string {
   switch (length) {
-    case 1: return fromCharCode(b[at]!);
-    case 2: return fromCharCode(b[at]!, b[at + 1]!);
-    case 3: return fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!);
-    case 4: return fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!);
-    case 5: return fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!);
-    case 6: return fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!, b[at + 5]!);
-    case 7: return fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!, b[at + 5]!, b[at + 6]!);
-    default: return fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!, b[at + 5]!, b[at + 6]!, b[at + 7]!);
+    case 1:
+      return fromCharCode(b[at]!);
+    case 2:
+      return fromCharCode(b[at]!, b[at + 1]!);
+    case 3:
+      return fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!);
+    case 4:
+      return fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!);
+    case 5:
+      return fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!);
+    case 6:
+      return fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!, b[at + 5]!);
+    case 7:
+      return fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!, b[at + 5]!, b[at + 6]!);
+    default:
+      return fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!, b[at + 5]!, b[at + 6]!, b[at + 7]!);
   }
 }
 

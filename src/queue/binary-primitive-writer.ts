@@ -3,17 +3,7 @@
  * buffer reused across payloads, varints, doubles, exact bigints, ids as bytes, strings written once per payload.
  * binary-writer.ts writes the model with these.
  */
-import {
-  TAG_DOUBLE,
-  TAG_INT64,
-  TAG_UINT64,
-  TAG_BIGINT_TEXT,
-  INT64_MIN,
-  UINT64_END,
-  INT_LIMIT,
-  MAX_INTERNED,
-} from './binary-format.js';
-
+import { TAG_DOUBLE, TAG_INT64, TAG_UINT64, TAG_BIGINT_TEXT, INT64_MIN, UINT64_END, INT_LIMIT, MAX_INTERNED } from './binary-format.js';
 
 /** Char code → hex digit value, lowercase only (uppercase ids are written as strings, to come back as they were). */
 const HEX_VALUE: number[] = [];

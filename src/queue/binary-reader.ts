@@ -199,7 +199,18 @@ class Reader extends PrimitiveReader {
     switch (header & 7) {
       case 0:
       case 1:
-        return { type: (header & 7) === 0 ? 'gauge' : 'sum', resource, scope, metric, attributes, startTimeUnixNano, timeUnixNano, flags, exemplars, value: this.numberOrBigint() };
+        return {
+          type: (header & 7) === 0 ? 'gauge' : 'sum',
+          resource,
+          scope,
+          metric,
+          attributes,
+          startTimeUnixNano,
+          timeUnixNano,
+          flags,
+          exemplars,
+          value: this.numberOrBigint(),
+        };
       case 2: {
         const count = this.int();
         const sum = (header & HAS_SUM) !== 0 ? this.double() : undefined;
@@ -207,7 +218,23 @@ class Reader extends PrimitiveReader {
         const explicitBounds = this.bounds();
         const min = (header & HAS_MIN) !== 0 ? this.double() : undefined;
         const max = (header & HAS_MAX) !== 0 ? this.double() : undefined;
-        return { type: 'histogram', resource, scope, metric, attributes, startTimeUnixNano, timeUnixNano, flags, exemplars, count, sum, bucketCounts, explicitBounds, min, max };
+        return {
+          type: 'histogram',
+          resource,
+          scope,
+          metric,
+          attributes,
+          startTimeUnixNano,
+          timeUnixNano,
+          flags,
+          exemplars,
+          count,
+          sum,
+          bucketCounts,
+          explicitBounds,
+          min,
+          max,
+        };
       }
       case 3: {
         const count = this.int();
@@ -220,8 +247,24 @@ class Reader extends PrimitiveReader {
         const min = (header & HAS_MIN) !== 0 ? this.double() : undefined;
         const max = (header & HAS_MAX) !== 0 ? this.double() : undefined;
         return {
-          type: 'exponential_histogram', resource, scope, metric, attributes, startTimeUnixNano, timeUnixNano, flags, exemplars,
-          count, sum, scale, zeroCount, zeroThreshold, positive, negative, min, max,
+          type: 'exponential_histogram',
+          resource,
+          scope,
+          metric,
+          attributes,
+          startTimeUnixNano,
+          timeUnixNano,
+          flags,
+          exemplars,
+          count,
+          sum,
+          scale,
+          zeroCount,
+          zeroThreshold,
+          positive,
+          negative,
+          min,
+          max,
         };
       }
       case 4: {
@@ -231,7 +274,20 @@ class Reader extends PrimitiveReader {
         if (length * 16 > this.end - this.pos) this.truncated();
         const quantileValues = [];
         for (let i = 0; i < length; i++) quantileValues.push({ quantile: this.double(), value: this.double() });
-        return { type: 'summary', resource, scope, metric, attributes, startTimeUnixNano, timeUnixNano, flags, exemplars, count, sum, quantileValues };
+        return {
+          type: 'summary',
+          resource,
+          scope,
+          metric,
+          attributes,
+          startTimeUnixNano,
+          timeUnixNano,
+          flags,
+          exemplars,
+          count,
+          sum,
+          quantileValues,
+        };
       }
       default:
         throw new Error(`unknown point type code ${header & 7}`);
@@ -271,14 +327,37 @@ class Reader extends PrimitiveReader {
       const linkTraceState = this.text();
       const linkAttributes = this.attributes();
       const linkDropped = this.int();
-      links.push({ traceId: linkTraceId, spanId: linkSpanId, traceState: linkTraceState, attributes: linkAttributes, droppedAttributesCount: linkDropped, flags: this.int() });
+      links.push({
+        traceId: linkTraceId,
+        spanId: linkSpanId,
+        traceState: linkTraceState,
+        attributes: linkAttributes,
+        droppedAttributesCount: linkDropped,
+        flags: this.int(),
+      });
     }
     const droppedLinksCount = this.int();
     const code = this.int() as Span['status']['code'];
     const message = this.text();
     return {
-      resource, scope, traceId, spanId, parentSpanId, traceState, flags, name, kind, startTimeUnixNano, endTimeUnixNano,
-      attributes, droppedAttributesCount, events, droppedEventsCount, links, droppedLinksCount, status: { code, message },
+      resource,
+      scope,
+      traceId,
+      spanId,
+      parentSpanId,
+      traceState,
+      flags,
+      name,
+      kind,
+      startTimeUnixNano,
+      endTimeUnixNano,
+      attributes,
+      droppedAttributesCount,
+      events,
+      droppedEventsCount,
+      links,
+      droppedLinksCount,
+      status: { code, message },
     };
   }
 

@@ -290,4 +290,3 @@ export function encodeBinary(batch: TelemetryBatch, into?: Uint8Array): Uint8Arr
   if (w.buf.length > MAX_KEPT_BYTES) writer = undefined; // one huge payload should not hold its buffer for ever
   return out;
 }
-

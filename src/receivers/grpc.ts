@@ -57,7 +57,10 @@ export async function startGrpcReceiver(
       Export: (call: Grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: Grpc.sendUnaryData<Uint8Array>) => {
         if (deps.authenticate && !deps.authenticate(authorizationOf(call.metadata))) {
           deps.observer.request(signal, 'grpc', 'unauthenticated', { accepted: 0, rejected: 0 });
-          callback({ code: grpc.status.UNAUTHENTICATED, details: 'authentication required: send an authorization metadata entry the gateway accepts' });
+          callback({
+            code: grpc.status.UNAUTHENTICATED,
+            details: 'authentication required: send an authorization metadata entry the gateway accepts',
+          });
           return;
         }
         void exportCall(signal, call.request, callback);
@@ -79,12 +82,16 @@ export async function startGrpcReceiver(
       const known = error instanceof OtlpDecodeError;
       if (!known) deps.logger.error({ err: error, signal }, 'unexpected error while decoding a gRPC request');
       deps.observer.request(signal, 'grpc', known ? 'bad_request' : 'error', { accepted: 0, rejected: 0 });
-      callback({ code: known ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL, details: known ? (error as Error).message : 'internal error while decoding' });
+      callback({
+        code: known ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL,
+        details: known ? (error as Error).message : 'internal error while decoding',
+      });
       return;
     }
     const counts = summarize(decoded);
     try {
-      if (counts.accepted > 0 && signal !== 'logs' && decoded.payload) await deps.sink.accept({ signal, payload: decoded.payload, items: decoded.items, rejected: decoded.rejected });
+      if (counts.accepted > 0 && signal !== 'logs' && decoded.payload)
+        await deps.sink.accept({ signal, payload: decoded.payload, items: decoded.items, rejected: decoded.rejected });
     } catch (error) {
       const refused = error instanceof IngestRefusedError ? error : undefined;
       if (!refused) deps.logger.error({ err: error, signal }, 'could not enqueue an accepted gRPC request');
@@ -100,8 +107,13 @@ export async function startGrpcReceiver(
     return deps.logs;
   }
 
-  function refuse(signal: ReceivedSignal, callback: Grpc.sendUnaryData<Uint8Array>, refused: IngestRefusedError | undefined,
-    counts: { accepted: number; rejected: number }, error?: unknown): void {
+  function refuse(
+    signal: ReceivedSignal,
+    callback: Grpc.sendUnaryData<Uint8Array>,
+    refused: IngestRefusedError | undefined,
+    counts: { accepted: number; rejected: number },
+    error?: unknown,
+  ): void {
     const overloaded = refused?.reason === 'overloaded';
     const code = overloaded ? grpc.status.RESOURCE_EXHAUSTED : grpc.status.UNAVAILABLE;
     const message = refused?.message ?? `the gateway could not store the data: ${(error as Error).message}`;
@@ -142,9 +154,10 @@ export async function startGrpcReceiver(
  */
 function reloadingCredentials(grpc: typeof Grpc, tls: TlsSource): Grpc.ServerCredentials {
   const identity = new PushedCertificates(tls.current, (material) => ({ certificate: material.cert, privateKey: material.key }));
-  const clientCa = tls.current.clientCa === undefined
-    ? null
-    : new PushedCertificates(tls.current, (material) => (material.clientCa ? { caCertificate: material.clientCa } : null));
+  const clientCa =
+    tls.current.clientCa === undefined
+      ? null
+      : new PushedCertificates(tls.current, (material) => (material.clientCa ? { caCertificate: material.clientCa } : null));
   tls.onChange((material) => {
     identity.push(material);
     clientCa?.push(material);
@@ -157,7 +170,10 @@ class PushedCertificates implements Grpc.experimental.CertificateProvider {
   private readonly identityListeners = new Set<Grpc.experimental.IdentityCertificateUpdateListener>();
   private readonly caListeners = new Set<Grpc.experimental.CaCertificateUpdateListener>();
 
-  constructor(private material: TlsMaterial, private readonly view: (material: TlsMaterial) => unknown) {}
+  constructor(
+    private material: TlsMaterial,
+    private readonly view: (material: TlsMaterial) => unknown,
+  ) {}
 
   push(material: TlsMaterial): void {
     this.material = material;

@@ -8,7 +8,10 @@ const inflateAsync = promisify(inflate);
 
 /** An HTTP-level refusal with the status to answer. */
 export class BodyError extends Error {
-  constructor(readonly status: 400 | 413 | 415, message: string) {
+  constructor(
+    readonly status: 400 | 413 | 415,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -34,7 +37,13 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
     chunks.push(chunk);
   }
   const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
-  return decompress(raw, String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase(), maxBytes);
+  return decompress(
+    raw,
+    String(req.headers['content-encoding'] ?? 'identity')
+      .trim()
+      .toLowerCase(),
+    maxBytes,
+  );
 }
 
 /** A body read by readPooledBody(): `release` (idempotent) once nothing reads `bytes` any more. */
@@ -52,7 +61,9 @@ const NOTHING_TO_RELEASE = (): void => {};
  */
 export async function readPooledBody(req: IncomingMessage, maxBytes: number, pool: BodyPool | undefined): Promise<PooledBody> {
   const declared = Number(req.headers['content-length']);
-  const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  const encoding = String(req.headers['content-encoding'] ?? 'identity')
+    .trim()
+    .toLowerCase();
   const plain = encoding === '' || encoding === 'identity' || encoding === 'none';
   if (pool === undefined || !plain || !Number.isSafeInteger(declared) || declared <= 0 || declared > maxBytes) {
     return { bytes: await readBody(req, maxBytes), release: NOTHING_TO_RELEASE };

@@ -33,7 +33,10 @@ export async function startHttpReceiver(
   app.post('/v1/metrics', (req, res) => void handle('metrics', req, res));
   if (deps.logs) app.post('/v1/logs', (req, res) => void handle('logs', req, res));
   app.all('/v1/{*rest}', (req, res) => {
-    res.status(req.method === 'POST' ? 404 : 405).type('text/plain').send(`${req.method} ${req.path} is not an OTLP endpoint; use POST /v1/traces, POST /v1/metrics${deps.logs ? ' or POST /v1/logs' : ''}`);
+    res
+      .status(req.method === 'POST' ? 404 : 405)
+      .type('text/plain')
+      .send(`${req.method} ${req.path} is not an OTLP endpoint; use POST /v1/traces, POST /v1/metrics${deps.logs ? ' or POST /v1/logs' : ''}`);
   });
 
   async function handle(signal: ReceivedSignal, req: Request, res: Response): Promise<void> {
@@ -41,15 +44,31 @@ export async function startHttpReceiver(
       // Before the body is read: an unknown sender costs no decoding and nothing is queued.
       req.resume();
       res.setHeader('WWW-Authenticate', 'Bearer realm="otlp", Basic realm="otlp"');
-      reply(res, signal, bodyEncoding(req.headers['content-type']) ?? 'json', 401, 'unauthenticated', RPC_CODE.UNAUTHENTICATED,
-        req.headers.authorization === undefined ? 'authentication required: send an Authorization header' : 'the Authorization header was not accepted');
+      reply(
+        res,
+        signal,
+        bodyEncoding(req.headers['content-type']) ?? 'json',
+        401,
+        'unauthenticated',
+        RPC_CODE.UNAUTHENTICATED,
+        req.headers.authorization === undefined
+          ? 'authentication required: send an Authorization header'
+          : 'the Authorization header was not accepted',
+      );
       return;
     }
     const encoding = bodyEncoding(req.headers['content-type']);
     if (!encoding) {
       req.resume();
-      reply(res, signal, 'json', 415, 'unsupported', RPC_CODE.INVALID_ARGUMENT,
-        `unsupported Content-Type "${req.headers['content-type'] ?? ''}"; expected application/x-protobuf or application/json`);
+      reply(
+        res,
+        signal,
+        'json',
+        415,
+        'unsupported',
+        RPC_CODE.INVALID_ARGUMENT,
+        `unsupported Content-Type "${req.headers['content-type'] ?? ''}"; expected application/x-protobuf or application/json`,
+      );
       return;
     }
     let decoded: Decoded;
@@ -59,14 +78,22 @@ export async function startHttpReceiver(
       decoded = await decodeBody(signal, body.bytes, encoding);
     } catch (error) {
       if (error instanceof BodyError) {
-        reply(res, signal, encoding, error.status, error.status === 413 ? 'too_large' : error.status === 415 ? 'unsupported' : 'bad_request', RPC_CODE.INVALID_ARGUMENT, error.message);
+        reply(
+          res,
+          signal,
+          encoding,
+          error.status,
+          error.status === 413 ? 'too_large' : error.status === 415 ? 'unsupported' : 'bad_request',
+          RPC_CODE.INVALID_ARGUMENT,
+          error.message,
+        );
       } else if (error instanceof OtlpDecodeError) {
         reply(res, signal, encoding, 400, 'bad_request', RPC_CODE.INVALID_ARGUMENT, error.message);
       } else if (error instanceof IngestRefusedError) {
         // The decode pool is saturated, its worker died, or the gateway is stopping: the sender retries.
         refuse(res, signal, encoding, error, { accepted: 0, rejected: 0 });
       } else {
-        deps.logger.error({ err: error as Error, signal }, "unexpected error while reading a request");
+        deps.logger.error({ err: error as Error, signal }, 'unexpected error while reading a request');
         reply(res, signal, encoding, 500, 'error', RPC_CODE.INTERNAL, 'internal error while reading the request');
       }
       // The decoder has failed: nothing reads the body any more.
@@ -75,21 +102,34 @@ export async function startHttpReceiver(
     }
     const counts = summarize(decoded);
     try {
-      if (counts.accepted > 0 && signal !== 'logs' && decoded.payload) await deps.sink.accept({ signal, payload: decoded.payload, items: decoded.items, rejected: decoded.rejected });
+      if (counts.accepted > 0 && signal !== 'logs' && decoded.payload)
+        await deps.sink.accept({ signal, payload: decoded.payload, items: decoded.items, rejected: decoded.rejected });
     } catch (error) {
       if (error instanceof IngestRefusedError) {
         refuse(res, signal, encoding, error, counts);
       } else {
         deps.logger.error({ err: error, signal }, 'could not enqueue an accepted request');
         res.setHeader('Retry-After', '5');
-        reply(res, signal, encoding, 503, 'unavailable', RPC_CODE.UNAVAILABLE, `the gateway could not store the data: ${(error as Error).message}`, counts);
+        reply(
+          res,
+          signal,
+          encoding,
+          503,
+          'unavailable',
+          RPC_CODE.UNAVAILABLE,
+          `the gateway could not store the data: ${(error as Error).message}`,
+          counts,
+        );
       }
       return;
     } finally {
       // The payload may have been written over the body's memory (decode-pool.ts): released once the store has it.
       body.release();
     }
-    res.status(200).type(CONTENT_TYPES[encoding]).end(encodeExportResponse(signal, encoding, decoded.rejected));
+    res
+      .status(200)
+      .type(CONTENT_TYPES[encoding])
+      .end(encodeExportResponse(signal, encoding, decoded.rejected));
     deps.observer.request(signal, 'http', decoded.rejected.count > 0 ? 'partial' : 'ok', counts);
   }
 
@@ -100,16 +140,41 @@ export async function startHttpReceiver(
     return deps.logs.decode(bytes, encoding);
   }
 
-  function refuse(res: Response, signal: ReceivedSignal, encoding: BodyEncoding, error: IngestRefusedError, counts: { accepted: number; rejected: number }): void {
+  function refuse(
+    res: Response,
+    signal: ReceivedSignal,
+    encoding: BodyEncoding,
+    error: IngestRefusedError,
+    counts: { accepted: number; rejected: number },
+  ): void {
     res.setHeader('Retry-After', retryAfterSeconds(error.retryAfterMs));
     const overloaded = error.reason === 'overloaded';
-    reply(res, signal, encoding, overloaded ? 429 : 503, overloaded ? 'refused' : 'unavailable',
-      overloaded ? RPC_CODE.RESOURCE_EXHAUSTED : RPC_CODE.UNAVAILABLE, error.message, counts);
+    reply(
+      res,
+      signal,
+      encoding,
+      overloaded ? 429 : 503,
+      overloaded ? 'refused' : 'unavailable',
+      overloaded ? RPC_CODE.RESOURCE_EXHAUSTED : RPC_CODE.UNAVAILABLE,
+      error.message,
+      counts,
+    );
   }
 
-  function reply(res: Response, signal: ReceivedSignal, encoding: BodyEncoding, status: number, outcome: RequestOutcome, rpcCode: number, message: string,
-    counts = { accepted: 0, rejected: 0 }): void {
-    res.status(status).type(CONTENT_TYPES[encoding]).end(encodeErrorStatus(encoding, rpcCode, message));
+  function reply(
+    res: Response,
+    signal: ReceivedSignal,
+    encoding: BodyEncoding,
+    status: number,
+    outcome: RequestOutcome,
+    rpcCode: number,
+    message: string,
+    counts = { accepted: 0, rejected: 0 },
+  ): void {
+    res
+      .status(status)
+      .type(CONTENT_TYPES[encoding])
+      .end(encodeErrorStatus(encoding, rpcCode, message));
     // A refused request's items are not lost: the sender retries them. They are counted as refused, not rejected.
     deps.observer.request(signal, 'http', outcome, outcome === 'refused' || outcome === 'unavailable' ? counts : { accepted: 0, rejected: 0 });
   }
@@ -117,7 +182,9 @@ export async function startHttpReceiver(
   const { tls } = deps;
   // With client_ca_file, a client without a certificate from that CA does not get past the TLS handshake (mTLS).
   const tlsOptions = (material: TlsMaterial) => ({
-    cert: material.cert, key: material.key, ...(material.clientCa ? { ca: material.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+    cert: material.cert,
+    key: material.key,
+    ...(material.clientCa ? { ca: material.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
   });
   const server: Server = tls ? createHttpsServer(tlsOptions(tls.current), app) : createHttpServer(app);
   // A renewed certificate for new connections; open ones keep theirs.

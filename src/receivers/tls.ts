@@ -51,7 +51,11 @@ export class TlsSource {
   private stamps: string;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly settings: TlsSettings, private readonly key: string, private readonly logger: Logger) {
+  constructor(
+    private readonly settings: TlsSettings,
+    private readonly key: string,
+    private readonly logger: Logger,
+  ) {
     this.material = readTls(settings, key);
     this.stamps = this.fileStamps();
     this.timer = setInterval(() => {
@@ -87,14 +91,16 @@ export class TlsSource {
 
   private fileStamps(): string {
     const files = [this.settings.cert_file, this.settings.key_file, this.settings.client_ca_file];
-    return files.map((file) => {
-      if (file === undefined) return '';
-      try {
-        const stat = statSync(file);
-        return `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
-      } catch {
-        return 'missing';
-      }
-    }).join('|');
+    return files
+      .map((file) => {
+        if (file === undefined) return '';
+        try {
+          const stat = statSync(file);
+          return `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
+        } catch {
+          return 'missing';
+        }
+      })
+      .join('|');
   }
 }

@@ -13,7 +13,8 @@ export function packageFile(relative: string, marker?: string): string {
     const candidate = join(dir, relative);
     if (existsSync(join(dir, 'package.json')) && existsSync(marker === undefined ? candidate : join(candidate, marker))) return candidate;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`${marker === undefined ? relative : join(relative, marker)} not found above ${fileURLToPath(import.meta.url)}`);
+    if (parent === dir)
+      throw new Error(`${marker === undefined ? relative : join(relative, marker)} not found above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
 }

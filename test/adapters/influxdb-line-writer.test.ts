@@ -35,14 +35,30 @@ function run(builder: LineBuilder, calls: readonly Call[]): { lines: string[]; e
   const ended: boolean[] = [];
   for (const call of calls) {
     switch (call[0]) {
-      case 'begin': builder.begin(call[1]); break;
-      case 'baseTags': builder.baseTags(call[1]); break;
-      case 'tag': builder.tag(call[1], call[2]); break;
-      case 'float': builder.float(call[1], call[2]); break;
-      case 'int': builder.int(call[1], call[2]); break;
-      case 'meta': builder.meta(call[1], call[2]); break;
-      case 'string': builder.string(call[1], call[2]); break;
-      case 'end': ended.push(builder.end(call[1])); break;
+      case 'begin':
+        builder.begin(call[1]);
+        break;
+      case 'baseTags':
+        builder.baseTags(call[1]);
+        break;
+      case 'tag':
+        builder.tag(call[1], call[2]);
+        break;
+      case 'float':
+        builder.float(call[1], call[2]);
+        break;
+      case 'int':
+        builder.int(call[1], call[2]);
+        break;
+      case 'meta':
+        builder.meta(call[1], call[2]);
+        break;
+      case 'string':
+        builder.string(call[1], call[2]);
+        break;
+      case 'end':
+        ended.push(builder.end(call[1]));
+        break;
     }
   }
   return { lines: builder.lines, ended, droppedFields: builder.droppedFields, droppedLines: builder.droppedLines };
@@ -81,10 +97,26 @@ describe('line writer: hand-built cases against Point', () => {
   });
 
   it('sorts tags and fields, keeps the last value of a key, leaves empty tag values and keys out, lets own tags shadow shared ones', () => {
-    const shared: TagList = [['service.name', 'a'], ['host', 'h1'], ['zone', ''], ['host', 'h2'], ['', 'no key']];
+    const shared: TagList = [
+      ['service.name', 'a'],
+      ['host', 'h1'],
+      ['zone', ''],
+      ['host', 'h2'],
+      ['', 'no key'],
+    ];
     const lines = assertSame(
       [
-        ...line('m', ['baseTags', shared], ['tag', 'b', '2'], ['tag', 'a', '1'], ['tag', 'b', '3'], ['tag', 'host', ''], ['float', 'z', 1], ['float', 'a', 2], ['float', 'z', 3]),
+        ...line(
+          'm',
+          ['baseTags', shared],
+          ['tag', 'b', '2'],
+          ['tag', 'a', '1'],
+          ['tag', 'b', '3'],
+          ['tag', 'host', ''],
+          ['float', 'z', 1],
+          ['float', 'a', 2],
+          ['float', 'z', 3],
+        ),
         ...line('m', ['baseTags', shared], ['tag', 'service.name', 'own'], ['tag', 'zone', 'z1'], ['int', 'n', 5n]),
         ...line('m', ['tag', 'x', '1'], ['baseTags', shared], ['float', 'f', 1]),
         ...line('m', ['baseTags', shared], ['baseTags', [['host', 'h3']]], ['float', 'f', 1]),
@@ -104,8 +136,22 @@ describe('line writer: hand-built cases against Point', () => {
   it('numbers: shortest float text, -0, exponents, exact int64, NaN/Inf left out and counted', () => {
     const lines = assertSame(
       [
-        ...line('m', ['float', 'a', 0.1 + 0.2], ['float', 'b', -0], ['float', 'c', 1e21], ['float', 'd', 5e-324], ['float', 'e', -1.5e-7], ['float', 'f', Number.MAX_VALUE]),
-        ...line('m', ['int', 'max', 9_223_372_036_854_775_807n], ['int', 'min', -9_223_372_036_854_775_808n], ['float', 'nan', Number.NaN], ['float', 'inf', Infinity]),
+        ...line(
+          'm',
+          ['float', 'a', 0.1 + 0.2],
+          ['float', 'b', -0],
+          ['float', 'c', 1e21],
+          ['float', 'd', 5e-324],
+          ['float', 'e', -1.5e-7],
+          ['float', 'f', Number.MAX_VALUE],
+        ),
+        ...line(
+          'm',
+          ['int', 'max', 9_223_372_036_854_775_807n],
+          ['int', 'min', -9_223_372_036_854_775_808n],
+          ['float', 'nan', Number.NaN],
+          ['float', 'inf', Infinity],
+        ),
         ...line('m', ['float', 'nan', Number.NaN], ['meta', 'start', 1n]),
       ],
       'numbers',
@@ -121,17 +167,37 @@ describe('line writer: hand-built cases against Point', () => {
   it('cleans what has no valid spelling: trailing backslashes, reserved keys, empty measurement, time out of range', () => {
     const lines = assertSame(
       [
-        ...line('ends\\\\', ['tag', 'k\\', 'v\\'], ['tag', 'time', 't'], ['tag', '_field', 'f'], ['float', '_measurement', 1], ['string', 's', 'ends\\']),
+        ...line(
+          'ends\\\\',
+          ['tag', 'k\\', 'v\\'],
+          ['tag', 'time', 't'],
+          ['tag', '_field', 'f'],
+          ['float', '_measurement', 1],
+          ['string', 's', 'ends\\'],
+        ),
         ...line('', ['float', 'f', 1]),
         ...line('\\', ['float', 'f', 1]),
-        ['begin', 'm'], ['float', 'f', 1], ['end', 2n ** 63n],
-        ['begin', 'm'], ['float', 'f', 1], ['end', -(2n ** 63n)],
-        ['begin', 'm'], ['float', 'f', 1], ['end', -1n],
+        ['begin', 'm'],
+        ['float', 'f', 1],
+        ['end', 2n ** 63n],
+        ['begin', 'm'],
+        ['float', 'f', 1],
+        ['end', -(2n ** 63n)],
+        ['begin', 'm'],
+        ['float', 'f', 1],
+        ['end', -1n],
       ],
       'cleaning',
     );
     assert.deepEqual(lines, ['ends,_field_=f,k=v,time_=t _measurement_=1,s="ends\\\\" 1700000000123456789', 'm f=1 -1']);
-    assert.equal(run(new LineWriter(), [['begin', 'm'], ['float', 'f', 1], ['end', 2n ** 63n]]).droppedLines, 1);
+    assert.equal(
+      run(new LineWriter(), [
+        ['begin', 'm'],
+        ['float', 'f', 1],
+        ['end', 2n ** 63n],
+      ]).droppedLines,
+      1,
+    );
   });
 
   it('the one intended difference: a __proto__ key is written (Point drops it)', () => {
@@ -157,7 +223,16 @@ class Gen {
   }
   /** Mostly plain text; often line protocol's special characters, unicode, surrogates, trailing backslashes. */
   string(maxLength: number): string {
-    const alphabets = ['abcdefghijklmnopqrstuvwxyz_.', ', =\n\r\t"\\', '0123456789-:/', 'éßüñ', '日本語中文', '🙂🚀𝄞', '\u0000\u007f\u0080\uffff', '\ud800\udc00\udbff'];
+    const alphabets = [
+      'abcdefghijklmnopqrstuvwxyz_.',
+      ', =\n\r\t"\\',
+      '0123456789-:/',
+      'éßüñ',
+      '日本語中文',
+      '🙂🚀𝄞',
+      '\u0000\u007f\u0080\uffff',
+      '\ud800\udc00\udbff',
+    ];
     const length = this.chance(0.05) ? this.int(100) : this.int(maxLength + 1);
     const mostly = this.pick(alphabets.slice(0, 3));
     let text = '';
@@ -172,23 +247,30 @@ class Gen {
   }
   double(): number {
     switch (this.int(5)) {
-      case 0: return this.pick([Number.NaN, Infinity, -Infinity, 0, -0, 5e-324, Number.MAX_VALUE, 1e21, 1e-7, 2 ** 53 + 2]);
-      case 1: return this.int(1000);
-      case 2: return (this.next() - 0.5) * 10 ** (this.int(60) - 30);
+      case 0:
+        return this.pick([Number.NaN, Infinity, -Infinity, 0, -0, 5e-324, Number.MAX_VALUE, 1e21, 1e-7, 2 ** 53 + 2]);
+      case 1:
+        return this.int(1000);
+      case 2:
+        return (this.next() - 0.5) * 10 ** (this.int(60) - 30);
       case 3: {
         const view = new DataView(new ArrayBuffer(8));
         view.setUint32(0, this.int(2 ** 32));
         view.setUint32(4, this.int(2 ** 32));
         return view.getFloat64(0);
       }
-      default: return this.next() * 1e6;
+      default:
+        return this.next() * 1e6;
     }
   }
   int64(): bigint {
     switch (this.int(4)) {
-      case 0: return this.pick([0n, -1n, 2n ** 63n - 1n, -(2n ** 63n), 2n ** 53n + 1n]);
-      case 1: return BigInt(this.int(2 ** 53)) * BigInt(this.int(1024)) - 2n ** 60n;
-      default: return BigInt(this.int(1_000_000));
+      case 0:
+        return this.pick([0n, -1n, 2n ** 63n - 1n, -(2n ** 63n), 2n ** 53n + 1n]);
+      case 1:
+        return BigInt(this.int(2 ** 53)) * BigInt(this.int(1024)) - 2n ** 60n;
+      default:
+        return BigInt(this.int(1_000_000));
     }
   }
   time(): bigint {
@@ -203,12 +285,26 @@ class Gen {
       calls.push(['begin', this.chance(0.03) ? '' : this.string(20)]);
       for (let m = this.int(12); m > 0; m--) {
         switch (this.int(8)) {
-          case 0: calls.push(['baseTags', this.chance(0.7) && shared.length > 0 ? this.pick(shared) : this.tagList()]); break;
-          case 1: case 2: calls.push(['tag', this.key(), this.chance(0.1) ? '' : this.string(16)]); break;
-          case 3: case 4: calls.push(['float', this.key(), this.double()]); break;
-          case 5: calls.push(['int', this.key(), this.int64()]); break;
-          case 6: calls.push(['meta', this.key(), this.int64()]); break;
-          default: calls.push(['string', this.key(), this.string(30)]); break;
+          case 0:
+            calls.push(['baseTags', this.chance(0.7) && shared.length > 0 ? this.pick(shared) : this.tagList()]);
+            break;
+          case 1:
+          case 2:
+            calls.push(['tag', this.key(), this.chance(0.1) ? '' : this.string(16)]);
+            break;
+          case 3:
+          case 4:
+            calls.push(['float', this.key(), this.double()]);
+            break;
+          case 5:
+            calls.push(['int', this.key(), this.int64()]);
+            break;
+          case 6:
+            calls.push(['meta', this.key(), this.int64()]);
+            break;
+          default:
+            calls.push(['string', this.key(), this.string(30)]);
+            break;
         }
       }
       calls.push(['end', this.time()]);
@@ -222,14 +318,22 @@ class Gen {
   }
   attributeValue(depth: number): AttributeValue {
     switch (this.int(depth > 0 ? 9 : 7)) {
-      case 0: return this.chance(0.5);
-      case 1: return this.double();
-      case 2: return this.int64();
-      case 3: return new Uint8Array([this.int(256), this.int(256)]);
-      case 4: return null;
-      case 7: return Array.from({ length: this.int(3) }, () => this.attributeValue(depth - 1));
-      case 8: return { [this.key()]: this.attributeValue(depth - 1) };
-      default: return this.string(20);
+      case 0:
+        return this.chance(0.5);
+      case 1:
+        return this.double();
+      case 2:
+        return this.int64();
+      case 3:
+        return new Uint8Array([this.int(256), this.int(256)]);
+      case 4:
+        return null;
+      case 7:
+        return Array.from({ length: this.int(3) }, () => this.attributeValue(depth - 1));
+      case 8:
+        return { [this.key()]: this.attributeValue(depth - 1) };
+      default:
+        return this.string(20);
     }
   }
 }
@@ -243,7 +347,9 @@ function fuzz(name: string, one: (gen: Gen, seed: number) => void, minCases: num
 
 function modelBatch(gen: Gen): { metrics: MetricPoint[]; spans: Span[] } {
   const resources: Resource[] = Array.from({ length: gen.int(3) + 1 }, () => resource(gen.attributes(6)));
-  const scopes: InstrumentationScope[] = Array.from({ length: gen.int(3) + 1 }, () => scope(gen.chance(0.2) ? '' : gen.string(12), gen.chance(0.5) ? '' : gen.string(6)));
+  const scopes: InstrumentationScope[] = Array.from({ length: gen.int(3) + 1 }, () =>
+    scope(gen.chance(0.2) ? '' : gen.string(12), gen.chance(0.5) ? '' : gen.string(6)),
+  );
   const metrics: MetricPoint[] = [];
   for (let n = gen.int(40); n > 0; n--) {
     const c = {
@@ -257,11 +363,41 @@ function modelBatch(gen: Gen): { metrics: MetricPoint[]; spans: Span[] } {
     const name = gen.chance(0.03) ? '' : gen.string(24);
     const bounds = Array.from({ length: gen.int(6) }, () => gen.double()).filter(Number.isFinite);
     switch (gen.int(6)) {
-      case 0: metrics.push(numberPoint({ ...c, metric: descriptor(name, 'gauge'), value: gen.chance(0.3) ? gen.int64() : gen.double() })); break;
-      case 1: metrics.push(numberPoint({ ...c, metric: descriptor(name, 'sum', { monotonic: gen.chance(0.5) }), value: gen.chance(0.5) ? gen.int64() : gen.double() })); break;
-      case 2: metrics.push(histogramPoint({ ...c, metric: descriptor(name, 'histogram'), bounds, counts: [...bounds.map(() => gen.int(100)), gen.int(5)], sum: gen.chance(0.8) ? gen.double() : undefined })); break;
-      case 3: metrics.push(summaryPoint({ ...c, metric: descriptor(name, 'summary'), count: gen.int(100), sum: gen.double(), quantiles: Array.from({ length: gen.int(4) }, () => [gen.next(), gen.double()] as [number, number]) })); break;
-      case 4: metrics.push(exponentialPoint({ ...c, metric: descriptor(name, 'exponential_histogram'), scale: 1, zeroCount: 0, positive: { offset: 0, counts: [1] } })); break;
+      case 0:
+        metrics.push(numberPoint({ ...c, metric: descriptor(name, 'gauge'), value: gen.chance(0.3) ? gen.int64() : gen.double() }));
+        break;
+      case 1:
+        metrics.push(
+          numberPoint({ ...c, metric: descriptor(name, 'sum', { monotonic: gen.chance(0.5) }), value: gen.chance(0.5) ? gen.int64() : gen.double() }),
+        );
+        break;
+      case 2:
+        metrics.push(
+          histogramPoint({
+            ...c,
+            metric: descriptor(name, 'histogram'),
+            bounds,
+            counts: [...bounds.map(() => gen.int(100)), gen.int(5)],
+            sum: gen.chance(0.8) ? gen.double() : undefined,
+          }),
+        );
+        break;
+      case 3:
+        metrics.push(
+          summaryPoint({
+            ...c,
+            metric: descriptor(name, 'summary'),
+            count: gen.int(100),
+            sum: gen.double(),
+            quantiles: Array.from({ length: gen.int(4) }, () => [gen.next(), gen.double()] as [number, number]),
+          }),
+        );
+        break;
+      case 4:
+        metrics.push(
+          exponentialPoint({ ...c, metric: descriptor(name, 'exponential_histogram'), scale: 1, zeroCount: 0, positive: { offset: 0, counts: [1] } }),
+        );
+        break;
       default: {
         const point = histogramPoint({ ...c, metric: descriptor(name, 'histogram'), bounds, counts: [...bounds.map(() => gen.int(9)), 1] });
         metrics.push({ ...point, min: gen.double(), max: gen.double() } as MetricPoint);
@@ -284,7 +420,9 @@ function modelBatch(gen: Gen): { metrics: MetricPoint[]; spans: Span[] } {
         traceState: gen.chance(0.2) ? gen.string(10) : '',
         status: { code: gen.int(3) as Span['status']['code'], message: gen.chance(0.3) ? gen.string(20) : '' },
         events: Array.from({ length: gen.int(3) }, () => event(gen.string(10), gen.time(), gen.attributes(3))),
-        links: Array.from({ length: gen.int(2) }, () => link('4bf92f3577b34da6a3ce929d0e0e4736', '00f067aa0ba902b7', gen.attributes(2), gen.chance(0.3) ? gen.string(8) : '')),
+        links: Array.from({ length: gen.int(2) }, () =>
+          link('4bf92f3577b34da6a3ce929d0e0e4736', '00f067aa0ba902b7', gen.attributes(2), gen.chance(0.3) ? gen.string(8) : ''),
+        ),
       }),
     );
   }
@@ -293,32 +431,42 @@ function modelBatch(gen: Gen): { metrics: MetricPoint[]; spans: Span[] } {
 
 describe('line writer: fuzz against Point', () => {
   it('random builder calls (awkward strings, repeated keys, shared tag lists, odd numbers and times)', () => {
-    const cases = fuzz('builder fuzz', (gen, seed) => {
-      const shared = Array.from({ length: gen.int(3) }, () => gen.tagList());
-      assertSame(gen.calls(shared), `seed ${seed}`);
-    }, 1_000);
+    const cases = fuzz(
+      'builder fuzz',
+      (gen, seed) => {
+        const shared = Array.from({ length: gen.int(3) }, () => gen.tagList());
+        assertSame(gen.calls(shared), `seed ${seed}`);
+      },
+      1_000,
+    );
     assert.ok(cases >= 1_000 || process.env.MANIFOLD_FUZZ_SEED !== undefined, `only ${cases} cases ran`);
     console.log(`  builder fuzz: ${cases} cases`);
   });
 
   it('random model batches through the translator, both schemas: the same lines and the same result', () => {
-    const cases = fuzz('model batch fuzz', (gen, seed) => {
-      const config = influxConfigSchema.parse({
-        url: 'http://127.0.0.1:9',
-        database: 'fuzz',
-        metrics_schema: gen.pick(['telegraf-prometheus-v1', 'telegraf-prometheus-v2']),
-        span_dimensions: gen.chance(0.7) ? ['service.name', 'span.name'] : [gen.key() || 'k', 'span.kind'],
-      });
-      const { metrics, spans } = modelBatch(gen);
-      const ours = new Translator(config).translate(metrics, spans);
-      const reference = new Translator(config, () => new PointLineBuilder()).translate(metrics, spans);
-      for (let i = 0; i < Math.max(ours.lines.length, reference.lines.length); i++) {
-        if (ours.lines[i] !== reference.lines[i]) {
-          assert.fail(`seed ${seed}: line ${i} differs\n  writer: ${JSON.stringify(ours.lines[i])}\n  Point:  ${JSON.stringify(reference.lines[i])}`);
+    const cases = fuzz(
+      'model batch fuzz',
+      (gen, seed) => {
+        const config = influxConfigSchema.parse({
+          url: 'http://127.0.0.1:9',
+          database: 'fuzz',
+          metrics_schema: gen.pick(['telegraf-prometheus-v1', 'telegraf-prometheus-v2']),
+          span_dimensions: gen.chance(0.7) ? ['service.name', 'span.name'] : [gen.key() || 'k', 'span.kind'],
+        });
+        const { metrics, spans } = modelBatch(gen);
+        const ours = new Translator(config).translate(metrics, spans);
+        const reference = new Translator(config, () => new PointLineBuilder()).translate(metrics, spans);
+        for (let i = 0; i < Math.max(ours.lines.length, reference.lines.length); i++) {
+          if (ours.lines[i] !== reference.lines[i]) {
+            assert.fail(
+              `seed ${seed}: line ${i} differs\n  writer: ${JSON.stringify(ours.lines[i])}\n  Point:  ${JSON.stringify(reference.lines[i])}`,
+            );
+          }
         }
-      }
-      assert.deepEqual(ours, reference, `seed ${seed}`);
-    }, 200);
+        assert.deepEqual(ours, reference, `seed ${seed}`);
+      },
+      200,
+    );
     assert.ok(cases >= 200 || process.env.MANIFOLD_FUZZ_SEED !== undefined, `only ${cases} cases ran`);
     console.log(`  model batch fuzz: ${cases} batches`);
   });

@@ -42,19 +42,51 @@ function everyType(prefix: string): MetricPoint[] {
   return [
     f.numberPoint({ ...c, metric: f.descriptor(`${prefix}.cpu.temp`, 'gauge'), attributes: { core: 'c0', ratio: 0.25 }, value: -3.25 }),
     f.numberPoint({ ...c, metric: f.descriptor(`${prefix}.queue.depth`, 'gauge'), value: 42n }),
-    f.numberPoint({ ...c, metric: f.descriptor(`${prefix}.http.requests`, 'sum', { monotonic: true }), attributes: { 'http.method': 'GET', ok: true }, value: 7n }),
+    f.numberPoint({
+      ...c,
+      metric: f.descriptor(`${prefix}.http.requests`, 'sum', { monotonic: true }),
+      attributes: { 'http.method': 'GET', ok: true },
+      value: 7n,
+    }),
     f.numberPoint({ ...c, metric: f.descriptor(`${prefix}.active.users`, 'sum'), value: 12.5 }),
     {
-      ...(f.histogramPoint({ ...c, metric: f.descriptor(`${prefix}.http.duration`, 'histogram'), bounds: [0.005, 10], counts: [1, 2, 3], sum: 500 }) as any),
+      ...(f.histogramPoint({
+        ...c,
+        metric: f.descriptor(`${prefix}.http.duration`, 'histogram'),
+        bounds: [0.005, 10],
+        counts: [1, 2, 3],
+        sum: 500,
+      }) as any),
       min: 0.001,
       max: 20,
     },
-    f.summaryPoint({ ...c, metric: f.descriptor(`${prefix}.rpc.latency`, 'summary'), count: 20, sum: 10, quantiles: [[0.5, 0.2], [0.99, 1.5]] }),
-    f.exponentialPoint({ ...c, metric: f.descriptor(`${prefix}.expo`, 'exponential_histogram'), scale: 2, zeroCount: 1, positive: { offset: 0, counts: [1, 2] } }),
+    f.summaryPoint({
+      ...c,
+      metric: f.descriptor(`${prefix}.rpc.latency`, 'summary'),
+      count: 20,
+      sum: 10,
+      quantiles: [
+        [0.5, 0.2],
+        [0.99, 1.5],
+      ],
+    }),
+    f.exponentialPoint({
+      ...c,
+      metric: f.descriptor(`${prefix}.expo`, 'exponential_histogram'),
+      scale: 2,
+      zeroCount: 1,
+      positive: { offset: 0, counts: [1, 2] },
+    }),
   ];
 }
 
-const COMMON_TAGS = { 'service.name': 'checkout', 'host.name': 'node-1', 'k8s.pod.uid': '42', 'otel.library.name': 'io.manifold.test', 'otel.library.version': '2.0' };
+const COMMON_TAGS = {
+  'service.name': 'checkout',
+  'host.name': 'node-1',
+  'k8s.pod.uid': '42',
+  'otel.library.name': 'io.manifold.test',
+  'otel.library.version': '2.0',
+};
 const START = { start_time_unix_nano: String(T0 - 10n * SECOND) };
 
 describe('InfluxDB 1.6 (v1 API)', () => {
@@ -70,7 +102,10 @@ describe('InfluxDB 1.6 (v1 API)', () => {
     await adapter.start();
     const prefix = unique('v1');
     const result = await write(adapter, everyType(prefix));
-    assert.deepEqual(result, { written: 6, skipped: { count: 1, reason: 'exponential histogram (no representation in the telegraf-prometheus schemas)' } });
+    assert.deepEqual(result, {
+      written: 6,
+      skipped: { count: 1, reason: 'exponential histogram (no representation in the telegraf-prometheus schemas)' },
+    });
 
     const rows = await select(url, db, `SELECT * FROM /^${prefix}\\./`);
     const byName = Object.fromEntries(rows.map(({ _measurement, ...row }) => [_measurement as string, row]));
@@ -98,7 +133,11 @@ describe('InfluxDB 1.6 (v1 API)', () => {
 
     const rows = await select(url, db, `SELECT * FROM prometheus WHERE "service.name" = '${prefix}'`);
     const fields = (row: Record<string, unknown>) =>
-      Object.fromEntries(Object.entries(row).filter(([key]) => key.startsWith(prefix) || key === 'le' || key === 'quantile').sort(([a], [b]) => a.localeCompare(b)));
+      Object.fromEntries(
+        Object.entries(row)
+          .filter(([key]) => key.startsWith(prefix) || key === 'le' || key === 'quantile')
+          .sort(([a], [b]) => a.localeCompare(b)),
+      );
     const got = rows.map(fields).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
     // Lines of one series at one timestamp are one point in InfluxDB: the fields of the metrics without
     // point attributes (and of a histogram's or summary's _count/_sum line) end up side by side.
@@ -120,7 +159,9 @@ describe('InfluxDB 1.6 (v1 API)', () => {
       { le: '+Inf', [`${prefix}.http.duration_bucket`]: 6 },
       { quantile: '0.5', [`${prefix}.rpc.latency`]: 0.2 },
       { quantile: '0.99', [`${prefix}.rpc.latency`]: 1.5 },
-    ].map(fields).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    ]
+      .map(fields)
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
     assert.deepEqual(got, want);
     assert.ok(rows.every((row) => row.time === T0));
     await adapter.close();
@@ -131,7 +172,15 @@ describe('InfluxDB 1.6 (v1 API)', () => {
     const service = unique('svc');
     const resource = f.resource({ 'service.name': service, 'deployment.environment': 'test' });
     const scope = f.scope('io.manifold.tracer', '1.0.0');
-    const parent = f.span({ resource, scope, name: 'GET /cart', start: T0, end: T0 + 2_500_000n, kind: 2, attributes: { 'http.route': '/cart', 'http.status_code': 200n } });
+    const parent = f.span({
+      resource,
+      scope,
+      name: 'GET /cart',
+      start: T0,
+      end: T0 + 2_500_000n,
+      kind: 2,
+      attributes: { 'http.route': '/cart', 'http.status_code': 200n },
+    });
     const child = f.span({
       resource,
       scope,
@@ -150,7 +199,13 @@ describe('InfluxDB 1.6 (v1 API)', () => {
     assert.deepEqual(await write(adapter, [], [parent, child]), { written: 2 });
 
     const spans = await select(url, db, `SELECT * FROM spans WHERE "service.name" = '${service}'`);
-    const common = { _measurement: 'spans', 'service.name': service, 'otel.library.name': 'io.manifold.tracer', 'otel.library.version': '1.0.0', resource_attributes: '{"deployment.environment":"test"}' };
+    const common = {
+      _measurement: 'spans',
+      'service.name': service,
+      'otel.library.name': 'io.manifold.tracer',
+      'otel.library.version': '1.0.0',
+      resource_attributes: '{"deployment.environment":"test"}',
+    };
     assert.deepEqual(spans, [
       {
         ...common,
@@ -212,7 +267,14 @@ describe('InfluxDB 1.6 (v1 API)', () => {
     await write(
       adapter,
       [
-        f.numberPoint({ resource, scope, metric: f.descriptor(measurement, 'gauge'), time: T0, value: 1, attributes: { [awkward]: awkward, 'new\nline': 'x\ny', trailing: 'ends with \\', time: 'reserved', empty: '' } }),
+        f.numberPoint({
+          resource,
+          scope,
+          metric: f.descriptor(measurement, 'gauge'),
+          time: T0,
+          value: 1,
+          attributes: { [awkward]: awkward, 'new\nline': 'x\ny', trailing: 'ends with \\', time: 'reserved', empty: '' },
+        }),
       ],
       [f.span({ resource, scope, name: `say "hi"\\ \n${awkward}`, start: T0, end: T0 + 1n, attributes: { q: '"\\' } })],
     );
@@ -253,7 +315,16 @@ describe('InfluxDB 1.6 (v1 API)', () => {
       f.numberPoint({ ...c, metric: f.descriptor(`${own}.ok`, 'gauge'), value: 0 }),
       f.numberPoint({ ...c, metric: f.descriptor(`${own}.stale`, 'gauge'), value: 1, flags: FLAG_NO_RECORDED_VALUE }),
       f.histogramPoint({ ...c, metric: f.descriptor(`${own}.hist`, 'histogram'), bounds: [1], counts: [1, 1], sum: Number.NaN }),
-      f.summaryPoint({ ...c, metric: f.descriptor(`${own}.sum`, 'summary'), count: 1, sum: 1, quantiles: [[0.5, Infinity], [0.9, 2]] }),
+      f.summaryPoint({
+        ...c,
+        metric: f.descriptor(`${own}.sum`, 'summary'),
+        count: 1,
+        sum: 1,
+        quantiles: [
+          [0.5, Infinity],
+          [0.9, 2],
+        ],
+      }),
       f.numberPoint({ ...c, metric: f.descriptor(`${own}.future`, 'gauge'), time: 2n ** 63n + 5n, value: 1 }),
     ]);
     assert.deepEqual(result, {
@@ -279,7 +350,10 @@ describe('InfluxDB 1.6 (v1 API)', () => {
     const c = { resource: f.resource({ 'service.name': own }), scope: f.scope('s'), metric: f.descriptor(`${own}.big`, 'gauge') };
     const values = [9_223_372_036_854_775_807n, -9_223_372_036_854_775_808n, 9_007_199_254_740_993n, -1n];
     const times = [T0, T0 + 1n, T0 + 2n, 1n];
-    await write(adapter, values.map((value, i) => f.numberPoint({ ...c, time: times[i]!, value, attributes: { i: String(i) } })));
+    await write(
+      adapter,
+      values.map((value, i) => f.numberPoint({ ...c, time: times[i]!, value, attributes: { i: String(i) } })),
+    );
     const rows = await select(url, db, `SELECT gauge, i FROM "${own}.big"`);
     const got = rows.map((row) => [row.i, row.time, String(row.gauge)]).sort();
     assert.deepEqual(got, values.map((value, i) => [String(i), times[i], String(value)]).sort());
@@ -294,7 +368,15 @@ describe('InfluxDB 1.6 (v1 API)', () => {
       const c = { resource: f.resource({ 'service.name': own }), scope: f.scope('s') };
       const metrics: MetricPoint[] = [];
       for (let i = 0; i < 10; i++) {
-        metrics.push(f.numberPoint({ ...c, metric: f.descriptor('dedup.gauge', 'gauge'), attributes: { series: String(i % 3) }, time: T0 + BigInt(i), value: i }));
+        metrics.push(
+          f.numberPoint({
+            ...c,
+            metric: f.descriptor('dedup.gauge', 'gauge'),
+            attributes: { series: String(i % 3) },
+            time: T0 + BigInt(i),
+            value: i,
+          }),
+        );
       }
       metrics.push(f.histogramPoint({ ...c, metric: f.descriptor('dedup.hist', 'histogram'), time: T0, bounds: [1, 2], counts: [1, 2, 3], sum: 9 }));
       const root = f.span({ ...c, name: 'root', start: T0, end: T0 + SECOND, events: [f.event('e', T0 + 1n)] });
@@ -313,7 +395,7 @@ describe('InfluxDB 1.6 (v1 API)', () => {
     }
   });
 
-  it('a field type conflict is a PermanentWriteError with InfluxDB\'s text; the good lines of that request are stored', async () => {
+  it("a field type conflict is a PermanentWriteError with InfluxDB's text; the good lines of that request are stored", async () => {
     const adapter = v1();
     const own = unique('conflict');
     const c = { resource: f.resource({ 'service.name': own }), scope: f.scope('s') };
@@ -325,9 +407,16 @@ describe('InfluxDB 1.6 (v1 API)', () => {
       ]),
     );
     assert.ok(error instanceof PermanentWriteError, String(error));
-    assert.match(error.backendText, /^partial write: field type conflict: input field "gauge" on measurement "[^"]+\.m" is type float, already exists as type integer/);
+    assert.match(
+      error.backendText,
+      /^partial write: field type conflict: input field "gauge" on measurement "[^"]+\.m" is type float, already exists as type integer/,
+    );
     assert.match(error.message, /HTTP 400/);
-    assert.deepEqual((await select(url, db, `SELECT gauge FROM "${own}.other"`)).map((row) => row.gauge), [2], 'partial write: the good line is stored');
+    assert.deepEqual(
+      (await select(url, db, `SELECT gauge FROM "${own}.other"`)).map((row) => row.gauge),
+      [2],
+      'partial write: the good line is stored',
+    );
     await adapter.close();
   });
 
@@ -352,7 +441,9 @@ describe('InfluxDB 1.6 (v1 API)', () => {
 
   it('the v2 API against InfluxDB 1.6 (no /api/v2/write) is a transient error that says to use api: v1', async () => {
     const adapter = makeAdapter({ url, bucket: db, org: 'o' });
-    const error = await rejection(write(adapter, [f.numberPoint({ resource: f.resource({}), scope: f.scope('s'), metric: f.descriptor('m', 'gauge'), time: T0, value: 1 })]));
+    const error = await rejection(
+      write(adapter, [f.numberPoint({ resource: f.resource({}), scope: f.scope('s'), metric: f.descriptor('m', 'gauge'), time: T0, value: 1 })]),
+    );
     assert.ok(error instanceof TransientWriteError, String(error));
     assert.match(error.message, /HTTP 404: 404 page not found \(no such endpoint: InfluxDB before 1\.8 has no \/api\/v2\/write, use api: v1\)/);
     await adapter.close();
@@ -368,7 +459,9 @@ describe('InfluxDB 1.6 (v1 API)', () => {
     });
     const adapter = makeAdapter({ url: `http://127.0.0.1:${port}`, database: db });
     await assert.rejects(adapter.health());
-    const error = await rejection(write(adapter, [f.numberPoint({ resource: f.resource({}), scope: f.scope('s'), metric: f.descriptor('m', 'gauge'), time: T0, value: 1 })]));
+    const error = await rejection(
+      write(adapter, [f.numberPoint({ resource: f.resource({}), scope: f.scope('s'), metric: f.descriptor('m', 'gauge'), time: T0, value: 1 })]),
+    );
     assert.ok(error instanceof TransientWriteError, String(error));
     assert.match(error.message, /ECONNREFUSED/);
     await adapter.close();
@@ -423,8 +516,18 @@ describe('InfluxDB 1.6 (v1 API)', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/prefix`;
-    const metrics = (n: number) => Array.from({ length: n }, (_, i) => f.numberPoint({ resource: f.resource({}), scope: f.scope('s'), metric: f.descriptor('m', 'gauge'), time: T0 + BigInt(i), value: i }));
-    const v1 = makeAdapter({ url: base, database: 'tele metry', retention_policy: 'rp1', username: 'u', password: 'p:w', headers: { 'X-Tenant': 'a' } });
+    const metrics = (n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        f.numberPoint({ resource: f.resource({}), scope: f.scope('s'), metric: f.descriptor('m', 'gauge'), time: T0 + BigInt(i), value: i }),
+      );
+    const v1 = makeAdapter({
+      url: base,
+      database: 'tele metry',
+      retention_policy: 'rp1',
+      username: 'u',
+      password: 'p:w',
+      headers: { 'X-Tenant': 'a' },
+    });
     const v2 = makeAdapter({ url: base, org: 'my org', bucket: 'b/1', token: 'secret', gzip: false });
     const hanging = makeAdapter({ url: `${base}/hang`, database: 'd', timeout: '300ms' });
     try {
@@ -455,7 +558,13 @@ describe('InfluxDB 1.6 (v1 API)', () => {
     const adapter = v1({ gzip: false, retention_policy: 'autogen' });
     const own = unique('plain');
     const metrics = Array.from({ length: 50 }, (_, i) =>
-      f.numberPoint({ resource: f.resource({ 'service.name': own }), scope: f.scope('s'), metric: f.descriptor(`${own}.g`, 'gauge'), time: T0 + BigInt(i), value: i }),
+      f.numberPoint({
+        resource: f.resource({ 'service.name': own }),
+        scope: f.scope('s'),
+        metric: f.descriptor(`${own}.g`, 'gauge'),
+        time: T0 + BigInt(i),
+        value: i,
+      }),
     );
     assert.deepEqual(await write(adapter, metrics), { written: 50 });
     assert.equal((await select(url, db, `SELECT count(gauge) FROM autogen."${own}.g"`))[0]?.count, 50);
@@ -475,11 +584,18 @@ describe('InfluxDB 1.6 with authentication (a private server)', () => {
     const db = unique('auth');
     const adapter = makeAdapter({ url: influx.url, database: db, create_database: true, ...admin });
     await adapter.start();
-    const point = (value: number) => f.numberPoint({ resource: f.resource({ 'service.name': 'auth' }), scope: f.scope('s'), metric: f.descriptor('auth.g', 'gauge'), time: T0, value });
+    const point = (value: number) =>
+      f.numberPoint({
+        resource: f.resource({ 'service.name': 'auth' }),
+        scope: f.scope('s'),
+        metric: f.descriptor('auth.g', 'gauge'),
+        time: T0,
+        value,
+      });
     assert.deepEqual(await write(adapter, [point(1)]), { written: 1 });
     const query = new URL('/query', influx.url);
     query.search = new URLSearchParams({ db, q: 'SELECT gauge FROM "auth.g"', u: admin.username, p: admin.password }).toString();
-    assert.deepEqual((await (await fetch(query)).json() as any).results[0].series[0].values[0][1], 1);
+    assert.deepEqual(((await (await fetch(query)).json()) as any).results[0].series[0].values[0][1], 1);
 
     for (const credentials of [{ username: admin.username, password: 'wrong' }, {}]) {
       const denied = makeAdapter({ url: influx.url, database: db, ...credentials });
@@ -569,7 +685,14 @@ describe('VictoriaMetrics (v2 and v1 APIs)', () => {
     const own = unique('vmesc');
     const awkward = 'a b,c=d"e ü 日本';
     await write(adapter, [
-      f.numberPoint({ resource: f.resource({ 'service.name': own }), scope: f.scope(''), metric: f.descriptor(`${own}.g`, 'gauge'), attributes: { k: awkward, 'x y': '1' }, time: T0, value: 3 }),
+      f.numberPoint({
+        resource: f.resource({ 'service.name': own }),
+        scope: f.scope(''),
+        metric: f.descriptor(`${own}.g`, 'gauge'),
+        attributes: { k: awkward, 'x y': '1' },
+        time: T0,
+        value: 3,
+      }),
     ]);
     const [series] = await vmExport(url, `{__name__="${own}.g_gauge"}`, 1);
     assert.deepEqual(series?.metric, { __name__: `${own}.g_gauge`, 'service.name': own, k: awkward, 'x y': '1' });
@@ -590,8 +713,22 @@ describe('kind: influxdb config', () => {
     assert.ok(v1.success);
     assert.equal(apiVersion(v1.data), 'v1');
     assert.deepEqual(
-      { schema: v1.data.metrics_schema, gzip: v1.data.gzip, timeout: v1.data.timeout, dims: v1.data.span_dimensions, m: v1.data.measurements, signals: v1.data.signals },
-      { schema: 'telegraf-prometheus-v1', gzip: true, timeout: 10_000, dims: ['service.name', 'span.name'], m: { spans: 'spans', span_events: 'logs', span_links: 'span-links' }, signals: ['metrics', 'traces'] },
+      {
+        schema: v1.data.metrics_schema,
+        gzip: v1.data.gzip,
+        timeout: v1.data.timeout,
+        dims: v1.data.span_dimensions,
+        m: v1.data.measurements,
+        signals: v1.data.signals,
+      },
+      {
+        schema: 'telegraf-prometheus-v1',
+        gzip: true,
+        timeout: 10_000,
+        dims: ['service.name', 'span.name'],
+        m: { spans: 'spans', span_events: 'logs', span_links: 'span-links' },
+        signals: ['metrics', 'traces'],
+      },
     );
     const v2 = parse({ org: 'o', bucket: 'b', token: 't', timeout: '2s' });
     assert.ok(v2.success);
@@ -606,10 +743,16 @@ describe('kind: influxdb config', () => {
 
   it('names the key and the fix when the settings do not fit together', () => {
     assert.deepEqual(messages({}), ['database: set database (v1 API: /write?db=) or bucket (v2 API: /api/v2/write), or api: v1 | v2']);
-    assert.deepEqual(messages({ database: 'd', bucket: 'b' }), ['bucket: set database (v1 API) or bucket (v2 API), not both', 'bucket: bucket belongs to the v2 API; with api v1 use database, username, password']);
+    assert.deepEqual(messages({ database: 'd', bucket: 'b' }), [
+      'bucket: set database (v1 API) or bucket (v2 API), not both',
+      'bucket: bucket belongs to the v2 API; with api v1 use database, username, password',
+    ]);
     assert.deepEqual(messages({ database: 'd', token: 't' }), ['token: token belongs to the v2 API; with api v1 use database, username, password']);
     assert.deepEqual(messages({ database: 'd', username: 'u' }), ['password: set both username and password, or neither']);
-    assert.deepEqual(messages({ api: 'v2', database: 'd' }), ['bucket: api v2 needs bucket', 'database: database belongs to the v1 API; with api v2 use org, bucket, token']);
+    assert.deepEqual(messages({ api: 'v2', database: 'd' }), [
+      'bucket: api v2 needs bucket',
+      'database: database belongs to the v1 API; with api v2 use org, bucket, token',
+    ]);
     assert.deepEqual(messages({ bucket: 'b', create_database: true }), ['create_database: create_database is for the v1 API only']);
     assert.deepEqual(messages({ database: 'd', metrics_schema: 'otel-v1' }).length, 1);
   });

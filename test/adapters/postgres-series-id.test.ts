@@ -25,9 +25,17 @@ test('fixed vectors: the hash is the first 8 bytes of SHA-256 as a signed big-en
 test('labels in any order give the same id; a different label value, type or unit another', () => {
   const reordered = { ...f.sumPoint, attributes: Object.fromEntries(Object.entries(f.sumPoint.attributes).reverse()) };
   assert.equal(seriesIdOf(reordered), seriesIdOf(f.sumPoint));
-  assert.notEqual(seriesIdOf({ ...f.sumPoint, attributes: { ...f.sumPoint.attributes, worker: '1' } }), seriesIdOf(f.sumPoint), 'string "1" is not int 1');
+  assert.notEqual(
+    seriesIdOf({ ...f.sumPoint, attributes: { ...f.sumPoint.attributes, worker: '1' } }),
+    seriesIdOf(f.sumPoint),
+    'string "1" is not int 1',
+  );
   assert.notEqual(seriesIdOf({ ...f.sumPoint, metric: { ...f.sumPoint.metric, unit: 'ms' } }), seriesIdOf(f.sumPoint));
-  assert.equal(seriesIdOf({ ...f.sumPoint, metric: { ...f.sumPoint.metric, description: 'other words' } }), seriesIdOf(f.sumPoint), 'the description is not identity');
+  assert.equal(
+    seriesIdOf({ ...f.sumPoint, metric: { ...f.sumPoint.metric, description: 'other words' } }),
+    seriesIdOf(f.sumPoint),
+    'the description is not identity',
+  );
 });
 
 test('PostgreSQL computes the same id from the canonical text (README, "Series layout")', async () => {

@@ -25,7 +25,10 @@ let embedded: EmbeddedPostgres | undefined;
 const targets: [string, () => Promise<string>][] = [
   ['PostgreSQL 15', async () => backendUrl('postgres')],
   ['TimescaleDB (Apache build)', async () => backendUrl('timescale')],
-  ['embedded PGlite store', async () => (embedded = await startEmbeddedPostgres({ dataDir: join(dir, 'pglite'), port: 0, logger: pino({ level: 'silent' }) })).url],
+  [
+    'embedded PGlite store',
+    async () => (embedded = await startEmbeddedPostgres({ dataDir: join(dir, 'pglite'), port: 0, logger: pino({ level: 'silent' }) })).url,
+  ],
 ];
 
 for (const [name, urlOf] of targets) {
@@ -33,21 +36,34 @@ for (const [name, urlOf] of targets) {
     test('every SDK metric type and spans land in the new tables, as sent', { timeout: 90_000 }, async () => {
       const url = await urlOf();
       const schema = `manifold_pg2_sdk_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
-      const gateway = await startTestGateway({ backends: { pg: { kind: 'postgres', url, schema, layout: 'series' } } }, mkdtempSync(join(dir, 'gw-')));
+      const gateway = await startTestGateway(
+        { backends: { pg: { kind: 'postgres', url, schema, layout: 'series' } } },
+        mkdtempSync(join(dir, 'gw-')),
+      );
       const db = new pg.Client({ connectionString: url });
       await db.connect();
-      const rows = async (sql: string, params: unknown[] = []) => (await db.query(sql.replaceAll('{{s}}', `"${schema}"`), params).catch((e: { code?: string }) => {
-        if (e.code === '42P01') return { rows: [] }; // tables not made yet
-        throw e;
-      })).rows;
+      const rows = async (sql: string, params: unknown[] = []) =>
+        (
+          await db.query(sql.replaceAll('{{s}}', `"${schema}"`), params).catch((e: { code?: string }) => {
+            if (e.code === '42P01') return { rows: [] }; // tables not made yet
+            throw e;
+          })
+        ).rows;
       try {
         const service = 'pg2-sdk';
         await recordE2eMetrics(metricExporter('http/protobuf', gateway.httpUrl, gateway.grpcUrl), service);
-        const { provider, sent } = tracerProvider(traceExporter('grpc', gateway.httpUrl, gateway.grpcUrl), { 'service.name': service, 'service.version': '1.0.0' });
+        const { provider, sent } = tracerProvider(traceExporter('grpc', gateway.httpUrl, gateway.grpcUrl), {
+          'service.name': service,
+          'service.version': '1.0.0',
+        });
         const tracer = provider.getTracer('pg2-tracer', '0.1.0');
         const parent = tracer.startSpan('GET /cart', { kind: SpanKind.SERVER, attributes: { 'http.route': '/cart', retry: false } });
         parent.addEvent('cache miss', { key: 'cart:42' });
-        const child = tracer.startSpan('SELECT carts', { kind: SpanKind.CLIENT, links: [{ context: parent.spanContext(), attributes: { why: 'follows' } }] }, trace.setSpan(context.active(), parent));
+        const child = tracer.startSpan(
+          'SELECT carts',
+          { kind: SpanKind.CLIENT, links: [{ context: parent.spanContext(), attributes: { why: 'follows' } }] },
+          trace.setSpan(context.active(), parent),
+        );
         child.setStatus({ code: SpanStatusCode.ERROR, message: 'deadlock detected' });
         child.end();
         parent.end();
@@ -56,28 +72,52 @@ for (const [name, urlOf] of targets) {
         await provider.shutdown();
 
         const numbers = await eventually(
-          () => rows(`SELECT metric_name, metric_type, temporality, value, labels, unit FROM {{s}}.metric_points WHERE service_name = $1 ORDER BY metric_name, labels::text`, [service]),
-          (r) => r.length >= 4, 30_000, 'number points',
+          () =>
+            rows(
+              `SELECT metric_name, metric_type, temporality, value, labels, unit FROM {{s}}.metric_points WHERE service_name = $1 ORDER BY metric_name, labels::text`,
+              [service],
+            ),
+          (r) => r.length >= 4,
+          30_000,
+          'number points',
         );
-        assert.deepEqual(numbers.map((r) => [r.metric_name, r.metric_type, r.value, r.labels]), [
-          ['cpu.temperature', 'gauge', 42.5, { core: 0 }],
-          ['http.requests', 'sum', 12, { route: '/a' }],
-          ['http.requests', 'sum', 1, { route: '/b' }],
-          ['queue.depth', 'sum', -3, {}],
-        ]);
+        assert.deepEqual(
+          numbers.map((r) => [r.metric_name, r.metric_type, r.value, r.labels]),
+          [
+            ['cpu.temperature', 'gauge', 42.5, { core: 0 }],
+            ['http.requests', 'sum', 12, { route: '/a' }],
+            ['http.requests', 'sum', 1, { route: '/b' }],
+            ['queue.depth', 'sum', -3, {}],
+          ],
+        );
         assert.equal(numbers[1]!.unit, '{request}');
-        const [histogram] = await eventually(() => rows(`SELECT count::int, sum, min, max, bounds, bucket_counts::text AS buckets FROM {{s}}.histogram_metric_points WHERE metric_name = 'http.latency'`), (r) => r.length >= 1, 30_000, 'histogram');
+        const [histogram] = await eventually(
+          () =>
+            rows(
+              `SELECT count::int, sum, min, max, bounds, bucket_counts::text AS buckets FROM {{s}}.histogram_metric_points WHERE metric_name = 'http.latency'`,
+            ),
+          (r) => r.length >= 1,
+          30_000,
+          'histogram',
+        );
         assert.deepEqual(histogram, { count: 5, sum: 5556, min: 1, max: 5000, bounds: [10, 100, 1000], buckets: '{2,1,1,1}' });
-        const exponential = await rows(`SELECT p.count::int, p.sum FROM {{s}}.exp_histogram_points p JOIN {{s}}.series s ON s.id = p.series_id WHERE s.metric_name = 'payload.size'`);
+        const exponential = await rows(
+          `SELECT p.count::int, p.sum FROM {{s}}.exp_histogram_points p JOIN {{s}}.series s ON s.id = p.series_id WHERE s.metric_name = 'payload.size'`,
+        );
         assert.deepEqual(exponential, [{ count: 4, sum: 1500 }]);
 
-        const spans = await eventually(() => rows(`SELECT * FROM {{s}}.spans WHERE service_name = $1 ORDER BY name`, [service]), (r) => r.length >= 2, 30_000, 'spans');
+        const spans = await eventually(
+          () => rows(`SELECT * FROM {{s}}.spans WHERE service_name = $1 ORDER BY name`, [service]),
+          (r) => r.length >= 2,
+          30_000,
+          'spans',
+        );
         assert.equal(spans.length, 2);
         for (const span of expected) {
           const row = spans.find((r) => r.span_id === span.spanContext().spanId)!;
           assert.ok(row, span.name);
           assert.equal(row.trace_id, span.spanContext().traceId);
-          assert.equal(String((hrToNanos(span.endTime) - hrToNanos(span.startTime))), row.duration_ns);
+          assert.equal(String(hrToNanos(span.endTime) - hrToNanos(span.startTime)), row.duration_ns);
           assert.equal(row.scope_name, 'pg2-tracer');
           assert.equal(row.resource_attributes['service.version'], '1.0.0');
         }
@@ -87,7 +127,9 @@ for (const [name, urlOf] of targets) {
         const client = spans.find((r) => r.name === 'SELECT carts')!;
         assert.deepEqual([client.status_code, client.status_message, client.parent_span_id], ['Error', 'deadlock detected', server.span_id]);
         assert.deepEqual(await rows(`SELECT name, attributes FROM {{s}}.span_events`), [{ name: 'cache miss', attributes: { key: 'cart:42' } }]);
-        assert.deepEqual(await rows(`SELECT encode(linked_span_id, 'hex') AS s, attributes FROM {{s}}.span_links`), [{ s: server.span_id, attributes: { why: 'follows' } }]);
+        assert.deepEqual(await rows(`SELECT encode(linked_span_id, 'hex') AS s, attributes FROM {{s}}.span_links`), [
+          { s: server.span_id, attributes: { why: 'follows' } },
+        ]);
         assert.deepEqual(await (await fetch(`${gateway.adminUrl}/dlq?backend=pg`)).json(), [], 'nothing dead-lettered');
       } finally {
         await gateway.dispose();

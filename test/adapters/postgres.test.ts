@@ -254,7 +254,10 @@ for (const target of targets) {
     test('a server that does not answer: TransientWriteError', async () => {
       const dead = adapterFor('postgresql://postgres@127.0.0.1:1/postgres', schema, { connect_timeout: '2s' });
       try {
-        await assert.rejects(writeDecoded(dead, batch([f.gaugePoint])), (e: unknown) => e instanceof TransientWriteError && /ECONNREFUSED/.test(e.message));
+        await assert.rejects(
+          writeDecoded(dead, batch([f.gaugePoint])),
+          (e: unknown) => e instanceof TransientWriteError && /ECONNREFUSED/.test(e.message),
+        );
         await assert.rejects(dead.health(), TransientWriteError);
       } finally {
         await dead.close();

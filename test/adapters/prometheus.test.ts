@@ -21,18 +21,7 @@ import { FLAG_NO_RECORDED_VALUE, type MetricPoint } from '../../src/model/index.
 import { backendUrl } from '../support/backends.js';
 import * as f from './prometheus/fixtures.js';
 import { PrivatePrometheus } from './prometheus/private-prometheus.js';
-import {
-  makeAdapter,
-  promExemplars,
-  promQuery,
-  promRaw,
-  promSeries,
-  seriesId,
-  sleep,
-  uniqueService,
-  vmExport,
-  write,
-} from './prometheus/support.js';
+import { makeAdapter, promExemplars, promQuery, promRaw, promSeries, seriesId, sleep, uniqueService, vmExport, write } from './prometheus/support.js';
 
 /** A recent, whole-second base time: Prometheus refuses samples older than its head. */
 function baseMs(): number {
@@ -62,8 +51,23 @@ function everyType(service: string, t: number) {
     f.numberPoint({ ...c, metric: f.descriptor('queue.size', 'sum', { unit: 'By' }), value: 12 }),
     f.numberPoint({ ...c, metric: f.descriptor('cpu.temp', 'gauge', { unit: 'Cel' }), value: -3.25 }),
     f.numberPoint({ ...c, metric: f.descriptor('net.rate', 'gauge', { unit: 'By/s' }), value: 1e21 }),
-    f.histogramPoint({ ...c, metric: f.descriptor('http.server.duration', 'histogram', { unit: 'ms' }), bounds: [10, 100.5], counts: [1, 2, 3], sum: 500 }),
-    f.summaryPoint({ ...c, metric: f.descriptor('rpc.latency', 'summary', { unit: 's' }), count: 20, sum: 10, quantiles: [[0.5, 0.2], [0.99, 1.5]] }),
+    f.histogramPoint({
+      ...c,
+      metric: f.descriptor('http.server.duration', 'histogram', { unit: 'ms' }),
+      bounds: [10, 100.5],
+      counts: [1, 2, 3],
+      sum: 500,
+    }),
+    f.summaryPoint({
+      ...c,
+      metric: f.descriptor('rpc.latency', 'summary', { unit: 's' }),
+      count: 20,
+      sum: 10,
+      quantiles: [
+        [0.5, 0.2],
+        [0.99, 1.5],
+      ],
+    }),
   ];
   const common = { job: `shop/${service}`, instance: 'inst-1', otel_scope_name: 'io.manifold.test', otel_scope_version: '2.0' };
   const expected: { labels: Record<string, string>; value: string }[] = [
@@ -99,7 +103,10 @@ describe('Prometheus 2.42 (plain)', () => {
     assert.deepEqual(result, { written: points.length });
 
     const got = await promRaw(url, `{job="shop/${service}"}`, t + 1000, expected.length);
-    assert.deepEqual(got.map((series) => series.metric), expected.map((e) => e.labels));
+    assert.deepEqual(
+      got.map((series) => series.metric),
+      expected.map((e) => e.labels),
+    );
     for (const [i, series] of got.entries()) {
       assert.deepEqual(series.values, [[t / 1000, expected[i]!.value]], seriesId(series.metric));
     }
@@ -123,7 +130,15 @@ describe('Prometheus 2.42 (plain)', () => {
       f.numberPoint({ resource: r, scope: s, metric: gauge, attributes: { v: 'inf' }, time: ns(t), value: Infinity }),
       f.numberPoint({ resource: r, scope: s, metric: gauge, attributes: { v: '-inf' }, time: ns(t), value: -Infinity }),
       f.numberPoint({ resource: r, scope: s, metric: gauge, attributes: { v: 'stale' }, time: ns(t), value: 42 }),
-      f.numberPoint({ resource: r, scope: s, metric: gauge, attributes: { v: 'stale' }, time: ns(t + 1000), value: 0, flags: FLAG_NO_RECORDED_VALUE }),
+      f.numberPoint({
+        resource: r,
+        scope: s,
+        metric: gauge,
+        attributes: { v: 'stale' },
+        time: ns(t + 1000),
+        value: 0,
+        flags: FLAG_NO_RECORDED_VALUE,
+      }),
       f.numberPoint({ resource: r, scope: s, metric: gauge, attributes: { v: 'kept' }, time: ns(t), value: 1 }),
     ]);
     const raw = await promRaw(url, `special_value{job="${service}"}`, t + 2000, 5);
@@ -134,7 +149,10 @@ describe('Prometheus 2.42 (plain)', () => {
     assert.deepEqual(byV.stale, [[t / 1000, '42']], 'the stale marker is not a sample');
     // Two seconds later, the series without a marker is still current (5-minute lookback), the marked one is gone.
     const now = await promQuery(url, `special_value{job="${service}", v=~"stale|kept"}`, t + 2000);
-    assert.deepEqual(now.map((sample) => sample.metric.v), ['kept']);
+    assert.deepEqual(
+      now.map((sample) => sample.metric.v),
+      ['kept'],
+    );
     await adapter.close();
   });
 
@@ -162,11 +180,27 @@ describe('Prometheus 2.42 (plain)', () => {
 
     const raw = await promRaw(url, `{job="${service}"}`, t + 3000, 6);
     const byName = new Map(raw.map((series) => [`${series.metric.__name__}${series.metric.le ?? ''}`, series.values]));
-    assert.deepEqual(byName.get('jobs_processed_total'), [[t / 1000, '5'], [t / 1000 + 1, '8'], [t / 1000 + 2, '15']]);
-    assert.deepEqual(byName.get('job_size_bytes_bucket1'), [[t / 1000, '1'], [t / 1000 + 1, '1']]);
-    assert.deepEqual(byName.get('job_size_bytes_bucket+Inf'), [[t / 1000, '2'], [t / 1000 + 1, '4']]);
-    assert.deepEqual(byName.get('job_size_bytes_count'), [[t / 1000, '2'], [t / 1000 + 1, '4']]);
-    assert.deepEqual(byName.get('job_size_bytes_sum'), [[t / 1000, '3'], [t / 1000 + 1, '13']]);
+    assert.deepEqual(byName.get('jobs_processed_total'), [
+      [t / 1000, '5'],
+      [t / 1000 + 1, '8'],
+      [t / 1000 + 2, '15'],
+    ]);
+    assert.deepEqual(byName.get('job_size_bytes_bucket1'), [
+      [t / 1000, '1'],
+      [t / 1000 + 1, '1'],
+    ]);
+    assert.deepEqual(byName.get('job_size_bytes_bucket+Inf'), [
+      [t / 1000, '2'],
+      [t / 1000 + 1, '4'],
+    ]);
+    assert.deepEqual(byName.get('job_size_bytes_count'), [
+      [t / 1000, '2'],
+      [t / 1000 + 1, '4'],
+    ]);
+    assert.deepEqual(byName.get('job_size_bytes_sum'), [
+      [t / 1000, '3'],
+      [t / 1000 + 1, '13'],
+    ]);
     await adapter.close();
   });
 
@@ -175,7 +209,13 @@ describe('Prometheus 2.42 (plain)', () => {
     const r = f.resource({ 'service.name': uniqueService('delta-off') });
     const adapter = makeAdapter(url, { delta_to_cumulative: { enabled: false } });
     const result = await write(adapter, [
-      f.numberPoint({ resource: r, scope: f.scope('x'), metric: f.descriptor('d', 'sum', { temporality: 'delta', monotonic: true }), time: ns(baseMs()), value: 1 }),
+      f.numberPoint({
+        resource: r,
+        scope: f.scope('x'),
+        metric: f.descriptor('d', 'sum', { temporality: 'delta', monotonic: true }),
+        time: ns(baseMs()),
+        value: 1,
+      }),
       f.numberPoint({ resource: r, scope: f.scope('x'), metric: f.descriptor('g', 'gauge'), time: ns(baseMs()), value: 1 }),
     ]);
     assert.deepEqual(result, { written: 1, skipped: { count: 1, reason: 'delta temporality (delta_to_cumulative off)' } });
@@ -189,7 +229,17 @@ describe('Prometheus 2.42 (plain)', () => {
     const batch = {
       id: 'expo-off',
       attempt: 1,
-      metrics: [f.exponentialPoint({ resource: r, scope: f.scope('x'), metric: f.descriptor('e', 'exponential_histogram'), time: ns(baseMs()), scale: 1, zeroCount: 0, positive: { offset: 0, counts: [1] } })],
+      metrics: [
+        f.exponentialPoint({
+          resource: r,
+          scope: f.scope('x'),
+          metric: f.descriptor('e', 'exponential_histogram'),
+          time: ns(baseMs()),
+          scale: 1,
+          zeroCount: 0,
+          positive: { offset: 0, counts: [1] },
+        }),
+      ],
       spans: [{} as never, {} as never],
     };
     assert.deepEqual(await writeDecoded(adapter, batch), {
@@ -216,7 +266,10 @@ describe('Prometheus 2.42 (plain)', () => {
     const raw = await promRaw(url, `split_gauge{job="${service}"}`, t + 100_000, 3, 200);
     assert.equal(raw.length, 3);
     for (const series of raw) {
-      assert.deepEqual(series.values, Array.from({ length: 100 }, (_, i) => [(t + i * 1000) / 1000, String(i)]));
+      assert.deepEqual(
+        series.values,
+        Array.from({ length: 100 }, (_, i) => [(t + i * 1000) / 1000, String(i)]),
+      );
     }
     await adapter.close();
   });
@@ -243,17 +296,26 @@ describe('Prometheus 2.42 (plain)', () => {
     const adapter = makeAdapter(url);
     await write(adapter, [point(t, 1)]);
 
-    const outOfOrder = await write(adapter, [point(t - 5000, 1)]).then(() => undefined, (error: unknown) => error);
+    const outOfOrder = await write(adapter, [point(t - 5000, 1)]).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     assert.ok(outOfOrder instanceof PermanentWriteError, String(outOfOrder));
     assert.match(outOfOrder.backendText, /out of order sample/);
     assert.equal(outOfOrder.reason, 'out_of_order');
 
-    const duplicate = await write(adapter, [point(t, 2)]).then(() => undefined, (error: unknown) => error);
+    const duplicate = await write(adapter, [point(t, 2)]).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     assert.ok(duplicate instanceof PermanentWriteError);
     assert.match(duplicate.backendText, /duplicate sample for timestamp/);
     assert.equal(duplicate.reason, 'permanent', 'a different value at a held timestamp is not an order problem');
 
-    const ancient = await write(adapter, [point(Date.now() - 3 * 86_400_000, 1)]).then(() => undefined, (error: unknown) => error);
+    const ancient = await write(adapter, [point(Date.now() - 3 * 86_400_000, 1)]).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     assert.ok(ancient instanceof PermanentWriteError);
     assert.match(ancient.backendText, /out of bounds/);
     assert.equal(ancient.reason, 'out_of_order');
@@ -265,8 +327,19 @@ describe('Prometheus 2.42 (plain)', () => {
     const r = f.resource({ 'service.name': uniqueService('native-500') });
     const adapter = makeAdapter(url, { native_histograms: true });
     const error = await write(adapter, [
-      f.exponentialPoint({ resource: r, scope: f.scope('x'), metric: f.descriptor('e', 'exponential_histogram'), time: ns(baseMs()), scale: 1, zeroCount: 0, positive: { offset: 0, counts: [1] } }),
-    ]).then(() => undefined, (e: unknown) => e);
+      f.exponentialPoint({
+        resource: r,
+        scope: f.scope('x'),
+        metric: f.descriptor('e', 'exponential_histogram'),
+        time: ns(baseMs()),
+        scale: 1,
+        zeroCount: 0,
+        positive: { offset: 0, counts: [1] },
+      }),
+    ]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(error instanceof PermanentWriteError, String(error));
     assert.match(error.message, /HTTP 500/);
     assert.match(error.backendText, /native histograms are disabled/);
@@ -276,7 +349,9 @@ describe('Prometheus 2.42 (plain)', () => {
   it('names a server that is not there a TransientWriteError', async () => {
     const adapter = makeAdapter('http://127.0.0.1:1');
     const r = f.resource({ 'service.name': 'nowhere' });
-    const error = await write(adapter, [f.numberPoint({ resource: r, scope: f.scope('s'), metric: f.descriptor('g', 'gauge'), time: ns(baseMs()), value: 1 })]).then(
+    const error = await write(adapter, [
+      f.numberPoint({ resource: r, scope: f.scope('s'), metric: f.descriptor('g', 'gauge'), time: ns(baseMs()), value: 1 }),
+    ]).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -296,19 +371,41 @@ describe('Prometheus 2.42 with exemplar storage and native histograms', () => {
     const adapter = makeAdapter(url, { native_histograms: true });
     const result = await write(adapter, [
       f.exponentialPoint({
-        resource: r, scope: s, metric: f.descriptor('latency', 'exponential_histogram', { unit: 's' }), time: ns(t),
-        scale: 2, zeroCount: 1, sum: 10, positive: { offset: -1, counts: [1, 0, 0, 0, 2, 3] }, negative: { offset: 0, counts: [4] },
+        resource: r,
+        scope: s,
+        metric: f.descriptor('latency', 'exponential_histogram', { unit: 's' }),
+        time: ns(t),
+        scale: 2,
+        zeroCount: 1,
+        sum: 10,
+        positive: { offset: -1, counts: [1, 0, 0, 0, 2, 3] },
+        negative: { offset: 0, counts: [4] },
       }),
       f.exponentialPoint({
-        resource: r, scope: s, metric: f.descriptor('fine', 'exponential_histogram'), time: ns(t),
-        scale: 10, zeroCount: 0, sum: 3, positive: { offset: 0, counts: [1, 1, 1, 1, 1] },
+        resource: r,
+        scope: s,
+        metric: f.descriptor('fine', 'exponential_histogram'),
+        time: ns(t),
+        scale: 10,
+        zeroCount: 0,
+        sum: 3,
+        positive: { offset: 0, counts: [1, 1, 1, 1, 1] },
       }),
       f.exponentialPoint({
-        resource: r, scope: s, metric: f.descriptor('coarse', 'exponential_histogram'), time: ns(t),
-        scale: -5, zeroCount: 0, sum: 1, positive: { offset: 0, counts: [1] },
+        resource: r,
+        scope: s,
+        metric: f.descriptor('coarse', 'exponential_histogram'),
+        time: ns(t),
+        scale: -5,
+        zeroCount: 0,
+        sum: 1,
+        positive: { offset: 0, counts: [1] },
       }),
     ]);
-    assert.deepEqual(result, { written: 2, skipped: { count: 1, reason: 'exponential histogram scale -5 is below -4, the coarsest Prometheus takes' } });
+    assert.deepEqual(result, {
+      written: 2,
+      skipped: { count: 1, reason: 'exponential histogram scale -5 is below -4, the coarsest Prometheus takes' },
+    });
 
     let got: Awaited<ReturnType<typeof promQuery>> = [];
     for (let tries = 0; tries < 40 && got.length === 0; tries++) {
@@ -332,7 +429,10 @@ describe('Prometheus 2.42 with exemplar storage and native histograms', () => {
     ];
     assert.equal(buckets.length, expectedBuckets.length, JSON.stringify(histogram.buckets));
     for (const [i, [lo, hi, n]] of expectedBuckets.entries()) {
-      assert.ok(near(buckets[i]![0]!, lo!) && near(buckets[i]![1]!, hi!) && buckets[i]![2] === n, `bucket ${i}: ${JSON.stringify(histogram.buckets[i])}`);
+      assert.ok(
+        near(buckets[i]![0]!, lo!) && near(buckets[i]![1]!, hi!) && buckets[i]![2] === n,
+        `bucket ${i}: ${JSON.stringify(histogram.buckets[i])}`,
+      );
     }
     const fine = await promQuery(url, `histogram_count(fine{job="${service}"})`, t);
     assert.equal(fine[0]?.value[1], '5');
@@ -349,12 +449,30 @@ describe('Prometheus 2.42 with exemplar storage and native histograms', () => {
     const exemplar = (value: number) => ({ filteredAttributes: { 'user.id': 'u1' }, timeUnixNano: ns(t - 500), value, traceId, spanId });
     const adapter = makeAdapter(url);
     await write(adapter, [
-      f.numberPoint({ resource: r, scope: f.scope('s'), metric: f.descriptor('orders', 'sum', { monotonic: true }), time: ns(t), value: 3, exemplars: [exemplar(1)] }),
-      f.histogramPoint({ resource: r, scope: f.scope('s'), metric: f.descriptor('order.value', 'histogram'), time: ns(t), bounds: [10, 100], counts: [0, 1, 0], sum: 42, exemplars: [exemplar(42)] }),
+      f.numberPoint({
+        resource: r,
+        scope: f.scope('s'),
+        metric: f.descriptor('orders', 'sum', { monotonic: true }),
+        time: ns(t),
+        value: 3,
+        exemplars: [exemplar(1)],
+      }),
+      f.histogramPoint({
+        resource: r,
+        scope: f.scope('s'),
+        metric: f.descriptor('order.value', 'histogram'),
+        time: ns(t),
+        bounds: [10, 100],
+        counts: [0, 1, 0],
+        sum: 42,
+        exemplars: [exemplar(42)],
+      }),
     ]);
     const counter = await promExemplars(url, `orders_total{job="${service}"}`, t - 10_000, t + 10_000);
     assert.equal(counter.length, 1);
-    assert.deepEqual(counter[0].exemplars, [{ labels: { span_id: spanId, trace_id: traceId, user_id: 'u1' }, value: '1', timestamp: (t - 500) / 1000 }]);
+    assert.deepEqual(counter[0].exemplars, [
+      { labels: { span_id: spanId, trace_id: traceId, user_id: 'u1' }, value: '1', timestamp: (t - 500) / 1000 },
+    ]);
     const buckets = await promExemplars(url, `order_value_bucket{job="${service}"}`, t - 10_000, t + 10_000);
     assert.equal(buckets.length, 1);
     assert.equal(buckets[0].seriesLabels.le, '100');
@@ -373,7 +491,10 @@ describe('VictoriaMetrics', () => {
     await adapter.start();
     assert.deepEqual(await write(adapter, points), { written: points.length });
     const rows = await vmExport(url, `{job="shop/${service}"}`, expected.length);
-    assert.deepEqual(rows.map((row) => row.metric), expected.map((e) => e.labels));
+    assert.deepEqual(
+      rows.map((row) => row.metric),
+      expected.map((e) => e.labels),
+    );
     for (const [i, row] of rows.entries()) {
       assert.deepEqual(row.timestamps, [t], seriesId(row.metric));
       assert.equal(row.values[0], Number(expected[i]!.value), seriesId(row.metric));
@@ -388,7 +509,10 @@ describe('VictoriaMetrics', () => {
     const r = f.resource({ 'service.name': service });
     const counter = f.descriptor('vm.jobs', 'sum', { monotonic: true, temporality: 'delta' });
     const adapter = makeAdapter(url);
-    await write(adapter, [1, 2, 3].map((i) => f.numberPoint({ resource: r, scope: f.scope('s'), metric: counter, time: ns(t + i * 1000), value: i })));
+    await write(
+      adapter,
+      [1, 2, 3].map((i) => f.numberPoint({ resource: r, scope: f.scope('s'), metric: counter, time: ns(t + i * 1000), value: i })),
+    );
     const rows = await vmExport(url, `vm_jobs_total{job="${service}"}`, 1);
     assert.deepEqual(rows[0]?.values, [1, 3, 6]);
     assert.deepEqual(rows[0]?.timestamps, [t + 1000, t + 2000, t + 3000]);
@@ -419,7 +543,10 @@ describe('Prometheus outage', () => {
 
       // Delta totals were not counted twice by the failed attempts: 10, 20, 30, 40, 50.
       const raw = await promRaw(prometheus.url, `outage_events_total{job="${service}"}`, t + 5000, 1);
-      assert.deepEqual(raw[0]?.values, [0, 1, 2, 3, 4].map((i) => [(t + i * 1000) / 1000, String((i + 1) * 10)]));
+      assert.deepEqual(
+        raw[0]?.values,
+        [0, 1, 2, 3, 4].map((i) => [(t + i * 1000) / 1000, String((i + 1) * 10)]),
+      );
       await adapter.close();
     } finally {
       await prometheus.stop();
@@ -433,7 +560,10 @@ describe('Prometheus outage', () => {
     const port = (silent.address() as { port: number }).port;
     const adapter = makeAdapter(`http://127.0.0.1:${port}`, { timeout: '300ms' });
     const started = Date.now();
-    const error = await adapter.health().then(() => undefined, (e: unknown) => e);
+    const error = await adapter.health().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(error instanceof TransientWriteError, String(error));
     assert.match(error.message, /timed out after 300 ms/);
     assert.ok(Date.now() - started < 3000);
@@ -444,7 +574,12 @@ describe('Prometheus outage', () => {
 });
 
 describe('OpenTelemetry JS SDK output, decoded by the gateway', () => {
-  async function sdkBatch(service: string, temporality: AggregationTemporality, exponential: boolean, record: (meter: Meter, collection: number) => void): Promise<MetricPoint[][]> {
+  async function sdkBatch(
+    service: string,
+    temporality: AggregationTemporality,
+    exponential: boolean,
+    record: (meter: Meter, collection: number) => void,
+  ): Promise<MetricPoint[][]> {
     class Reader extends MetricReader {
       constructor() {
         super({ aggregationTemporalitySelector: () => temporality });
@@ -496,13 +631,37 @@ describe('OpenTelemetry JS SDK output, decoded by the gateway', () => {
     }
     assert.deepEqual(requests, [{ metric: { __name__: 'sdk_requests_total', ...labels, http_route: '/a' }, value: '3' }]);
     assert.deepEqual(await value(`sdk_queue_bytes{job="${service}"}`), [{ metric: { __name__: 'sdk_queue_bytes', ...labels }, value: '4' }]);
-    assert.deepEqual(await value(`sdk_temperature_celsius{job="${service}"}`), [{ metric: { __name__: 'sdk_temperature_celsius', ...labels, room: 'lab' }, value: '21.5' }]);
-    assert.deepEqual(await value(`sdk_duration_milliseconds_count{job="${service}"}`), [{ metric: { __name__: 'sdk_duration_milliseconds_count', ...labels, http_route: '/a' }, value: '3' }]);
-    assert.deepEqual((await value(`sdk_duration_milliseconds_sum{job="${service}"}`)).map((s) => s.value), ['555']);
+    assert.deepEqual(await value(`sdk_temperature_celsius{job="${service}"}`), [
+      { metric: { __name__: 'sdk_temperature_celsius', ...labels, room: 'lab' }, value: '21.5' },
+    ]);
+    assert.deepEqual(await value(`sdk_duration_milliseconds_count{job="${service}"}`), [
+      { metric: { __name__: 'sdk_duration_milliseconds_count', ...labels, http_route: '/a' }, value: '3' },
+    ]);
+    assert.deepEqual(
+      (await value(`sdk_duration_milliseconds_sum{job="${service}"}`)).map((s) => s.value),
+      ['555'],
+    );
     // The SDK's default bounds (0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000) and +Inf.
     const buckets = await value(`sdk_duration_milliseconds_bucket{job="${service}"}`);
     const byLe = Object.fromEntries(buckets.map((bucket) => [bucket.metric.le, bucket.value]));
-    assert.deepEqual(byLe, { '0': '0', '5': '1', '10': '1', '25': '1', '50': '2', '75': '2', '100': '2', '250': '2', '500': '3', '750': '3', '1000': '3', '2500': '3', '5000': '3', '7500': '3', '10000': '3', '+Inf': '3' });
+    assert.deepEqual(byLe, {
+      '0': '0',
+      '5': '1',
+      '10': '1',
+      '25': '1',
+      '50': '2',
+      '75': '2',
+      '100': '2',
+      '250': '2',
+      '500': '3',
+      '750': '3',
+      '1000': '3',
+      '2500': '3',
+      '5000': '3',
+      '7500': '3',
+      '10000': '3',
+      '+Inf': '3',
+    });
     const target = await value(`target_info{job="${service}"}`);
     assert.equal(target.length, 1);
     assert.equal(target[0]!.metric.host_arch, 'amd64');
@@ -566,7 +725,9 @@ describe('the request on the wire', () => {
     assert.match(headers['user-agent'] ?? '', /^Manifold/);
     assert.equal(headers.authorization, 'Bearer sekret');
     assert.equal(headers['x-scope-orgid'], 'tenant-1');
-    const request = remoteWriteMessages().writeRequest.toObject(remoteWriteMessages().writeRequest.decode(snappy.uncompressSync(body) as Buffer), { longs: Number });
+    const request = remoteWriteMessages().writeRequest.toObject(remoteWriteMessages().writeRequest.decode(snappy.uncompressSync(body) as Buffer), {
+      longs: Number,
+    });
     assert.equal(request.timeseries.length, 15);
     for (const series of request.timeseries as { labels: { name: string }[] }[]) {
       const names = series.labels.map((label) => label.name);

@@ -19,7 +19,9 @@ const reader = createClient({ url, log: { level: ClickHouseLogLevel.OFF } });
 let gateway: TestGateway;
 
 before(async () => {
-  gateway = await startTestGateway({ backends: { ch: { kind: 'clickhouse', url, database: db, delivery: { retry: { initial_interval: '200ms' } } } } });
+  gateway = await startTestGateway({
+    backends: { ch: { kind: 'clickhouse', url, database: db, delivery: { retry: { initial_interval: '200ms' } } } },
+  });
 });
 after(async () => {
   await gateway?.dispose();
@@ -38,8 +40,14 @@ async function rows<T = Record<string, any>>(query: string, params: Record<strin
 
 async function spansOf(service: string, count: number) {
   return eventually(
-    () => rows(`SELECT SpanName, SpanAttributes, ResourceAttributes, Events.Name AS EventNames FROM \`${db}\`.otel_traces WHERE ServiceName = {s:String} ORDER BY toUInt32(SpanAttributes['index'])`, { s: service }),
-    (r) => r.length === count, 30_000, `${count} spans of ${service}`,
+    () =>
+      rows(
+        `SELECT SpanName, SpanAttributes, ResourceAttributes, Events.Name AS EventNames FROM \`${db}\`.otel_traces WHERE ServiceName = {s:String} ORDER BY toUInt32(SpanAttributes['index'])`,
+        { s: service },
+      ),
+    (r) => r.length === count,
+    30_000,
+    `${count} spans of ${service}`,
   );
 }
 
@@ -77,7 +85,9 @@ test('a lone UTF-16 surrogate becomes U+FFFD (the queue keeps well-formed UTF-8)
   await noDeadLetters();
 });
 
-test('a huge attribute value is cut to limits.max_attribute_value_length (16,384) by the gateway, before any backend', { timeout: 60_000 }, async () => {
+test('a huge attribute value is cut to limits.max_attribute_value_length (16,384) by the gateway, before any backend', {
+  timeout: 60_000,
+}, async () => {
   const service = 'values-huge';
   const huge = 'é'.repeat(1024 * 1024);
   await sendSpans(service, (tracer) => {
@@ -105,19 +115,35 @@ test('NaN and ±Inf are stored as such (Float64 columns hold them)', { timeout: 
   const service = 'values-nan';
   const provider = meterProvider(metricExporter('http/protobuf', gateway.httpUrl, gateway.grpcUrl), { 'service.name': service });
   const values: Record<string, number> = { nan: Number.NaN, inf: Infinity, ninf: -Infinity, one: 1 };
-  provider.getMeter('values').createObservableGauge('values.odd').addCallback((result) => {
-    for (const [v, value] of Object.entries(values)) result.observe(value, { v });
-  });
+  provider
+    .getMeter('values')
+    .createObservableGauge('values.odd')
+    .addCallback((result) => {
+      for (const [v, value] of Object.entries(values)) result.observe(value, { v });
+    });
   await provider.shutdown();
   const stored = await eventually(
-    () => rows<{ v: string; value: string }>(`SELECT Attributes['v'] AS v, toString(Value) AS value FROM \`${db}\`.otel_metrics_gauge WHERE ServiceName = {s:String} ORDER BY v`, { s: service }),
-    (r) => r.length === 4, 30_000, 'four gauge points',
+    () =>
+      rows<{ v: string; value: string }>(
+        `SELECT Attributes['v'] AS v, toString(Value) AS value FROM \`${db}\`.otel_metrics_gauge WHERE ServiceName = {s:String} ORDER BY v`,
+        { s: service },
+      ),
+    (r) => r.length === 4,
+    30_000,
+    'four gauge points',
   );
-  assert.deepEqual(stored, [{ v: 'inf', value: 'inf' }, { v: 'nan', value: 'nan' }, { v: 'ninf', value: '-inf' }, { v: 'one', value: '1' }]);
+  assert.deepEqual(stored, [
+    { v: 'inf', value: 'inf' },
+    { v: 'nan', value: 'nan' },
+    { v: 'ninf', value: '-inf' },
+    { v: 'one', value: '1' },
+  ]);
   await noDeadLetters();
 });
 
-test('a time past int64 nanoseconds (after 2262-04-11, also DateTime64(9)\'s end) is refused by the receiver: OTLP partial success, counted as rejected', { timeout: 60_000 }, async () => {
+test("a time past int64 nanoseconds (after 2262-04-11, also DateTime64(9)'s end) is refused by the receiver: OTLP partial success, counted as rejected", {
+  timeout: 60_000,
+}, async () => {
   const service = 'values-far-time';
   const far = new Date(Date.UTC(2300, 0, 1));
   const counted = /^manifold_receiver_items_total\{signal="traces"/;
@@ -129,7 +155,10 @@ test('a time past int64 nanoseconds (after 2262-04-11, also DateTime64(9)\'s end
   const [only] = await spansOf(service, 1);
   assert.equal(only!.SpanName, 'plain');
   const after = await selfMetrics(gateway, counted);
-  const grew = (result: string) => { const key = `manifold_receiver_items_total{signal="traces",transport="http",result="${result}"}`; return (after[key] ?? 0) - (before[key] ?? 0); };
+  const grew = (result: string) => {
+    const key = `manifold_receiver_items_total{signal="traces",transport="http",result="${result}"}`;
+    return (after[key] ?? 0) - (before[key] ?? 0);
+  };
   assert.deepEqual([grew('accepted'), grew('rejected')], [1, 1], 'one span accepted, one rejected');
   await noDeadLetters();
 });

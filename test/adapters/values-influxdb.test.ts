@@ -19,7 +19,9 @@ const db = `manifold_values_${randomBytes(3).toString('hex')}`;
 let gateway: TestGateway;
 
 before(async () => {
-  gateway = await startTestGateway({ backends: { influx: { kind: 'influxdb', url: influx, database: db, create_database: true, delivery: { retry: { initial_interval: '200ms' } } } } });
+  gateway = await startTestGateway({
+    backends: { influx: { kind: 'influxdb', url: influx, database: db, create_database: true, delivery: { retry: { initial_interval: '200ms' } } } },
+  });
 });
 after(async () => {
   await gateway?.dispose();
@@ -31,14 +33,22 @@ const noDeadLetters = () => assertNothingDeadLettered(gateway, 'influx');
 /** One export of gauge points, each series with its own attributes, beside a plain series `{ v: 'plain' }`. */
 async function sendGauges(service: string, series: readonly { attributes: Attributes; value: number }[]): Promise<void> {
   const provider = meterProvider(metricExporter('http/protobuf', gateway.httpUrl, gateway.grpcUrl), { 'service.name': service });
-  provider.getMeter('values').createObservableGauge('values.odd').addCallback((result) => {
-    for (const { attributes, value } of [...series, { attributes: { v: 'plain' }, value: 1 }]) result.observe(value, attributes);
-  });
+  provider
+    .getMeter('values')
+    .createObservableGauge('values.odd')
+    .addCallback((result) => {
+      for (const { attributes, value } of [...series, { attributes: { v: 'plain' }, value: 1 }]) result.observe(value, attributes);
+    });
   await provider.shutdown();
 }
 
 async function gaugeRows(service: string, count: number): Promise<Record<string, any>[]> {
-  return eventually(() => select(influx, db, `SELECT * FROM "values.odd" WHERE "service.name" = '${service}'`), (rows) => rows.length >= count, 20_000, `${count} points`);
+  return eventually(
+    () => select(influx, db, `SELECT * FROM "values.odd" WHERE "service.name" = '${service}'`),
+    (rows) => rows.length >= count,
+    20_000,
+    `${count} points`,
+  );
 }
 
 const byV = (rows: Record<string, any>[]) => Object.fromEntries(rows.map((row) => [row.v ?? '(none)', row]));
@@ -50,7 +60,12 @@ test('NUL (U+0000) is stored as it is, in tags and in string fields', { timeout:
   const points = byV(await gaugeRows(service, 2));
   assert.equal(points['a\u0000b']?.gauge, 2);
   assert.equal(points.plain?.gauge, 1);
-  const [span] = await eventually(() => select(influx, db, `SELECT * FROM spans WHERE "service.name" = '${service}'`), (rows) => rows.length === 1, 20_000, 'the span');
+  const [span] = await eventually(
+    () => select(influx, db, `SELECT * FROM spans WHERE "service.name" = '${service}'`),
+    (rows) => rows.length === 1,
+    20_000,
+    'the span',
+  );
   assert.equal(span!['span.name'], 'span \u0000 name');
   assert.equal(span!.name, 'span \u0000 name');
   assert.deepEqual(JSON.parse(span!.attributes as string), { nul: 'x\u0000y' });
@@ -71,7 +86,12 @@ test('newline, CR and tab in a tag are stored as the two characters \\n, \\r, \\
   await sendSpansInOneExport(gateway, service, (tracer) => tracer.startSpan('plain', { attributes: { text: 'x\ny' } }).end());
   const points = byV(await gaugeRows(service, 2));
   assert.equal(points['a\\nb\\rc\\td']?.gauge, 2);
-  const [span] = await eventually(() => select(influx, db, `SELECT * FROM spans WHERE "service.name" = '${service}'`), (rows) => rows.length === 1, 20_000, 'the span');
+  const [span] = await eventually(
+    () => select(influx, db, `SELECT * FROM spans WHERE "service.name" = '${service}'`),
+    (rows) => rows.length === 1,
+    20_000,
+    'the span',
+  );
   assert.deepEqual(JSON.parse(span!.attributes as string), { text: 'x\ny' });
   await noDeadLetters();
 });
@@ -115,22 +135,41 @@ test('NaN and ±Inf cannot be written: the field is left out, a point left witho
   const service = 'values-nan';
   const skipped = /^manifold_backend_skipped_items_total\{backend="influx"/;
   const before = Object.values(await selfMetrics(gateway, skipped)).reduce((a, b) => a + b, 0);
-  await sendGauges(service, [{ attributes: { v: 'nan' }, value: Number.NaN }, { attributes: { v: 'inf' }, value: Infinity }, { attributes: { v: 'ninf' }, value: -Infinity }]);
+  await sendGauges(service, [
+    { attributes: { v: 'nan' }, value: Number.NaN },
+    { attributes: { v: 'inf' }, value: Infinity },
+    { attributes: { v: 'ninf' }, value: -Infinity },
+  ]);
   const points = byV(await gaugeRows(service, 1));
   assert.deepEqual(Object.keys(points), ['plain']);
-  const counted = await eventually(async () => Object.values(await selfMetrics(gateway, skipped)).reduce((a, b) => a + b, 0) - before, (n) => n >= 3, 10_000, 'three skipped');
+  const counted = await eventually(
+    async () => Object.values(await selfMetrics(gateway, skipped)).reduce((a, b) => a + b, 0) - before,
+    (n) => n >= 3,
+    10_000,
+    'three skipped',
+  );
   assert.equal(counted, 3);
   await noDeadLetters();
 });
 
-test('a series key over 65,535 bytes (InfluxDB refuses the line and its request): the point is left out and counted, the rest of the batch stored', { timeout: 60_000 }, async () => {
+test('a series key over 65,535 bytes (InfluxDB refuses the line and its request): the point is left out and counted, the rest of the batch stored', {
+  timeout: 60_000,
+}, async () => {
   const service = 'values-long-key';
   const long = 'k'.repeat(16_000); // each value within the attribute limit, five of them past InfluxDB's key limit
   const skipped = 'manifold_backend_skipped_items_total{backend="influx",reason="series key over 65,535 bytes (InfluxDB refuses it)"}';
   const before = (await selfMetrics(gateway, /skipped/))[skipped] ?? 0;
-  await sendGauges(service, [{ attributes: { v: 'long', a: long, b: long, c: long, d: long, e: long }, value: 2 }, { attributes: { v: 'short', a: long }, value: 3 }]);
+  await sendGauges(service, [
+    { attributes: { v: 'long', a: long, b: long, c: long, d: long, e: long }, value: 2 },
+    { attributes: { v: 'short', a: long }, value: 3 },
+  ]);
   const points = byV(await gaugeRows(service, 2));
   assert.deepEqual(Object.keys(points).sort(), ['plain', 'short']);
-  await eventually(async () => ((await selfMetrics(gateway, /skipped/))[skipped] ?? 0) - before, (n) => n === 1, 10_000, 'one point skipped for its key');
+  await eventually(
+    async () => ((await selfMetrics(gateway, /skipped/))[skipped] ?? 0) - before,
+    (n) => n === 1,
+    10_000,
+    'one point skipped for its key',
+  );
   await noDeadLetters();
 });

@@ -30,12 +30,14 @@ after(async () => {
   await db?.end();
 });
 
-test('NUL and lone surrogates become U+FFFD, a 1 MB string is cut to the limit; the batch\'s other spans arrive', { timeout: 60_000 }, async () => {
+test("NUL and lone surrogates become U+FFFD, a 1 MB string is cut to the limit; the batch's other spans arrive", { timeout: 60_000 }, async () => {
   const service = `values-\u0000-svc`;
   // One export of all 46 spans: one request, one batch, as in the drill that found the bug.
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': service, 'host.\u0000': 'r' }),
-    spanProcessors: [new BatchSpanProcessor(traceExporter('http/json', gateway.httpUrl, gateway.grpcUrl), { maxExportBatchSize: 100, scheduledDelayMillis: 60_000 })],
+    spanProcessors: [
+      new BatchSpanProcessor(traceExporter('http/json', gateway.httpUrl, gateway.grpcUrl), { maxExportBatchSize: 100, scheduledDelayMillis: 60_000 }),
+    ],
   });
   const tracer = provider.getTracer('values');
   const huge = 'x'.repeat(1024 * 1024);
@@ -50,8 +52,18 @@ test('NUL and lone surrogates become U+FFFD, a 1 MB string is cut to the limit; 
   await provider.shutdown();
 
   const rows = await eventually(
-    async () => (await db.query(`SELECT name, service_name, attributes, events, resource_attributes FROM ${schema}.otel_spans WHERE service_name = $1 ORDER BY (attributes->>'index')::int`, ['values-\ufffd-svc']).catch(() => ({ rows: [] }))).rows,
-    (r) => r.length === 46, 30_000, '46 spans',
+    async () =>
+      (
+        await db
+          .query(
+            `SELECT name, service_name, attributes, events, resource_attributes FROM ${schema}.otel_spans WHERE service_name = $1 ORDER BY (attributes->>'index')::int`,
+            ['values-\ufffd-svc'],
+          )
+          .catch(() => ({ rows: [] }))
+      ).rows,
+    (r) => r.length === 46,
+    30_000,
+    '46 spans',
   );
   const first = rows[0]!;
   assert.equal(first.attributes.nul, 'a\ufffdb');
@@ -62,21 +74,39 @@ test('NUL and lone surrogates become U+FFFD, a 1 MB string is cut to the limit; 
   // Cut by the gateway's own limit (limits.max_attribute_value_length, 16,384 by default), before any backend.
   assert.equal(rows[2]!.attributes.huge, huge.slice(0, 16_384));
   assert.equal(rows[3]!.events[0].name, 'event \ufffd');
-  assert.deepEqual(rows.map((r) => r.attributes.index), Array.from({ length: 46 }, (_, i) => i));
+  assert.deepEqual(
+    rows.map((r) => r.attributes.index),
+    Array.from({ length: 46 }, (_, i) => i),
+  );
   assert.deepEqual(await (await fetch(`${gateway.adminUrl}/dlq?backend=pg`)).json(), [], 'nothing dead-lettered');
 });
 
-test('NaN and ±Inf values are stored as float8 holds them; as attribute values (JSON has no NaN) as the text PostgreSQL prints', { timeout: 60_000 }, async () => {
+test('NaN and ±Inf values are stored as float8 holds them; as attribute values (JSON has no NaN) as the text PostgreSQL prints', {
+  timeout: 60_000,
+}, async () => {
   const service = 'values-nan-svc';
   const provider = meterProvider(metricExporter('http/protobuf', gateway.httpUrl, gateway.grpcUrl), { 'service.name': service });
   const values: Record<string, number> = { nan: Number.NaN, inf: Infinity, ninf: -Infinity };
-  provider.getMeter('values').createObservableGauge('values.odd').addCallback((result) => {
-    for (const [v, value] of Object.entries(values)) result.observe(value, { v, odd: value });
-  });
+  provider
+    .getMeter('values')
+    .createObservableGauge('values.odd')
+    .addCallback((result) => {
+      for (const [v, value] of Object.entries(values)) result.observe(value, { v, odd: value });
+    });
   await provider.shutdown();
   const rows = await eventually(
-    async () => (await db.query(`SELECT attributes->>'v' AS v, value::text AS value, attributes->'odd' AS odd FROM ${schema}.otel_metrics_number WHERE service_name = $1 ORDER BY 1`, [service]).catch(() => ({ rows: [] }))).rows,
-    (r) => r.length === 3, 30_000, 'three points',
+    async () =>
+      (
+        await db
+          .query(
+            `SELECT attributes->>'v' AS v, value::text AS value, attributes->'odd' AS odd FROM ${schema}.otel_metrics_number WHERE service_name = $1 ORDER BY 1`,
+            [service],
+          )
+          .catch(() => ({ rows: [] }))
+      ).rows,
+    (r) => r.length === 3,
+    30_000,
+    'three points',
   );
   assert.deepEqual(rows, [
     { v: 'inf', value: 'Infinity', odd: 'Infinity' },

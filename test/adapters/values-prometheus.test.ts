@@ -21,10 +21,12 @@ let gateway: TestGateway;
 
 before(async () => {
   const retry = { initial_interval: '200ms' };
-  gateway = await startTestGateway({ backends: {
-    prom: { kind: 'prometheus', url: `${prometheus}/api/v1/write`, delivery: { retry } },
-    vm: { kind: 'prometheus', url: `${victoria}/api/v1/write`, delivery: { retry } },
-  } });
+  gateway = await startTestGateway({
+    backends: {
+      prom: { kind: 'prometheus', url: `${prometheus}/api/v1/write`, delivery: { retry } },
+      vm: { kind: 'prometheus', url: `${victoria}/api/v1/write`, delivery: { retry } },
+    },
+  });
 });
 after(async () => {
   await gateway?.dispose();
@@ -38,17 +40,26 @@ async function noDeadLetters(): Promise<void> {
 /** One export of gauge points of `name`, each series with its own attributes, beside a plain series `{ v: 'plain' }`. */
 async function sendGauges(service: string, series: readonly { attributes: Attributes; value: number }[], name = 'values.odd'): Promise<void> {
   const provider = meterProvider(metricExporter('http/protobuf', gateway.httpUrl, gateway.grpcUrl), { 'service.name': service });
-  provider.getMeter('values').createObservableGauge(name).addCallback((result) => {
-    for (const { attributes, value } of series) result.observe(value, attributes);
-  });
-  provider.getMeter('values').createObservableGauge('values.plain').addCallback((result) => result.observe(1, { v: 'plain' }));
+  provider
+    .getMeter('values')
+    .createObservableGauge(name)
+    .addCallback((result) => {
+      for (const { attributes, value } of series) result.observe(value, attributes);
+    });
+  provider
+    .getMeter('values')
+    .createObservableGauge('values.plain')
+    .addCallback((result) => result.observe(1, { v: 'plain' }));
   await provider.shutdown();
 }
 
 /** PromQL's JSON writes values as text: "+Inf", "-Inf", "NaN" among them. */
 const promValue = (text: string): number => (text === '+Inf' ? Infinity : text === '-Inf' ? -Infinity : Number(text));
 
-interface Stored { labels: Record<string, string>; values: number[] }
+interface Stored {
+  labels: Record<string, string>;
+  values: number[];
+}
 
 /** The series of `selector` in Prometheus and in VictoriaMetrics, once the plain series of the same export is there in both. */
 async function stored(service: string, selector: string, expect: number, vmExpect = expect): Promise<{ prom: Stored[]; vm: Stored[] }> {
@@ -99,7 +110,11 @@ test('label names: characters outside [a-zA-Z0-9_] become _, and keys that then 
 
 test('NaN: Prometheus stores it, VictoriaMetrics drops the sample; ±Inf stored by both', { timeout: 60_000 }, async () => {
   const service = `values-nan-${run}`;
-  await sendGauges(service, [{ attributes: { v: 'nan' }, value: Number.NaN }, { attributes: { v: 'inf' }, value: Infinity }, { attributes: { v: 'ninf' }, value: -Infinity }]);
+  await sendGauges(service, [
+    { attributes: { v: 'nan' }, value: Number.NaN },
+    { attributes: { v: 'inf' }, value: Infinity },
+    { attributes: { v: 'ninf' }, value: -Infinity },
+  ]);
   const { prom, vm } = await stored(service, `values_odd{job="${service}"}`, 3, 2);
   const p = byV(prom);
   assert.ok(Number.isNaN(p.nan?.values[0]), 'Prometheus keeps NaN');
@@ -110,7 +125,9 @@ test('NaN: Prometheus stores it, VictoriaMetrics drops the sample; ±Inf stored 
   await noDeadLetters();
 });
 
-test('a huge value is cut to 16,384 characters by the gateway; VictoriaMetrics cuts a label value past 16 KiB (-maxLabelValueLen)', { timeout: 60_000 }, async () => {
+test('a huge value is cut to 16,384 characters by the gateway; VictoriaMetrics cuts a label value past 16 KiB (-maxLabelValueLen)', {
+  timeout: 60_000,
+}, async () => {
   const service = `values-huge-${run}`;
   const huge = 'é'.repeat(1024 * 1024); // two bytes each in UTF-8
   await sendGauges(service, [{ attributes: { v: 'huge', huge }, value: 2 }]);
@@ -120,7 +137,9 @@ test('a huge value is cut to 16,384 characters by the gateway; VictoriaMetrics c
   await noDeadLetters();
 });
 
-test('more than 30 labels: Prometheus keeps them all, VictoriaMetrics drops those past -maxLabelsPerTimeseries (30)', { timeout: 60_000 }, async () => {
+test('more than 30 labels: Prometheus keeps them all, VictoriaMetrics drops those past -maxLabelsPerTimeseries (30)', {
+  timeout: 60_000,
+}, async () => {
   const service = `values-many-${run}`;
   const many: Attributes = { v: 'many' };
   for (let i = 0; i < 40; i++) many[`k${i}`] = String(i);
@@ -132,7 +151,9 @@ test('more than 30 labels: Prometheus keeps them all, VictoriaMetrics drops thos
   await noDeadLetters();
 });
 
-test('a metric name with no valid character (e.g. "...") cannot name a series: skipped and counted, the rest of the request stored', { timeout: 60_000 }, async () => {
+test('a metric name with no valid character (e.g. "...") cannot name a series: skipped and counted, the rest of the request stored', {
+  timeout: 60_000,
+}, async () => {
   const service = `values-noname-${run}`;
   const reason = 'metric name has no valid characters';
   const counter = (backend: string) => `manifold_backend_skipped_items_total{backend="${backend}",reason="${reason}"}`;
@@ -141,16 +162,27 @@ test('a metric name with no valid character (e.g. "...") cannot name a series: s
   const nowNs = `${BigInt(Date.now()) * 1_000_000n}`;
   const gauge = (name: string) => ({ name, gauge: { dataPoints: [{ timeUnixNano: nowNs, asDouble: 1 }] } });
   const body = {
-    resourceMetrics: [{
-      resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
-      scopeMetrics: [{ scope: { name: 'values' }, metrics: [gauge('...'), gauge('values.plain')] }],
-    }],
+    resourceMetrics: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+        scopeMetrics: [{ scope: { name: 'values' }, metrics: [gauge('...'), gauge('values.plain')] }],
+      },
+    ],
   };
-  const response = await fetch(`${gateway.httpUrl}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${gateway.httpUrl}/v1/metrics`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   assert.equal(response.status, 200, await response.text());
   await stored(service, `values_plain{job="${service}"}`, 1);
   for (const backend of ['prom', 'vm']) {
-    await eventually(async () => ((await selfMetrics(gateway, /skipped/))[counter(backend)] ?? 0) - (before[counter(backend)] ?? 0), (n) => n === 1, 10_000, `${backend}: one point skipped`);
+    await eventually(
+      async () => ((await selfMetrics(gateway, /skipped/))[counter(backend)] ?? 0) - (before[counter(backend)] ?? 0),
+      (n) => n === 1,
+      10_000,
+      `${backend}: one point skipped`,
+    );
   }
   await noDeadLetters();
 });

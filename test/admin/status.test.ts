@@ -35,8 +35,10 @@ before(async () => {
     admin: { endpoint: '127.0.0.1:0', token: TOKEN },
     backends: {
       tsdb: {
-        kind: 'prometheus', url: `http://writer:${SECRETS[0]}@127.0.0.1:${port}/api/v1/write?token=${SECRETS[5]}`,
-        basic_auth: { username: 'writer', password: SECRETS[1] }, headers: { 'X-Scope-Token': SECRETS[2], 'X-Api-Key': SECRETS[3] },
+        kind: 'prometheus',
+        url: `http://writer:${SECRETS[0]}@127.0.0.1:${port}/api/v1/write?token=${SECRETS[5]}`,
+        basic_auth: { username: 'writer', password: SECRETS[1] },
+        headers: { 'X-Scope-Token': SECRETS[2], 'X-Api-Key': SECRETS[3] },
         delivery: { retry: { initial_interval: '200ms', max_interval: '500ms' } },
       },
     },
@@ -63,7 +65,7 @@ test('the page loads without the token; /status.json answers 401 without it or w
 });
 
 test('a failing backend: circuit open with its error redacted, then writing with a rate, the receivers counted', async () => {
-  const failing = await eventually(report, (r) => r.backends[0]?.lastError !== null, 15_000, 'the backend\'s first error');
+  const failing = await eventually(report, (r) => r.backends[0]?.lastError !== null, 15_000, "the backend's first error");
   const [tsdb] = failing.backends;
   assert.equal(tsdb!.name, 'tsdb');
   assert.equal(tsdb!.kind, 'prometheus');
@@ -76,12 +78,35 @@ test('a failing backend: circuit open with its error redacted, then writing with
   assert.match(tsdb!.url ?? '', /^http:\/\/127\.0\.0\.1:\d+\/api\/v1\/write\?token=\*\*\*$/);
 
   accepting = true;
-  const body = JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'status_page_probe', gauge: { dataPoints: Array.from({ length: 5 }, (_, i) => ({
-    asDouble: i, timeUnixNano: String(BigInt(Date.now() - i * 1000) * 1_000_000n),
-  })) } }] }] }] });
+  const body = JSON.stringify({
+    resourceMetrics: [
+      {
+        scopeMetrics: [
+          {
+            metrics: [
+              {
+                name: 'status_page_probe',
+                gauge: {
+                  dataPoints: Array.from({ length: 5 }, (_, i) => ({
+                    asDouble: i,
+                    timeUnixNano: String(BigInt(Date.now() - i * 1000) * 1_000_000n),
+                  })),
+                },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  });
   const sent = await fetch(`${gateway.httpUrl}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   assert.equal(sent.status, 200);
-  const writing = await eventually(report, (r) => r.backends[0]?.state === 'writing' && r.backends[0].written.total >= 5, 15_000, 'the backend writing');
+  const writing = await eventually(
+    report,
+    (r) => r.backends[0]?.state === 'writing' && r.backends[0].written.total >= 5,
+    15_000,
+    'the backend writing',
+  );
   const written = writing.backends[0]!;
   assert.ok(written.lastWriteAt !== null);
   assert.ok(written.backlog !== null && written.backlog.items === 0 && written.backlog.deadLetters === 0);
@@ -105,7 +130,10 @@ test('no secret anywhere in /status.json', async () => {
 });
 
 test('publicUrl drops user info, fragments and secret query parameters', () => {
-  assert.equal(publicUrl('postgresql://app:pw@db:5432/otel?sslmode=require&password=x&sslpassword=y'), 'postgresql://db:5432/otel?sslmode=require&password=***&sslpassword=***');
+  assert.equal(
+    publicUrl('postgresql://app:pw@db:5432/otel?sslmode=require&password=x&sslpassword=y'),
+    'postgresql://db:5432/otel?sslmode=require&password=***&sslpassword=***',
+  );
   assert.equal(publicUrl('https://user:pw@influx:8086/#frag'), 'https://influx:8086/');
   assert.equal(publicUrl('//user:pw@host/path'), '//user:***@host/path', 'not a URL it can parse: the redaction of error texts still applies');
 });
@@ -114,7 +142,17 @@ test('RateWindow: per-second rates over the window, null until there is a span t
   const window = new RateWindow(10_000);
   assert.equal(window.record(new Map([['a', 0]]), 0)('a'), null);
   assert.equal(window.record(new Map([['a', 10]]), 2_000)('a'), 5);
-  assert.equal(window.record(new Map([['a', 30], ['b', 4]]), 4_000)('b'), 1, 'a counter that appeared counts from 0');
+  assert.equal(
+    window.record(
+      new Map([
+        ['a', 30],
+        ['b', 4],
+      ]),
+      4_000,
+    )('b'),
+    1,
+    'a counter that appeared counts from 0',
+  );
   // Past the window the base moves up: 12 s → base at 2 s (the last at or before the window's start).
   assert.equal(window.record(new Map([['a', 110]]), 12_000)('a'), 10);
 });

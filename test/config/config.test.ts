@@ -35,9 +35,13 @@ test('units, ${VAR} interpolation and backend delivery defaults', () => {
     {
       receivers: { otlp: { http: { max_request_bytes: '4MiB' } } },
       shutdown: { timeout: '2s' },
-      backends: { prom: { kind: 'sink', url: 'http://${HOST}:9090/api/v1/write', token: '${TOKEN:-none}', delivery: { retry: { initial_interval: '100ms' } } } },
+      backends: {
+        prom: { kind: 'sink', url: 'http://${HOST}:9090/api/v1/write', token: '${TOKEN:-none}', delivery: { retry: { initial_interval: '100ms' } } },
+      },
     },
-    { HOST: '127.0.0.1' }, adapters, 'test.yaml',
+    { HOST: '127.0.0.1' },
+    adapters,
+    'test.yaml',
   );
   assert.equal(gateway.receivers.otlp.http.max_request_bytes, 4 * 1024 * 1024);
   assert.equal(gateway.shutdown.timeout, 2_000);
@@ -49,11 +53,16 @@ test('units, ${VAR} interpolation and backend delivery defaults', () => {
 });
 
 test('environment overrides set nested keys with typed values', () => {
-  const { gateway, overrides } = resolveConfig({ backends: {} }, {
-    MANIFOLD__RECEIVERS__OTLP__HTTP__ENDPOINT: '0.0.0.0:14318',
-    MANIFOLD__RECEIVERS__OTLP__GRPC__ENABLED: 'false',
-    MANIFOLD__LIMITS__MAX_ATTRIBUTES: '64',
-  }, adapters, 'test.yaml');
+  const { gateway, overrides } = resolveConfig(
+    { backends: {} },
+    {
+      MANIFOLD__RECEIVERS__OTLP__HTTP__ENDPOINT: '0.0.0.0:14318',
+      MANIFOLD__RECEIVERS__OTLP__GRPC__ENABLED: 'false',
+      MANIFOLD__LIMITS__MAX_ATTRIBUTES: '64',
+    },
+    adapters,
+    'test.yaml',
+  );
   assert.deepEqual(gateway.receivers.otlp.http.endpoint, { host: '0.0.0.0', port: 14318 });
   assert.equal(gateway.receivers.otlp.grpc.enabled, false);
   assert.equal(gateway.limits.max_attributes, 64);
@@ -65,9 +74,18 @@ test('errors name the key, the value and what was expected', () => {
     receivers: { otlp: { http: { endpoint: 'localhost', color: 'red' } } },
     shutdown: { timeout: 'soon' },
   });
-  assert.ok(found.some((p) => p.startsWith('receivers.otlp.http.endpoint:') && p.includes('host:port') && p.includes('"localhost"')), found.join('\n'));
-  assert.ok(found.some((p) => p === 'receivers.otlp.http.color: unknown setting (known here: enabled, endpoint, max_request_bytes, auth, tls)'), found.join('\n'));
-  assert.ok(found.some((p) => p.startsWith('shutdown.timeout:') && p.includes('duration') && p.includes('"soon"')), found.join('\n'));
+  assert.ok(
+    found.some((p) => p.startsWith('receivers.otlp.http.endpoint:') && p.includes('host:port') && p.includes('"localhost"')),
+    found.join('\n'),
+  );
+  assert.ok(
+    found.some((p) => p === 'receivers.otlp.http.color: unknown setting (known here: enabled, endpoint, max_request_bytes, auth, tls)'),
+    found.join('\n'),
+  );
+  assert.ok(
+    found.some((p) => p.startsWith('shutdown.timeout:') && p.includes('duration') && p.includes('"soon"')),
+    found.join('\n'),
+  );
 });
 
 test('backend errors are reported under backends.<name>', () => {
@@ -77,15 +95,30 @@ test('backend errors are reported under backends.<name>', () => {
       b: { kind: 'sink', url: 'not a url', extra: 1, delivery: { backlog: { policy: 'forget' } } },
     },
   });
-  assert.ok(found.some((p) => p.startsWith('backends.a.kind: unknown backend kind "nope"') && p.includes('"sink"')), found.join('\n'));
-  assert.ok(found.some((p) => p.startsWith('backends.b.url:')), found.join('\n'));
-  assert.ok(found.some((p) => p.startsWith('backends.b.extra: unknown setting (known here: url, token, kind, delivery, migrate')), found.join('\n'));
-  assert.ok(found.some((p) => p.startsWith('backends.b.delivery.backlog.policy:') && p.includes('"forget"')), found.join('\n'));
+  assert.ok(
+    found.some((p) => p.startsWith('backends.a.kind: unknown backend kind "nope"') && p.includes('"sink"')),
+    found.join('\n'),
+  );
+  assert.ok(
+    found.some((p) => p.startsWith('backends.b.url:')),
+    found.join('\n'),
+  );
+  assert.ok(
+    found.some((p) => p.startsWith('backends.b.extra: unknown setting (known here: url, token, kind, delivery, migrate')),
+    found.join('\n'),
+  );
+  assert.ok(
+    found.some((p) => p.startsWith('backends.b.delivery.backlog.policy:') && p.includes('"forget"')),
+    found.join('\n'),
+  );
 });
 
 test('an unset ${VAR} without a default is an error naming the key and the variable', () => {
   const found = problems({ backends: { b: { kind: 'sink', url: 'http://x', token: '${SECRET_TOKEN}' } } });
-  assert.ok(found.some((p) => p.startsWith('backends.b.token:') && p.includes('SECRET_TOKEN')), found.join('\n'));
+  assert.ok(
+    found.some((p) => p.startsWith('backends.b.token:') && p.includes('SECRET_TOKEN')),
+    found.join('\n'),
+  );
 });
 
 test('a config that is not a mapping is refused', () => {

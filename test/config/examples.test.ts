@@ -14,11 +14,13 @@ import { REPO } from '../support/process.js';
 
 /** Every object key under `schema`, as dotted paths, looking through defaults, optionals, refinements and pipes. */
 function keyPaths(schema: ZodType, prefix = ''): string[] {
-  // biome-ignore lint/suspicious/noExplicitAny: zod's internal definition, read only to walk the schema's shape.
   const def = (schema as any)._zod.def;
   switch (def.type) {
     case 'object':
-      return Object.entries(def.shape as Record<string, ZodType>).flatMap(([key, inner]) => [`${prefix}${key}`, ...keyPaths(inner, `${prefix}${key}.`)]);
+      return Object.entries(def.shape as Record<string, ZodType>).flatMap(([key, inner]) => [
+        `${prefix}${key}`,
+        ...keyPaths(inner, `${prefix}${key}.`),
+      ]);
     case 'default':
     case 'prefault':
     case 'optional':

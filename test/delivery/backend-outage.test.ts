@@ -19,9 +19,24 @@ const ctl = (action: string) => execFileSync('bash', [path.join(REPO, 'scripts/b
 
 function request(index: number): string {
   const now = BigInt(Date.now()) * 1_000_000n;
-  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: schema } }] }, scopeSpans: [{ spans: Array.from({ length: 20 }, (_, i) => ({
-    traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), name: `req ${index} op ${i}`, startTimeUnixNano: String(now), endTimeUnixNano: String(now + 1000n),
-  })) }] }] });
+  return JSON.stringify({
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: schema } }] },
+        scopeSpans: [
+          {
+            spans: Array.from({ length: 20 }, (_, i) => ({
+              traceId: randomBytes(16).toString('hex'),
+              spanId: randomBytes(8).toString('hex'),
+              name: `req ${index} op ${i}`,
+              startTimeUnixNano: String(now),
+              endTimeUnixNano: String(now + 1000n),
+            })),
+          },
+        ],
+      },
+    ],
+  });
 }
 
 async function spanCount(url: string): Promise<number> {
@@ -36,14 +51,20 @@ async function spanCount(url: string): Promise<number> {
 
 test('a backend down for 60 s mid-load: nothing lost or doubled, the other backend undelayed', { timeout: 240_000 }, async () => {
   const retry = { initial_interval: '500ms', max_interval: '2s', max_elapsed: '10m' };
-  const gateway = await startTestGateway({ backends: {
-    victim: { kind: 'postgres', url: backendUrl('postgres'), schema, delivery: { retry } },
-    healthy: { kind: 'postgres', url: backendUrl('timescale'), schema, delivery: { retry } },
-  } });
+  const gateway = await startTestGateway({
+    backends: {
+      victim: { kind: 'postgres', url: backendUrl('postgres'), schema, delivery: { retry } },
+      healthy: { kind: 'postgres', url: backendUrl('timescale'), schema, delivery: { retry } },
+    },
+  });
   let acked = 0;
   let index = 0;
   const send = async () => {
-    const response = await fetch(`${gateway.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request(index++) });
+    const response = await fetch(`${gateway.httpUrl}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: request(index++),
+    });
     assert.equal(response.status, 200, 'the gateway keeps accepting while a backend is down');
     await response.arrayBuffer();
     acked += 20;
@@ -51,7 +72,12 @@ test('a backend down for 60 s mid-load: nothing lost or doubled, the other backe
   const lagDuringOutage: number[] = [];
   try {
     for (let i = 0; i < 10; i++) await send();
-    await eventually(() => spanCount(backendUrl('postgres')), (n) => n === acked, 20_000, 'the victim to catch up before the outage');
+    await eventually(
+      () => spanCount(backendUrl('postgres')),
+      (n) => n === acked,
+      20_000,
+      'the victim to catch up before the outage',
+    );
 
     // A fast shutdown ends every server process. (kill -9 of the postmaster alone would not do: the backends
     // already connected keep serving the pool until they notice, and then block the restart.)
@@ -61,24 +87,41 @@ test('a backend down for 60 s mid-load: nothing lost or doubled, the other backe
       await send();
       // The healthy backend must stay current while the other one is down.
       const sentAt = Date.now();
-      await eventually(() => spanCount(backendUrl('timescale')), (n) => n === acked, 20_000, 'the healthy backend to keep up during the outage');
+      await eventually(
+        () => spanCount(backendUrl('timescale')),
+        (n) => n === acked,
+        20_000,
+        'the healthy backend to keep up during the outage',
+      );
       lagDuringOutage.push(Date.now() - sentAt);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     const backlog = await (await fetch(`${gateway.adminUrl}/metrics`)).text();
-    assert.match(backlog, /manifold_queue_jobs\{backend="victim"\} [1-9]/, 'the victim\'s data waits in its queue');
+    assert.match(backlog, /manifold_queue_jobs\{backend="victim"\} [1-9]/, "the victim's data waits in its queue");
     assert.match(backlog, /manifold_backend_retries_total\{backend="victim"\} [1-9]/);
     ctl('start');
 
     for (let i = 0; i < 5; i++) await send();
-    await eventually(() => spanCount(backendUrl('postgres')), (n) => n >= acked, 60_000, 'the victim to drain its backlog');
+    await eventually(
+      () => spanCount(backendUrl('postgres')),
+      (n) => n >= acked,
+      60_000,
+      'the victim to drain its backlog',
+    );
     // The healthy backend's last writes may still wait out delivery.batch.max_delay (coalescing): wait for them too.
-    await eventually(() => spanCount(backendUrl('timescale')), (n) => n >= acked, 20_000, 'the healthy backend to write the last requests');
+    await eventually(
+      () => spanCount(backendUrl('timescale')),
+      (n) => n >= acked,
+      20_000,
+      'the healthy backend to write the last requests',
+    );
     assert.equal(await spanCount(backendUrl('postgres')), acked, 'the victim holds every span once');
     assert.equal(await spanCount(backendUrl('timescale')), acked, 'the healthy backend holds every span once');
     lagDuringOutage.sort((a, b) => a - b);
     // Reported, not asserted as a time: the machine is shared and noisy.
-    console.log(`# healthy backend lag during the outage: p50 ${lagDuringOutage[Math.floor(lagDuringOutage.length / 2)]} ms, max ${lagDuringOutage.at(-1)} ms over ${lagDuringOutage.length} requests`);
+    console.log(
+      `# healthy backend lag during the outage: p50 ${lagDuringOutage[Math.floor(lagDuringOutage.length / 2)]} ms, max ${lagDuringOutage.at(-1)} ms over ${lagDuringOutage.length} requests`,
+    );
   } finally {
     execFileSync('bash', [path.join(REPO, 'scripts/backends/ctl.sh'), 'start', 'postgres'], { stdio: 'pipe' });
     await gateway.dispose();

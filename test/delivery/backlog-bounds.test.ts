@@ -15,10 +15,25 @@ import { startTestGateway } from '../support/gateway.js';
 
 function request(spans: number): string {
   const now = BigInt(Date.now()) * 1_000_000n;
-  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'bounds' } }] }, scopeSpans: [{ spans: Array.from({ length: spans }, (_, i) => ({
-    traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), name: `op ${i}`, startTimeUnixNano: String(now), endTimeUnixNano: String(now + 1000n),
-    attributes: [{ key: 'pad', value: { stringValue: 'x'.repeat(200) } }],
-  })) }] }] });
+  return JSON.stringify({
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'bounds' } }] },
+        scopeSpans: [
+          {
+            spans: Array.from({ length: spans }, (_, i) => ({
+              traceId: randomBytes(16).toString('hex'),
+              spanId: randomBytes(8).toString('hex'),
+              name: `op ${i}`,
+              startTimeUnixNano: String(now),
+              endTimeUnixNano: String(now + 1000n),
+              attributes: [{ key: 'pad', value: { stringValue: 'x'.repeat(200) } }],
+            })),
+          },
+        ],
+      },
+    ],
+  });
 }
 
 const post = (url: string, body: string) => fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
@@ -29,9 +44,15 @@ function metric(text: string, name: string, labels: string): number {
 }
 
 test('refuse: past the byte bound new data gets 429 with Retry-After, nothing is lost or half-accepted', async () => {
-  const gateway = await startTestGateway({ backends: {
-    capped: { kind: 'postgres', url: 'postgresql://nobody@127.0.0.1:1/none', delivery: { paused: true, backlog: { max_bytes: '64KiB', policy: 'refuse' } } },
-  } });
+  const gateway = await startTestGateway({
+    backends: {
+      capped: {
+        kind: 'postgres',
+        url: 'postgresql://nobody@127.0.0.1:1/none',
+        delivery: { paused: true, backlog: { max_bytes: '64KiB', policy: 'refuse' } },
+      },
+    },
+  });
   try {
     let accepted = 0;
     let refused: Response | undefined;
@@ -56,9 +77,15 @@ test('refuse: past the byte bound new data gets 429 with Retry-After, nothing is
 });
 
 test('refuse: past the age bound new data gets 429', async () => {
-  const gateway = await startTestGateway({ backends: {
-    stale: { kind: 'postgres', url: 'postgresql://nobody@127.0.0.1:1/none', delivery: { paused: true, backlog: { max_age: '300ms', policy: 'refuse' } } },
-  } });
+  const gateway = await startTestGateway({
+    backends: {
+      stale: {
+        kind: 'postgres',
+        url: 'postgresql://nobody@127.0.0.1:1/none',
+        delivery: { paused: true, backlog: { max_age: '300ms', policy: 'refuse' } },
+      },
+    },
+  });
   try {
     assert.equal((await post(gateway.httpUrl, request(5))).status, 200);
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -71,9 +98,15 @@ test('refuse: past the age bound new data gets 429', async () => {
 });
 
 test('drop_oldest: everything is acknowledged, the oldest data is dropped and counted, the backlog stays bounded', async () => {
-  const gateway = await startTestGateway({ backends: {
-    lossy: { kind: 'postgres', url: 'postgresql://nobody@127.0.0.1:1/none', delivery: { paused: true, backlog: { max_bytes: '64KiB', policy: 'drop_oldest' } } },
-  } });
+  const gateway = await startTestGateway({
+    backends: {
+      lossy: {
+        kind: 'postgres',
+        url: 'postgresql://nobody@127.0.0.1:1/none',
+        delivery: { paused: true, backlog: { max_bytes: '64KiB', policy: 'drop_oldest' } },
+      },
+    },
+  });
   try {
     for (let i = 0; i < 40; i++) assert.equal((await post(gateway.httpUrl, request(50))).status, 200);
     const metrics = await (await fetch(`${gateway.adminUrl}/metrics`)).text();
@@ -88,17 +121,34 @@ test('drop_oldest: everything is acknowledged, the oldest data is dropped and co
 });
 
 test('refuse over gRPC: RESOURCE_EXHAUSTED with google.rpc.RetryInfo in the status details', async () => {
-  const gateway = await startTestGateway({ backends: {
-    capped: { kind: 'postgres', url: 'postgresql://nobody@127.0.0.1:1/none', delivery: { paused: true, backlog: { max_bytes: '16KiB', policy: 'refuse' } } },
-  } });
+  const gateway = await startTestGateway({
+    backends: {
+      capped: {
+        kind: 'postgres',
+        url: 'postgresql://nobody@127.0.0.1:1/none',
+        delivery: { paused: true, backlog: { max_bytes: '16KiB', policy: 'refuse' } },
+      },
+    },
+  });
   const recorded = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(recorded)] });
-  for (let i = 0; i < 100; i++) provider.getTracer('t').startSpan(`op ${i}`, { attributes: { pad: 'x'.repeat(100) } }).end();
+  for (let i = 0; i < 100; i++)
+    provider
+      .getTracer('t')
+      .startSpan(`op ${i}`, { attributes: { pad: 'x'.repeat(100) } })
+      .end();
   const body = Buffer.from(ProtobufTraceSerializer.serializeRequest(recorded.getFinishedSpans())!);
   const client = new grpc.Client(gateway.endpoints.grpc!, grpc.credentials.createInsecure());
-  const call = () => new Promise<grpc.ServiceError | null>((resolve) => {
-    client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, body, (error) => resolve(error));
-  });
+  const call = () =>
+    new Promise<grpc.ServiceError | null>((resolve) => {
+      client.makeUnaryRequest(
+        '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        body,
+        (error) => resolve(error),
+      );
+    });
   try {
     let refused: grpc.ServiceError | null = null;
     for (let i = 0; i < 50 && !refused; i++) refused = await call();

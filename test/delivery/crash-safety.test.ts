@@ -25,30 +25,45 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Request { readonly body: string; readonly spanIds: string[]; acked: boolean }
+interface Request {
+  readonly body: string;
+  readonly spanIds: string[];
+  acked: boolean;
+}
 
 function makeRequest(index: number): Request {
   const now = BigInt(Date.now()) * 1_000_000n;
   const spans = Array.from({ length: SPANS_PER_REQUEST }, (_, i) => ({
-    traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), name: `req ${index} span ${i}`, kind: 2,
-    startTimeUnixNano: String(now + BigInt(i)), endTimeUnixNano: String(now + BigInt(i) + 1_000_000n),
+    traceId: randomBytes(16).toString('hex'),
+    spanId: randomBytes(8).toString('hex'),
+    name: `req ${index} span ${i}`,
+    kind: 2,
+    startTimeUnixNano: String(now + BigInt(i)),
+    endTimeUnixNano: String(now + BigInt(i) + 1_000_000n),
     attributes: [{ key: 'request', value: { intValue: String(index) } }],
   }));
-  const body = JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: schema } }] }, scopeSpans: [{ scope: { name: 'crash' }, spans }] }] });
+  const body = JSON.stringify({
+    resourceSpans: [
+      { resource: { attributes: [{ key: 'service.name', value: { stringValue: schema } }] }, scopeSpans: [{ scope: { name: 'crash' }, spans }] },
+    ],
+  });
   return { body, spanIds: spans.map((s) => s.spanId), acked: false };
 }
 
 test('kill -9 mid-load, several times: every acknowledged span is stored exactly once', { timeout: 300_000 }, async () => {
   const [httpPort, adminPort] = await freePorts(2);
   const config = path.join(dir, 'gateway.yaml');
-  writeFileSync(config, [
-    `data_dir: ${dir}/data`,
-    `receivers: { otlp: { http: { endpoint: 127.0.0.1:${httpPort} }, grpc: { enabled: false } } }`,
-    `queue: { kind: embedded, path: ${dir}/data/queue }`,
-    `admin: { endpoint: 127.0.0.1:${adminPort} }`,
-    'backends:',
-    `  pg: { kind: postgres, url: "${backendUrl('postgres')}", schema: ${schema}, delivery: { retry: { initial_interval: 200ms, max_interval: 1s } } }`,
-  ].join('\n'));
+  writeFileSync(
+    config,
+    [
+      `data_dir: ${dir}/data`,
+      `receivers: { otlp: { http: { endpoint: 127.0.0.1:${httpPort} }, grpc: { enabled: false } } }`,
+      `queue: { kind: embedded, path: ${dir}/data/queue }`,
+      `admin: { endpoint: 127.0.0.1:${adminPort} }`,
+      'backends:',
+      `  pg: { kind: postgres, url: "${backendUrl('postgres')}", schema: ${schema}, delivery: { retry: { initial_interval: 200ms, max_interval: 1s } } }`,
+    ].join('\n'),
+  );
   const start = async (): Promise<CliProcess> => {
     const gateway = runCli(['start', '--config', config]);
     await gateway.waitForLine(/manifold is running/, 60_000);
@@ -61,7 +76,11 @@ test('kill -9 mid-load, several times: every acknowledged span is stored exactly
   let kills = 0;
   const post = async (request: Request): Promise<void> => {
     try {
-      const response = await fetch(`http://127.0.0.1:${httpPort}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.body });
+      const response = await fetch(`http://127.0.0.1:${httpPort}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: request.body,
+      });
       if (response.status === 200) {
         request.acked = true;
         acks++;
@@ -94,8 +113,14 @@ test('kill -9 mid-load, several times: every acknowledged span is stored exactly
   try {
     const expected = REQUESTS * SPANS_PER_REQUEST;
     const stored = await eventually(
-      async () => (await db.query(`SELECT count(*)::int AS rows, count(DISTINCT span_id)::int AS spans FROM ${schema}.otel_spans`)).rows[0] as { rows: number; spans: number },
-      (found) => found.spans >= expected, 60_000, `all ${expected} spans stored`,
+      async () =>
+        (await db.query(`SELECT count(*)::int AS rows, count(DISTINCT span_id)::int AS spans FROM ${schema}.otel_spans`)).rows[0] as {
+          rows: number;
+          spans: number;
+        },
+      (found) => found.spans >= expected,
+      60_000,
+      `all ${expected} spans stored`,
     );
     assert.equal(stored.spans, expected, 'every acknowledged span arrived');
     assert.equal(stored.rows, expected, 'none twice');

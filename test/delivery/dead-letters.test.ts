@@ -21,9 +21,16 @@ before(async () => {
   db = new pg.Client({ connectionString: backendUrl('postgres') });
   await db.connect();
   gateway = await startTestGateway({
-    backends: { pg: { kind: 'postgres', url: backendUrl('postgres'), schema, delivery: { retry: { initial_interval: '100ms', max_interval: '500ms' } } } },
+    backends: {
+      pg: { kind: 'postgres', url: backendUrl('postgres'), schema, delivery: { retry: { initial_interval: '100ms', max_interval: '500ms' } } },
+    },
   });
-  await eventually(() => db.query(`SELECT 1 FROM ${schema}.otel_spans LIMIT 1`).then(() => true), Boolean, 20_000, 'the adapter to create its tables');
+  await eventually(
+    () => db.query(`SELECT 1 FROM ${schema}.otel_spans LIMIT 1`).then(() => true),
+    Boolean,
+    20_000,
+    'the adapter to create its tables',
+  );
   // The "bad data": this backend refuses spans named 'poison' (SQLSTATE 23514, a permanent error).
   await db.query(`ALTER TABLE ${schema}.otel_spans ADD CONSTRAINT no_poison CHECK (name <> 'poison')`);
 });
@@ -37,7 +44,10 @@ after(async () => {
 
 function spans(service: string, names: string[]): Uint8Array {
   const recorded = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': service }), spanProcessors: [new SimpleSpanProcessor(recorded)] });
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': service }),
+    spanProcessors: [new SimpleSpanProcessor(recorded)],
+  });
   for (const name of names) provider.getTracer('t').startSpan(name).end();
   return ProtobufTraceSerializer.serializeRequest(recorded.getFinishedSpans())!;
 }
@@ -47,17 +57,23 @@ async function send(body: Uint8Array): Promise<void> {
   assert.equal(response.status, 200);
 }
 
-const count = async (service: string) => (await db.query(`SELECT count(*)::int AS n FROM ${schema}.otel_spans WHERE service_name = $1`, [service])).rows[0].n as number;
+const count = async (service: string) =>
+  (await db.query(`SELECT count(*)::int AS n FROM ${schema}.otel_spans WHERE service_name = $1`, [service])).rows[0].n as number;
 
 test('refused data is dead-lettered with the backend text, later data flows, replay delivers it exactly once', async () => {
   await send(spans('poisoned', ['fine', 'poison', 'also fine']));
   const cli = (args: string[]) => runCli(['dlq', ...args, '--admin', gateway.adminUrl]);
 
-  const listed = await eventually(async () => {
-    const list = cli(['list', '--json']);
-    await list.exited;
-    return JSON.parse(list.lines.join('\n')) as Array<{ id: string; backend: string; reason: string; items: number; lastError: string }>;
-  }, (letters) => letters.length === 1, 20_000, 'one dead letter');
+  const listed = await eventually(
+    async () => {
+      const list = cli(['list', '--json']);
+      await list.exited;
+      return JSON.parse(list.lines.join('\n')) as Array<{ id: string; backend: string; reason: string; items: number; lastError: string }>;
+    },
+    (letters) => letters.length === 1,
+    20_000,
+    'one dead letter',
+  );
   const letter = listed[0]!;
   assert.equal(letter.backend, 'pg');
   assert.equal(letter.reason, 'permanent');
@@ -66,7 +82,12 @@ test('refused data is dead-lettered with the backend text, later data flows, rep
 
   // A dead backend batch does not block what comes after it.
   await send(spans('healthy', ['a', 'b']));
-  await eventually(() => count('healthy'), (n) => n === 2, 20_000, 'later spans written');
+  await eventually(
+    () => count('healthy'),
+    (n) => n === 2,
+    20_000,
+    'later spans written',
+  );
 
   const show = cli(['show', letter.id]);
   assert.equal((await show.exited).code, 0);
@@ -83,7 +104,12 @@ test('refused data is dead-lettered with the backend text, later data flows, rep
   const replay = cli(['replay', '--all']);
   assert.equal((await replay.exited).code, 0);
   assert.match(replay.lines.join('\n'), /replayed 1 dead letter/);
-  await eventually(() => count('poisoned'), (n) => n === 3, 20_000, 'the replayed spans');
+  await eventually(
+    () => count('poisoned'),
+    (n) => n === 3,
+    20_000,
+    'the replayed spans',
+  );
   const empty = cli(['list']);
   await empty.exited;
   assert.match(empty.lines.join('\n'), /no dead letters/);

@@ -23,9 +23,15 @@ import { encodeBatch } from '../../src/queue/codec.js';
 type MakeRunner = (baseUrl: string, options?: Record<string, unknown>) => Promise<AdapterRunner>;
 const modes: [string, MakeRunner][] = [
   ['inline', async (baseUrl, options) => new InlineRunner(makeAdapter(baseUrl, options))],
-  ['on a delivery thread', (baseUrl, options = {}) => ThreadRunner.open('prometheus', prometheusAdapter.configSchema.parse({ url: new URL('/api/v1/write', baseUrl).href, ...options }), {
-    name: 'test', logger: pino({ level: 'silent' }), dataDir: '/tmp',
-  })],
+  [
+    'on a delivery thread',
+    (baseUrl, options = {}) =>
+      ThreadRunner.open('prometheus', prometheusAdapter.configSchema.parse({ url: new URL('/api/v1/write', baseUrl).href, ...options }), {
+        name: 'test',
+        logger: pino({ level: 'silent' }),
+        dataDir: '/tmp',
+      }),
+  ],
 ];
 
 const SERIES = 5;
@@ -46,10 +52,17 @@ after(async () => {
 function deltaBatch(service: string, startMs: number, round: number): QueuedBatch {
   const res = resource({ 'service.name': service });
   const metric = descriptor('prepared_ahead', 'sum', { temporality: 'delta', monotonic: true });
-  const metrics: MetricPoint[] = Array.from({ length: SERIES }, (_, series) => numberPoint({
-    resource: res, scope: scope('test'), metric, attributes: { series: String(series) },
-    start: BigInt(startMs + (round - 1) * 1000) * 1_000_000n, time: BigInt(startMs + round * 1000) * 1_000_000n, value: round + 1,
-  }));
+  const metrics: MetricPoint[] = Array.from({ length: SERIES }, (_, series) =>
+    numberPoint({
+      resource: res,
+      scope: scope('test'),
+      metric,
+      attributes: { series: String(series) },
+      start: BigInt(startMs + (round - 1) * 1000) * 1_000_000n,
+      time: BigInt(startMs + round * 1000) * 1_000_000n,
+      value: round + 1,
+    }),
+  );
   const half = Math.ceil(metrics.length / 2);
   const payloads = [metrics.slice(0, half), metrics.slice(half)].map((part) => encodeBatch({ metrics: part, spans: [] }));
   return { summary: { id: `round-${round}`, attempt: 1, items: metrics.length }, payloads };
@@ -98,7 +111,11 @@ for (const [mode, make] of modes) {
       const series = await promRaw(prometheus.url, `prepared_ahead_total{job="${service}"}`, startMs + rounds * 1000, SERIES);
       assert.equal(series.length, SERIES);
       for (const one of series) {
-        assert.deepEqual(one.values.map(([, value]) => Number(value)), Array.from({ length: rounds }, (_, round) => totalAfter(round)), `running totals of ${JSON.stringify(one.metric)}`);
+        assert.deepEqual(
+          one.values.map(([, value]) => Number(value)),
+          Array.from({ length: rounds }, (_, round) => totalAfter(round)),
+          `running totals of ${JSON.stringify(one.metric)}`,
+        );
       }
     } finally {
       await adapter.close();
@@ -118,7 +135,11 @@ for (const [mode, make] of modes) {
       second.abandon();
       await (await adapter.encode(deltaBatch(service, startMs, 1))).send();
       const series = await promRaw(prometheus.url, `prepared_ahead_total{job="${service}"}`, startMs + 2000, SERIES);
-      for (const one of series) assert.deepEqual(one.values.map(([, value]) => Number(value)), [totalAfter(0), totalAfter(1)]);
+      for (const one of series)
+        assert.deepEqual(
+          one.values.map(([, value]) => Number(value)),
+          [totalAfter(0), totalAfter(1)],
+        );
     } finally {
       await adapter.close();
     }

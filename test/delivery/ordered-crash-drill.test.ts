@@ -16,7 +16,18 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import {
-  assertDrill, drillRandom, DrillGateway, DrillScope, embeddedQueue, killRepeatedly, mergedLedger, redisQueue, remoteWrite, remoteWriteSamples, verdict, type StoreKind,
+  assertDrill,
+  drillRandom,
+  DrillGateway,
+  DrillScope,
+  embeddedQueue,
+  killRepeatedly,
+  mergedLedger,
+  redisQueue,
+  remoteWrite,
+  remoteWriteSamples,
+  verdict,
+  type StoreKind,
 } from '../support/drill.js';
 
 /** Long enough for a restarted gateway (2-4 s here under tsx) to take data before it, short enough to keep the drill quick. */
@@ -51,7 +62,11 @@ async function hungBackendDrill(queue: QueueKind, kind: StoreKind): Promise<void
   await Promise.all([store.resume(), gateway.start()]);
   await sender.ledger.moreAcks(1);
   const firstAck = sender.ledger.lastAckAt - killedAt;
-  if (queue === 'redis') assert.ok(firstAck < LEASE_MS - 1_000, `the restarted gateway took data ${firstAck} ms after the kill: before the lease (${LEASE_MS} ms) lapsed, as the drill needs`);
+  if (queue === 'redis')
+    assert.ok(
+      firstAck < LEASE_MS - 1_000,
+      `the restarted gateway took data ${firstAck} ms after the kill: before the lease (${LEASE_MS} ms) lapsed, as the drill needs`,
+    );
   await sender.ledger.moreAcks(4);
   await sender.stop();
   const result = await verdict(gateway, () => remoteWriteSamples(kind, store.url, service), sender.ledger.acked);
@@ -128,28 +143,54 @@ async function killLoopDrill(queue: QueueKind, kind: StoreKind): Promise<void> {
   const kills = await killRepeatedly(gateway, sender, random, 6);
   await sender.stop();
   const result = await verdict(gateway, () => remoteWriteSamples(kind, store.url, service), sender.ledger.acked);
-  console.log(`# seed ${seed} (MANIFOLD_DRILL_SEED); killed ${kills.length} times, ${kills.join(', ')} ms after an ack; ${sender.ledger.acks} exports acknowledged, ${sender.ledger.failures} failed`);
+  console.log(
+    `# seed ${seed} (MANIFOLD_DRILL_SEED); killed ${kills.length} times, ${kills.join(', ')} ms after an ack; ${sender.ledger.acks} exports acknowledged, ${sender.ledger.failures} failed`,
+  );
   if (result.deadLetters.length + result.missing.length > 0) console.log(`# gateway log:\n${gateway.trouble().replace(/^/gm, '#   ')}`);
   await gateway.stop();
   assertDrill(result);
 }
 
-test('Redis queue, Prometheus hung, kill -9, restart before the lease lapses: every acked sample, no dead letter', { timeout: 90_000 }, () => hungBackendDrill('redis', 'prometheus'));
+test('Redis queue, Prometheus hung, kill -9, restart before the lease lapses: every acked sample, no dead letter', { timeout: 90_000 }, () =>
+  hungBackendDrill('redis', 'prometheus'),
+);
 
-test('Redis queue, VictoriaMetrics hung, kill -9, restart before the lease lapses: nothing missing, nothing twice', { timeout: 90_000 }, () => hungBackendDrill('redis', 'victoria'));
+test('Redis queue, VictoriaMetrics hung, kill -9, restart before the lease lapses: nothing missing, nothing twice', { timeout: 90_000 }, () =>
+  hungBackendDrill('redis', 'victoria'),
+);
 
-test('embedded queue, Prometheus hung, kill -9, restart on the same folder: every acked sample, no dead letter', { timeout: 90_000 }, () => hungBackendDrill('embedded', 'prometheus'));
+test('embedded queue, Prometheus hung, kill -9, restart on the same folder: every acked sample, no dead letter', { timeout: 90_000 }, () =>
+  hungBackendDrill('embedded', 'prometheus'),
+);
 
-test('embedded queue, Prometheus down, a retry pending, kill -9, restart before the retry time: the retried write still goes first', { timeout: 90_000 }, () => pendingRetryDrill('embedded'));
+test(
+  'embedded queue, Prometheus down, a retry pending, kill -9, restart before the retry time: the retried write still goes first',
+  { timeout: 90_000 },
+  () => pendingRetryDrill('embedded'),
+);
 
-test('Redis queue, Prometheus down, a retry pending, kill -9, restart before the retry time: the retried write still goes first', { timeout: 90_000 }, () => pendingRetryDrill('redis'));
+test(
+  'Redis queue, Prometheus down, a retry pending, kill -9, restart before the retry time: the retried write still goes first',
+  { timeout: 90_000 },
+  () => pendingRetryDrill('redis'),
+);
 
-test('two gateways on one Redis queue, Prometheus hung, one killed -9: the survivor delivers its write first', { timeout: 120_000 }, () => twoGatewaysDrill('prometheus'));
+test('two gateways on one Redis queue, Prometheus hung, one killed -9: the survivor delivers its write first', { timeout: 120_000 }, () =>
+  twoGatewaysDrill('prometheus'),
+);
 
-test('two gateways on one Redis queue, VictoriaMetrics hung, one killed -9: nothing missing, nothing twice', { timeout: 120_000 }, () => twoGatewaysDrill('victoria'));
+test('two gateways on one Redis queue, VictoriaMetrics hung, one killed -9: nothing missing, nothing twice', { timeout: 120_000 }, () =>
+  twoGatewaysDrill('victoria'),
+);
 
-test('Redis queue, Prometheus, steady load, kill -9 six times at random moments: every acked sample, no dead letter', { timeout: 180_000 }, () => killLoopDrill('redis', 'prometheus'));
+test('Redis queue, Prometheus, steady load, kill -9 six times at random moments: every acked sample, no dead letter', { timeout: 180_000 }, () =>
+  killLoopDrill('redis', 'prometheus'),
+);
 
-test('embedded queue, Prometheus, steady load, kill -9 six times at random moments: every acked sample, no dead letter', { timeout: 180_000 }, () => killLoopDrill('embedded', 'prometheus'));
+test('embedded queue, Prometheus, steady load, kill -9 six times at random moments: every acked sample, no dead letter', { timeout: 180_000 }, () =>
+  killLoopDrill('embedded', 'prometheus'),
+);
 
-test('Redis queue, VictoriaMetrics, steady load, kill -9 six times at random moments: nothing missing, nothing twice', { timeout: 180_000 }, () => killLoopDrill('redis', 'victoria'));
+test('Redis queue, VictoriaMetrics, steady load, kill -9 six times at random moments: nothing missing, nothing twice', { timeout: 180_000 }, () =>
+  killLoopDrill('redis', 'victoria'),
+);

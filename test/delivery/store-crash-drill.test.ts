@@ -66,10 +66,14 @@ async function killLoopDrill(kind: SharedStoreKind): Promise<void> {
 
 for (const kind of ['postgres', 'influxdb', 'clickhouse'] as const) {
   for (const queue of ['embedded', 'redis'] as const) {
-    test(`${queue} queue, ${kind} hung then down, kill -9 twice: every acked sample exactly once, no dead letter`, { timeout: 120_000 }, () => storeDrill(kind, queue));
+    test(`${queue} queue, ${kind} hung then down, kill -9 twice: every acked sample exactly once, no dead letter`, { timeout: 120_000 }, () =>
+      storeDrill(kind, queue),
+    );
   }
 }
 
 for (const kind of ['postgres', 'influxdb', 'clickhouse'] as const) {
-  test(`embedded queue, ${kind}, steady load, kill -9 six times at random moments: every acked sample exactly once`, { timeout: 180_000 }, () => killLoopDrill(kind));
+  test(`embedded queue, ${kind}, steady load, kill -9 six times at random moments: every acked sample exactly once`, { timeout: 180_000 }, () =>
+    killLoopDrill(kind),
+  );
 }

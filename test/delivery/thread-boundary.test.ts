@@ -48,9 +48,16 @@ async function write(runner: AdapterRunner, batch: QueuedBatch): Promise<WriteRe
 /** `count` gauge series of one metric, value i on series i, at `timeMs`. */
 function gauges(service: string, name: string, from: number, count: number, timeMs: number): MetricPoint[] {
   const res = resource({ 'service.name': service });
-  return Array.from({ length: count }, (_, i) => numberPoint({
-    resource: res, scope: scope('t'), metric: descriptor(name, 'gauge'), attributes: { i: String(from + i) }, time: BigInt(timeMs) * 1_000_000n, value: from + i,
-  }));
+  return Array.from({ length: count }, (_, i) =>
+    numberPoint({
+      resource: res,
+      scope: scope('t'),
+      metric: descriptor(name, 'gauge'),
+      attributes: { i: String(from + i) },
+      time: BigInt(timeMs) * 1_000_000n,
+      value: from + i,
+    }),
+  );
 }
 
 async function listening(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
@@ -99,7 +106,10 @@ test('error classes and their fields cross the thread boundary', async (t) => {
     const good = encodeBatch({ metrics: gauges('x', 'boundary_good', 0, 1, Date.now()), spans: [] });
     const bad = (): QueuedBatch => ({ summary: { id: 'bad', attempt: 1, items: 2 }, payloads: [good, Uint8Array.from([0xee, 1, 2])] });
     try {
-      const expected = await inline.encode(bad()).then(() => undefined, (error: Error) => error);
+      const expected = await inline.encode(bad()).then(
+        () => undefined,
+        (error: Error) => error,
+      );
       assert.ok(expected instanceof PayloadFormatError, `inline, the decode's PayloadFormatError, got ${String(expected)}`);
       await assert.rejects(adapter.encode(bad()), (error: Error) => {
         assert.ok(error instanceof PayloadFormatError, `a PayloadFormatError, got ${String(error)}`);
@@ -128,16 +138,30 @@ async function deliveryRun(url: string, service: string, name: string, jobs: num
   const store = await EmbeddedQueueStore.open({ dir });
   store.configure('vm', { maxBytes: 1e9, maxAgeMs: 3.6e6, policy: 'refuse' });
   for (let job = 0; job < jobs; job++) {
-    await store.enqueue([{ backend: 'vm', payload: encodeBatch({ metrics: gauges(service, name, job * perJob, perJob, timeMs), spans: [] }), items: perJob }]);
+    await store.enqueue([
+      { backend: 'vm', payload: encodeBatch({ metrics: gauges(service, name, job * perJob, perJob, timeMs), spans: [] }), items: perJob },
+    ]);
   }
   const metrics = new GatewayMetrics(async () => new Map());
-  const adapter = await ThreadRunner.open('prometheus', prometheusAdapter.configSchema.parse({ url }), {
-    ...context, name: 'vm',
-  }, { onThreadExit: () => metrics.deliveryThreadRestarts.inc({ backend: 'vm' }) });
-  const delivery = deliverySchema.parse({ batch: { max_items: perJob * 2, max_delay: '0s' }, retry: { initial_interval: '100ms', max_interval: '200ms' } });
+  const adapter = await ThreadRunner.open(
+    'prometheus',
+    prometheusAdapter.configSchema.parse({ url }),
+    {
+      ...context,
+      name: 'vm',
+    },
+    { onThreadExit: () => metrics.deliveryThreadRestarts.inc({ backend: 'vm' }) },
+  );
+  const delivery = deliverySchema.parse({
+    batch: { max_items: perJob * 2, max_delay: '0s' },
+    retry: { initial_interval: '100ms', max_interval: '200ms' },
+  });
   const worker = new BackendWorker('vm', adapter, store, delivery, metrics, logger);
   return {
-    store, adapter, worker, metrics,
+    store,
+    adapter,
+    worker,
+    metrics,
     async cleanup() {
       await worker.stop();
       await adapter.close();
@@ -161,15 +185,30 @@ test('a delivery thread killed mid-write: the write is retried on a new thread, 
   try {
     run.worker.start();
     for (let kills = 0; kills < 3; kills++) {
-      await eventually(() => counter(run.metrics.inFlight), (n) => n > 0, 15_000, 'a write in flight');
+      await eventually(
+        () => counter(run.metrics.inFlight),
+        (n) => n > 0,
+        15_000,
+        'a write in flight',
+      );
       await run.adapter.killThread();
     }
-    await eventually(() => run.store.stats('vm'), (stats) => stats.jobs === 0, 60_000, 'every job delivered');
+    await eventually(
+      () => run.store.stats('vm'),
+      (stats) => stats.jobs === 0,
+      60_000,
+      'every job delivered',
+    );
     assert.equal(await counter(run.metrics.deliveryThreadRestarts), 3, 'each kill counted');
     assert.ok((await counter(run.metrics.retries)) >= 1, 'the killed writes were retried');
     assert.equal(await counter(run.metrics.written), jobs * perJob, 'each point recorded as written once');
     assert.equal((await run.store.listDeadLetters('vm')).length, 0);
-    const stored = await eventually(() => promQuery(backendUrl('prometheus'), `count(${name}) and sum(${name})`, timeMs + 1000), (r) => r.length > 0, 15_000, 'the series');
+    const stored = await eventually(
+      () => promQuery(backendUrl('prometheus'), `count(${name}) and sum(${name})`, timeMs + 1000),
+      (r) => r.length > 0,
+      15_000,
+      'the series',
+    );
     const sum = await promQuery(backendUrl('prometheus'), `sum(${name})`, timeMs + 1000);
     assert.equal(Number(stored[0]!.value[1]), jobs * perJob, 'one series per point, none missing');
     assert.equal(Number(sum[0]!.value[1]), ((jobs * perJob - 1) * jobs * perJob) / 2, 'each value as sent');
@@ -186,7 +225,12 @@ test('stop() during a write: the write finishes (or its jobs stay queued), then 
   const run = await deliveryRun(`${backendUrl('victoria')}/api/v1/write`, service, name, jobs, perJob, Date.now() - 5_000);
   try {
     run.worker.start();
-    await eventually(() => counter(run.metrics.inFlight), (n) => n > 0, 15_000, 'a write in flight');
+    await eventually(
+      () => counter(run.metrics.inFlight),
+      (n) => n > 0,
+      15_000,
+      'a write in flight',
+    );
     await run.worker.stop();
     assert.equal(await counter(run.metrics.inFlight), 0, 'no write left under way');
     const written = await counter(run.metrics.written);

@@ -29,8 +29,12 @@ const run = randomBytes(3).toString('hex');
 
 function gaugePayload(name: string, value: number): Uint8Array {
   const point: MetricPoint = numberPoint({
-    resource: resource({ 'service.name': `undecodable_${run}` }), scope: scope('t'), metric: descriptor(name, 'gauge'),
-    attributes: { i: '1' }, time: nowNs(), value,
+    resource: resource({ 'service.name': `undecodable_${run}` }),
+    scope: scope('t'),
+    metric: descriptor(name, 'gauge'),
+    attributes: { i: '1' },
+    time: nowNs(),
+    value,
   });
   return encodeBatch({ metrics: [point], spans: [] });
 }
@@ -63,7 +67,12 @@ for (const [label, factory, config, thread] of cases) {
     const worker = new BackendWorker('vm', adapter, store, delivery, metrics, logger);
     try {
       worker.start();
-      await eventually(() => store.listDeadLetters('vm'), (list) => list.length === 1, 15_000, 'the undecodable job dead-lettered');
+      await eventually(
+        () => store.listDeadLetters('vm'),
+        (list) => list.length === 1,
+        15_000,
+        'the undecodable job dead-lettered',
+      );
       const [letter] = await store.listDeadLetters('vm');
       assert.match(JSON.stringify(letter), /cannot be decoded|payload/i, 'the dead letter says why');
       await eventually(() => victoriaHas(name), Boolean, 15_000, 'the good job written to VictoriaMetrics');

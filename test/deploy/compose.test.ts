@@ -35,7 +35,12 @@ const GRAFANA_CLICKHOUSE_PLUGIN = 'grafana-clickhouse-datasource 4.5.1';
 /** Grafana's plugin ids for the four backends (core plugins, and the ClickHouse one installed at start). */
 const GRAFANA_DATASOURCE_TYPES = new Set(['prometheus', 'influxdb', 'grafana-postgresql-datasource', 'postgres', 'grafana-clickhouse-datasource']);
 /** The hosts the gateway's config must use: the compose service of each backend and of the queue. */
-const BACKEND_SERVICES: Record<string, string> = { prometheus: 'prometheus', postgres: 'timescaledb', clickhouse: 'clickhouse', influxdb: 'influxdb' };
+const BACKEND_SERVICES: Record<string, string> = {
+  prometheus: 'prometheus',
+  postgres: 'timescaledb',
+  clickhouse: 'clickhouse',
+  influxdb: 'influxdb',
+};
 
 interface Service {
   image?: string;
@@ -46,7 +51,10 @@ interface Service {
   ports?: string[];
   depends_on?: string[] | Record<string, unknown>;
 }
-interface Compose { services: Record<string, Service>; volumes?: Record<string, unknown> }
+interface Compose {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+}
 
 const composeFile = path.join(REPO, 'docker-compose.yml');
 const composeText = readFileSync(composeFile, 'utf8');
@@ -183,19 +191,23 @@ test('the gateway config: compose service names as hosts, secrets from ${VAR}, l
   assert.equal(new URL(config.queue.url).hostname, 'redis');
   assert.ok(services.redis);
 
-  const kinds = Object.values(config.backends).map((b) => b.kind).sort();
+  const kinds = Object.values(config.backends)
+    .map((b) => b.kind)
+    .sort();
   assert.deepEqual(kinds, ['clickhouse', 'influxdb', 'postgres', 'prometheus']);
   for (const [name, backend] of Object.entries(config.backends)) {
     const url = new URL(backend.url);
     assert.equal(url.hostname, BACKEND_SERVICES[backend.kind], `backends.${name}.url host`);
     assert.ok(services[url.hostname], `backends.${name}: no compose service ${url.hostname}`);
     if (url.password) assert.match(decodeURIComponent(url.password), /^\$\{[A-Z_]+\}$/, `backends.${name}.url: password from the environment`);
-    for (const secret of [backend.password, backend.token]) if (secret !== undefined) assert.match(secret, /^\$\{[A-Z_]+\}$/, `backends.${name}: secret from the environment`);
+    for (const secret of [backend.password, backend.token])
+      if (secret !== undefined) assert.match(secret, /^\$\{[A-Z_]+\}$/, `backends.${name}: secret from the environment`);
   }
   // Every variable the config references is one compose sets for the gateway.
   const env = environment(gatewayService());
   const withoutComments = text.replace(/(^|\s)#.*$/gm, '$1');
-  for (const [, name] of withoutComments.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g)) assert.ok(name! in env, `${name} is referenced by ${path.relative(REPO, file)} but not set for the gateway service`);
+  for (const [, name] of withoutComments.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g))
+    assert.ok(name! in env, `${name} is referenced by ${path.relative(REPO, file)} but not set for the gateway service`);
 
   // The data folder is the image's volume, and compose puts a named volume there.
   assert.ok(dockerfileVolumes().includes(config.data_dir), `data_dir ${config.data_dir} is a VOLUME of the image`);
@@ -207,24 +219,37 @@ test('the gateway config: compose service names as hosts, secrets from ${VAR}, l
   assert.equal(new URL(config.backends.prometheus!.url).pathname, '/api/v1/write');
   const prometheusConfig = mounts(services.prometheus!).find((m) => m.target === '/etc/prometheus/prometheus.yml');
   assert.ok(prometheusConfig, 'prometheus.yml is mounted');
-  const scrape = parseYaml(readFileSync(prometheusConfig.source, 'utf8')) as { scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }> };
+  const scrape = parseYaml(readFileSync(prometheusConfig.source, 'utf8')) as {
+    scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
+  };
   const job = scrape.scrape_configs.find((c) => c.job_name === 'manifold');
-  assert.deepEqual(job?.static_configs.flatMap((s) => s.targets), ['gateway:8888']);
+  assert.deepEqual(
+    job?.static_configs.flatMap((s) => s.targets),
+    ['gateway:8888'],
+  );
 });
 
 test('the image default config (no config mounted) passes `manifold config check`', async () => {
   const copy = dockerfile.stages.at(-1)!.instructions.find((i) => i.name === 'COPY' && i.args.at(-1) === '/etc/manifold/manifold.yaml');
   assert.ok(copy, 'the runtime stage copies a default config to /etc/manifold/manifold.yaml');
-  assert.ok(dockerfile.stages.at(-1)!.instructions.some((i) => i.name === 'ENV' && /MANIFOLD_CONFIG=\/etc\/manifold\/manifold\.yaml/.test(i.args.join(' '))));
+  assert.ok(
+    dockerfile.stages.at(-1)!.instructions.some((i) => i.name === 'ENV' && /MANIFOLD_CONFIG=\/etc\/manifold\/manifold\.yaml/.test(i.args.join(' '))),
+  );
   const checked = await configCheck(path.join(REPO, copy.args[0]!), {});
   assert.equal(checked.code, 0, checked.output);
-  const config = parseYaml(readFileSync(path.join(REPO, copy.args[0]!), 'utf8')) as { data_dir: string; receivers: { otlp: { http: { endpoint: string } } } };
+  const config = parseYaml(readFileSync(path.join(REPO, copy.args[0]!), 'utf8')) as {
+    data_dir: string;
+    receivers: { otlp: { http: { endpoint: string } } };
+  };
   assert.ok(dockerfileVolumes().includes(config.data_dir));
   assert.equal(config.receivers.otlp.http.endpoint, '0.0.0.0:4318');
 });
 
 function dockerfileVolumes(): string[] {
-  return dockerfile.stages.at(-1)!.instructions.filter((i) => i.name === 'VOLUME').flatMap((i) => i.args);
+  return dockerfile.stages
+    .at(-1)!
+    .instructions.filter((i) => i.name === 'VOLUME')
+    .flatMap((i) => i.args);
 }
 
 test('Dockerfile: multi-stage, non-root, HEALTHCHECK on /healthz at the admin port, the ports, a data volume, COPY sources present', () => {
@@ -235,11 +260,17 @@ test('Dockerfile: multi-stage, non-root, HEALTHCHECK on /healthz at the admin po
   assert.ok(user && !['root', '0', '0:0'].includes(user), `the runtime stage runs as ${user ?? 'root'}`);
   const health = runtime.instructions.find((i) => i.name === 'HEALTHCHECK')?.args.join(' ') ?? '';
   assert.match(health, /127\.0\.0\.1:8888\/healthz/);
-  const exposed = runtime.instructions.filter((i) => i.name === 'EXPOSE').flatMap((i) => i.args).sort();
+  const exposed = runtime.instructions
+    .filter((i) => i.name === 'EXPOSE')
+    .flatMap((i) => i.args)
+    .sort();
   assert.deepEqual(exposed, ['4317', '4318', '8888']);
   assert.deepEqual(dockerfileVolumes(), ['/var/lib/manifold']);
 
-  const ignored = readFileSync(path.join(REPO, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const ignored = readFileSync(path.join(REPO, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   const stageNames = new Set<string>();
   for (const stage of dockerfile.stages) {
     for (const copy of stage.instructions.filter((i) => i.name === 'COPY')) {
@@ -258,28 +289,56 @@ test('Dockerfile: multi-stage, non-root, HEALTHCHECK on /healthz at the admin po
     if (stage.name) stageNames.add(stage.name);
   }
   // Native modules are built in a build stage, not in the runtime one.
-  assert.ok(dockerfile.stages.slice(0, -1).some((s) => s.instructions.some((i) => i.name === 'RUN' && /npm rebuild better-sqlite3/.test(i.args.join(' ')))));
+  assert.ok(
+    dockerfile.stages.slice(0, -1).some((s) => s.instructions.some((i) => i.name === 'RUN' && /npm rebuild better-sqlite3/.test(i.args.join(' ')))),
+  );
   assert.ok(!runtime.instructions.some((i) => i.name === 'RUN' && /npm (ci|install|rebuild)/.test(i.args.join(' '))));
 });
 
 test('Dockerfile: the runtime stage has every file the npm package ships (package.json "files") and package.json', () => {
   const pkg = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { files: string[]; bin: Record<string, string> };
   // Where each COPY puts each of its sources: into a folder when the target ends with / (or has several sources).
-  const copied = dockerfile.stages.at(-1)!.instructions.filter((i) => i.name === 'COPY').flatMap((i) => {
-    const target = path.posix.join('/app', i.args.at(-1)!);
-    const sources = i.args.slice(0, -1);
-    return i.args.at(-1)!.endsWith('/') || sources.length > 1 ? sources.map((s) => path.posix.join(target, path.posix.basename(s))) : [target];
-  });
+  const copied = dockerfile.stages
+    .at(-1)!
+    .instructions.filter((i) => i.name === 'COPY')
+    .flatMap((i) => {
+      const target = path.posix.join('/app', i.args.at(-1)!);
+      const sources = i.args.slice(0, -1);
+      return i.args.at(-1)!.endsWith('/') || sources.length > 1 ? sources.map((s) => path.posix.join(target, path.posix.basename(s))) : [target];
+    });
   for (const wanted of ['package.json', 'node_modules', ...pkg.files]) {
-    assert.ok(copied.some((target) => target === `/app/${wanted}` || `/app/${wanted}`.startsWith(`${target}/`)), `the runtime stage does not copy ${wanted}`);
+    assert.ok(
+      copied.some((target) => target === `/app/${wanted}` || `/app/${wanted}`.startsWith(`${target}/`)),
+      `the runtime stage does not copy ${wanted}`,
+    );
   }
-  const entry = dockerfile.stages.at(-1)!.instructions.find((i) => i.name === 'ENTRYPOINT')!.args.join(' ');
+  const entry = dockerfile.stages
+    .at(-1)!
+    .instructions.find((i) => i.name === 'ENTRYPOINT')!
+    .args.join(' ');
   assert.match(entry, new RegExp(pkg.bin.manifold!.replace('.', '\\.')));
 });
 
-interface Datasource { name: string; uid: string; type: string; url?: string; jsonData?: Record<string, unknown>; secureJsonData?: Record<string, string> }
-interface Target { datasource?: { type: string; uid: string }; expr?: string; query?: string; rawSql?: string }
-interface Panel { title: string; type: string; datasource?: { type: string; uid: string }; targets?: Target[] }
+interface Datasource {
+  name: string;
+  uid: string;
+  type: string;
+  url?: string;
+  jsonData?: Record<string, unknown>;
+  secureJsonData?: Record<string, string>;
+}
+interface Target {
+  datasource?: { type: string; uid: string };
+  expr?: string;
+  query?: string;
+  rawSql?: string;
+}
+interface Panel {
+  title: string;
+  type: string;
+  datasource?: { type: string; uid: string };
+  targets?: Target[];
+}
 
 function grafanaMount(target: string): string {
   const mount = mounts(services.grafana!).find((m) => m.target === target);
@@ -289,16 +348,22 @@ function grafanaMount(target: string): string {
 
 function provisionedDatasources(): Datasource[] {
   const folder = path.join(grafanaMount('/etc/grafana/provisioning'), 'datasources');
-  return readdirSync(folder).filter((f) => /\.ya?ml$/.test(f)).flatMap((f) => (parseYaml(readFileSync(path.join(folder, f), 'utf8')) as { datasources: Datasource[] }).datasources);
+  return readdirSync(folder)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .flatMap((f) => (parseYaml(readFileSync(path.join(folder, f), 'utf8')) as { datasources: Datasource[] }).datasources);
 }
 
 function dashboards(): Array<{ file: string; uid: string; title: string; panels: Panel[] }> {
   const folder = path.join(grafanaMount('/etc/grafana/provisioning'), 'dashboards');
-  const providers = readdirSync(folder).flatMap((f) => (parseYaml(readFileSync(path.join(folder, f), 'utf8')) as { providers: Array<{ options: { path: string } }> }).providers);
+  const providers = readdirSync(folder).flatMap(
+    (f) => (parseYaml(readFileSync(path.join(folder, f), 'utf8')) as { providers: Array<{ options: { path: string } }> }).providers,
+  );
   assert.equal(providers.length, 1);
   const source = grafanaMount(providers[0]!.options.path);
   assert.equal(path.relative(REPO, source), path.join('deploy', 'grafana', 'dashboards'));
-  return readdirSync(source).filter((f) => f.endsWith('.json')).map((f) => ({ file: f, ...(JSON.parse(readFileSync(path.join(source, f), 'utf8')) as { uid: string; title: string; panels: Panel[] }) }));
+  return readdirSync(source)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => ({ file: f, ...(JSON.parse(readFileSync(path.join(source, f), 'utf8')) as { uid: string; title: string; panels: Panel[] }) }));
 }
 
 test('Grafana: four data sources of real plugin types, their secrets from the grafana service environment', () => {
@@ -341,7 +406,8 @@ test('Grafana: the dashboards are JSON, every query targets a provisioned data s
         assert.equal(ref.type, source.type, `${board.file}: "${panel.title}"`);
         used.add(ref.uid);
       }
-      for (const target of panel.targets) assert.ok(target.expr ?? target.query ?? target.rawSql, `${board.file}: "${panel.title}" has an empty query`);
+      for (const target of panel.targets)
+        assert.ok(target.expr ?? target.query ?? target.rawSql, `${board.file}: "${panel.title}" has an empty query`);
     }
   }
   assert.deepEqual([...used].sort(), [...sources.keys()].sort(), 'every data source has a dashboard');
@@ -352,17 +418,25 @@ function migratedTables(dialect: 'postgres' | 'clickhouse'): Set<string> {
   const folder = path.join(REPO, 'migrations', dialect);
   const names = new Set<string>();
   for (const file of readdirSync(folder).filter((f) => f.endsWith('.up.sql'))) {
-    for (const [, name] of readFileSync(path.join(folder, file), 'utf8').matchAll(/CREATE (?:TABLE|MATERIALIZED VIEW|VIEW) IF NOT EXISTS \{\{(?:schema|database)\}\}\.(\w+)/g)) names.add(name!);
+    for (const [, name] of readFileSync(path.join(folder, file), 'utf8').matchAll(
+      /CREATE (?:TABLE|MATERIALIZED VIEW|VIEW) IF NOT EXISTS \{\{(?:schema|database)\}\}\.(\w+)/g,
+    ))
+      names.add(name!);
   }
   return names;
 }
 
-test('Grafana: SQL dashboards read Manifold\'s own tables, the Prometheus one Manifold\'s own metric names', () => {
-  const config = parseYaml(readFileSync(gatewayConfigFile(), 'utf8')) as { backends: Record<string, { kind: string; schema?: string; database?: string }> };
+test("Grafana: SQL dashboards read Manifold's own tables, the Prometheus one Manifold's own metric names", () => {
+  const config = parseYaml(readFileSync(gatewayConfigFile(), 'utf8')) as {
+    backends: Record<string, { kind: string; schema?: string; database?: string }>;
+  };
   const pgSchema = Object.values(config.backends).find((b) => b.kind === 'postgres')!.schema!;
   const chDatabase = Object.values(config.backends).find((b) => b.kind === 'clickhouse')!.database!;
   const byType = new Map(provisionedDatasources().map((s) => [s.uid, s.type]));
-  const tables = { 'grafana-postgresql-datasource': [pgSchema, migratedTables('postgres')], 'grafana-clickhouse-datasource': [chDatabase, migratedTables('clickhouse')] } as const;
+  const tables = {
+    'grafana-postgresql-datasource': [pgSchema, migratedTables('postgres')],
+    'grafana-clickhouse-datasource': [chDatabase, migratedTables('clickhouse')],
+  } as const;
   const exported = new Set([...readFileSync(path.join(REPO, 'src/admin/metrics.ts'), 'utf8').matchAll(/'(manifold_[a-z_]+)'/g)].map((m) => m[1]!));
   assert.ok(exported.size > 10);
   let sqlQueries = 0;
@@ -376,7 +450,10 @@ test('Grafana: SQL dashboards read Manifold\'s own tables, the Prometheus one Ma
           const referenced = [...target.rawSql!.matchAll(/\b(?:FROM|JOIN)\s+([\w.]+)/gi)].map((m) => m[1]!).filter((name) => name !== '(');
           assert.ok(referenced.length > 0, `${board.file}: "${panel.title}" reads no table`);
           for (const name of referenced) {
-            assert.ok(name.startsWith(`${schema}.`), `${board.file}: "${panel.title}" reads ${name}, not in ${schema} (the config's schema/database)`);
+            assert.ok(
+              name.startsWith(`${schema}.`),
+              `${board.file}: "${panel.title}" reads ${name}, not in ${schema} (the config's schema/database)`,
+            );
             assert.ok(known.has(name.slice(schema.length + 1)), `${board.file}: "${panel.title}" reads ${name}, which no migration creates`);
           }
           sqlQueries++;
@@ -401,21 +478,24 @@ test('Grafana: SQL dashboards read Manifold\'s own tables, the Prometheus one Ma
  * through `manifold start`, so the time-series queries return a row. The Flux queries are not run: no InfluxDB 2
  * runs here (InfluxDB 1.6 has no Flux).
  */
-test('Grafana: the dashboards\' SQL and PromQL run against the real servers, on Manifold\'s migrated schema', async () => {
+test("Grafana: the dashboards' SQL and PromQL run against the real servers, on Manifold's migrated schema", async () => {
   const name = `deploy_dash_${process.pid}_${Date.now() % 100_000}`;
   const pgUrl = backendUrl('timescale');
   const chUrl = backendUrl('clickhouse');
   const [httpPort, grpcPort, adminPort] = await freePorts(3);
   const config = path.join(dir, 'dashboards.yaml');
-  writeFileSync(config, [
-    `data_dir: ${dir}/dash-data`,
-    `receivers: { otlp: { http: { endpoint: 127.0.0.1:${httpPort} }, grpc: { endpoint: 127.0.0.1:${grpcPort} } } }`,
-    `queue: { kind: embedded, path: ${dir}/dash-data/queue }`,
-    `admin: { endpoint: 127.0.0.1:${adminPort} }`,
-    'backends:',
-    `  timescaledb: { kind: postgres, url: "${pgUrl}", schema: ${name}, delivery: { batch: { max_delay: 0 } } }`,
-    `  clickhouse: { kind: clickhouse, url: "${chUrl}", database: ${name}, delivery: { batch: { max_delay: 0 } } }`,
-  ].join('\n'));
+  writeFileSync(
+    config,
+    [
+      `data_dir: ${dir}/dash-data`,
+      `receivers: { otlp: { http: { endpoint: 127.0.0.1:${httpPort} }, grpc: { endpoint: 127.0.0.1:${grpcPort} } } }`,
+      `queue: { kind: embedded, path: ${dir}/dash-data/queue }`,
+      `admin: { endpoint: 127.0.0.1:${adminPort} }`,
+      'backends:',
+      `  timescaledb: { kind: postgres, url: "${pgUrl}", schema: ${name}, delivery: { batch: { max_delay: 0 } } }`,
+      `  clickhouse: { kind: clickhouse, url: "${chUrl}", database: ${name}, delivery: { batch: { max_delay: 0 } } }`,
+    ].join('\n'),
+  );
   const client = new pg.Client(pgUrl);
   await client.connect();
   const clickhouse = async (sql: string) => {
@@ -429,11 +509,60 @@ test('Grafana: the dashboards\' SQL and PromQL run against the real servers, on 
     await gateway.waitForLine(/manifold is running/, 60_000);
     const now = BigInt(Date.now()) * 1_000_000n;
     const resource = { attributes: [{ key: 'service.name', value: { stringValue: name } }] };
-    const post = (signal: string, body: unknown) => fetch(`http://127.0.0.1:${httpPort}/v1/${signal}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    assert.equal((await post('metrics', { resourceMetrics: [{ resource, scopeMetrics: [{ metrics: [{ name: 'deploy.gauge', gauge: { dataPoints: [{ timeUnixNano: String(now), asDouble: 4.5 }] } }] }] }] })).status, 200);
-    assert.equal((await post('traces', { resourceSpans: [{ resource, scopeSpans: [{ spans: [{ traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174', name: 'GET /cart', kind: 2, startTimeUnixNano: String(now), endTimeUnixNano: String(now + 5_000_000n), status: { code: 2, message: 'boom' } }] }] }] })).status, 200);
-    await eventually(async () => (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text(),
-      (text) => /manifold_backend_written_items_total\{backend="timescaledb"\} 2/.test(text) && /manifold_backend_written_items_total\{backend="clickhouse"\} 2/.test(text), 30_000, 'both writes');
+    const post = (signal: string, body: unknown) =>
+      fetch(`http://127.0.0.1:${httpPort}/v1/${signal}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    assert.equal(
+      (
+        await post('metrics', {
+          resourceMetrics: [
+            {
+              resource,
+              scopeMetrics: [{ metrics: [{ name: 'deploy.gauge', gauge: { dataPoints: [{ timeUnixNano: String(now), asDouble: 4.5 }] } }] }],
+            },
+          ],
+        })
+      ).status,
+      200,
+    );
+    assert.equal(
+      (
+        await post('traces', {
+          resourceSpans: [
+            {
+              resource,
+              scopeSpans: [
+                {
+                  spans: [
+                    {
+                      traceId: '5b8efff798038103d269b633813fc60c',
+                      spanId: 'eee19b7ec3c1b174',
+                      name: 'GET /cart',
+                      kind: 2,
+                      startTimeUnixNano: String(now),
+                      endTimeUnixNano: String(now + 5_000_000n),
+                      status: { code: 2, message: 'boom' },
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        })
+      ).status,
+      200,
+    );
+    await eventually(
+      async () => (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text(),
+      (text) =>
+        /manifold_backend_written_items_total\{backend="timescaledb"\} 2/.test(text) &&
+        /manifold_backend_written_items_total\{backend="clickhouse"\} 2/.test(text),
+      30_000,
+      'both writes',
+    );
 
     const range = { from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 60_000), intervalSeconds: 60 };
     const byType = new Map(provisionedDatasources().map((s) => [s.uid, s.type]));
@@ -444,7 +573,8 @@ test('Grafana: the dashboards\' SQL and PromQL run against the real servers, on 
           const type = byType.get(target.datasource!.uid);
           const where = `${board.file}: "${panel.title}"`;
           if (type === 'grafana-postgresql-datasource') {
-            const result = await client.query(expandPostgresMacros(target.rawSql!, range).replaceAll('otel.', `"${name}".`))
+            const result = await client
+              .query(expandPostgresMacros(target.rawSql!, range).replaceAll('otel.', `"${name}".`))
               .catch((error: Error) => assert.fail(`${where}: ${error.message}`));
             if ((target as { format?: string }).format === 'time_series') {
               assert.equal(result.fields[0]?.name, 'time', `${where}: a time series query starts with time`);
@@ -453,7 +583,8 @@ test('Grafana: the dashboards\' SQL and PromQL run against the real servers, on 
             ran++;
           } else if (type === 'grafana-clickhouse-datasource') {
             const result = (await clickhouse(expandClickHouseMacros(target.rawSql!, range).replaceAll('otel.', `${name}.`)))!;
-            if ((target as { queryType?: string }).queryType === 'timeSeries') assert.equal(result.meta[0]?.name, 'time', `${where}: a time series query starts with time`);
+            if ((target as { queryType?: string }).queryType === 'timeSeries')
+              assert.equal(result.meta[0]?.name, 'time', `${where}: a time series query starts with time`);
             assert.ok(result.data.length > 0, `${where}: no row for the point and span just written`);
             ran++;
           } else if (type === 'prometheus') {
@@ -486,7 +617,10 @@ test('scripts/backends/docker-compose.yml (the test backends) sits beside the sc
     }
   }
   assert.match(readFileSync(path.join(REPO, 'scripts/backends/README.md'), 'utf8'), /scripts\/backends\/docker-compose\.yml/);
-  assert.match(readFileSync(path.join(REPO, 'scripts/backends/docker-compose.yml'), 'utf8'), /docker compose -f scripts\/backends\/docker-compose\.yml up/);
+  assert.match(
+    readFileSync(path.join(REPO, 'scripts/backends/docker-compose.yml'), 'utf8'),
+    /docker compose -f scripts\/backends\/docker-compose\.yml up/,
+  );
 });
 
 /**
@@ -496,14 +630,21 @@ test('scripts/backends/docker-compose.yml (the test backends) sits beside the sc
  * It proves the runtime stage carries every file the gateway reads; that the production dependencies alone suffice
  * is the job of the prod-deps stage's `npm ci --omit=dev` (run by hand, see the README).
  */
-test('the runtime stage\'s files run the gateway: /healthz and /readyz answer', async () => {
+test("the runtime stage's files run the gateway: /healthz and /readyz answer", async () => {
   const root = path.join(dir, 'app');
   mkdirSync(root, { recursive: true });
   const stages = new Map(dockerfile.stages.map((s) => [s.name, s]));
   const built = path.join(dir, 'build-dist');
-  const tsc = spawnSync(process.execPath, [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-p', path.join(REPO, 'tsconfig.build.json'), '--outDir', built], { cwd: REPO, encoding: 'utf8' });
+  const tsc = spawnSync(
+    process.execPath,
+    [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-p', path.join(REPO, 'tsconfig.build.json'), '--outDir', built],
+    { cwd: REPO, encoding: 'utf8' },
+  );
   assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
-  assert.ok(stages.get('build')!.instructions.some((i) => i.name === 'RUN' && /tsc -p tsconfig\.build\.json/.test(i.args.join(' '))), 'the build stage compiles with the same command');
+  assert.ok(
+    stages.get('build')!.instructions.some((i) => i.name === 'RUN' && /tsc -p tsconfig\.build\.json/.test(i.args.join(' '))),
+    'the build stage compiles with the same command',
+  );
   let configFile = '';
   for (const copy of dockerfile.stages.at(-1)!.instructions.filter((i: DockerInstruction) => i.name === 'COPY')) {
     const target = copy.args.at(-1)!;
@@ -516,7 +657,10 @@ test('the runtime stage\'s files run the gateway: /healthz and /readyz answer', 
     else if (copy.flags.from === 'prod-deps') symlinkSync(path.join(REPO, 'node_modules'), destination);
     else {
       mkdirSync(path.dirname(destination), { recursive: true });
-      for (const source of copy.args.slice(0, -1)) cpSync(path.join(REPO, source), target.endsWith('/') || copy.args.length > 2 ? path.join(destination, path.basename(source)) : destination, { recursive: true });
+      for (const source of copy.args.slice(0, -1))
+        cpSync(path.join(REPO, source), target.endsWith('/') || copy.args.length > 2 ? path.join(destination, path.basename(source)) : destination, {
+          recursive: true,
+        });
     }
   }
   assert.ok(configFile, 'the default config');
@@ -528,10 +672,16 @@ test('the runtime stage\'s files run the gateway: /healthz and /readyz answer', 
   const child = spawn(process.execPath, [...entry.slice(1), ...cmd], {
     cwd: root,
     env: {
-      PATH: process.env.PATH, NODE_ENV: 'production', MANIFOLD_CONFIG: configFile,
-      MANIFOLD__DATA_DIR: data, MANIFOLD__QUEUE__PATH: path.join(data, 'queue'), MANIFOLD__EMBEDDED_STORE__PATH: path.join(data, 'pg'),
-      MANIFOLD__EMBEDDED_STORE__ENDPOINT: `127.0.0.1:${pgPort}`, MANIFOLD__RECEIVERS__OTLP__HTTP__ENDPOINT: `127.0.0.1:${httpPort}`,
-      MANIFOLD__RECEIVERS__OTLP__GRPC__ENDPOINT: `127.0.0.1:${grpcPort}`, MANIFOLD__ADMIN__ENDPOINT: `127.0.0.1:${adminPort}`,
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      MANIFOLD_CONFIG: configFile,
+      MANIFOLD__DATA_DIR: data,
+      MANIFOLD__QUEUE__PATH: path.join(data, 'queue'),
+      MANIFOLD__EMBEDDED_STORE__PATH: path.join(data, 'pg'),
+      MANIFOLD__EMBEDDED_STORE__ENDPOINT: `127.0.0.1:${pgPort}`,
+      MANIFOLD__RECEIVERS__OTLP__HTTP__ENDPOINT: `127.0.0.1:${httpPort}`,
+      MANIFOLD__RECEIVERS__OTLP__GRPC__ENDPOINT: `127.0.0.1:${grpcPort}`,
+      MANIFOLD__ADMIN__ENDPOINT: `127.0.0.1:${adminPort}`,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -540,13 +690,20 @@ test('the runtime stage\'s files run the gateway: /healthz and /readyz answer', 
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
-    await eventually(async () => (await fetch(`http://127.0.0.1:${adminPort}/readyz`).catch(() => undefined))?.status, (status) => status === 200, 50_000, 'the gateway ready')
-      .catch((error: Error) => assert.fail(`${error.message}; its output:\n${output}`));
+    await eventually(
+      async () => (await fetch(`http://127.0.0.1:${adminPort}/readyz`).catch(() => undefined))?.status,
+      (status) => status === 200,
+      50_000,
+      'the gateway ready',
+    ).catch((error: Error) => assert.fail(`${error.message}; its output:\n${output}`));
     assert.equal((await fetch(`http://127.0.0.1:${adminPort}/healthz`)).status, 200);
     assert.match(output, /manifold is running/);
     // It ran from the laid-out folder, with the status page and the migrations found there.
     assert.equal((await fetch(`http://127.0.0.1:${adminPort}/`)).status, 200);
-    assert.ok(existsSync(path.join(data, 'pg', 'PG_VERSION')), 'the embedded PostgreSQL under the data volume (migrated from the copied migrations/)');
+    assert.ok(
+      existsSync(path.join(data, 'pg', 'PG_VERSION')),
+      'the embedded PostgreSQL under the data volume (migrated from the copied migrations/)',
+    );
   } finally {
     child.kill('SIGTERM');
     assert.equal(await exited, 0, output);

@@ -14,7 +14,10 @@ const epoch = (d: Date) => Math.floor(d.getTime() / 1000);
 /** The grafana-postgresql-datasource macros used here ($__timeFilter, $__timeGroupAlias, $__interval). */
 export function expandPostgresMacros(sql: string, range: TimeRange): string {
   return sql
-    .replace(/\$__timeGroupAlias\(\s*(\w+)\s*,\s*\$__interval\s*\)/g, (_, column: string) => `floor(extract(epoch from ${column})/${range.intervalSeconds})*${range.intervalSeconds} AS "time"`)
+    .replace(
+      /\$__timeGroupAlias\(\s*(\w+)\s*,\s*\$__interval\s*\)/g,
+      (_, column: string) => `floor(extract(epoch from ${column})/${range.intervalSeconds})*${range.intervalSeconds} AS "time"`,
+    )
     .replace(/\$__timeFilter\(\s*(\w+)\s*\)/g, (_, column: string) => `${column} BETWEEN '${iso(range.from)}' AND '${iso(range.to)}'`)
     .replace(/\$__interval\b/g, `${range.intervalSeconds}s`);
 }
@@ -22,8 +25,14 @@ export function expandPostgresMacros(sql: string, range: TimeRange): string {
 /** The grafana-clickhouse-datasource macros used here ($__timeFilter, $__timeInterval). */
 export function expandClickHouseMacros(sql: string, range: TimeRange): string {
   return sql
-    .replace(/\$__timeFilter\(\s*(\w+)\s*\)/g, (_, column: string) => `${column} >= toDateTime(${epoch(range.from)}) AND ${column} <= toDateTime(${epoch(range.to)})`)
-    .replace(/\$__timeInterval\(\s*(\w+)\s*\)/g, (_, column: string) => `toStartOfInterval(toDateTime(${column}), INTERVAL ${range.intervalSeconds} second)`);
+    .replace(
+      /\$__timeFilter\(\s*(\w+)\s*\)/g,
+      (_, column: string) => `${column} >= toDateTime(${epoch(range.from)}) AND ${column} <= toDateTime(${epoch(range.to)})`,
+    )
+    .replace(
+      /\$__timeInterval\(\s*(\w+)\s*\)/g,
+      (_, column: string) => `toStartOfInterval(toDateTime(${column}), INTERVAL ${range.intervalSeconds} second)`,
+    );
 }
 
 /** Grafana's PromQL variables used here. */

@@ -20,7 +20,10 @@ before(async () => {
     receivers: { otlp: { http: { endpoint: '127.0.0.1:0', max_request_bytes: LIMIT }, grpc: { endpoint: '127.0.0.1:0', max_request_bytes: LIMIT } } },
   });
   const recorded = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'bad-input' }), spanProcessors: [new SimpleSpanProcessor(recorded)] });
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'bad-input' }),
+    spanProcessors: [new SimpleSpanProcessor(recorded)],
+  });
   for (let i = 0; i < 3; i++) provider.getTracer('t').startSpan(`op ${i}`).end();
   spans = recorded.getFinishedSpans();
 });
@@ -133,9 +136,16 @@ describe('OTLP/HTTP refuses bad input clearly', () => {
 describe('OTLP/gRPC refuses bad input clearly', () => {
   test('garbage bytes: INVALID_ARGUMENT with the decode failure, then a good request works', async () => {
     const client = new grpc.Client(gateway.endpoints.grpc!, grpc.credentials.createInsecure());
-    const call = (body: Buffer) => new Promise<{ error: grpc.ServiceError | null }>((resolve) => {
-      client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, body, (error) => resolve({ error }));
-    });
+    const call = (body: Buffer) =>
+      new Promise<{ error: grpc.ServiceError | null }>((resolve) => {
+        client.makeUnaryRequest(
+          '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          body,
+          (error) => resolve({ error }),
+        );
+      });
     const bad = await call(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x12, 0x99]));
     assert.equal(bad.error?.code, grpc.status.INVALID_ARGUMENT);
     assert.match(bad.error?.details ?? '', /protobuf/i);

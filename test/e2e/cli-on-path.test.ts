@@ -30,7 +30,7 @@ test('npm install -g . puts manifold on PATH, and it answers --help and config c
   assert.match(check.stdout, /valid/);
 });
 
-test('npx manifold in the checkout runs the package\'s own CLI, offline', { timeout: 60_000 }, async () => {
+test("npx manifold in the checkout runs the package's own CLI, offline", { timeout: 60_000 }, async () => {
   const help = await run('npx', ['--offline', 'manifold', '--help'], { cwd: REPO });
   assert.match(help.stdout, /Usage: manifold/);
 });

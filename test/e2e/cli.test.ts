@@ -45,14 +45,17 @@ test('config check: a valid file passes, an invalid one names every bad key and 
 test('start: serves OTLP, reports itself, shuts down cleanly on SIGTERM and keeps the data', async () => {
   const [httpPort, grpcPort, adminPort, pgPort] = await freePorts(4);
   const config = path.join(dir, 'gateway.yaml');
-  writeFileSync(config, [
-    `data_dir: ${dir}/data`,
-    `receivers: { otlp: { http: { endpoint: 127.0.0.1:${httpPort} }, grpc: { endpoint: 127.0.0.1:${grpcPort} } } }`,
-    `queue: { kind: embedded, path: ${dir}/data/queue }`,
-    `embedded_store: { path: ${dir}/data/pg, endpoint: 127.0.0.1:${pgPort} }`,
-    `admin: { endpoint: "127.0.0.1:\${ADMIN_PORT}" }`,
-    'shutdown: { timeout: 10s }',
-  ].join('\n'));
+  writeFileSync(
+    config,
+    [
+      `data_dir: ${dir}/data`,
+      `receivers: { otlp: { http: { endpoint: 127.0.0.1:${httpPort} }, grpc: { endpoint: 127.0.0.1:${grpcPort} } } }`,
+      `queue: { kind: embedded, path: ${dir}/data/queue }`,
+      `embedded_store: { path: ${dir}/data/pg, endpoint: 127.0.0.1:${pgPort} }`,
+      `admin: { endpoint: "127.0.0.1:\${ADMIN_PORT}" }`,
+      'shutdown: { timeout: 10s }',
+    ].join('\n'),
+  );
   const gateway = runCli(['start', '--config', config], { ADMIN_PORT: String(adminPort) });
   const started = JSON.parse(await gateway.waitForLine(/manifold is running/, 60_000)) as { msg: string; level: number };
   assert.match(started.msg, new RegExp(`psql postgresql://postgres@127\\.0\\.0\\.1:${pgPort}/postgres`));
@@ -63,16 +66,25 @@ test('start: serves OTLP, reports itself, shuts down cleanly on SIGTERM and keep
   assert.equal((await fetch(`${admin}/readyz`)).status, 200);
 
   const recorded = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'cli-test' }), spanProcessors: [new SimpleSpanProcessor(recorded)] });
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'cli-test' }),
+    spanProcessors: [new SimpleSpanProcessor(recorded)],
+  });
   for (let i = 0; i < 25; i++) provider.getTracer('t').startSpan(`op ${i}`).end();
   const response = await fetch(`http://127.0.0.1:${httpPort}/v1/traces`, {
-    method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: ProtobufTraceSerializer.serializeRequest(recorded.getFinishedSpans())!,
+    method: 'POST',
+    headers: { 'content-type': 'application/x-protobuf' },
+    body: ProtobufTraceSerializer.serializeRequest(recorded.getFinishedSpans())!,
   });
   assert.equal(response.status, 200);
 
-  const metrics = await eventually(async () => (await fetch(`${admin}/metrics`)).text(),
+  const metrics = await eventually(
+    async () => (await fetch(`${admin}/metrics`)).text(),
     // The queue gauges are cached for 250 ms per scrape: wait for them to show the completed job too.
-    (text) => /manifold_backend_written_items_total\{backend="embedded"\} 25/.test(text) && /manifold_queue_jobs\{backend="embedded"\} 0/.test(text), 20_000, 'the 25 spans written');
+    (text) => /manifold_backend_written_items_total\{backend="embedded"\} 25/.test(text) && /manifold_queue_jobs\{backend="embedded"\} 0/.test(text),
+    20_000,
+    'the 25 spans written',
+  );
   assert.match(metrics, /manifold_receiver_items_total\{signal="traces",transport="http",result="accepted"\} 25/);
   assert.match(metrics, /manifold_receiver_requests_total\{signal="traces",transport="http",outcome="ok"\} 1/);
   assert.match(metrics, /manifold_queue_jobs\{backend="embedded"\} 0/);
@@ -81,7 +93,10 @@ test('start: serves OTLP, reports itself, shuts down cleanly on SIGTERM and keep
   gateway.child.kill('SIGTERM');
   const exit = await gateway.exited;
   assert.deepEqual(exit, { code: 0, signal: null });
-  assert.ok(gateway.lines.some((line) => line.includes('"msg":"stopped"')), 'logged its clean stop');
+  assert.ok(
+    gateway.lines.some((line) => line.includes('"msg":"stopped"')),
+    'logged its clean stop',
+  );
 
   // The data outlives the process: start again on the same folders and read it with SQL.
   const again = runCli(['start', '--config', config], { ADMIN_PORT: String(adminPort) });
@@ -91,13 +106,16 @@ test('start: serves OTLP, reports itself, shuts down cleanly on SIGTERM and keep
   // queue would deliver every job twice, and two on one PGlite folder would corrupt it.
   const [h2, g2, a2, p2] = await freePorts(4);
   const twin = path.join(dir, 'twin.yaml');
-  writeFileSync(twin, [
-    `data_dir: ${dir}/data`,
-    `receivers: { otlp: { http: { endpoint: 127.0.0.1:${h2} }, grpc: { endpoint: 127.0.0.1:${g2} } } }`,
-    `queue: { kind: embedded, path: ${dir}/data/queue }`,
-    `embedded_store: { path: ${dir}/data/pg, endpoint: 127.0.0.1:${p2} }`,
-    `admin: { endpoint: 127.0.0.1:${a2} }`,
-  ].join('\n'));
+  writeFileSync(
+    twin,
+    [
+      `data_dir: ${dir}/data`,
+      `receivers: { otlp: { http: { endpoint: 127.0.0.1:${h2} }, grpc: { endpoint: 127.0.0.1:${g2} } } }`,
+      `queue: { kind: embedded, path: ${dir}/data/queue }`,
+      `embedded_store: { path: ${dir}/data/pg, endpoint: 127.0.0.1:${p2} }`,
+      `admin: { endpoint: 127.0.0.1:${a2} }`,
+    ].join('\n'),
+  );
   const refused = runCli(['start', '--config', twin]);
   const exitCode = (await refused.exited).code;
   assert.notEqual(exitCode, 0);

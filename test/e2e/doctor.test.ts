@@ -19,7 +19,11 @@ import { freePorts, killRunningCli, runCli } from '../support/process.js';
 const dir = mkdtempSync(path.join(tmpdir(), 'manifold-doctor-'));
 const schema = `doctor_${randomBytes(4).toString('hex')}`;
 const [vmPort, closedPort] = await freePorts(2);
-const vm = spawn('victoria-metrics', [`-storageDataPath=${dir}/vm`, `-httpListenAddr=127.0.0.1:${vmPort}`, '-httpAuth.username=writer', '-httpAuth.password=right-pw'], { stdio: 'ignore' });
+const vm = spawn(
+  'victoria-metrics',
+  [`-storageDataPath=${dir}/vm`, `-httpListenAddr=127.0.0.1:${vmPort}`, '-httpAuth.username=writer', '-httpAuth.password=right-pw'],
+  { stdio: 'ignore' },
+);
 after(async () => {
   killRunningCli();
   vm.kill('SIGKILL');
@@ -32,7 +36,10 @@ after(async () => {
 
 function config(name: string, backends: string[]): string {
   const file = path.join(dir, `${name}.yaml`);
-  writeFileSync(file, [`data_dir: ${dir}/data`, `queue: { kind: embedded, path: ${dir}/queue }`, 'backends:', ...backends.map((b) => `  ${b}`)].join('\n'));
+  writeFileSync(
+    file,
+    [`data_dir: ${dir}/data`, `queue: { kind: embedded, path: ${dir}/queue }`, 'backends:', ...backends.map((b) => `  ${b}`)].join('\n'),
+  );
   return file;
 }
 async function doctor(file: string): Promise<{ code: number | null; out: string }> {
@@ -40,19 +47,32 @@ async function doctor(file: string): Promise<{ code: number | null; out: string 
   const { code } = await run.exited;
   return { code, out: run.lines.join('\n') };
 }
-const vmBackend = (password: string) => `locked: { kind: prometheus, url: "http://127.0.0.1:${vmPort}/api/v1/write", basic_auth: { username: writer, password: ${password} } }`;
+const vmBackend = (password: string) =>
+  `locked: { kind: prometheus, url: "http://127.0.0.1:${vmPort}/api/v1/write", basic_auth: { username: writer, password: ${password} } }`;
 const pgBackend = `pg: { kind: postgres, url: "${backendUrl('postgres')}", schema: ${schema} }`;
 
 test('doctor names a stopped backend, a wrong password and a missing migration, each with its fix', { timeout: 120_000 }, async () => {
-  await eventually(() => fetch(`http://127.0.0.1:${vmPort}/health`).then((r) => r.status), (s) => s === 200 || s === 401, 15_000, 'private VictoriaMetrics up');
-  const broken = config('broken', [`stopped: { kind: prometheus, url: "http://127.0.0.1:${closedPort}/api/v1/write" }`, vmBackend('wrong-pw'), pgBackend]);
+  await eventually(
+    () => fetch(`http://127.0.0.1:${vmPort}/health`).then((r) => r.status),
+    (s) => s === 200 || s === 401,
+    15_000,
+    'private VictoriaMetrics up',
+  );
+  const broken = config('broken', [
+    `stopped: { kind: prometheus, url: "http://127.0.0.1:${closedPort}/api/v1/write" }`,
+    vmBackend('wrong-pw'),
+    pgBackend,
+  ]);
   const first = await doctor(broken);
   assert.equal(first.code, 1, first.out);
   assert.match(first.out, /^ok +queue \(embedded\)/m);
   assert.match(first.out, /^FAIL +backend stopped \(prometheus\): .*ECONNREFUSED[^\n]*\n +fix: start the server, or fix backends\.stopped\.url/m);
   assert.match(first.out, /^FAIL +backend locked \(prometheus\): .*HTTP 401[^\n]*\n +fix: the server refused the credentials: fix backends\.locked/m);
   assert.match(first.out, /^ok +backend pg \(postgres\): answers/m);
-  assert.match(first.out, /^FAIL +backend pg \(postgres\) schema: postgres [\d.]+; \d+ migrations? pending: 0001_init[^\n]*\n +fix: manifold migrate up --backend pg/m);
+  assert.match(
+    first.out,
+    /^FAIL +backend pg \(postgres\) schema: postgres [\d.]+; \d+ migrations? pending: 0001_init[^\n]*\n +fix: manifold migrate up --backend pg/m,
+  );
   assert.ok(!first.out.includes('wrong-pw'), 'the password is not shown');
 
   const migrate = runCli(['migrate', 'up', '--backend', 'pg', '--config', broken]);

@@ -41,14 +41,23 @@ describe('traces from the SDK exporters land as span rows', () => {
       test(`${transport}, compression ${compression}`, async () => {
         const service = `checkout-${transport.replace(/\W/g, '-')}-${compression}`;
         const { provider, sent } = tracerProvider(traceExporter(transport, gateway.httpUrl, gateway.grpcUrl, { compression }), {
-          'service.name': service, 'service.version': '1.4.2', 'host.cores': 8,
+          'service.name': service,
+          'service.version': '1.4.2',
+          'host.cores': 8,
         });
         const tracer = provider.getTracer('e2e-tracer', '0.9.1');
-        const parent = tracer.startSpan('GET /cart', { kind: SpanKind.SERVER, attributes: { 'http.status_code': 200, 'http.route': '/cart', retry: false, ratio: 0.25, tags: ['a', 'b'] } });
+        const parent = tracer.startSpan('GET /cart', {
+          kind: SpanKind.SERVER,
+          attributes: { 'http.status_code': 200, 'http.route': '/cart', retry: false, ratio: 0.25, tags: ['a', 'b'] },
+        });
         parent.addEvent('cache miss', { key: 'cart:42' });
         const link = parent.spanContext();
         const { trace, context } = await import('@opentelemetry/api');
-        const child = tracer.startSpan('SELECT carts', { kind: SpanKind.CLIENT, links: [{ context: link, attributes: { why: 'follows' } }] }, trace.setSpan(context.active(), parent));
+        const child = tracer.startSpan(
+          'SELECT carts',
+          { kind: SpanKind.CLIENT, links: [{ context: link, attributes: { why: 'follows' } }] },
+          trace.setSpan(context.active(), parent),
+        );
         child.setStatus({ code: SpanStatusCode.ERROR, message: 'deadlock detected' });
         child.end();
         parent.setStatus({ code: SpanStatusCode.OK });
@@ -60,7 +69,9 @@ describe('traces from the SDK exporters land as span rows', () => {
         assert.equal(expected.length, 2);
         const stored = await eventually(
           () => rows<Record<string, unknown>>(`SELECT * FROM otel_spans WHERE service_name = $1 ORDER BY start_time_unix_nano, span_id`, [service]),
-          (r) => r.length >= 2, 20_000, `2 spans of ${service}`,
+          (r) => r.length >= 2,
+          20_000,
+          `2 spans of ${service}`,
         );
         assert.equal(stored.length, 2, 'exactly the spans sent, none twice');
         for (const span of expected) {
@@ -72,7 +83,12 @@ describe('traces from the SDK exporters land as span rows', () => {
           assert.equal(String(row.end_time_unix_nano), String(hrToNanos(span.endTime)));
           assert.equal(row.parent_span_id ?? undefined, span.parentSpanContext?.spanId);
           assert.equal(row.kind, span.kind === SpanKind.SERVER ? 'Server' : 'Client');
-          assert.deepEqual(row.resource_attributes, { 'service.name': service, 'service.version': '1.4.2', 'host.cores': 8, ...pick(row.resource_attributes as object, 'telemetry.') });
+          assert.deepEqual(row.resource_attributes, {
+            'service.name': service,
+            'service.version': '1.4.2',
+            'host.cores': 8,
+            ...pick(row.resource_attributes as object, 'telemetry.'),
+          });
           assert.equal(row.scope_name, 'e2e-tracer');
           assert.equal(row.scope_version, '0.9.1');
         }
@@ -109,15 +125,24 @@ describe('metrics from the SDK exporters land as point rows', () => {
         await recordE2eMetrics(metricExporter(transport, gateway.httpUrl, gateway.grpcUrl, temporality), service);
 
         const numbers = await eventually(
-          () => rows<Record<string, unknown>>(`SELECT metric_name, metric_type, temporality, monotonic, value, attributes, metric_unit, scope_name FROM otel_metrics_number WHERE service_name = $1 ORDER BY metric_name, attributes::text`, [service]),
-          (r) => r.length >= 4, 20_000, `4 number points of ${service}`,
+          () =>
+            rows<Record<string, unknown>>(
+              `SELECT metric_name, metric_type, temporality, monotonic, value, attributes, metric_unit, scope_name FROM otel_metrics_number WHERE service_name = $1 ORDER BY metric_name, attributes::text`,
+              [service],
+            ),
+          (r) => r.length >= 4,
+          20_000,
+          `4 number points of ${service}`,
         );
-        assert.deepEqual(numbers.map((r) => [r.metric_name, r.metric_type, r.value, r.attributes]), [
-          ['cpu.temperature', 'gauge', 42.5, { core: 0 }],
-          ['http.requests', 'sum', 12, { route: '/a' }],
-          ['http.requests', 'sum', 1, { route: '/b' }],
-          ['queue.depth', 'sum', -3, {}],
-        ]);
+        assert.deepEqual(
+          numbers.map((r) => [r.metric_name, r.metric_type, r.value, r.attributes]),
+          [
+            ['cpu.temperature', 'gauge', 42.5, { core: 0 }],
+            ['http.requests', 'sum', 12, { route: '/a' }],
+            ['http.requests', 'sum', 1, { route: '/b' }],
+            ['queue.depth', 'sum', -3, {}],
+          ],
+        );
         const requestRow = numbers.find((r) => r.metric_name === 'http.requests')!;
         assert.equal(requestRow.temporality, temporalityName);
         assert.equal(requestRow.monotonic, true);
@@ -126,8 +151,14 @@ describe('metrics from the SDK exporters land as point rows', () => {
         assert.equal(numbers.find((r) => r.metric_name === 'queue.depth')!.monotonic, false);
 
         const histograms = await eventually(
-          () => rows<Record<string, unknown>>(`SELECT count, sum, min, max, bucket_counts, explicit_bounds, temporality FROM otel_metrics_histogram WHERE service_name = $1 AND metric_name = 'http.latency'`, [service]),
-          (r) => r.length >= 1, 20_000, 'the latency histogram',
+          () =>
+            rows<Record<string, unknown>>(
+              `SELECT count, sum, min, max, bucket_counts, explicit_bounds, temporality FROM otel_metrics_histogram WHERE service_name = $1 AND metric_name = 'http.latency'`,
+              [service],
+            ),
+          (r) => r.length >= 1,
+          20_000,
+          'the latency histogram',
         );
         assert.equal(histograms.length, 1);
         const histogram = histograms[0]!;
@@ -140,8 +171,14 @@ describe('metrics from the SDK exporters land as point rows', () => {
         assert.equal(histogram.temporality, temporalityName);
 
         const exponential = await eventually(
-          () => rows<Record<string, unknown>>(`SELECT count, sum, scale, zero_count FROM otel_metrics_exponential_histogram WHERE service_name = $1 AND metric_name = 'payload.size'`, [service]),
-          (r) => r.length >= 1, 20_000, 'the exponential histogram',
+          () =>
+            rows<Record<string, unknown>>(
+              `SELECT count, sum, scale, zero_count FROM otel_metrics_exponential_histogram WHERE service_name = $1 AND metric_name = 'payload.size'`,
+              [service],
+            ),
+          (r) => r.length >= 1,
+          20_000,
+          'the exponential histogram',
         );
         assert.equal(exponential.length, 1);
         assert.equal(Number(exponential[0]!.count), 4);

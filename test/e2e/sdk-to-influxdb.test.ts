@@ -20,7 +20,15 @@ let gateway: TestGateway;
 
 before(async () => {
   gateway = await startTestGateway({
-    backends: { influx: { kind: 'influxdb', url: influx, database: db, create_database: true, delivery: { thread: true, retry: { initial_interval: '200ms' } } } },
+    backends: {
+      influx: {
+        kind: 'influxdb',
+        url: influx,
+        database: db,
+        create_database: true,
+        delivery: { thread: true, retry: { initial_interval: '200ms' } },
+      },
+    },
   });
 });
 
@@ -44,7 +52,12 @@ test('SDK metrics arrive as telegraf-prometheus-v1 points: measurement per metri
   await provider.shutdown();
 
   const where = `WHERE "service.name" = '${service}'`;
-  const counter = await eventually(() => select(influx, db, `SELECT * FROM "http.server.requests" ${where}`), (rows) => rows.length === 1, 20_000, 'the counter');
+  const counter = await eventually(
+    () => select(influx, db, `SELECT * FROM "http.server.requests" ${where}`),
+    (rows) => rows.length === 1,
+    20_000,
+    'the counter',
+  );
   const { time, start_time_unix_nano, ...counterRow } = counter[0]!;
   assert.deepEqual(counterRow, {
     _measurement: 'http.server.requests',
@@ -58,7 +71,10 @@ test('SDK metrics arrive as telegraf-prometheus-v1 points: measurement per metri
   assert.ok(BigInt(start_time_unix_nano as string) <= time, 'start time kept as an integer field');
 
   const [histogram] = await select(influx, db, `SELECT "count", "sum", "min", "max", "0.1", "1" FROM "http.server.duration" ${where}`);
-  assert.deepEqual({ ...histogram, time: undefined }, { _measurement: 'http.server.duration', time: undefined, count: 3, sum: 2.55, min: 0.05, max: 2, '0.1': 1, '1': 2 });
+  assert.deepEqual(
+    { ...histogram, time: undefined },
+    { _measurement: 'http.server.duration', time: undefined, count: 3, sum: 2.55, min: 0.05, max: 2, '0.1': 1, '1': 2 },
+  );
   const [gauge] = await select(influx, db, `SELECT gauge FROM "process.memory.usage" ${where}`);
   assert.equal(gauge?.gauge, 1024);
   const [updown] = await select(influx, db, `SELECT gauge FROM "queue.items" ${where}`);
@@ -67,11 +83,18 @@ test('SDK metrics arrive as telegraf-prometheus-v1 points: measurement per metri
 
 test('SDK spans over gRPC arrive in spans, logs and span-links with exact ids and nanosecond times', async () => {
   const service = `checkout_${run}`;
-  const { provider, sent } = tracerProvider(traceExporter('grpc', gateway.httpUrl, gateway.grpcUrl), { 'service.name': service, 'service.version': '1.4.2' });
+  const { provider, sent } = tracerProvider(traceExporter('grpc', gateway.httpUrl, gateway.grpcUrl), {
+    'service.name': service,
+    'service.version': '1.4.2',
+  });
   const tracer = provider.getTracer('e2e-tracer', '0.9.1');
   const parent = tracer.startSpan('GET /cart', { kind: SpanKind.SERVER, attributes: { 'http.status_code': 200, 'http.route': '/cart' } });
   parent.addEvent('cache miss', { key: 'cart:42' });
-  const child = tracer.startSpan('SELECT carts', { kind: SpanKind.CLIENT, links: [{ context: parent.spanContext(), attributes: { why: 'follows' } }] }, trace.setSpan(context.active(), parent));
+  const child = tracer.startSpan(
+    'SELECT carts',
+    { kind: SpanKind.CLIENT, links: [{ context: parent.spanContext(), attributes: { why: 'follows' } }] },
+    trace.setSpan(context.active(), parent),
+  );
   child.setStatus({ code: SpanStatusCode.ERROR, message: 'deadlock detected' });
   child.end();
   parent.end();
@@ -80,7 +103,12 @@ test('SDK spans over gRPC arrive in spans, logs and span-links with exact ids an
   await provider.shutdown();
   assert.equal(expected.length, 2);
 
-  const stored = await eventually(() => select(influx, db, `SELECT * FROM spans WHERE "service.name" = '${service}'`), (rows) => rows.length >= 2, 20_000, 'both spans');
+  const stored = await eventually(
+    () => select(influx, db, `SELECT * FROM spans WHERE "service.name" = '${service}'`),
+    (rows) => rows.length >= 2,
+    20_000,
+    'both spans',
+  );
   assert.equal(stored.length, 2, 'exactly the spans sent');
   for (const span of expected) {
     const row = stored.find((r) => r.span_id === span.spanContext().spanId);
@@ -112,32 +140,65 @@ test('SDK spans over gRPC arrive in spans, logs and span-links with exact ids an
   assert.deepEqual(JSON.parse(link?.attributes as string), { why: 'follows' });
 });
 
-test('a field type conflict ends in the dead-letter queue with InfluxDB\'s text; the good lines of the batch are stored', async () => {
+test("a field type conflict ends in the dead-letter queue with InfluxDB's text; the good lines of the batch are stored", async () => {
   const name = `conflict_${run}`;
   const body = (value: Record<string, unknown>, metric = name) =>
-    JSON.stringify({ resourceMetrics: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: `dlq_${run}` } }] }, scopeMetrics: [{ metrics: [{
-      name: metric, gauge: { dataPoints: [{ timeUnixNano: String(BigInt(Date.now()) * 1_000_000n), ...value }] },
-    }] }] }] });
-  const post = (text: string) => fetch(`${gateway.httpUrl}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
+    JSON.stringify({
+      resourceMetrics: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: `dlq_${run}` } }] },
+          scopeMetrics: [
+            {
+              metrics: [
+                {
+                  name: metric,
+                  gauge: { dataPoints: [{ timeUnixNano: String(BigInt(Date.now()) * 1_000_000n), ...value }] },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+  const post = (text: string) =>
+    fetch(`${gateway.httpUrl}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
   assert.equal((await post(body({ asInt: '5' }))).status, 200);
-  await eventually(() => select(influx, db, `SELECT gauge FROM "${name}"`), (rows) => rows.length === 1, 20_000, 'the integer point');
+  await eventually(
+    () => select(influx, db, `SELECT gauge FROM "${name}"`),
+    (rows) => rows.length === 1,
+    20_000,
+    'the integer point',
+  );
   const mixed = JSON.parse(body({ asDouble: 1.5 }));
-  mixed.resourceMetrics[0].scopeMetrics[0].metrics.push(JSON.parse(body({ asDouble: 2.5 }, `${name}_ok`)).resourceMetrics[0].scopeMetrics[0].metrics[0]);
+  mixed.resourceMetrics[0].scopeMetrics[0].metrics.push(
+    JSON.parse(body({ asDouble: 2.5 }, `${name}_ok`)).resourceMetrics[0].scopeMetrics[0].metrics[0],
+  );
   assert.equal((await post(JSON.stringify(mixed))).status, 200, 'accepted: durable, then refused by the backend');
 
   const letters = await eventually(
     async () => (await (await fetch(`${gateway.adminUrl}/dlq?backend=influx`)).json()) as Array<{ reason: string; lastError: string }>,
-    (l) => l.length === 1, 20_000, 'the dead letter',
+    (l) => l.length === 1,
+    20_000,
+    'the dead letter',
   );
   assert.equal(letters[0]!.reason, 'permanent');
-  assert.match(letters[0]!.lastError, /partial write: field type conflict: input field "gauge" on measurement "conflict_\w+" is type float, already exists as type integer/);
-  assert.deepEqual((await select(influx, db, `SELECT gauge FROM "${name}_ok"`)).map((row) => row.gauge), [2.5], 'partial write: the good line is stored');
+  assert.match(
+    letters[0]!.lastError,
+    /partial write: field type conflict: input field "gauge" on measurement "conflict_\w+" is type float, already exists as type integer/,
+  );
+  assert.deepEqual(
+    (await select(influx, db, `SELECT gauge FROM "${name}_ok"`)).map((row) => row.gauge),
+    [2.5],
+    'partial write: the good line is stored',
+  );
 });
 
 test('writes to a database that does not exist yet wait (transient 404) and are stored once it is created', async () => {
   const late = `manifold_e2e_late_${run}`;
   const waiting = await startTestGateway({
-    backends: { influx: { kind: 'influxdb', url: influx, database: late, delivery: { retry: { initial_interval: '200ms', max_interval: '500ms' } } } },
+    backends: {
+      influx: { kind: 'influxdb', url: influx, database: late, delivery: { retry: { initial_interval: '200ms', max_interval: '500ms' } } },
+    },
   });
   try {
     const service = `late_${run}`;
@@ -150,7 +211,12 @@ test('writes to a database that does not exist yet wait (transient 404) and are 
     const metrics = await (await fetch(`${waiting.adminUrl}/metrics`)).text();
     assert.match(metrics, /manifold_backend_retries_total\{backend="influx"\} [1-9]/, 'the write was retried');
     await fetch(`${influx}/query?q=${encodeURIComponent(`CREATE DATABASE "${late}"`)}`, { method: 'POST' });
-    const rows = await eventually(() => select(influx, late, 'SELECT "counter" FROM "late.requests"'), (r) => r.length === 1, 20_000, 'the counter, once the database exists');
+    const rows = await eventually(
+      () => select(influx, late, 'SELECT "counter" FROM "late.requests"'),
+      (r) => r.length === 1,
+      20_000,
+      'the counter, once the database exists',
+    );
     assert.equal(rows[0]!.counter, 3);
   } finally {
     await waiting.dispose();

@@ -17,17 +17,22 @@ let gateway: TestGateway;
 
 before(async () => {
   // One adapter on a delivery thread, one on the main thread (the default depends on the CPU count): both paths end to end.
-  gateway = await startTestGateway({ backends: {
-    prom: { kind: 'prometheus', url: `${backendUrl('prometheus')}/api/v1/write`, delivery: { thread: true, retry: { initial_interval: '200ms' } } },
-    vm: { kind: 'prometheus', url: `${backendUrl('victoria')}/api/v1/write`, delivery: { thread: false } },
-  } });
+  gateway = await startTestGateway({
+    backends: {
+      prom: { kind: 'prometheus', url: `${backendUrl('prometheus')}/api/v1/write`, delivery: { thread: true, retry: { initial_interval: '200ms' } } },
+      vm: { kind: 'prometheus', url: `${backendUrl('victoria')}/api/v1/write`, delivery: { thread: false } },
+    },
+  });
 });
 
 after(async () => {
   await gateway?.dispose();
 });
 
-interface Series { metric: Record<string, string>; value: [number, string] }
+interface Series {
+  metric: Record<string, string>;
+  value: [number, string];
+}
 
 async function promql(base: string, query: string): Promise<Series[]> {
   const response = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(query)}`);
@@ -39,7 +44,10 @@ async function promql(base: string, query: string): Promise<Series[]> {
 test('SDK metrics arrive in Prometheus and VictoriaMetrics with spec names, labels and values', async () => {
   const service = `shop_${run}`;
   const provider = meterProvider(metricExporter('http/protobuf', gateway.httpUrl, gateway.grpcUrl, AggregationTemporality.CUMULATIVE), {
-    'service.name': service, 'service.namespace': 'eu', 'service.instance.id': 'pod-1', 'deployment.environment': 'prod',
+    'service.name': service,
+    'service.namespace': 'eu',
+    'service.instance.id': 'pod-1',
+    'deployment.environment': 'prod',
   });
   const meter = provider.getMeter('shop.meter', '1.0.0');
   meter.createCounter('http.server.requests', { unit: '{request}' }).add(7, { 'http.route': '/cart' });
@@ -48,13 +56,21 @@ test('SDK metrics arrive in Prometheus and VictoriaMetrics with spec names, labe
   meter.createObservableGauge('process.memory.usage', { unit: 'By' }).addCallback((r) => r.observe(1024));
   await provider.shutdown();
 
-  for (const [name, base] of [['prometheus', backendUrl('prometheus')], ['victoria', backendUrl('victoria')]] as const) {
+  for (const [name, base] of [
+    ['prometheus', backendUrl('prometheus')],
+    ['victoria', backendUrl('victoria')],
+  ] as const) {
     if (name === 'victoria') await fetch(`${base}/internal/force_flush`);
     const selector = `{job="eu/${service}",instance="pod-1"}`;
-    const counter = await eventually(async () => {
-      if (name === 'victoria') await fetch(`${base}/internal/force_flush`);
-      return promql(base, `http_server_requests_total${selector}`);
-    }, (r) => r.length === 1, 30_000, `the counter in ${name}`);
+    const counter = await eventually(
+      async () => {
+        if (name === 'victoria') await fetch(`${base}/internal/force_flush`);
+        return promql(base, `http_server_requests_total${selector}`);
+      },
+      (r) => r.length === 1,
+      30_000,
+      `the counter in ${name}`,
+    );
     assert.equal(counter[0]!.value[1], '7');
     assert.equal(counter[0]!.metric.http_route, '/cart');
     assert.equal(counter[0]!.metric.otel_scope_name, 'shop.meter');
@@ -70,18 +86,43 @@ test('SDK metrics arrive in Prometheus and VictoriaMetrics with spec names, labe
   }
 });
 
-test('an out-of-order sample ends in the dead-letter queue with Prometheus\'s text; VictoriaMetrics takes it', async () => {
+test("an out-of-order sample ends in the dead-letter queue with Prometheus's text; VictoriaMetrics takes it", async () => {
   const name = `late_gauge_${run}`;
-  const body = (millisAgo: number) => JSON.stringify({ resourceMetrics: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: `late_${run}` } }] }, scopeMetrics: [{ metrics: [{
-    name, gauge: { dataPoints: [{ timeUnixNano: String(BigInt(Date.now() - millisAgo) * 1_000_000n), asDouble: millisAgo }] },
-  }] }] }] });
-  const post = (text: string) => fetch(`${gateway.httpUrl}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
+  const body = (millisAgo: number) =>
+    JSON.stringify({
+      resourceMetrics: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: `late_${run}` } }] },
+          scopeMetrics: [
+            {
+              metrics: [
+                {
+                  name,
+                  gauge: { dataPoints: [{ timeUnixNano: String(BigInt(Date.now() - millisAgo) * 1_000_000n), asDouble: millisAgo }] },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+  const post = (text: string) =>
+    fetch(`${gateway.httpUrl}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
   assert.equal((await post(body(0))).status, 200);
-  await eventually(() => promql(backendUrl('prometheus'), name), (r) => r.length === 1, 20_000, 'the first sample');
+  await eventually(
+    () => promql(backendUrl('prometheus'), name),
+    (r) => r.length === 1,
+    20_000,
+    'the first sample',
+  );
   assert.equal((await post(body(60_000))).status, 200, 'accepted: durable, then refused by the backend');
 
-  const letters = await eventually(async () => (await (await fetch(`${gateway.adminUrl}/dlq?backend=prom`)).json()) as Array<{ reason: string; lastError: string; backend: string }>,
-    (l) => l.length === 1, 20_000, 'the dead letter');
+  const letters = await eventually(
+    async () => (await (await fetch(`${gateway.adminUrl}/dlq?backend=prom`)).json()) as Array<{ reason: string; lastError: string; backend: string }>,
+    (l) => l.length === 1,
+    20_000,
+    'the dead letter',
+  );
   assert.equal(letters[0]!.reason, 'out_of_order', 'told apart from data the backend can never take');
   assert.match(letters[0]!.lastError, /out of order sample/);
   const metrics = await (await fetch(`${gateway.adminUrl}/metrics`)).text();

@@ -40,12 +40,23 @@ before(async () => {
       shared: { kind: 'prometheus', url: `${backendUrl('victoria')}/api/v1/write`, delivery: { retry } },
     },
   });
-  provider = meterProvider(metricExporter('http/protobuf', gateway.httpUrl, gateway.grpcUrl, AggregationTemporality.CUMULATIVE), { 'service.name': 'status-page-test' });
+  provider = meterProvider(metricExporter('http/protobuf', gateway.httpUrl, gateway.grpcUrl, AggregationTemporality.CUMULATIVE), {
+    'service.name': 'status-page-test',
+  });
   profile = mkdtempSync(path.join(tmpdir(), 'manifold-chromium-'));
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 
@@ -103,7 +114,12 @@ test('the page asks for the token, then follows a backend from writing to retryi
   assert.equal(await page.locator('#token-form').isVisible(), false);
 
   await send(3);
-  const writing = await pageShows(page, 'victim', (r) => r.state === 'writing' && Number.parseFloat(r.written ?? '') > 0, 'the victim writing, at a rate above 0');
+  const writing = await pageShows(
+    page,
+    'victim',
+    (r) => r.state === 'writing' && Number.parseFloat(r.written ?? '') > 0,
+    'the victim writing, at a rate above 0',
+  );
   assert.equal(writing.lastError, '–', 'no error yet');
   const receiverRate = await page.locator('tr[data-receiver="http/metrics"] td').nth(2).textContent();
   assert.ok(Number.parseFloat(receiverRate ?? '') > 0, `the HTTP metrics receiver shows accepted items per second (${receiverRate})`);

@@ -25,7 +25,11 @@ const root = mkdtempSync(join(tmpdir(), 'manifold-embedded-pg-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 function adapterFor(url: string, poolSize: number): Adapter {
-  return adapterWithSchema(postgresAdapter, postgresAdapter.configSchema.parse({ url, pool_size: poolSize }), { name: 'embedded', logger, dataDir: root });
+  return adapterWithSchema(postgresAdapter, postgresAdapter.configSchema.parse({ url, pool_size: poolSize }), {
+    name: 'embedded',
+    logger,
+    dataDir: root,
+  });
 }
 
 async function sql(url: string, text: string): Promise<Record<string, unknown>[]> {
@@ -88,7 +92,9 @@ test('psql and a second client are served while the gateway writes; session sett
     // While batches go in: the real psql binary connects and reads, and the person's session keeps working.
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.ok(writing, 'the writer should still be busy');
-    const { stdout } = await promisify(execFile)('psql', [store.url, '-XAtc', 'select count(*) >= 0 from public.otel_metrics_number'], { timeout: 30_000 });
+    const { stdout } = await promisify(execFile)('psql', [store.url, '-XAtc', 'select count(*) >= 0 from public.otel_metrics_number'], {
+      timeout: 30_000,
+    });
     assert.equal(stdout.trim(), 't');
     const seen = await person.query('select count(*)::int as n from public.otel_metrics_number');
     assert.ok(seen.rows[0].n % 10_000 === 0, `a reader sees whole batches only, saw ${seen.rows[0].n}`);
@@ -99,7 +105,9 @@ test('psql and a second client are served while the gateway writes; session sett
     const { rows } = await person.query('select count(*)::int as n, current_setting($1) as path from public.otel_metrics_number', ['search_path']);
     assert.deepEqual(rows[0], { n: 50_000, path: 'nowhere' });
     await person.end();
-    console.log(`# event loop delay while writing 10K-point batches to PGlite: max ${(delay.max / 1e6).toFixed(0)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(0)} ms`);
+    console.log(
+      `# event loop delay while writing 10K-point batches to PGlite: max ${(delay.max / 1e6).toFixed(0)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(0)} ms`,
+    );
   } finally {
     await adapter.close();
     await store.close();
@@ -113,7 +121,12 @@ test('concurrent batches over several gateway connections all land, each whole',
     await adapter.start();
     await Promise.all(
       [0, 1, 2, 3, 4, 5].map((i) =>
-        writeDecoded(adapter, { id: `p${i}`, attempt: 1, metrics: f.manyPoints(2_000, f.T0 + BigInt(i) * 1_000_000_000_000n), spans: i === 0 ? f.allSpans : [] }),
+        writeDecoded(adapter, {
+          id: `p${i}`,
+          attempt: 1,
+          metrics: f.manyPoints(2_000, f.T0 + BigInt(i) * 1_000_000_000_000n),
+          spans: i === 0 ? f.allSpans : [],
+        }),
       ),
     );
     const [row] = await sql(store.url, 'select (select count(*) from otel_metrics_number)::int as n, (select count(*) from otel_spans)::int as s');

@@ -40,26 +40,34 @@ describe('body pool', () => {
 
 describe('copyIntoShared', () => {
   it('writes the same bytes as TypedArray.set, at any alignment of chunk, target view and offset (seeded fuzz)', () => {
-    const cases = runFuzz('copyIntoShared', 300, (random) => {
-      const size = 1 + Math.floor(random() * 300_000);
-      const viewOffset = Math.floor(random() * 16);
-      const shared = new Uint8Array(new SharedArrayBuffer(size + viewOffset + 16), viewOffset, size);
-      const plain = new Uint8Array(size);
-      let at = 0;
-      while (at < size) {
-        const length = Math.min(size - at, 1 + Math.floor(random() * (random() < 0.2 ? 140_000 : 70_000)));
-        const source = new Uint8Array(length + 16);
-        for (let i = 0; i < source.length; i++) source[i] = (random() * 256) | 0;
-        const chunkOffset = Math.floor(random() * 16);
-        const chunk = source.subarray(chunkOffset, chunkOffset + length);
-        copyIntoShared(chunk, shared, at);
-        plain.set(chunk, at);
-        at += length;
-      }
-      assert.deepEqual(Buffer.from(shared), Buffer.from(plain));
-      const before = new Uint8Array(shared.buffer, 0, viewOffset);
-      assert.ok(before.every((b) => b === 0), 'nothing written before the view');
-    }, 20);
+    const cases = runFuzz(
+      'copyIntoShared',
+      300,
+      (random) => {
+        const size = 1 + Math.floor(random() * 300_000);
+        const viewOffset = Math.floor(random() * 16);
+        const shared = new Uint8Array(new SharedArrayBuffer(size + viewOffset + 16), viewOffset, size);
+        const plain = new Uint8Array(size);
+        let at = 0;
+        while (at < size) {
+          const length = Math.min(size - at, 1 + Math.floor(random() * (random() < 0.2 ? 140_000 : 70_000)));
+          const source = new Uint8Array(length + 16);
+          for (let i = 0; i < source.length; i++) source[i] = (random() * 256) | 0;
+          const chunkOffset = Math.floor(random() * 16);
+          const chunk = source.subarray(chunkOffset, chunkOffset + length);
+          copyIntoShared(chunk, shared, at);
+          plain.set(chunk, at);
+          at += length;
+        }
+        assert.deepEqual(Buffer.from(shared), Buffer.from(plain));
+        const before = new Uint8Array(shared.buffer, 0, viewOffset);
+        assert.ok(
+          before.every((b) => b === 0),
+          'nothing written before the view',
+        );
+      },
+      20,
+    );
     assert.ok(cases >= 20);
   });
 });
@@ -93,10 +101,13 @@ describe('readPooledBody', () => {
 
   const post = (body: Buffer, headers: Record<string, string | number> = {}, chunked = false): Promise<number> =>
     new Promise((resolve, reject) => {
-      const req = request({ port, host: '127.0.0.1', method: 'POST', headers: chunked ? headers : { 'content-length': body.length, ...headers } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode!));
-      });
+      const req = request(
+        { port, host: '127.0.0.1', method: 'POST', headers: chunked ? headers : { 'content-length': body.length, ...headers } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode!));
+        },
+      );
       req.on('error', reject);
       // Several writes: the body arrives in several chunks.
       for (let at = 0; at < body.length; at += 70_000) req.write(body.subarray(at, at + 70_000));

@@ -27,7 +27,10 @@ describe('decode pool', () => {
     assert.equal(pooled.items, expected.batch.spans.length);
     assert.deepEqual(pooled.rejected, expected.rejected);
     assert.deepEqual(decodeBatch(pooled.payload), decodeBatch(inline.payload));
-    assert.deepEqual(decodeBatch(pooled.payload).spans.map((s) => s.name), expected.batch.spans.map((s) => s.name));
+    assert.deepEqual(
+      decodeBatch(pooled.payload).spans.map((s) => s.name),
+      expected.batch.spans.map((s) => s.name),
+    );
   });
 
   it('a body that does not decode comes back as an OtlpDecodeError with its message', async () => {
@@ -64,7 +67,10 @@ describe('decode pool', () => {
     view.set(bytes);
     const pooled = await pool.decode('traces', view, 'protobuf');
     assert.equal(view.byteLength, bytes.length, 'still readable by its owner');
-    assert.deepEqual(decodeBatch(pooled.payload), decodeBatch((await createDecoder({ threads: 0, limits: DEFAULT_DECODE_LIMITS, logger }).decode('traces', bytes, 'protobuf')).payload));
+    assert.deepEqual(
+      decodeBatch(pooled.payload),
+      decodeBatch((await createDecoder({ threads: 0, limits: DEFAULT_DECODE_LIMITS, logger }).decode('traces', bytes, 'protobuf')).payload),
+    );
     bodies.release(view);
     assert.equal(bodies.take(bytes.length).buffer, view.buffer, 'the released buffer is handed out again');
   });
@@ -82,7 +88,10 @@ describe('decode pool', () => {
     assert.equal(pooled.payload.buffer, shared.buffer);
     assert.equal(pooled.payload.byteOffset, shared.byteOffset);
     assert.deepEqual(Buffer.from(pooled.payload), Buffer.from(inline), 'the same bytes as the inline path');
-    assert.ok(fence.subarray(0, 32).every((b) => b === 0xee) && fence.subarray(32 + bytes.length).every((b) => b === 0xee), 'nothing written outside the body');
+    assert.ok(
+      fence.subarray(0, 32).every((b) => b === 0xee) && fence.subarray(32 + bytes.length).every((b) => b === 0xee),
+      'nothing written outside the body',
+    );
     const plain = await pool.decode('traces', Buffer.from(bytes), 'protobuf');
     assert.ok(plain.payload.buffer instanceof ArrayBuffer);
     assert.deepEqual(Buffer.from(plain.payload), Buffer.from(inline));
@@ -99,10 +108,14 @@ describe('decode pool', () => {
 
   it('answers many concurrent requests', async () => {
     const expected = decodeTraces(body(), 'protobuf').batch.spans.length;
-    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => pool.decode('traces', i % 7 === 0 ? Buffer.from('garbage!') : body(), 'protobuf').then(
-      (r) => r.items,
-      (e: unknown) => (e instanceof OtlpDecodeError ? -1 : Promise.reject(e)),
-    )));
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        pool.decode('traces', i % 7 === 0 ? Buffer.from('garbage!') : body(), 'protobuf').then(
+          (r) => r.items,
+          (e: unknown) => (e instanceof OtlpDecodeError ? -1 : Promise.reject(e)),
+        ),
+      ),
+    );
     assert.equal(results.length, 100);
     for (const [i, items] of results.entries()) assert.equal(items, i % 7 === 0 ? -1 : expected, `request ${i}`);
     assert.equal(pool.pending, 0);
@@ -111,7 +124,12 @@ describe('decode pool', () => {
   it('a killed worker is replaced, and the requests it held fail as unavailable instead of hanging', async () => {
     const before = pool.threadIds;
     const bodies = Array.from({ length: 6 }, () => bigBody());
-    const inFlight = bodies.map((b) => pool.decode('traces', b, 'protobuf').then(() => 'ok', (e: unknown) => e));
+    const inFlight = bodies.map((b) =>
+      pool.decode('traces', b, 'protobuf').then(
+        () => 'ok',
+        (e: unknown) => e,
+      ),
+    );
     await pool.killWorker(0);
     const outcomes = await Promise.all(inFlight);
     const failed = outcomes.filter((o) => o !== 'ok');

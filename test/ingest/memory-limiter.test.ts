@@ -13,20 +13,41 @@ import { IngestRefusedError } from '../../src/delivery/ingest-sink.js';
 import { backendUrl } from '../support/backends.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
-const body = JSON.stringify({ resourceMetrics: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'limiter' } }] }, scopeMetrics: [{ metrics: [{
-  name: 'limiter.gauge', gauge: { dataPoints: [{ timeUnixNano: String(BigInt(Date.now()) * 1_000_000n), asDouble: 1 }] },
-}] }] }] });
-const post = (gateway: TestGateway) => fetch(`${gateway.httpUrl}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+const body = JSON.stringify({
+  resourceMetrics: [
+    {
+      resource: { attributes: [{ key: 'service.name', value: { stringValue: 'limiter' } }] },
+      scopeMetrics: [
+        {
+          metrics: [
+            {
+              name: 'limiter.gauge',
+              gauge: { dataPoints: [{ timeUnixNano: String(BigInt(Date.now()) * 1_000_000n), asDouble: 1 }] },
+            },
+          ],
+        },
+      ],
+    },
+  ],
+});
+const post = (gateway: TestGateway) =>
+  fetch(`${gateway.httpUrl}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 const metric = async (gateway: TestGateway, pattern: RegExp) => pattern.exec(await (await fetch(`${gateway.adminUrl}/metrics`)).text())?.[1];
 
 /** One unary OTLP/gRPC metrics export of an empty request; resolves with the status code. */
 function grpcExport(address: string): Promise<grpc.status> {
   const client = new grpc.Client(address.replace(/^http:\/\//, ''), grpc.credentials.createInsecure());
   return new Promise((resolve) => {
-    client.makeUnaryRequest('/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), (error) => {
-      client.close();
-      resolve(error ? error.code : grpc.status.OK);
-    });
+    client.makeUnaryRequest(
+      '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      Buffer.alloc(0),
+      (error) => {
+        client.close();
+        resolve(error ? error.code : grpc.status.OK);
+      },
+    );
   });
 }
 
@@ -68,15 +89,31 @@ describe('memory limiter', () => {
     let rss = 700;
     const limiter = new MemoryLimiter({ limit: 1000, spike_limit: 200, check_interval: 1000 }, pino({ level: 'silent' }), () => rss);
     let decoded = 0;
-    const decoder = limiter.guard({ decode: async () => { decoded++; return {} as never; }, pending: 0, close: async () => {} });
+    const decoder = limiter.guard({
+      decode: async () => {
+        decoded++;
+        return {} as never;
+      },
+      pending: 0,
+      close: async () => {},
+    });
     limiter.check();
     await decoder.decode('metrics', new Uint8Array(), 'json');
-    for (const [now, refusing] of [[799, false], [800, true], [1200, true], [799, false]] as const) {
+    for (const [now, refusing] of [
+      [799, false],
+      [800, true],
+      [1200, true],
+      [799, false],
+    ] as const) {
       rss = now;
       limiter.check();
       assert.equal(limiter.refusing, refusing, `at ${now} of soft limit 800`);
-      const outcome = await decoder.decode('metrics', new Uint8Array(), 'json').then(() => 'decoded', (error: unknown) => error);
-      if (refusing) assert.ok(outcome instanceof IngestRefusedError && outcome.reason === 'overloaded' && outcome.retryAfterMs >= 1000, String(outcome));
+      const outcome = await decoder.decode('metrics', new Uint8Array(), 'json').then(
+        () => 'decoded',
+        (error: unknown) => error,
+      );
+      if (refusing)
+        assert.ok(outcome instanceof IngestRefusedError && outcome.reason === 'overloaded' && outcome.retryAfterMs >= 1000, String(outcome));
       else assert.equal(outcome, 'decoded');
     }
     assert.equal(decoded, 3, 'nothing decoded while refusing');

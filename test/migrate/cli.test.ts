@@ -12,20 +12,23 @@ import { killRunningCli, runCli } from '../support/process.js';
 const name = `mf_mig_cli_${process.pid}`;
 const dir = mkdtempSync(join(tmpdir(), 'manifold-migrate-cli-'));
 const config = join(dir, 'manifold.yaml');
-writeFileSync(config, [
-  'backends:',
-  '  pg:',
-  '    kind: postgres',
-  `    url: ${backendUrl('postgres')}`,
-  `    schema: ${name}`,
-  '    migrate: check',
-  '  ch:',
-  '    kind: clickhouse',
-  `    url: ${backendUrl('clickhouse')}`,
-  `    database: ${name}`,
-  '    ttl: 48h',
-  '',
-].join('\n'));
+writeFileSync(
+  config,
+  [
+    'backends:',
+    '  pg:',
+    '    kind: postgres',
+    `    url: ${backendUrl('postgres')}`,
+    `    schema: ${name}`,
+    '    migrate: check',
+    '  ch:',
+    '    kind: clickhouse',
+    `    url: ${backendUrl('clickhouse')}`,
+    `    database: ${name}`,
+    '    ttl: 48h',
+    '',
+  ].join('\n'),
+);
 
 after(async () => {
   killRunningCli();

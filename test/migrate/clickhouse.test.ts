@@ -22,8 +22,17 @@ const freshDatabase = () => {
   return db;
 };
 const configFor = (database: string, extra: Record<string, unknown> = {}) => ({ url, database, lock_lease: 3, ...extra });
-const withRunner = async <T>(database: string, fn: (r: MigrationRunner) => Promise<T>, options: RunnerOptions = {}, extra: Record<string, unknown> = {}): Promise<T> => {
-  const target = clickhouseAdapter.schemaTarget(clickhouseAdapter.configSchema.parse(configFor(database, extra)), { name: 'ch-test', logger, dataDir: '/tmp' });
+const withRunner = async <T>(
+  database: string,
+  fn: (r: MigrationRunner) => Promise<T>,
+  options: RunnerOptions = {},
+  extra: Record<string, unknown> = {},
+): Promise<T> => {
+  const target = clickhouseAdapter.schemaTarget(clickhouseAdapter.configSchema.parse(configFor(database, extra)), {
+    name: 'ch-test',
+    logger,
+    dataDir: '/tmp',
+  });
   try {
     return await fn(new MigrationRunner(target, options));
   } finally {
@@ -31,7 +40,15 @@ const withRunner = async <T>(database: string, fn: (r: MigrationRunner) => Promi
   }
 };
 const tables = async (database: string) =>
-  (await (await reader.query({ query: 'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name', query_params: { db: database }, format: 'JSONEachRow' })).json<{ name: string }>()).map((r) => r.name);
+  (
+    await (
+      await reader.query({
+        query: 'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name',
+        query_params: { db: database },
+        format: 'JSONEachRow',
+      })
+    ).json<{ name: string }>()
+  ).map((r) => r.name);
 
 after(async () => {
   for (const db of databases) await reader.command({ query: `DROP DATABASE IF EXISTS \`${db}\`` });
@@ -48,11 +65,26 @@ describe('migrations on ClickHouse (chDB engine)', () => {
     assert.match(out.text(), /→ 0001_otel_traces up: 4 statements\n/);
     assert.match(out.text(), /\[2\/4\] CREATE TABLE IF NOT EXISTS `mf_mig_[^`]+`\.otel_traces .* \d+\.\d\ds/);
     assert.deepEqual(await tables(db), [
-      'manifold_schema_lock', 'manifold_schema_migrations',
-      'otel_metrics_exp_histogram', 'otel_metrics_gauge', 'otel_metrics_histogram', 'otel_metrics_sum', 'otel_metrics_summary',
-      'otel_traces', 'otel_traces_red_1m', 'otel_traces_red_1m_mv', 'otel_traces_trace_id_ts', 'otel_traces_trace_id_ts_mv',
+      'manifold_schema_lock',
+      'manifold_schema_migrations',
+      'otel_metrics_exp_histogram',
+      'otel_metrics_gauge',
+      'otel_metrics_histogram',
+      'otel_metrics_sum',
+      'otel_metrics_summary',
+      'otel_traces',
+      'otel_traces_red_1m',
+      'otel_traces_red_1m_mv',
+      'otel_traces_trace_id_ts',
+      'otel_traces_trace_id_ts_mv',
     ]);
-    const [ddl] = await (await reader.query({ query: `SELECT create_table_query AS q FROM system.tables WHERE database = {db:String} AND name = 'otel_traces'`, query_params: { db }, format: 'JSONEachRow' })).json<{ q: string }>();
+    const [ddl] = await (
+      await reader.query({
+        query: `SELECT create_table_query AS q FROM system.tables WHERE database = {db:String} AND name = 'otel_traces'`,
+        query_params: { db },
+        format: 'JSONEachRow',
+      })
+    ).json<{ q: string }>();
     assert.match(ddl!.q, /TTL toDateTime\(Timestamp\) \+ toIntervalDay\(3\)/);
     assert.match(ddl!.q, /INDEX idx_trace_id TraceId TYPE bloom_filter\(0\.001\)/);
   });
@@ -60,19 +92,41 @@ describe('migrations on ClickHouse (chDB engine)', () => {
   test('the schema works: a span inserted lands in otel_traces, the trace-id lookup and the rollup', async () => {
     const now = new Date().toISOString().replace('T', ' ').replace('Z', '');
     await reader.insert({
-      table: `${db}.otel_traces`, format: 'JSONEachRow',
-      values: [{ Timestamp: now, TraceId: 'abc', SpanId: '01', ServiceName: 'svc', SpanName: 'GET /', SpanKind: 'Server', Duration: 1500, StatusCode: 'Error' }],
+      table: `${db}.otel_traces`,
+      format: 'JSONEachRow',
+      values: [
+        {
+          Timestamp: now,
+          TraceId: 'abc',
+          SpanId: '01',
+          ServiceName: 'svc',
+          SpanName: 'GET /',
+          SpanKind: 'Server',
+          Duration: 1500,
+          StatusCode: 'Error',
+        },
+      ],
     });
-    const [red] = await (await reader.query({ query: `SELECT countMerge(Calls) AS calls, countIfMerge(Errors) AS errors, maxMerge(DurationMax) AS max FROM ${db}.otel_traces_red_1m`, format: 'JSONEachRow' })).json<{ calls: string; errors: string; max: string }>();
+    const [red] = await (
+      await reader.query({
+        query: `SELECT countMerge(Calls) AS calls, countIfMerge(Errors) AS errors, maxMerge(DurationMax) AS max FROM ${db}.otel_traces_red_1m`,
+        format: 'JSONEachRow',
+      })
+    ).json<{ calls: string; errors: string; max: string }>();
     assert.deepEqual([Number(red!.calls), Number(red!.errors), Number(red!.max)], [1, 1, 1500]);
-    const [lookup] = await (await reader.query({ query: `SELECT TraceId FROM ${db}.otel_traces_trace_id_ts`, format: 'JSONEachRow' })).json<{ TraceId: string }>();
+    const [lookup] = await (await reader.query({ query: `SELECT TraceId FROM ${db}.otel_traces_trace_id_ts`, format: 'JSONEachRow' })).json<{
+      TraceId: string;
+    }>();
     assert.equal(lookup!.TraceId, 'abc');
   });
 
   test('status lists what is applied, with checksums, when and how long, and the server version found', async () => {
     const status = await withRunner(db, (r) => r.status());
     assert.match(status.features.clickhouse!, /^\d+\.\d+/);
-    assert.deepEqual(status.items.map((i) => [i.migration.name, i.state]), ALL.map((m) => [m, 'applied']));
+    assert.deepEqual(
+      status.items.map((i) => [i.migration.name, i.state]),
+      ALL.map((m) => [m, 'applied']),
+    );
     for (const item of status.items) {
       assert.equal(item.entry!.checksum, item.migration.checksum);
       assert.ok(item.entry!.appliedAt.getTime() > Date.now() - 600_000);
@@ -84,7 +138,10 @@ describe('migrations on ClickHouse (chDB engine)', () => {
   test('down to 1 reverts 0003 and 0002, down to 0 the rest; up re-applies all', async () => {
     assert.deepEqual((await withRunner(db, (r) => r.down({ to: 1 }))).ran, ['0004_insert_dedup', '0003_rollups', '0002_otel_metrics']);
     assert.ok(!(await tables(db)).includes('otel_metrics_gauge'));
-    assert.deepEqual((await withRunner(db, (r) => r.status())).items.map((i) => i.state), ['applied', 'pending', 'pending', 'pending']);
+    assert.deepEqual(
+      (await withRunner(db, (r) => r.status())).items.map((i) => i.state),
+      ['applied', 'pending', 'pending', 'pending'],
+    );
     assert.deepEqual((await withRunner(db, (r) => r.down({ to: 0 }))).ran, ['0001_otel_traces']);
     assert.deepEqual(await tables(db), ['manifold_schema_lock', 'manifold_schema_migrations']);
     assert.deepEqual((await withRunner(db, (r) => r.up())).ran, ALL);
@@ -92,11 +149,14 @@ describe('migrations on ClickHouse (chDB engine)', () => {
 
   test('an applied file whose checksum changed is refused, naming the file', async () => {
     const root = tamperedMigrations('clickhouse', '0002_otel_metrics.up.sql');
-    await assert.rejects(withRunner(db, (r) => r.up(), { migrationsRoot: root }), (error: Error) => {
-      assert.ok(error instanceof ChecksumMismatchError);
-      assert.match(error.message, /0002_otel_metrics\.up\.sql: applied with sha256/);
-      return true;
-    });
+    await assert.rejects(
+      withRunner(db, (r) => r.up(), { migrationsRoot: root }),
+      (error: Error) => {
+        assert.ok(error instanceof ChecksumMismatchError);
+        assert.match(error.message, /0002_otel_metrics\.up\.sql: applied with sha256/);
+        return true;
+      },
+    );
   });
 
   test('--dry-run prints the SQL with database, ON CLUSTER, replicated engine and TTL filled in', async () => {
@@ -116,11 +176,15 @@ describe('migrations on ClickHouse (chDB engine)', () => {
   test('two runners started at once: one waits for the lock, the schema is applied once', async () => {
     const other = freshDatabase();
     const waits: string[] = [];
-    const results = await Promise.all([0, 1].map(() => withRunner(other, (r) => r.up(), { progress: { waitingForLock: (holder: string) => waits.push(holder) } })));
+    const results = await Promise.all(
+      [0, 1].map(() => withRunner(other, (r) => r.up(), { progress: { waitingForLock: (holder: string) => waits.push(holder) } })),
+    );
     assert.deepEqual(results.flatMap((r) => r.ran).sort(), ALL);
     assert.ok(results.some((r) => r.ran.length === 0));
     assert.equal(waits.length, 1);
-    const [count] = await (await reader.query({ query: `SELECT count() AS n FROM \`${other}\`.manifold_schema_migrations FINAL`, format: 'JSONEachRow' })).json<{ n: string }>();
+    const [count] = await (
+      await reader.query({ query: `SELECT count() AS n FROM \`${other}\`.manifold_schema_migrations FINAL`, format: 'JSONEachRow' })
+    ).json<{ n: string }>();
     assert.equal(Number(count!.n), ALL.length);
   });
 
@@ -129,17 +193,25 @@ describe('migrations on ClickHouse (chDB engine)', () => {
     // 4 statements of 0001, then 2 of 0002's 5: paused inside the third, holding the lock.
     await killRunnerMidway('clickhouse', configFor(other), 6);
     const status = await withRunner(other, (r) => r.status());
-    assert.deepEqual(status.items.map((i) => i.state), ['applied', 'pending', 'pending', 'pending']);
+    assert.deepEqual(
+      status.items.map((i) => i.state),
+      ['applied', 'pending', 'pending', 'pending'],
+    );
     assert.equal(status.items[1]!.resumeAt, 2);
     assert.match(status.items[1]!.reason!, /interrupted after 2 statements/);
     const waits: string[] = [];
     const out = captureStream();
-    const result = await withRunner(other, (r) => r.up(), { progress: { ...terminalProgress(out.stream), waitingForLock: (holder: string) => waits.push(holder) } });
+    const result = await withRunner(other, (r) => r.up(), {
+      progress: { ...terminalProgress(out.stream), waitingForLock: (holder: string) => waits.push(holder) },
+    });
     assert.deepEqual(result.ran, ['0002_otel_metrics', '0003_rollups', '0004_insert_dedup']);
     assert.deepEqual(waits, [], 'the dead runner was of this host: no waiting for its lease to run out');
     assert.match(out.text(), /0002_otel_metrics up: 5 statements, resuming at 3/);
     assert.ok((await tables(other)).includes('otel_metrics_summary'));
-    assert.deepEqual((await withRunner(other, (r) => r.status())).items.map((i) => i.state), ['applied', 'applied', 'applied', 'applied']);
+    assert.deepEqual(
+      (await withRunner(other, (r) => r.status())).items.map((i) => i.state),
+      ['applied', 'applied', 'applied', 'applied'],
+    );
   });
 
   test('a lock claimed by a runner of another host is waited for until its lease runs out', async () => {

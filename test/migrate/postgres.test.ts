@@ -18,7 +18,13 @@ import { adapterWithSchema } from '../support/schema-at-start.js';
 const logger = pino({ level: 'silent' });
 const WIDE = ['0001_init', '0002_timescale_hypertables', '0003_timescale_policies', '0004_timescale_rollup_backfill'];
 /** The series layout's migrations (layout: series, test/adapters/postgres-series.test.ts); skipped here, where the layout is the default wide one. */
-const SERIES = ['0005_series_layout', '0006_series_hypertables', '0007_series_timescale_policies', '0008_series_rollup_backfill', '0009_series_rollup_views'];
+const SERIES = [
+  '0005_series_layout',
+  '0006_series_hypertables',
+  '0007_series_timescale_policies',
+  '0008_series_rollup_backfill',
+  '0009_series_rollup_views',
+];
 const ALL = [...WIDE, ...SERIES];
 const LAYOUT_SKIP = 'layout=series: found layout=wide';
 
@@ -34,8 +40,19 @@ interface Server {
 
 const servers: Server[] = [
   { name: 'PostgreSQL 15', backend: 'postgres', applies: ['0001_init'], skipReason: new RegExp(`timescaledb(-license)? not found|${LAYOUT_SKIP}`) },
-  { name: 'TimescaleDB 2.19 (Apache license)', backend: 'timescale', applies: ['0001_init', '0002_timescale_hypertables'], skipReason: new RegExp(`found timescaledb-license=apache|${LAYOUT_SKIP}`) },
-  { name: 'TimescaleDB on PGlite (timescale license)', backend: 'timescale-community', applies: WIDE, skipReason: new RegExp(LAYOUT_SKIP), oneConnection: true },
+  {
+    name: 'TimescaleDB 2.19 (Apache license)',
+    backend: 'timescale',
+    applies: ['0001_init', '0002_timescale_hypertables'],
+    skipReason: new RegExp(`found timescaledb-license=apache|${LAYOUT_SKIP}`),
+  },
+  {
+    name: 'TimescaleDB on PGlite (timescale license)',
+    backend: 'timescale-community',
+    applies: WIDE,
+    skipReason: new RegExp(LAYOUT_SKIP),
+    oneConnection: true,
+  },
 ];
 
 for (const server of servers) {
@@ -50,7 +67,12 @@ for (const server of servers) {
     const targetFor = (schema: string, extra: Record<string, unknown> = {}): SchemaTarget =>
       postgresAdapter.schemaTarget!(postgresAdapter.configSchema.parse({ url, schema, ...extra }), { name: 'mig-test', logger, dataDir: '/tmp' });
     /** A runner on its own connection, closed afterwards. */
-    const withRunner = async <T>(schema: string, fn: (runner: MigrationRunner) => Promise<T>, options: RunnerOptions = {}, extra: Record<string, unknown> = {}): Promise<T> => {
+    const withRunner = async <T>(
+      schema: string,
+      fn: (runner: MigrationRunner) => Promise<T>,
+      options: RunnerOptions = {},
+      extra: Record<string, unknown> = {},
+    ): Promise<T> => {
       const target = targetFor(schema, extra);
       try {
         return await fn(new MigrationRunner(target, options));
@@ -78,27 +100,46 @@ for (const server of servers) {
       const out = captureStream();
       const result = await withRunner(schema, (r) => r.up(), { progress: terminalProgress(out.stream) });
       assert.deepEqual(result.ran, server.applies);
-      assert.deepEqual(result.skipped, ALL.filter((m) => !server.applies.includes(m)));
+      assert.deepEqual(
+        result.skipped,
+        ALL.filter((m) => !server.applies.includes(m)),
+      );
       assert.match(out.text(), /→ 0001_init up: 11 statements, in one transaction/);
       assert.match(out.text(), /\[11\/11\] CREATE INDEX IF NOT EXISTS otel_spans_service_time_idx .* \d+\.\d\ds/);
-      const rows = await query(`SELECT version, name, status, checksum, duration_ms, applied_by, reason FROM "${schema}".manifold_schema_migrations ORDER BY version`);
-      assert.deepEqual(rows.map((r) => [r.name, r.status]), ALL.map((m) => [m, server.applies.includes(m) ? 'applied' : 'skipped']));
+      const rows = await query(
+        `SELECT version, name, status, checksum, duration_ms, applied_by, reason FROM "${schema}".manifold_schema_migrations ORDER BY version`,
+      );
+      assert.deepEqual(
+        rows.map((r) => [r.name, r.status]),
+        ALL.map((m) => [m, server.applies.includes(m) ? 'applied' : 'skipped']),
+      );
       assert.match(rows[0].checksum, /^[0-9a-f]{64}$/);
       assert.match(rows[0].applied_by, /pid \d+/);
       for (const row of rows.filter((r) => r.status === 'skipped')) assert.match(row.reason, server.skipReason!);
     });
 
     test('what was applied is really there', async () => {
-      const tables = await query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE' ORDER BY 1`, [schema]);
+      const tables = await query(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE' ORDER BY 1`,
+        [schema],
+      );
       assert.ok(tables.some((t) => t.table_name === 'otel_spans'));
       if (server.applies.includes('0002_timescale_hypertables')) {
-        const hypertables = await query(`SELECT hypertable_name FROM timescaledb_information.hypertables WHERE hypertable_schema = $1 ORDER BY 1`, [schema]);
+        const hypertables = await query(`SELECT hypertable_name FROM timescaledb_information.hypertables WHERE hypertable_schema = $1 ORDER BY 1`, [
+          schema,
+        ]);
         assert.equal(hypertables.length, 5);
       }
       if (server.applies.includes('0003_timescale_policies')) {
         const caggs = await query(`SELECT view_name FROM timescaledb_information.continuous_aggregates WHERE view_schema = $1`, [schema]);
-        assert.deepEqual(caggs.map((c) => c.view_name), ['otel_metrics_number_1m']);
-        const compressed = await query(`SELECT count(*)::int AS n FROM timescaledb_information.hypertables WHERE hypertable_schema = $1 AND compression_enabled`, [schema]);
+        assert.deepEqual(
+          caggs.map((c) => c.view_name),
+          ['otel_metrics_number_1m'],
+        );
+        const compressed = await query(
+          `SELECT count(*)::int AS n FROM timescaledb_information.hypertables WHERE hypertable_schema = $1 AND compression_enabled`,
+          [schema],
+        );
         assert.equal(compressed[0].n, 5);
         const jobs = await query(`SELECT proc_name FROM timescaledb_information.jobs WHERE hypertable_schema = $1 ORDER BY 1`, [schema]);
         assert.ok(jobs.some((j) => j.proc_name === 'policy_compression'));
@@ -137,11 +178,14 @@ for (const server of servers) {
 
     test('down refuses clearly where a .down.sql is missing, reverts where it exists, and up re-applies', async () => {
       if (server.applies.includes('0002_timescale_hypertables')) {
-        await assert.rejects(withRunner(schema, (r) => r.down({ to: 0 })), (error: Error) => {
-          assert.ok(error instanceof DownRefusedError);
-          assert.match(error.message, /no \.down\.sql for 0002_timescale_hypertables.*Nothing was changed/s);
-          return true;
-        });
+        await assert.rejects(
+          withRunner(schema, (r) => r.down({ to: 0 })),
+          (error: Error) => {
+            assert.ok(error instanceof DownRefusedError);
+            assert.match(error.message, /no \.down\.sql for 0002_timescale_hypertables.*Nothing was changed/s);
+            return true;
+          },
+        );
         const result = await withRunner(schema, (r) => r.down({ to: 2 }));
         assert.deepEqual(result.ran, server.applies.filter((m) => m >= '0003').reverse());
         if (server.applies.includes('0003_timescale_policies')) {
@@ -155,30 +199,46 @@ for (const server of servers) {
         assert.equal(tables[0].t, null);
       }
       const again = await withRunner(schema, (r) => r.up());
-      assert.deepEqual(again.ran, server.applies.filter((m) => !server.applies.includes('0002_timescale_hypertables') || m >= '0003'));
+      assert.deepEqual(
+        again.ran,
+        server.applies.filter((m) => !server.applies.includes('0002_timescale_hypertables') || m >= '0003'),
+      );
       const status = await withRunner(schema, (r) => r.status());
       assert.ok(status.items.every((i) => i.state === 'applied' || i.state === 'skipped'));
     });
 
     test('an applied file whose checksum changed is refused, naming the file', async () => {
       const root = tamperedMigrations('postgres', '0001_init.up.sql');
-      await assert.rejects(withRunner(schema, (r) => r.up(), { migrationsRoot: root }), (error: Error) => {
-        assert.ok(error instanceof ChecksumMismatchError);
-        assert.match(error.message, /0001_init\.up\.sql: applied with sha256 [0-9a-f]{16}…, the file now has [0-9a-f]{16}…/);
-        assert.match(error.message, /put the change in a new migration/);
-        return true;
-      });
+      await assert.rejects(
+        withRunner(schema, (r) => r.up(), { migrationsRoot: root }),
+        (error: Error) => {
+          assert.ok(error instanceof ChecksumMismatchError);
+          assert.match(error.message, /0001_init\.up\.sql: applied with sha256 [0-9a-f]{16}…, the file now has [0-9a-f]{16}…/);
+          assert.match(error.message, /put the change in a new migration/);
+          return true;
+        },
+      );
       const status = await withRunner(schema, (r) => r.status(), { migrationsRoot: root });
       assert.equal(status.items[0]!.state, 'changed');
     });
 
     test('migrate: check refuses to write while migrations are pending and names the command', async () => {
       const other = freshSchema();
-      const adapter = adapterWithSchema(postgresAdapter, postgresAdapter.configSchema.parse({ url, schema: other }), { name: 'pg-check', logger, dataDir: '/tmp' }, 'check');
+      const adapter = adapterWithSchema(
+        postgresAdapter,
+        postgresAdapter.configSchema.parse({ url, schema: other }),
+        { name: 'pg-check', logger, dataDir: '/tmp' },
+        'check',
+      );
       try {
         await assert.rejects(adapter.start(), (error: Error) => {
           assert.ok(error instanceof SchemaNotReadyError);
-          assert.match(error.message, new RegExp(`backend pg-check: ${ALL.length} migrations pending \\(0001_init, .*\\) and migrate is "check".*run \`manifold migrate up --backend pg-check\``));
+          assert.match(
+            error.message,
+            new RegExp(
+              `backend pg-check: ${ALL.length} migrations pending \\(0001_init, .*\\) and migrate is "check".*run \`manifold migrate up --backend pg-check\``,
+            ),
+          );
           return true;
         });
         assert.equal((await query(`SELECT to_regclass($1) AS t`, [`"${other}".otel_spans`]))[0].t, null, 'check must not touch DDL');
@@ -193,7 +253,9 @@ for (const server of servers) {
       test('two runners started at once: one waits for the other, the schema is applied once', async () => {
         const other = freshSchema();
         const waits: string[] = [];
-        const [a, b] = await Promise.all([0, 1].map(() => withRunner(other, (r) => r.up(), { progress: { waitingForLock: (holder: string) => waits.push(holder) } })));
+        const [a, b] = await Promise.all(
+          [0, 1].map(() => withRunner(other, (r) => r.up(), { progress: { waitingForLock: (holder: string) => waits.push(holder) } })),
+        );
         const ran = [...a!.ran, ...b!.ran].sort();
         assert.deepEqual(ran, server.applies, 'each migration ran exactly once');
         assert.ok(a!.ran.length === 0 || b!.ran.length === 0, 'one runner found everything done');

@@ -17,11 +17,18 @@ export function tamperedMigrations(dialect: string, file: string): string {
 
 /** Starts runner-child.ts, resolves once it has paused mid-run, and kills it with SIGKILL. */
 export async function killRunnerMidway(kind: 'postgres' | 'clickhouse', config: object, pauseAfter: number): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'test/migrate/runner-child.ts'), kind, JSON.stringify(config), String(pauseAfter)], {
-    cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(REPO, 'test/migrate/runner-child.ts'), kind, JSON.stringify(config), String(pauseAfter)],
+    {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`runner child never paused:\n${output}`)), 30_000);
     const onData = (chunk: Buffer) => {
@@ -43,6 +50,11 @@ export async function killRunnerMidway(kind: 'postgres' | 'clickhouse', config: 
 /** Collects the progress reporter's lines, for assertions on what a run said. */
 export function captureStream(): { stream: NodeJS.WritableStream; text: () => string } {
   let text = '';
-  const stream = { write: (chunk: string) => { text += chunk; return true; } } as unknown as NodeJS.WritableStream;
+  const stream = {
+    write: (chunk: string) => {
+      text += chunk;
+      return true;
+    },
+  } as unknown as NodeJS.WritableStream;
   return { stream, text: () => text };
 }

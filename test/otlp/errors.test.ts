@@ -18,17 +18,30 @@ const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 
 describe('bodies that do not decode', () => {
   it('an empty body is an empty request', () => {
-    for (const decoded of [decodeTraces(new Uint8Array(0), 'protobuf'), decodeMetrics(new Uint8Array(0), 'protobuf'), decodeTraces(json({}), 'json')]) {
+    for (const decoded of [
+      decodeTraces(new Uint8Array(0), 'protobuf'),
+      decodeMetrics(new Uint8Array(0), 'protobuf'),
+      decodeTraces(json({}), 'json'),
+    ]) {
       assert.deepEqual(decoded.batch, { metrics: [], spans: [] });
       assert.equal(decoded.rejected.count, 0);
     }
   });
 
   it('garbage protobuf', () => {
-    assert.match(decodeError(() => decodeTraces(Buffer.from('hello, world! this is not protobuf'), 'protobuf')), /^invalid protobuf: .+ \(in ExportTraceServiceRequest\)$/);
-    assert.match(decodeError(() => decodeMetrics(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), 'protobuf')), /^invalid protobuf: .+ \(in ExportMetricsServiceRequest\)$/);
+    assert.match(
+      decodeError(() => decodeTraces(Buffer.from('hello, world! this is not protobuf'), 'protobuf')),
+      /^invalid protobuf: .+ \(in ExportTraceServiceRequest\)$/,
+    );
+    assert.match(
+      decodeError(() => decodeMetrics(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), 'protobuf')),
+      /^invalid protobuf: .+ \(in ExportMetricsServiceRequest\)$/,
+    );
     // A JSON body sent as protobuf.
-    assert.match(decodeError(() => decodeTraces(json({ resourceSpans: [] }), 'protobuf')), /^invalid protobuf: /);
+    assert.match(
+      decodeError(() => decodeTraces(json({ resourceSpans: [] }), 'protobuf')),
+      /^invalid protobuf: /,
+    );
   });
 
   it('truncated protobuf', () => {
@@ -40,7 +53,10 @@ describe('bodies that do not decode', () => {
   it('invalid JSON names the problem and position', () => {
     const message = decodeError(() => decodeTraces(Buffer.from('{"resourceSpans": [}'), 'json'));
     assert.match(message, /^invalid JSON: Unexpected token '}'.* \(in ExportTraceServiceRequest\)$/);
-    assert.match(decodeError(() => decodeMetrics(Buffer.from(''), 'json')), /^invalid JSON: /);
+    assert.match(
+      decodeError(() => decodeMetrics(Buffer.from(''), 'json')),
+      /^invalid JSON: /,
+    );
   });
 
   it('JSON of the wrong shape names the path', () => {
@@ -48,18 +64,44 @@ describe('bodies that do not decode', () => {
       [[], 'invalid OTLP JSON: expected an object, got an array'],
       [null, 'invalid OTLP JSON: expected an object, got null'],
       [{ resourceSpans: {} }, 'invalid OTLP JSON at resourceSpans: expected an array, got an object'],
-      [{ resourceSpans: [{ scopeSpans: [{ spans: [{ name: 42 }] }] }] }, 'invalid OTLP JSON at resourceSpans[0].scopeSpans[0].spans[0].name: expected a string, got 42'],
-      [{ resourceSpans: [{ scopeSpans: [{ spans: [{ startTimeUnixNano: '12abc' }] }] }] }, 'invalid OTLP JSON at resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano: expected an integer (a decimal string or a number), got "12abc"'],
-      [{ resourceSpans: [{ scopeSpans: [{ spans: [{ startTimeUnixNano: '-1' }] }] }] }, 'invalid OTLP JSON at resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano: integer -1 is out of range'],
-      [{ resourceSpans: [{ scopeSpans: [{ spans: [{ kind: 'SERVER' }] }] }] }, 'invalid OTLP JSON at resourceSpans[0].scopeSpans[0].spans[0].kind: expected an enum number or one of SPAN_KIND_UNSPECIFIED, SPAN_KIND_INTERNAL, SPAN_KIND_SERVER, SPAN_KIND_CLIENT, SPAN_KIND_PRODUCER, SPAN_KIND_CONSUMER, got "SERVER"'],
-      [{ resource_spans: [{ resource: { attributes: [{ key: 'k', value: { int_value: 1.5 } }] } }] }, 'invalid OTLP JSON at resource_spans[0].resource.attributes[0].value.int_value: expected an integer (a decimal string or a number), got 1.5'],
-      [{ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 7 }] }] }] }, 'invalid OTLP JSON at resourceSpans[0].scopeSpans[0].spans[0].traceId: expected a hex string, got 7'],
+      [
+        { resourceSpans: [{ scopeSpans: [{ spans: [{ name: 42 }] }] }] },
+        'invalid OTLP JSON at resourceSpans[0].scopeSpans[0].spans[0].name: expected a string, got 42',
+      ],
+      [
+        { resourceSpans: [{ scopeSpans: [{ spans: [{ startTimeUnixNano: '12abc' }] }] }] },
+        'invalid OTLP JSON at resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano: expected an integer (a decimal string or a number), got "12abc"',
+      ],
+      [
+        { resourceSpans: [{ scopeSpans: [{ spans: [{ startTimeUnixNano: '-1' }] }] }] },
+        'invalid OTLP JSON at resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano: integer -1 is out of range',
+      ],
+      [
+        { resourceSpans: [{ scopeSpans: [{ spans: [{ kind: 'SERVER' }] }] }] },
+        'invalid OTLP JSON at resourceSpans[0].scopeSpans[0].spans[0].kind: expected an enum number or one of SPAN_KIND_UNSPECIFIED, SPAN_KIND_INTERNAL, SPAN_KIND_SERVER, SPAN_KIND_CLIENT, SPAN_KIND_PRODUCER, SPAN_KIND_CONSUMER, got "SERVER"',
+      ],
+      [
+        { resource_spans: [{ resource: { attributes: [{ key: 'k', value: { int_value: 1.5 } }] } }] },
+        'invalid OTLP JSON at resource_spans[0].resource.attributes[0].value.int_value: expected an integer (a decimal string or a number), got 1.5',
+      ],
+      [
+        { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 7 }] }] }] },
+        'invalid OTLP JSON at resourceSpans[0].scopeSpans[0].spans[0].traceId: expected a hex string, got 7',
+      ],
     ];
     for (const [body, expected] of cases) {
-      assert.equal(decodeError(() => decodeTraces(json(body), 'json')), `${expected} (in ExportTraceServiceRequest)`);
+      assert.equal(
+        decodeError(() => decodeTraces(json(body), 'json')),
+        `${expected} (in ExportTraceServiceRequest)`,
+      );
     }
     assert.equal(
-      decodeError(() => decodeMetrics(json({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'x', gauge: { dataPoints: [{ asDouble: 'lots' }] } }] }] }] }), 'json')),
+      decodeError(() =>
+        decodeMetrics(
+          json({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'x', gauge: { dataPoints: [{ asDouble: 'lots' }] } }] }] }] }),
+          'json',
+        ),
+      ),
       'invalid OTLP JSON at resourceMetrics[0].scopeMetrics[0].metrics[0].gauge.dataPoints[0].asDouble: expected a number, got "lots" (in ExportMetricsServiceRequest)',
     );
   });
@@ -68,8 +110,14 @@ describe('bodies that do not decode', () => {
     const depth = 20_000;
     const value = `${'{"arrayValue":{"values":['.repeat(depth)}{"stringValue":"deep"}${']}}'.repeat(depth)}`;
     const body = `{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":${value}}]}}]}`;
-    assert.match(decodeError(() => decodeTraces(Buffer.from(body), 'json')), /too deeply|call stack/);
-    assert.match(decodeError(() => decodeTraces(deepProtobuf(depth), 'protobuf')), /nesting depth exceeded/);
+    assert.match(
+      decodeError(() => decodeTraces(Buffer.from(body), 'json')),
+      /too deeply|call stack/,
+    );
+    assert.match(
+      decodeError(() => decodeTraces(deepProtobuf(depth), 'protobuf')),
+      /nesting depth exceeded/,
+    );
   });
 });
 

@@ -13,13 +13,7 @@ import {
   type SpanContext,
 } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  AggregationTemporality,
-  AggregationType,
-  MeterProvider,
-  MetricReader,
-  type ResourceMetrics,
-} from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, AggregationType, MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { AttributeValue, Attributes } from '../../src/model/index.js';
 
@@ -58,10 +52,10 @@ export function makeSpans(): ReadableSpan[] {
           'http.status_code': 200,
           'http.duration_ratio': 0.25,
           'http.ok': true,
-          'tags': ['a', 'b'],
-          'ports': [80, 443],
-          'weights': [1.5, 2.5],
-          'flags': [true, false],
+          tags: ['a', 'b'],
+          ports: [80, 443],
+          weights: [1.5, 2.5],
+          flags: [true, false],
         },
       });
       root.addEvent('cache.miss', { 'cache.key': 'cart:42', 'cache.size': 3 }, at(1_000));

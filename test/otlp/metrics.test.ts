@@ -21,8 +21,7 @@ function expectedPoints(rm: ResourceMetrics) {
   for (const sm of rm.scopeMetrics) {
     for (const metric of sm.metrics) {
       const type = TYPES[metric.dataPointType];
-      const temporality =
-        type === 'gauge' ? 'unspecified' : metric.aggregationTemporality === AggregationTemporality.DELTA ? 'delta' : 'cumulative';
+      const temporality = type === 'gauge' ? 'unspecified' : metric.aggregationTemporality === AggregationTemporality.DELTA ? 'delta' : 'cumulative';
       const descriptor = {
         name: metric.descriptor.name,
         description: metric.descriptor.description,
@@ -46,13 +45,27 @@ function expectedPoints(rm: ResourceMetrics) {
         if (type === 'sum' || type === 'gauge') {
           out.push({ ...base, value: metric.descriptor.valueType === ValueType.INT ? BigInt(v) : v });
         } else if (type === 'histogram') {
-          out.push({ ...base, count: v.count, sum: v.sum, bucketCounts: v.buckets.counts, explicitBounds: v.buckets.boundaries, min: v.min, max: v.max });
+          out.push({
+            ...base,
+            count: v.count,
+            sum: v.sum,
+            bucketCounts: v.buckets.counts,
+            explicitBounds: v.buckets.boundaries,
+            min: v.min,
+            max: v.max,
+          });
         } else {
           out.push({
-            ...base, count: v.count, sum: v.sum, scale: v.scale, zeroCount: v.zeroCount, zeroThreshold: 0,
+            ...base,
+            count: v.count,
+            sum: v.sum,
+            scale: v.scale,
+            zeroCount: v.zeroCount,
+            zeroThreshold: 0,
             positive: { offset: v.positive.offset, bucketCounts: v.positive.bucketCounts },
             negative: { offset: v.negative.offset, bucketCounts: v.negative.bucketCounts },
-            min: v.min, max: v.max,
+            min: v.min,
+            max: v.max,
           });
         }
       }
@@ -68,7 +81,10 @@ function withoutContainers(p: MetricPoint) {
 
 describe('decodeMetrics with OpenTelemetry JS SDK output', async () => {
   const { cumulative, delta } = await makeMetrics();
-  for (const [name, rm] of [['cumulative', cumulative], ['delta', delta]] as const) {
+  for (const [name, rm] of [
+    ['cumulative', cumulative],
+    ['delta', delta],
+  ] as const) {
     const decoded = decodeMetrics(ProtobufMetricsSerializer.serializeRequest(rm)!, 'protobuf');
     const points = decoded.batch.metrics;
 
@@ -77,7 +93,13 @@ describe('decodeMetrics with OpenTelemetry JS SDK output', async () => {
       assert.equal(decoded.batch.spans.length, 0);
       assert.deepStrictEqual(points.map(withoutContainers), expectedPoints(rm));
       const types = new Set(points.map((p) => `${p.type}/${p.metric.temporality}/${p.metric.monotonic}`));
-      for (const t of ['gauge/unspecified/false', `sum/${name}/true`, `sum/${name}/false`, `histogram/${name}/false`, `exponential_histogram/${name}/false`]) {
+      for (const t of [
+        'gauge/unspecified/false',
+        `sum/${name}/true`,
+        `sum/${name}/false`,
+        `histogram/${name}/false`,
+        `exponential_histogram/${name}/false`,
+      ]) {
         assert.ok(types.has(t), `has ${t}`);
       }
       const nan = points.find((p) => p.metric.name === 'room.temperature' && p.attributes.room === 'b');
@@ -120,7 +142,11 @@ describe('decodeMetrics: what the SDK does not send', () => {
                       timeUnixNano: '1763800010000000001',
                       count: '12',
                       sum: 3.5,
-                      quantileValues: [{ quantile: 0, value: 0.01 }, { quantile: 0.5, value: 0.2 }, { quantile: 1, value: 1.5 }],
+                      quantileValues: [
+                        { quantile: 0, value: 0.01 },
+                        { quantile: 0.5, value: 0.2 },
+                        { quantile: 1, value: 1.5 },
+                      ],
                     },
                   ],
                 },
@@ -164,29 +190,45 @@ describe('decodeMetrics: what the SDK does not send', () => {
     ],
   };
   const protobufBody = ExportMetricsServiceRequest.encode(ExportMetricsServiceRequest.fromObject(request)).finish();
-  const json = JSON.stringify(request, (key, value) =>
-    key === 'traceId' || key === 'spanId' ? Buffer.from(value.data).toString('hex') : value,
-  );
+  const json = JSON.stringify(request, (key, value) => (key === 'traceId' || key === 'spanId' ? Buffer.from(value.data).toString('hex') : value));
 
-  for (const [encoding, body] of [['protobuf', protobufBody], ['json', Buffer.from(json)]] as const) {
+  for (const [encoding, body] of [
+    ['protobuf', protobufBody],
+    ['json', Buffer.from(json)],
+  ] as const) {
     it(`decodes summaries, int64 sums beyond 2^53, exemplars, no-value markers (${encoding})`, () => {
       const { batch, rejected } = decodeMetrics(body, encoding);
       assert.deepEqual(rejected, { count: 0, messages: [] });
       const [summary, counter, stale, exp] = batch.metrics;
       assert.ok(summary?.type === 'summary');
       assert.deepEqual(summary.metric, {
-        name: 'rpc.latency', description: '', unit: 's', type: 'summary', temporality: 'unspecified', monotonic: false,
+        name: 'rpc.latency',
+        description: '',
+        unit: 's',
+        type: 'summary',
+        temporality: 'unspecified',
+        monotonic: false,
         metadata: { 'prometheus.type': 'summary' },
       });
       assert.equal(summary.count, 12);
       assert.equal(summary.sum, 3.5);
       assert.equal(summary.timeUnixNano, 1763800010000000001n);
-      assert.deepEqual(summary.quantileValues, [{ quantile: 0, value: 0.01 }, { quantile: 0.5, value: 0.2 }, { quantile: 1, value: 1.5 }]);
+      assert.deepEqual(summary.quantileValues, [
+        { quantile: 0, value: 0.01 },
+        { quantile: 0.5, value: 0.2 },
+        { quantile: 1, value: 1.5 },
+      ]);
       assert.ok(counter?.type === 'sum');
       assert.equal(counter.value, 9007199254740993n);
       assert.equal(counter.startTimeUnixNano, 0n);
       assert.deepEqual(counter.exemplars, [
-        { filteredAttributes: { user: 'u1' }, timeUnixNano: 1763800009000000000n, value: -5n, traceId: '0102030405060708090a0b0c0d0e0f10', spanId: 'a1a2a3a4a5a6a7a8' },
+        {
+          filteredAttributes: { user: 'u1' },
+          timeUnixNano: 1763800009000000000n,
+          value: -5n,
+          traceId: '0102030405060708090a0b0c0d0e0f10',
+          spanId: 'a1a2a3a4a5a6a7a8',
+        },
         { filteredAttributes: {}, timeUnixNano: 1763800009500000000n, value: 2.5, traceId: '', spanId: '' },
       ]);
       assert.ok(stale?.type === 'sum');

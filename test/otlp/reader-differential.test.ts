@@ -113,26 +113,97 @@ describe('reader vs protobufjs: fixed inputs', () => {
 
   it('the validation and error cases', () => {
     const stats = fresh();
-    const span = (o: object = {}) => ({ traceId: TRACE_ID, spanId: SPAN_ID, name: 's', startTimeUnixNano: String(T), endTimeUnixNano: String(T + 5n), ...o });
+    const span = (o: object = {}) => ({
+      traceId: TRACE_ID,
+      spanId: SPAN_ID,
+      name: 's',
+      startTimeUnixNano: String(T),
+      endTimeUnixNano: String(T + 5n),
+      ...o,
+    });
     const spanCases = [
-      {}, { traceId: Buffer.alloc(0) }, { traceId: Buffer.alloc(16) }, { spanId: Buffer.alloc(4, 1) }, { spanId: Buffer.alloc(8) },
-      { parentSpanId: Buffer.alloc(3, 1) }, { parentSpanId: Buffer.alloc(8) }, { startTimeUnixNano: '0' }, { endTimeUnixNano: String(T - 1n) },
-      { startTimeUnixNano: String(2n ** 63n), endTimeUnixNano: String(2n ** 63n) }, { kind: 9 }, { status: { code: 7, message: 'x' } }, { status: {} },
+      {},
+      { traceId: Buffer.alloc(0) },
+      { traceId: Buffer.alloc(16) },
+      { spanId: Buffer.alloc(4, 1) },
+      { spanId: Buffer.alloc(8) },
+      { parentSpanId: Buffer.alloc(3, 1) },
+      { parentSpanId: Buffer.alloc(8) },
+      { startTimeUnixNano: '0' },
+      { endTimeUnixNano: String(T - 1n) },
+      { startTimeUnixNano: String(2n ** 63n), endTimeUnixNano: String(2n ** 63n) },
+      { kind: 9 },
+      { status: { code: 7, message: 'x' } },
+      { status: {} },
     ];
     compare('traces', traces({ resourceSpans: [{ scopeSpans: [{ scope: { name: 'x' }, spans: spanCases.map(span) }] }] }), undefined, stats, 'spans');
     const point = (o: object = {}) => ({ timeUnixNano: String(T), asDouble: 1, ...o });
     const hp = (o: object = {}) => ({ timeUnixNano: String(T), count: 3, sum: 6, bucketCounts: [1, 1, 1], explicitBounds: [1, 2], ...o });
-    const body = metrics({ resourceMetrics: [{ scopeMetrics: [{ scope: { name: 'm' }, metrics: [
-      { name: '', gauge: { dataPoints: [point(), point()] } },
-      { name: 'g', gauge: { dataPoints: [point({ asDouble: NaN }), point({ asDouble: undefined }), point({ timeUnixNano: '0' }),
-        point({ timeUnixNano: String(2n ** 63n) }), point({ startTimeUnixNano: '18446744073709551615' }), point({ asDouble: undefined, asInt: '-3' }),
-        point({ asDouble: undefined, flags: 1 })] } },
-      { name: 'h', histogram: { aggregationTemporality: 2, dataPoints: [hp(), hp({ bucketCounts: [1, 2] }), hp({ explicitBounds: [2, 1] }),
-        hp({ explicitBounds: [1, NaN] }), hp({ bucketCounts: [], explicitBounds: [] })] } },
-      { name: 's', summary: { dataPoints: [{ timeUnixNano: String(T), quantileValues: [{ quantile: 0.5, value: 1 }, { quantile: 1.5, value: 2 }] }] } },
-      { name: 'e', exponentialHistogram: { dataPoints: [{ timeUnixNano: String(T), scale: 20 }, { timeUnixNano: String(T), scale: 21 }] } },
-      { name: 'nodata' },
-    ] }] }] });
+    const body = metrics({
+      resourceMetrics: [
+        {
+          scopeMetrics: [
+            {
+              scope: { name: 'm' },
+              metrics: [
+                { name: '', gauge: { dataPoints: [point(), point()] } },
+                {
+                  name: 'g',
+                  gauge: {
+                    dataPoints: [
+                      point({ asDouble: NaN }),
+                      point({ asDouble: undefined }),
+                      point({ timeUnixNano: '0' }),
+                      point({ timeUnixNano: String(2n ** 63n) }),
+                      point({ startTimeUnixNano: '18446744073709551615' }),
+                      point({ asDouble: undefined, asInt: '-3' }),
+                      point({ asDouble: undefined, flags: 1 }),
+                    ],
+                  },
+                },
+                {
+                  name: 'h',
+                  histogram: {
+                    aggregationTemporality: 2,
+                    dataPoints: [
+                      hp(),
+                      hp({ bucketCounts: [1, 2] }),
+                      hp({ explicitBounds: [2, 1] }),
+                      hp({ explicitBounds: [1, NaN] }),
+                      hp({ bucketCounts: [], explicitBounds: [] }),
+                    ],
+                  },
+                },
+                {
+                  name: 's',
+                  summary: {
+                    dataPoints: [
+                      {
+                        timeUnixNano: String(T),
+                        quantileValues: [
+                          { quantile: 0.5, value: 1 },
+                          { quantile: 1.5, value: 2 },
+                        ],
+                      },
+                    ],
+                  },
+                },
+                {
+                  name: 'e',
+                  exponentialHistogram: {
+                    dataPoints: [
+                      { timeUnixNano: String(T), scale: 20 },
+                      { timeUnixNano: String(T), scale: 21 },
+                    ],
+                  },
+                },
+                { name: 'nodata' },
+              ],
+            },
+          ],
+        },
+      ],
+    });
     compare('metrics', body, undefined, stats, 'points');
     compare('metrics', body, { maxAttributes: 1, maxAttributeValueLength: 2 }, stats, 'points, tight');
     // Garbage, truncation, empty.
@@ -173,8 +244,12 @@ class Gen {
   }
   u64(): string {
     return this.pick([
-      () => '0', () => String(T + BigInt(this.int(1000))), () => String(2n ** 63n), () => '18446744073709551615',
-      () => String(BigInt(this.int(2 ** 31)) * BigInt(this.int(2 ** 31))), () => String(this.int(1000)),
+      () => '0',
+      () => String(T + BigInt(this.int(1000))),
+      () => String(2n ** 63n),
+      () => '18446744073709551615',
+      () => String(BigInt(this.int(2 ** 31)) * BigInt(this.int(2 ** 31))),
+      () => String(this.int(1000)),
     ])();
   }
   i64(): string {
@@ -194,15 +269,24 @@ class Gen {
   anyValue(depth: number): object {
     const r = this.int(depth > 3 ? 5 : 9);
     switch (r) {
-      case 0: return { stringValue: this.string() };
-      case 1: return { boolValue: this.chance(0.5) };
-      case 2: return { intValue: this.i64() };
-      case 3: return { doubleValue: this.double() };
-      case 4: return this.chance(0.5) ? {} : { bytesValue: this.bytes(this.int(5)) };
-      case 5: return { arrayValue: { values: this.list(3, () => this.anyValue(depth + 1)) } };
-      case 6: return { kvlistValue: { values: this.attributes(depth + 1, 3) } };
-      case 7: return { stringValue: this.string(), intValue: this.i64(), arrayValue: { values: [] } }; // several oneof members
-      default: return { kvlistValue: { values: [] }, bytesValue: this.bytes(2) };
+      case 0:
+        return { stringValue: this.string() };
+      case 1:
+        return { boolValue: this.chance(0.5) };
+      case 2:
+        return { intValue: this.i64() };
+      case 3:
+        return { doubleValue: this.double() };
+      case 4:
+        return this.chance(0.5) ? {} : { bytesValue: this.bytes(this.int(5)) };
+      case 5:
+        return { arrayValue: { values: this.list(3, () => this.anyValue(depth + 1)) } };
+      case 6:
+        return { kvlistValue: { values: this.attributes(depth + 1, 3) } };
+      case 7:
+        return { stringValue: this.string(), intValue: this.i64(), arrayValue: { values: [] } }; // several oneof members
+      default:
+        return { kvlistValue: { values: [] }, bytesValue: this.bytes(2) };
     }
   }
   attributes(depth = 0, max = 6): object[] {
@@ -210,7 +294,9 @@ class Gen {
     return this.list(max, () => (this.chance(0.05) ? { key: this.pick(keys) } : { key: this.pick(keys), value: this.anyValue(depth) }));
   }
   scope(): object | undefined {
-    return this.chance(0.2) ? undefined : { name: this.string(), version: this.string(), attributes: this.attributes(), droppedAttributesCount: this.int(3) };
+    return this.chance(0.2)
+      ? undefined
+      : { name: this.string(), version: this.string(), attributes: this.attributes(), droppedAttributesCount: this.int(3) };
   }
   resource(): object | undefined {
     return this.chance(0.2) ? undefined : { attributes: this.attributes(), droppedAttributesCount: this.int(3) };
@@ -222,19 +308,39 @@ class Gen {
       traceIds.push(traceId);
       const start = this.u64();
       return {
-        traceId, spanId: this.id(8, []), parentSpanId: this.chance(0.5) ? undefined : this.id(8, []), traceState: this.string(),
-        name: this.string(), kind: this.pick([0, 1, 2, 5, 6, -1]), startTimeUnixNano: start,
-        endTimeUnixNano: this.chance(0.7) ? start : this.u64(), attributes: this.attributes(), droppedAttributesCount: this.int(3),
-        events: this.list(2, () => ({ timeUnixNano: this.u64(), name: this.string(), attributes: this.attributes(), droppedAttributesCount: this.int(2) })),
+        traceId,
+        spanId: this.id(8, []),
+        parentSpanId: this.chance(0.5) ? undefined : this.id(8, []),
+        traceState: this.string(),
+        name: this.string(),
+        kind: this.pick([0, 1, 2, 5, 6, -1]),
+        startTimeUnixNano: start,
+        endTimeUnixNano: this.chance(0.7) ? start : this.u64(),
+        attributes: this.attributes(),
+        droppedAttributesCount: this.int(3),
+        events: this.list(2, () => ({
+          timeUnixNano: this.u64(),
+          name: this.string(),
+          attributes: this.attributes(),
+          droppedAttributesCount: this.int(2),
+        })),
         droppedEventsCount: this.int(2),
-        links: this.list(2, () => ({ traceId: this.id(16, traceIds), spanId: this.id(8, []), traceState: this.string(), attributes: this.attributes(), flags: this.int(2 ** 32) })),
-        droppedLinksCount: this.int(2), flags: this.int(2 ** 32),
+        links: this.list(2, () => ({
+          traceId: this.id(16, traceIds),
+          spanId: this.id(8, []),
+          traceState: this.string(),
+          attributes: this.attributes(),
+          flags: this.int(2 ** 32),
+        })),
+        droppedLinksCount: this.int(2),
+        flags: this.int(2 ** 32),
         status: this.chance(0.5) ? undefined : { code: this.pick([0, 1, 2, 3]), message: this.string() },
       };
     };
     return {
       resourceSpans: this.list(3, () => ({
-        resource: this.resource(), schemaUrl: this.string(),
+        resource: this.resource(),
+        schemaUrl: this.string(),
         scopeSpans: this.list(3, () => ({ scope: this.scope(), schemaUrl: this.string(), spans: this.list(6, span) })),
       })),
     };
@@ -249,54 +355,92 @@ class Gen {
       return set;
     };
     const base = () => ({
-      attributes: pointAttributes(), startTimeUnixNano: this.chance(0.5) ? String(T) : this.u64(),
-      timeUnixNano: this.chance(0.7) ? String(T + 1n) : this.u64(), flags: this.pick([0, 1, 2]),
+      attributes: pointAttributes(),
+      startTimeUnixNano: this.chance(0.5) ? String(T) : this.u64(),
+      timeUnixNano: this.chance(0.7) ? String(T + 1n) : this.u64(),
+      flags: this.pick([0, 1, 2]),
     });
-    const exemplars = () => this.list(2, () => ({
-      filteredAttributes: this.attributes(), timeUnixNano: this.u64(), spanId: this.id(8, []), traceId: this.id(16, []),
-      ...(this.chance(0.4) ? { asDouble: this.double() } : this.chance(0.5) ? { asInt: this.i64() } : {}),
-    }));
-    const numberPoint = () => ({ ...base(), exemplars: exemplars(), ...(this.chance(0.4) ? { asDouble: this.double() } : {}), ...(this.chance(0.4) ? { asInt: this.i64() } : {}) });
+    const exemplars = () =>
+      this.list(2, () => ({
+        filteredAttributes: this.attributes(),
+        timeUnixNano: this.u64(),
+        spanId: this.id(8, []),
+        traceId: this.id(16, []),
+        ...(this.chance(0.4) ? { asDouble: this.double() } : this.chance(0.5) ? { asInt: this.i64() } : {}),
+      }));
+    const numberPoint = () => ({
+      ...base(),
+      exemplars: exemplars(),
+      ...(this.chance(0.4) ? { asDouble: this.double() } : {}),
+      ...(this.chance(0.4) ? { asInt: this.i64() } : {}),
+    });
     const histogramPoint = () => {
       const n = this.int(5);
       const bounds = Array.from({ length: n }, (_, i) => (this.chance(0.95) ? i * 1.5 : this.double()));
       return {
-        ...base(), exemplars: exemplars(), count: this.u64(), sum: this.chance(0.5) ? this.double() : undefined,
+        ...base(),
+        exemplars: exemplars(),
+        count: this.u64(),
+        sum: this.chance(0.5) ? this.double() : undefined,
         bucketCounts: this.list(this.chance(0.8) ? n + 1 : 6, () => this.int(1000)).slice(0, this.chance(0.8) ? n + 1 : 6),
-        explicitBounds: bounds, min: this.chance(0.5) ? this.double() : undefined, max: this.chance(0.5) ? this.double() : undefined,
+        explicitBounds: bounds,
+        min: this.chance(0.5) ? this.double() : undefined,
+        max: this.chance(0.5) ? this.double() : undefined,
       };
     };
     const buckets = () => (this.chance(0.3) ? undefined : { offset: this.int(20) - 10, bucketCounts: this.list(4, () => this.u64()) });
     const expPoint = () => ({
-      ...base(), exemplars: exemplars(), count: this.int(100), sum: this.chance(0.5) ? this.double() : undefined, scale: this.int(40) - 15,
-      zeroCount: this.u64(), positive: buckets(), negative: buckets(), zeroThreshold: this.double(),
-      min: this.chance(0.5) ? this.double() : undefined, max: this.chance(0.5) ? this.double() : undefined,
+      ...base(),
+      exemplars: exemplars(),
+      count: this.int(100),
+      sum: this.chance(0.5) ? this.double() : undefined,
+      scale: this.int(40) - 15,
+      zeroCount: this.u64(),
+      positive: buckets(),
+      negative: buckets(),
+      zeroThreshold: this.double(),
+      min: this.chance(0.5) ? this.double() : undefined,
+      max: this.chance(0.5) ? this.double() : undefined,
     });
     const summaryPoint = () => ({
-      ...base(), count: this.int(100), sum: this.double(),
+      ...base(),
+      count: this.int(100),
+      sum: this.double(),
       quantileValues: this.list(3, () => ({ quantile: this.chance(0.9) ? this.rand() : this.double(), value: this.double() })),
     });
     const points = <T>(f: () => T) => this.list(this.chance(0.05) ? 40 : 4, f);
     const metric = () => {
       const m: Record<string, unknown> = {
-        name: this.chance(0.1) ? '' : this.pick(['a', 'b', 'http.duration', 'ü']), description: this.string(), unit: this.string(),
+        name: this.chance(0.1) ? '' : this.pick(['a', 'b', 'http.duration', 'ü']),
+        description: this.string(),
+        unit: this.string(),
         metadata: this.chance(0.7) ? [] : this.attributes(),
       };
       const members = this.chance(0.1) ? 2 : this.chance(0.05) ? 0 : 1;
       for (let i = 0; i < members; i++) {
         switch (this.int(5)) {
-          case 0: m.gauge = { dataPoints: points(numberPoint) }; break;
-          case 1: m.sum = { dataPoints: points(numberPoint), aggregationTemporality: this.pick([0, 1, 2, 5]), isMonotonic: this.chance(0.5) }; break;
-          case 2: m.histogram = { dataPoints: points(histogramPoint), aggregationTemporality: this.pick([0, 1, 2]) }; break;
-          case 3: m.exponentialHistogram = { dataPoints: points(expPoint), aggregationTemporality: this.pick([0, 1, 2]) }; break;
-          default: m.summary = { dataPoints: points(summaryPoint) };
+          case 0:
+            m.gauge = { dataPoints: points(numberPoint) };
+            break;
+          case 1:
+            m.sum = { dataPoints: points(numberPoint), aggregationTemporality: this.pick([0, 1, 2, 5]), isMonotonic: this.chance(0.5) };
+            break;
+          case 2:
+            m.histogram = { dataPoints: points(histogramPoint), aggregationTemporality: this.pick([0, 1, 2]) };
+            break;
+          case 3:
+            m.exponentialHistogram = { dataPoints: points(expPoint), aggregationTemporality: this.pick([0, 1, 2]) };
+            break;
+          default:
+            m.summary = { dataPoints: points(summaryPoint) };
         }
       }
       return m;
     };
     return {
       resourceMetrics: this.list(3, () => ({
-        resource: this.resource(), schemaUrl: this.string(),
+        resource: this.resource(),
+        schemaUrl: this.string(),
         scopeMetrics: this.list(3, () => ({ scope: this.scope(), schemaUrl: this.string(), metrics: this.list(5, metric) })),
       })),
     };
@@ -308,16 +452,23 @@ class Gen {
       const traceId = traced ? this.id(16, traceIds) : undefined;
       if (traceId) traceIds.push(traceId);
       return {
-        timeUnixNano: this.chance(0.2) ? undefined : this.u64(), observedTimeUnixNano: this.u64(),
-        severityNumber: this.pick([0, 1, 9, 13, 17, 24, 25, -1]), severityText: this.string(),
-        body: this.chance(0.15) ? undefined : this.anyValue(0), attributes: this.attributes(), droppedAttributesCount: this.int(3),
-        flags: this.pick([0, 1, this.int(2 ** 32)]), traceId, spanId: traced || this.chance(0.1) ? this.id(8, []) : undefined,
+        timeUnixNano: this.chance(0.2) ? undefined : this.u64(),
+        observedTimeUnixNano: this.u64(),
+        severityNumber: this.pick([0, 1, 9, 13, 17, 24, 25, -1]),
+        severityText: this.string(),
+        body: this.chance(0.15) ? undefined : this.anyValue(0),
+        attributes: this.attributes(),
+        droppedAttributesCount: this.int(3),
+        flags: this.pick([0, 1, this.int(2 ** 32)]),
+        traceId,
+        spanId: traced || this.chance(0.1) ? this.id(8, []) : undefined,
         eventName: this.chance(0.7) ? '' : this.string(),
       };
     };
     return {
       resourceLogs: this.list(3, () => ({
-        resource: this.resource(), schemaUrl: this.string(),
+        resource: this.resource(),
+        schemaUrl: this.string(),
         scopeLogs: this.list(3, () => ({ scope: this.scope(), schemaUrl: this.string(), logRecords: this.list(6, record) })),
       })),
     };
@@ -328,21 +479,33 @@ class Gen {
   mutate(body: Uint8Array): Buffer {
     const b = Buffer.from(body);
     switch (this.int(6)) {
-      case 0: return b.subarray(0, this.int(b.length + 1)); // truncation
-      case 1: { // bit flips
+      case 0:
+        return b.subarray(0, this.int(b.length + 1)); // truncation
+      case 1: {
+        // bit flips
         for (let i = this.int(3) + 1; i > 0 && b.length > 0; i--) b[this.int(b.length)]! ^= 1 << this.int(8);
         return b;
       }
-      case 2: { // random bytes overwritten
+      case 2: {
+        // random bytes overwritten
         for (let i = this.int(4) + 1; i > 0 && b.length > 0; i--) b[this.int(b.length)] = this.int(256);
         return b;
       }
-      case 3: return this.bytes(this.int(64)); // garbage
-      case 4: { // an unknown field (every wire type) in front: valid, must be skipped
-        const unknown = this.pick([[0xa0, 0x06, 0x96, 0x01], [0xa1, 0x06, 1, 2, 3, 4, 5, 6, 7, 8], [0xa2, 0x06, 2, 0x08, 0x01], [0xa5, 0x06, 1, 2, 3, 4], [0xa3, 0x06, 0x08, 0x01, 0xa4, 0x06]]);
+      case 3:
+        return this.bytes(this.int(64)); // garbage
+      case 4: {
+        // an unknown field (every wire type) in front: valid, must be skipped
+        const unknown = this.pick([
+          [0xa0, 0x06, 0x96, 0x01],
+          [0xa1, 0x06, 1, 2, 3, 4, 5, 6, 7, 8],
+          [0xa2, 0x06, 2, 0x08, 0x01],
+          [0xa5, 0x06, 1, 2, 3, 4],
+          [0xa3, 0x06, 0x08, 0x01, 0xa4, 0x06],
+        ]);
         return Buffer.concat([Buffer.from(unknown), b]);
       }
-      default: { // a slice of itself spliced in
+      default: {
+        // a slice of itself spliced in
         const at = this.int(b.length + 1);
         const from = this.int(b.length + 1);
         return Buffer.concat([b.subarray(0, at), b.subarray(from, from + this.int(16)), b.subarray(at)]);

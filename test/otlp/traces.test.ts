@@ -39,7 +39,12 @@ describe('decodeTraces with OpenTelemetry JS SDK output', () => {
       assert.equal(span.droppedAttributesCount, 0);
       assert.deepEqual(
         span.events,
-        sdk.events.map((e) => ({ timeUnixNano: hrToNanos(e.time), name: e.name, attributes: expectedAttributes(e.attributes), droppedAttributesCount: 0 })),
+        sdk.events.map((e) => ({
+          timeUnixNano: hrToNanos(e.time),
+          name: e.name,
+          attributes: expectedAttributes(e.attributes),
+          droppedAttributesCount: 0,
+        })),
       );
       assert.deepEqual(
         span.links,
@@ -154,7 +159,10 @@ describe('decodeTraces attribute types', () => {
     return value;
   });
 
-  for (const [encoding, body] of [['protobuf', protobufBody], ['json', Buffer.from(json)]] as const) {
+  for (const [encoding, body] of [
+    ['protobuf', protobufBody],
+    ['json', Buffer.from(json)],
+  ] as const) {
     it(`keeps int64 beyond 2^53, bytes, lists, maps and empty values exactly (${encoding})`, () => {
       const { batch, rejected } = decodeTraces(body, encoding);
       assert.equal(rejected.count, 0);
@@ -177,8 +185,18 @@ describe('decodeTraces attribute types', () => {
       assert.equal(Object.getOwnPropertyDescriptor(span.attributes, '__proto__')?.value, 'not a prototype');
       assert.deepEqual([span.droppedAttributesCount, span.droppedEventsCount, span.droppedLinksCount], [3, 4, 5]);
       assert.deepEqual(span.status, { code: 2, message: 'boom' });
-      assert.deepEqual(span.resource, { attributes: { 'service.name': 'svc' }, droppedAttributesCount: 2, schemaUrl: 'https://opentelemetry.io/schemas/1.26.0' });
-      assert.deepEqual(span.scope, { name: 'lib', version: '1', attributes: { 'scope.attr': true }, droppedAttributesCount: 1, schemaUrl: 'https://scope/schema' });
+      assert.deepEqual(span.resource, {
+        attributes: { 'service.name': 'svc' },
+        droppedAttributesCount: 2,
+        schemaUrl: 'https://opentelemetry.io/schemas/1.26.0',
+      });
+      assert.deepEqual(span.scope, {
+        name: 'lib',
+        version: '1',
+        attributes: { 'scope.attr': true },
+        droppedAttributesCount: 1,
+        schemaUrl: 'https://scope/schema',
+      });
     });
   }
 

@@ -24,7 +24,12 @@ function metricsBody(metrics: object[]): Uint8Array {
 
 const point = (overrides: Record<string, unknown> = {}) => ({ timeUnixNano: String(T), asDouble: 1, ...overrides });
 const histogramPoint = (overrides: Record<string, unknown> = {}) => ({
-  timeUnixNano: String(T), count: 3, sum: 6, bucketCounts: [1, 1, 1], explicitBounds: [1, 2], ...overrides,
+  timeUnixNano: String(T),
+  count: 3,
+  sum: 6,
+  bucketCounts: [1, 1, 1],
+  explicitBounds: [1, 2],
+  ...overrides,
 });
 
 describe('span validation', () => {
@@ -45,7 +50,10 @@ describe('span validation', () => {
       ]),
       'protobuf',
     );
-    assert.deepEqual(batch.spans.map((s) => s.name), ['good-0', 'good-9', 'good-10']);
+    assert.deepEqual(
+      batch.spans.map((s) => s.name),
+      ['good-0', 'good-9', 'good-10'],
+    );
     assert.equal(batch.spans[1]!.parentSpanId, '');
     assert.ok(batch.spans.every((s) => s.traceId === TRACE_ID.toString('hex'))); // a repeated trace id reuses its hex
     assert.equal(rejected.count, 8);
@@ -63,11 +71,20 @@ describe('span validation', () => {
 
   it('rejects ids that are not hex in JSON, keeps the rest', () => {
     const body = JSON.stringify({
-      resourceSpans: [{ scopeSpans: [{ scope: { name: 'j' }, spans: [
-        { traceId: 'zz02030405060708090a0b0c0d0e0f10', spanId: 'a1a2a3a4a5a6a7a8', startTimeUnixNano: '1', endTimeUnixNano: '2' },
-        { traceId: 'AQIDBAUGBwgJCgsMDQ4PEA==', spanId: 'a1a2a3a4a5a6a7a8', startTimeUnixNano: '1', endTimeUnixNano: '2' }, // base64 is not OTLP/JSON
-        { traceId: '0102030405060708090a0b0c0d0e0f10', spanId: 'a1a2a3a4a5a6a7a8', startTimeUnixNano: '1', endTimeUnixNano: '2' },
-      ] }] }],
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              scope: { name: 'j' },
+              spans: [
+                { traceId: 'zz02030405060708090a0b0c0d0e0f10', spanId: 'a1a2a3a4a5a6a7a8', startTimeUnixNano: '1', endTimeUnixNano: '2' },
+                { traceId: 'AQIDBAUGBwgJCgsMDQ4PEA==', spanId: 'a1a2a3a4a5a6a7a8', startTimeUnixNano: '1', endTimeUnixNano: '2' }, // base64 is not OTLP/JSON
+                { traceId: '0102030405060708090a0b0c0d0e0f10', spanId: 'a1a2a3a4a5a6a7a8', startTimeUnixNano: '1', endTimeUnixNano: '2' },
+              ],
+            },
+          ],
+        },
+      ],
     });
     const { batch, rejected } = decodeTraces(Buffer.from(body), 'json');
     assert.equal(batch.spans.length, 1);
@@ -96,7 +113,10 @@ describe('metric validation', () => {
       ]),
       'protobuf',
     );
-    assert.deepEqual(batch.metrics.map((p) => p.metric.name), ['ok']);
+    assert.deepEqual(
+      batch.metrics.map((p) => p.metric.name),
+      ['ok'],
+    );
     assert.deepEqual(rejected, { count: 3, messages: ['metric 0 of scope "m": name is empty (3 points rejected)'] });
   });
 
@@ -135,7 +155,13 @@ describe('metric validation', () => {
           summary: {
             dataPoints: [
               { timeUnixNano: String(T), quantileValues: [{ quantile: 0.5, value: 1 }] },
-              { timeUnixNano: String(T), quantileValues: [{ quantile: 0.5, value: 1 }, { quantile: 1.5, value: 2 }] },
+              {
+                timeUnixNano: String(T),
+                quantileValues: [
+                  { quantile: 0.5, value: 1 },
+                  { quantile: 1.5, value: 2 },
+                ],
+              },
               { timeUnixNano: String(T), quantileValues: [{ quantile: -0.1, value: 1 }] },
             ],
           },
@@ -180,18 +206,24 @@ describe('limits', () => {
 
   it('drops attributes beyond maxAttributes, adding them to droppedAttributesCount', () => {
     const request = {
-      resourceSpans: [{
-        resource: { attributes: attrs(5), droppedAttributesCount: 1 },
-        scopeSpans: [{
-          scope: { name: 'x', attributes: attrs(4) },
-          spans: [span('s', {
-            attributes: attrs(6),
-            droppedAttributesCount: 2,
-            events: [{ name: 'e', timeUnixNano: String(T), attributes: attrs(4) }],
-            links: [{ traceId: TRACE_ID, spanId: SPAN_ID, attributes: attrs(3) }],
-          })],
-        }],
-      }],
+      resourceSpans: [
+        {
+          resource: { attributes: attrs(5), droppedAttributesCount: 1 },
+          scopeSpans: [
+            {
+              scope: { name: 'x', attributes: attrs(4) },
+              spans: [
+                span('s', {
+                  attributes: attrs(6),
+                  droppedAttributesCount: 2,
+                  events: [{ name: 'e', timeUnixNano: String(T), attributes: attrs(4) }],
+                  links: [{ traceId: TRACE_ID, spanId: SPAN_ID, attributes: attrs(3) }],
+                }),
+              ],
+            },
+          ],
+        },
+      ],
     };
     const body = ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject(request)).finish();
     const decoded = decodeTraces(body, 'protobuf', limits);
@@ -207,14 +239,22 @@ describe('limits', () => {
   });
 
   it('truncates long string values (also inside lists and maps) and counts them', () => {
-    const metrics = [{
-      name: 'g',
-      gauge: { dataPoints: [point({ attributes: [
-        { key: 'long', value: { stringValue: 'abcdefgh' } },
-        { key: 'list', value: { arrayValue: { values: [{ stringValue: '123456' }, { stringValue: 'ok' }] } } },
-        { key: 'emoji', value: { stringValue: 'abcd\u{1F600}z' } }, // the cut would split a surrogate pair
-      ] })] },
-    }];
+    const metrics = [
+      {
+        name: 'g',
+        gauge: {
+          dataPoints: [
+            point({
+              attributes: [
+                { key: 'long', value: { stringValue: 'abcdefgh' } },
+                { key: 'list', value: { arrayValue: { values: [{ stringValue: '123456' }, { stringValue: 'ok' }] } } },
+                { key: 'emoji', value: { stringValue: 'abcd\u{1F600}z' } }, // the cut would split a surrogate pair
+              ],
+            }),
+          ],
+        },
+      },
+    ];
     const decoded = decodeMetrics(metricsBody(metrics), 'protobuf', limits);
     assert.deepEqual(decoded.batch.metrics[0]!.attributes, { long: 'abcde', list: ['12345', 'ok'], emoji: 'abcd' });
     assert.equal(decoded.truncatedValues, 3);
@@ -224,7 +264,10 @@ describe('limits', () => {
   it('defaults to 128 attributes and 16384 characters', () => {
     assert.deepEqual(DEFAULT_DECODE_LIMITS, { maxAttributes: 128, maxAttributeValueLength: 16384 });
     const many = [...attrs(130), { key: 'long', value: { stringValue: 'x'.repeat(20_000) } }];
-    const decoded = decodeTraces(tracesBody([span('s', { attributes: [{ key: 'long', value: { stringValue: 'y'.repeat(16_385) } }, ...many] })]), 'protobuf');
+    const decoded = decodeTraces(
+      tracesBody([span('s', { attributes: [{ key: 'long', value: { stringValue: 'y'.repeat(16_385) } }, ...many] })]),
+      'protobuf',
+    );
     const s = decoded.batch.spans[0]!;
     assert.equal(Object.keys(s.attributes).length, 128);
     assert.equal((s.attributes.long as string).length, 16_384); // an existing key is overwritten, not dropped

@@ -9,7 +9,17 @@ import { describe, it } from 'node:test';
 import { CODEC_VERSION, decodeBatch, encodeBatch, PayloadFormatError } from '../../src/queue/codec.js';
 import { decodeMsgpack, encodeMsgpack } from './msgpack-reference.js';
 import type {
-  AttributeValue, Attributes, Exemplar, HistogramPoint, InstrumentationScope, MetricDescriptor, MetricPoint, NumberPoint, Resource, Span, TelemetryBatch,
+  AttributeValue,
+  Attributes,
+  Exemplar,
+  HistogramPoint,
+  InstrumentationScope,
+  MetricDescriptor,
+  MetricPoint,
+  NumberPoint,
+  Resource,
+  Span,
+  TelemetryBatch,
 } from '../../src/model/index.js';
 import { runFuzz } from '../support/fuzz.js';
 import { edgeAttributes, everyPointType, everySpanShape, realisticBatch } from './fixtures.js';
@@ -100,15 +110,25 @@ describe('queue codec', () => {
     assert.equal(bytes[0], CODEC_VERSION);
     const future = Uint8Array.from(bytes);
     future[0] = 99;
-    assert.throws(() => decodeBatch(future), (err: unknown) => err instanceof PayloadFormatError && /version 99/.test(err.message));
+    assert.throws(
+      () => decodeBatch(future),
+      (err: unknown) => err instanceof PayloadFormatError && /version 99/.test(err.message),
+    );
     assert.throws(() => decodeBatch(new Uint8Array(0)), PayloadFormatError);
     // Versions 1 (msgpack) and 2 came only from development builds before any release.
     for (const old of [encodeMsgpack({ metrics: everyPointType(), spans: [] }), Uint8Array.of(2, 0, 0)]) {
-      assert.throws(() => decodeBatch(old), (err: unknown) => err instanceof PayloadFormatError
-        && new RegExp(`format version ${old[0]}, written by a 0.1 development build before any release; this build reads version 3`).test(err.message));
+      assert.throws(
+        () => decodeBatch(old),
+        (err: unknown) =>
+          err instanceof PayloadFormatError &&
+          new RegExp(`format version ${old[0]}, written by a 0.1 development build before any release; this build reads version 3`).test(err.message),
+      );
     }
     assert.throws(() => decodeBatch(Uint8Array.of(3, 0, 0, 0)), /1 bytes after the batch/);
-    assert.throws(() => decodeBatch(Uint8Array.of(3, 0x05)), (err: unknown) => err instanceof PayloadFormatError && /truncated/.test(err.message));
+    assert.throws(
+      () => decodeBatch(Uint8Array.of(3, 0x05)),
+      (err: unknown) => err instanceof PayloadFormatError && /truncated/.test(err.message),
+    );
   });
 
   it('writes a point attribute set once and shares it among the points that shared it (version 3)', () => {
@@ -143,7 +163,10 @@ describe('queue codec', () => {
   it('keeps ids that are not lowercase hex of at most 16 bytes as they were', () => {
     const [span] = everySpanShape();
     for (const id of ['', 'ABCDEF0123456789', 'abc', '0af7651916cd43dd8448eb211c80319c00', 'zz', '0af7651916cd43dd8448eb211c80319', 'ab', 'é0']) {
-      const batch = { metrics: [], spans: [{ ...span!, traceId: id, spanId: id, parentSpanId: id, links: [{ ...span!.links[0]!, traceId: id, spanId: id }] }] };
+      const batch = {
+        metrics: [],
+        spans: [{ ...span!, traceId: id, spanId: id, parentSpanId: id, links: [{ ...span!.links[0]!, traceId: id, spanId: id }] }],
+      };
       assert.deepStrictEqual(roundTrip(batch), batch, JSON.stringify(id));
     }
   });
@@ -206,11 +229,16 @@ class Gen {
   }
   double(): number {
     switch (this.int(6)) {
-      case 0: return this.pick([Number.NaN, Infinity, -Infinity, 0, this.forReference ? 0 : -0, 5e-324, Number.MAX_VALUE, -Number.MAX_VALUE]);
-      case 1: return this.int(1000);
-      case 2: return (this.next() - 0.5) * 10 ** (this.int(40) - 20);
-      case 3: return this.pick([2 ** 29, -(2 ** 29), 2 ** 29 - 1, -(2 ** 29) + 1, 2 ** 31, 2 ** 32 + 1, 2 ** 53, -(2 ** 53), 0.5]);
-      default: return this.next() * 1e6;
+      case 0:
+        return this.pick([Number.NaN, Infinity, -Infinity, 0, this.forReference ? 0 : -0, 5e-324, Number.MAX_VALUE, -Number.MAX_VALUE]);
+      case 1:
+        return this.int(1000);
+      case 2:
+        return (this.next() - 0.5) * 10 ** (this.int(40) - 20);
+      case 3:
+        return this.pick([2 ** 29, -(2 ** 29), 2 ** 29 - 1, -(2 ** 29) + 1, 2 ** 31, 2 ** 32 + 1, 2 ** 53, -(2 ** 53), 0.5]);
+      default:
+        return this.next() * 1e6;
     }
   }
   /** Numbers in integer fields (counts, flags, enums): small mostly, anything sometimes. */
@@ -219,10 +247,22 @@ class Gen {
   }
   bigint(): bigint {
     switch (this.int(7)) {
-      case 0: return this.pick([0n, -1n, 2n ** 63n - 1n, -(2n ** 63n), 2n ** 63n, 2n ** 64n - 1n, ...(this.forReference ? [] : [2n ** 64n, -(2n ** 63n) - 1n, 10n ** 40n, -(10n ** 30n)])]);
-      case 1: return BigInt(this.int(1000));
-      case 2: return -BigInt(this.int(2 ** 31));
-      default: return 1_700_000_000_000_000_000n + BigInt(this.int(2 ** 40)) * 1000n + BigInt(this.int(1000));
+      case 0:
+        return this.pick([
+          0n,
+          -1n,
+          2n ** 63n - 1n,
+          -(2n ** 63n),
+          2n ** 63n,
+          2n ** 64n - 1n,
+          ...(this.forReference ? [] : [2n ** 64n, -(2n ** 63n) - 1n, 10n ** 40n, -(10n ** 30n)]),
+        ]);
+      case 1:
+        return BigInt(this.int(1000));
+      case 2:
+        return -BigInt(this.int(2 ** 31));
+      default:
+        return 1_700_000_000_000_000_000n + BigInt(this.int(2 ** 40)) * 1000n + BigInt(this.int(1000));
     }
   }
   timestamp(): bigint {
@@ -230,15 +270,24 @@ class Gen {
   }
   value(depth = 0): AttributeValue {
     switch (this.int(depth > 2 ? 7 : 9)) {
-      case 0: return this.string(20);
-      case 1: return this.double();
-      case 2: return this.bigint();
-      case 3: return this.chance(0.5);
-      case 4: return null;
-      case 5: return new Uint8Array(this.list(this.chance(0.1) ? 200 : 6, () => this.int(256)));
-      case 6: return this.string(4);
-      case 7: return this.list(5, () => this.value(depth + 1));
-      default: return this.attributes(depth + 1);
+      case 0:
+        return this.string(20);
+      case 1:
+        return this.double();
+      case 2:
+        return this.bigint();
+      case 3:
+        return this.chance(0.5);
+      case 4:
+        return null;
+      case 5:
+        return new Uint8Array(this.list(this.chance(0.1) ? 200 : 6, () => this.int(256)));
+      case 6:
+        return this.string(4);
+      case 7:
+        return this.list(5, () => this.value(depth + 1));
+      default:
+        return this.attributes(depth + 1);
     }
   }
   attributes(depth = 0): Attributes {
@@ -251,13 +300,23 @@ class Gen {
     return { attributes: this.attributes(), droppedAttributesCount: this.count(), schemaUrl: this.chance(0.5) ? '' : this.string(30) };
   }
   scope(): InstrumentationScope {
-    return { name: this.string(20), version: this.string(6), attributes: this.attributes(), droppedAttributesCount: this.count(), schemaUrl: this.string(4) };
+    return {
+      name: this.string(20),
+      version: this.string(6),
+      attributes: this.attributes(),
+      droppedAttributesCount: this.count(),
+      schemaUrl: this.string(4),
+    };
   }
   descriptor(): MetricDescriptor {
     return {
-      name: this.string(20), description: this.string(30), unit: this.pick(['', 's', 'By', '{request}', this.string(4)]),
+      name: this.string(20),
+      description: this.string(30),
+      unit: this.pick(['', 's', 'By', '{request}', this.string(4)]),
       type: this.pick(['gauge', 'sum', 'histogram', 'exponential_histogram', 'summary'] as const),
-      temporality: this.pick(['unspecified', 'delta', 'cumulative'] as const), monotonic: this.chance(0.5), metadata: this.chance(0.8) ? {} : this.attributes(),
+      temporality: this.pick(['unspecified', 'delta', 'cumulative'] as const),
+      monotonic: this.chance(0.5),
+      metadata: this.chance(0.8) ? {} : this.attributes(),
     };
   }
   hex(bytes: number): string {
@@ -270,7 +329,13 @@ class Gen {
     return this.chance(0.7) ? this.double() : this.bigint();
   }
   exemplar(): Exemplar {
-    return { filteredAttributes: this.attributes(), timeUnixNano: this.timestamp(), value: this.numberOrBigint(), traceId: this.hex(16), spanId: this.hex(8) };
+    return {
+      filteredAttributes: this.attributes(),
+      timeUnixNano: this.timestamp(),
+      value: this.numberOrBigint(),
+      traceId: this.hex(16),
+      spanId: this.hex(8),
+    };
   }
   maybe(): number | undefined {
     return this.chance(0.7) ? this.double() : undefined;
@@ -293,8 +358,14 @@ class Gen {
   }
   point(resource: Resource, scope: InstrumentationScope, metric: MetricDescriptor): MetricPoint {
     const base = {
-      resource, scope, metric, attributes: this.pointAttributes(), startTimeUnixNano: this.timestamp(), timeUnixNano: this.timestamp(),
-      flags: this.count(), exemplars: this.chance(0.2) ? this.list(3, () => this.exemplar()) : [],
+      resource,
+      scope,
+      metric,
+      attributes: this.pointAttributes(),
+      startTimeUnixNano: this.timestamp(),
+      timeUnixNano: this.timestamp(),
+      flags: this.count(),
+      exemplars: this.chance(0.2) ? this.list(3, () => this.exemplar()) : [],
     };
     const doubles = (max: number) => this.list(max, () => this.double());
     const counts = (max: number) => this.list(max, () => this.count());
@@ -303,26 +374,76 @@ class Gen {
       case 'sum':
         return { ...base, type: metric.type, value: this.numberOrBigint() };
       case 'histogram':
-        return { ...base, type: 'histogram', count: this.count(), sum: this.maybe(), bucketCounts: counts(12), explicitBounds: this.bounds(() => doubles(11)), min: this.maybe(), max: this.maybe() };
+        return {
+          ...base,
+          type: 'histogram',
+          count: this.count(),
+          sum: this.maybe(),
+          bucketCounts: counts(12),
+          explicitBounds: this.bounds(() => doubles(11)),
+          min: this.maybe(),
+          max: this.maybe(),
+        };
       case 'exponential_histogram':
         return {
-          ...base, type: 'exponential_histogram', count: this.count(), sum: this.maybe(), scale: this.int(30) - 10, zeroCount: this.count(), zeroThreshold: this.double(),
-          positive: { offset: this.int(200) - 100, bucketCounts: counts(40) }, negative: { offset: this.chance(0.9) ? this.int(20) - 10 : this.double(), bucketCounts: counts(5) },
-          min: this.maybe(), max: this.maybe(),
+          ...base,
+          type: 'exponential_histogram',
+          count: this.count(),
+          sum: this.maybe(),
+          scale: this.int(30) - 10,
+          zeroCount: this.count(),
+          zeroThreshold: this.double(),
+          positive: { offset: this.int(200) - 100, bucketCounts: counts(40) },
+          negative: { offset: this.chance(0.9) ? this.int(20) - 10 : this.double(), bucketCounts: counts(5) },
+          min: this.maybe(),
+          max: this.maybe(),
         };
       case 'summary':
-        return { ...base, type: 'summary', count: this.count(), sum: this.double(), quantileValues: this.list(5, () => ({ quantile: this.double(), value: this.double() })) };
+        return {
+          ...base,
+          type: 'summary',
+          count: this.count(),
+          sum: this.double(),
+          quantileValues: this.list(5, () => ({ quantile: this.double(), value: this.double() })),
+        };
     }
   }
   span(resource: Resource, scope: InstrumentationScope): Span {
     return {
-      resource, scope, traceId: this.hex(16), spanId: this.hex(8), parentSpanId: this.chance(0.3) ? '' : this.hex(8), traceState: this.chance(0.8) ? '' : this.string(30),
-      flags: this.count(), name: this.string(30), kind: this.int(6) as Span['kind'], startTimeUnixNano: this.timestamp(), endTimeUnixNano: this.timestamp(),
-      attributes: this.attributes(), droppedAttributesCount: this.count(),
-      events: this.chance(0.3) ? this.list(4, () => ({ timeUnixNano: this.timestamp(), name: this.string(12), attributes: this.attributes(), droppedAttributesCount: this.count() })) : [],
+      resource,
+      scope,
+      traceId: this.hex(16),
+      spanId: this.hex(8),
+      parentSpanId: this.chance(0.3) ? '' : this.hex(8),
+      traceState: this.chance(0.8) ? '' : this.string(30),
+      flags: this.count(),
+      name: this.string(30),
+      kind: this.int(6) as Span['kind'],
+      startTimeUnixNano: this.timestamp(),
+      endTimeUnixNano: this.timestamp(),
+      attributes: this.attributes(),
+      droppedAttributesCount: this.count(),
+      events: this.chance(0.3)
+        ? this.list(4, () => ({
+            timeUnixNano: this.timestamp(),
+            name: this.string(12),
+            attributes: this.attributes(),
+            droppedAttributesCount: this.count(),
+          }))
+        : [],
       droppedEventsCount: this.count(),
-      links: this.chance(0.2) ? this.list(3, () => ({ traceId: this.hex(16), spanId: this.hex(8), traceState: this.string(10), attributes: this.attributes(), droppedAttributesCount: this.count(), flags: this.count() })) : [],
-      droppedLinksCount: this.count(), status: { code: this.int(3) as Span['status']['code'], message: this.chance(0.7) ? '' : this.string(40) },
+      links: this.chance(0.2)
+        ? this.list(3, () => ({
+            traceId: this.hex(16),
+            spanId: this.hex(8),
+            traceState: this.string(10),
+            attributes: this.attributes(),
+            droppedAttributesCount: this.count(),
+            flags: this.count(),
+          }))
+        : [],
+      droppedLinksCount: this.count(),
+      status: { code: this.int(3) as Span['status']['code'], message: this.chance(0.7) ? '' : this.string(40) },
     };
   }
   batch(): TelemetryBatch {
@@ -332,7 +453,10 @@ class Gen {
     const scopes = this.list(3, () => this.scope());
     const metrics = this.list(5, () => this.descriptor());
     if (resources.length === 0 || scopes.length === 0) return { metrics: [], spans: [] };
-    const points = metrics.length === 0 ? [] : this.list(this.chance(0.1) ? 300 : 30, () => this.point(this.pick(resources), this.pick(scopes), this.pick(metrics)));
+    const points =
+      metrics.length === 0
+        ? []
+        : this.list(this.chance(0.1) ? 300 : 30, () => this.point(this.pick(resources), this.pick(scopes), this.pick(metrics)));
     const spans = this.list(this.chance(0.1) ? 200 : 20, () => this.span(this.pick(resources), this.pick(scopes)));
     return { metrics: points, spans };
   }
@@ -347,7 +471,10 @@ const fuzz = (name: string, one: (random: () => number, seed: number) => void, m
  * which versions 3 and later keep shared) out exactly when they did in.
  */
 function assertSameSharing(input: TelemetryBatch, output: TelemetryBatch, fields = 4): void {
-  const items = (b: TelemetryBatch) => [...b.metrics.map((p) => [p.resource, p.scope, p.metric, p.attributes] as object[]), ...b.spans.map((s) => [s.resource, s.scope] as object[])];
+  const items = (b: TelemetryBatch) => [
+    ...b.metrics.map((p) => [p.resource, p.scope, p.metric, p.attributes] as object[]),
+    ...b.spans.map((s) => [s.resource, s.scope] as object[]),
+  ];
   const a = items(input);
   const b = items(output);
   for (let field = 0; field < fields; field++) {
@@ -364,25 +491,33 @@ function assertSameSharing(input: TelemetryBatch, output: TelemetryBatch, fields
 
 describe('queue codec: seeded fuzz', () => {
   it('round-trips random batches exactly (every field, -0, NaN, int64/uint64/bigger bigints, bytes, nesting, sharing)', () => {
-    const cases = fuzz('round trip', (random) => {
-      const batch = new Gen(random).batch();
-      const bytes = encodeBatch(batch);
-      const out = decodeBatch(bytes);
-      assert.deepStrictEqual(out, batch);
-      assertSameSharing(batch, out, 4);
-      // Any cut of the payload is refused as a PayloadFormatError, never something else.
-      const cut = 1 + Math.floor(random() * (bytes.length - 1));
-      if (cut < bytes.length) assert.throws(() => decodeBatch(bytes.subarray(0, cut)), PayloadFormatError);
-    }, 200);
+    const cases = fuzz(
+      'round trip',
+      (random) => {
+        const batch = new Gen(random).batch();
+        const bytes = encodeBatch(batch);
+        const out = decodeBatch(bytes);
+        assert.deepStrictEqual(out, batch);
+        assertSameSharing(batch, out, 4);
+        // Any cut of the payload is refused as a PayloadFormatError, never something else.
+        const cut = 1 + Math.floor(random() * (bytes.length - 1));
+        if (cut < bytes.length) assert.throws(() => decodeBatch(bytes.subarray(0, cut)), PayloadFormatError);
+      },
+      200,
+    );
     assert.ok(cases >= 200 || process.env.MANIFOLD_FUZZ_SEED !== undefined, `only ${cases} cases ran`);
     console.log(`  round trip: ${cases} batches`);
   });
 
   it('decodes to what the msgpackr reference decodes to, for batches msgpackr keeps (no -0, no bigints beyond 64 bits)', () => {
-    const cases = fuzz('version 3 vs reference', (random) => {
-      const batch = new Gen(random, true).batch();
-      assert.deepStrictEqual(roundTrip(batch), referenceRoundTrip(batch));
-    }, 200);
+    const cases = fuzz(
+      'version 3 vs reference',
+      (random) => {
+        const batch = new Gen(random, true).batch();
+        assert.deepStrictEqual(roundTrip(batch), referenceRoundTrip(batch));
+      },
+      200,
+    );
     assert.ok(cases >= 200 || process.env.MANIFOLD_FUZZ_SEED !== undefined, `only ${cases} cases ran`);
     console.log(`  version 3 vs reference: ${cases} batches`);
   });

@@ -58,7 +58,10 @@ export function runQueueContract(name: string, open: (dir: string) => Promise<Qu
       assert.equal(new Set(enq).size, 5);
       const first = await store.lease('a', { maxJobs: 2, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER });
       assert.deepEqual(ids(first), enq.slice(0, 2));
-      assert.deepEqual(first.map((j) => text(j.payload)), ['job 0', 'job 1']);
+      assert.deepEqual(
+        first.map((j) => text(j.payload)),
+        ['job 0', 'job 1'],
+      );
       assert.equal(first[0]!.attempts, 0);
       assert.equal(first[0]!.items, 1);
       assert.equal(first[0]!.bytes, 5);
@@ -88,8 +91,15 @@ export function runQueueContract(name: string, open: (dir: string) => Promise<Qu
       await store.enqueue([{ backend: 'a', payload: payloadOf('y'), items: 300 }]);
       await store.enqueue([{ backend: 'a', payload: payloadOf('z'), items: 300 }]);
       const limits = { maxJobs: 10, maxBytes: Number.MAX_SAFE_INTEGER };
-      assert.deepEqual((await store.lease('a', { ...limits, maxItems: 100 })).map((j) => text(j.payload)), ['x'], 'one job even above the limit');
-      assert.deepEqual((await store.lease('a', { ...limits, maxItems: 600 })).map((j) => text(j.payload)), ['y', 'z']);
+      assert.deepEqual(
+        (await store.lease('a', { ...limits, maxItems: 100 })).map((j) => text(j.payload)),
+        ['x'],
+        'one job even above the limit',
+      );
+      assert.deepEqual(
+        (await store.lease('a', { ...limits, maxItems: 600 })).map((j) => text(j.payload)),
+        ['y', 'z'],
+      );
     });
 
     it('enqueues for several backends in one call; each backend gets its own job and payload', async () => {
@@ -114,12 +124,24 @@ export function runQueueContract(name: string, open: (dir: string) => Promise<Qu
       await store.enqueue([entry('a', 'a1', 100), entry('b', 'b1', 100)]);
       await assert.rejects(
         store.enqueue([entry('a', 'a2', 100), entry('c', 'c2', 100), entry('b', 'b2', 100)]),
-        (err: unknown) => err instanceof QueueUnavailableError && err.backend === 'b' && /max_bytes/.test(err.message) && /"b"/.test(err.message) && err.retryAfterMs > 0,
+        (err: unknown) =>
+          err instanceof QueueUnavailableError &&
+          err.backend === 'b' &&
+          /max_bytes/.test(err.message) &&
+          /"b"/.test(err.message) &&
+          err.retryAfterMs > 0,
       );
-      for (const [backend, jobs] of [['a', 1], ['b', 1], ['c', 0]] as const) {
+      for (const [backend, jobs] of [
+        ['a', 1],
+        ['b', 1],
+        ['c', 0],
+      ] as const) {
         assert.equal((await store.stats(backend)).jobs, jobs, `backend ${backend}`);
       }
-      assert.deepEqual((await store.lease('a', ALL)).map((j) => text(j.payload)), ['a1']);
+      assert.deepEqual(
+        (await store.lease('a', ALL)).map((j) => text(j.payload)),
+        ['a1'],
+      );
       store.configure('b', { maxBytes: 1000, maxAgeMs: 60_000, policy: 'refuse' });
       await store.enqueue([entry('b', 'b3', 100)]);
       assert.equal((await store.stats('b')).bytes, 200, 'a raised bound applies at once');
@@ -136,7 +158,10 @@ export function runQueueContract(name: string, open: (dir: string) => Promise<Qu
       assert.deepEqual({ jobs: s.jobs, items: s.items, bytes: s.bytes }, { jobs: 2, items: 50, bytes: 200 });
       const left = await store.lease('a', ALL);
       assert.ok(!ids(left).includes(first!));
-      assert.deepEqual(left.map((j) => text(j.payload)), ['two', 'three']);
+      assert.deepEqual(
+        left.map((j) => text(j.payload)),
+        ['two', 'three'],
+      );
       const more = await store.enqueue([entry('a', 'four', 200, 40)]);
       assert.deepEqual(more.dropped, [], 'leased jobs are in flight: never dropped');
     });
@@ -148,11 +173,17 @@ export function runQueueContract(name: string, open: (dir: string) => Promise<Qu
       await store.enqueue([entry('a', 'old'), entry('b', 'old', undefined, 7)]);
       await sleep(120);
       assert.ok((await store.stats('a')).oldestAgeMs >= 100);
-      await assert.rejects(store.enqueue([entry('a', 'new')]), (err: unknown) => err instanceof QueueUnavailableError && err.backend === 'a' && /max_age/.test(err.message));
+      await assert.rejects(
+        store.enqueue([entry('a', 'new')]),
+        (err: unknown) => err instanceof QueueUnavailableError && err.backend === 'a' && /max_age/.test(err.message),
+      );
       const r = await store.enqueue([entry('b', 'new')]);
       assert.deepEqual(r.dropped, [{ backend: 'b', jobs: 1, items: 7 }]);
       assert.equal((await store.stats('b')).jobs, 1);
-      assert.deepEqual((await store.lease('b', ALL)).map((j) => text(j.payload)), ['new']);
+      assert.deepEqual(
+        (await store.lease('b', ALL)).map((j) => text(j.payload)),
+        ['new'],
+      );
       assert.equal((await store.stats('a')).jobs, 1);
     });
 
@@ -161,7 +192,10 @@ export function runQueueContract(name: string, open: (dir: string) => Promise<Qu
       for (const t of ['r1', 'r2', 'r3']) await store.enqueue([entry('a', t)]);
       const head = await store.lease('a', { maxJobs: 1, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER });
       const ahead = await store.lease('a', { maxJobs: 2, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER });
-      assert.deepEqual(ahead.map((j) => text(j.payload)), ['r2', 'r3']);
+      assert.deepEqual(
+        ahead.map((j) => text(j.payload)),
+        ['r2', 'r3'],
+      );
       await store.release('a', ids(ahead));
       assert.equal((await store.stats('a')).leased, 1);
       assert.equal((await store.stats('a')).jobs, 3);
@@ -173,7 +207,10 @@ export function runQueueContract(name: string, open: (dir: string) => Promise<Qu
         assert.equal(job.group, ahead[0]!.group);
       }
       await store.complete('a', [...ids(head), ...ids(again)]);
-      assert.deepEqual((await store.lease('a', ALL)).map((j) => text(j.payload)), ['later']);
+      assert.deepEqual(
+        (await store.lease('a', ALL)).map((j) => text(j.payload)),
+        ['later'],
+      );
     });
 
     it('retryLater: back in line at retryAt, attempts counted, the group leased whole and alone', async () => {
@@ -208,7 +245,10 @@ export function runQueueContract(name: string, open: (dir: string) => Promise<Qu
       assert.equal(third[0]!.attempts, 2);
       assert.equal(third[0]!.group, again[0]!.group);
       await store.complete('a', ids(third));
-      assert.deepEqual((await store.lease('a', ALL)).map((j) => text(j.payload)), ['after']);
+      assert.deepEqual(
+        (await store.lease('a', ALL)).map((j) => text(j.payload)),
+        ['after'],
+      );
     });
 
     it('ordered: a lease takes only the head of the line, never past a job whose retry is pending', async () => {
@@ -237,13 +277,34 @@ export function runQueueContract(name: string, open: (dir: string) => Promise<Qu
       await store.deadLetter('a', ids(await store.lease('a', ALL)), 'permanent', 'HTTP 400: bad line protocol');
       await store.deadLetter('b', ids(await store.lease('b', ALL)), 'attempts', 'timeout');
       const sa = await store.stats('a');
-      assert.deepEqual({ jobs: sa.jobs, items: sa.items, bytes: sa.bytes, leased: sa.leased, dead: sa.deadLetters }, { jobs: 0, items: 0, bytes: 0, leased: 0, dead: 1 });
+      assert.deepEqual(
+        { jobs: sa.jobs, items: sa.items, bytes: sa.bytes, leased: sa.leased, dead: sa.deadLetters },
+        { jobs: 0, items: 0, bytes: 0, leased: 0, dead: 1 },
+      );
       const list = await store.listDeadLetters('a');
       assert.equal(list.length, 1);
       const d = list[0]!;
       assert.deepEqual(
-        { id: d.id, backend: d.backend, items: d.items, bytes: d.bytes, attempts: d.attempts, reason: d.reason, firstError: d.firstError, lastError: d.lastError },
-        { id: x, backend: 'a', items: 4, bytes: 8, attempts: 2, reason: 'permanent', firstError: 'connection reset', lastError: 'HTTP 400: bad line protocol' },
+        {
+          id: d.id,
+          backend: d.backend,
+          items: d.items,
+          bytes: d.bytes,
+          attempts: d.attempts,
+          reason: d.reason,
+          firstError: d.firstError,
+          lastError: d.lastError,
+        },
+        {
+          id: x,
+          backend: 'a',
+          items: 4,
+          bytes: 8,
+          attempts: 2,
+          reason: 'permanent',
+          firstError: 'connection reset',
+          lastError: 'HTTP 400: bad line protocol',
+        },
       );
       assert.ok(d.deadAt >= d.enqueuedAt);
       assert.equal((await store.listDeadLetters()).length, 2);
@@ -258,7 +319,11 @@ export function runQueueContract(name: string, open: (dir: string) => Promise<Qu
       const sr = await store.stats('a');
       assert.deepEqual({ jobs: sr.jobs, dead: sr.deadLetters }, { jobs: 2, dead: 0 });
       const replayed = await store.lease('a', ALL);
-      assert.deepEqual(replayed.map((j) => text(j.payload)), ['newer', 'bad data'], 'replayed jobs go back in line, at the back');
+      assert.deepEqual(
+        replayed.map((j) => text(j.payload)),
+        ['newer', 'bad data'],
+        'replayed jobs go back in line, at the back',
+      );
       assert.equal(replayed[1]!.id, x, 'same id for life');
       assert.equal(replayed[1]!.attempts, 0);
       assert.equal(await store.replayDeadLetters({ backend: 'a' }), 0);

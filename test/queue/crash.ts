@@ -49,7 +49,11 @@ export async function runCrashTest({ dir, child, open, kills }: CrashTestOptions
     for (const backend of CRASH_BACKENDS) {
       const s = await store.stats(backend);
       assert.equal(s.leased, 0, 'leases of dead processes do not survive');
-      for (let jobs = await store.lease(backend, { maxJobs: 500, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER }); jobs.length > 0; jobs = await store.lease(backend, { maxJobs: 500, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER })) {
+      for (
+        let jobs = await store.lease(backend, { maxJobs: 500, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER });
+        jobs.length > 0;
+        jobs = await store.lease(backend, { maxJobs: 500, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER })
+      ) {
         for (const job of jobs) {
           assert.ok(!found.has(job.id), `job ${job.id} stored twice`);
           found.set(job.id, job);

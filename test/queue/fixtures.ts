@@ -1,13 +1,5 @@
 /** Model objects for queue tests and benchmarks: every type, and a realistic mixed batch. */
-import type {
-  Attributes,
-  InstrumentationScope,
-  MetricDescriptor,
-  MetricPoint,
-  Resource,
-  Span,
-  TelemetryBatch,
-} from '../../src/model/index.js';
+import type { Attributes, InstrumentationScope, MetricDescriptor, MetricPoint, Resource, Span, TelemetryBatch } from '../../src/model/index.js';
 
 export const resource: Resource = {
   attributes: {
@@ -80,7 +72,13 @@ export function everyPointType(): MetricPoint[] {
       attributes: { 'http.method': 'GET' },
       value: 18_446_744_073_709_551_615n,
       exemplars: [
-        { filteredAttributes: { user: 'u1' }, timeUnixNano: T0 + 5n, value: 12n, traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331' },
+        {
+          filteredAttributes: { user: 'u1' },
+          timeUnixNano: T0 + 5n,
+          value: 12n,
+          traceId: '0af7651916cd43dd8448eb211c80319c',
+          spanId: 'b7ad6b7169203331',
+        },
         { filteredAttributes: {}, timeUnixNano: T0 + 6n, value: 0.25, traceId: '', spanId: '' },
       ],
     },
@@ -159,7 +157,14 @@ export function everySpanShape(): Span[] {
       attributes: edgeAttributes,
       events: [{ timeUnixNano: T0 + 10n, name: 'exception', attributes: { 'exception.message': 'boom' }, droppedAttributesCount: 2 }],
       links: [
-        { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceState: 'rojo=00f067aa0ba902b7', attributes: { k: 1n }, droppedAttributesCount: 0, flags: 257 },
+        {
+          traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+          spanId: '00f067aa0ba902b7',
+          traceState: 'rojo=00f067aa0ba902b7',
+          attributes: { k: 1n },
+          droppedAttributesCount: 0,
+          flags: 257,
+        },
       ],
       status: { code: 2, message: 'Internal error' },
     },
@@ -193,10 +198,23 @@ export function realisticBatch(points: number, spans: number): TelemetryBatch {
   const metrics: MetricPoint[] = [];
   for (let i = 0; i < points; i++) {
     const metric = descriptors[i % descriptors.length] as MetricDescriptor;
-    const attributes: Attributes = { 'http.route': `/api/v1/items/${i % 25}`, 'http.method': i % 2 ? 'GET' : 'POST', 'http.status_code': BigInt(200 + (i % 4)) };
+    const attributes: Attributes = {
+      'http.route': `/api/v1/items/${i % 25}`,
+      'http.method': i % 2 ? 'GET' : 'POST',
+      'http.status_code': BigInt(200 + (i % 4)),
+    };
     const base = { resource, scope, metric, attributes, startTimeUnixNano: T0, timeUnixNano: T0 + BigInt(i) * 1_000_000n, flags: 0, exemplars: [] };
     if (metric.type === 'histogram') {
-      metrics.push({ ...base, type: 'histogram', count: 100 + i, sum: i * 0.37, bucketCounts: [1, 5, 20, 40, 20, 10, 3, 1, 0, 0, i % 7], explicitBounds: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], min: 0.001, max: 4.2 });
+      metrics.push({
+        ...base,
+        type: 'histogram',
+        count: 100 + i,
+        sum: i * 0.37,
+        bucketCounts: [1, 5, 20, 40, 20, 10, 3, 1, 0, 0, i % 7],
+        explicitBounds: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+        min: 0.001,
+        max: 4.2,
+      });
     } else {
       metrics.push({ ...base, type: 'sum', value: i * 1.5 });
     }
@@ -205,12 +223,36 @@ export function realisticBatch(points: number, spans: number): TelemetryBatch {
   for (let i = 0; i < spans; i++) {
     const hex = (i + 1).toString(16).padStart(16, '0');
     spanList.push({
-      resource, scope, traceId: `0af7651916cd43dd${hex}`, spanId: hex, parentSpanId: i % 4 ? (i - 1 + 1).toString(16).padStart(16, '0') : '',
-      traceState: '', flags: 1, name: `GET /api/v1/items/${i % 25}`, kind: 2, startTimeUnixNano: T0 + BigInt(i) * 1000n, endTimeUnixNano: T0 + BigInt(i) * 1000n + 5_000_000n,
-      attributes: { 'http.method': 'GET', 'http.route': `/api/v1/items/${i % 25}`, 'http.status_code': 200n, 'net.peer.name': 'db.internal', 'net.peer.port': 5432n, 'db.system': 'postgresql', 'user_agent.original': 'Mozilla/5.0', 'http.response_content_length': BigInt(1024 + i) },
+      resource,
+      scope,
+      traceId: `0af7651916cd43dd${hex}`,
+      spanId: hex,
+      parentSpanId: i % 4 ? (i - 1 + 1).toString(16).padStart(16, '0') : '',
+      traceState: '',
+      flags: 1,
+      name: `GET /api/v1/items/${i % 25}`,
+      kind: 2,
+      startTimeUnixNano: T0 + BigInt(i) * 1000n,
+      endTimeUnixNano: T0 + BigInt(i) * 1000n + 5_000_000n,
+      attributes: {
+        'http.method': 'GET',
+        'http.route': `/api/v1/items/${i % 25}`,
+        'http.status_code': 200n,
+        'net.peer.name': 'db.internal',
+        'net.peer.port': 5432n,
+        'db.system': 'postgresql',
+        'user_agent.original': 'Mozilla/5.0',
+        'http.response_content_length': BigInt(1024 + i),
+      },
       droppedAttributesCount: 0,
-      events: i % 10 === 0 ? [{ timeUnixNano: T0 + BigInt(i) * 1000n + 10n, name: 'cache.miss', attributes: { key: `item:${i}` }, droppedAttributesCount: 0 }] : [],
-      droppedEventsCount: 0, links: [], droppedLinksCount: 0, status: { code: 0, message: '' },
+      events:
+        i % 10 === 0
+          ? [{ timeUnixNano: T0 + BigInt(i) * 1000n + 10n, name: 'cache.miss', attributes: { key: `item:${i}` }, droppedAttributesCount: 0 }]
+          : [],
+      droppedEventsCount: 0,
+      links: [],
+      droppedLinksCount: 0,
+      status: { code: 0, message: '' },
     });
   }
   return { metrics, spans: spanList };

@@ -21,30 +21,63 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const body = (name: string) => JSON.stringify({ resourceMetrics: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'fsync-test' } }] }, scopeMetrics: [{ metrics: [{
-  name, gauge: { dataPoints: [{ timeUnixNano: String(BigInt(Date.now()) * 1_000_000n), asDouble: 1.5 }] },
-}] }] }] });
+const body = (name: string) =>
+  JSON.stringify({
+    resourceMetrics: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'fsync-test' } }] },
+        scopeMetrics: [
+          {
+            metrics: [
+              {
+                name,
+                gauge: { dataPoints: [{ timeUnixNano: String(BigInt(Date.now()) * 1_000_000n), asDouble: 1.5 }] },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  });
 
 /** The strace lines of one request: from the POST until just after its 200 arrived. */
 async function tracedRequest(fsync: boolean | undefined): Promise<string[]> {
   const name = fsync === undefined ? 'default' : `fsync_${fsync}`;
   const [httpPort, adminPort] = await freePorts(2);
   const config = path.join(dir, `${name}.yaml`);
-  writeFileSync(config, [
-    `data_dir: ${path.join(dir, name)}`,
-    `receivers: { otlp: { http: { endpoint: 127.0.0.1:${httpPort} }, grpc: { enabled: false } } }`,
-    `queue: { kind: embedded, path: ${path.join(dir, name, 'queue')}${fsync === undefined ? '' : `, fsync: ${fsync}`} }`,
-    `admin: { endpoint: 127.0.0.1:${adminPort} }`,
-    // Paused: the request is queued and acknowledged, nothing else writes meanwhile.
-    'backends: { prom: { kind: prometheus, url: "http://127.0.0.1:9/api/v1/write", delivery: { paused: true } } }',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    config,
+    [
+      `data_dir: ${path.join(dir, name)}`,
+      `receivers: { otlp: { http: { endpoint: 127.0.0.1:${httpPort} }, grpc: { enabled: false } } }`,
+      `queue: { kind: embedded, path: ${path.join(dir, name, 'queue')}${fsync === undefined ? '' : `, fsync: ${fsync}`} }`,
+      `admin: { endpoint: 127.0.0.1:${adminPort} }`,
+      // Paused: the request is queued and acknowledged, nothing else writes meanwhile.
+      'backends: { prom: { kind: prometheus, url: "http://127.0.0.1:9/api/v1/write", delivery: { paused: true } } }',
+      '',
+    ].join('\n'),
+  );
   const trace = path.join(dir, `${name}.strace`);
-  const gateway = runCli(['start', '--config', config], {}, ['strace', '-f', '-qq', '-y', '-e', 'signal=none', '-e', 'trace=fdatasync,fsync,write,writev', '-o', trace]);
+  const gateway = runCli(['start', '--config', config], {}, [
+    'strace',
+    '-f',
+    '-qq',
+    '-y',
+    '-e',
+    'signal=none',
+    '-e',
+    'trace=fdatasync,fsync,write,writev',
+    '-o',
+    trace,
+  ]);
   await gateway.waitForLine(/manifold is running/, 60_000);
   await sleep(500); // start-up commits out of the way
   const from = statSync(trace).size;
-  const response = await fetch(`http://127.0.0.1:${httpPort}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(`fsync_${name}`) });
+  const response = await fetch(`http://127.0.0.1:${httpPort}/v1/metrics`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: body(`fsync_${name}`),
+  });
   assert.equal(response.status, 200, await response.text());
   await sleep(300);
   // SIGKILL to strace would only detach it: the traced gateway is killed first.
@@ -57,7 +90,11 @@ async function tracedRequest(fsync: boolean | undefined): Promise<string[]> {
 
 /** The traced gateway: strace's child process. */
 function gatewayPid(stracePid: number): number {
-  const pid = Number(execFileSync('pgrep', ['-P', String(stracePid)], { encoding: 'utf8' }).trim().split('\n')[0]);
+  const pid = Number(
+    execFileSync('pgrep', ['-P', String(stracePid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')[0],
+  );
   assert.ok(pid > 0, `no child of strace ${stracePid}`);
   return pid;
 }

@@ -35,7 +35,11 @@ export function encodeMsgpack(batch: TelemetryBatch): Uint8Array {
   const resources = new Interner<Resource>();
   const scopes = new Interner<InstrumentationScope>();
   const descriptors = new Interner<MetricDescriptor>();
-  const refs = { resource: (r: Resource) => resources.of(r), scope: (s: InstrumentationScope) => scopes.of(s), metric: (m: MetricDescriptor) => descriptors.of(m) };
+  const refs = {
+    resource: (r: Resource) => resources.of(r),
+    scope: (s: InstrumentationScope) => scopes.of(s),
+    metric: (m: MetricDescriptor) => descriptors.of(m),
+  };
   const points = batch.metrics.map((p) => pointToTuple(p, refs));
   const spans = batch.spans.map((s) => spanToTuple(s, refs));
   const body = packr.pack([
@@ -59,9 +63,26 @@ export function decodeMsgpack(bytes: Uint8Array): TelemetryBatch {
   if (!Array.isArray(decoded) || decoded.length !== 5) throw new Error('not a telemetry batch');
   const [resources, scopes, descriptors, points, spans] = decoded as unknown[][];
   const tables: Tables = {
-    resources: resources!.map((r) => { const [attributes, droppedAttributesCount, schemaUrl] = r as [Attributes, number, string]; return { attributes, droppedAttributesCount, schemaUrl }; }),
-    scopes: scopes!.map((s) => { const [name, version, attributes, droppedAttributesCount, schemaUrl] = s as [string, string, Attributes, number, string]; return { name, version, attributes, droppedAttributesCount, schemaUrl }; }),
-    descriptors: descriptors!.map((m) => { const [name, description, unit, type, temporality, monotonic, metadata] = m as [string, string, string, MetricDescriptor['type'], MetricDescriptor['temporality'], boolean, Attributes]; return { name, description, unit, type, temporality, monotonic, metadata }; }),
+    resources: resources!.map((r) => {
+      const [attributes, droppedAttributesCount, schemaUrl] = r as [Attributes, number, string];
+      return { attributes, droppedAttributesCount, schemaUrl };
+    }),
+    scopes: scopes!.map((s) => {
+      const [name, version, attributes, droppedAttributesCount, schemaUrl] = s as [string, string, Attributes, number, string];
+      return { name, version, attributes, droppedAttributesCount, schemaUrl };
+    }),
+    descriptors: descriptors!.map((m) => {
+      const [name, description, unit, type, temporality, monotonic, metadata] = m as [
+        string,
+        string,
+        string,
+        MetricDescriptor['type'],
+        MetricDescriptor['temporality'],
+        boolean,
+        Attributes,
+      ];
+      return { name, description, unit, type, temporality, monotonic, metadata };
+    }),
   };
   return { metrics: points!.map((t) => tupleToPoint(t as unknown[], tables)), spans: spans!.map((t) => tupleToSpan(t as unknown[], tables)) };
 }
@@ -106,11 +127,45 @@ function pointToTuple(p: MetricPoint, refs: Refs): unknown[] {
     case 'sum':
       return [code, r, s, m, p.attributes, p.startTimeUnixNano, p.timeUnixNano, p.flags, ex, p.value];
     case 'histogram':
-      return [code, r, s, m, p.attributes, p.startTimeUnixNano, p.timeUnixNano, p.flags, ex, p.count, p.sum, p.bucketCounts, p.explicitBounds, p.min, p.max];
+      return [
+        code,
+        r,
+        s,
+        m,
+        p.attributes,
+        p.startTimeUnixNano,
+        p.timeUnixNano,
+        p.flags,
+        ex,
+        p.count,
+        p.sum,
+        p.bucketCounts,
+        p.explicitBounds,
+        p.min,
+        p.max,
+      ];
     case 'exponential_histogram':
       return [
-        code, r, s, m, p.attributes, p.startTimeUnixNano, p.timeUnixNano, p.flags, ex, p.count, p.sum, p.scale, p.zeroCount, p.zeroThreshold,
-        p.positive.offset, p.positive.bucketCounts, p.negative.offset, p.negative.bucketCounts, p.min, p.max,
+        code,
+        r,
+        s,
+        m,
+        p.attributes,
+        p.startTimeUnixNano,
+        p.timeUnixNano,
+        p.flags,
+        ex,
+        p.count,
+        p.sum,
+        p.scale,
+        p.zeroCount,
+        p.zeroThreshold,
+        p.positive.offset,
+        p.positive.bucketCounts,
+        p.negative.offset,
+        p.negative.bucketCounts,
+        p.min,
+        p.max,
       ];
     case 'summary': {
       const flat: number[] = [];
@@ -134,25 +189,75 @@ function tupleToPoint(t: unknown[], tables: Tables): MetricPoint {
   switch (code) {
     case 0:
     case 1:
-      return { type: code === 0 ? 'gauge' : 'sum', resource, scope, metric, attributes, startTimeUnixNano, timeUnixNano, flags, exemplars, value: t[9] as number | bigint };
+      return {
+        type: code === 0 ? 'gauge' : 'sum',
+        resource,
+        scope,
+        metric,
+        attributes,
+        startTimeUnixNano,
+        timeUnixNano,
+        flags,
+        exemplars,
+        value: t[9] as number | bigint,
+      };
     case 2:
       return {
-        type: 'histogram', resource, scope, metric, attributes, startTimeUnixNano, timeUnixNano, flags, exemplars,
-        count: t[9] as number, sum: t[10] as number | undefined, bucketCounts: t[11] as number[], explicitBounds: t[12] as number[],
-        min: t[13] as number | undefined, max: t[14] as number | undefined,
+        type: 'histogram',
+        resource,
+        scope,
+        metric,
+        attributes,
+        startTimeUnixNano,
+        timeUnixNano,
+        flags,
+        exemplars,
+        count: t[9] as number,
+        sum: t[10] as number | undefined,
+        bucketCounts: t[11] as number[],
+        explicitBounds: t[12] as number[],
+        min: t[13] as number | undefined,
+        max: t[14] as number | undefined,
       };
     case 3:
       return {
-        type: 'exponential_histogram', resource, scope, metric, attributes, startTimeUnixNano, timeUnixNano, flags, exemplars,
-        count: t[9] as number, sum: t[10] as number | undefined, scale: t[11] as number, zeroCount: t[12] as number, zeroThreshold: t[13] as number,
-        positive: { offset: t[14] as number, bucketCounts: t[15] as number[] }, negative: { offset: t[16] as number, bucketCounts: t[17] as number[] },
-        min: t[18] as number | undefined, max: t[19] as number | undefined,
+        type: 'exponential_histogram',
+        resource,
+        scope,
+        metric,
+        attributes,
+        startTimeUnixNano,
+        timeUnixNano,
+        flags,
+        exemplars,
+        count: t[9] as number,
+        sum: t[10] as number | undefined,
+        scale: t[11] as number,
+        zeroCount: t[12] as number,
+        zeroThreshold: t[13] as number,
+        positive: { offset: t[14] as number, bucketCounts: t[15] as number[] },
+        negative: { offset: t[16] as number, bucketCounts: t[17] as number[] },
+        min: t[18] as number | undefined,
+        max: t[19] as number | undefined,
       };
     case 4: {
       const flat = t[11] as number[];
       const quantileValues = [];
       for (let i = 0; i < flat.length; i += 2) quantileValues.push({ quantile: flat[i] as number, value: flat[i + 1] as number });
-      return { type: 'summary', resource, scope, metric, attributes, startTimeUnixNano, timeUnixNano, flags, exemplars, count: t[9] as number, sum: t[10] as number, quantileValues };
+      return {
+        type: 'summary',
+        resource,
+        scope,
+        metric,
+        attributes,
+        startTimeUnixNano,
+        timeUnixNano,
+        flags,
+        exemplars,
+        count: t[9] as number,
+        sum: t[10] as number,
+        quantileValues,
+      };
     }
     default:
       throw new Error(`unknown point type code ${String(code)}`);
@@ -161,32 +266,61 @@ function tupleToPoint(t: unknown[], tables: Tables): MetricPoint {
 
 function spanToTuple(s: Span, refs: Refs): unknown[] {
   return [
-    refs.resource(s.resource), refs.scope(s.scope), s.traceId, s.spanId, s.parentSpanId, s.traceState, s.flags, s.name, s.kind,
-    s.startTimeUnixNano, s.endTimeUnixNano, s.attributes, s.droppedAttributesCount,
+    refs.resource(s.resource),
+    refs.scope(s.scope),
+    s.traceId,
+    s.spanId,
+    s.parentSpanId,
+    s.traceState,
+    s.flags,
+    s.name,
+    s.kind,
+    s.startTimeUnixNano,
+    s.endTimeUnixNano,
+    s.attributes,
+    s.droppedAttributesCount,
     s.events.length === 0 ? 0 : s.events.map((e) => [e.timeUnixNano, e.name, e.attributes, e.droppedAttributesCount]),
     s.droppedEventsCount,
     s.links.length === 0 ? 0 : s.links.map((l) => [l.traceId, l.spanId, l.traceState, l.attributes, l.droppedAttributesCount, l.flags]),
-    s.droppedLinksCount, s.status.code, s.status.message,
+    s.droppedLinksCount,
+    s.status.code,
+    s.status.message,
   ];
 }
 
 function tupleToSpan(t: unknown[], tables: Tables): Span {
-  const events = t[13] === 0 ? [] : (t[13] as unknown[][]).map((e) => {
-    const [timeUnixNano, name, attributes, droppedAttributesCount] = e as [bigint, string, Attributes, number];
-    return { timeUnixNano, name, attributes, droppedAttributesCount };
-  });
-  const links = t[15] === 0 ? [] : (t[15] as unknown[][]).map((l) => {
-    const [traceId, spanId, traceState, attributes, droppedAttributesCount, flags] = l as [string, string, string, Attributes, number, number];
-    return { traceId, spanId, traceState, attributes, droppedAttributesCount, flags };
-  });
+  const events =
+    t[13] === 0
+      ? []
+      : (t[13] as unknown[][]).map((e) => {
+          const [timeUnixNano, name, attributes, droppedAttributesCount] = e as [bigint, string, Attributes, number];
+          return { timeUnixNano, name, attributes, droppedAttributesCount };
+        });
+  const links =
+    t[15] === 0
+      ? []
+      : (t[15] as unknown[][]).map((l) => {
+          const [traceId, spanId, traceState, attributes, droppedAttributesCount, flags] = l as [string, string, string, Attributes, number, number];
+          return { traceId, spanId, traceState, attributes, droppedAttributesCount, flags };
+        });
   return {
     resource: table(tables.resources, t[0], 'resource'),
     scope: table(tables.scopes, t[1], 'scope'),
-    traceId: t[2] as string, spanId: t[3] as string, parentSpanId: t[4] as string, traceState: t[5] as string,
-    flags: t[6] as number, name: t[7] as string, kind: t[8] as Span['kind'],
-    startTimeUnixNano: t[9] as bigint, endTimeUnixNano: t[10] as bigint,
-    attributes: t[11] as Attributes, droppedAttributesCount: t[12] as number,
-    events, droppedEventsCount: t[14] as number, links, droppedLinksCount: t[16] as number,
+    traceId: t[2] as string,
+    spanId: t[3] as string,
+    parentSpanId: t[4] as string,
+    traceState: t[5] as string,
+    flags: t[6] as number,
+    name: t[7] as string,
+    kind: t[8] as Span['kind'],
+    startTimeUnixNano: t[9] as bigint,
+    endTimeUnixNano: t[10] as bigint,
+    attributes: t[11] as Attributes,
+    droppedAttributesCount: t[12] as number,
+    events,
+    droppedEventsCount: t[14] as number,
+    links,
+    droppedLinksCount: t[16] as number,
     status: { code: t[17] as Span['status']['code'], message: t[18] as string },
   };
 }

@@ -65,11 +65,13 @@ describe('redis queue: ordered backends', () => {
     assert.deepEqual(ids(await two.lease('a', ORDERED)), [next], 'then the head is free');
   });
 
-  it('a gateway restarted on the same host takes back its killed predecessor\'s leases at once', { timeout: 30_000 }, async () => {
+  it("a gateway restarted on the same host takes back its killed predecessor's leases at once", { timeout: 30_000 }, async () => {
     const prefix = newPrefix();
     const store = await open(prefix, { leaseMs: 60_000 });
     const [head, next] = await enqueue(store, 'head', 'next');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'redis-lease-child.ts'), prefix], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'redis-lease-child.ts'), prefix], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const exited = new Promise((resolve) => child.on('exit', resolve));
     for await (const line of createInterface({ input: child.stdout! })) {
       assert.equal(line, `leased ${head}`);
@@ -82,7 +84,7 @@ describe('redis queue: ordered backends', () => {
     // Dead, lease 60 s: a new life on this host does not wait for it to lapse.
     const restarted = await open(prefix, { leaseMs: 60_000 });
     const jobs = await restarted.lease('a', ORDERED);
-    assert.deepEqual(ids(jobs), [head, next], 'the dead holder\'s job first, in its place');
+    assert.deepEqual(ids(jobs), [head, next], "the dead holder's job first, in its place");
   });
 
   it('a holder whose lease lapsed and was taken over cannot settle the job any more', async () => {

@@ -87,9 +87,18 @@ describe('redis queue specifics', () => {
       const job = await client.hgetall(`${base}:j:${ids[0]}`);
       assert.equal(job.p, key, 'the job carries the payload key');
       assert.ok(JSON.stringify(job).length < 300, `job hash stays small: ${JSON.stringify(job)}`);
-      for (const backend of ['a', 'b']) await store.complete(backend, (await store.lease(backend, ALL)).map((j) => j.id));
+      for (const backend of ['a', 'b'])
+        await store.complete(
+          backend,
+          (await store.lease(backend, ALL)).map((j) => j.id),
+        );
       assert.equal(await client.hget(key!, 'r'), '1');
-      await store.deadLetter('c', (await store.lease('c', ALL)).map((j) => j.id), 'permanent', 'bad');
+      await store.deadLetter(
+        'c',
+        (await store.lease('c', ALL)).map((j) => j.id),
+        'permanent',
+        'bad',
+      );
       assert.equal(await client.hget(key!, 'r'), '1', 'a dead letter keeps its payload');
       await store.dropDeadLetters({});
       assert.deepEqual(await payloadKeys(), []);
@@ -106,17 +115,36 @@ describe('redis queue specifics', () => {
     try {
       const ids: string[] = [];
       for (let i = 0; i < 6; i++) ids.push(...(await (i % 2 ? one : two).enqueue([{ backend: 'a', payload: payloadOf(`j${i}`), items: 1 }])).ids);
-      const [x, y] = await Promise.all([one.lease('a', { maxJobs: 2, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER }), two.lease('a', { maxJobs: 2, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER })]);
+      const [x, y] = await Promise.all([
+        one.lease('a', { maxJobs: 2, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER }),
+        two.lease('a', { maxJobs: 2, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER }),
+      ]);
       const got = [...x!, ...y!].map((j) => j.id).sort();
       // Ids of two processes made in the same ms need not sort in enqueue order; the line (seq) is the order.
       assert.deepEqual(got, ids.slice(0, 4).sort(), 'the four oldest, each once');
       assert.equal((await one.stats('a')).leased, 4);
       // Fenced: a job another live holder has leased is left to that holder's outcome.
-      await two.complete('a', x!.map((j) => j.id));
-      await two.deadLetter('a', x!.map((j) => j.id), 'permanent', 'not mine');
-      await two.retryLater('a', x!.map((j) => j.id), Date.now(), 'not mine');
+      await two.complete(
+        'a',
+        x!.map((j) => j.id),
+      );
+      await two.deadLetter(
+        'a',
+        x!.map((j) => j.id),
+        'permanent',
+        'not mine',
+      );
+      await two.retryLater(
+        'a',
+        x!.map((j) => j.id),
+        Date.now(),
+        'not mine',
+      );
       assert.deepEqual({ ...(await one.stats('a')), oldestAgeMs: 0 }, { jobs: 6, items: 6, bytes: 12, oldestAgeMs: 0, leased: 4, deadLetters: 0 });
-      await one.complete('a', x!.map((j) => j.id));
+      await one.complete(
+        'a',
+        x!.map((j) => j.id),
+      );
       assert.equal((await one.stats('a')).jobs, 4);
     } finally {
       await one.close();
@@ -132,14 +160,21 @@ describe('redis queue specifics', () => {
       const leased = await holder.lease('a', { maxJobs: 2, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER });
       await sleep(700);
       assert.equal((await other.stats('a')).leased, 2, 'renewed while the holder lives');
-      assert.deepEqual((await other.lease('a', ALL)).map((j) => j.id), [ids[2]]);
+      assert.deepEqual(
+        (await other.lease('a', ALL)).map((j) => j.id),
+        [ids[2]],
+      );
       // The holder dies without a word: no release, no renewal.
       (holder as unknown as { held: { stop(): void } }).held.stop();
       (holder as unknown as { conn: { client: Redis } }).conn.client.disconnect();
       await sleep(400);
       assert.equal((await other.stats('a')).leased, 1);
       const back = await other.lease('a', { maxJobs: 1, maxBytes: 1, maxItems: Number.MAX_SAFE_INTEGER });
-      assert.deepEqual(back.map((j) => j.id), ids.slice(0, 2), 'the whole group, alone');
+      assert.deepEqual(
+        back.map((j) => j.id),
+        ids.slice(0, 2),
+        'the whole group, alone',
+      );
       assert.equal(back[0]!.group, leased[0]!.group);
     } finally {
       await holder.close();
@@ -153,12 +188,23 @@ describe('redis queue specifics', () => {
     try {
       const first = (await one.enqueue([1, 2].map((i) => ({ backend: 'a', payload: payloadOf(`g${i}`), items: 1 })))).ids;
       const g = await one.lease('a', ALL);
-      await one.retryLater('a', g.map((j) => j.id), Date.now() + 200, 'HTTP 503');
+      await one.retryLater(
+        'a',
+        g.map((j) => j.id),
+        Date.now() + 200,
+        'HTTP 503',
+      );
       const later = (await two.enqueue([3, 4].map((i) => ({ backend: 'a', payload: payloadOf(`l${i}`), items: 1 })))).ids;
       await sleep(250);
       const again = await two.lease('a', ALL);
-      assert.deepEqual(again.map((j) => j.id), first);
-      assert.deepEqual((await two.lease('a', ALL)).map((j) => j.id), later);
+      assert.deepEqual(
+        again.map((j) => j.id),
+        first,
+      );
+      assert.deepEqual(
+        (await two.lease('a', ALL)).map((j) => j.id),
+        later,
+      );
     } finally {
       await one.close();
       await two.close();
@@ -196,7 +242,9 @@ describe('redis queue across a Redis crash and restart (private instance via scr
     }
   }
 
-  it('keeps every acknowledged job through kill -9 and a restart of Redis, refuses fast meanwhile, and recovers by itself', { timeout: 90_000 }, async () => {
+  it('keeps every acknowledged job through kill -9 and a restart of Redis, refuses fast meanwhile, and recovers by itself', {
+    timeout: 90_000,
+  }, async () => {
     await ctl('start');
     const store: QueueStore = await RedisQueueStore.open({ url: privateUrl, prefix: 'restart' });
     store.configure('a', UNBOUNDED);
@@ -205,7 +253,10 @@ describe('redis queue across a Redis crash and restart (private instance via scr
       const acked: string[] = [];
       const big = payloadOf('big', 2_000_000);
       for (let i = 0; i < 40; i++) {
-        const r = await store.enqueue([{ backend: 'a', payload: i % 10 ? payloadOf(`a${i}`, 1000) : big, items: 3 }, { backend: 'b', payload: payloadOf(`b${i}`), items: 1 }]);
+        const r = await store.enqueue([
+          { backend: 'a', payload: i % 10 ? payloadOf(`a${i}`, 1000) : big, items: 3 },
+          { backend: 'b', payload: payloadOf(`b${i}`), items: 1 },
+        ]);
         acked.push(...r.ids);
       }
       const leased = await store.lease('a', { maxJobs: 5, maxBytes: 1e12, maxItems: Number.MAX_SAFE_INTEGER });
@@ -226,7 +277,10 @@ describe('redis queue across a Redis crash and restart (private instance via scr
       }
       // A write finished while Redis is down: settling it waits for Redis to come back instead of failing.
       await ctl('kill9');
-      const settling = store.complete('a', leased.map((j) => j.id));
+      const settling = store.complete(
+        'a',
+        leased.map((j) => j.id),
+      );
       await sleep(300);
       await ctl('start');
       await settling;
@@ -239,7 +293,10 @@ describe('redis queue across a Redis crash and restart (private instance via scr
             if (job.payload.byteLength === big.byteLength) assert.ok(Buffer.from(job.payload).equals(Buffer.from(big)));
             found.push(job.id);
           }
-          await store.complete(backend, jobs.map((j) => j.id));
+          await store.complete(
+            backend,
+            jobs.map((j) => j.id),
+          );
         }
       }
       assert.deepEqual(found.sort(), [...acked].sort(), 'every acknowledged job, once');

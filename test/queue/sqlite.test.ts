@@ -16,11 +16,14 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 runQueueContract('embedded', (dir) => EmbeddedQueueStore.open({ dir }), { crashChild: path.join(here, 'sqlite-crash-child.ts') });
 
 describe('embedded queue specifics', () => {
-  it('one process per queue file: a second open is refused naming the holder; a dead holder\'s lock is taken over', async () => {
+  it("one process per queue file: a second open is refused naming the holder; a dead holder's lock is taken over", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'manifold-queue-lock-'));
     try {
       const first = await EmbeddedQueueStore.open({ dir });
-      await assert.rejects(EmbeddedQueueStore.open({ dir }), (e: unknown) => e instanceof ProcessLockedError && e.message.includes(`process ${process.pid}`) && e.message.includes('queue.db'));
+      await assert.rejects(
+        EmbeddedQueueStore.open({ dir }),
+        (e: unknown) => e instanceof ProcessLockedError && e.message.includes(`process ${process.pid}`) && e.message.includes('queue.db'),
+      );
       await first.close();
       await (await EmbeddedQueueStore.open({ dir })).close();
 
@@ -45,9 +48,18 @@ describe('embedded queue specifics', () => {
       const db = new Database(path.join(dir, 'queue.db'), { readonly: true });
       const payloads = () => db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(refs), 0) AS refs FROM payloads').get();
       assert.deepEqual(payloads(), { n: 1, refs: 3 });
-      for (const backend of ['a', 'b']) await store.complete(backend, (await store.lease(backend, { maxJobs: 9, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER })).map((j) => j.id));
+      for (const backend of ['a', 'b'])
+        await store.complete(
+          backend,
+          (await store.lease(backend, { maxJobs: 9, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER })).map((j) => j.id),
+        );
       assert.deepEqual(payloads(), { n: 1, refs: 1 });
-      await store.deadLetter('c', (await store.lease('c', { maxJobs: 9, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER })).map((j) => j.id), 'permanent', 'bad');
+      await store.deadLetter(
+        'c',
+        (await store.lease('c', { maxJobs: 9, maxBytes: 1e9, maxItems: Number.MAX_SAFE_INTEGER })).map((j) => j.id),
+        'permanent',
+        'bad',
+      );
       assert.deepEqual(payloads(), { n: 1, refs: 1 }, 'a dead letter keeps its payload');
       await store.dropDeadLetters({});
       assert.deepEqual(payloads(), { n: 0, refs: 0 });

@@ -43,7 +43,11 @@ async function gateway(receiver: Record<string, unknown>, extra: Record<string, 
 async function exportOnce(exporter: PushMetricExporter): Promise<ExportResult> {
   const results: ExportResult[] = [];
   const recording: PushMetricExporter = {
-    export: (metrics, done) => exporter.export(metrics, (result) => { results.push(result); done(result); }),
+    export: (metrics, done) =>
+      exporter.export(metrics, (result) => {
+        results.push(result);
+        done(result);
+      }),
     forceFlush: () => exporter.forceFlush(),
     shutdown: () => exporter.shutdown(),
   };
@@ -58,9 +62,12 @@ async function exportOnce(exporter: PushMetricExporter): Promise<ExportResult> {
 const scrape = async (g: TestGateway, pattern: RegExp) => pattern.exec(await (await fetch(`${g.adminUrl}/metrics`)).text())?.[1] ?? '0';
 const queued = (g: TestGateway) => scrape(g, /^manifold_queue_jobs\{backend="vm"\} (\d+)/m);
 const ok = (result: ExportResult) => result.code === ExportResultCode.SUCCESS;
-const http = (g: TestGateway, options: Record<string, unknown> = {}) => new ProtoMetricExporter({ url: `${g.httpUrl}/v1/metrics`, timeoutMillis: 5_000, ...options });
-const https = (g: TestGateway, agent: Record<string, unknown>) => http(g, { url: `https://${g.endpoints.http}/v1/metrics`, httpAgentOptions: { ca: certs.read(certs.caFile), ...agent } });
-const grpcExporter = (g: TestGateway, options: Record<string, unknown> = {}) => new GrpcMetricExporter({ url: g.grpcUrl, timeoutMillis: 5_000, ...options });
+const http = (g: TestGateway, options: Record<string, unknown> = {}) =>
+  new ProtoMetricExporter({ url: `${g.httpUrl}/v1/metrics`, timeoutMillis: 5_000, ...options });
+const https = (g: TestGateway, agent: Record<string, unknown>) =>
+  http(g, { url: `https://${g.endpoints.http}/v1/metrics`, httpAgentOptions: { ca: certs.read(certs.caFile), ...agent } });
+const grpcExporter = (g: TestGateway, options: Record<string, unknown> = {}) =>
+  new GrpcMetricExporter({ url: g.grpcUrl, timeoutMillis: 5_000, ...options });
 
 describe('receiver auth', () => {
   it('bearer token: without it 401 / UNAUTHENTICATED and nothing queued; with it the SDK export is queued', { timeout: 60_000 }, async () => {
@@ -100,7 +107,12 @@ describe('receiver TLS', () => {
   it('TLS: the SDK trusting the CA sends over https and gRPC with TLS; plain HTTP is not served', { timeout: 30_000 }, async () => {
     const g = await gateway({ tls: { cert_file: certs.serverCert, key_file: certs.serverKey } });
     assert.ok(ok(await exportOnce(https(g, {}))), 'https');
-    assert.ok(ok(await exportOnce(grpcExporter(g, { url: `https://${g.endpoints.grpc}`, credentials: grpc.credentials.createSsl(certs.read(certs.caFile)) }))), 'gRPC over TLS');
+    assert.ok(
+      ok(
+        await exportOnce(grpcExporter(g, { url: `https://${g.endpoints.grpc}`, credentials: grpc.credentials.createSsl(certs.read(certs.caFile)) })),
+      ),
+      'gRPC over TLS',
+    );
     assert.ok(!ok(await exportOnce(http(g))), 'plain http to a TLS port fails');
     assert.equal(await queued(g), '2');
   });
@@ -108,11 +120,18 @@ describe('receiver TLS', () => {
   it('mTLS: a sender without a client certificate from the CA does not get through the handshake', { timeout: 30_000 }, async () => {
     const g = await gateway({ tls: { cert_file: certs.serverCert, key_file: certs.serverKey, client_ca_file: certs.caFile } });
     assert.ok(!ok(await exportOnce(https(g, {}))), 'no client certificate');
-    assert.ok(ok(await exportOnce(https(g, { cert: certs.read(certs.clientCert), key: certs.read(certs.clientKey) }))), 'with the client certificate');
-    const grpcCredentials = (withClient: boolean) => withClient
-      ? grpc.credentials.createSsl(certs.read(certs.caFile), certs.read(certs.clientKey), certs.read(certs.clientCert))
-      : grpc.credentials.createSsl(certs.read(certs.caFile));
-    assert.ok(!ok(await exportOnce(grpcExporter(g, { url: `https://${g.endpoints.grpc}`, credentials: grpcCredentials(false) }))), 'gRPC without a client certificate');
+    assert.ok(
+      ok(await exportOnce(https(g, { cert: certs.read(certs.clientCert), key: certs.read(certs.clientKey) }))),
+      'with the client certificate',
+    );
+    const grpcCredentials = (withClient: boolean) =>
+      withClient
+        ? grpc.credentials.createSsl(certs.read(certs.caFile), certs.read(certs.clientKey), certs.read(certs.clientCert))
+        : grpc.credentials.createSsl(certs.read(certs.caFile));
+    assert.ok(
+      !ok(await exportOnce(grpcExporter(g, { url: `https://${g.endpoints.grpc}`, credentials: grpcCredentials(false) }))),
+      'gRPC without a client certificate',
+    );
     assert.ok(ok(await exportOnce(grpcExporter(g, { url: `https://${g.endpoints.grpc}`, credentials: grpcCredentials(true) }))), 'gRPC with it');
     assert.equal(await queued(g), '2');
   });
@@ -120,7 +139,13 @@ describe('receiver TLS', () => {
 
 describe('receiver TLS reload', () => {
   // A second CA: a certificate from it is told apart by which CA a client must trust.
-  const renewed = makeTestCerts((() => { const d = path.join(dir, 'renewed'); mkdirSync(d); return d; })());
+  const renewed = makeTestCerts(
+    (() => {
+      const d = path.join(dir, 'renewed');
+      mkdirSync(d);
+      return d;
+    })(),
+  );
   const served = (name: string) => {
     const folder = path.join(dir, name);
     mkdirSync(folder);
@@ -144,7 +169,12 @@ describe('receiver TLS reload', () => {
     assert.ok(ok(await before.https()) && ok(await before.grpc()), 'the first certificate');
     assert.ok(!ok(await after.https()), 'not yet the renewed one');
     install(renewed);
-    await eventually(async () => ok(await after.https()) && ok(await after.grpc()), (done) => done, 20_000, 'the renewed certificate served');
+    await eventually(
+      async () => ok(await after.https()) && ok(await after.grpc()),
+      (done) => done,
+      20_000,
+      'the renewed certificate served',
+    );
     assert.ok(!ok(await before.https()) && !ok(await before.grpc()), 'the old certificate is no longer served');
   });
 
@@ -158,7 +188,12 @@ describe('receiver TLS reload', () => {
     assert.ok(ok(await before.https()) && ok(await before.grpc()), 'a broken renewal keeps the certificate being served');
     install(renewed);
     process.kill(process.pid, 'SIGHUP');
-    await eventually(async () => ok(await after.https()) && ok(await after.grpc()), (done) => done, 10_000, 'the renewed certificate after SIGHUP');
+    await eventually(
+      async () => ok(await after.https()) && ok(await after.grpc()),
+      (done) => done,
+      10_000,
+      'the renewed certificate after SIGHUP',
+    );
   });
 });
 

@@ -24,7 +24,10 @@ const ctl = (action: string, name: string): string =>
 /** The server's pid and every descendant's (PostgreSQL serves each connection from a child process). */
 function processTree(pid: number): number[] {
   const listing = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).stdout; // exit 1: no children
-  const children = listing.split('\n').map((line) => Number(line.trim())).filter((child) => child > 0);
+  const children = listing
+    .split('\n')
+    .map((line) => Number(line.trim()))
+    .filter((child) => child > 0);
   return [pid, ...children.flatMap(processTree)];
 }
 
@@ -34,7 +37,10 @@ export class SharedStore {
   /** `name`: the drill's schema or database, made an identifier. */
   readonly name: string;
 
-  constructor(readonly kind: SharedStoreKind, name: string) {
+  constructor(
+    readonly kind: SharedStoreKind,
+    name: string,
+  ) {
     this.name = name.toLowerCase().replace(/[^a-z0-9_]/g, '_');
   }
 
@@ -91,7 +97,9 @@ export class SharedStore {
         const result = await client.query<{ instance: string; lane: string; ts: string; value: number }>(
           `SELECT resource_attributes->>'service.instance.id' AS instance, attributes->>'lane' AS lane,
                   (time_unix_nano / 1000000)::text AS ts, value
-             FROM ${this.name}.otel_metrics_number WHERE metric_name = $1`, [DRILL_METRIC]);
+             FROM ${this.name}.otel_metrics_number WHERE metric_name = $1`,
+          [DRILL_METRIC],
+        );
         return result.rows.map((row) => ({ ...row, ts: Number(row.ts) }));
       } finally {
         await client.end();
@@ -99,7 +107,12 @@ export class SharedStore {
     }
     if (this.kind === 'influxdb') {
       const rows = await select(this.url, this.name, `SELECT "counter", "lane", "service.instance.id" FROM "${DRILL_METRIC}"`);
-      return rows.map((row) => ({ instance: String(row['service.instance.id']), lane: String(row.lane), ts: Number(row.time / 1_000_000n), value: Number(row.counter) }));
+      return rows.map((row) => ({
+        instance: String(row['service.instance.id']),
+        lane: String(row.lane),
+        ts: Number(row.time / 1_000_000n),
+        value: Number(row.counter),
+      }));
     }
     const client = createClient({ url: this.url, log: { level: ClickHouseLogLevel.OFF } });
     try {

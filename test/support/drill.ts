@@ -13,7 +13,12 @@ import path from 'node:path';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
-  AggregationTemporality, MeterProvider, PeriodicExportingMetricReader, type InstrumentType, type PushMetricExporter, type ResourceMetrics,
+  AggregationTemporality,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type InstrumentType,
+  type PushMetricExporter,
+  type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { Redis } from 'ioredis';
 import { PrivatePrometheus } from '../adapters/prometheus/private-prometheus.js';
@@ -57,19 +62,22 @@ export class LedgerExporter implements PushMetricExporter {
   constructor(private inner: PushMetricExporter) {}
 
   export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
-    this.chain = this.chain.then(() => new Promise<void>((done) => {
-      this.inner.export(metrics, (result) => {
-        if (result.code === ExportResultCode.SUCCESS) {
-          this.record(metrics);
-          this.acks++;
-          this.lastAckAt = Date.now();
-        } else {
-          this.failures++;
-        }
-        done();
-        resultCallback(result);
-      });
-    }));
+    this.chain = this.chain.then(
+      () =>
+        new Promise<void>((done) => {
+          this.inner.export(metrics, (result) => {
+            if (result.code === ExportResultCode.SUCCESS) {
+              this.record(metrics);
+              this.acks++;
+              this.lastAckAt = Date.now();
+            } else {
+              this.failures++;
+            }
+            done();
+            resultCallback(result);
+          });
+        }),
+    );
   }
 
   /** Later exports go to `next` (the exports already waiting too); the old exporter is shut down. */
@@ -97,7 +105,12 @@ export class LedgerExporter implements PushMetricExporter {
   /** Resolves once `count` more exports have been acknowledged (or rejects after `timeoutMs`). */
   async moreAcks(count: number, timeoutMs = 20_000): Promise<void> {
     const target = this.acks + count;
-    await eventually(async () => this.acks, (acks) => acks >= target, timeoutMs, `${count} more acknowledged exports`);
+    await eventually(
+      async () => this.acks,
+      (acks) => acks >= target,
+      timeoutMs,
+      `${count} more acknowledged exports`,
+    );
   }
 
   get samples(): number {
@@ -141,14 +154,24 @@ export class DrillSender {
 
   constructor(readonly options: SenderOptions) {
     this.ledger = new LedgerExporter(metricExporter('http/protobuf', options.url, options.url));
-    const reader = new PeriodicExportingMetricReader({ exporter: this.ledger, exportIntervalMillis: EXPORT_INTERVAL_MS, exportTimeoutMillis: EXPORT_INTERVAL_MS });
-    this.provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': options.service, 'service.instance.id': options.instance }), readers: [reader] });
+    const reader = new PeriodicExportingMetricReader({
+      exporter: this.ledger,
+      exportIntervalMillis: EXPORT_INTERVAL_MS,
+      exportTimeoutMillis: EXPORT_INTERVAL_MS,
+    });
+    this.provider = new MeterProvider({
+      resource: resourceFromAttributes({ 'service.name': options.service, 'service.instance.id': options.instance }),
+      readers: [reader],
+    });
     let collections = 0;
     const lanes = options.lanes ?? 5;
-    this.provider.getMeter('drill').createObservableCounter(DRILL_METRIC).addCallback((result) => {
-      collections++;
-      for (let lane = 0; lane < lanes; lane++) result.observe(collections * (lane + 1), { lane: `l${lane}` });
-    });
+    this.provider
+      .getMeter('drill')
+      .createObservableCounter(DRILL_METRIC)
+      .addCallback((result) => {
+        collections++;
+        for (let lane = 0; lane < lanes; lane++) result.observe(collections * (lane + 1), { lane: `l${lane}` });
+      });
   }
 
   /** From now on, export to another gateway (a load balancer failing over). */
@@ -194,21 +217,28 @@ export class DrillGateway {
   readonly log: string[] = [];
   runs = 0;
 
-  private constructor(readonly config: string, readonly httpUrl: string, readonly adminUrl: string) {}
+  private constructor(
+    readonly config: string,
+    readonly httpUrl: string,
+    readonly adminUrl: string,
+  ) {}
 
   /** Writes `DIR/<name>.yaml` (data under DIR/<name>) on free ports; does not start it. */
   static async create(dir: string, name: string, options: DrillGatewayOptions): Promise<DrillGateway> {
     const [httpPort, adminPort] = await freePorts(2);
     const config = path.join(dir, `${name}.yaml`);
-    writeFileSync(config, [
-      `data_dir: ${path.join(dir, name)}`,
-      `receivers: { otlp: { http: { endpoint: 127.0.0.1:${httpPort} }, grpc: { enabled: false } } }`,
-      `queue: ${options.queue}`,
-      `admin: { endpoint: 127.0.0.1:${adminPort} }`,
-      'backends:',
-      `  ${DRILL_BACKEND}: { ${options.backend}, delivery: { retry: ${options.retry ?? DRILL_RETRY} } }`,
-      '',
-    ].join('\n'));
+    writeFileSync(
+      config,
+      [
+        `data_dir: ${path.join(dir, name)}`,
+        `receivers: { otlp: { http: { endpoint: 127.0.0.1:${httpPort} }, grpc: { enabled: false } } }`,
+        `queue: ${options.queue}`,
+        `admin: { endpoint: 127.0.0.1:${adminPort} }`,
+        'backends:',
+        `  ${DRILL_BACKEND}: { ${options.backend}, delivery: { retry: ${options.retry ?? DRILL_RETRY} } }`,
+        '',
+      ].join('\n'),
+    );
     return new DrillGateway(config, `http://127.0.0.1:${httpPort}`, `http://127.0.0.1:${adminPort}`);
   }
 
@@ -220,7 +250,15 @@ export class DrillGateway {
     const run = ++this.runs;
     const child = runCli(['start', '--config', this.config]);
     this.current = child;
-    child.child.stdout!.on('data', (chunk: Buffer) => this.log.push(...chunk.toString('utf8').trimEnd().split('\n').map((line) => `[run ${run}] ${line}`)));
+    child.child.stdout!.on('data', (chunk: Buffer) =>
+      this.log.push(
+        ...chunk
+          .toString('utf8')
+          .trimEnd()
+          .split('\n')
+          .map((line) => `[run ${run}] ${line}`),
+      ),
+    );
     await child.waitForLine(/manifold is running/, 60_000);
   }
 
@@ -251,15 +289,23 @@ export class DrillGateway {
   /** Until the backend's queue is empty (written or dead-lettered; a lapsed lease of a killed gateway included). */
   async drained(timeoutMs = 45_000): Promise<void> {
     try {
-      await eventually(() => this.metric('manifold_queue_jobs'), (jobs) => jobs === 0, timeoutMs, 'the backend\'s queue to drain');
+      await eventually(
+        () => this.metric('manifold_queue_jobs'),
+        (jobs) => jobs === 0,
+        timeoutMs,
+        "the backend's queue to drain",
+      );
     } catch (error) {
-      throw new Error(`${(error as Error).message}\ngateway log (the last lines):\n${this.log.slice(-40).join("\n")}`);
+      throw new Error(`${(error as Error).message}\ngateway log (the last lines):\n${this.log.slice(-40).join('\n')}`);
     }
   }
 
   /** Lines of the log that matter when a drill fails: warnings and errors. */
   trouble(): string {
-    return this.log.filter((line) => /"level":(40|50|60)/.test(line)).slice(-30).join('\n');
+    return this.log
+      .filter((line) => /"level":(40|50|60)/.test(line))
+      .slice(-30)
+      .join('\n');
   }
 }
 
@@ -284,11 +330,17 @@ export async function remoteWriteSamples(kind: 'prometheus' | 'victoria', baseUr
   const stored: StoredSamples = new Map();
   if (kind === 'prometheus') {
     for (const series of await promRaw(baseUrl, selector, Date.now() + 1000, 1)) {
-      stored.set(seriesKey(series.metric.instance!, series.metric.lane!), series.values.map(([seconds, value]) => ({ ts: Math.round(seconds * 1000), value: Number(value) })));
+      stored.set(
+        seriesKey(series.metric.instance!, series.metric.lane!),
+        series.values.map(([seconds, value]) => ({ ts: Math.round(seconds * 1000), value: Number(value) })),
+      );
     }
   } else {
     for (const series of await vmExport(baseUrl, selector, 1)) {
-      stored.set(seriesKey(series.metric.instance!, series.metric.lane!), series.timestamps.map((ts, i) => ({ ts, value: series.values[i]! })));
+      stored.set(
+        seriesKey(series.metric.instance!, series.metric.lane!),
+        series.timestamps.map((ts, i) => ({ ts, value: series.values[i]! })),
+      );
     }
   }
   return stored;
@@ -336,7 +388,7 @@ export interface DrillVerdict extends LedgerCheck {
 export async function verdict(gateway: DrillGateway, read: SampleReader, ledger: SampleMap): Promise<DrillVerdict> {
   await gateway.drained();
   let check = checkLedger(ledger, new Map());
-  for (const deadline = Date.now() + 5_000; Date.now() < deadline;) {
+  for (const deadline = Date.now() + 5_000; Date.now() < deadline; ) {
     check = checkLedger(ledger, await read());
     if (check.missing.length === 0) break;
     await sleep(250);

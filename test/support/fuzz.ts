@@ -17,7 +17,8 @@ export function runFuzz(name: string, budgetMs: number, one: (random: () => numb
     try {
       one(seededRandom(seed), seed);
     } catch (error) {
-      (error as Error).message = `${name}: seed ${seed} (replay: MANIFOLD_FUZZ_SEED=${seed}) after ${cases} passing cases\n${(error as Error).message}`;
+      (error as Error).message =
+        `${name}: seed ${seed} (replay: MANIFOLD_FUZZ_SEED=${seed}) after ${cases} passing cases\n${(error as Error).message}`;
       throw error;
     }
     cases++;

@@ -16,7 +16,10 @@ export interface TestGateway extends RunningGateway {
 }
 
 /** An in-process gateway on free loopback ports, its data in a fresh folder. `overrides` is merged into the YAML-shaped config. */
-export async function startTestGateway(overrides: Record<string, unknown> = {}, dir = mkdtempSync(path.join(tmpdir(), 'manifold-test-'))): Promise<TestGateway> {
+export async function startTestGateway(
+  overrides: Record<string, unknown> = {},
+  dir = mkdtempSync(path.join(tmpdir(), 'manifold-test-')),
+): Promise<TestGateway> {
   const raw = {
     data_dir: dir,
     receivers: { otlp: { http: { endpoint: '127.0.0.1:0' }, grpc: { endpoint: '127.0.0.1:0' } } },
@@ -56,5 +59,7 @@ export async function eventually<T>(probe: () => Promise<T>, done: (value: T) =>
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}${lastError ? `; last error: ${String(lastError)}` : ''}`);
+  throw new Error(
+    `timed out waiting for ${what}; last value: ${JSON.stringify(last, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}${lastError ? `; last error: ${String(lastError)}` : ''}`,
+  );
 }

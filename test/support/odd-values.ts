@@ -7,10 +7,17 @@ import type { TestGateway } from './gateway.js';
 import { traceExporter, type Transport } from './otel.js';
 
 /** One export of every span `make` starts: one request, one batch, so an odd value shares its batch with plain ones. */
-export async function sendSpansInOneExport(gateway: TestGateway, service: string, make: (tracer: Tracer) => void, transport: Transport = 'http/protobuf'): Promise<void> {
+export async function sendSpansInOneExport(
+  gateway: TestGateway,
+  service: string,
+  make: (tracer: Tracer) => void,
+  transport: Transport = 'http/protobuf',
+): Promise<void> {
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': service }),
-    spanProcessors: [new BatchSpanProcessor(traceExporter(transport, gateway.httpUrl, gateway.grpcUrl), { maxExportBatchSize: 1000, scheduledDelayMillis: 60_000 })],
+    spanProcessors: [
+      new BatchSpanProcessor(traceExporter(transport, gateway.httpUrl, gateway.grpcUrl), { maxExportBatchSize: 1000, scheduledDelayMillis: 60_000 }),
+    ],
   });
   make(provider.getTracer('values'));
   await provider.forceFlush();

@@ -6,7 +6,13 @@ import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { AggregationTemporality, AggregationType, MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  AggregationType,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type PushMetricExporter,
+} from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 /** The official OTLP exporters, as an application would configure them. */
@@ -24,7 +30,13 @@ export function traceExporter(transport: Transport, httpUrl: string, grpcUrl: st
   return transport === 'http/json' ? new JsonTraceExporter(config) : new ProtoTraceExporter(config);
 }
 
-export function metricExporter(transport: Transport, httpUrl: string, grpcUrl: string, temporality = AggregationTemporality.CUMULATIVE, options: ExporterOptions = {}): PushMetricExporter {
+export function metricExporter(
+  transport: Transport,
+  httpUrl: string,
+  grpcUrl: string,
+  temporality = AggregationTemporality.CUMULATIVE,
+  options: ExporterOptions = {},
+): PushMetricExporter {
   const compression = (options.compression ?? 'none') as never;
   const temporalityPreference = temporality;
   if (transport === 'grpc') return new GrpcMetricExporter({ url: grpcUrl, compression, temporalityPreference });
@@ -42,7 +54,11 @@ export function tracerProvider(exporter: SpanExporter, resource: Attributes) {
   return { provider, sent };
 }
 
-export function meterProvider(exporter: PushMetricExporter, resource: Attributes, views: ConstructorParameters<typeof MeterProvider>[0] extends infer O ? O extends { views?: infer V } ? V : never : never = []) {
+export function meterProvider(
+  exporter: PushMetricExporter,
+  resource: Attributes,
+  views: ConstructorParameters<typeof MeterProvider>[0] extends infer O ? (O extends { views?: infer V } ? V : never) : never = [],
+) {
   const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
   return new MeterProvider({ resource: resourceFromAttributes(resource), readers: [reader], views });
 }

@@ -15,7 +15,10 @@ export abstract class PrivateServer {
   private frozen = false;
   readonly dir: string;
 
-  protected constructor(readonly port: number, folderPrefix: string) {
+  protected constructor(
+    readonly port: number,
+    folderPrefix: string,
+  ) {
     this.dir = mkdtempSync(join(tmpdir(), folderPrefix));
   }
 
@@ -34,7 +37,7 @@ export abstract class PrivateServer {
     this.frozen = false;
     const failed = new Promise<never>((_, reject) => child.once('error', (error) => reject(new Error(`cannot run ${bin}: ${error.message}`))));
     const ready = (async () => {
-      for (const deadline = Date.now() + readyTimeoutMs; Date.now() < deadline;) {
+      for (const deadline = Date.now() + readyTimeoutMs; Date.now() < deadline; ) {
         if (child.exitCode !== null) throw new Error(`${bin} on ${this.port} exited with ${child.exitCode}`);
         try {
           if ((await fetch(`${this.url}${readyPath}`)).status === 200) return;
@@ -80,7 +83,10 @@ export abstract class PrivateServer {
 
 /** A VictoriaMetrics of its own: `-search.latencyOffset=0s`, so just-written samples are visible (after /internal/force_flush). */
 export class PrivateVictoria extends PrivateServer {
-  private constructor(port: number, private readonly extraArgs: string[]) {
+  private constructor(
+    port: number,
+    private readonly extraArgs: string[],
+  ) {
     super(port, 'manifold-vm-');
   }
 
@@ -95,7 +101,14 @@ export class PrivateVictoria extends PrivateServer {
   protected command() {
     return {
       bin: 'victoria-metrics',
-      args: [`-storageDataPath=${join(this.dir, 'data')}`, `-httpListenAddr=127.0.0.1:${this.port}`, '-retentionPeriod=1', '-search.latencyOffset=0s', '-loggerLevel=ERROR', ...this.extraArgs],
+      args: [
+        `-storageDataPath=${join(this.dir, 'data')}`,
+        `-httpListenAddr=127.0.0.1:${this.port}`,
+        '-retentionPeriod=1',
+        '-search.latencyOffset=0s',
+        '-loggerLevel=ERROR',
+        ...this.extraArgs,
+      ],
       readyPath: '/health',
     };
   }

@@ -6,7 +6,12 @@ import type { Adapter, AdapterContext, AdapterFactory } from '../../src/adapters
 import type { MigrateMode } from '../../src/config/schema.js';
 import { schemaStep } from '../../src/migrate/start.js';
 
-export function adapterWithSchema<Config>(factory: AdapterFactory<Config>, config: Config, context: AdapterContext, mode: MigrateMode = 'auto'): Adapter {
+export function adapterWithSchema<Config>(
+  factory: AdapterFactory<Config>,
+  config: Config,
+  context: AdapterContext,
+  mode: MigrateMode = 'auto',
+): Adapter {
   const adapter = factory.create(config, context);
   const prepare = schemaStep(factory, config, context, mode);
   const start = adapter.start.bind(adapter);

@@ -71,14 +71,16 @@ export class ClickHouseAdapter implements Adapter<EncodedInserts> {
    */
   private async checkDedupWindow(): Promise<void> {
     const written = [...Object.values(TABLES).map((t) => t.table), ...VIEW_TARGETS];
-    const result = await this.client.query({
-      query: `SELECT name FROM system.tables WHERE database = {db:String} AND has({tables:Array(String)}, name)
+    const result = await this.client
+      .query({
+        query: `SELECT name FROM system.tables WHERE database = {db:String} AND has({tables:Array(String)}, name)
                 AND engine LIKE '%MergeTree' AND engine NOT LIKE 'Replicated%' AND NOT match(engine_full, 'non_replicated_deduplication_window = [1-9]')`,
-      query_params: { db: this.config.database, tables: written },
-      format: 'JSONEachRow',
-    }).catch((error: unknown) => {
-      throw classifyError(error, `clickhouse ${this.context.name}: reading system.tables`);
-    });
+        query_params: { db: this.config.database, tables: written },
+        format: 'JSONEachRow',
+      })
+      .catch((error: unknown) => {
+        throw classifyError(error, `clickhouse ${this.context.name}: reading system.tables`);
+      });
     const missing = (await result.json<{ name: string }>()).map((r) => r.name);
     if (missing.length > 0) {
       this.context.logger.warn(

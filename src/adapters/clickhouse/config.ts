@@ -34,7 +34,10 @@ export const clickhouseConfigSchema = z
     lock_lease: seconds.refine((s) => s >= 2, 'expected at least 2s').default(60),
     request_timeout: seconds.refine((s) => s >= 1, 'expected at least 1s').default(300),
     /** Which signals this backend stores; the others are counted as skipped. */
-    signals: z.array(z.enum(['metrics', 'traces'])).min(1).default(['metrics', 'traces']),
+    signals: z
+      .array(z.enum(['metrics', 'traces']))
+      .min(1)
+      .default(['metrics', 'traces']),
     /** gzip INSERT bodies (JSON compresses ~10x; costs gateway CPU): for a ClickHouse across a network. */
     compression: z.boolean().default(false),
   })

@@ -37,8 +37,15 @@ const RESOURCE_COLUMNS = ['ResourceAttributes', 'ResourceSchemaUrl', 'ServiceNam
 const SCOPE_COLUMNS = ['ScopeName', 'ScopeVersion', 'ScopeAttributes', 'ScopeDroppedAttrCount', 'ScopeSchemaUrl'];
 /** The columns every metric table has, in metricRow's order. */
 const POINT_COLUMNS = [
-  ...RESOURCE_COLUMNS, ...SCOPE_COLUMNS, 'MetricName', 'MetricDescription', 'MetricUnit',
-  'Attributes', 'StartTimeUnix', 'TimeUnix', 'Flags',
+  ...RESOURCE_COLUMNS,
+  ...SCOPE_COLUMNS,
+  'MetricName',
+  'MetricDescription',
+  'MetricUnit',
+  'Attributes',
+  'StartTimeUnix',
+  'TimeUnix',
+  'Flags',
 ];
 /** Every metric table but the summary one (OTLP summaries carry no exemplars). */
 const EXEMPLAR_COLUMNS = ['Exemplars.FilteredAttributes', 'Exemplars.TimeUnix', 'Exemplars.Value', 'Exemplars.SpanId', 'Exemplars.TraceId'];
@@ -48,11 +55,28 @@ export const TABLES = {
   traces: {
     table: 'otel_traces',
     columns: [
-      'ServiceName', 'ResourceAttributes', 'ScopeName', 'ScopeVersion',
-      'Timestamp', 'TraceId', 'SpanId', 'ParentSpanId', 'TraceState', 'SpanName', 'SpanKind', 'SpanAttributes',
-      'Duration', 'StatusCode', 'StatusMessage',
-      'Events.Timestamp', 'Events.Name', 'Events.Attributes',
-      'Links.TraceId', 'Links.SpanId', 'Links.TraceState', 'Links.Attributes',
+      'ServiceName',
+      'ResourceAttributes',
+      'ScopeName',
+      'ScopeVersion',
+      'Timestamp',
+      'TraceId',
+      'SpanId',
+      'ParentSpanId',
+      'TraceState',
+      'SpanName',
+      'SpanKind',
+      'SpanAttributes',
+      'Duration',
+      'StatusCode',
+      'StatusMessage',
+      'Events.Timestamp',
+      'Events.Name',
+      'Events.Attributes',
+      'Links.TraceId',
+      'Links.SpanId',
+      'Links.TraceState',
+      'Links.Attributes',
     ],
   },
   gauge: { table: 'otel_metrics_gauge', columns: [...POINT_COLUMNS, ...EXEMPLAR_COLUMNS, 'Value'] },
@@ -64,8 +88,19 @@ export const TABLES = {
   exponential_histogram: {
     table: 'otel_metrics_exp_histogram',
     columns: [
-      ...POINT_COLUMNS, ...EXEMPLAR_COLUMNS, 'Count', 'Sum', 'Scale', 'ZeroCount', 'PositiveOffset', 'PositiveBucketCounts',
-      'NegativeOffset', 'NegativeBucketCounts', 'Min', 'Max', 'AggregationTemporality',
+      ...POINT_COLUMNS,
+      ...EXEMPLAR_COLUMNS,
+      'Count',
+      'Sum',
+      'Scale',
+      'ZeroCount',
+      'PositiveOffset',
+      'PositiveBucketCounts',
+      'NegativeOffset',
+      'NegativeBucketCounts',
+      'Min',
+      'Max',
+      'AggregationTemporality',
     ],
   },
   summary: { table: 'otel_metrics_summary', columns: [...POINT_COLUMNS, 'Count', 'Sum', 'ValueAtQuantiles.Quantile', 'ValueAtQuantiles.Value'] },
@@ -87,17 +122,39 @@ export function spanRow(span: Span): unknown[] {
   const resource = sharedResource(span.resource);
   const duration = span.endTimeUnixNano > span.startTimeUnixNano ? span.endTimeUnixNano - span.startTimeUnixNano : 0n;
   const row: unknown[] = [
-    resource.service, resource.attributes, span.scope.name, span.scope.version,
-    dateTime64(span.startTimeUnixNano), span.traceId, span.spanId, span.parentSpanId, span.traceState, span.name,
-    SPAN_KIND_NAMES[span.kind] ?? 'Unspecified', attributeMap(span.attributes), uint64(duration),
-    STATUS_CODE_NAMES[span.status.code] ?? 'Unset', span.status.message,
+    resource.service,
+    resource.attributes,
+    span.scope.name,
+    span.scope.version,
+    dateTime64(span.startTimeUnixNano),
+    span.traceId,
+    span.spanId,
+    span.parentSpanId,
+    span.traceState,
+    span.name,
+    SPAN_KIND_NAMES[span.kind] ?? 'Unspecified',
+    attributeMap(span.attributes),
+    uint64(duration),
+    STATUS_CODE_NAMES[span.status.code] ?? 'Unset',
+    span.status.message,
   ];
   const events = span.events;
   if (events.length === 0) row.push(NONE, NONE, NONE);
-  else row.push(events.map((e) => dateTime64(e.timeUnixNano)), events.map((e) => e.name), events.map((e) => attributeMap(e.attributes)));
+  else
+    row.push(
+      events.map((e) => dateTime64(e.timeUnixNano)),
+      events.map((e) => e.name),
+      events.map((e) => attributeMap(e.attributes)),
+    );
   const links = span.links;
   if (links.length === 0) row.push(NONE, NONE, NONE, NONE);
-  else row.push(links.map((l) => l.traceId), links.map((l) => l.spanId), links.map((l) => l.traceState), links.map((l) => attributeMap(l.attributes)));
+  else
+    row.push(
+      links.map((l) => l.traceId),
+      links.map((l) => l.spanId),
+      links.map((l) => l.traceState),
+      links.map((l) => attributeMap(l.attributes)),
+    );
   return row;
 }
 
@@ -106,10 +163,21 @@ export function metricRow(point: MetricPoint): unknown[] {
   const scope = sharedScope(point.scope);
   const m = point.metric;
   const row: unknown[] = [
-    resource.attributes, point.resource.schemaUrl, resource.service,
-    point.scope.name, point.scope.version, scope, point.scope.droppedAttributesCount, point.scope.schemaUrl,
-    m.name, m.description, m.unit, attributeMap(point.attributes),
-    startTime(point.startTimeUnixNano), dateTime64(point.timeUnixNano), point.flags,
+    resource.attributes,
+    point.resource.schemaUrl,
+    resource.service,
+    point.scope.name,
+    point.scope.version,
+    scope,
+    point.scope.droppedAttributesCount,
+    point.scope.schemaUrl,
+    m.name,
+    m.description,
+    m.unit,
+    attributeMap(point.attributes),
+    startTime(point.startTimeUnixNano),
+    dateTime64(point.timeUnixNano),
+    point.flags,
   ];
   if (point.type !== 'summary') pushExemplars(row, point.exemplars);
   switch (point.type) {
@@ -120,16 +188,38 @@ export function metricRow(point: MetricPoint): unknown[] {
       row.push(float(point.value), temporality(m.temporality), m.monotonic);
       break;
     case 'histogram':
-      row.push(point.count, float(point.sum ?? 0), point.bucketCounts, floats(point.explicitBounds), float(point.min ?? 0), float(point.max ?? 0), temporality(m.temporality));
+      row.push(
+        point.count,
+        float(point.sum ?? 0),
+        point.bucketCounts,
+        floats(point.explicitBounds),
+        float(point.min ?? 0),
+        float(point.max ?? 0),
+        temporality(m.temporality),
+      );
       break;
     case 'exponential_histogram':
       row.push(
-        point.count, float(point.sum ?? 0), point.scale, point.zeroCount, point.positive.offset, point.positive.bucketCounts,
-        point.negative.offset, point.negative.bucketCounts, float(point.min ?? 0), float(point.max ?? 0), temporality(m.temporality),
+        point.count,
+        float(point.sum ?? 0),
+        point.scale,
+        point.zeroCount,
+        point.positive.offset,
+        point.positive.bucketCounts,
+        point.negative.offset,
+        point.negative.bucketCounts,
+        float(point.min ?? 0),
+        float(point.max ?? 0),
+        temporality(m.temporality),
       );
       break;
     case 'summary':
-      row.push(point.count, float(point.sum), point.quantileValues.map((q) => float(q.quantile)), point.quantileValues.map((q) => float(q.value)));
+      row.push(
+        point.count,
+        float(point.sum),
+        point.quantileValues.map((q) => float(q.quantile)),
+        point.quantileValues.map((q) => float(q.value)),
+      );
       break;
   }
   return row;
@@ -144,8 +234,11 @@ function pushExemplars(row: unknown[], exemplars: readonly Exemplar[]): void {
     return;
   }
   row.push(
-    exemplars.map((e) => attributeMap(e.filteredAttributes)), exemplars.map((e) => dateTime64(e.timeUnixNano)),
-    exemplars.map((e) => float(e.value)), exemplars.map((e) => e.spanId), exemplars.map((e) => e.traceId),
+    exemplars.map((e) => attributeMap(e.filteredAttributes)),
+    exemplars.map((e) => dateTime64(e.timeUnixNano)),
+    exemplars.map((e) => float(e.value)),
+    exemplars.map((e) => e.spanId),
+    exemplars.map((e) => e.traceId),
   );
 }
 

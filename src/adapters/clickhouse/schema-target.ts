@@ -35,7 +35,10 @@ export class ClickHouseSchemaTarget implements SchemaTarget {
   private token: string | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
 
-  constructor(private readonly config: ClickHouseConfig, backend: string) {
+  constructor(
+    private readonly config: ClickHouseConfig,
+    backend: string,
+  ) {
     const url = new URL(config.url);
     this.description = `backend ${backend} (clickhouse ${url.host}, database ${config.database})`;
     this.db = quote(config.database);
@@ -103,7 +106,8 @@ export class ClickHouseSchemaTarget implements SchemaTarget {
         continue;
       }
       const who = holder ? `${holder.owner} (lease until ${holder.expires_at} UTC)` : 'another runner';
-      if (Date.now() >= deadline) throw new Error(`${this.description}: the migration lock is still held by ${who} after ${Math.round(waitMs / 1000)}s of waiting`);
+      if (Date.now() >= deadline)
+        throw new Error(`${this.description}: the migration lock is still held by ${who} after ${Math.round(waitMs / 1000)}s of waiting`);
       if (!told) onWait?.(who);
       told = true;
       await sleep(POLL_MS);
@@ -150,22 +154,44 @@ export class ClickHouseSchemaTarget implements SchemaTarget {
       .replaceAll('{{on_cluster}}', this.settings.on_cluster!)
       .replaceAll('{{engine_prefix}}', this.settings.engine_prefix!);
     // Three statements, none with a `;` inside: ClickHouse takes one statement per request.
-    for (const statement of text.replace(/--[^\n]*/g, '').split(';').map((s) => s.trim()).filter(Boolean)) await this.command(statement);
+    for (const statement of text
+      .replace(/--[^\n]*/g, '')
+      .split(';')
+      .map((s) => s.trim())
+      .filter(Boolean))
+      await this.command(statement);
   }
 
   async readLedger(): Promise<LedgerEntry[]> {
-    const [exists] = await this.rows<{ n: number }>(
-      'SELECT count() AS n FROM system.tables WHERE database = {db:String} AND name = {table:String}',
-      { db: this.config.database, table: 'manifold_schema_migrations' },
-    );
+    const [exists] = await this.rows<{ n: number }>('SELECT count() AS n FROM system.tables WHERE database = {db:String} AND name = {table:String}', {
+      db: this.config.database,
+      table: 'manifold_schema_migrations',
+    });
     if (Number(exists!.n) === 0) return [];
-    const rows = await this.rows<{ version: number; name: string; checksum: string; status: LedgerEntry['status']; applied_at: string; duration_ms: string; applied_by: string; statements_done: number; reason: string }>(
+    const rows = await this.rows<{
+      version: number;
+      name: string;
+      checksum: string;
+      status: LedgerEntry['status'];
+      applied_at: string;
+      duration_ms: string;
+      applied_by: string;
+      statements_done: number;
+      reason: string;
+    }>(
       `SELECT version, name, checksum, status, toUnixTimestamp64Milli(applied_at) AS applied_at, duration_ms, applied_by, statements_done, reason
          FROM ${this.db}.manifold_schema_migrations FINAL WHERE removed = 0 ORDER BY version`,
     );
     return rows.map((r) => ({
-      version: Number(r.version), name: r.name, checksum: r.checksum, status: r.status, appliedAt: new Date(Number(r.applied_at)),
-      durationMs: Number(r.duration_ms), appliedBy: r.applied_by, statementsDone: Number(r.statements_done), reason: r.reason,
+      version: Number(r.version),
+      name: r.name,
+      checksum: r.checksum,
+      status: r.status,
+      appliedAt: new Date(Number(r.applied_at)),
+      durationMs: Number(r.duration_ms),
+      appliedBy: r.applied_by,
+      statementsDone: Number(r.statements_done),
+      reason: r.reason,
     }));
   }
 
@@ -174,7 +200,10 @@ export class ClickHouseSchemaTarget implements SchemaTarget {
   }
 
   async remove(version: number): Promise<void> {
-    await this.writeLedger({ version, name: '', checksum: '', status: 'applied', appliedAt: new Date(), durationMs: 0, appliedBy: '', statementsDone: 0, reason: '' }, 1);
+    await this.writeLedger(
+      { version, name: '', checksum: '', status: 'applied', appliedAt: new Date(), durationMs: 0, appliedBy: '', statementsDone: 0, reason: '' },
+      1,
+    );
   }
 
   /** updated_at is the server's now64(6), so the latest row wins even across runners on different machines. */
@@ -184,8 +213,16 @@ export class ClickHouseSchemaTarget implements SchemaTarget {
          SELECT {version:UInt32}, {name:String}, {checksum:String}, {status:String}, fromUnixTimestamp64Milli({applied_at:Int64}),
                 {duration_ms:UInt64}, {applied_by:String}, {statements_done:UInt32}, {reason:String}, {removed:UInt8}, now64(6)`,
       {
-        version: e.version, name: e.name, checksum: e.checksum, status: e.status, applied_at: e.appliedAt.getTime(), duration_ms: Math.round(e.durationMs),
-        applied_by: e.appliedBy, statements_done: e.statementsDone, reason: e.reason, removed,
+        version: e.version,
+        name: e.name,
+        checksum: e.checksum,
+        status: e.status,
+        applied_at: e.appliedAt.getTime(),
+        duration_ms: Math.round(e.durationMs),
+        applied_by: e.appliedBy,
+        statements_done: e.statementsDone,
+        reason: e.reason,
+        removed,
       },
     );
   }
@@ -215,4 +252,3 @@ function interval(seconds: number): string {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-

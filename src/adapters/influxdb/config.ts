@@ -47,13 +47,20 @@ export const influxConfigSchema = z
       .object({ spans: name.default('spans'), span_events: name.default('logs'), span_links: name.default('span-links') })
       .strict()
       .prefault({}),
-    signals: z.array(z.enum(['metrics', 'traces'])).min(1).default(['metrics', 'traces']),
+    signals: z
+      .array(z.enum(['metrics', 'traces']))
+      .min(1)
+      .default(['metrics', 'traces']),
   })
   .strict()
   .superRefine((config, ctx) => {
     const api = config.api ?? (config.database !== undefined ? 'v1' : config.bucket !== undefined ? 'v2' : undefined);
     if (api === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['database'], message: 'set database (v1 API: /write?db=) or bucket (v2 API: /api/v2/write), or api: v1 | v2' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['database'],
+        message: 'set database (v1 API: /write?db=) or bucket (v2 API: /api/v2/write), or api: v1 | v2',
+      });
       return;
     }
     if (config.database !== undefined && config.bucket !== undefined) {
@@ -62,7 +69,8 @@ export const influxConfigSchema = z
     if (api === 'v1') {
       if (config.database === undefined) ctx.addIssue({ code: 'custom', path: ['database'], message: 'api v1 needs database' });
       for (const key of ['org', 'bucket', 'token'] as const) {
-        if (config[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `${key} belongs to the v2 API; with api v1 use database, username, password` });
+        if (config[key] !== undefined)
+          ctx.addIssue({ code: 'custom', path: [key], message: `${key} belongs to the v2 API; with api v1 use database, username, password` });
       }
       if ((config.username === undefined) !== (config.password === undefined)) {
         ctx.addIssue({ code: 'custom', path: ['password'], message: 'set both username and password, or neither' });
@@ -70,7 +78,8 @@ export const influxConfigSchema = z
     } else {
       if (config.bucket === undefined) ctx.addIssue({ code: 'custom', path: ['bucket'], message: 'api v2 needs bucket' });
       for (const key of ['database', 'retention_policy', 'username', 'password'] as const) {
-        if (config[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `${key} belongs to the v1 API; with api v2 use org, bucket, token` });
+        if (config[key] !== undefined)
+          ctx.addIssue({ code: 'custom', path: [key], message: `${key} belongs to the v1 API; with api v2 use org, bucket, token` });
       }
       if (config.create_database) ctx.addIssue({ code: 'custom', path: ['create_database'], message: 'create_database is for the v1 API only' });
     }

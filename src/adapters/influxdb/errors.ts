@@ -47,7 +47,11 @@ export function classifyWriteError(error: unknown, target: string, timeoutMs: nu
       return new TransientWriteError(`${where}: ${text || 'no body'}`, retryAfterMs(error.headers?.['retry-after']), { cause: error });
     }
     if (status === 401 || status === 403 || status === 404) {
-      return new TransientWriteError(`${where}: ${text || 'no body'}${configurationHint(status, text)}`, retryAfterMs(error.headers?.['retry-after']), { cause: error });
+      return new TransientWriteError(
+        `${where}: ${text || 'no body'}${configurationHint(status, text)}`,
+        retryAfterMs(error.headers?.['retry-after']),
+        { cause: error },
+      );
     }
     return new PermanentWriteError(`${where}: the backend refused the data: ${text || 'no body'}`, text, { cause: error });
   }

@@ -172,4 +172,3 @@ export function formatFloat(value: number): string {
 }
 
 const formatted = new Map<number, string>();
-

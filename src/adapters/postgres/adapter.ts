@@ -111,7 +111,11 @@ export class PostgresAdapter implements Adapter<DecodedBatch> {
       // Fewer rows inserted than sent: the rest were already stored (a retry) or repeated a series+time.
       if (inserted < items) this.context.logger.debug({ batch: batch.id, attempt: batch.attempt, items, inserted }, 'postgres: rows already present');
       const replaced = takeReplacedCount();
-      if (replaced > 0) this.context.logger.warn({ batch: batch.id, strings: replaced }, 'postgres: NUL characters or lone surrogates stored as U+FFFD (PostgreSQL text and jsonb cannot hold them)');
+      if (replaced > 0)
+        this.context.logger.warn(
+          { batch: batch.id, strings: replaced },
+          'postgres: NUL characters or lone surrogates stored as U+FFFD (PostgreSQL text and jsonb cannot hold them)',
+        );
     }
     const result: WriteResult = { written: items };
     return skipped > 0 ? { ...result, skipped: { count: skipped, reason: 'signal not enabled for this backend' } } : result;
@@ -121,9 +125,14 @@ export class PostgresAdapter implements Adapter<DecodedBatch> {
   private async writeSeries(series: SeriesWriter, batch: DecodedBatch): Promise<WriteResult> {
     const encoded = series.encode(batch, this.signals);
     const inserted = await this.withClient(`write batch ${batch.id}`, (client) => series.send(client, encoded));
-    if (inserted < encoded.items) this.context.logger.debug({ batch: batch.id, attempt: batch.attempt, items: encoded.items, inserted }, 'postgres: rows already present');
+    if (inserted < encoded.items)
+      this.context.logger.debug({ batch: batch.id, attempt: batch.attempt, items: encoded.items, inserted }, 'postgres: rows already present');
     const replaced = takeReplacedCount();
-    if (replaced > 0) this.context.logger.warn({ batch: batch.id, strings: replaced }, 'postgres: NUL characters or lone surrogates stored as U+FFFD (PostgreSQL text and jsonb cannot hold them)');
+    if (replaced > 0)
+      this.context.logger.warn(
+        { batch: batch.id, strings: replaced },
+        'postgres: NUL characters or lone surrogates stored as U+FFFD (PostgreSQL text and jsonb cannot hold them)',
+      );
     const result: WriteResult = { written: encoded.items };
     return encoded.skipped > 0 ? { ...result, skipped: { count: encoded.skipped, reason: 'signal not enabled for this backend' } } : result;
   }

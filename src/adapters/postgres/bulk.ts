@@ -50,7 +50,10 @@ export function prepareInsert<R>(spec: TableSpec<R>, qualifiedTable: string): Pr
   const ctxArrays = ctxCols.map((c) => `$${n++}::${c.type}[]`);
   const select = (alias: string, c: Column<R>): string => (c.cast ? `${alias}.${c.name}::${c.cast}` : `${alias}.${c.name}`);
   const text =
-    `INSERT INTO ${qualifiedTable} (${[...rowCols, ...ctxCols].map((c) => c.name).concat(spec.computed.map(([name]) => name)).join(', ')})\n` +
+    `INSERT INTO ${qualifiedTable} (${[...rowCols, ...ctxCols]
+      .map((c) => c.name)
+      .concat(spec.computed.map(([name]) => name))
+      .join(', ')})\n` +
     `SELECT ${[...rowCols.map((c) => select('u', c)), ...ctxCols.map((c) => select('c', c)), ...spec.computed.map(([, sql]) => sql)].join(', ')}\n` +
     `FROM unnest(${rowArrays.join(', ')}) AS u(ctx, ${rowCols.map((c) => c.name).join(', ')})\n` +
     `JOIN unnest(${ctxArrays.join(', ')}) WITH ORDINALITY AS c(${ctxCols.map((c) => c.name).join(', ')}, ord) ON c.ord = u.ctx\n` +
@@ -118,8 +121,7 @@ function arrayLiterals<R>(rows: readonly R[], columns: readonly Column<R>[]): st
       else if (typeof v === 'string') {
         const storable = storableText(v);
         text = `"${NEEDS_ESCAPE.test(storable) ? storable.replace(ESCAPE, '\\$&') : storable}"`;
-      }
-      else text = String(v); // numbers (NaN and ±Infinity print as PostgreSQL reads them) and booleans
+      } else text = String(v); // numbers (NaN and ±Infinity print as PostgreSQL reads them) and booleans
       (parts[c] as string[])[i] = text;
     }
   }

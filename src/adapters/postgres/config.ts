@@ -25,7 +25,10 @@ export const postgresConfigSchema = z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_$]{0,62}$/, 'expected a plain SQL identifier (letters, digits, _ and $; at most 63 characters)')
       .default('public'),
-    signals: z.array(z.enum(['metrics', 'traces'])).min(1).default(['metrics', 'traces']),
+    signals: z
+      .array(z.enum(['metrics', 'traces']))
+      .min(1)
+      .default(['metrics', 'traces']),
     pool_size: z.number().int().min(1).max(100).default(4),
     statement_timeout: duration.default(30_000),
     connect_timeout: duration.default(10_000),

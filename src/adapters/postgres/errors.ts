@@ -9,7 +9,17 @@ const TRANSIENT_SQLSTATE_CLASSES = ['08', '40', '53', '57', '58'];
 const TRANSIENT_SQLSTATES = new Set(['55P03' /* lock_not_available */, '55006' /* object_in_use */]);
 const PERMANENT_SQLSTATE_CLASSES = ['22', '23', '42', '0A', '54', '2F', '3F'];
 
-const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+const TRANSIENT_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+]);
 
 export function classifyError(error: unknown, context: string): TransientWriteError | PermanentWriteError {
   const err = error as { code?: unknown; message?: unknown; detail?: unknown };

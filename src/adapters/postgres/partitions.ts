@@ -14,13 +14,17 @@ export class Partitions {
   private readonly known = new Set<string>();
   readonly intervalUs: number;
 
-  constructor(private readonly schema: string, private readonly intervalMs: number) {
+  constructor(
+    private readonly schema: string,
+    private readonly intervalMs: number,
+  ) {
     this.intervalUs = intervalMs * 1000;
   }
 
   name(table: SeriesTable, n: number): string {
     const iso = new Date(n * this.intervalMs).toISOString();
-    const stamp = iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10) + (this.intervalMs % DAY_MS === 0 ? '' : iso.slice(11, 13) + iso.slice(14, 16));
+    const stamp =
+      iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10) + (this.intervalMs % DAY_MS === 0 ? '' : iso.slice(11, 13) + iso.slice(14, 16));
     return `${table.table}_p${stamp}`;
   }
 

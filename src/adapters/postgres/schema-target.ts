@@ -23,7 +23,10 @@ export class PostgresSchemaTarget implements SchemaTarget {
   private readonly lockKey: number;
   private readonly table: string;
 
-  constructor(private readonly config: PostgresConfig, backend: string) {
+  constructor(
+    private readonly config: PostgresConfig,
+    backend: string,
+  ) {
     const url = new URL(config.url);
     this.description = `backend ${backend} (postgres ${url.hostname}:${url.port || 5432}${url.pathname}, schema ${config.schema})`;
     this.lockKey = createHash('sha256').update(config.schema).digest().readUInt32BE(0) & 0x7fffffff;
@@ -82,7 +85,8 @@ export class PostgresSchemaTarget implements SchemaTarget {
       const [row] = await this.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [LOCK_CLASS, this.lockKey]);
       if (row!.ok) return;
       const holder = await this.holder();
-      if (Date.now() >= deadline) throw new Error(`${this.description}: the migration lock is still held by ${holder} after ${Math.round(waitMs / 1000)}s of waiting`);
+      if (Date.now() >= deadline)
+        throw new Error(`${this.description}: the migration lock is still held by ${holder} after ${Math.round(waitMs / 1000)}s of waiting`);
       if (!told) onWait?.(holder);
       told = true;
       await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
@@ -104,18 +108,35 @@ export class PostgresSchemaTarget implements SchemaTarget {
   }
 
   async prepareLedger(): Promise<void> {
-    await this.query(readFileSync(packageFile('sql/postgres/schema_migrations.sql'), 'utf8').replaceAll('{{schema}}', quoteIdent(this.config.schema)));
+    await this.query(
+      readFileSync(packageFile('sql/postgres/schema_migrations.sql'), 'utf8').replaceAll('{{schema}}', quoteIdent(this.config.schema)),
+    );
   }
 
   async readLedger(): Promise<LedgerEntry[]> {
     const [exists] = await this.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [this.table]);
     if (!exists!.t) return [];
-    const rows = await this.query<{ version: number; name: string; checksum: string; status: LedgerEntry['status']; applied_at: Date; duration_ms: string; applied_by: string; statements_done: number; reason: string }>(
-      `SELECT * FROM ${this.table} ORDER BY version`,
-    );
+    const rows = await this.query<{
+      version: number;
+      name: string;
+      checksum: string;
+      status: LedgerEntry['status'];
+      applied_at: Date;
+      duration_ms: string;
+      applied_by: string;
+      statements_done: number;
+      reason: string;
+    }>(`SELECT * FROM ${this.table} ORDER BY version`);
     return rows.map((r) => ({
-      version: r.version, name: r.name, checksum: r.checksum, status: r.status, appliedAt: r.applied_at,
-      durationMs: Number(r.duration_ms), appliedBy: r.applied_by, statementsDone: r.statements_done, reason: r.reason,
+      version: r.version,
+      name: r.name,
+      checksum: r.checksum,
+      status: r.status,
+      appliedAt: r.applied_at,
+      durationMs: Number(r.duration_ms),
+      appliedBy: r.applied_by,
+      statementsDone: r.statements_done,
+      reason: r.reason,
     }));
   }
 
@@ -158,7 +179,12 @@ export class PostgresSchemaTarget implements SchemaTarget {
 
 /** Milliseconds as a PostgreSQL interval literal in the largest whole unit, e.g. INTERVAL '7 days'. */
 export function sqlInterval(ms: number): string {
-  const units: [number, string][] = [[86_400_000, 'days'], [3_600_000, 'hours'], [60_000, 'minutes'], [1_000, 'seconds']];
+  const units: [number, string][] = [
+    [86_400_000, 'days'],
+    [3_600_000, 'hours'],
+    [60_000, 'minutes'],
+    [1_000, 'seconds'],
+  ];
   for (const [size, unit] of units) if (ms % size === 0) return `INTERVAL '${ms / size} ${unit}'`;
   return `INTERVAL '${ms} milliseconds'`;
 }

@@ -10,8 +10,20 @@ import { cachedJson } from './cache.js';
 import type { KnownRows } from './known-rows.js';
 import { boundsIdOf, resourceId, scopeId, seriesIdOf } from './series-id.js';
 import {
-  BOUNDS, EXEMPLARS, EXP_HISTOGRAM_POINTS, HISTOGRAM_POINTS, NUMBER_POINTS, RESOURCES, SCOPES, SERIES, SERIES_TABLES,
-  SPAN_EVENTS, SPAN_LINKS, SUMMARY_POINTS, TRACE_SPANS, type SeriesTable,
+  BOUNDS,
+  EXEMPLARS,
+  EXP_HISTOGRAM_POINTS,
+  HISTOGRAM_POINTS,
+  NUMBER_POINTS,
+  RESOURCES,
+  SCOPES,
+  SERIES,
+  SERIES_TABLES,
+  SPAN_EVENTS,
+  SPAN_LINKS,
+  SUMMARY_POINTS,
+  TRACE_SPANS,
+  type SeriesTable,
 } from './series-tables.js';
 import { storableText } from './storable.js';
 
@@ -62,7 +74,10 @@ export interface EncodedSeriesBatch {
   readonly skipped: number;
 }
 
-export function encodeSeriesBatch(batch: { readonly metrics: readonly MetricPoint[]; readonly spans: readonly Span[] }, options: EncodeOptions): EncodedSeriesBatch {
+export function encodeSeriesBatch(
+  batch: { readonly metrics: readonly MetricPoint[]; readonly spans: readonly Span[] },
+  options: EncodeOptions,
+): EncodedSeriesBatch {
   const enc = new Encoder(options);
   let items = 0;
   let skipped = 0;
@@ -120,10 +135,21 @@ class Encoder {
     const id = seriesIdOf(p);
     if (this.isNew(this.options.known.series, 'm', id)) {
       const m = p.metric;
-      this.sink(SERIES).add([
-        id, text(m.name), m.type, text(m.unit), text(m.description), m.temporality, m.monotonic ? 't' : 'f',
-        attributesJson(p.attributes), this.resource(p.resource), this.scope(p.scope),
-      ], 0);
+      this.sink(SERIES).add(
+        [
+          id,
+          text(m.name),
+          m.type,
+          text(m.unit),
+          text(m.description),
+          m.temporality,
+          m.monotonic ? 't' : 'f',
+          attributesJson(p.attributes),
+          this.resource(p.resource),
+          this.scope(p.scope),
+        ],
+        0,
+      );
     }
     const t = p.timeUnixNano / 1000n;
     const time = t.toString();
@@ -140,23 +166,48 @@ class Encoder {
       case 'histogram': {
         const bounds = boundsIdOf(p.explicitBounds);
         if (this.isNew(this.options.known.bounds, 'b', bounds.id)) this.sink(BOUNDS).add([bounds.id, `{${bounds.key}}`], 0);
-        this.sink(HISTOGRAM_POINTS).add([
-          time, id, start, flags, String(p.count), optFloat(p.sum), optFloat(p.min), optFloat(p.max), bounds.id, `{${p.bucketCounts.join(',')}}`,
-        ], tn);
+        this.sink(HISTOGRAM_POINTS).add(
+          [time, id, start, flags, String(p.count), optFloat(p.sum), optFloat(p.min), optFloat(p.max), bounds.id, `{${p.bucketCounts.join(',')}}`],
+          tn,
+        );
         break;
       }
       case 'exponential_histogram':
-        this.sink(EXP_HISTOGRAM_POINTS).add([
-          time, id, start, flags, String(p.count), optFloat(p.sum), optFloat(p.min), optFloat(p.max), String(p.scale), String(p.zeroCount),
-          float(p.zeroThreshold), String(p.positive.offset), `{${p.positive.bucketCounts.join(',')}}`,
-          String(p.negative.offset), `{${p.negative.bucketCounts.join(',')}}`,
-        ], tn);
+        this.sink(EXP_HISTOGRAM_POINTS).add(
+          [
+            time,
+            id,
+            start,
+            flags,
+            String(p.count),
+            optFloat(p.sum),
+            optFloat(p.min),
+            optFloat(p.max),
+            String(p.scale),
+            String(p.zeroCount),
+            float(p.zeroThreshold),
+            String(p.positive.offset),
+            `{${p.positive.bucketCounts.join(',')}}`,
+            String(p.negative.offset),
+            `{${p.negative.bucketCounts.join(',')}}`,
+          ],
+          tn,
+        );
         break;
       case 'summary':
-        this.sink(SUMMARY_POINTS).add([
-          time, id, start, flags, String(p.count), float(p.sum),
-          `{${p.quantileValues.map((q) => float(q.quantile)).join(',')}}`, `{${p.quantileValues.map((q) => float(q.value)).join(',')}}`,
-        ], tn);
+        this.sink(SUMMARY_POINTS).add(
+          [
+            time,
+            id,
+            start,
+            flags,
+            String(p.count),
+            float(p.sum),
+            `{${p.quantileValues.map((q) => float(q.quantile)).join(',')}}`,
+            `{${p.quantileValues.map((q) => float(q.value)).join(',')}}`,
+          ],
+          tn,
+        );
         break;
     }
     if (p.exemplars.length > 0) this.exemplars(p.exemplars, time, tn, id);
@@ -166,10 +217,20 @@ class Encoder {
     const sink = this.sink(EXEMPLARS);
     for (let i = 0; i < exemplars.length; i++) {
       const e = exemplars[i] as Exemplar;
-      sink.add([
-        time, seriesId, String(i), (e.timeUnixNano / 1000n).toString(), float(Number(e.value)), typeof e.value === 'bigint' ? e.value.toString() : null,
-        e.traceId === '' ? null : bytea(e.traceId), e.spanId === '' ? null : bytea(e.spanId), attributesJson(e.filteredAttributes),
-      ], tn);
+      sink.add(
+        [
+          time,
+          seriesId,
+          String(i),
+          (e.timeUnixNano / 1000n).toString(),
+          float(Number(e.value)),
+          typeof e.value === 'bigint' ? e.value.toString() : null,
+          e.traceId === '' ? null : bytea(e.traceId),
+          e.spanId === '' ? null : bytea(e.spanId),
+          attributesJson(e.filteredAttributes),
+        ],
+        tn,
+      );
     }
   }
 
@@ -179,22 +240,63 @@ class Encoder {
     const tn = Number(t);
     const traceId = bytea(s.traceId);
     const spanId = bytea(s.spanId);
-    this.sink(TRACE_SPANS).add([
-      time, (s.endTimeUnixNano / 1000n).toString(), (s.endTimeUnixNano - s.startTimeUnixNano).toString(), traceId, spanId,
-      s.parentSpanId === '' ? null : bytea(s.parentSpanId), text(s.traceState), String(s.flags), text(serviceName(s.resource)), text(s.name),
-      SPAN_KIND_NAMES[s.kind] ?? String(s.kind), STATUS_CODE_NAMES[s.status.code] ?? String(s.status.code), text(s.status.message),
-      this.resource(s.resource), this.scope(s.scope), attributesJson(s.attributes),
-      String(s.droppedAttributesCount), String(s.droppedEventsCount), String(s.droppedLinksCount),
-    ], tn);
+    this.sink(TRACE_SPANS).add(
+      [
+        time,
+        (s.endTimeUnixNano / 1000n).toString(),
+        (s.endTimeUnixNano - s.startTimeUnixNano).toString(),
+        traceId,
+        spanId,
+        s.parentSpanId === '' ? null : bytea(s.parentSpanId),
+        text(s.traceState),
+        String(s.flags),
+        text(serviceName(s.resource)),
+        text(s.name),
+        SPAN_KIND_NAMES[s.kind] ?? String(s.kind),
+        STATUS_CODE_NAMES[s.status.code] ?? String(s.status.code),
+        text(s.status.message),
+        this.resource(s.resource),
+        this.scope(s.scope),
+        attributesJson(s.attributes),
+        String(s.droppedAttributesCount),
+        String(s.droppedEventsCount),
+        String(s.droppedLinksCount),
+      ],
+      tn,
+    );
     for (let i = 0; i < s.events.length; i++) {
       const e = s.events[i]!;
-      this.sink(SPAN_EVENTS).add([time, traceId, spanId, String(i), (e.timeUnixNano / 1000n).toString(), text(e.name), attributesJson(e.attributes), String(e.droppedAttributesCount)], tn);
+      this.sink(SPAN_EVENTS).add(
+        [
+          time,
+          traceId,
+          spanId,
+          String(i),
+          (e.timeUnixNano / 1000n).toString(),
+          text(e.name),
+          attributesJson(e.attributes),
+          String(e.droppedAttributesCount),
+        ],
+        tn,
+      );
     }
     for (let i = 0; i < s.links.length; i++) {
       const l = s.links[i]!;
-      this.sink(SPAN_LINKS).add([
-        time, traceId, spanId, String(i), bytea(l.traceId), bytea(l.spanId), text(l.traceState), String(l.flags), attributesJson(l.attributes), String(l.droppedAttributesCount),
-      ], tn);
+      this.sink(SPAN_LINKS).add(
+        [
+          time,
+          traceId,
+          spanId,
+          String(i),
+          bytea(l.traceId),
+          bytea(l.spanId),
+          text(l.traceState),
+          String(l.flags),
+          attributesJson(l.attributes),
+          String(l.droppedAttributesCount),
+        ],
+        tn,
+      );
     }
   }
 
@@ -219,7 +321,11 @@ class RowSink {
   private readonly textLike: boolean[];
   private readonly partitions = new Set<number>();
 
-  constructor(private readonly table: SeriesTable, private readonly mode: BulkMode, private readonly partitionUs: number) {
+  constructor(
+    private readonly table: SeriesTable,
+    private readonly mode: BulkMode,
+    private readonly partitionUs: number,
+  ) {
     this.columns = mode === 'unnest' ? table.columns.map(() => []) : [];
     this.textLike = table.columns.map((c) => c.wire === 'text' || c.wire === 'jsonb' || c.wire === 'bytea');
   }
@@ -232,13 +338,17 @@ class RowSink {
       let line = '';
       for (let i = 0; i < fields.length; i++) {
         const f = fields[i];
-        line += (i > 0 ? '\t' : '') + (f === null || f === undefined ? '\\N' : this.textLike[i] && COPY_SPECIAL.test(f) ? f.replace(COPY_SPECIAL_G, copyEscape) : f);
+        line +=
+          (i > 0 ? '\t' : '') +
+          (f === null || f === undefined ? '\\N' : this.textLike[i] && COPY_SPECIAL.test(f) ? f.replace(COPY_SPECIAL_G, copyEscape) : f);
       }
       this.lines.push(line);
     } else {
       for (let i = 0; i < fields.length; i++) {
         const f = fields[i];
-        (this.columns[i] as string[]).push(f === null || f === undefined ? 'NULL' : this.textLike[i] ? `"${ARRAY_SPECIAL.test(f) ? f.replace(ARRAY_SPECIAL_G, '\\$&') : f}"` : f);
+        (this.columns[i] as string[]).push(
+          f === null || f === undefined ? 'NULL' : this.textLike[i] ? `"${ARRAY_SPECIAL.test(f) ? f.replace(ARRAY_SPECIAL_G, '\\$&') : f}"` : f,
+        );
       }
     }
   }
@@ -266,4 +376,3 @@ const float = (value: number): string => String(value);
 const optFloat = (value: number | undefined): Field => (value === undefined ? null : String(value));
 /** A hex id as bytea input; an odd or non-hex id would be refused by the server, so the receiver's validation matters. */
 const bytea = (hex: string): string => `\\x${hex}`;
-

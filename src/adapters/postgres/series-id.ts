@@ -60,8 +60,17 @@ function prefixOf(metric: MetricDescriptor, resource: Resource, scope: Instrumen
   if (!byScope) byResource.set(resource, (byScope = new WeakMap()));
   let prefix = byScope.get(scope);
   if (!prefix) {
-    const text = 'series' + s(metric.name) + s(metric.type) + s(metric.unit) + s(metric.temporality) + (metric.monotonic ? 'T' : 'F') +
-      'r' + resourceId(resource) + 's' + scopeId(scope);
+    const text =
+      'series' +
+      s(metric.name) +
+      s(metric.type) +
+      s(metric.unit) +
+      s(metric.temporality) +
+      (metric.monotonic ? 'T' : 'F') +
+      'r' +
+      resourceId(resource) +
+      's' +
+      scopeId(scope);
     byScope.set(scope, (prefix = { text, ids: new Map() }));
   }
   return prefix;

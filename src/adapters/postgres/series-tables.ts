@@ -26,11 +26,24 @@ const arr = (name: string, type: string): SeriesColumn => ({ name, wire: 'text',
 const dimension = (table: string, columns: SeriesColumn[]): SeriesTable => ({ table, columns, timePartitioned: false });
 const timed = (table: string, columns: SeriesColumn[]): SeriesTable => ({ table, columns, timePartitioned: true });
 
-export const RESOURCES = dimension('resources', [col('id', 'bigint'), col('service_name', 'text'), col('attributes', 'jsonb'), col('schema_url', 'text')]);
+export const RESOURCES = dimension('resources', [
+  col('id', 'bigint'),
+  col('service_name', 'text'),
+  col('attributes', 'jsonb'),
+  col('schema_url', 'text'),
+]);
 export const SCOPES = dimension('scopes', [col('id', 'bigint'), col('name', 'text'), col('version', 'text'), col('attributes', 'jsonb')]);
 export const SERIES = dimension('series', [
-  col('id', 'bigint'), col('metric_name', 'text'), col('metric_type', 'text'), col('unit', 'text'), col('description', 'text'),
-  col('temporality', 'text'), col('monotonic', 'boolean'), col('labels', 'jsonb'), col('resource_id', 'bigint'), col('scope_id', 'bigint'),
+  col('id', 'bigint'),
+  col('metric_name', 'text'),
+  col('metric_type', 'text'),
+  col('unit', 'text'),
+  col('description', 'text'),
+  col('temporality', 'text'),
+  col('monotonic', 'boolean'),
+  col('labels', 'jsonb'),
+  col('resource_id', 'bigint'),
+  col('scope_id', 'bigint'),
 ]);
 export const BOUNDS = dimension('histogram_bounds', [col('id', 'bigint'), arr('bounds', 'double precision[]')]);
 
@@ -38,39 +51,104 @@ const pointHead = [us('time'), col('series_id', 'bigint'), us('start_time'), col
 
 export const NUMBER_POINTS = timed('number_points', [...pointHead, col('value', 'double precision'), col('value_int', 'bigint')]);
 export const HISTOGRAM_POINTS = timed('histogram_points', [
-  ...pointHead, col('count', 'bigint'), col('sum', 'double precision'), col('min', 'double precision'), col('max', 'double precision'),
-  col('bounds_id', 'bigint'), arr('bucket_counts', 'bigint[]'),
+  ...pointHead,
+  col('count', 'bigint'),
+  col('sum', 'double precision'),
+  col('min', 'double precision'),
+  col('max', 'double precision'),
+  col('bounds_id', 'bigint'),
+  arr('bucket_counts', 'bigint[]'),
 ]);
 export const EXP_HISTOGRAM_POINTS = timed('exp_histogram_points', [
-  ...pointHead, col('count', 'bigint'), col('sum', 'double precision'), col('min', 'double precision'), col('max', 'double precision'),
-  col('scale', 'integer'), col('zero_count', 'bigint'), col('zero_threshold', 'double precision'),
-  col('positive_offset', 'integer'), arr('positive_bucket_counts', 'bigint[]'), col('negative_offset', 'integer'), arr('negative_bucket_counts', 'bigint[]'),
+  ...pointHead,
+  col('count', 'bigint'),
+  col('sum', 'double precision'),
+  col('min', 'double precision'),
+  col('max', 'double precision'),
+  col('scale', 'integer'),
+  col('zero_count', 'bigint'),
+  col('zero_threshold', 'double precision'),
+  col('positive_offset', 'integer'),
+  arr('positive_bucket_counts', 'bigint[]'),
+  col('negative_offset', 'integer'),
+  arr('negative_bucket_counts', 'bigint[]'),
 ]);
 export const SUMMARY_POINTS = timed('summary_points', [
-  ...pointHead, col('count', 'bigint'), col('sum', 'double precision'), arr('quantiles', 'double precision[]'), arr('quantile_values', 'double precision[]'),
+  ...pointHead,
+  col('count', 'bigint'),
+  col('sum', 'double precision'),
+  arr('quantiles', 'double precision[]'),
+  arr('quantile_values', 'double precision[]'),
 ]);
 export const EXEMPLARS = timed('exemplars', [
-  us('time'), col('series_id', 'bigint'), col('exemplar_index', 'integer'), us('exemplar_time'), col('value', 'double precision'), col('value_int', 'bigint'),
-  col('trace_id', 'bytea'), col('span_id', 'bytea'), col('filtered_attributes', 'jsonb'),
+  us('time'),
+  col('series_id', 'bigint'),
+  col('exemplar_index', 'integer'),
+  us('exemplar_time'),
+  col('value', 'double precision'),
+  col('value_int', 'bigint'),
+  col('trace_id', 'bytea'),
+  col('span_id', 'bytea'),
+  col('filtered_attributes', 'jsonb'),
 ]);
 export const TRACE_SPANS = timed('trace_spans', [
-  us('time'), us('end_time'), col('duration_ns', 'bigint'), col('trace_id', 'bytea'), col('span_id', 'bytea'), col('parent_span_id', 'bytea'),
-  col('trace_state', 'text'), col('flags', 'bigint'), col('service_name', 'text'), col('name', 'text'), col('kind', 'text'),
-  col('status_code', 'text'), col('status_message', 'text'), col('resource_id', 'bigint'), col('scope_id', 'bigint'), col('attributes', 'jsonb'),
-  col('dropped_attributes_count', 'integer'), col('dropped_events_count', 'integer'), col('dropped_links_count', 'integer'),
+  us('time'),
+  us('end_time'),
+  col('duration_ns', 'bigint'),
+  col('trace_id', 'bytea'),
+  col('span_id', 'bytea'),
+  col('parent_span_id', 'bytea'),
+  col('trace_state', 'text'),
+  col('flags', 'bigint'),
+  col('service_name', 'text'),
+  col('name', 'text'),
+  col('kind', 'text'),
+  col('status_code', 'text'),
+  col('status_message', 'text'),
+  col('resource_id', 'bigint'),
+  col('scope_id', 'bigint'),
+  col('attributes', 'jsonb'),
+  col('dropped_attributes_count', 'integer'),
+  col('dropped_events_count', 'integer'),
+  col('dropped_links_count', 'integer'),
 ]);
 export const SPAN_EVENTS = timed('span_events', [
-  us('time'), col('trace_id', 'bytea'), col('span_id', 'bytea'), col('event_index', 'integer'), us('event_time'), col('name', 'text'),
-  col('attributes', 'jsonb'), col('dropped_attributes_count', 'integer'),
+  us('time'),
+  col('trace_id', 'bytea'),
+  col('span_id', 'bytea'),
+  col('event_index', 'integer'),
+  us('event_time'),
+  col('name', 'text'),
+  col('attributes', 'jsonb'),
+  col('dropped_attributes_count', 'integer'),
 ]);
 export const SPAN_LINKS = timed('span_links', [
-  us('time'), col('trace_id', 'bytea'), col('span_id', 'bytea'), col('link_index', 'integer'), col('linked_trace_id', 'bytea'),
-  col('linked_span_id', 'bytea'), col('trace_state', 'text'), col('flags', 'bigint'), col('attributes', 'jsonb'), col('dropped_attributes_count', 'integer'),
+  us('time'),
+  col('trace_id', 'bytea'),
+  col('span_id', 'bytea'),
+  col('link_index', 'integer'),
+  col('linked_trace_id', 'bytea'),
+  col('linked_span_id', 'bytea'),
+  col('trace_state', 'text'),
+  col('flags', 'bigint'),
+  col('attributes', 'jsonb'),
+  col('dropped_attributes_count', 'integer'),
 ]);
 
 /** In write order: what points and spans refer to goes first (no foreign keys; the views join). */
 export const SERIES_TABLES: readonly SeriesTable[] = [
-  RESOURCES, SCOPES, BOUNDS, SERIES, NUMBER_POINTS, HISTOGRAM_POINTS, EXP_HISTOGRAM_POINTS, SUMMARY_POINTS, EXEMPLARS, TRACE_SPANS, SPAN_EVENTS, SPAN_LINKS,
+  RESOURCES,
+  SCOPES,
+  BOUNDS,
+  SERIES,
+  NUMBER_POINTS,
+  HISTOGRAM_POINTS,
+  EXP_HISTOGRAM_POINTS,
+  SUMMARY_POINTS,
+  EXEMPLARS,
+  TRACE_SPANS,
+  SPAN_EVENTS,
+  SPAN_LINKS,
 ];
 
 export const POINT_TABLES: readonly SeriesTable[] = [NUMBER_POINTS, HISTOGRAM_POINTS, EXP_HISTOGRAM_POINTS, SUMMARY_POINTS];

@@ -35,7 +35,10 @@ export class SeriesWriter {
   private readonly partitions: Partitions;
   private server: SeriesServer | undefined;
 
-  constructor(private readonly config: PostgresConfig, private readonly logger: Logger) {
+  constructor(
+    private readonly config: PostgresConfig,
+    private readonly logger: Logger,
+  ) {
     const size = config.series_cache_size;
     this.known = { series: new KnownRows(size), resources: new KnownRows(size), scopes: new KnownRows(size), bounds: new KnownRows(size) };
     this.partitions = new Partitions(config.schema, config.timescaledb.chunk_interval);
@@ -43,7 +46,9 @@ export class SeriesWriter {
 
   async start(client: pg.ClientBase): Promise<SeriesServer> {
     const schema = quoteIdent(this.config.schema);
-    const { rows: [row] } = await client.query<{ version: string; relkind: string | null; license: string | null; hypertable: boolean }>(
+    const {
+      rows: [row],
+    } = await client.query<{ version: string; relkind: string | null; license: string | null; hypertable: boolean }>(
       `SELECT version() AS version,
               (SELECT relkind::text FROM pg_class WHERE oid = to_regclass($1)) AS relkind,
               current_setting('timescaledb.license', true) AS license,
@@ -51,7 +56,9 @@ export class SeriesWriter {
       [`${schema}.number_points`],
     );
     if (!row!.relkind) {
-      throw new Error(`postgres: ${schema}.number_points does not exist: layout series needs migrations 0005 on (manifold migrate up, or migrate: auto)`);
+      throw new Error(
+        `postgres: ${schema}.number_points does not exist: layout series needs migrations 0005 on (manifold migrate up, or migrate: auto)`,
+      );
     }
     // PGlite's socket servers lose the protocol on COPY FROM STDIN; they report an emscripten build.
     const pglite = /emscripten|PGlite/i.test(row!.version);
@@ -74,10 +81,20 @@ export class SeriesWriter {
         ? `TimescaleDB here is the ${row!.license ?? 'unknown'}-licensed build: no continuous aggregates, compression or policies`
         : 'no TimescaleDB here: tables are partitioned by time by the gateway, no compression';
       this.logger.info(
-        { schema: this.config.schema, bulk: mode, rollups: s.materializedRollups, retention: this.config.timescaledb.retention, every: this.config.maintenance_interval },
+        {
+          schema: this.config.schema,
+          bulk: mode,
+          rollups: s.materializedRollups,
+          retention: this.config.timescaledb.retention,
+          every: this.config.maintenance_interval,
+        },
         `postgres: ${why}; the gateway refreshes the rollups (materialized views)${this.config.timescaledb.retention > 0 ? (s.hypertables ? ', drops old chunks' : ', drops old partitions') : ''}${s.partitioned ? ' and creates partitions ahead' : ''} every maintenance_interval`,
       );
-    } else this.logger.info({ schema: this.config.schema, bulk: mode }, 'postgres: community-licensed TimescaleDB: compression, retention and rollups run as policies on the server');
+    } else
+      this.logger.info(
+        { schema: this.config.schema, bulk: mode },
+        'postgres: community-licensed TimescaleDB: compression, retention and rollups run as policies on the server',
+      );
     return s;
   }
 
@@ -121,7 +138,10 @@ export class SeriesWriter {
       }
     } else if (s.hypertables && !s.policies && retention > 0) {
       for (const t of timed) {
-        await client.query(`SELECT drop_chunks($1::regclass, older_than => now() - $2::bigint * interval '1 millisecond')`, [`${schema}.${quoteIdent(t.table)}`, retention]);
+        await client.query(`SELECT drop_chunks($1::regclass, older_than => now() - $2::bigint * interval '1 millisecond')`, [
+          `${schema}.${quoteIdent(t.table)}`,
+          retention,
+        ]);
       }
     }
     for (const view of s.materializedRollups) await client.query(`REFRESH MATERIALIZED VIEW ${schema}.${quoteIdent(view)}`);

@@ -79,8 +79,15 @@ function lookupPrefix(metric: MetricDescriptor, resource: Resource, scope: Instr
   let prefix = byScope.get(scope);
   if (!prefix) {
     const text =
-      str(metric.name) + str(metric.type) + str(metric.unit) + str(metric.temporality) + (metric.monotonic ? 'T' : 'F') +
-      canonicalAttributes(resource.attributes) + str(scope.name) + str(scope.version) + canonicalAttributes(scope.attributes);
+      str(metric.name) +
+      str(metric.type) +
+      str(metric.unit) +
+      str(metric.temporality) +
+      (metric.monotonic ? 'T' : 'F') +
+      canonicalAttributes(resource.attributes) +
+      str(scope.name) +
+      str(scope.version) +
+      canonicalAttributes(scope.attributes);
     byScope.set(scope, (prefix = { state: mix(SEED, text), ids: new Map() }));
   }
   return prefix;

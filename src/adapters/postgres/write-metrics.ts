@@ -1,12 +1,5 @@
 /** Metric points → the four metric tables of migrations/postgres/0001_init.up.sql. */
-import type {
-  ExponentialHistogramPoint,
-  Exemplar,
-  HistogramPoint,
-  MetricPoint,
-  NumberPoint,
-  SummaryPoint,
-} from '../../model/index.js';
+import type { ExponentialHistogramPoint, Exemplar, HistogramPoint, MetricPoint, NumberPoint, SummaryPoint } from '../../model/index.js';
 import { serviceName } from '../../model/index.js';
 import { type Column, type TableSpec, nsToTimestamptz } from './bulk.js';
 import { cachedJson } from './cache.js';

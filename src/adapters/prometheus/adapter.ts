@@ -108,9 +108,11 @@ export class PrometheusAdapter implements Adapter<EncodedRemoteWrite> {
     // Within a stream in order, one at a time: a series' samples must reach Prometheus oldest first. A failure
     // fails the batch; its retry re-sends every stream, which the server takes as duplicates of what it holds.
     try {
-      await Promise.all(streams.map(async (bodies) => {
-        for (const body of bodies) await this.client.send(body);
-      }));
+      await Promise.all(
+        streams.map(async (bodies) => {
+          for (const body of bodies) await this.client.send(body);
+        }),
+      );
     } catch (error) {
       this.state.drop(layer);
       throw error;

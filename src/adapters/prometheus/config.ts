@@ -9,9 +9,7 @@ const translationSchema = z
      * `UnderscoreEscapingWithoutSuffixes`: invalid characters escaped, no suffixes.
      * The Collector's NoUTF8* strategies need remote write 2.0 and are not offered.
      */
-    translation_strategy: z
-      .enum(['UnderscoreEscapingWithSuffixes', 'UnderscoreEscapingWithoutSuffixes'])
-      .default('UnderscoreEscapingWithSuffixes'),
+    translation_strategy: z.enum(['UnderscoreEscapingWithSuffixes', 'UnderscoreEscapingWithoutSuffixes']).default('UnderscoreEscapingWithSuffixes'),
     /** Deprecated spelling kept for Collector configs: false = UnderscoreEscapingWithoutSuffixes. */
     add_metric_suffixes: z.boolean().optional(),
     /** Resource attributes copied as labels onto every series (besides job/instance). */
@@ -22,7 +20,10 @@ const translationSchema = z
       .strict()
       .default({ enabled: false, exclude_service_attributes: true }),
     /** One `target_info` series per resource per request, carrying the resource attributes. */
-    target_info: z.object({ enabled: z.boolean().default(true) }).strict().default({ enabled: true }),
+    target_info: z
+      .object({ enabled: z.boolean().default(true) })
+      .strict()
+      .default({ enabled: true }),
     /** `otel_scope_name` / `otel_scope_version` labels on every series. */
     scope_labels: z.boolean().default(true),
   })

@@ -85,7 +85,7 @@ export class CumulativeState {
 }
 
 /** Why a delta point was not turned into a cumulative one. */
-export const OUT_OF_ORDER_DELTA = 'delta point not newer than the series\' last one';
+export const OUT_OF_ORDER_DELTA = "delta point not newer than the series' last one";
 
 export class DeltaTransaction {
   private readonly changes = new Map<string, Total>();
@@ -106,13 +106,27 @@ export class DeltaTransaction {
     return this.put(key, { kind: 'sum', start: start || time, last: time, value: delta });
   }
 
-  addHistogram(key: string, start: bigint, time: bigint, bounds: readonly number[], bucketCounts: readonly number[], count: number, sum: number): HistogramTotal | string {
+  addHistogram(
+    key: string,
+    start: bigint,
+    time: bigint,
+    bounds: readonly number[],
+    bucketCounts: readonly number[],
+    count: number,
+    sum: number,
+  ): HistogramTotal | string {
     const before = this.current(key);
     if (before !== undefined && before.kind === 'histogram' && sameBounds(before.bounds, bounds)) {
       if (time <= before.last) return OUT_OF_ORDER_DELTA;
       const counts = before.bucketCounts.map((value, i) => value + (bucketCounts[i] ?? 0));
       return this.put(key, {
-        kind: 'histogram', start: before.start, last: time, bounds, bucketCounts: counts, count: before.count + count, sum: before.sum + sum,
+        kind: 'histogram',
+        start: before.start,
+        last: time,
+        bounds,
+        bucketCounts: counts,
+        count: before.count + count,
+        sum: before.sum + sum,
       });
     }
     // New series, or its bounds changed (a new histogram as far as Prometheus can tell): start over.
@@ -126,8 +140,14 @@ export class DeltaTransaction {
       // Add at the coarser of the two scales.
       const scale = Math.min(before.scale, point.scale);
       return this.put(key, {
-        kind: 'exponential', start: before.start, last: time, scale, zeroThreshold: point.zeroThreshold,
-        zeroCount: before.zeroCount + point.zeroCount, count: before.count + point.count, sum: before.sum + point.sum,
+        kind: 'exponential',
+        start: before.start,
+        last: time,
+        scale,
+        zeroThreshold: point.zeroThreshold,
+        zeroCount: before.zeroCount + point.zeroCount,
+        count: before.count + point.count,
+        sum: before.sum + point.sum,
         positive: addBuckets(downscaleBuckets(before.positive, before.scale - scale), downscaleBuckets(point.positive, point.scale - scale)),
         negative: addBuckets(downscaleBuckets(before.negative, before.scale - scale), downscaleBuckets(point.negative, point.scale - scale)),
       });

@@ -12,7 +12,8 @@ const SAMPLE_BYTES = 22;
 const EXEMPLAR_BYTES = 120;
 function histogramBytes(series: TimeSeriesOut): number {
   let size = 0;
-  for (const h of series.histograms) size += 64 + (h.positiveDeltas.length + h.negativeDeltas.length) * 10 + (h.positiveSpans.length + h.negativeSpans.length) * 12;
+  for (const h of series.histograms)
+    size += 64 + (h.positiveDeltas.length + h.negativeDeltas.length) * 10 + (h.positiveSpans.length + h.negativeSpans.length) * 12;
   return size;
 }
 
@@ -73,7 +74,16 @@ function splitSeries(series: TimeSeriesOut, limits: RequestLimits): TimeSeriesOu
     parts.push({ labelBlock, labelStart, labelBytes, store, sampleStart: series.sampleStart + i, sampleCount, exemplars: [], histograms: [] });
   }
   for (let i = 0; i < series.histograms.length; i += room) {
-    parts.push({ labelBlock, labelStart, labelBytes, store, sampleStart: 0, sampleCount: 0, exemplars: [], histograms: series.histograms.slice(i, i + room) });
+    parts.push({
+      labelBlock,
+      labelStart,
+      labelBytes,
+      store,
+      sampleStart: 0,
+      sampleCount: 0,
+      exemplars: [],
+      histograms: series.histograms.slice(i, i + room),
+    });
   }
   // Exemplars ride with the last part: they are optional extras, not samples that must be ordered.
   const last = parts[parts.length - 1];

@@ -70,7 +70,8 @@ export class RemoteWriteClient {
     const transport = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
       const signal = AbortSignal.timeout(this.config.timeout);
-      const headers: Record<string, string | number> = body === undefined ? { 'User-Agent': this.headers['User-Agent']! } : { ...this.headers, 'Content-Length': body.length };
+      const headers: Record<string, string | number> =
+        body === undefined ? { 'User-Agent': this.headers['User-Agent']! } : { ...this.headers, 'Content-Length': body.length };
       if (body === undefined && this.headers.Authorization) headers.Authorization = this.headers.Authorization;
       const request = transport.request(url, { method, agent: this.agent, headers, signal }, (response) => {
         const chunks: Buffer[] = [];

@@ -9,7 +9,6 @@ import { encodeLabelBlock } from './wire-writer.js';
 
 export type { Label } from './series-out.js';
 
-
 const sanitizedNames = new Map<string, string>();
 const MAX_CACHED_NAMES = 10_000;
 

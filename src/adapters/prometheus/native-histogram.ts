@@ -88,7 +88,7 @@ export function toNativeHistogram(point: ExponentialHistogramPoint, timestampMs:
   return {
     countInt: point.count,
     // No sum sent: Prometheus needs a number; 0 is what the Collector writes too.
-    sum: stale ? STALE_NAN : point.sum ?? 0,
+    sum: stale ? STALE_NAN : (point.sum ?? 0),
     schema: point.scale - by,
     zeroThreshold: point.zeroThreshold,
     zeroCountInt: point.zeroCount,

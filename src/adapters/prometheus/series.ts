@@ -77,7 +77,10 @@ const DEFAULT_LIMITS: CatalogLimits = { maxPointSeries: 200_000, maxArenaBytes: 
 class MainLabels {
   private decoded: Label[] | undefined;
   readonly name: string;
-  constructor(private readonly catalog: SeriesCatalog, private readonly fsid: number) {
+  constructor(
+    private readonly catalog: SeriesCatalog,
+    private readonly fsid: number,
+  ) {
     this.name = catalog.familyName(fsid);
   }
   labels(): Label[] {
@@ -117,8 +120,7 @@ export class SeriesCatalog {
     private readonly translation: PrometheusConfig['translation'],
     private readonly limits: CatalogLimits = DEFAULT_LIMITS,
   ) {
-    this.withSuffixes =
-      translation.add_metric_suffixes ?? translation.translation_strategy === 'UnderscoreEscapingWithSuffixes';
+    this.withSuffixes = translation.add_metric_suffixes ?? translation.translation_strategy === 'UnderscoreEscapingWithSuffixes';
     this.constantKeys = translation.resource_constant_labels.length > 0 ? new Set(translation.resource_constant_labels) : undefined;
   }
 
@@ -193,7 +195,11 @@ export class SeriesCatalog {
     if (last === bounds) return derived.buckets; // decoded points of one payload share their bounds array
     if (last !== undefined && last.length === bounds.length) {
       let same = true;
-      for (let i = 0; i < bounds.length; i++) if (last[i] !== bounds[i]) { same = false; break; }
+      for (let i = 0; i < bounds.length; i++)
+        if (last[i] !== bounds[i]) {
+          same = false;
+          break;
+        }
       if (same) return derived.buckets;
     }
     const main = new MainLabels(this, fsid);
@@ -210,7 +216,11 @@ export class SeriesCatalog {
     const last = derived.quantiles;
     if (last.length === quantiles.length) {
       let same = true;
-      for (let i = 0; i < quantiles.length; i++) if (last[i] !== quantiles[i]!.quantile) { same = false; break; }
+      for (let i = 0; i < quantiles.length; i++)
+        if (last[i] !== quantiles[i]!.quantile) {
+          same = false;
+          break;
+        }
       if (same) return derived.quantileSeries;
     }
     const main = new MainLabels(this, fsid);

@@ -28,7 +28,6 @@ export type { Sample } from './samples.js';
 
 export type { ExemplarOut, TimeSeriesOut } from './series-out.js';
 
-
 export interface Translation {
   /**
    * The batch's series. The TimeSeriesOut objects are the translator's, reused from batch to batch (one per
@@ -206,7 +205,15 @@ export class Translator {
     let sum = point.sum;
     if (point.metric.temporality === 'delta' && !stale) {
       if (this.delta === undefined) return this.skip(SKIP_REASONS.deltaOff);
-      const total = this.delta.addHistogram(this.catalog.identity(series), point.startTimeUnixNano, point.timeUnixNano, point.explicitBounds, counts, count, sum ?? 0);
+      const total = this.delta.addHistogram(
+        this.catalog.identity(series),
+        point.startTimeUnixNano,
+        point.timeUnixNano,
+        point.explicitBounds,
+        counts,
+        count,
+        sum ?? 0,
+      );
       if (typeof total === 'string') return this.skip(total);
       counts = total.bucketCounts;
       count = total.count;
@@ -248,8 +255,13 @@ export class Translator {
     if (point.metric.temporality === 'delta' && !stale) {
       if (this.delta === undefined) return this.skip(SKIP_REASONS.deltaOff);
       const total = this.delta.addExponential(this.catalog.identity(series), point.startTimeUnixNano, point.timeUnixNano, {
-        scale: point.scale, zeroCount: point.zeroCount, zeroThreshold: point.zeroThreshold,
-        positive: point.positive, negative: point.negative, count: point.count, sum: point.sum ?? 0,
+        scale: point.scale,
+        zeroCount: point.zeroCount,
+        zeroThreshold: point.zeroThreshold,
+        positive: point.positive,
+        negative: point.negative,
+        count: point.count,
+        sum: point.sum ?? 0,
       });
       if (typeof total === 'string') return this.skip(total);
       source = { ...point, ...total, sum: point.sum === undefined ? undefined : total.sum };
@@ -271,7 +283,17 @@ export class Translator {
     const slot = this.out.length;
     let series = this.pool[slot];
     if (series === undefined) {
-      series = { labelBlock: EMPTY_BLOCK, labelStart: 0, labelBytes: 0, store: EMPTY_STORE, sampleStart: 0, sampleCount: 0, exemplars: NO_EXEMPLARS, histograms: NO_HISTOGRAMS, unsorted: false };
+      series = {
+        labelBlock: EMPTY_BLOCK,
+        labelStart: 0,
+        labelBytes: 0,
+        store: EMPTY_STORE,
+        sampleStart: 0,
+        sampleCount: 0,
+        exemplars: NO_EXEMPLARS,
+        histograms: NO_HISTOGRAMS,
+        unsorted: false,
+      };
       this.pool.push(series);
       if (slot === this.poolSid.length) this.poolSid = grown(this.poolSid, slot * 2, NO_SERIES);
     } else {

@@ -24,9 +24,12 @@ const encoded = new Map<number, unknown>();
 
 async function handle(request: ThreadRequest): Promise<WriteResult | undefined> {
   switch (request.op) {
-    case 'start': return void (await adapter.start());
-    case 'health': return void (await adapter.health());
-    case 'close': return void (await adapter.close());
+    case 'start':
+      return void (await adapter.start());
+    case 'health':
+      return void (await adapter.health());
+    case 'close':
+      return void (await adapter.close());
     case 'encode':
       encoded.set(request.id, await encodeQueued(adapter, { summary: request.batch, payloads: request.payloads }));
       return undefined;
@@ -51,7 +54,9 @@ port.on('message', (request: ThreadRequest) => {
       // Closed: let the thread end by itself (a --cpu-prof profile is written only then), not terminated.
       if (request.op === 'close') port.close();
     },
-    (error: unknown) => { if (request.op !== 'abandon') post({ id: request.id, ok: false, error: toWire(error) }); },
+    (error: unknown) => {
+      if (request.op !== 'abandon') post({ id: request.id, ok: false, error: toWire(error) });
+    },
   );
 });
 post({ ready: { signals: [...adapter.signals], ordered: adapter.ordered === true } });

@@ -54,9 +54,15 @@ export function toWire(error: unknown): WireError {
 export function fromWire(wire: WireError): Error {
   let error: Error;
   switch (wire.kind) {
-    case 'transient': error = new TransientWriteError(wire.message, wire.retryAfterMs); break;
-    case 'permanent': error = new PermanentWriteError(wire.message, wire.backendText ?? '', { reason: wire.reason }); break;
-    case 'payload': error = new PayloadFormatError(wire.message); break;
+    case 'transient':
+      error = new TransientWriteError(wire.message, wire.retryAfterMs);
+      break;
+    case 'permanent':
+      error = new PermanentWriteError(wire.message, wire.backendText ?? '', { reason: wire.reason });
+      break;
+    case 'payload':
+      error = new PayloadFormatError(wire.message);
+      break;
     default:
       error = new Error(wire.message);
       error.name = wire.name;

@@ -121,7 +121,14 @@ export class ThreadRunner implements AdapterRunner {
     await thread.ready;
     if (this.started && !thread.started) {
       // One start for the calls that arrive meanwhile; a failed one (backend down) is tried again by the next call.
-      thread.starting ??= thread.call({ op: 'start' }).then(() => { thread.started = true; }).finally(() => { thread.starting = undefined; });
+      thread.starting ??= thread
+        .call({ op: 'start' })
+        .then(() => {
+          thread.started = true;
+        })
+        .finally(() => {
+          thread.starting = undefined;
+        });
       await thread.starting;
     }
     return thread;
@@ -140,7 +147,11 @@ class DeliveryThread {
   private ids = 0;
   private killed = false;
 
-  constructor(input: ThreadInput, private readonly logger: Logger, onExit?: (code: number) => void) {
+  constructor(
+    input: ThreadInput,
+    private readonly logger: Logger,
+    onExit?: (code: number) => void,
+  ) {
     this.worker = startSiblingWorker(import.meta.url, 'adapter-thread', { workerData: input, name: `delivery-${input.context.name}` });
     let readied: (info: Ready) => void;
     let failed: (error: Error) => void;
@@ -173,7 +184,8 @@ class DeliveryThread {
       failed(new TransientWriteError(`the delivery thread could not start (exit code ${code})${reason}`));
       const waiting = [...this.pending.values()];
       this.pending.clear();
-      for (const call of waiting) call.reject(new TransientWriteError(`the delivery thread stopped during this call (exit code ${code})${reason}; the write is retried`));
+      for (const call of waiting)
+        call.reject(new TransientWriteError(`the delivery thread stopped during this call (exit code ${code})${reason}; the write is retried`));
       if (!this.killed) onExit?.(code);
     });
   }

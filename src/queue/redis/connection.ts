@@ -69,7 +69,9 @@ export async function connect(options: ConnectionOptions): Promise<Connection> {
   const policy = /maxmemory_policy:(\S+)/.exec(await client.info('memory'))?.[1] ?? 'noeviction';
   if (policy.startsWith('allkeys-')) {
     client.disconnect();
-    throw new Error(`Redis at ${redact(options.url)} has maxmemory-policy ${policy}: it would evict queued data; use noeviction (or a volatile-* policy)`);
+    throw new Error(
+      `Redis at ${redact(options.url)} has maxmemory-policy ${policy}: it would evict queued data; use noeviction (or a volatile-* policy)`,
+    );
   }
   const scripts = {} as Record<string, unknown>;
   for (const [name, lua] of Object.entries(SCRIPTS)) {

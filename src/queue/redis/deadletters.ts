@@ -5,9 +5,15 @@ import { backendKey, backendsKey, F, jobKey } from './keys.js';
 
 export async function listDeadLetters(client: Redis, base: string, backend?: string): Promise<DeadLetter[]> {
   const backends = backend !== undefined ? [backend] : await client.smembers(backendsKey(base));
-  const ranges = await pipelined(client, backends.map((b) => ['zrange', backendKey(base, b, 'dead'), 0, -1]));
+  const ranges = await pipelined(
+    client,
+    backends.map((b) => ['zrange', backendKey(base, b, 'dead'), 0, -1]),
+  );
   const ids = ranges.flatMap((r) => r as string[]);
-  const rows = (await pipelined(client, ids.map((id) => ['hgetall', jobKey(base, id)]))) as Record<string, string>[];
+  const rows = (await pipelined(
+    client,
+    ids.map((id) => ['hgetall', jobKey(base, id)]),
+  )) as Record<string, string>[];
   const dead = ids.map((id, i) => ({ id, row: rows[i]! })).filter(({ row }) => row[F.state] === 'D');
   dead.sort((x, y) => Number(x.row[F.seq]) - Number(y.row[F.seq]));
   return dead.map(({ id, row }) => toDeadLetter(id, row));
@@ -23,9 +29,16 @@ export async function showDeadLetter(client: Redis, base: string, id: string): P
 
 function toDeadLetter(id: string, row: Record<string, string>): DeadLetter {
   return {
-    id, backend: row[F.backend]!, items: Number(row[F.items]), bytes: Number(row[F.bytes]), attempts: Number(row[F.attempts]),
-    enqueuedAt: Number(row[F.enqueuedAt]), deadAt: Number(row[F.deadAt]), reason: row[F.reason] ?? '',
-    firstError: row[F.firstError] ?? '', lastError: row[F.lastError] ?? '',
+    id,
+    backend: row[F.backend]!,
+    items: Number(row[F.items]),
+    bytes: Number(row[F.bytes]),
+    attempts: Number(row[F.attempts]),
+    enqueuedAt: Number(row[F.enqueuedAt]),
+    deadAt: Number(row[F.deadAt]),
+    reason: row[F.reason] ?? '',
+    firstError: row[F.firstError] ?? '',
+    lastError: row[F.lastError] ?? '',
   };
 }
 

@@ -2,7 +2,12 @@
 import { QueueUnavailableError, type BacklogBound, type EnqueueEntry, type EnqueueResult } from '../contract.js';
 import { REFUSE_RETRY_AFTER_MS } from '../sqlite/bounds.js';
 
-export function enqueueArgs(entries: readonly EnqueueEntry[], ids: readonly string[], bounds: ReadonlyMap<string, BacklogBound>, now: number): (string | number | Buffer)[] {
+export function enqueueArgs(
+  entries: readonly EnqueueEntry[],
+  ids: readonly string[],
+  bounds: ReadonlyMap<string, BacklogBound>,
+  now: number,
+): (string | number | Buffer)[] {
   // One payload per distinct object: the router hands the same encoded batch to every backend.
   const index = new Map<Uint8Array, number>();
   const blobs: Buffer[] = [];
@@ -30,9 +35,10 @@ export function enqueueResult(reply: unknown, ids: string[], bounds: ReadonlyMap
   if (r[0] === 'refuse') {
     const [, backend, what, backlog, incoming, age] = r.map(String) as [string, string, string, string, string, string];
     const bound = bounds.get(backend)!;
-    const why = what === 'bytes'
-      ? `max_bytes ${bound.maxBytes} (backlog ${backlog} bytes + ${incoming} new)`
-      : `max_age ${bound.maxAgeMs} ms (oldest job waiting ${age} ms)`;
+    const why =
+      what === 'bytes'
+        ? `max_bytes ${bound.maxBytes} (backlog ${backlog} bytes + ${incoming} new)`
+        : `max_age ${bound.maxAgeMs} ms (oldest job waiting ${age} ms)`;
     throw new QueueUnavailableError(`queue for backend "${backend}" is full: over its bound ${why}; policy refuse`, backend, REFUSE_RETRY_AFTER_MS);
   }
   const dropped: { backend: string; jobs: number; items: number }[] = [];

@@ -5,12 +5,15 @@ export class HeldLeases {
   private renewing = false;
 
   constructor(everyMs: number, renew: (backend: string, ids: string[]) => Promise<unknown>) {
-    this.timer = setInterval(() => {
-      if (this.renewing) return;
-      this.renewing = true;
-      const work = [...this.held].filter(([, ids]) => ids.size > 0).map(([backend, ids]) => renew(backend, [...ids]).catch(() => {}));
-      void Promise.all(work).finally(() => (this.renewing = false));
-    }, Math.max(50, everyMs));
+    this.timer = setInterval(
+      () => {
+        if (this.renewing) return;
+        this.renewing = true;
+        const work = [...this.held].filter(([, ids]) => ids.size > 0).map(([backend, ids]) => renew(backend, [...ids]).catch(() => {}));
+        void Promise.all(work).finally(() => (this.renewing = false));
+      },
+      Math.max(50, everyMs),
+    );
     this.timer.unref();
   }
 

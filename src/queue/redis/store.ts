@@ -78,7 +78,9 @@ export class RedisQueueStore implements QueueStore {
     private readonly leaseMs: number,
     private readonly settleWaitMs: number,
   ) {
-    this.held = new HeldLeases(leaseMs / 3, (backend, ids) => this.conn.scripts.mfExtend(this.base, backend, Date.now() + this.leaseMs, this.token, ...ids));
+    this.held = new HeldLeases(leaseMs / 3, (backend, ids) =>
+      this.conn.scripts.mfExtend(this.base, backend, Date.now() + this.leaseMs, this.token, ...ids),
+    );
   }
 
   configure(backend: string, bound: BacklogBound): void {
@@ -99,18 +101,37 @@ export class RedisQueueStore implements QueueStore {
     if (!this.reclaimed.has(backend)) await this.reclaimDeadLocalLeases(backend);
     const now = Date.now();
     const reply = (await this.run(() =>
-      this.conn.scripts.mfLease(this.base, backend, now, limits.maxJobs, limits.maxBytes, now + this.leaseMs, this.token, limits.maxItems, limits.ordered ? '1' : '0'),
+      this.conn.scripts.mfLease(
+        this.base,
+        backend,
+        now,
+        limits.maxJobs,
+        limits.maxBytes,
+        now + this.leaseMs,
+        this.token,
+        limits.maxItems,
+        limits.ordered ? '1' : '0',
+      ),
     )) as string[];
     const group = reply[0] || null;
-    const rows: { id: string; payloadKey: string; items: number; bytes: number; enqueuedAt: number; attempts: number; lastError: string | null }[] = [];
+    const rows: { id: string; payloadKey: string; items: number; bytes: number; enqueuedAt: number; attempts: number; lastError: string | null }[] =
+      [];
     for (let i = 1; i + 6 < reply.length; i += 7) {
       rows.push({
-        id: reply[i]!, payloadKey: reply[i + 1]!, items: Number(reply[i + 2]), bytes: Number(reply[i + 3]),
-        enqueuedAt: Number(reply[i + 4]), attempts: Number(reply[i + 5]), lastError: reply[i + 6] || null,
+        id: reply[i]!,
+        payloadKey: reply[i + 1]!,
+        items: Number(reply[i + 2]),
+        bytes: Number(reply[i + 3]),
+        enqueuedAt: Number(reply[i + 4]),
+        attempts: Number(reply[i + 5]),
+        lastError: reply[i + 6] || null,
       });
     }
     if (rows.length === 0) return [];
-    this.held.add(backend, rows.map((r) => r.id));
+    this.held.add(
+      backend,
+      rows.map((r) => r.id),
+    );
     try {
       const payloads = await this.run(async () => {
         const pipe = this.conn.client.pipeline();
@@ -120,13 +141,20 @@ export class RedisQueueStore implements QueueStore {
       return rows.map(({ payloadKey, ...row }, i) => {
         const [error, data] = payloads[i] ?? [new Error('no reply'), null];
         if (error || !Buffer.isBuffer(data)) {
-          throw new QueueUnavailableError(`payload ${payloadKey} of job ${row.id} unreadable: ${error?.message ?? 'missing'}`, null, STORE_FAILURE_RETRY_AFTER_MS);
+          throw new QueueUnavailableError(
+            `payload ${payloadKey} of job ${row.id} unreadable: ${error?.message ?? 'missing'}`,
+            null,
+            STORE_FAILURE_RETRY_AFTER_MS,
+          );
         }
         return { ...row, backend, group, payload: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
       });
     } catch (error) {
       // Not renewed any more: the lease expires and the jobs go to whoever leases next.
-      this.held.remove(backend, rows.map((r) => r.id));
+      this.held.remove(
+        backend,
+        rows.map((r) => r.id),
+      );
       throw error;
     }
   }
@@ -164,9 +192,12 @@ export class RedisQueueStore implements QueueStore {
     const r = (await this.run(() => this.conn.scripts.mfStats(this.base, backend, now))) as (string | number)[];
     const oldest = r[4] === '' ? null : Number(r[4]);
     return {
-      jobs: Number(r[0]), items: Number(r[1]), bytes: Number(r[2]),
+      jobs: Number(r[0]),
+      items: Number(r[1]),
+      bytes: Number(r[2]),
       oldestAgeMs: oldest === null ? 0 : Math.max(0, now - oldest),
-      leased: Number(r[5]), deadLetters: Number(r[3]),
+      leased: Number(r[5]),
+      deadLetters: Number(r[3]),
     };
   }
 

@@ -16,12 +16,7 @@ export interface BoundCheck {
 }
 
 /** Returns what was dropped under `drop_oldest`; throws QueueUnavailableError under `refuse`. */
-export function enforceBound(
-  sql: Statements,
-  check: BoundCheck,
-  current: Totals,
-  delta: TotalsDelta,
-): { jobs: number; items: number } {
+export function enforceBound(sql: Statements, check: BoundCheck, current: Totals, delta: TotalsDelta): { jobs: number; items: number } {
   const { backend, bound, incomingBytes, now, leased } = check;
   const overBytes = current.bytes + incomingBytes > bound.maxBytes;
   const oldest = current.jobs > 0 ? sql.oldestLive.get(backend) : undefined;

@@ -56,7 +56,9 @@ export function prepareStatements(db: Database.Database) {
     ),
     oldestLive: db.prepare<[string], { line_at: number }>('SELECT line_at FROM jobs WHERE backend = ? AND state = 0 ORDER BY seq LIMIT 1'),
     liveInLine: db.prepare<[string], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE backend = ? AND state = 0 ORDER BY seq`),
-    readyInLine: db.prepare<[string, number], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE backend = ? AND state = 0 AND ready_at <= ? ORDER BY seq`),
+    readyInLine: db.prepare<[string, number], JobRow>(
+      `SELECT ${JOB_COLUMNS} FROM jobs WHERE backend = ? AND state = 0 AND ready_at <= ? ORDER BY seq`,
+    ),
     groupMembers: db.prepare<[string, string], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE grp = ? AND backend = ? AND state = 0 ORDER BY seq`),
     payloadOf: db.prepare<[number], { data: Buffer }>('SELECT p.data FROM jobs j JOIN payloads p ON p.id = j.payload_id WHERE j.seq = ?'),
     setGroup: db.prepare<[string, number]>('UPDATE jobs SET grp = ? WHERE seq = ?'),
@@ -73,7 +75,9 @@ export function prepareStatements(db: Database.Database) {
     ),
     deadLetters: db.prepare<[DeadFilter], DeadRow>(`SELECT ${DEAD_COLUMNS} FROM jobs WHERE ${DEAD_FILTER} ORDER BY seq`),
     deadPayload: db.prepare<[string], DeadRow & { data: Buffer }>(
-      `SELECT ${DEAD_COLUMNS.split(', ').map((c) => `j.${c}`).join(', ')}, p.data FROM jobs j JOIN payloads p ON p.id = j.payload_id WHERE j.id = ? AND j.state = 2`,
+      `SELECT ${DEAD_COLUMNS.split(', ')
+        .map((c) => `j.${c}`)
+        .join(', ')}, p.data FROM jobs j JOIN payloads p ON p.id = j.payload_id WHERE j.id = ? AND j.state = 2`,
     ),
     replay: db.prepare<[number, number, number]>(
       `UPDATE jobs SET seq = ?, state = 0, line_at = ?, ready_at = 0, attempts = 0, grp = NULL,

@@ -165,8 +165,15 @@ export class EmbeddedQueueStore implements QueueStore {
       if (!payload) continue; // removed meanwhile (cannot happen within this synchronous call)
       taken.add(row.id);
       jobs.push({
-        id: row.id, backend, payload: toUint8Array(payload.data), items: row.items, bytes: row.bytes, enqueuedAt: row.enqueued_at,
-        attempts: row.attempts, group, lastError: row.last_error,
+        id: row.id,
+        backend,
+        payload: toUint8Array(payload.data),
+        items: row.items,
+        bytes: row.bytes,
+        enqueuedAt: row.enqueued_at,
+        attempts: row.attempts,
+        group,
+        lastError: row.last_error,
       });
     }
     return jobs;
@@ -224,7 +231,9 @@ export class EmbeddedQueueStore implements QueueStore {
     const t = this.totals.get(backend) ?? { jobs: 0, items: 0, bytes: 0, dead: 0 };
     const oldest = t.jobs > 0 ? this.sql.oldestLive.get(backend) : undefined;
     return {
-      jobs: t.jobs, items: t.items, bytes: t.bytes,
+      jobs: t.jobs,
+      items: t.items,
+      bytes: t.bytes,
       oldestAgeMs: oldest ? Math.max(0, this.clock() - oldest.line_at) : 0,
       leased: this.leasedIds.get(backend)?.size ?? 0,
       deadLetters: t.dead,
@@ -313,8 +322,16 @@ function deadFilter(filter: { id?: string; backend?: string }): DeadFilter {
 
 function toDeadLetter(row: DeadRow): DeadLetter {
   return {
-    id: row.id, backend: row.backend, items: row.items, bytes: row.bytes, attempts: row.attempts, enqueuedAt: row.enqueued_at,
-    deadAt: row.dead_at, reason: row.reason, firstError: row.first_error ?? '', lastError: row.last_error ?? '',
+    id: row.id,
+    backend: row.backend,
+    items: row.items,
+    bytes: row.bytes,
+    attempts: row.attempts,
+    enqueuedAt: row.enqueued_at,
+    deadAt: row.dead_at,
+    reason: row.reason,
+    firstError: row.first_error ?? '',
+    lastError: row.last_error ?? '',
   };
 }
 

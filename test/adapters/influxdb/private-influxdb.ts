@@ -31,10 +31,27 @@ export class PrivateInfluxDB {
   static async start(options: { admin?: { username: string; password: string }; https?: boolean }): Promise<PrivateInfluxDB> {
     const influx = new PrivateInfluxDB(await freePort(), options.https === true);
     if (influx.https) {
-      execFileSync('openssl', [
-        'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-        '-keyout', join(influx.dir, 'key.pem'), '-out', influx.certificate,
-      ], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+          '-keyout',
+          join(influx.dir, 'key.pem'),
+          '-out',
+          influx.certificate,
+        ],
+        { stdio: 'ignore' },
+      );
     }
     const rpcPort = await freePort();
     const config = join(influx.dir, 'influxdb.conf');
@@ -60,7 +77,9 @@ export class PrivateInfluxDB {
       ].join('\n'),
     );
     influx.child = spawn('influxd', ['run', '-config', config], { stdio: 'ignore' });
-    const failed = new Promise<never>((_, reject) => influx.child!.once('error', (error) => reject(new Error(`cannot run influxd: ${error.message}`))));
+    const failed = new Promise<never>((_, reject) =>
+      influx.child!.once('error', (error) => reject(new Error(`cannot run influxd: ${error.message}`))),
+    );
     const ready = (async () => {
       for (let tries = 0; tries < 200; tries++) {
         try {

@@ -12,7 +12,12 @@ export function makeAdapter(options: Record<string, unknown>): Adapter {
 }
 
 let batchCounter = 0;
-export function write(adapter: Adapter, metrics: readonly MetricPoint[], spans: readonly Span[] = [], id = `influx-batch-${++batchCounter}`): Promise<WriteResult> {
+export function write(
+  adapter: Adapter,
+  metrics: readonly MetricPoint[],
+  spans: readonly Span[] = [],
+  id = `influx-batch-${++batchCounter}`,
+): Promise<WriteResult> {
   return writeDecoded(adapter, { id, attempt: 1, metrics, spans });
 }
 

@@ -42,10 +42,46 @@ class Gen {
   }
 }
 
-const KEYS = ['http.method', 'http_method', 'http.route', 'code', 'a.b', 'a_b', '2xx', '_x', '__name__', 'le', 'quantile', 'job', 'instance', 'otel_scope_name', 'é', 'k'];
+const KEYS = [
+  'http.method',
+  'http_method',
+  'http.route',
+  'code',
+  'a.b',
+  'a_b',
+  '2xx',
+  '_x',
+  '__name__',
+  'le',
+  'quantile',
+  'job',
+  'instance',
+  'otel_scope_name',
+  'é',
+  'k',
+];
 const VALUES: readonly AttributeValue[] = [
-  'GET', 'POST', '/api/v1/items/7', '', 'é日本🙂', 'a\u0000b', 'x\ud800', '200', 200, 200n, 2n ** 63n, 0.5, -0, 0, Number.NaN, true, false,
-  ['a', 1], { nested: 'v' }, new Uint8Array([1, 2, 3]), null,
+  'GET',
+  'POST',
+  '/api/v1/items/7',
+  '',
+  'é日本🙂',
+  'a\u0000b',
+  'x\ud800',
+  '200',
+  200,
+  200n,
+  2n ** 63n,
+  0.5,
+  -0,
+  0,
+  Number.NaN,
+  true,
+  false,
+  ['a', 1],
+  { nested: 'v' },
+  new Uint8Array([1, 2, 3]),
+  null,
 ];
 const NAMES = ['http.server.duration', 'http.server.duration_sum', 'requests', 'requests.total', 'x', 'x_count', 'x_bucket', '!!!', 'memory'];
 const TYPES: readonly MetricType[] = ['gauge', 'sum', 'histogram', 'summary', 'exponential_histogram'];
@@ -59,7 +95,12 @@ function attributes(gen: Gen): Attributes {
 /** The objects of a run of batches: resources, scopes, descriptors and a pool of attribute sets. */
 function universe(gen: Gen) {
   const resources = Array.from({ length: gen.int(3) + 1 }, (_, i) =>
-    resource({ 'service.name': gen.pick(['svc', 'shop', '']), 'service.instance.id': `pod-${i}`, ...(gen.chance(0.6) ? { 'host.name': gen.pick(['n1', 'n2']) } : {}) }));
+    resource({
+      'service.name': gen.pick(['svc', 'shop', '']),
+      'service.instance.id': `pod-${i}`,
+      ...(gen.chance(0.6) ? { 'host.name': gen.pick(['n1', 'n2']) } : {}),
+    }),
+  );
   const scopes = Array.from({ length: gen.int(2) + 1 }, () => scope(gen.pick(['lib', 'other']), gen.pick(['', '1.0'])));
   const metrics: MetricDescriptor[] = Array.from({ length: gen.int(6) + 1 }, () => {
     const type = gen.pick(TYPES);
@@ -83,9 +124,16 @@ function batch(gen: Gen, u: Universe, baseMs: number): MetricPoint[] {
     const set = gen.pick(u.sets);
     const time = BigInt(baseMs + gen.int(5_000) - (gen.chance(0.05) ? 100_000 : 0)) * 1_000_000n + BigInt(gen.int(3));
     const common = {
-      resource: gen.pick(u.resources), scope: gen.pick(u.scopes), metric, attributes: shared ? set : { ...set }, time,
-      start: time - 60_000_000_000n, flags: gen.chance(0.05) ? 1 : 0,
-      exemplars: gen.chance(0.15) ? [{ filteredAttributes: attributes(gen), timeUnixNano: time, value: gen.int(20) / 4, traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8) }] : [],
+      resource: gen.pick(u.resources),
+      scope: gen.pick(u.scopes),
+      metric,
+      attributes: shared ? set : { ...set },
+      time,
+      start: time - 60_000_000_000n,
+      flags: gen.chance(0.05) ? 1 : 0,
+      exemplars: gen.chance(0.15)
+        ? [{ filteredAttributes: attributes(gen), timeUnixNano: time, value: gen.int(20) / 4, traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8) }]
+        : [],
     };
     switch (metric.type) {
       case 'gauge':
@@ -94,14 +142,36 @@ function batch(gen: Gen, u: Universe, baseMs: number): MetricPoint[] {
         break;
       case 'histogram': {
         const bounds = gen.pick(BOUNDS);
-        points.push(histogramPoint({ ...common, bounds, counts: Array.from({ length: bounds.length + 1 }, () => gen.int(9)), ...(gen.chance(0.8) ? { sum: gen.int(100) } : {}) }));
+        points.push(
+          histogramPoint({
+            ...common,
+            bounds,
+            counts: Array.from({ length: bounds.length + 1 }, () => gen.int(9)),
+            ...(gen.chance(0.8) ? { sum: gen.int(100) } : {}),
+          }),
+        );
         break;
       }
       case 'summary':
-        points.push(summaryPoint({ ...common, count: gen.int(100), sum: gen.int(1000), quantiles: gen.pick(QUANTILES).map((q) => [q, gen.int(50)] as [number, number]) }));
+        points.push(
+          summaryPoint({
+            ...common,
+            count: gen.int(100),
+            sum: gen.int(1000),
+            quantiles: gen.pick(QUANTILES).map((q) => [q, gen.int(50)] as [number, number]),
+          }),
+        );
         break;
       case 'exponential_histogram':
-        points.push(exponentialPoint({ ...common, scale: gen.int(6) - 2, zeroCount: gen.int(3), positive: { offset: gen.int(6) - 3, counts: Array.from({ length: gen.int(5) }, () => gen.int(9)) }, ...(gen.chance(0.8) ? { sum: gen.int(100) } : {}) }));
+        points.push(
+          exponentialPoint({
+            ...common,
+            scale: gen.int(6) - 2,
+            zeroCount: gen.int(3),
+            positive: { offset: gen.int(6) - 3, counts: Array.from({ length: gen.int(5) }, () => gen.int(9)) },
+            ...(gen.chance(0.8) ? { sum: gen.int(100) } : {}),
+          }),
+        );
         break;
     }
   }
@@ -130,45 +200,51 @@ function config(gen: Gen): PrometheusConfig {
 
 describe('compact series catalog: the same bytes as the translator it replaced', () => {
   it('consecutive batches, shared and fresh attribute objects, parts, trims (seeded fuzz against the oracle)', () => {
-    let batches = 0, requests = 0;
-    const cases = runFuzz('catalog differential', FUZZ_MS, (random, seed) => {
-      const gen = new Gen(random);
-      const cfg = config(gen);
-      const limits = { maxSamples: 1 + gen.int(30), maxBytes: 200 + gen.int(3000) };
-      // Small limits now and then, so the new catalog is cleared between batches (the oracle's never is here).
-      const catalog = new SeriesCatalog(cfg.translation, gen.chance(0.3) ? { maxPointSeries: gen.int(6), maxArenaBytes: 1 << 30 } : undefined);
-      const ours = new Translator(cfg, catalog, new CumulativeState(1_000, 3_600_000), new Map());
-      const theirs = new OracleTranslator(cfg, new OracleCatalog(cfg.translation), new CumulativeState(1_000, 3_600_000), new Map());
-      const u = universe(gen);
-      let baseMs = 1_700_000_000_000;
-      for (let b = gen.int(6) + 2; b > 0; b--, batches++) {
-        baseMs += gen.int(20_000);
-        const points = batch(gen, u, baseMs);
-        const input = gen.chance(0.4) ? redecoded(points) : points;
-        const context = `seed ${seed}, batch ${batches}`;
-        catalog.trim();
-        ours.begin();
-        for (let at = 0; at < input.length || at === 0;) {
-          const next = Math.min(input.length, at + 1 + gen.int(Math.max(1, input.length)));
-          ours.add(input.slice(at, next));
-          at = next;
-          if (input.length === 0) break;
+    let batches = 0,
+      requests = 0;
+    const cases = runFuzz(
+      'catalog differential',
+      FUZZ_MS,
+      (random, seed) => {
+        const gen = new Gen(random);
+        const cfg = config(gen);
+        const limits = { maxSamples: 1 + gen.int(30), maxBytes: 200 + gen.int(3000) };
+        // Small limits now and then, so the new catalog is cleared between batches (the oracle's never is here).
+        const catalog = new SeriesCatalog(cfg.translation, gen.chance(0.3) ? { maxPointSeries: gen.int(6), maxArenaBytes: 1 << 30 } : undefined);
+        const ours = new Translator(cfg, catalog, new CumulativeState(1_000, 3_600_000), new Map());
+        const theirs = new OracleTranslator(cfg, new OracleCatalog(cfg.translation), new CumulativeState(1_000, 3_600_000), new Map());
+        const u = universe(gen);
+        let baseMs = 1_700_000_000_000;
+        for (let b = gen.int(6) + 2; b > 0; b--, batches++) {
+          baseMs += gen.int(20_000);
+          const points = batch(gen, u, baseMs);
+          const input = gen.chance(0.4) ? redecoded(points) : points;
+          const context = `seed ${seed}, batch ${batches}`;
+          catalog.trim();
+          ours.begin();
+          for (let at = 0; at < input.length || at === 0; ) {
+            const next = Math.min(input.length, at + 1 + gen.int(Math.max(1, input.length)));
+            ours.add(input.slice(at, next));
+            at = next;
+            if (input.length === 0) break;
+          }
+          const actual = ours.finish();
+          const expected = theirs.translate(input);
+          const expectedRequests = oracleSplit(expected.series, limits).map((request) => Buffer.from(oracleBytes(request)));
+          const actualRequests = splitRequests(actual.series, limits).map((request) => Buffer.from(writeRequestBytes(request)));
+          assert.equal(actualRequests.length, expectedRequests.length, `${context}: request count`);
+          for (const [i, bytes] of actualRequests.entries()) assert.ok(bytes.equals(expectedRequests[i]!), `${context}, request ${i}: bytes differ`);
+          requests += actualRequests.length;
+          assert.equal(actual.points, expected.points, context);
+          assert.deepEqual([...actual.skipped], [...expected.skipped], context);
+          assert.deepEqual([...actual.targetInfo], [...expected.targetInfo], context);
+          const now = Date.now();
+          actual.delta?.commit(now);
+          expected.delta?.commit(now);
         }
-        const actual = ours.finish();
-        const expected = theirs.translate(input);
-        const expectedRequests = oracleSplit(expected.series, limits).map((request) => Buffer.from(oracleBytes(request)));
-        const actualRequests = splitRequests(actual.series, limits).map((request) => Buffer.from(writeRequestBytes(request)));
-        assert.equal(actualRequests.length, expectedRequests.length, `${context}: request count`);
-        for (const [i, bytes] of actualRequests.entries()) assert.ok(bytes.equals(expectedRequests[i]!), `${context}, request ${i}: bytes differ`);
-        requests += actualRequests.length;
-        assert.equal(actual.points, expected.points, context);
-        assert.deepEqual([...actual.skipped], [...expected.skipped], context);
-        assert.deepEqual([...actual.targetInfo], [...expected.targetInfo], context);
-        const now = Date.now();
-        actual.delta?.commit(now);
-        expected.delta?.commit(now);
-      }
-    }, 150);
+      },
+      150,
+    );
     assert.ok(cases >= 150 || process.env.MANIFOLD_FUZZ_SEED !== undefined, `only ${cases} cases ran`);
     console.log(`  catalog differential: ${cases} runs, ${batches} batches, ${requests} requests identical`);
   });

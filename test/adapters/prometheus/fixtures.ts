@@ -77,13 +77,28 @@ export function summaryPoint(c: Common & { count: number; sum: number; quantiles
 }
 
 export function exponentialPoint(
-  c: Common & { scale: number; zeroCount: number; positive: { offset: number; counts: number[] }; negative?: { offset: number; counts: number[] }; sum?: number },
+  c: Common & {
+    scale: number;
+    zeroCount: number;
+    positive: { offset: number; counts: number[] };
+    negative?: { offset: number; counts: number[] };
+    sum?: number;
+  },
 ): MetricPoint {
   const positive = { offset: c.positive.offset, bucketCounts: c.positive.counts };
   const negative = { offset: c.negative?.offset ?? 0, bucketCounts: c.negative?.counts ?? [] };
   const count = c.zeroCount + positive.bucketCounts.reduce((a, b) => a + b, 0) + negative.bucketCounts.reduce((a, b) => a + b, 0);
   return {
-    ...base(c), type: 'exponential_histogram', count, sum: c.sum, scale: c.scale, zeroCount: c.zeroCount, zeroThreshold: 0,
-    positive, negative, min: undefined, max: undefined,
+    ...base(c),
+    type: 'exponential_histogram',
+    count,
+    sum: c.sum,
+    scale: c.scale,
+    zeroCount: c.zeroCount,
+    zeroThreshold: 0,
+    positive,
+    negative,
+    min: undefined,
+    max: undefined,
   };
 }

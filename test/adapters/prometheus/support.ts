@@ -52,7 +52,11 @@ export async function promRaw(baseUrl: string, selector: string, atMs: number, e
 }
 
 /** Instant query (PromQL), result vector. */
-export async function promQuery(baseUrl: string, query: string, atMs: number): Promise<{ metric: Record<string, string>; value: [number, string]; histogram?: [number, any] }[]> {
+export async function promQuery(
+  baseUrl: string,
+  query: string,
+  atMs: number,
+): Promise<{ metric: Record<string, string>; value: [number, string]; histogram?: [number, any] }[]> {
   const url = new URL('/api/v1/query', baseUrl);
   url.searchParams.set('query', query);
   url.searchParams.set('time', String(atMs / 1000));
@@ -94,7 +98,10 @@ export async function vmExport(baseUrl: string, match: string, expectSeries: num
     const url = new URL('/api/v1/export', baseUrl);
     url.searchParams.append('match[]', match);
     const text = await (await fetch(url)).text();
-    rows = text.split('\n').filter((line) => line.trim() !== '').map(parseExportLine);
+    rows = text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map(parseExportLine);
     if (rows.length >= expectSeries) break;
     await sleep(100);
   }
@@ -103,12 +110,19 @@ export async function vmExport(baseUrl: string, match: string, expectSeries: num
 
 /** One line of /api/v1/export: JSON, except that ±Inf values are written bare (`Inf`, `-Inf`), which JSON.parse refuses. */
 function parseExportLine(line: string): VmExported {
-  const row = JSON.parse(line.replace(/([[,])([+-]?Inf)(?=[,\]])/g, '$1"$2"')) as { metric: Record<string, string>; values: (number | string)[]; timestamps: number[] };
+  const row = JSON.parse(line.replace(/([[,])([+-]?Inf)(?=[,\]])/g, '$1"$2"')) as {
+    metric: Record<string, string>;
+    values: (number | string)[];
+    timestamps: number[];
+  };
   return { ...row, values: row.values.map((value) => (typeof value === 'number' ? value : value.startsWith('-') ? -Infinity : Infinity)) };
 }
 
 export function seriesId(labels: Record<string, string>): string {
-  return Object.keys(labels).sort().map((key) => `${key}=${labels[key]}`).join(',');
+  return Object.keys(labels)
+    .sort()
+    .map((key) => `${key}=${labels[key]}`)
+    .join(',');
 }
 
 export function sleep(ms: number): Promise<void> {

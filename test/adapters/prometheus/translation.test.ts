@@ -53,8 +53,14 @@ describe('metric names', () => {
 describe('labels', () => {
   it('sanitizes names as the Collector does', () => {
     const cases: [string, string][] = [
-      ['name', 'name'], ['host.name', 'host_name'], ['host_name', 'host_name'], ['name (of the host)', 'name__of_the_host_'],
-      ['2 cents', 'key_2_cents'], ['__name', '__name'], ['_name', 'key_name'], ['é', 'key_'],
+      ['name', 'name'],
+      ['host.name', 'host_name'],
+      ['host_name', 'host_name'],
+      ['name (of the host)', 'name__of_the_host_'],
+      ['2 cents', 'key_2_cents'],
+      ['__name', '__name'],
+      ['_name', 'key_name'],
+      ['é', 'key_'],
     ];
     for (const [key, expected] of cases) assert.equal(sanitizeLabelName(key), expected, key);
   });
@@ -76,7 +82,11 @@ describe('labels', () => {
   });
 
   it('sorts by byte order: upper case before __name__ before lower case', () => {
-    const names = new LabelSetBuilder().addAttributes({ b: '1', B: '2', a: '3' }).set('__name__', 'm').build().map((label) => label.name);
+    const names = new LabelSetBuilder()
+      .addAttributes({ b: '1', B: '2', a: '3' })
+      .set('__name__', 'm')
+      .build()
+      .map((label) => label.name);
     assert.deepEqual(names, ['B', '__name__', 'a', 'b']);
   });
 });
@@ -97,8 +107,16 @@ describe('values and timestamps', () => {
 
   it('formats bounds and quantiles like Go strconv.FormatFloat(x, f, -1)', () => {
     const cases: [number, string][] = [
-      [0, '0'], [1, '1'], [0.005, '0.005'], [100.5, '100.5'], [1e21, '1000000000000000000000'], [1.5e-7, '0.00000015'],
-      [-2.5e-8, '-0.000000025'], [Infinity, '+Inf'], [-Infinity, '-Inf'], [123456789012345680000, '123456789012345680000'],
+      [0, '0'],
+      [1, '1'],
+      [0.005, '0.005'],
+      [100.5, '100.5'],
+      [1e21, '1000000000000000000000'],
+      [1.5e-7, '0.00000015'],
+      [-2.5e-8, '-0.000000025'],
+      [Infinity, '+Inf'],
+      [-Infinity, '-Inf'],
+      [123456789012345680000, '123456789012345680000'],
     ];
     for (const [value, expected] of cases) assert.equal(formatFloat(value), expected, String(value));
   });

@@ -12,7 +12,8 @@ const SAMPLE_BYTES = 22;
 const EXEMPLAR_BYTES = 120;
 function histogramBytes(series: TimeSeriesOut): number {
   let size = 0;
-  for (const h of series.histograms) size += 64 + (h.positiveDeltas.length + h.negativeDeltas.length) * 10 + (h.positiveSpans.length + h.negativeSpans.length) * 12;
+  for (const h of series.histograms)
+    size += 64 + (h.positiveDeltas.length + h.negativeDeltas.length) * 10 + (h.positiveSpans.length + h.negativeSpans.length) * 12;
   return size;
 }
 

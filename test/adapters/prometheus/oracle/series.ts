@@ -4,13 +4,7 @@
  * across requests, whose decoded objects are new each time): a tree per family with one level per attribute,
  * keyed by attribute name then raw value, so a point costs two map lookups per attribute and builds no string.
  */
-import {
-  type Attributes,
-  type InstrumentationScope,
-  type MetricDescriptor,
-  type Resource,
-  attributeToString,
-} from '../../../../src/model/index.js';
+import { type Attributes, type InstrumentationScope, type MetricDescriptor, type Resource, attributeToString } from '../../../../src/model/index.js';
 import type { PrometheusConfig } from '../../../../src/adapters/prometheus/config.js';
 import { type EncodedLabels, type Label, LabelSetBuilder, attributesKey, encodeLabels, withLabel } from './labels.js';
 import { prometheusMetricName } from '../../../../src/adapters/prometheus/names.js';
@@ -42,7 +36,11 @@ export class SeriesLabels {
     const last = this.lastBounds;
     if (last !== undefined && this.lastBuckets !== undefined && last.length === bounds.length) {
       let same = true;
-      for (let i = 0; i < bounds.length; i++) if (last[i] !== bounds[i]) { same = false; break; }
+      for (let i = 0; i < bounds.length; i++)
+        if (last[i] !== bounds[i]) {
+          same = false;
+          break;
+        }
       if (same) return this.lastBuckets;
     }
     const sets = bounds.map((bound) => this.named('_bucket', 'le', formatFloat(bound)));
@@ -149,8 +147,7 @@ export class SeriesCatalog {
   private readonly constantKeys: ReadonlySet<string> | undefined;
 
   constructor(private readonly translation: PrometheusConfig['translation']) {
-    this.withSuffixes =
-      translation.add_metric_suffixes ?? translation.translation_strategy === 'UnderscoreEscapingWithSuffixes';
+    this.withSuffixes = translation.add_metric_suffixes ?? translation.translation_strategy === 'UnderscoreEscapingWithSuffixes';
     this.constantKeys = translation.resource_constant_labels.length > 0 ? new Set(translation.resource_constant_labels) : undefined;
   }
 
@@ -280,4 +277,3 @@ export class SeriesCatalog {
     return { key, constant, job, instance, targetInfo: targetInfo && encodeLabels(targetInfo), targetKey };
   }
 }
-

@@ -241,8 +241,13 @@ export class Translator {
     if (point.metric.temporality === 'delta' && !stale) {
       if (this.delta === undefined) return this.skip(SKIP_REASONS.deltaOff);
       const total = this.delta.addExponential(series.key, point.startTimeUnixNano, point.timeUnixNano, {
-        scale: point.scale, zeroCount: point.zeroCount, zeroThreshold: point.zeroThreshold,
-        positive: point.positive, negative: point.negative, count: point.count, sum: point.sum ?? 0,
+        scale: point.scale,
+        zeroCount: point.zeroCount,
+        zeroThreshold: point.zeroThreshold,
+        positive: point.positive,
+        negative: point.negative,
+        count: point.count,
+        sum: point.sum ?? 0,
       });
       if (typeof total === 'string') return this.skip(total);
       source = { ...point, ...total, sum: point.sum === undefined ? undefined : total.sum };
@@ -269,7 +274,16 @@ export class Translator {
   private newSeries(labels: EncodedLabels): BatchSeries {
     let series = labels.series;
     if (series === undefined) {
-      series = { labelBlock: labels.block, labelBytes: labels.bytes, store: EMPTY_STORE, sampleStart: 0, sampleCount: 0, exemplars: NO_EXEMPLARS, histograms: NO_HISTOGRAMS, unsorted: false };
+      series = {
+        labelBlock: labels.block,
+        labelBytes: labels.bytes,
+        store: EMPTY_STORE,
+        sampleStart: 0,
+        sampleCount: 0,
+        exemplars: NO_EXEMPLARS,
+        histograms: NO_HISTOGRAMS,
+        unsorted: false,
+      };
       labels.series = series;
     } else {
       series.exemplars = NO_EXEMPLARS;
