@@ -71,7 +71,7 @@ test('doctor names a stopped backend, a wrong password and a missing migration, 
   assert.match(first.out, /^ok +backend pg \(postgres\): answers/m);
   assert.match(
     first.out,
-    /^FAIL +backend pg \(postgres\) schema: postgres [\d.]+; \d+ migrations? pending: 0001_init[^\n]*\n +fix: manifold migrate up --backend pg/m,
+    /^FAIL +backend pg \(postgres\) schema: postgres [\d.]+(, [^;\n]+)?; \d+ migrations? pending: 0001_init[^\n]*\n +fix: manifold migrate up --backend pg/m,
   );
   assert.ok(!first.out.includes('wrong-pw'), 'the password is not shown');
 
@@ -80,7 +80,7 @@ test('doctor names a stopped backend, a wrong password and a missing migration, 
   const healthy = await doctor(config('healthy', [vmBackend('right-pw'), pgBackend]));
   assert.equal(healthy.code, 0, healthy.out);
   assert.match(healthy.out, /^ok +backend locked \(prometheus\): answers/m);
-  assert.match(healthy.out, /^ok +backend pg \(postgres\) schema: postgres [\d.]+; migrated/m);
+  assert.match(healthy.out, /^ok +backend pg \(postgres\) schema: postgres [\d.]+(, [^;\n]+)?; migrated/m);
 });
 
 test('doctor checks InfluxDB by an empty write: a missing database is named, an existing one passes', { timeout: 60_000 }, async () => {
