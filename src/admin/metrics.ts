@@ -56,6 +56,12 @@ export class GatewayMetrics implements ReceiverObserver {
     labelNames: ['backend', 'reason'],
     registers: [this.registry],
   });
+  readonly redelivered = new Counter({
+    name: 'manifold_backend_redelivered_items_total',
+    help: 'Items of a write sent again after its earlier attempt was cut off (a crash, a timeout) and refused as already held: counted as delivered.',
+    labelNames: ['backend'],
+    registers: [this.registry],
+  });
   readonly dropped = new Counter({
     name: 'manifold_backend_dropped_items_total',
     help: 'Items dropped by a policy (e.g. drop_oldest at the backlog bound), by reason.',

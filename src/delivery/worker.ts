@@ -152,6 +152,7 @@ export class BackendWorker {
     const ready: EncodedJobs = {
       ids: jobs.map((job) => job.id),
       oldestEnqueuedAt: Math.min(...jobs.map((job) => job.enqueuedAt)),
+      mayBeStored: jobs.some((job) => job.resumed || job.attempts > 0),
       summary: batch.summary,
       encodeMs: 0,
     };
@@ -254,6 +255,10 @@ export class BackendWorker {
     const { ids, summary: batch } = ready;
     const items = batch.items;
     const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof PermanentWriteError && error.reason === 'out_of_order' && ready.mayBeStored) {
+      await this.alreadyStored(ready, error);
+      return;
+    }
     if (error instanceof PermanentWriteError) {
       const reason = error.reason;
       const why = reason === 'out_of_order' ? 'the backend refused the samples as older than those it holds' : 'the backend refused the data';
@@ -292,6 +297,24 @@ export class BackendWorker {
     await this.store.retryLater(this.backend, ids, now + delay, message);
   }
 
+  /**
+   * Refused as older than what the backend holds, by a write whose earlier attempt may have landed (a gateway killed
+   * between the backend's answer and the queue's record, a timeout). Delivery is ordered, so nothing newer of these
+   * series was sent after them: what the backend holds is this write. Remote write stores what of a request is in
+   * order and refuses the rest, so nothing of it is missing now; a dead letter would only hold a copy, and replaying
+   * it would be refused again.
+   */
+  private async alreadyStored(ready: EncodedJobs, error: PermanentWriteError): Promise<void> {
+    const { summary: batch } = ready;
+    this.logger.info(
+      { backend: this.backend, batch: batch.id, items: batch.items, error: error.backendText },
+      'the backend already holds this write (an earlier attempt reached it before its outcome was recorded): counted as delivered',
+    );
+    await this.store.complete(this.backend, ready.ids);
+    this.metrics.redelivered.inc({ backend: this.backend }, batch.items);
+    this.recovered();
+  }
+
   private recovered(): void {
     if (this.consecutiveFailures > 0) {
       this.logger.info({ backend: this.backend, after: this.consecutiveFailures }, 'the backend accepts writes again');
@@ -305,6 +328,8 @@ export class BackendWorker {
 interface EncodedJobs {
   readonly ids: string[];
   readonly oldestEnqueuedAt: number;
+  /** An earlier attempt at these jobs may have reached the backend: it was killed, or failed with no answer. */
+  readonly mayBeStored: boolean;
   readonly summary: BatchSummary;
   write?: EncodedWrite;
   /** Why encode() failed: the send reports it, in turn. */

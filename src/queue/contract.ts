@@ -37,6 +37,12 @@ export interface Job {
    */
   readonly group: string | null;
   readonly lastError: string | null;
+  /**
+   * An earlier lease of this job ended with no outcome recorded: its holder was killed, or lost the queue for
+   * longer than the lease. That write may have reached the backend, so the backend may hold this data already.
+   * A lease given back with release() (never sent) does not count.
+   */
+  readonly resumed: boolean;
 }
 
 /** A lease stops before the job that would cross any limit, but always takes at least one job. */

@@ -63,6 +63,7 @@ export function runQueueContract(name: string, open: (dir: string) => Promise<Qu
         ['job 0', 'job 1'],
       );
       assert.equal(first[0]!.attempts, 0);
+      assert.equal(first[0]!.resumed, false, 'never leased before');
       assert.equal(first[0]!.items, 1);
       assert.equal(first[0]!.bytes, 5);
       assert.ok(Math.abs(first[0]!.enqueuedAt - Date.now()) < 10_000);
@@ -204,6 +205,7 @@ export function runQueueContract(name: string, open: (dir: string) => Promise<Qu
       assert.deepEqual(ids(again), ids(ahead), 'the same jobs, whole and alone, ahead of later ones');
       for (const job of again) {
         assert.equal(job.attempts, 0);
+        assert.equal(job.resumed, false, 'given back unsent: not a write that may have landed');
         assert.equal(job.group, ahead[0]!.group);
       }
       await store.complete('a', [...ids(head), ...ids(again)]);
@@ -235,6 +237,7 @@ export function runQueueContract(name: string, open: (dir: string) => Promise<Qu
       for (const job of again) {
         assert.equal(job.attempts, 1);
         assert.equal(job.lastError, 'timeout 1');
+        assert.equal(job.resumed, false, 'its attempt has an outcome');
         assert.ok(job.group !== null);
         assert.equal(job.group, again[0]!.group);
       }
@@ -348,8 +351,26 @@ export function runQueueContract(name: string, open: (dir: string) => Promise<Qu
       const relet = await again.lease('a', ALL);
       assert.deepEqual(ids(relet), enq.slice(0, 2), 'the interrupted lease comes back whole, alone');
       assert.equal(relet[0]!.group, leased[0]!.group);
-      assert.deepEqual(ids(await again.lease('a', ALL)), enq.slice(2, 3));
-      assert.deepEqual(ids(await again.lease('b', ALL)), enq.slice(3));
+      assert.deepEqual(
+        relet.map((job) => job.resumed),
+        [true, true],
+        'a lease that ended with its process is named: that write may have reached the backend',
+      );
+      const never = await again.lease('a', ALL);
+      assert.deepEqual(ids(never), enq.slice(2, 3));
+      assert.equal(never[0]!.resumed, false);
+      const other = await again.lease('b', ALL);
+      assert.deepEqual(ids(other), enq.slice(3));
+      assert.equal(other[0]!.resumed, true);
+      await again.retryLater('a', ids(relet), Date.now(), 'refused');
+      assert.deepEqual(
+        (await again.lease('a', ALL)).map((job) => [job.resumed, job.attempts]),
+        [
+          [false, 1],
+          [false, 1],
+        ],
+        'an outcome clears the mark',
+      );
       await again.health();
     });
 

@@ -70,6 +70,36 @@ describe('embedded queue specifics', () => {
     }
   });
 
+  it('opens a queue file of the previous schema (version 1, no held mark): its jobs lease as not resumed', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'manifold-queue-v1-'));
+    try {
+      const first = await EmbeddedQueueStore.open({ dir });
+      const [id] = (await first.enqueue([{ backend: 'a', payload: payloadOf('old'), items: 1 }])).ids;
+      await first.close();
+      const db = new Database(path.join(dir, 'queue.db'));
+      db.exec('ALTER TABLE jobs DROP COLUMN held');
+      db.pragma('user_version = 1');
+      db.close();
+      const again = await EmbeddedQueueStore.open({ dir });
+      try {
+        const jobs = await again.lease('a', { maxJobs: 10, maxBytes: 1e9, maxItems: 1e9 });
+        assert.deepEqual(
+          jobs.map((job) => [job.id, job.resumed]),
+          [[id, false]],
+        );
+        await again.close();
+        const reopened = await EmbeddedQueueStore.open({ dir });
+        const relet = await reopened.lease('a', { maxJobs: 10, maxBytes: 1e9, maxItems: 1e9 });
+        assert.equal(relet[0]!.resumed, true, 'the new column keeps the mark across a restart');
+        await reopened.close();
+      } finally {
+        await again.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('makes time-ordered unique ids, monotonic within a millisecond and when the clock steps back', () => {
     const ulid = new MonotonicUlid();
     const ids = [ulid.next(1000), ulid.next(1000), ulid.next(1000), ulid.next(999), ulid.next(1001)];

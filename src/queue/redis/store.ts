@@ -114,9 +114,8 @@ export class RedisQueueStore implements QueueStore {
       ),
     )) as string[];
     const group = reply[0] || null;
-    const rows: { id: string; payloadKey: string; items: number; bytes: number; enqueuedAt: number; attempts: number; lastError: string | null }[] =
-      [];
-    for (let i = 1; i + 6 < reply.length; i += 7) {
+    const rows: (Omit<Job, 'backend' | 'group' | 'payload'> & { payloadKey: string })[] = [];
+    for (let i = 1; i + 7 < reply.length; i += 8) {
       rows.push({
         id: reply[i]!,
         payloadKey: reply[i + 1]!,
@@ -125,6 +124,7 @@ export class RedisQueueStore implements QueueStore {
         enqueuedAt: Number(reply[i + 4]),
         attempts: Number(reply[i + 5]),
         lastError: reply[i + 6] || null,
+        resumed: reply[i + 7] === '1',
       });
     }
     if (rows.length === 0) return [];
@@ -162,7 +162,7 @@ export class RedisQueueStore implements QueueStore {
   /** The leases of this backend that an earlier, killed life of this gateway held: leasable again at once. */
   private async reclaimDeadLocalLeases(backend: string): Promise<void> {
     const dead = await this.run(() => deadLocalLeases(this.conn.client, this.base, backend, this.token));
-    for (const [token, ids] of dead) await this.run(() => this.conn.scripts.mfRelease(this.base, backend, token, ...ids));
+    for (const [token, ids] of dead) await this.run(() => this.conn.scripts.mfRelease(this.base, backend, token, '0', ...ids));
     this.reclaimed.add(backend);
   }
 
@@ -175,7 +175,7 @@ export class RedisQueueStore implements QueueStore {
     if (ids.length === 0) return;
     // Not renewed any more either way: if Redis misses this, the lease simply expires.
     this.held.remove(backend, ids);
-    await this.run(() => this.conn.scripts.mfRelease(this.base, backend, this.token, ...ids));
+    await this.run(() => this.conn.scripts.mfRelease(this.base, backend, this.token, '1', ...ids));
   }
 
   async retryLater(backend: string, ids: readonly string[], retryAt: number, error: string): Promise<void> {
@@ -237,7 +237,8 @@ export class RedisQueueStore implements QueueStore {
     retireHolderToken(this.token);
     const held = this.held.stop();
     try {
-      for (const [backend, ids] of held) if (ids.length > 0) await this.conn.scripts.mfRelease(this.base, backend, this.token, ...ids);
+      // Still held at close, so their writes' outcome is unknown ('0': named as resumed at the next lease).
+      for (const [backend, ids] of held) if (ids.length > 0) await this.conn.scripts.mfRelease(this.base, backend, this.token, '0', ...ids);
       await this.conn.client.quit();
     } catch {
       this.conn.client.disconnect(); // Redis away: the leases expire by themselves

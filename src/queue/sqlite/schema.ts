@@ -11,7 +11,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 
 /** Bump with a migration step in openDatabase when the tables change. */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
   -- One row per distinct payload; jobs of several backends enqueued together share it (refs counts them).
@@ -35,6 +35,8 @@ const SCHEMA = `
     ready_at    INTEGER NOT NULL,
     attempts    INTEGER NOT NULL,
     grp         TEXT,
+    -- 1 from a lease until its outcome (or release): still 1 at the next lease means a process died holding it.
+    held        INTEGER NOT NULL DEFAULT 0,
     first_error TEXT,
     last_error  TEXT,
     reason      TEXT,
@@ -75,6 +77,7 @@ export function openDatabase({ file, fsync }: DatabaseOptions): Database.Databas
       throw new Error(`queue database ${file} has schema version ${version}; this build knows up to ${SCHEMA_VERSION}`);
     }
     db.exec(SCHEMA);
+    if (version === 1) db.exec('ALTER TABLE jobs ADD COLUMN held INTEGER NOT NULL DEFAULT 0');
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
     return db;
   } catch (error) {

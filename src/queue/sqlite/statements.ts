@@ -8,6 +8,7 @@ export interface JobRow {
   bytes: number;
   attempts: number;
   grp: string | null;
+  held: number;
   enqueued_at: number;
   line_at: number;
   ready_at: number;
@@ -39,7 +40,7 @@ export interface DeadFilter {
   backend: string | null;
 }
 
-const JOB_COLUMNS = 'seq, id, items, bytes, attempts, grp, enqueued_at, line_at, ready_at, last_error';
+const JOB_COLUMNS = 'seq, id, items, bytes, attempts, grp, held, enqueued_at, line_at, ready_at, last_error';
 const DEAD_COLUMNS = 'seq, id, backend, items, bytes, attempts, enqueued_at, dead_at, reason, first_error, last_error';
 const DEAD_FILTER = 'state = 2 AND (@id IS NULL OR id = @id) AND (@backend IS NULL OR backend = @backend)';
 
@@ -61,16 +62,17 @@ export function prepareStatements(db: Database.Database) {
     ),
     groupMembers: db.prepare<[string, string], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE grp = ? AND backend = ? AND state = 0 ORDER BY seq`),
     payloadOf: db.prepare<[number], { data: Buffer }>('SELECT p.data FROM jobs j JOIN payloads p ON p.id = j.payload_id WHERE j.seq = ?'),
-    setGroup: db.prepare<[string, number]>('UPDATE jobs SET grp = ? WHERE seq = ?'),
+    hold: db.prepare<[string | null, number]>('UPDATE jobs SET held = 1, grp = COALESCE(?, grp) WHERE seq = ?'),
+    unhold: db.prepare<[string, string]>('UPDATE jobs SET held = 0 WHERE id = ? AND backend = ? AND state = 0'),
     groupOf: db.prepare<[string, string], { grp: string | null }>('SELECT grp FROM jobs WHERE id = ? AND backend = ? AND state = 0'),
     deleteLive: db.prepare<[string, string], SizeRow>('DELETE FROM jobs WHERE id = ? AND backend = ? AND state = 0 RETURNING backend, items, bytes'),
     deleteSeq: db.prepare<[number]>('DELETE FROM jobs WHERE seq = ?'),
     retry: db.prepare<[number, string | null, string, string, string, string]>(
-      `UPDATE jobs SET attempts = attempts + 1, ready_at = ?, grp = ?, first_error = COALESCE(first_error, ?), last_error = ?
+      `UPDATE jobs SET attempts = attempts + 1, held = 0, ready_at = ?, grp = ?, first_error = COALESCE(first_error, ?), last_error = ?
        WHERE id = ? AND backend = ? AND state = 0`,
     ),
     kill: db.prepare<[string, number, string, string, string, string], SizeRow>(
-      `UPDATE jobs SET state = 2, attempts = attempts + 1, grp = NULL, reason = ?, dead_at = ?, first_error = COALESCE(first_error, ?), last_error = ?
+      `UPDATE jobs SET state = 2, attempts = attempts + 1, held = 0, grp = NULL, reason = ?, dead_at = ?, first_error = COALESCE(first_error, ?), last_error = ?
        WHERE id = ? AND backend = ? AND state = 0 RETURNING backend, items, bytes`,
     ),
     deadLetters: db.prepare<[DeadFilter], DeadRow>(`SELECT ${DEAD_COLUMNS} FROM jobs WHERE ${DEAD_FILTER} ORDER BY seq`),
@@ -80,7 +82,7 @@ export function prepareStatements(db: Database.Database) {
         .join(', ')}, p.data FROM jobs j JOIN payloads p ON p.id = j.payload_id WHERE j.id = ? AND j.state = 2`,
     ),
     replay: db.prepare<[number, number, number]>(
-      `UPDATE jobs SET seq = ?, state = 0, line_at = ?, ready_at = 0, attempts = 0, grp = NULL,
+      `UPDATE jobs SET seq = ?, state = 0, line_at = ?, ready_at = 0, attempts = 0, held = 0, grp = NULL,
          first_error = NULL, last_error = NULL, reason = NULL, dead_at = NULL
        WHERE seq = ?`,
     ),

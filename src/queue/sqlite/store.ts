@@ -6,7 +6,9 @@
  * - A payload enqueued for several backends in one call is stored once and reference-counted.
  * - Leases live in memory only: a job leased by a process that died is simply ready again when the next
  *   process opens the database, so crash recovery needs no work at open. Hence one process per database
- *   (src/util/process-lock.ts refuses a second).
+ *   (src/util/process-lock.ts refuses a second). Each lease does leave a mark in its row (`held`, committed
+ *   before the lease returns and cleared by its outcome), so the next process knows which jobs may already have
+ *   reached the backend (Job.resumed).
  * - A lease is either one whole group or a run of ungrouped jobs; a run of more than one becomes a group
  *   (id `<first job id>+<count>`) persisted before the lease returns, so after a failure or a crash the
  *   same jobs come back together under the same batch id (the adapters' dedup token).
@@ -153,12 +155,15 @@ export class EmbeddedQueueStore implements QueueStore {
       chosen = this.sql.groupMembers.all(group, backend).filter((row) => !taken.has(row.id));
     } else if (chosen.length > 1) {
       group = `${chosen[0]!.id}+${chosen.length}`;
-      const members = chosen;
-      const name = group;
-      this.write(() => {
-        for (const row of members) this.sql.setGroup.run(name, row.seq);
-      });
     }
+    if (chosen.length === 0) return [];
+    // Marked held before the lease returns, so a process that dies holding it leaves the mark (see Job.resumed);
+    // a run of several becomes its group in the same commit.
+    const newGroup = chosen.length > 1 && chosen[0]!.grp === null ? group : null;
+    const members = chosen;
+    this.write(() => {
+      for (const row of members) this.sql.hold.run(newGroup, row.seq);
+    });
     const jobs: Job[] = [];
     for (const row of chosen) {
       const payload = this.sql.payloadOf.get(row.seq);
@@ -174,6 +179,7 @@ export class EmbeddedQueueStore implements QueueStore {
         attempts: row.attempts,
         group,
         lastError: row.last_error,
+        resumed: row.held === 1,
       });
     }
     return jobs;
@@ -194,6 +200,9 @@ export class EmbeddedQueueStore implements QueueStore {
 
   async release(backend: string, ids: readonly string[]): Promise<void> {
     this.ensureOpen();
+    this.write(() => {
+      for (const id of ids) this.sql.unhold.run(id, backend);
+    });
     this.forgetLeases(backend, ids);
   }
 

@@ -8,7 +8,8 @@
  * already leased are passed over (its next write is sent after them).
  *
  * ARGV: backend, now, maxJobs, maxBytes, lease expiry (ms epoch), token, maxItems, ordered ('1' or '0')
- * Reply: {group or '', then per job: id, payload key, items, bytes, enqueuedAt, attempts, lastError or ''}
+ * Reply: {group or '', then per job: id, payload key, items, bytes, enqueuedAt, attempts, lastError or '', resumed}
+ * where resumed is '1' when the job still names an earlier holder: that lease ended with no outcome (Job.resumed).
  */
 import { COMMON } from './common.js';
 
@@ -65,11 +66,12 @@ local reply = {group or ''}
 for _, id in ipairs(chosen) do
   local j = jk(id)
   call('ZADD', leased, expiry, id)
+  local f = call('HMGET', j, 'p', 'n', 'z', 'e', 'a', 'x', 'k')
   call('HSET', j, 'k', token)
-  local f = call('HMGET', j, 'p', 'n', 'z', 'e', 'a', 'x')
   reply[#reply + 1] = id
   for i = 1, 5 do reply[#reply + 1] = f[i] end
   reply[#reply + 1] = f[6] or ''
+  reply[#reply + 1] = f[7] and '1' or '0'
 end
 return reply
 `;
@@ -89,12 +91,20 @@ end
 return n
 `;
 
-/** Gives this holder's leases back (clean shutdown): the jobs are leasable again at once. ARGV: backend, token, ids... */
+/**
+ * Gives a holder's leases back: the jobs are leasable again at once. ARGV: backend, token, unsent ('1' or '0'), ids...
+ * unsent '1' (the holder never sent them) forgets the holder; '0' (the leases of a killed holder, taken back) keeps
+ * it named, so the next lease reports the job as resumed.
+ */
 export const RELEASE = `${COMMON}
-local backend, token = ARGV[1], ARGV[2]
+local backend, token, unsent = ARGV[1], ARGV[2], ARGV[3] == '1'
 local leased = bk(backend, 'leased')
-for i = 3, #ARGV do
-  if call('HGET', jk(ARGV[i]), 'k') == token then call('ZREM', leased, ARGV[i]) end
+for i = 4, #ARGV do
+  local j = jk(ARGV[i])
+  if call('HGET', j, 'k') == token then
+    call('ZREM', leased, ARGV[i])
+    if unsent then call('HDEL', j, 'k') end
+  end
 end
 return 0
 `;
