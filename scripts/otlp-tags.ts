@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type protobuf from 'protobufjs';
 import { protoRoot } from '../src/otlp/proto.js';
-import { declaredWireType } from '../src/otlp/wire.js';
+import { declaredWireType } from '../src/otlp/wire-schema.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BEGIN = '// ---- generated field tags (scripts/otlp-tags.ts; do not edit) ----';

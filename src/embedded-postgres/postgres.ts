@@ -20,7 +20,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startSiblingWorker } from '../sibling-worker.js';
+import { startSiblingWorker } from '../util/sibling-worker.js';
 import type { Logger } from 'pino';
 import type { WorkerInput, WorkerMessage } from './postgres-worker.js';
 import { acquireProcessLock } from '../util/process-lock.js';

@@ -16,7 +16,7 @@
  * `threads: 0` decodes inline on the calling thread (the old behaviour), through the same interface.
  */
 import type { Worker } from 'node:worker_threads';
-import { startSiblingWorker } from '../sibling-worker.js';
+import { startSiblingWorker } from '../util/sibling-worker.js';
 import type { Logger } from 'pino';
 import type { Signal } from '../model/index.js';
 import { OtlpDecodeError, type DecodeLimits, type Encoding } from '../otlp/index.js';

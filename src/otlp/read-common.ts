@@ -11,7 +11,8 @@ import { EMPTY_ATTRIBUTES } from '../model/index.js';
 import type { AttributeValue, Attributes, InstrumentationScope, Resource } from '../model/index.js';
 import { type DecodeContext, newResource, newScope, setAttribute } from './context.js';
 import { protoRoot } from './proto.js';
-import { MAX_DEPTH, type WireReader, fieldMask, validateRange, schemaFor, within } from './wire.js';
+import { MAX_DEPTH, type WireReader, fieldMask, within } from './wire.js';
+import { validateRange, schemaFor } from './wire-schema.js';
 
 // ---- generated field tags (scripts/otlp-tags.ts; do not edit) ----
 /** opentelemetry.proto.common.v1.KeyValue */

@@ -11,7 +11,8 @@ import { logRecordProblem, logRejection } from './logs.js';
 import { ANY_VALUE_SCHEMA, readAnyValue, readAttribute } from './read-common.js';
 import { type RequestShape, walkRequest } from './read-request.js';
 import { protoRoot } from './proto.js';
-import { WireReader, fieldMask, schemaFor, validateRange, within } from './wire.js';
+import { WireReader, fieldMask, within } from './wire.js';
+import { schemaFor, validateRange } from './wire-schema.js';
 
 // ---- generated field tags (scripts/otlp-tags.ts; do not edit) ----
 /** opentelemetry.proto.logs.v1.LogRecord */

@@ -12,8 +12,9 @@ import { pointRejection } from './metrics.js';
 import { protoRoot } from './proto.js';
 import { AttributeSetCache } from './read-attribute-sets.js';
 import { readAttribute } from './read-common.js';
-import { type WireReader, fieldMask, validateRange, schemaFor, within } from './wire.js';
-import type { MessageSchema } from './wire.js';
+import { type WireReader, fieldMask, within } from './wire.js';
+import { validateRange, schemaFor } from './wire-schema.js';
+import type { MessageSchema } from './wire-schema.js';
 
 // ---- generated field tags (scripts/otlp-tags.ts; do not edit) ----
 /** opentelemetry.proto.metrics.v1.Exemplar */

@@ -17,7 +17,8 @@ import { expHistogramPoint } from './read-exp-histogram.js';
 import { histogramPoint, numberPoint, summaryPoint } from './read-metric-points.js';
 import { MetricState, metricsType } from './read-metric-state.js';
 import { type RequestShape, walkRequest } from './read-request.js';
-import { WireReader, fieldMask, validateRange, within } from './wire.js';
+import { WireReader, fieldMask, within } from './wire.js';
+import { validateRange } from './wire-schema.js';
 
 // ---- generated field tags (scripts/otlp-tags.ts; do not edit) ----
 /** opentelemetry.proto.metrics.v1.Metric */

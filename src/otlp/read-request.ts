@@ -6,7 +6,8 @@
 import { EMPTY_ATTRIBUTES, type InstrumentationScope, type Resource } from '../model/index.js';
 import { type DecodeContext, newResource, newScope } from './context.js';
 import { RESOURCE_SCHEMA, SCOPE_SCHEMA, readResource, readScope } from './read-common.js';
-import { type MessageSchema, type WireReader, fieldMask, validateRange, within } from './wire.js';
+import { type WireReader, fieldMask, within } from './wire.js';
+import { type MessageSchema, validateRange } from './wire-schema.js';
 
 // ---- generated field tags (scripts/otlp-tags.ts; do not edit) ----
 /** ExportTraceServiceRequest, ExportMetricsServiceRequest */

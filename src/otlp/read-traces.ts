@@ -13,7 +13,8 @@ import { readAttribute } from './read-common.js';
 import { type RequestShape, walkRequest } from './read-request.js';
 import { protoRoot } from './proto.js';
 import { rootParent, spanKind, spanProblem, spanRejection, spanStatus } from './traces.js';
-import { WireReader, fieldMask, validateRange, schemaFor, within } from './wire.js';
+import { WireReader, fieldMask, within } from './wire.js';
+import { validateRange, schemaFor } from './wire-schema.js';
 
 // ---- generated field tags (scripts/otlp-tags.ts; do not edit) ----
 /** opentelemetry.proto.trace.v1.Span */

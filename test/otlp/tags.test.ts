@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { TAG_FILES, currentBlock, renderBlock } from '../../scripts/otlp-tags.js';
 import { protoRoot } from '../../src/otlp/proto.js';
-import { declaredWireType } from '../../src/otlp/wire.js';
+import { declaredWireType } from '../../src/otlp/wire-schema.js';
 
 const WIRE_TYPES: Record<string, number> = { VARINT: 0, I64: 1, LEN: 2, I32: 5, PACKED: 2 };
 const source = (file: string) => readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');

@@ -8,7 +8,7 @@
  * next call, which starts the new adapter first if the old one had been started.
  */
 import type { Worker } from 'node:worker_threads';
-import { startSiblingWorker } from '../../sibling-worker.js';
+import { startSiblingWorker } from '../../util/sibling-worker.js';
 import type { Logger } from 'pino';
 import { TransientWriteError, type AdapterContext, type WriteResult } from '../../adapters/contract.js';
 import type { Signal } from '../../model/index.js';
