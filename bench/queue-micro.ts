@@ -104,6 +104,7 @@ const cases: Case[] = [
   { label: 'cycle 100 KB: enqueue+lease+complete, 1 backend', points: 1000, backends: 1, copies: false, cycle: true },
   { label: 'cycle 2 MB: enqueue+lease+complete, 1 backend', points: 20_000, backends: 1, copies: false, cycle: true },
   { label: 'cycle 2 MB: enqueue+lease+complete, 4 backends', points: 20_000, backends: 4, copies: false, cycle: true },
+  { label: 'cycle 100 KB, fsync: one job per lease', points: 1000, backends: 1, copies: false, cycle: true, fsync: true },
 ];
 const only = process.argv[2];
 for (const c of cases) if (!only || c.label.includes(only)) await run(c);
