@@ -68,7 +68,7 @@ export async function measureWritePath(options: WritePathOptions): Promise<strin
     bytes = 0;
   for (let write = 0; write < WRITES + WARMUP; write++) {
     // The queue holds encoded payloads; building them is not part of the write.
-    const payloads = Array.from({ length: jobs }, (_, j) => encodeBatch({ metrics: options.batch(1000 + write * jobs + j), spans: [] }));
+    const payloads = Array.from({ length: jobs }, (_, j) => encodeBatch({ metrics: options.batch(1000 + write * jobs + j), spans: [], logs: [] }));
     const timed = write >= WARMUP;
     const c0 = process.cpuUsage();
     const w0 = performance.now();

@@ -42,7 +42,7 @@ function request(sender: number, round: number): readonly MetricPoint[] {
     timeUnixNano: point.timeUnixNano + shift,
     startTimeUnixNano: point.startTimeUnixNano,
   }));
-  return decodeBatch(encodeBatch({ metrics, spans: [] })).metrics;
+  return decodeBatch(encodeBatch({ metrics, spans: [], logs: [] })).metrics;
 }
 
 function settle(): NodeJS.MemoryUsage {

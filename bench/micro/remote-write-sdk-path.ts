@@ -21,7 +21,7 @@ const payloads = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => {
   const d = decodeMetrics(body, 'protobuf').batch;
   for (const r of new Set(d.metrics.map((p) => p.resource))) r.attributes['service.instance.id'] = `s${i % 4}`;
   const shift = BigInt(i) * 1_000_000n;
-  return encodeBatch({ metrics: d.metrics.map((p) => ({ ...p, timeUnixNano: p.timeUnixNano + shift })), spans: [] });
+  return encodeBatch({ metrics: d.metrics.map((p) => ({ ...p, timeUnixNano: p.timeUnixNano + shift })), spans: [], logs: [] });
 });
 const config = prometheusConfigSchema.parse({ url: 'http://127.0.0.1:9/api/v1/write' });
 const translator = new Translator(config, new SeriesCatalog(config.translation), new CumulativeState(1e5, 3.6e6), new Map());

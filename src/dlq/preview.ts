@@ -9,7 +9,8 @@ export function previewPayload(payload: Uint8Array, maxItems = 10): string {
   } catch (error) {
     return `(the payload could not be decoded: ${(error as Error).message})`;
   }
-  const lines = [`${batchSize(batch)} items: ${batch.metrics.length} data points, ${batch.spans.length} spans`];
+  const logs = batch.logs.length > 0 ? `, ${batch.logs.length} log records` : '';
+  const lines = [`${batchSize(batch)} items: ${batch.metrics.length} data points, ${batch.spans.length} spans${logs}`];
   const names = new Map<string, number>();
   for (const point of batch.metrics)
     names.set(`metric ${point.metric.name} (${point.type})`, (names.get(`metric ${point.metric.name} (${point.type})`) ?? 0) + 1);

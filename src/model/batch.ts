@@ -1,3 +1,4 @@
+import type { LogRecord } from './logs.js';
 import type { MetricPoint } from './metrics.js';
 import type { Span } from './spans.js';
 
@@ -13,6 +14,8 @@ export type ReceivedSignal = Signal | 'logs';
 export interface TelemetryBatch {
   readonly metrics: readonly MetricPoint[];
   readonly spans: readonly Span[];
+  /** Carried by the queue's payload format; nothing routes or queues them yet (src/receivers/logs-intake.ts). */
+  readonly logs: readonly LogRecord[];
 }
 
 /** Items of a request that failed validation; the rest of the request goes on (OTLP partial success). */
@@ -23,5 +26,5 @@ export interface Rejections {
 }
 
 export function batchSize(batch: TelemetryBatch): number {
-  return batch.metrics.length + batch.spans.length;
+  return batch.metrics.length + batch.spans.length + batch.logs.length;
 }

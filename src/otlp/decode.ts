@@ -21,14 +21,14 @@ export function decodeTraces(body: Uint8Array, encoding: Encoding, limits: Decod
   if (encoding === 'json') return tracesFromMessages(() => decodeJson<TraceRequestMsg>(body, ExportTraceServiceRequest), limits);
   const ctx = new DecodeContext(limits);
   const spans = readWire(body, 'ExportTraceServiceRequest', (buf) => readTraces(buf, ctx));
-  return result(ctx, { metrics: [], spans });
+  return result(ctx, { metrics: [], spans, logs: [] });
 }
 
 export function decodeMetrics(body: Uint8Array, encoding: Encoding, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodedRequest {
   if (encoding === 'json') return metricsFromMessages(() => decodeJson<MetricsRequestMsg>(body, ExportMetricsServiceRequest), limits);
   const ctx = new DecodeContext(limits);
   const metrics = readWire(body, 'ExportMetricsServiceRequest', (buf) => readMetrics(buf, ctx));
-  return result(ctx, { metrics, spans: [] });
+  return result(ctx, { metrics, spans: [], logs: [] });
 }
 
 /**
@@ -38,19 +38,19 @@ export function decodeMetrics(body: Uint8Array, encoding: Encoding, limits: Deco
 export function tracesFromMessages(decode: () => TraceRequestMsg, limits: DecodeLimits): DecodedRequest {
   const ctx = new DecodeContext(limits);
   const spans = guardDepth(() => spansFromRequest(decode(), ctx));
-  return result(ctx, { metrics: [], spans });
+  return result(ctx, { metrics: [], spans, logs: [] });
 }
 
 /** As tracesFromMessages(), to model points. */
 export function metricsFromMessages(decode: () => MetricsRequestMsg, limits: DecodeLimits): DecodedRequest {
   const ctx = new DecodeContext(limits);
   const metrics = guardDepth(() => pointsFromRequest(decode(), ctx));
-  return result(ctx, { metrics, spans: [] });
+  return result(ctx, { metrics, spans: [], logs: [] });
 }
 
 /**
- * As decodeTraces() (protobuf through read-logs.ts). Logs come back apart from TelemetryBatch: the batch gains
- * `logs` with the queue format that carries them.
+ * As decodeTraces() (protobuf through read-logs.ts). Logs come back apart from TelemetryBatch (whose `logs` the
+ * queue format carries) while nothing routes them to a queue (src/receivers/logs-intake.ts).
  */
 export function decodeLogs(body: Uint8Array, encoding: Encoding, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodedLogs {
   if (encoding === 'json') return logsFromMessages(() => decodeJson<LogsRequestMsg>(body, ExportLogsServiceRequest), limits);

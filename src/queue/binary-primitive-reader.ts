@@ -1,5 +1,5 @@
 /**
- * The byte-level half of the queue payload reader (format version 3, layout in binary-format.ts): varints,
+ * The byte-level half of the queue payload reader (format versions 3 and 4, layout in binary-format.ts): varints,
  * doubles, exact bigints, ids, strings (short ASCII in JS, longer through Buffer's native UTF-8), bounds checks.
  * binary-reader.ts reads the model with these.
  */

@@ -1,5 +1,5 @@
 /**
- * The byte-level half of the queue payload writer (format version 3, layout in binary-format.ts): one growing
+ * The byte-level half of the queue payload writer (format version 4, layout in binary-format.ts): one growing
  * buffer reused across payloads, varints, doubles, exact bigints, ids as bytes, strings written once per payload.
  * binary-writer.ts writes the model with these.
  */

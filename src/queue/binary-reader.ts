@@ -1,5 +1,6 @@
 /**
- * Reads queue payload format version 3 (the layout: binary-format.ts): the model over binary-primitive-reader.ts.
+ * Reads queue payload format versions 3 and 4 (the layout: binary-format.ts; version 3 is version 4 without the
+ * log records): the model over binary-primitive-reader.ts.
  *
  * Hot path, unrolled on purpose: one loop per message type, no generic field table (ARCHITECTURE.md, "Deliberate
  * repetition"); `duplicates` lists the loops' shared shape.
@@ -9,6 +10,7 @@ import type {
   Attributes,
   Exemplar,
   InstrumentationScope,
+  LogRecord,
   MetricDescriptor,
   MetricPoint,
   Resource,
@@ -32,6 +34,7 @@ import {
   HAS_MIN,
   HAS_MAX,
   HAS_EXEMPLARS,
+  LOGS_SINCE_VERSION,
 } from './binary-format.js';
 import { type NodeBuffer, PrimitiveReader } from './binary-primitive-reader.js';
 
@@ -361,7 +364,39 @@ class Reader extends PrimitiveReader {
     };
   }
 
-  batch(): TelemetryBatch {
+  logRecord(): LogRecord {
+    const resource = this.resource();
+    const scope = this.scope();
+    const timeUnixNano = this.bigint();
+    const observedTimeUnixNano = this.bigint();
+    const severityNumber = this.int();
+    const severityText = this.text();
+    const body = this.value();
+    const attributes = this.attributes();
+    const droppedAttributesCount = this.int();
+    const flags = this.int();
+    const traceId = this.id();
+    const spanId = this.id();
+    const eventName = this.text();
+    return {
+      resource,
+      scope,
+      timeUnixNano,
+      observedTimeUnixNano,
+      severityNumber,
+      severityText,
+      body,
+      attributes,
+      droppedAttributesCount,
+      flags,
+      traceId,
+      spanId,
+      eventName,
+    };
+  }
+
+  /** `version`: the payload's (3 or 4, checked by codec.ts); a version-3 payload has no log records. */
+  batch(version: number): TelemetryBatch {
     const pointCount = this.varuint();
     if (pointCount > this.end - this.pos) this.truncated();
     const metrics: MetricPoint[] = [];
@@ -370,15 +405,24 @@ class Reader extends PrimitiveReader {
     if (spanCount > this.end - this.pos) this.truncated();
     const spans: Span[] = [];
     for (let i = 0; i < spanCount; i++) spans.push(this.span());
+    const logs: LogRecord[] = [];
+    if (version >= LOGS_SINCE_VERSION) {
+      const logCount = this.varuint();
+      if (logCount > this.end - this.pos) this.truncated();
+      for (let i = 0; i < logCount; i++) logs.push(this.logRecord());
+    }
     if (this.pos !== this.end) throw new Error(`${this.end - this.pos} bytes after the batch`);
-    return { metrics, spans };
+    return { metrics, spans, logs };
   }
 }
 
-/** A version-3 payload (version byte included) back into the model; throws a plain Error on malformed bytes. */
+/**
+ * A version-3 or -4 payload (version byte included; codec.ts refuses the others) back into the model; throws a
+ * plain Error on malformed bytes.
+ */
 export function decodeBinary(bytes: Uint8Array): TelemetryBatch {
   // A plain Uint8Array view (not a Buffer), so bytes attributes decode as Uint8Array as the model says.
   const plain = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as NodeBuffer;
-  return new Reader(plain, text).batch();
+  return new Reader(plain, text).batch(plain[0]!);
 }

@@ -1,5 +1,5 @@
 /**
- * Writes queue payload format version 3 (the layout: binary-format.ts): the model over the byte-level writer in
+ * Writes queue payload format version 4 (the layout: binary-format.ts): the model over the byte-level writer in
  * binary-primitive-writer.ts, into one buffer reused across payloads. Held equal to a msgpack round trip (the
  * reference in test/queue/msgpack-reference.ts) by test/queue/codec.test.ts.
  *
@@ -11,6 +11,7 @@ import type {
   Attributes,
   Exemplar,
   InstrumentationScope,
+  LogRecord,
   MetricDescriptor,
   MetricPoint,
   Resource,
@@ -267,13 +268,29 @@ class Writer extends PrimitiveWriter {
     this.int(s.status.code);
     this.text(s.status.message);
   }
+
+  logRecord(r: LogRecord): void {
+    this.resource(r.resource);
+    this.scope(r.scope);
+    this.bigint(r.timeUnixNano);
+    this.bigint(r.observedTimeUnixNano);
+    this.int(r.severityNumber);
+    this.text(r.severityText);
+    this.value(r.body);
+    this.attributes(r.attributes);
+    this.int(r.droppedAttributesCount);
+    this.int(r.flags);
+    this.id(r.traceId);
+    this.id(r.spanId);
+    this.text(r.eventName);
+  }
 }
 
 /** One writer per thread: encoding is synchronous and the result is copied out. */
 let writer: Writer | undefined;
 
 /**
- * A batch as a version-3 payload (the version byte first).
+ * A batch as a version-4 payload (the version byte first).
  * With `into`, a payload that fits is copied there and returned as a view of its start (no new buffer).
  */
 export function encodeBinary(batch: TelemetryBatch, into?: Uint8Array): Uint8Array {
@@ -285,6 +302,8 @@ export function encodeBinary(batch: TelemetryBatch, into?: Uint8Array): Uint8Arr
   for (let i = 0; i < batch.metrics.length; i++) w.point(batch.metrics[i]!);
   w.varuint(batch.spans.length);
   for (let i = 0; i < batch.spans.length; i++) w.span(batch.spans[i]!);
+  w.varuint(batch.logs.length);
+  for (let i = 0; i < batch.logs.length; i++) w.logRecord(batch.logs[i]!);
   const out = into !== undefined && w.pos <= into.length ? into.subarray(0, w.pos) : new Uint8Array(w.pos);
   out.set(w.buf.subarray(0, w.pos));
   if (w.buf.length > MAX_KEPT_BYTES) writer = undefined; // one huge payload should not hold its buffer for ever

@@ -1,13 +1,14 @@
 /**
  * The queue's payload format: one TelemetryBatch behind a 1-byte format version.
  *
- * Written and read: version 3, a purpose-written binary layout (binary-format.ts, binary-writer.ts,
- * binary-reader.ts). Versions 1 (msgpack) and 2 were written only by 0.1 development builds before any release
- * and are no longer read: such a payload is refused with a PayloadFormatError naming its version (dead-lettered,
+ * Written: version 4, a purpose-written binary layout (binary-format.ts, binary-writer.ts, binary-reader.ts).
+ * Read: versions 4 and 3 (the same layout without log records, written by the builds before logs were queued:
+ * a queue may hold them at upgrade; they decode with no log records). Versions 1 (msgpack) and 2 were written
+ * only by 0.1 development builds before any release and are no longer read: such a payload is refused with a PayloadFormatError naming its version (dead-lettered,
  * not retried). A new layout gets a new version, and a released build reads every version a queue may hold.
  */
 import type { TelemetryBatch } from '../model/index.js';
-import { BINARY_VERSION } from './binary-format.js';
+import { BINARY_VERSION, OLDEST_READ_VERSION } from './binary-format.js';
 import { decodeBinary } from './binary-reader.js';
 import { encodeBinary } from './binary-writer.js';
 
@@ -26,9 +27,11 @@ export function encodeBatch(batch: TelemetryBatch, into?: Uint8Array): Uint8Arra
 export function decodeBatch(bytes: Uint8Array): TelemetryBatch {
   if (bytes.length === 0) throw new PayloadFormatError('queue payload is empty');
   const version = bytes[0];
-  if (version !== BINARY_VERSION) {
+  if (version === undefined || version < OLDEST_READ_VERSION || version > BINARY_VERSION) {
     const which = version === 1 || version === 2 ? ', written by a 0.1 development build before any release' : '';
-    throw new PayloadFormatError(`queue payload has format version ${version}${which}; this build reads version ${BINARY_VERSION}`);
+    throw new PayloadFormatError(
+      `queue payload has format version ${version}${which}; this build reads versions ${OLDEST_READ_VERSION} to ${BINARY_VERSION}`,
+    );
   }
   try {
     return decodeBinary(bytes);

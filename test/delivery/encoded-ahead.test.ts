@@ -64,7 +64,7 @@ function deltaBatch(service: string, startMs: number, round: number): QueuedBatc
     }),
   );
   const half = Math.ceil(metrics.length / 2);
-  const payloads = [metrics.slice(0, half), metrics.slice(half)].map((part) => encodeBatch({ metrics: part, spans: [] }));
+  const payloads = [metrics.slice(0, half), metrics.slice(half)].map((part) => encodeBatch({ metrics: part, spans: [], logs: [] }));
   return { summary: { id: `round-${round}`, attempt: 1, items: metrics.length }, payloads };
 }
 

@@ -44,7 +44,7 @@ function gauge(series: string, second: number): MetricPoint {
   });
 }
 
-const job = (points: MetricPoint[]) => ({ backend: 'prom', payload: encodeBatch({ metrics: points, spans: [] }), items: points.length });
+const job = (points: MetricPoint[]) => ({ backend: 'prom', payload: encodeBatch({ metrics: points, spans: [], logs: [] }), items: points.length });
 
 test('a write resumed after its gateway died, refused as out of order, counts as delivered; an unmarked late one is dead-lettered', async () => {
   const queueDir = path.join(dir, 'queue');

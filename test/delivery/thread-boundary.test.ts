@@ -38,7 +38,7 @@ function remoteWrite(url: string, options: Record<string, unknown> = {}): Promis
 
 /** One batch of these points, queued as one job. */
 function queued(id: string, metrics: MetricPoint[]): QueuedBatch {
-  return { summary: { id, attempt: 1, items: metrics.length }, payloads: [encodeBatch({ metrics, spans: [] })] };
+  return { summary: { id, attempt: 1, items: metrics.length }, payloads: [encodeBatch({ metrics, spans: [], logs: [] })] };
 }
 
 async function write(runner: AdapterRunner, batch: QueuedBatch): Promise<WriteResult> {
@@ -103,7 +103,7 @@ test('error classes and their fields cross the thread boundary', async (t) => {
     const adapter = await remoteWrite(url);
     const inline = new InlineRunner(prometheusAdapter.create(prometheusAdapter.configSchema.parse({ url }), context));
     // A good job, then one whose version byte no build has written: the encode fails whichever the adapter reached.
-    const good = encodeBatch({ metrics: gauges('x', 'boundary_good', 0, 1, Date.now()), spans: [] });
+    const good = encodeBatch({ metrics: gauges('x', 'boundary_good', 0, 1, Date.now()), spans: [], logs: [] });
     const bad = (): QueuedBatch => ({ summary: { id: 'bad', attempt: 1, items: 2 }, payloads: [good, Uint8Array.from([0xee, 1, 2])] });
     try {
       const expected = await inline.encode(bad()).then(
@@ -139,7 +139,7 @@ async function deliveryRun(url: string, service: string, name: string, jobs: num
   store.configure('vm', { maxBytes: 1e9, maxAgeMs: 3.6e6, policy: 'refuse' });
   for (let job = 0; job < jobs; job++) {
     await store.enqueue([
-      { backend: 'vm', payload: encodeBatch({ metrics: gauges(service, name, job * perJob, perJob, timeMs), spans: [] }), items: perJob },
+      { backend: 'vm', payload: encodeBatch({ metrics: gauges(service, name, job * perJob, perJob, timeMs), spans: [], logs: [] }), items: perJob },
     ]);
   }
   const metrics = new GatewayMetrics(async () => new Map());

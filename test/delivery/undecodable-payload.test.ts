@@ -36,7 +36,7 @@ function gaugePayload(name: string, value: number): Uint8Array {
     time: nowNs(),
     value,
   });
-  return encodeBatch({ metrics: [point], spans: [] });
+  return encodeBatch({ metrics: [point], spans: [], logs: [] });
 }
 
 async function victoriaHas(name: string): Promise<boolean> {

@@ -23,7 +23,7 @@ describe('bodies that do not decode', () => {
       decodeMetrics(new Uint8Array(0), 'protobuf'),
       decodeTraces(json({}), 'json'),
     ]) {
-      assert.deepEqual(decoded.batch, { metrics: [], spans: [] });
+      assert.deepEqual(decoded.batch, { metrics: [], spans: [], logs: [] });
       assert.equal(decoded.rejected.count, 0);
     }
   });

@@ -1,7 +1,9 @@
 /**
- * The queue payload codec: version 3 (src/queue/binary-format.ts), the only one the gateway writes or reads.
+ * The queue payload codec: version 4 (src/queue/binary-format.ts), the one the gateway writes, and version 3 (no
+ * log records), which it still reads.
  * It is a hand-written replacement of msgpackr, so besides the cases it is held to a msgpackr round trip
- * (test/queue/msgpack-reference.ts) by differential cases and a seeded fuzz over every model field (the last suite). A fuzz failure prints its seed: MANIFOLD_FUZZ_SEED=<seed> replays it;
+ * (test/queue/msgpack-reference.ts) by differential cases and a seeded fuzz over every model field (the last
+ * suite). A fuzz failure prints its seed: MANIFOLD_FUZZ_SEED=<seed> replays it;
  * MANIFOLD_FUZZ_MS sets the time budget.
  */
 import assert from 'node:assert/strict';
@@ -14,6 +16,7 @@ import type {
   Exemplar,
   HistogramPoint,
   InstrumentationScope,
+  LogRecord,
   MetricDescriptor,
   MetricPoint,
   NumberPoint,
@@ -22,7 +25,8 @@ import type {
   TelemetryBatch,
 } from '../../src/model/index.js';
 import { runFuzz } from '../support/fuzz.js';
-import { edgeAttributes, everyPointType, everySpanShape, realisticBatch } from './fixtures.js';
+import { batchSize } from '../../src/model/index.js';
+import { edgeAttributes, everyLogShape, everyPointType, everySpanShape, otherResource, realisticBatch } from './fixtures.js';
 
 function roundTrip(batch: TelemetryBatch): TelemetryBatch {
   return decodeBatch(encodeBatch(batch));
@@ -35,17 +39,17 @@ function referenceRoundTrip(batch: TelemetryBatch): TelemetryBatch {
 
 describe('queue codec', () => {
   it('round-trips every metric point type exactly', () => {
-    const batch = { metrics: everyPointType(), spans: [] };
+    const batch = { metrics: everyPointType(), spans: [], logs: [] };
     assert.deepStrictEqual(roundTrip(batch), batch);
   });
 
   it('round-trips spans with events, links and status exactly', () => {
-    const batch = { metrics: [], spans: everySpanShape() };
+    const batch = { metrics: [], spans: everySpanShape(), logs: [] };
     assert.deepStrictEqual(roundTrip(batch), batch);
   });
 
   it('keeps int64 vs double, int64 beyond 2^53, NaN and ±Inf, bytes and nesting', () => {
-    const out = roundTrip({ metrics: everyPointType(), spans: [] }).metrics[0]!.attributes;
+    const out = roundTrip({ metrics: everyPointType(), spans: [], logs: [] }).metrics[0]!.attributes;
     assert.equal(out.intBig, 9_223_372_036_854_775_807n);
     assert.equal(out.intMin, -9_223_372_036_854_775_808n);
     assert.equal(out.intBeyondDouble, 9_007_199_254_740_993n);
@@ -57,7 +61,7 @@ describe('queue codec', () => {
     assert.ok(out.bytes instanceof Uint8Array);
     assert.deepStrictEqual([...(out.bytes as Uint8Array)], [0, 1, 254, 255]);
     assert.deepStrictEqual(out.kvlist, edgeAttributes.kvlist);
-    const points = roundTrip({ metrics: everyPointType(), spans: [] }).metrics;
+    const points = roundTrip({ metrics: everyPointType(), spans: [], logs: [] }).metrics;
     assert.equal((points[2] as NumberPoint).value, 18_446_744_073_709_551_615n);
     assert.equal((points[3] as NumberPoint).value, 1e18);
     assert.equal(typeof (points[3] as NumberPoint).value, 'number');
@@ -67,7 +71,7 @@ describe('queue codec', () => {
 
   it('encodes byte views at an offset, and decodes from a Buffer at an offset (as SQLite returns payloads)', () => {
     const backing = new Uint8Array([7, 7, 1, 2, 3, 7]);
-    const batch = { metrics: [{ ...everyPointType()[1]!, attributes: { b: backing.subarray(2, 5) } }], spans: [] };
+    const batch = { metrics: [{ ...everyPointType()[1]!, attributes: { b: backing.subarray(2, 5) } }], spans: [], logs: [] };
     const bytes = encodeBatch(batch);
     const inBuffer = Buffer.concat([Buffer.from([0xff, 0xff]), bytes]).subarray(2);
     const out = decodeBatch(inBuffer).metrics[0]!.attributes.b as Uint8Array;
@@ -94,55 +98,64 @@ describe('queue codec', () => {
       const attributes: Attributes = { [`key_${i}`]: BigInt(i), [`other_${i % 7}`]: `v${i}` };
       return { ...batch.metrics[1]!, attributes };
     });
-    const wide = { metrics, spans: [] };
+    const wide = { metrics, spans: [], logs: [] };
     assert.deepStrictEqual(roundTrip(wide), wide);
   });
 
   it('round-trips a realistic batch and an empty one', () => {
     const batch = realisticBatch(1000, 300);
     assert.deepStrictEqual(roundTrip(batch), batch);
-    assert.deepStrictEqual(roundTrip({ metrics: [], spans: [] }), { metrics: [], spans: [] });
+    assert.deepStrictEqual(roundTrip({ metrics: [], spans: [], logs: [] }), { metrics: [], spans: [], logs: [] });
   });
 
-  it('writes the format version first (3) and refuses other versions, naming them, and garbage', () => {
-    const bytes = encodeBatch({ metrics: [], spans: [] });
-    assert.equal(CODEC_VERSION, 3);
+  it('writes the format version first (4) and refuses other versions, naming them, and garbage', () => {
+    const bytes = encodeBatch({ metrics: [], spans: [], logs: [] });
+    assert.equal(CODEC_VERSION, 4);
     assert.equal(bytes[0], CODEC_VERSION);
     const future = Uint8Array.from(bytes);
-    future[0] = 99;
-    assert.throws(
-      () => decodeBatch(future),
-      (err: unknown) => err instanceof PayloadFormatError && /version 99/.test(err.message),
-    );
+    for (const version of [99, 5, 0]) {
+      future[0] = version;
+      assert.throws(
+        () => decodeBatch(future),
+        (err: unknown) => err instanceof PayloadFormatError && new RegExp(`version ${version}; this build reads versions 3 to 4`).test(err.message),
+      );
+    }
     assert.throws(() => decodeBatch(new Uint8Array(0)), PayloadFormatError);
     // Versions 1 (msgpack) and 2 came only from development builds before any release.
-    for (const old of [encodeMsgpack({ metrics: everyPointType(), spans: [] }), Uint8Array.of(2, 0, 0)]) {
+    for (const old of [encodeMsgpack({ metrics: everyPointType(), spans: [], logs: [] }), Uint8Array.of(2, 0, 0)]) {
       assert.throws(
         () => decodeBatch(old),
         (err: unknown) =>
           err instanceof PayloadFormatError &&
-          new RegExp(`format version ${old[0]}, written by a 0.1 development build before any release; this build reads version 3`).test(err.message),
+          new RegExp(`format version ${old[0]}, written by a 0.1 development build before any release; this build reads versions 3 to 4`).test(
+            err.message,
+          ),
       );
     }
+    assert.throws(() => decodeBatch(Uint8Array.of(4, 0, 0, 0, 0)), /1 bytes after the batch/);
     assert.throws(() => decodeBatch(Uint8Array.of(3, 0, 0, 0)), /1 bytes after the batch/);
+    assert.throws(
+      () => decodeBatch(Uint8Array.of(4, 0, 0)),
+      (err: unknown) => err instanceof PayloadFormatError && /truncated/.test(err.message),
+    );
     assert.throws(
       () => decodeBatch(Uint8Array.of(3, 0x05)),
       (err: unknown) => err instanceof PayloadFormatError && /truncated/.test(err.message),
     );
   });
 
-  it('writes a point attribute set once and shares it among the points that shared it (version 3)', () => {
+  it('writes a point attribute set once and shares it among the points that shared it (versions 3 and later)', () => {
     const batch = realisticBatch(10, 0);
     const sets: Attributes[] = [{ route: '/a', code: 200n }, { route: '/b', code: 500n }, {}];
     const metrics = Array.from({ length: 300 }, (_, i) => ({ ...batch.metrics[i % 10]!, attributes: sets[i % 3]! }));
-    const shared = { metrics, spans: [] };
+    const shared = { metrics, spans: [], logs: [] };
     const out = roundTrip(shared);
     assert.deepStrictEqual(out, shared);
     assertSameSharing(shared, out);
     assert.equal(out.metrics[0]!.attributes, out.metrics[3]!.attributes);
     assert.notEqual(out.metrics[0]!.attributes, out.metrics[1]!.attributes);
     // Equal sets in distinct objects stay distinct objects (interning is by identity), and come back equal.
-    const copies = { metrics: metrics.map((p) => ({ ...p, attributes: { ...p.attributes } })), spans: [] };
+    const copies = { metrics: metrics.map((p) => ({ ...p, attributes: { ...p.attributes } })), spans: [], logs: [] };
     assert.deepStrictEqual(roundTrip(copies), copies);
     assert.ok(encodeBatch(shared).length < encodeBatch(copies).length, 'a shared set is written once');
   });
@@ -155,6 +168,7 @@ describe('queue codec', () => {
         { ...histogram, sum: -0, explicitBounds: [-0, 1], min: -0, max: 0, count: -0, bucketCounts: [-0, 1, 2] },
       ],
       spans: [],
+      logs: [],
     };
     assert.deepStrictEqual(roundTrip(batch), batch);
     assert.ok(Object.is((roundTrip(batch).metrics[0] as NumberPoint).value, -0));
@@ -166,29 +180,249 @@ describe('queue codec', () => {
       const batch = {
         metrics: [],
         spans: [{ ...span!, traceId: id, spanId: id, parentSpanId: id, links: [{ ...span!.links[0]!, traceId: id, spanId: id }] }],
+        logs: [],
       };
       assert.deepStrictEqual(roundTrip(batch), batch, JSON.stringify(id));
     }
   });
 
   it('writes lone UTF-16 surrogates as U+FFFD (well-formed UTF-8), every other string exactly', () => {
-    const batch = { metrics: [{ ...everyPointType()[1]!, attributes: { lone: 'a\ud800b', pair: '\ud83d\ude42', 'k\udc00': 'x' } }], spans: [] };
+    const batch = {
+      metrics: [{ ...everyPointType()[1]!, attributes: { lone: 'a\ud800b', pair: '\ud83d\ude42', 'k\udc00': 'x' } }],
+      spans: [],
+      logs: [],
+    };
     assert.deepStrictEqual(roundTrip(batch).metrics[0]!.attributes, { lone: 'a\ufffdb', pair: '\ud83d\ude42', 'k\ufffd': 'x' });
   });
 });
 
+/**
+ * A version-3 payload as the build before log records were queued wrote it (commit b0b0e6a, encodeBatch of
+ * V3_FIXTURE_BATCH below): a queue written by that build may hold such payloads when it is upgraded.
+ */
+const V3_FIXTURE_HEX =
+  '03010100010c736572766963652e6e616d65030008636865636b6f757400000000036c696203312e300000000014687474702e7365727665722e' +
+  '726571756573747300097b726571756573747d0102010000010b687474702e6d6574686f640300034745540006000053f2dafbf3170600caed2d' +
+  'dbfbf31700060700000000000000010000200af7651916cd43dd8448eb211c80319c10b7ad6b7169203331000000040009474554202f63617274' +
+  '0806000053f2dafbf317064e610ff3dafbf3170403040000000000000005';
+
+function v3FixtureBatch(): TelemetryBatch {
+  const resource: Resource = { attributes: { 'service.name': 'checkout' }, droppedAttributesCount: 0, schemaUrl: '' };
+  const scope: InstrumentationScope = { name: 'lib', version: '1.0', attributes: {}, droppedAttributesCount: 0, schemaUrl: '' };
+  const metric: MetricDescriptor = {
+    name: 'http.server.requests',
+    description: '',
+    unit: '{request}',
+    type: 'sum',
+    temporality: 'cumulative',
+    monotonic: true,
+    metadata: {},
+  };
+  const T0 = 1_726_000_000_000_000_000n;
+  return {
+    metrics: [
+      {
+        type: 'sum',
+        resource,
+        scope,
+        metric,
+        attributes: { 'http.method': 'GET' },
+        startTimeUnixNano: T0,
+        timeUnixNano: T0 + 1_000_000_000n,
+        flags: 0,
+        exemplars: [],
+        value: 7n,
+      },
+    ],
+    spans: [
+      {
+        resource,
+        scope,
+        traceId: '0af7651916cd43dd8448eb211c80319c',
+        spanId: 'b7ad6b7169203331',
+        parentSpanId: '',
+        traceState: '',
+        flags: 1,
+        name: 'GET /cart',
+        kind: 2,
+        startTimeUnixNano: T0,
+        endTimeUnixNano: T0 + 12_345_678n,
+        attributes: { 'http.method': 'GET' },
+        droppedAttributesCount: 0,
+        events: [],
+        droppedEventsCount: 0,
+        links: [],
+        droppedLinksCount: 0,
+        status: { code: 0, message: '' },
+      },
+    ],
+    logs: [],
+  };
+}
+
+describe('queue codec: log records (version 4)', () => {
+  it('round-trips every log record field and edge exactly, resources shared by reference', () => {
+    const batch = { metrics: [], spans: [], logs: everyLogShape() };
+    const out = roundTrip(batch);
+    assert.deepStrictEqual(out, batch);
+    assertSameSharing(batch, out);
+    const [full, empty, kvlist, bytes, doubles, uint64, int64, oddIds] = out.logs as LogRecord[];
+    assert.equal(full!.resource, empty!.resource);
+    assert.equal(bytes!.resource, doubles!.resource);
+    assert.notEqual(full!.resource, bytes!.resource);
+    assert.deepStrictEqual(bytes!.resource, otherResource);
+    assert.equal(full!.scope, bytes!.scope);
+    assert.equal(empty!.body, null);
+    assert.equal(empty!.timeUnixNano, 0n);
+    assert.equal(empty!.traceId, '');
+    assert.equal(empty!.spanId, '');
+    assert.equal(empty!.eventName, 'device.app.lifecycle');
+    assert.deepStrictEqual((kvlist!.body as Attributes).exception, { type: 'TypeError', stack: ['at a', { frame: 2n, file: null }] });
+    assert.ok(Number.isNaN((kvlist!.body as Attributes).nan));
+    assert.equal(Object.getPrototypeOf(bytes!.body), Uint8Array.prototype);
+    assert.deepStrictEqual([...(bytes!.body as Uint8Array)], [0, 1, 127, 128, 254, 255]);
+    const values = doubles!.body as AttributeValue[];
+    assert.ok(Number.isNaN(values[0]));
+    assert.deepStrictEqual(values.slice(1, 4), [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 5e-324]);
+    assert.equal(uint64!.body, 18_446_744_073_709_551_615n);
+    assert.equal(uint64!.timeUnixNano, 18_446_744_073_709_551_615n);
+    assert.equal(uint64!.flags, 0xffff_ffff);
+    assert.equal(uint64!.droppedAttributesCount, 2 ** 31);
+    assert.equal(int64!.body, -9_223_372_036_854_775_808n);
+    assert.equal(oddIds!.traceId, 'ABCDEF0123456789ABCDEF0123456789');
+    assert.equal(oddIds!.spanId, 'not-hex');
+    assert.equal(typeof oddIds!.body, 'number');
+  });
+
+  it('keeps a body of any value type on its own, -0 included', () => {
+    const [record] = everyLogShape();
+    const bodies: AttributeValue[] = [
+      null,
+      '',
+      'x',
+      -0,
+      0,
+      1n,
+      -1n,
+      2n ** 64n - 1n,
+      10n ** 30n,
+      true,
+      false,
+      new Uint8Array(0),
+      [],
+      {},
+      [[[{ a: [null] }]]],
+    ];
+    for (const body of bodies) {
+      const batch = { metrics: [], spans: [], logs: [{ ...record!, body }] };
+      const out = roundTrip(batch).logs[0]!.body;
+      assert.deepStrictEqual(out, body);
+      assert.ok(Object.is(out, body) || typeof body === 'object', `${String(body)} came back as ${String(out)}`);
+    }
+    const negative = roundTrip({ metrics: [], spans: [], logs: [{ ...record!, severityNumber: -0, body: { z: -0 } }] }).logs[0]!;
+    assert.ok(Object.is(negative.severityNumber, -0));
+    assert.ok(Object.is((negative.body as Attributes).z, -0));
+  });
+
+  it('keeps ids that are not lowercase hex of at most 16 bytes as they were', () => {
+    const [record] = everyLogShape();
+    for (const id of ['', 'ABCDEF0123456789', 'abc', '0af7651916cd43dd8448eb211c80319c00', 'zz', 'ab', 'é0']) {
+      const batch = { metrics: [], spans: [], logs: [{ ...record!, traceId: id, spanId: id }] };
+      assert.deepStrictEqual(roundTrip(batch), batch, JSON.stringify(id));
+    }
+  });
+
+  it('writes lone UTF-16 surrogates as U+FFFD in every log string, every other string exactly', () => {
+    const [record] = everyLogShape();
+    const lone = {
+      ...record!,
+      severityText: 'WARN\ud800',
+      eventName: '\udc00event',
+      body: { 'k\ud800': ['a\udc00b', '\ud83d\ude42'] },
+      attributes: { 'x\udfff': 'y\ud800' },
+    };
+    const out = roundTrip({ metrics: [], spans: [], logs: [lone] }).logs[0]!;
+    assert.equal(out.severityText, 'WARN\ufffd');
+    assert.equal(out.eventName, '\ufffdevent');
+    assert.deepStrictEqual(out.body, { 'k\ufffd': ['a\ufffdb', '\ud83d\ude42'] });
+    assert.deepStrictEqual(out.attributes, { 'x\ufffd': 'y\ufffd' });
+  });
+
+  it('round-trips mixed batches of points, spans and log records, sharing resources and scopes across them', () => {
+    const batch = { metrics: everyPointType(), spans: everySpanShape(), logs: everyLogShape() };
+    const out = roundTrip(batch);
+    assert.deepStrictEqual(out, batch);
+    assertSameSharing(batch, out);
+    assert.equal(out.logs[0]!.resource, out.metrics[0]!.resource);
+    assert.equal(out.logs[0]!.resource, out.spans[0]!.resource);
+    assert.equal(out.logs[0]!.scope, out.spans[0]!.scope);
+    const realistic = realisticBatch(500, 200, 300);
+    const decoded = roundTrip(realistic);
+    assert.deepStrictEqual(decoded, realistic);
+    assertSameSharing(realistic, decoded);
+    assert.equal(batchSize(decoded), 1000);
+  });
+
+  it('counts log records in batchSize', () => {
+    assert.equal(batchSize({ metrics: everyPointType(), spans: everySpanShape(), logs: everyLogShape() }), everyPointType().length + 2 + 9);
+    assert.equal(batchSize({ metrics: [], spans: [], logs: everyLogShape() }), 9);
+  });
+
+  it('still decodes a version-3 payload written by the build before, with no log records', () => {
+    const v3 = Buffer.from(V3_FIXTURE_HEX, 'hex');
+    assert.equal(v3[0], 3);
+    const out = decodeBatch(v3);
+    assert.deepStrictEqual(out, v3FixtureBatch());
+    assert.deepStrictEqual(out.logs, []);
+    assert.equal(out.metrics[0]!.resource, out.spans[0]!.resource);
+    // The same batch written now is version 4: the version-3 bytes and a log-record count of 0.
+    const v4 = encodeBatch(v3FixtureBatch());
+    assert.equal(v4[0], 4);
+    assert.deepStrictEqual([...v4.subarray(1)], [...v3.subarray(1), 0]);
+    // A version-3 payload ends after its spans: a log section there is bytes after the batch.
+    const withLogs = Uint8Array.from([...v3, 0]);
+    assert.throws(
+      () => decodeBatch(withLogs),
+      (err: unknown) => err instanceof PayloadFormatError && /1 bytes after the batch/.test(err.message),
+    );
+  });
+
+  it('refuses every cut of a version-4 payload inside its log records as a PayloadFormatError', () => {
+    const batch = { metrics: [], spans: [], logs: everyLogShape() };
+    const bytes = encodeBatch(batch);
+    for (let cut = 1; cut < bytes.length; cut++) {
+      assert.throws(
+        () => decodeBatch(bytes.subarray(0, cut)),
+        (err: unknown) => err instanceof PayloadFormatError && /format version 4\) does not decode: truncated/.test(err.message),
+        `cut at ${cut} of ${bytes.length}`,
+      );
+    }
+    assert.throws(
+      () => decodeBatch(Uint8Array.of(4, 0, 0, 5)),
+      (err: unknown) => err instanceof PayloadFormatError && /truncated/.test(err.message),
+    );
+  });
+});
+
 describe('queue codec: against the msgpackr reference', () => {
-  it('the reference round-trips every point type, every span shape, a realistic batch, shared references', () => {
-    const batch = { metrics: everyPointType(), spans: everySpanShape() };
+  it('the reference round-trips every point type, span shape and log record shape, a realistic batch, shared references', () => {
+    const batch = { metrics: everyPointType(), spans: everySpanShape(), logs: everyLogShape() };
     assert.deepStrictEqual(referenceRoundTrip(batch), batch);
-    const realistic = realisticBatch(300, 100);
+    const realistic = realisticBatch(300, 100, 100);
     const out = referenceRoundTrip(realistic);
     assert.deepStrictEqual(out, realistic);
     assert.equal(out.metrics[0]!.resource, out.spans[0]!.resource);
+    assert.equal(out.metrics[0]!.resource, out.logs[0]!.resource);
   });
 
-  it('version 3 decodes to what the reference decodes to (differential)', () => {
-    for (const batch of [{ metrics: everyPointType(), spans: everySpanShape() }, realisticBatch(500, 200), { metrics: [], spans: [] }]) {
+  it('version 4 decodes to what the reference decodes to (differential)', () => {
+    const batches = [
+      { metrics: everyPointType(), spans: everySpanShape(), logs: everyLogShape() },
+      realisticBatch(500, 200),
+      realisticBatch(0, 0, 300),
+      { metrics: [], spans: [], logs: [] },
+    ];
+    for (const batch of batches) {
       assert.deepStrictEqual(roundTrip(batch), referenceRoundTrip(batch));
     }
   });
@@ -196,7 +430,7 @@ describe('queue codec: against the msgpackr reference', () => {
 
 // ---- seeded fuzz ----
 
-/** Random model batches: every field of every point type and span, odd numbers and strings, shared objects. */
+/** Random model batches: every field of every point type, span and log record, odd numbers and strings, shared objects. */
 class Gen {
   constructor(
     private readonly next: () => number,
@@ -446,19 +680,37 @@ class Gen {
       status: { code: this.int(3) as Span['status']['code'], message: this.chance(0.7) ? '' : this.string(40) },
     };
   }
+  logRecord(resource: Resource, scope: InstrumentationScope): LogRecord {
+    return {
+      resource,
+      scope,
+      timeUnixNano: this.chance(0.1) ? 0n : this.timestamp(),
+      observedTimeUnixNano: this.timestamp(),
+      severityNumber: this.chance(0.9) ? this.int(25) : this.count(),
+      severityText: this.chance(0.8) ? this.pick(['', 'INFO', 'WARN', 'ERROR', 'DEBUG']) : this.string(10),
+      body: this.chance(0.1) ? null : this.value(),
+      attributes: this.attributes(),
+      droppedAttributesCount: this.count(),
+      flags: this.count(),
+      traceId: this.chance(0.3) ? '' : this.hex(16),
+      spanId: this.chance(0.3) ? '' : this.hex(8),
+      eventName: this.chance(0.8) ? '' : this.string(20),
+    };
+  }
   batch(): TelemetryBatch {
     this.sets = [];
     this.boundsLists = [];
     const resources = this.list(3, () => this.resource());
     const scopes = this.list(3, () => this.scope());
     const metrics = this.list(5, () => this.descriptor());
-    if (resources.length === 0 || scopes.length === 0) return { metrics: [], spans: [] };
+    if (resources.length === 0 || scopes.length === 0) return { metrics: [], spans: [], logs: [] };
     const points =
       metrics.length === 0
         ? []
         : this.list(this.chance(0.1) ? 300 : 30, () => this.point(this.pick(resources), this.pick(scopes), this.pick(metrics)));
     const spans = this.list(this.chance(0.1) ? 200 : 20, () => this.span(this.pick(resources), this.pick(scopes)));
-    return { metrics: points, spans };
+    const logs = this.list(this.chance(0.1) ? 200 : 20, () => this.logRecord(this.pick(resources), this.pick(scopes)));
+    return { metrics: points, spans, logs };
   }
 }
 
@@ -474,6 +726,7 @@ function assertSameSharing(input: TelemetryBatch, output: TelemetryBatch, fields
   const items = (b: TelemetryBatch) => [
     ...b.metrics.map((p) => [p.resource, p.scope, p.metric, p.attributes] as object[]),
     ...b.spans.map((s) => [s.resource, s.scope] as object[]),
+    ...b.logs.map((r) => [r.resource, r.scope] as object[]),
   ];
   const a = items(input);
   const b = items(output);
@@ -490,7 +743,7 @@ function assertSameSharing(input: TelemetryBatch, output: TelemetryBatch, fields
 }
 
 describe('queue codec: seeded fuzz', () => {
-  it('round-trips random batches exactly (every field, -0, NaN, int64/uint64/bigger bigints, bytes, nesting, sharing)', () => {
+  it('round-trips random batches exactly (every field of points, spans and log records, -0, NaN, bigints, bytes, nesting, sharing)', () => {
     const cases = fuzz(
       'round trip',
       (random) => {
@@ -511,7 +764,7 @@ describe('queue codec: seeded fuzz', () => {
 
   it('decodes to what the msgpackr reference decodes to, for batches msgpackr keeps (no -0, no bigints beyond 64 bits)', () => {
     const cases = fuzz(
-      'version 3 vs reference',
+      'version 4 vs reference',
       (random) => {
         const batch = new Gen(random, true).batch();
         assert.deepStrictEqual(roundTrip(batch), referenceRoundTrip(batch));
@@ -519,7 +772,7 @@ describe('queue codec: seeded fuzz', () => {
       200,
     );
     assert.ok(cases >= 200 || process.env.MANIFOLD_FUZZ_SEED !== undefined, `only ${cases} cases ran`);
-    console.log(`  version 3 vs reference: ${cases} batches`);
+    console.log(`  version 4 vs reference: ${cases} batches`);
   });
 
   it('corrupted payloads decode or are refused as a PayloadFormatError, never anything else', () => {

@@ -1,5 +1,14 @@
 /** Model objects for queue tests and benchmarks: every type, and a realistic mixed batch. */
-import type { Attributes, InstrumentationScope, MetricDescriptor, MetricPoint, Resource, Span, TelemetryBatch } from '../../src/model/index.js';
+import type {
+  Attributes,
+  InstrumentationScope,
+  LogRecord,
+  MetricDescriptor,
+  MetricPoint,
+  Resource,
+  Span,
+  TelemetryBatch,
+} from '../../src/model/index.js';
 
 export const resource: Resource = {
   attributes: {
@@ -187,11 +196,73 @@ export function everySpanShape(): Span[] {
   ];
 }
 
+/** A second resource, for records that do not all share one. */
+export const otherResource: Resource = { attributes: { 'service.name': 'payments' }, droppedAttributesCount: 3, schemaUrl: '' };
+
+/**
+ * Every log record field and edge: bodies of every AnyValue type (none, string, kvlist nested in arrays, bytes,
+ * non-finite doubles, uint64 and int64 bigints), empty and non-hex ids, 0 and uint64 timestamps, flags and counts
+ * beyond 2^29, events, two resources. No -0 (msgpackr, the reference, loses it: the codec tests cover it apart).
+ */
+export function everyLogShape(): LogRecord[] {
+  const base = {
+    resource,
+    scope,
+    timeUnixNano: T0,
+    observedTimeUnixNano: T0 + 7n,
+    severityNumber: 9,
+    severityText: 'INFO',
+    attributes: {},
+    droppedAttributesCount: 0,
+    flags: 1,
+    traceId: '0af7651916cd43dd8448eb211c80319c',
+    spanId: 'b7ad6b7169203331',
+    eventName: '',
+  };
+  return [
+    { ...base, body: 'GET /cart took 12 ms: ü € 𝄞', attributes: edgeAttributes, droppedAttributesCount: 2 },
+    // No body, no time (only the observed one), no severity, not part of a trace: an event.
+    {
+      ...base,
+      body: null,
+      timeUnixNano: 0n,
+      severityNumber: 0,
+      severityText: '',
+      flags: 0,
+      traceId: '',
+      spanId: '',
+      eventName: 'device.app.lifecycle',
+    },
+    {
+      ...base,
+      severityNumber: 17,
+      severityText: 'ERROR',
+      body: { message: 'boom', exception: { type: 'TypeError', stack: ['at a', { frame: 2n, file: null }] }, empty: {}, nan: Number.NaN },
+    },
+    { ...base, resource: otherResource, body: new Uint8Array([0, 1, 127, 128, 254, 255]), attributes: { 'log.iostream': 'stderr' } },
+    { ...base, resource: otherResource, body: [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 5e-324, 0.1, true, false, '', []] },
+    {
+      ...base,
+      body: 18_446_744_073_709_551_615n,
+      timeUnixNano: 18_446_744_073_709_551_615n,
+      observedTimeUnixNano: 9_223_372_036_854_775_808n,
+      severityNumber: 24,
+      severityText: 'FATAL4',
+      flags: 0xffff_ffff,
+      droppedAttributesCount: 2 ** 31,
+    },
+    { ...base, body: -9_223_372_036_854_775_808n, severityNumber: 1, severityText: 'TRACE' },
+    { ...base, body: 0.5, traceId: 'ABCDEF0123456789ABCDEF0123456789', spanId: 'not-hex', eventName: 'browser.click', severityText: 'INFO' },
+    { ...base, body: new Uint8Array(0), flags: 257 },
+  ];
+}
+
 /**
  * What a typical SDK export looks like: one resource, a few scopes, ~40 metric descriptors, points with
- * 2-4 attributes (a third of them histograms), spans with ~8 attributes and an occasional event.
+ * 2-4 attributes (a third of them histograms), spans with ~8 attributes and an occasional event, and `logs` log
+ * records of an access log (string bodies, two attributes, in a trace).
  */
-export function realisticBatch(points: number, spans: number): TelemetryBatch {
+export function realisticBatch(points: number, spans: number, logs = 0): TelemetryBatch {
   const descriptors = Array.from({ length: 40 }, (_, i) =>
     i % 3 === 0 ? descriptor(`app.latency.${i}`, 'histogram', 'cumulative') : descriptor(`app.counter.${i}`, 'sum', 'cumulative', true),
   );
@@ -255,5 +326,23 @@ export function realisticBatch(points: number, spans: number): TelemetryBatch {
       status: { code: 0, message: '' },
     });
   }
-  return { metrics, spans: spanList };
+  const logRecords: LogRecord[] = [];
+  for (let i = 0; i < logs; i++) {
+    logRecords.push({
+      resource,
+      scope,
+      timeUnixNano: T0 + BigInt(i) * 1000n,
+      observedTimeUnixNano: T0 + BigInt(i) * 1000n + 50n,
+      severityNumber: i % 20 === 0 ? 17 : 9,
+      severityText: i % 20 === 0 ? 'ERROR' : 'INFO',
+      body: `GET /api/v1/items/${i % 25} 200 in ${i % 90} ms`,
+      attributes: { 'http.route': `/api/v1/items/${i % 25}`, 'log.iostream': 'stdout' },
+      droppedAttributesCount: 0,
+      flags: 1,
+      traceId: `0af7651916cd43dd${(i + 1).toString(16).padStart(16, '0')}`,
+      spanId: (i + 1).toString(16).padStart(16, '0'),
+      eventName: '',
+    });
+  }
+  return { metrics, spans: spanList, logs: logRecords };
 }

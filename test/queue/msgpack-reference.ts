@@ -4,7 +4,8 @@
  * builds, version byte 1). Only test/queue/codec.test.ts and bench/codec-micro.ts use it; the gateway neither
  * writes nor reads it.
  *
- * Layout: [resources, scopes, descriptors, points, spans]. Resources, scopes and metric
+ * Layout: [resources, scopes, descriptors, points, spans, log records] (the log records are not in what those
+ * builds wrote: the reference carries them for the differential). Resources, scopes and metric
  * descriptors are shared by reference across items in the model, so they are written once into tables
  * and items refer to them by index; decoding rebuilds one shared object per table entry. Items are
  * positional tuples (no key names per point).
@@ -15,9 +16,11 @@
 import { Packr } from 'msgpackr';
 import { Interner } from '../../src/queue/interner.js';
 import type {
+  AttributeValue,
   Attributes,
   Exemplar,
   InstrumentationScope,
+  LogRecord,
   MetricDescriptor,
   MetricPoint,
   Resource,
@@ -42,12 +45,14 @@ export function encodeMsgpack(batch: TelemetryBatch): Uint8Array {
   };
   const points = batch.metrics.map((p) => pointToTuple(p, refs));
   const spans = batch.spans.map((s) => spanToTuple(s, refs));
+  const logs = batch.logs.map((r) => logRecordToTuple(r, refs));
   const body = packr.pack([
     resources.items.map((r) => [r.attributes, r.droppedAttributesCount, r.schemaUrl]),
     scopes.items.map((s) => [s.name, s.version, s.attributes, s.droppedAttributesCount, s.schemaUrl]),
     descriptors.items.map((m) => [m.name, m.description, m.unit, m.type, m.temporality, m.monotonic, m.metadata]),
     points,
     spans,
+    logs,
   ]);
   const out = new Uint8Array(body.length + 1);
   out[0] = MSGPACK_VERSION;
@@ -60,8 +65,8 @@ export function decodeMsgpack(bytes: Uint8Array): TelemetryBatch {
   // A plain Uint8Array view (not a Buffer), so bytes attributes decode as Uint8Array as the model says.
   const body = new Uint8Array(bytes.buffer, bytes.byteOffset + 1, bytes.byteLength - 1);
   const decoded: unknown = packr.unpack(body);
-  if (!Array.isArray(decoded) || decoded.length !== 5) throw new Error('not a telemetry batch');
-  const [resources, scopes, descriptors, points, spans] = decoded as unknown[][];
+  if (!Array.isArray(decoded) || decoded.length !== 6) throw new Error('not a telemetry batch');
+  const [resources, scopes, descriptors, points, spans, logs] = decoded as unknown[][];
   const tables: Tables = {
     resources: resources!.map((r) => {
       const [attributes, droppedAttributesCount, schemaUrl] = r as [Attributes, number, string];
@@ -84,7 +89,11 @@ export function decodeMsgpack(bytes: Uint8Array): TelemetryBatch {
       return { name, description, unit, type, temporality, monotonic, metadata };
     }),
   };
-  return { metrics: points!.map((t) => tupleToPoint(t as unknown[], tables)), spans: spans!.map((t) => tupleToSpan(t as unknown[], tables)) };
+  return {
+    metrics: points!.map((t) => tupleToPoint(t as unknown[], tables)),
+    spans: spans!.map((t) => tupleToSpan(t as unknown[], tables)),
+    logs: logs!.map((t) => tupleToLogRecord(t as unknown[], tables)),
+  };
 }
 
 // ---- item tuples: field order is the layout ----
@@ -322,5 +331,41 @@ function tupleToSpan(t: unknown[], tables: Tables): Span {
     links,
     droppedLinksCount: t[16] as number,
     status: { code: t[17] as Span['status']['code'], message: t[18] as string },
+  };
+}
+
+function logRecordToTuple(r: LogRecord, refs: Refs): unknown[] {
+  return [
+    refs.resource(r.resource),
+    refs.scope(r.scope),
+    r.timeUnixNano,
+    r.observedTimeUnixNano,
+    r.severityNumber,
+    r.severityText,
+    r.body,
+    r.attributes,
+    r.droppedAttributesCount,
+    r.flags,
+    r.traceId,
+    r.spanId,
+    r.eventName,
+  ];
+}
+
+function tupleToLogRecord(t: unknown[], tables: Tables): LogRecord {
+  return {
+    resource: table(tables.resources, t[0], 'resource'),
+    scope: table(tables.scopes, t[1], 'scope'),
+    timeUnixNano: t[2] as bigint,
+    observedTimeUnixNano: t[3] as bigint,
+    severityNumber: t[4] as number,
+    severityText: t[5] as string,
+    body: t[6] as AttributeValue,
+    attributes: t[7] as Attributes,
+    droppedAttributesCount: t[8] as number,
+    flags: t[9] as number,
+    traceId: t[10] as string,
+    spanId: t[11] as string,
+    eventName: t[12] as string,
   };
 }

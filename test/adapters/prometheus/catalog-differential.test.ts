@@ -180,7 +180,7 @@ function batch(gen: Gen, u: Universe, baseMs: number): MetricPoint[] {
 
 /** The same batch as a new decode would give it: equal content, new objects for everything. */
 function redecoded(points: MetricPoint[]): readonly MetricPoint[] {
-  return decodeBatch(encodeBatch({ metrics: points, spans: [] })).metrics;
+  return decodeBatch(encodeBatch({ metrics: points, spans: [], logs: [] })).metrics;
 }
 
 function config(gen: Gen): PrometheusConfig {
