@@ -18,7 +18,6 @@ import { schemaStep } from './migrate/start.js';
 import { openQueueStore } from './queue/open.js';
 import { startGrpcReceiver } from './receivers/grpc.js';
 import { startHttpReceiver } from './receivers/http.js';
-import { LogsWithoutBackend } from './receivers/logs-intake.js';
 
 export interface RunningGateway {
   readonly endpoints: { http?: string; grpc?: string; admin?: string; embeddedStore?: string };
@@ -100,12 +99,7 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
     closers.push(async () => limiter.stop());
     metrics.memoryLimiterRefusing = () => limiter.refusing;
     const decoder = limiter.guard(pool);
-    const logs = new LogsWithoutBackend(
-      limits,
-      (records) => metrics.droppedReceived.inc({ signal: 'logs', reason: 'no_backend' }, records),
-      () => limiter.refusal(),
-    );
-    const receiverDeps = { sink: engine.router, decoder, observer: metrics, logger, logs };
+    const receiverDeps = { sink: engine.router, decoder, observer: metrics, logger };
     // Secrets and certificates are read now: a missing file fails the start, naming its key.
     const tlsSources: TlsSource[] = [];
     const security = (settings: typeof http | typeof grpc, key: string) => {

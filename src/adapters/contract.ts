@@ -5,12 +5,13 @@
  */
 import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
-import type { MetricPoint, Signal, Span } from '../model/index.js';
+import type { LogRecord, MetricPoint, Signal, Span } from '../model/index.js';
 
 /** One queued job's items, as decoded. */
 export interface BatchPart {
   readonly metrics: readonly MetricPoint[];
   readonly spans: readonly Span[];
+  readonly logs: readonly LogRecord[];
 }
 
 /**
@@ -23,7 +24,7 @@ export interface WriteBatch {
   readonly id: string;
   /** 1 on the first try. */
   readonly attempt: number;
-  /** Points and spans over all parts (known without decoding). */
+  /** Points, spans and log records over all parts (known without decoding). */
   readonly items: number;
   /** The parts in order; decoded afresh on each iteration. */
   parts(): Iterable<BatchPart>;
@@ -38,20 +39,22 @@ export async function wholeBatch(batch: WriteBatch): Promise<BatchPart> {
   for (const part of batch.parts()) {
     parts.push(part);
     // Before the next part is decoded.
-    if (part.metrics.length + part.spans.length > 0) await new Promise((resolve) => setImmediate(resolve));
+    if (part.metrics.length + part.spans.length + part.logs.length > 0) await new Promise((resolve) => setImmediate(resolve));
   }
   if (parts.length === 1) return parts[0]!;
   const metrics: MetricPoint[] = [];
   const spans: Span[] = [];
+  const logs: LogRecord[] = [];
   for (const part of parts) {
     for (const point of part.metrics) metrics.push(point);
     for (const span of part.spans) spans.push(span);
+    for (const record of part.logs) logs.push(record);
   }
-  return { metrics, spans };
+  return { metrics, spans, logs };
 }
 
 export interface WriteResult {
-  /** Items (points or spans) the backend now holds from this batch. */
+  /** Items (points, spans or log records) the backend now holds from this batch. */
   readonly written: number;
   /** Items the adapter deliberately did not send (e.g. a type the backend cannot store), with why. */
   readonly skipped?: { readonly count: number; readonly reason: string };

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ReceivedSignal } from '../model/index.js';
+import type { Signal } from '../model/index.js';
 import type { ReceiverObserver, RequestOutcome } from '../receivers/ingest.js';
 import type { BacklogStats } from '../queue/contract.js';
 
@@ -16,13 +16,6 @@ export class GatewayMetrics implements ReceiverObserver {
     name: 'manifold_receiver_items_total',
     help: 'Spans or data points received: accepted (durably queued), rejected (invalid, in partial success) or refused (sender told to retry).',
     labelNames: ['signal', 'transport', 'result'],
-    registers: [this.registry],
-  });
-  /** Valid items the gateway did not queue, by reason: logs with no backend that takes them (also in the partial success). */
-  readonly droppedReceived = new Counter({
-    name: 'manifold_receiver_items_dropped_total',
-    help: 'Valid items received but not queued, by signal and reason (no_backend: no backend takes the signal).',
-    labelNames: ['signal', 'reason'],
     registers: [this.registry],
   });
   readonly written = new Counter({
@@ -150,7 +143,7 @@ export class GatewayMetrics implements ReceiverObserver {
     }
   }
 
-  request(signal: ReceivedSignal, transport: 'http' | 'grpc', outcome: RequestOutcome, counts: { accepted: number; rejected: number }): void {
+  request(signal: Signal, transport: 'http' | 'grpc', outcome: RequestOutcome, counts: { accepted: number; rejected: number }): void {
     this.requests.inc({ signal, transport, outcome });
     const refused = outcome === 'refused' || outcome === 'unavailable';
     if (counts.accepted > 0) this.receivedItems.inc({ signal, transport, result: refused ? 'refused' : 'accepted' }, counts.accepted);

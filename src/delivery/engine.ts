@@ -27,7 +27,7 @@ export class DeliveryEngine {
     metrics: GatewayMetrics,
     logger: Logger,
   ) {
-    const routes: Record<Signal, string[]> = { metrics: [], traces: [] };
+    const routes: Record<Signal, string[]> = { metrics: [], traces: [], logs: [] };
     for (const { settings, runner, prepareSchema } of backends) {
       const bound = settings.delivery.backlog;
       store.configure(settings.name, { maxBytes: bound.max_bytes, maxAgeMs: bound.max_age, policy: bound.policy });

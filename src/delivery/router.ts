@@ -21,8 +21,8 @@ const MAX_GROUP_ITEMS = 50_000;
  * leases several jobs and merges them. Each request is acked when that commit is durable.
  */
 export class Router implements IngestSink {
-  private readonly pending: Record<Signal, Pending[]> = { metrics: [], traces: [] };
-  private readonly committing: Record<Signal, boolean> = { metrics: false, traces: false };
+  private readonly pending: Record<Signal, Pending[]> = { metrics: [], traces: [], logs: [] };
+  private readonly committing: Record<Signal, boolean> = { metrics: false, traces: false, logs: false };
   private closed = false;
   private warnedNoRoute = new Set<Signal>();
 
@@ -62,7 +62,7 @@ export class Router implements IngestSink {
   /** Stop taking requests; resolves when every pending request has been committed or refused. */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.committing.metrics || this.committing.traces) await new Promise((r) => setTimeout(r, 5));
+    while (Object.values(this.committing).some(Boolean)) await new Promise((r) => setTimeout(r, 5));
   }
 
   private async commitLoop(signal: Signal): Promise<void> {

@@ -1,11 +1,11 @@
-import type { Rejections, Signal } from '../model/index.js';
-import { decodeMetrics, decodeTraces, type DecodeLimits, type Encoding } from '../otlp/index.js';
+import { batchSize, type Rejections, type Signal } from '../model/index.js';
+import { decodeLogs, decodeMetrics, decodeTraces, type DecodeLimits, type Encoding } from '../otlp/index.js';
 import { encodeBatch } from '../queue/codec.js';
 
 /** A request decoded and encoded into one queue payload (src/queue/codec.ts), ready for the store. */
 export interface EncodedRequest {
   readonly payload: Uint8Array;
-  /** Points + spans in the payload. */
+  /** Points, spans or log records in the payload. */
   readonly items: number;
   readonly rejected: Rejections;
   readonly droppedAttributes: number;
@@ -18,8 +18,8 @@ export interface EncodedRequest {
  * everything it reads, so `into` may be the body's own memory.
  */
 export function decodeOne(signal: Signal, body: Uint8Array, encoding: Encoding, limits: DecodeLimits, into?: Uint8Array): EncodedRequest {
-  const decoded = signal === 'traces' ? decodeTraces(body, encoding, limits) : decodeMetrics(body, encoding, limits);
-  const items = decoded.batch.metrics.length + decoded.batch.spans.length;
+  const decoded = decodeSignal(signal, body, encoding, limits);
+  const items = batchSize(decoded.batch);
   return {
     payload: items > 0 ? encodeBatch(decoded.batch, into) : new Uint8Array(0),
     items,
@@ -27,6 +27,13 @@ export function decodeOne(signal: Signal, body: Uint8Array, encoding: Encoding, 
     droppedAttributes: decoded.droppedAttributes,
     truncatedValues: decoded.truncatedValues,
   };
+}
+
+function decodeSignal(signal: Signal, body: Uint8Array, encoding: Encoding, limits: DecodeLimits) {
+  if (signal === 'traces') return decodeTraces(body, encoding, limits);
+  if (signal === 'metrics') return decodeMetrics(body, encoding, limits);
+  const { logs, ...counts } = decodeLogs(body, encoding, limits);
+  return { batch: { metrics: [], spans: [], logs }, ...counts };
 }
 
 export interface DecodeRequestMessage {

@@ -1,5 +1,5 @@
 /** OTLP response bodies: Export*ServiceResponse (with partial success) and google.rpc.Status errors. */
-import type { ReceivedSignal, Rejections } from '../model/index.js';
+import type { Signal, Rejections } from '../model/index.js';
 import { ExportLogsServiceResponse, ExportMetricsServiceResponse, ExportTraceServiceResponse, RpcStatus } from './proto.js';
 import type { Encoding } from './types.js';
 
@@ -14,7 +14,7 @@ export function rejectionSummary(rejected: Rejections): string {
   return unexplained > 0 ? `${text}${text ? '; ' : ''}and ${unexplained} more rejected` : text;
 }
 
-export function encodeExportResponse(signal: ReceivedSignal, encoding: Encoding, rejected: Rejections): Uint8Array {
+export function encodeExportResponse(signal: Signal, encoding: Encoding, rejected: Rejections): Uint8Array {
   if (rejected.count <= 0) return encoding === 'json' ? Buffer.from('{}') : EMPTY_PROTOBUF;
   const errorMessage = rejectionSummary(rejected);
   const countKey = REJECTED_KEYS[signal];

@@ -1,15 +1,14 @@
 import type * as Grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { ReceivedSignal, Rejections } from '../model/index.js';
+import { SIGNALS, type Rejections, type Signal } from '../model/index.js';
 import { encodeExportResponse, OtlpDecodeError } from '../otlp/index.js';
 import { statusDetailsWithRetryInfo } from './grpc-status.js';
 import { IngestRefusedError } from '../delivery/ingest-sink.js';
 import { summarize, type ReceiverDeps } from './ingest.js';
 import type { Authenticator } from './auth.js';
-import type { LogsIntake } from './logs-intake.js';
 import type { TlsMaterial, TlsSource } from './tls.js';
 
-const SERVICES: Record<ReceivedSignal, string> = {
+const SERVICES: Record<Signal, string> = {
   traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
   metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
   logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
@@ -22,7 +21,7 @@ function authorizationOf(metadata: Grpc.Metadata): string | undefined {
 }
 
 /** Messages pass through as raw bytes: the same decoder as OTLP/HTTP turns them into the model. */
-function serviceDefinition(signal: ReceivedSignal): Grpc.ServiceDefinition {
+function serviceDefinition(signal: Signal): Grpc.ServiceDefinition {
   const identity = (value: Buffer): Buffer => value;
   return {
     Export: {
@@ -51,8 +50,7 @@ export async function startGrpcReceiver(
   // Loaded only when the gRPC receiver is on: ~3 MB of the main thread's heap otherwise, which every full GC marks.
   const grpc = await import('@grpc/grpc-js');
   const server = new grpc.Server({ 'grpc.max_receive_message_length': deps.maxRequestBytes });
-  const signals: ReceivedSignal[] = deps.logs ? ['traces', 'metrics', 'logs'] : ['traces', 'metrics'];
-  for (const signal of signals) {
+  for (const signal of SIGNALS) {
     server.addService(serviceDefinition(signal), {
       Export: (call: Grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: Grpc.sendUnaryData<Uint8Array>) => {
         if (deps.authenticate && !deps.authenticate(authorizationOf(call.metadata))) {
@@ -68,11 +66,10 @@ export async function startGrpcReceiver(
     });
   }
 
-  async function exportCall(signal: ReceivedSignal, body: Buffer, callback: Grpc.sendUnaryData<Uint8Array>): Promise<void> {
+  async function exportCall(signal: Signal, body: Buffer, callback: Grpc.sendUnaryData<Uint8Array>): Promise<void> {
     let decoded: { readonly items: number; readonly rejected: Rejections; readonly payload?: Uint8Array };
     try {
-      // Logs have their own intake (logs-intake.ts): the queue and the delivery do not carry them yet.
-      decoded = signal !== 'logs' ? await deps.decoder.decode(signal, body, 'protobuf') : await logsIntake().decode(body, 'protobuf');
+      decoded = await deps.decoder.decode(signal, body, 'protobuf');
     } catch (error) {
       if (error instanceof IngestRefusedError) {
         // The decode pool is saturated, its worker died, or the gateway is stopping: the sender retries.
@@ -90,7 +87,7 @@ export async function startGrpcReceiver(
     }
     const counts = summarize(decoded);
     try {
-      if (counts.accepted > 0 && signal !== 'logs' && decoded.payload)
+      if (counts.accepted > 0 && decoded.payload)
         await deps.sink.accept({ signal, payload: decoded.payload, items: decoded.items, rejected: decoded.rejected });
     } catch (error) {
       const refused = error instanceof IngestRefusedError ? error : undefined;
@@ -102,13 +99,8 @@ export async function startGrpcReceiver(
     callback(null, encodeExportResponse(signal, 'protobuf', decoded.rejected));
   }
 
-  function logsIntake(): LogsIntake {
-    if (!deps.logs) throw new Error('LogsService is served only with a logs intake');
-    return deps.logs;
-  }
-
   function refuse(
-    signal: ReceivedSignal,
+    signal: Signal,
     callback: Grpc.sendUnaryData<Uint8Array>,
     refused: IngestRefusedError | undefined,
     counts: { accepted: number; rejected: number },

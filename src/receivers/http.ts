@@ -2,7 +2,7 @@ import express, { type Request, type Response } from 'express';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Logger } from 'pino';
-import type { ReceivedSignal, Rejections } from '../model/index.js';
+import type { Rejections, Signal } from '../model/index.js';
 import { encodeErrorStatus, encodeExportResponse, OtlpDecodeError } from '../otlp/index.js';
 import { BodyPool } from './body-pool.js';
 import { BodyError, bodyEncoding, readPooledBody, type BodyEncoding, type PooledBody } from './http-body.js';
@@ -12,7 +12,7 @@ import { listen, type ListeningServer } from './listen.js';
 import type { Authenticator } from './auth.js';
 import type { TlsMaterial, TlsSource } from './tls.js';
 
-/** A decoded request: its queue payload (none for logs, see logs-intake.ts), items in it, rejections. */
+/** A decoded request: its queue payload, items in it, rejections. */
 type Decoded = { readonly items: number; readonly rejected: Rejections; readonly payload?: Uint8Array };
 
 const CONTENT_TYPES: Record<BodyEncoding, string> = { protobuf: 'application/x-protobuf', json: 'application/json' };
@@ -31,15 +31,15 @@ export async function startHttpReceiver(
   app.disable('x-powered-by');
   app.post('/v1/traces', (req, res) => void handle('traces', req, res));
   app.post('/v1/metrics', (req, res) => void handle('metrics', req, res));
-  if (deps.logs) app.post('/v1/logs', (req, res) => void handle('logs', req, res));
+  app.post('/v1/logs', (req, res) => void handle('logs', req, res));
   app.all('/v1/{*rest}', (req, res) => {
     res
       .status(req.method === 'POST' ? 404 : 405)
       .type('text/plain')
-      .send(`${req.method} ${req.path} is not an OTLP endpoint; use POST /v1/traces, POST /v1/metrics${deps.logs ? ' or POST /v1/logs' : ''}`);
+      .send(`${req.method} ${req.path} is not an OTLP endpoint; use POST /v1/traces, POST /v1/metrics or POST /v1/logs`);
   });
 
-  async function handle(signal: ReceivedSignal, req: Request, res: Response): Promise<void> {
+  async function handle(signal: Signal, req: Request, res: Response): Promise<void> {
     if (deps.authenticate && !deps.authenticate(req.headers.authorization)) {
       // Before the body is read: an unknown sender costs no decoding and nothing is queued.
       req.resume();
@@ -75,7 +75,7 @@ export async function startHttpReceiver(
     let body: PooledBody | undefined;
     try {
       body = await readPooledBody(req, deps.maxRequestBytes, encoding === 'protobuf' ? bodies : undefined);
-      decoded = await decodeBody(signal, body.bytes, encoding);
+      decoded = await deps.decoder.decode(signal, body.bytes, encoding);
     } catch (error) {
       if (error instanceof BodyError) {
         reply(
@@ -102,7 +102,7 @@ export async function startHttpReceiver(
     }
     const counts = summarize(decoded);
     try {
-      if (counts.accepted > 0 && signal !== 'logs' && decoded.payload)
+      if (counts.accepted > 0 && decoded.payload)
         await deps.sink.accept({ signal, payload: decoded.payload, items: decoded.items, rejected: decoded.rejected });
     } catch (error) {
       if (error instanceof IngestRefusedError) {
@@ -133,16 +133,9 @@ export async function startHttpReceiver(
     deps.observer.request(signal, 'http', decoded.rejected.count > 0 ? 'partial' : 'ok', counts);
   }
 
-  /** Logs have their own intake (logs-intake.ts): the queue and the delivery do not carry them yet. */
-  function decodeBody(signal: ReceivedSignal, bytes: Uint8Array, encoding: BodyEncoding): Promise<Decoded> {
-    if (signal !== 'logs') return deps.decoder.decode(signal, bytes, encoding);
-    if (!deps.logs) throw new Error('POST /v1/logs is routed only with a logs intake');
-    return deps.logs.decode(bytes, encoding);
-  }
-
   function refuse(
     res: Response,
-    signal: ReceivedSignal,
+    signal: Signal,
     encoding: BodyEncoding,
     error: IngestRefusedError,
     counts: { accepted: number; rejected: number },
@@ -163,7 +156,7 @@ export async function startHttpReceiver(
 
   function reply(
     res: Response,
-    signal: ReceivedSignal,
+    signal: Signal,
     encoding: BodyEncoding,
     status: number,
     outcome: RequestOutcome,

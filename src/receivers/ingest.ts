@@ -1,11 +1,10 @@
 import type { IngestDecoder } from '../ingest/decode-pool.js';
 import type { IngestSink } from '../delivery/ingest-sink.js';
-import type { ReceivedSignal, Rejections } from '../model/index.js';
-import type { LogsIntake } from './logs-intake.js';
+import type { Rejections, Signal } from '../model/index.js';
 
 export interface ReceiverObserver {
   /** One per request, after the answer is known. */
-  request(signal: ReceivedSignal, transport: 'http' | 'grpc', outcome: RequestOutcome, items: { accepted: number; rejected: number }): void;
+  request(signal: Signal, transport: 'http' | 'grpc', outcome: RequestOutcome, items: { accepted: number; rejected: number }): void;
 }
 
 export type RequestOutcome = 'ok' | 'partial' | 'bad_request' | 'too_large' | 'unsupported' | 'unauthenticated' | 'refused' | 'unavailable' | 'error';
@@ -15,8 +14,6 @@ export interface ReceiverDeps {
   /** Decode + payload encode: the decode pool, or inline. */
   readonly decoder: IngestDecoder;
   readonly observer: ReceiverObserver;
-  /** POST /v1/logs and LogsService/Export; without it, those answer 404 / UNIMPLEMENTED. */
-  readonly logs?: LogsIntake;
 }
 
 export function summarize(decoded: { items: number; rejected: Rejections }): { accepted: number; rejected: number } {

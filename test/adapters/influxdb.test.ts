@@ -726,8 +726,8 @@ describe('kind: influxdb config', () => {
         gzip: true,
         timeout: 10_000,
         dims: ['service.name', 'span.name'],
-        m: { spans: 'spans', span_events: 'logs', span_links: 'span-links' },
-        signals: ['metrics', 'traces'],
+        m: { spans: 'spans', span_events: 'logs', span_links: 'span-links', logs: 'logs' },
+        signals: ['metrics', 'traces', 'logs'],
       },
     );
     const v2 = parse({ org: 'o', bucket: 'b', token: 't', timeout: '2s' });
@@ -736,8 +736,8 @@ describe('kind: influxdb config', () => {
     assert.equal(v2.data.timeout, 2_000);
   });
 
-  it('takes both signals by default; signals narrows them', () => {
-    assert.deepEqual([...makeAdapter({ url: 'http://127.0.0.1:9', database: 'd' }).signals], ['metrics', 'traces']);
+  it('takes every signal by default; signals narrows them', () => {
+    assert.deepEqual([...makeAdapter({ url: 'http://127.0.0.1:9', database: 'd' }).signals], ['metrics', 'traces', 'logs']);
     assert.deepEqual([...makeAdapter({ url: 'http://127.0.0.1:9', database: 'd', signals: ['metrics'] }).signals], ['metrics']);
   });
 

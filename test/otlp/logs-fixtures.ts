@@ -31,7 +31,10 @@ const SEVERITIES = [
   SeverityNumber.FATAL4,
 ];
 
-export async function makeLogRecords(): Promise<ReadableLogRecord[]> {
+/** `startMs`: the first record's time (by default the fixtures' fixed T0); the others follow it by microseconds. */
+export async function makeLogRecords(startMs?: number): Promise<ReadableLogRecord[]> {
+  const time = (offsetNanos: number) =>
+    startMs === undefined ? at(offsetNanos) : ([Math.floor(startMs / 1000), (startMs % 1000) * 1e6 + offsetNanos] as const);
   // A collecting processor, as fixtures.ts's CollectingReader: the records exactly as the SDK hands them to an exporter.
   const records: SdkLogRecord[] = [];
   const collect: LogRecordProcessor = { onEmit: (record) => void records.push(record), forceFlush: async () => {}, shutdown: async () => {} };
@@ -40,8 +43,8 @@ export async function makeLogRecords(): Promise<ReadableLogRecord[]> {
   const traced = trace.setSpanContext(ROOT_CONTEXT, { traceId: LOG_TRACE_ID, spanId: LOG_SPAN_ID, traceFlags: 1 });
   LOG_BODIES.forEach((body, i) => {
     logger.emit({
-      timestamp: at(i * 1000),
-      observedTimestamp: at(i * 1000 + 7),
+      timestamp: time(i * 1000) as [number, number],
+      observedTimestamp: time(i * 1000 + 7) as [number, number],
       severityNumber: SEVERITIES[i % SEVERITIES.length] as SeverityNumber,
       severityText: `level-${i}`,
       body,

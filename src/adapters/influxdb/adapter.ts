@@ -43,7 +43,11 @@ export class InfluxAdapter implements Adapter<EncodedLines> {
   async encode(batch: WriteBatch): Promise<EncodedLines> {
     const whole = await wholeBatch(batch);
     try {
-      const translation = this.translator.translate(this.signals.has('metrics') ? whole.metrics : [], this.signals.has('traces') ? whole.spans : []);
+      const translation = this.translator.translate(
+        this.signals.has('metrics') ? whole.metrics : [],
+        this.signals.has('traces') ? whole.spans : [],
+        this.signals.has('logs') ? whole.logs : [],
+      );
       return { batchId: batch.id, translation };
     } catch (error) {
       // Translation is deterministic: a failure here would fail the same way on every retry.

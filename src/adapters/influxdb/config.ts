@@ -44,13 +44,20 @@ export const influxConfigSchema = z
     /** Span fields promoted to tags (besides trace_id and span_id): `span.name`, `span.kind`, or a resource or span attribute key. */
     span_dimensions: z.array(name).default(['service.name', 'span.name']),
     measurements: z
-      .object({ spans: name.default('spans'), span_events: name.default('logs'), span_links: name.default('span-links') })
+      .object({
+        spans: name.default('spans'),
+        span_events: name.default('logs'),
+        span_links: name.default('span-links'),
+        /** Log records, as the Collector's influxdb exporter names it (span events share it there too). */
+        logs: name.default('logs'),
+      })
       .strict()
       .prefault({}),
+    /** Which signals this backend stores (routing: the others never reach it). */
     signals: z
-      .array(z.enum(['metrics', 'traces']))
+      .array(z.enum(['metrics', 'traces', 'logs']))
       .min(1)
-      .default(['metrics', 'traces']),
+      .default(['metrics', 'traces', 'logs']),
   })
   .strict()
   .superRefine((config, ctx) => {

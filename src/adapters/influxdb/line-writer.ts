@@ -132,6 +132,10 @@ export class LineWriter extends LineBuilder {
     this.putField(key, quoteString(value));
   }
 
+  protected putBool(key: string, value: boolean): void {
+    this.putField(key, value ? 'true' : 'false');
+  }
+
   private putField(key: string, encoded: string): void {
     this.fieldKeys[this.fieldCount] = key;
     this.fieldValues[this.fieldCount++] = encoded;

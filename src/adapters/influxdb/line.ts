@@ -109,6 +109,12 @@ export abstract class LineBuilder {
     return this;
   }
 
+  bool(key: string, value: boolean): this {
+    this.putBool(cleanKey(key), value);
+    this.valueFields++;
+    return this;
+  }
+
   /** Ends the line at `timeUnixNano`. False when nothing was written (no field left, no measurement, time out of range). */
   end(timeUnixNano: bigint): boolean {
     this.refusal = 'no_field';
@@ -143,6 +149,7 @@ export abstract class LineBuilder {
   /** Decimal digits of an int64, without the `i`. */
   protected abstract putInt(key: string, digits: string): void;
   protected abstract putString(key: string, value: string): void;
+  protected abstract putBool(key: string, value: boolean): void;
   /** The line, or undefined when it has no measurement or no field. */
   protected abstract finishLine(time: string): string | undefined;
   protected abstract abandonLine(): void;

@@ -1,6 +1,7 @@
 /**
  * The model → line protocol: metric points in the Collector's telegraf-prometheus-v1 or -v2 schema, spans
- * (with their events and links) in the Collector's `spans` / `logs` / `span-links` measurements.
+ * (with their events and links) in the Collector's `spans` / `logs` / `span-links` measurements, log records in
+ * its `logs` measurement (log-lines.ts).
  * The README in this folder shows every shape with an example line.
  */
 import {
@@ -8,6 +9,7 @@ import {
   type Attributes,
   FLAG_NO_RECORDED_VALUE,
   type InstrumentationScope,
+  type LogRecord,
   type MetricPoint,
   type Resource,
   SPAN_KIND_NAMES,
@@ -19,6 +21,7 @@ import {
 import type { InfluxConfig, MetricsSchema } from './config.js';
 import { type LineBuilder, type TagList, cleanName, formatFloat, writableTime } from './line.js';
 import { LineWriter } from './line-writer.js';
+import { SKIP_EMPTY_LOG, logLine, logTime } from './log-lines.js';
 
 export const SKIP_EXPONENTIAL = 'exponential histogram (no representation in the telegraf-prometheus schemas)';
 export const SKIP_NO_VALUE = 'no recorded value (flag set)';
@@ -33,7 +36,7 @@ const SCOPE_VERSION = 'otel.library.version';
 
 export interface Translation {
   readonly lines: string[];
-  /** Metric points and spans that became lines. */
+  /** Metric points, spans and log records that became lines. */
   readonly written: number;
   readonly skipped: Map<string, number>;
   readonly droppedFields: number;
@@ -74,7 +77,7 @@ export class Translator {
     this.measurements = config.measurements;
   }
 
-  translate(metrics: readonly MetricPoint[], spans: readonly Span[]): Translation {
+  translate(metrics: readonly MetricPoint[], spans: readonly Span[], logs: readonly LogRecord[] = []): Translation {
     const builder = this.newBuilder();
     const skipped = new Map<string, number>();
     const skip = (reason: string): void => void skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
@@ -91,6 +94,15 @@ export class Translator {
       }
       if (this.span(builder, span)) written++;
       else skip(SKIP_LONG_KEY);
+    }
+    for (const record of logs) {
+      if (!writableTime(logTime(record))) {
+        skip(SKIP_TIME);
+        continue;
+      }
+      const line = builder.begin(this.measurements.logs).baseTags(this.tagsOf(record.resource, record.scope));
+      if (logLine(line, record, jsonWithout(record.attributes))) written++;
+      else skip(builder.refusal === 'long_key' ? SKIP_LONG_KEY : SKIP_EMPTY_LOG);
     }
     return { lines: builder.lines, written, skipped, droppedFields: builder.droppedFields, droppedLines: builder.droppedLines };
   }

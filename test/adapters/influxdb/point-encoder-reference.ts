@@ -34,6 +34,10 @@ export class PointLineBuilder extends LineBuilder {
     this.point.stringField(key, value);
   }
 
+  protected putBool(key: string, value: boolean): void {
+    this.point.booleanField(key, value);
+  }
+
   protected finishLine(time: string): string | undefined {
     return this.point.timestamp(time).toLineProtocol();
   }

@@ -1,0 +1,97 @@
+/**
+ * OTLP logs end to end (issue 15): the OpenTelemetry JS SDK's logs exporters send every body type and severity to
+ * a gateway, which queues them durably and writes them to each backend that takes logs; each backend's own query
+ * language reads them back and they are compared with what the SDK emitted. Routing: a Prometheus backend beside
+ * them takes metrics only, and receives nothing.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
+import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
+import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { dropDatabase, select } from '../adapters/influxdb/support.js';
+import { hrToNanos } from '../otlp/fixtures.js';
+import { LOG_SPAN_ID, LOG_TRACE_ID, makeLogRecords } from '../otlp/logs-fixtures.js';
+import { backendUrl } from '../support/backends.js';
+import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
+
+const run = randomBytes(3).toString('hex');
+const influx = backendUrl('influxdb1');
+const influxDb = `manifold_logs_${run}`;
+let gateway: TestGateway;
+let sent: ReadableLogRecord[];
+
+before(async () => {
+  gateway = await startTestGateway({
+    backends: {
+      influx: { kind: 'influxdb', url: influx, database: influxDb, create_database: true, delivery: { retry: { initial_interval: '200ms' } } },
+      prom: { kind: 'prometheus', url: `${backendUrl('prometheus')}/api/v1/write` },
+    },
+  });
+  // Recent times: retention policies and TTLs of the backends keep them.
+  sent = await makeLogRecords(Date.now() - 60_000);
+  for (const exporter of [
+    new ProtoLogExporter({ url: `${gateway.httpUrl}/v1/logs` }),
+    new JsonLogExporter({ url: `${gateway.httpUrl}/v1/logs` }),
+    new GrpcLogExporter({ url: gateway.grpcUrl }),
+  ]) {
+    const result = await new Promise<ExportResult>((resolve) => exporter.export(sent, resolve));
+    await exporter.shutdown();
+    assert.equal(result.code, ExportResultCode.SUCCESS, String(result.error));
+  }
+});
+
+after(async () => {
+  await gateway?.dispose();
+  await dropDatabase(influx, influxDb).catch(() => {});
+});
+
+/** The body as every backend that keeps it as text holds it (the ClickHouse and InfluxDB form). */
+function bodyText(body: unknown): string | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return Buffer.from(body).toString('base64');
+  if (typeof body === 'object')
+    return JSON.stringify(body, (_key, value) => (value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value));
+  return String(body);
+}
+
+describe('InfluxDB: measurement logs', () => {
+  it('every record of the three exports, each field as sent', async () => {
+    const rows = await eventually(
+      () => select(influx, influxDb, 'SELECT * FROM logs ORDER BY time'),
+      (found) => found.length >= sent.length,
+      30_000,
+      'the log records',
+    );
+    // Three exports of the same records: InfluxDB keeps one point per series and time.
+    assert.equal(rows.length, sent.length);
+    sent.forEach((record, i) => {
+      const row = rows[i]!;
+      const traced = record.spanContext !== undefined;
+      assert.equal(row.time, hrToNanos(record.hrTime), `record ${i} time`);
+      assert.equal(row.severity_number, record.severityNumber);
+      assert.equal(row.severity_text, record.severityText);
+      assert.equal(row.body, bodyText(record.body), `record ${i} body`);
+      assert.deepEqual(JSON.parse(row.attributes as string), { index: i, 'http.route': '/cart', ratio: 0.5, tags: ['x', 'y'] });
+      assert.equal(row.trace_id, traced ? LOG_TRACE_ID : undefined);
+      assert.equal(row.span_id, traced ? LOG_SPAN_ID : undefined);
+      assert.equal(row.event_name, record.eventName);
+      assert.equal(row['service.name'], 'checkout');
+      assert.equal(row['otel.library.name'], 'shop-logs');
+      assert.equal(row['otel.library.version'], '2.0.1');
+    });
+  });
+});
+
+describe('routing', () => {
+  it('the metrics-only backend was never handed a log record', async () => {
+    const metrics = await (await fetch(`${gateway.adminUrl}/metrics`)).text();
+    assert.doesNotMatch(metrics, /manifold_backend_written_items_total\{backend="prom"\} [1-9]/);
+    assert.match(metrics, /manifold_backend_written_items_total\{backend="influx"\} 27\b/);
+    assert.match(metrics, /manifold_receiver_requests_total\{signal="logs",transport="grpc",outcome="ok"\} 1\b/);
+  });
+});
