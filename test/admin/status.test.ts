@@ -116,7 +116,7 @@ test('a failing backend: circuit open with its error redacted, then writing with
   assert.ok(rated.backends[0]!.written.perSecond! <= 5 / 0.5, 'at most 5 items over the half second');
 
   const receivers = rated.receivers.map((r) => `${r.transport}/${r.signal}`).sort();
-  assert.deepEqual(receivers, ['grpc/metrics', 'grpc/traces', 'http/metrics', 'http/traces']);
+  assert.deepEqual(receivers, ['grpc/logs', 'grpc/metrics', 'grpc/traces', 'http/logs', 'http/metrics', 'http/traces']);
   const httpMetrics = rated.receivers.find((r) => r.transport === 'http' && r.signal === 'metrics')!;
   assert.equal(httpMetrics.items.accepted.total, 5);
   assert.equal(httpMetrics.items.rejected.total, 0);
