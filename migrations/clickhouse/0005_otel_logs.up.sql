@@ -1,9 +1,9 @@
 -- manifold: requires clickhouse>=23.3
 -- Log records, in the table shape of the OpenTelemetry Collector's clickhouse exporter: its Map-attribute
--- otel_logs (exporter/clickhouseexporter/internal/sqltemplates/logs_table.sql as of collector-contrib
--- v0.13x, the schema that added EventName): same column names, types, codecs, skip indexes and keys, so
--- the Grafana ClickHouse plugin's OpenTelemetry logs view (Timestamp, Body, SeverityText, TraceId, ...)
--- and the Collector's queries work unchanged.
+-- otel_logs (collector-contrib exporter/clickhouseexporter/internal/sqltemplates/logs_table.sql at commit
+-- e3bd2d1d, the revision that added EventName for issue #42584): same column names, types, codecs, skip
+-- indexes and keys, so the Grafana ClickHouse plugin's OpenTelemetry logs view (Timestamp, Body,
+-- SeverityText, LogAttributes, TraceId) and the Collector's queries work unchanged.
 -- TimestampTime is the second-precision copy the partition, key and TTL use, filled in by its DEFAULT.
 -- Filled in from the backend's config as 0001 is: database, ON CLUSTER, Replicated engines, TTL.
 CREATE TABLE IF NOT EXISTS {{database}}.otel_logs {{on_cluster}} (
