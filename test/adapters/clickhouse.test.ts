@@ -90,7 +90,7 @@ describe('clickhouse adapter on the ClickHouse engine (chDB)', () => {
     const tables = await rows<{ name: string; engine_full: string }>(
       `SELECT name, engine_full FROM system.tables WHERE database = '${db}' AND name LIKE 'otel_%' AND engine LIKE '%MergeTree' ORDER BY name`,
     );
-    assert.equal(tables.length, 8);
+    assert.equal(tables.length, 9);
     for (const t of tables) assert.match(t.engine_full, /non_replicated_deduplication_window = 10000/, t.name);
   });
 

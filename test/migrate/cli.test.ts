@@ -53,7 +53,7 @@ test('status, up --dry-run, up --to, up, and status again', async () => {
   assert.match(r.out, /backend pg: .*schema mf_mig_cli/);
   assert.match(r.out, /0002_timescale_hypertables\s+pending \(will be skipped\).*timescaledb>=2\.13: timescaledb not found/);
   assert.match(r.out, /found: clickhouse \d+/);
-  assert.match(r.out, /4 pending: run `manifold migrate up --backend ch`/);
+  assert.match(r.out, /5 pending: run `manifold migrate up --backend ch`/);
 
   r = await cli('up', '--backend', 'ch', '--dry-run');
   assert.equal(r.code, 0, r.out);
@@ -67,7 +67,7 @@ test('status, up --dry-run, up --to, up, and status again', async () => {
   r = await cli('up');
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /pg: applied 1, skipped 8/);
-  assert.match(r.out, /ch: applied 3, skipped 0/);
+  assert.match(r.out, /ch: applied 4, skipped 0/);
 
   r = await cli('status', '--backend', 'pg');
   assert.match(r.out, /0001_init\s+applied\s+[0-9a-f]{12}\s+\d{4}-\d\d-\d\dT\S+\s+\d+ms/);

@@ -13,7 +13,7 @@ import { captureStream, killRunnerMidway, tamperedMigrations } from './support.j
 
 const url = backendUrl('clickhouse');
 const logger = pino({ level: 'silent' });
-const ALL = ['0001_otel_traces', '0002_otel_metrics', '0003_rollups', '0004_insert_dedup'];
+const ALL = ['0001_otel_traces', '0002_otel_metrics', '0003_rollups', '0004_insert_dedup', '0005_otel_logs'];
 const reader = createClient({ url });
 const databases: string[] = [];
 const freshDatabase = () => {
@@ -67,6 +67,7 @@ describe('migrations on ClickHouse (chDB engine)', () => {
     assert.deepEqual(await tables(db), [
       'manifold_schema_lock',
       'manifold_schema_migrations',
+      'otel_logs',
       'otel_metrics_exp_histogram',
       'otel_metrics_gauge',
       'otel_metrics_histogram',
@@ -135,12 +136,18 @@ describe('migrations on ClickHouse (chDB engine)', () => {
     assert.deepEqual(await withRunner(db, (r) => r.up()), { ran: [], skipped: [] });
   });
 
-  test('down to 1 reverts 0003 and 0002, down to 0 the rest; up re-applies all', async () => {
-    assert.deepEqual((await withRunner(db, (r) => r.down({ to: 1 }))).ran, ['0004_insert_dedup', '0003_rollups', '0002_otel_metrics']);
+  test('down to 1 reverts 0005 to 0002, down to 0 the rest; up re-applies all', async () => {
+    assert.deepEqual((await withRunner(db, (r) => r.down({ to: 1 }))).ran, [
+      '0005_otel_logs',
+      '0004_insert_dedup',
+      '0003_rollups',
+      '0002_otel_metrics',
+    ]);
+    assert.ok(!(await tables(db)).includes('otel_logs'));
     assert.ok(!(await tables(db)).includes('otel_metrics_gauge'));
     assert.deepEqual(
       (await withRunner(db, (r) => r.status())).items.map((i) => i.state),
-      ['applied', 'pending', 'pending', 'pending'],
+      ['applied', 'pending', 'pending', 'pending', 'pending'],
     );
     assert.deepEqual((await withRunner(db, (r) => r.down({ to: 0 }))).ran, ['0001_otel_traces']);
     assert.deepEqual(await tables(db), ['manifold_schema_lock', 'manifold_schema_migrations']);
@@ -195,7 +202,7 @@ describe('migrations on ClickHouse (chDB engine)', () => {
     const status = await withRunner(other, (r) => r.status());
     assert.deepEqual(
       status.items.map((i) => i.state),
-      ['applied', 'pending', 'pending', 'pending'],
+      ['applied', 'pending', 'pending', 'pending', 'pending'],
     );
     assert.equal(status.items[1]!.resumeAt, 2);
     assert.match(status.items[1]!.reason!, /interrupted after 2 statements/);
@@ -204,13 +211,13 @@ describe('migrations on ClickHouse (chDB engine)', () => {
     const result = await withRunner(other, (r) => r.up(), {
       progress: { ...terminalProgress(out.stream), waitingForLock: (holder: string) => waits.push(holder) },
     });
-    assert.deepEqual(result.ran, ['0002_otel_metrics', '0003_rollups', '0004_insert_dedup']);
+    assert.deepEqual(result.ran, ['0002_otel_metrics', '0003_rollups', '0004_insert_dedup', '0005_otel_logs']);
     assert.deepEqual(waits, [], 'the dead runner was of this host: no waiting for its lease to run out');
     assert.match(out.text(), /0002_otel_metrics up: 5 statements, resuming at 3/);
     assert.ok((await tables(other)).includes('otel_metrics_summary'));
     assert.deepEqual(
       (await withRunner(other, (r) => r.status())).items.map((i) => i.state),
-      ['applied', 'applied', 'applied', 'applied'],
+      ['applied', 'applied', 'applied', 'applied', 'applied'],
     );
   });
 

@@ -25,6 +25,7 @@ import {
   type Span,
   type Temporality,
 } from '../../model/index.js';
+import { LOGS_TABLE } from './logs-table.js';
 
 /** One INSERT: a table, its column list, and the rows, each an array in that order. */
 export interface TableInsert {
@@ -104,6 +105,7 @@ export const TABLES = {
     ],
   },
   summary: { table: 'otel_metrics_summary', columns: [...POINT_COLUMNS, 'Count', 'Sum', 'ValueAtQuantiles.Quantile', 'ValueAtQuantiles.Value'] },
+  logs: LOGS_TABLE,
 } as const satisfies Record<string, { table: string; columns: readonly string[] }>;
 
 /** One INSERT per table that has rows, metric tables first, in TABLES order. */
@@ -246,7 +248,7 @@ function pushExemplars(row: unknown[], exemplars: readonly Exemplar[]): void {
 const resources = new WeakMap<Resource, { service: string; attributes: Record<string, string> }>();
 const scopes = new WeakMap<InstrumentationScope, Record<string, string>>();
 
-function sharedResource(resource: Resource): { service: string; attributes: Record<string, string> } {
+export function sharedResource(resource: Resource): { service: string; attributes: Record<string, string> } {
   let shared = resources.get(resource);
   if (shared === undefined) {
     shared = { service: serviceName(resource), attributes: attributeMap(resource.attributes) };
@@ -255,7 +257,7 @@ function sharedResource(resource: Resource): { service: string; attributes: Reco
   return shared;
 }
 
-function sharedScope(scope: InstrumentationScope): Record<string, string> {
+export function sharedScope(scope: InstrumentationScope): Record<string, string> {
   let shared = scopes.get(scope);
   if (shared === undefined) {
     shared = attributeMap(scope.attributes);
