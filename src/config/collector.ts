@@ -55,8 +55,8 @@ class Converter {
       for (const r of list(p.receivers)) used.receivers.add(r);
       for (const q of list(p.processors)) used.processors.add(q);
       for (const e of list(p.exporters)) {
-        if (signal !== 'metrics' && signal !== 'traces')
-          this.unmapped.push(`service.pipelines.${name}: Manifold takes metrics and traces (not ${signal}) yet`);
+        if (signal !== 'metrics' && signal !== 'traces' && signal !== 'logs')
+          this.unmapped.push(`service.pipelines.${name}: Manifold takes metrics, traces and logs (not ${signal})`);
         else (used.exporters.get(e) ?? used.exporters.set(e, new Set()).get(e)!).add(signal);
       }
     }

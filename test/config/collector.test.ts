@@ -86,7 +86,7 @@ test('ClickHouse and InfluxDB v1: signals from the pipelines, native endpoint to
   const ch = byName.get('clickhouse')!;
   assert.equal(ch.migrate, 'off', 'create_schema: false');
   assert.deepEqual((ch.adapter as { url: string; signals: string[]; ttl: number }).url, 'http://clickhouse:8123');
-  assert.deepEqual((ch.adapter as { signals: string[] }).signals, ['metrics', 'traces']);
+  assert.deepEqual((ch.adapter as { signals: string[] }).signals, ['logs', 'metrics', 'traces'], 'the logs pipeline too');
   assert.equal((ch.adapter as { ttl: number }).ttl, 72 * 3600);
   const influx = byName.get('v1')!.adapter as { api: string; database: string; username: string; password: string; signals: string[] };
   assert.deepEqual(
@@ -94,7 +94,6 @@ test('ClickHouse and InfluxDB v1: signals from the pipelines, native endpoint to
     { api: 'v1', database: 'telegraf', username: 'writer', password: 'i', signals: ['metrics'] },
   );
   for (const expected of [
-    'service.pipelines.logs: Manifold takes metrics and traces (not logs) yet',
     'receivers.otlp.protocols.http.cors: not supported',
     'processors.attributes/env: no counterpart (Manifold does not transform data)',
     'exporters.clickhouse.logs_table_name: no counterpart',
@@ -114,7 +113,7 @@ test('config convert prints a config that config check accepts; config check on 
   const run = runCli(['config', 'convert', path.join(fixtures, 'clickhouse-influxdb.yaml')]);
   assert.equal((await run.exited).code, 0);
   const printed = run.lines.filter((line) => !/Collector settings? not carried over/.test(line)).join('\n');
-  assert.match(printed, /^# not carried over: service\.pipelines\.logs/m);
+  assert.match(printed, /^# not carried over: processors\.attributes\/env/m);
   writeFileSync(converted, printed);
   assert.equal(loadConfigFile(converted, ENV, adapterSchemas).backends.length, 2);
   assert.match(

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
@@ -21,6 +22,9 @@ import { eventually, startTestGateway, type TestGateway } from '../support/gatew
 const run = randomBytes(3).toString('hex');
 const influx = backendUrl('influxdb1');
 const influxDb = `manifold_logs_${run}`;
+const clickhouse = backendUrl('clickhouse');
+const clickhouseDb = `mf_logs_${run}`;
+const clickhouseReader = createClient({ url: clickhouse, log: { level: ClickHouseLogLevel.OFF } });
 let gateway: TestGateway;
 let sent: ReadableLogRecord[];
 
@@ -28,6 +32,7 @@ before(async () => {
   gateway = await startTestGateway({
     backends: {
       influx: { kind: 'influxdb', url: influx, database: influxDb, create_database: true, delivery: { retry: { initial_interval: '200ms' } } },
+      ch: { kind: 'clickhouse', url: clickhouse, database: clickhouseDb, delivery: { thread: true, retry: { initial_interval: '200ms' } } },
       prom: { kind: 'prometheus', url: `${backendUrl('prometheus')}/api/v1/write` },
     },
   });
@@ -47,6 +52,8 @@ before(async () => {
 after(async () => {
   await gateway?.dispose();
   await dropDatabase(influx, influxDb).catch(() => {});
+  await clickhouseReader.command({ query: `DROP DATABASE IF EXISTS \`${clickhouseDb}\`` });
+  await clickhouseReader.close();
 });
 
 /** The body as every backend that keeps it as text holds it (the ClickHouse and InfluxDB form). */
@@ -87,11 +94,65 @@ describe('InfluxDB: measurement logs', () => {
   });
 });
 
+describe('ClickHouse: the Collector exporter\'s otel_logs', () => {
+  interface Row {
+    time: string;
+    TraceId: string;
+    SpanId: string;
+    TraceFlags: number;
+    SeverityText: string;
+    SeverityNumber: number;
+    ServiceName: string;
+    Body: string;
+    ResourceAttributes: Record<string, string>;
+    ScopeName: string;
+    ScopeVersion: string;
+    LogAttributes: Record<string, string>;
+    EventName: string;
+  }
+  it('every record of the three exports, each column as sent (deduplicated per batch, not across exports)', async () => {
+    const query = `SELECT toString(toUnixTimestamp64Nano(Timestamp)) AS time, * EXCEPT Timestamp FROM \`${clickhouseDb}\`.otel_logs ORDER BY Timestamp`;
+    const rows = await eventually(
+      async () => {
+        try {
+          return await (await clickhouseReader.query({ query, format: 'JSONEachRow' })).json<Row>();
+        } catch {
+          return [];
+        }
+      },
+      (found) => found.length >= 3 * sent.length,
+      30_000,
+      'the log records',
+    );
+    // Three exports are three batches (their own dedup tokens): every record three times.
+    assert.equal(rows.length, 3 * sent.length);
+    sent.forEach((record, i) => {
+      const traced = record.spanContext !== undefined;
+      for (const row of rows.slice(3 * i, 3 * i + 3)) {
+        assert.equal(BigInt(row.time), hrToNanos(record.hrTime), `record ${i} time`);
+        assert.equal(row.SeverityNumber, record.severityNumber);
+        assert.equal(row.SeverityText, record.severityText);
+        assert.equal(row.Body, bodyText(record.body) ?? '', `record ${i} body`);
+        assert.deepEqual(row.LogAttributes, { index: String(i), 'http.route': '/cart', ratio: '0.5', tags: '["x","y"]' });
+        assert.equal(row.TraceId, traced ? LOG_TRACE_ID : '');
+        assert.equal(row.SpanId, traced ? LOG_SPAN_ID : '');
+        assert.equal(row.TraceFlags, traced ? 1 : 0);
+        assert.equal(row.EventName, record.eventName ?? '');
+        assert.equal(row.ServiceName, 'checkout');
+        assert.equal(row.ResourceAttributes['service.namespace'], 'shop');
+        assert.equal(row.ScopeName, 'shop-logs');
+        assert.equal(row.ScopeVersion, '2.0.1');
+      }
+    });
+  });
+});
+
 describe('routing', () => {
   it('the metrics-only backend was never handed a log record', async () => {
     const metrics = await (await fetch(`${gateway.adminUrl}/metrics`)).text();
     assert.doesNotMatch(metrics, /manifold_backend_written_items_total\{backend="prom"\} [1-9]/);
     assert.match(metrics, /manifold_backend_written_items_total\{backend="influx"\} 27\b/);
+    assert.match(metrics, /manifold_backend_written_items_total\{backend="ch"\} 27\b/);
     assert.match(metrics, /manifold_receiver_requests_total\{signal="logs",transport="grpc",outcome="ok"\} 1\b/);
   });
 });

@@ -7,6 +7,7 @@ import { wholeBatch, type Adapter, type AdapterContext, type WriteBatch, type Wr
 import type { Signal } from '../../model/index.js';
 import type { ClickHouseConfig } from './config.js';
 import { encodeBatch, TABLES, type TableInsert } from './encode.js';
+import { LOGS_TABLE, logRow } from './encode-logs.js';
 import { classifyError } from './errors.js';
 
 /**
@@ -95,10 +96,13 @@ export class ClickHouseAdapter implements Adapter<EncodedInserts> {
     const whole = await wholeBatch(batch);
     const metrics = this.signals.has('metrics') ? whole.metrics : [];
     const spans = this.signals.has('traces') ? whole.spans : [];
-    const skipped = whole.metrics.length - metrics.length + whole.spans.length - spans.length;
-    const written: WriteResult = { written: metrics.length + spans.length };
+    const logs = this.signals.has('logs') ? whole.logs : [];
+    const skipped = whole.metrics.length - metrics.length + whole.spans.length - spans.length + whole.logs.length - logs.length;
+    const written: WriteResult = { written: metrics.length + spans.length + logs.length };
     const result = skipped > 0 ? { ...written, skipped: { count: skipped, reason: 'signal not enabled for this backend' } } : written;
-    return { batchId: batch.id, inserts: encodeBatch(metrics, spans), result };
+    const inserts = encodeBatch(metrics, spans);
+    if (logs.length > 0) inserts.push({ ...LOGS_TABLE, rows: logs.map(logRow) });
+    return { batchId: batch.id, inserts, result };
   }
 
   async send(encoded: EncodedInserts): Promise<WriteResult> {

@@ -33,11 +33,11 @@ export const clickhouseConfigSchema = z
     /** How long the migration lock survives its holder without a heartbeat (a killed runner's lock frees itself after this). */
     lock_lease: seconds.refine((s) => s >= 2, 'expected at least 2s').default(60),
     request_timeout: seconds.refine((s) => s >= 1, 'expected at least 1s').default(300),
-    /** Which signals this backend stores; the others are counted as skipped. */
+    /** Which signals this backend stores (routing: the others never reach it). */
     signals: z
-      .array(z.enum(['metrics', 'traces']))
+      .array(z.enum(['metrics', 'traces', 'logs']))
       .min(1)
-      .default(['metrics', 'traces']),
+      .default(['metrics', 'traces', 'logs']),
     /** gzip INSERT bodies (JSON compresses ~10x; costs gateway CPU): for a ClickHouse across a network. */
     compression: z.boolean().default(false),
   })
