@@ -94,7 +94,7 @@ describe('InfluxDB: measurement logs', () => {
   });
 });
 
-describe('ClickHouse: the Collector exporter\'s otel_logs', () => {
+describe("ClickHouse: the Collector exporter's otel_logs", () => {
   interface Row {
     time: string;
     TraceId: string;
