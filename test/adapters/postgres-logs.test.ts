@@ -17,8 +17,8 @@ import type { AttributeValue, InstrumentationScope, LogRecord, Resource } from '
 import { type BackendName, backendUrl } from '../support/backends.js';
 
 const logger = pino({ level: 'silent' });
-const resource: Resource = { attributes: { 'service.name': 'checkout', 'host.name': 'h1' }, droppedAttributesCount: 0 } as Resource;
-const scope: InstrumentationScope = { name: 'app.logger', version: '1.2.3', attributes: { lib: 'pino' }, droppedAttributesCount: 0 } as InstrumentationScope;
+const resource: Resource = { attributes: { 'service.name': 'checkout', 'host.name': 'h1' }, droppedAttributesCount: 0, schemaUrl: '' };
+const scope: InstrumentationScope = { name: 'app.logger', version: '1.2.3', attributes: { lib: 'pino' }, droppedAttributesCount: 0, schemaUrl: '' };
 const T0 = 1_765_000_000_123_456_789n;
 
 function record(eventName: string, body: AttributeValue, extra: Partial<LogRecord> = {}): LogRecord {
@@ -72,7 +72,11 @@ for (const server of servers) {
     };
 
     before(async () => {
-      const target = postgresAdapter.schemaTarget!(postgresAdapter.configSchema.parse({ url, schema }), { name: 'logs-test', logger, dataDir: '/tmp' });
+      const target = postgresAdapter.schemaTarget!(postgresAdapter.configSchema.parse({ url, schema }), {
+        name: 'logs-test',
+        logger,
+        dataDir: '/tmp',
+      });
       try {
         const result = await new MigrationRunner(target).up();
         assert.ok(result.ran.includes('0010_logs'), `0010_logs applied: ${result.ran.join(', ')}`);
@@ -128,18 +132,43 @@ for (const server of servers) {
         else assert.deepEqual(row.body, expected, name);
       }
       const types = Object.fromEntries(rows.map((r) => [r.event_name, r.body_type]));
-      assert.deepEqual(types, { array: 'array', bool: 'boolean', bytes: 'string', double: 'number', int: 'number', kvlist: 'object', none: null, string: 'string' });
+      assert.deepEqual(types, {
+        array: 'array',
+        bool: 'boolean',
+        bytes: 'string',
+        double: 'number',
+        int: 'number',
+        kvlist: 'object',
+        none: null,
+        string: 'string',
+      });
     });
 
     test('a record with only an observed time, no trace and no body keeps those as NULL/0; a retry stores nothing twice', async () => {
-      const bare = record('bare', null, { timeUnixNano: 0n, traceId: '', spanId: '', flags: 0, severityNumber: 0, severityText: '', droppedAttributesCount: 4 });
+      const bare = record('bare', null, {
+        timeUnixNano: 0n,
+        traceId: '',
+        spanId: '',
+        flags: 0,
+        severityNumber: 0,
+        severityText: '',
+        droppedAttributesCount: 4,
+      });
       assert.equal(await write([bare]), 1);
       assert.equal(await write([bare, record('string', bodies[0]![1])]), 0, 'the retried records are already there');
       const [row] = await q(
         `select time_unix_nano::text as t_ns, time = observed_time as time_is_observed, trace_id, span_id, flags::int, severity_number, dropped_attributes_count
          from {{s}}.otel_logs where event_name = 'bare'`,
       );
-      assert.deepEqual(row, { t_ns: '0', time_is_observed: true, trace_id: null, span_id: null, flags: 0, severity_number: 0, dropped_attributes_count: 4 });
+      assert.deepEqual(row, {
+        t_ns: '0',
+        time_is_observed: true,
+        trace_id: null,
+        span_id: null,
+        flags: 0,
+        severity_number: 0,
+        dropped_attributes_count: 4,
+      });
     });
 
     test('NUL and lone surrogates become U+FFFD in body, attributes and text columns, as for spans', async () => {
@@ -147,7 +176,12 @@ for (const server of servers) {
       const bad = record('bad\u0000event', 'nul \u0000 here \ud800 alone', { severityText: 'WA\u0000RN', attributes: { 'k\u0000': 'v\udc00' } });
       assert.equal(await write([bad]), 1);
       const [row] = await q(`select body, severity_text, attributes, event_name from {{s}}.otel_logs where severity_text like 'WA%'`);
-      assert.deepEqual(row, { body: 'nul \uFFFD here \uFFFD alone', severity_text: 'WA\uFFFDRN', attributes: { 'k\uFFFD': 'v\uFFFD' }, event_name: 'bad\uFFFDevent' });
+      assert.deepEqual(row, {
+        body: 'nul \uFFFD here \uFFFD alone',
+        severity_text: 'WA\uFFFDRN',
+        attributes: { 'k\uFFFD': 'v\uFFFD' },
+        event_name: 'bad\uFFFDevent',
+      });
       assert.ok(takeReplacedCount() >= 4);
     });
 
@@ -172,7 +206,10 @@ for (const server of servers) {
     test('indexes: GIN on the body text, (service, time), trace id, severity', async () => {
       const rows = await q(`select indexname, indexdef from pg_indexes where schemaname = $1 and tablename = 'otel_logs' order by 1`, [schema]);
       const byName = Object.fromEntries(rows.map((r) => [r.indexname, r.indexdef]));
-      assert.match(byName.otel_logs_body_search_idx, /USING gin \(to_tsvector\('simple'::regconfig, "left"\(\(body #>> '\{\}'::text\[\]\), 65536\)\)\)/);
+      assert.match(
+        byName.otel_logs_body_search_idx,
+        /USING gin \(to_tsvector\('simple'::regconfig, "left"\(\(body #>> '\{\}'::text\[\]\), 65536\)\)\)/,
+      );
       assert.match(byName.otel_logs_service_time_idx, /\(service_name, "time" DESC\)/);
       assert.match(byName.otel_logs_trace_id_idx, /\(trace_id\)/);
       assert.match(byName.otel_logs_severity_time_idx, /\(severity_number, "time" DESC\)/);

@@ -41,7 +41,12 @@ interface Server {
 }
 
 const servers: Server[] = [
-  { name: 'PostgreSQL 15', backend: 'postgres', applies: ['0001_init', '0010_logs'], skipReason: new RegExp(`timescaledb(-license)? not found|${LAYOUT_SKIP}`) },
+  {
+    name: 'PostgreSQL 15',
+    backend: 'postgres',
+    applies: ['0001_init', '0010_logs'],
+    skipReason: new RegExp(`timescaledb(-license)? not found|${LAYOUT_SKIP}`),
+  },
   {
     name: 'TimescaleDB 2.19 (Apache license)',
     backend: 'timescale',
