@@ -25,7 +25,9 @@ const SERIES = [
   '0008_series_rollup_backfill',
   '0009_series_rollup_views',
 ];
-const ALL = [...WIDE, ...SERIES];
+/** Logs (otel_logs), in either layout: 0010 everywhere (a hypertable where TimescaleDB is), 0011 on the community build. */
+const LOGS = ['0010_logs', '0011_logs_timescale_policies'];
+const ALL = [...WIDE, ...SERIES, ...LOGS];
 const LAYOUT_SKIP = 'layout=series: found layout=wide';
 
 interface Server {
@@ -39,17 +41,22 @@ interface Server {
 }
 
 const servers: Server[] = [
-  { name: 'PostgreSQL 15', backend: 'postgres', applies: ['0001_init'], skipReason: new RegExp(`timescaledb(-license)? not found|${LAYOUT_SKIP}`) },
+  {
+    name: 'PostgreSQL 15',
+    backend: 'postgres',
+    applies: ['0001_init', '0010_logs'],
+    skipReason: new RegExp(`timescaledb(-license)? not found|${LAYOUT_SKIP}`),
+  },
   {
     name: 'TimescaleDB 2.19 (Apache license)',
     backend: 'timescale',
-    applies: ['0001_init', '0002_timescale_hypertables'],
+    applies: ['0001_init', '0002_timescale_hypertables', '0010_logs'],
     skipReason: new RegExp(`found timescaledb-license=apache|${LAYOUT_SKIP}`),
   },
   {
     name: 'TimescaleDB on PGlite (timescale license)',
     backend: 'timescale-community',
-    applies: WIDE,
+    applies: [...WIDE, ...LOGS],
     skipReason: new RegExp(LAYOUT_SKIP),
     oneConnection: true,
   },
@@ -128,7 +135,7 @@ for (const server of servers) {
         const hypertables = await query(`SELECT hypertable_name FROM timescaledb_information.hypertables WHERE hypertable_schema = $1 ORDER BY 1`, [
           schema,
         ]);
-        assert.equal(hypertables.length, 5);
+        assert.equal(hypertables.length, 6, 'the five of 0002 and otel_logs');
       }
       if (server.applies.includes('0003_timescale_policies')) {
         const caggs = await query(`SELECT view_name FROM timescaledb_information.continuous_aggregates WHERE view_schema = $1`, [schema]);
@@ -140,7 +147,7 @@ for (const server of servers) {
           `SELECT count(*)::int AS n FROM timescaledb_information.hypertables WHERE hypertable_schema = $1 AND compression_enabled`,
           [schema],
         );
-        assert.equal(compressed[0].n, 5);
+        assert.equal(compressed[0].n, 6);
         const jobs = await query(`SELECT proc_name FROM timescaledb_information.jobs WHERE hypertable_schema = $1 ORDER BY 1`, [schema]);
         assert.ok(jobs.some((j) => j.proc_name === 'policy_compression'));
         assert.ok(jobs.some((j) => j.proc_name === 'policy_refresh_continuous_aggregate'));
@@ -194,7 +201,7 @@ for (const server of servers) {
         }
       } else {
         const result = await withRunner(schema, (r) => r.down({ to: 0 }));
-        assert.deepEqual(result.ran, ['0001_init']);
+        assert.deepEqual(result.ran, ['0010_logs', '0001_init']);
         const tables = await query(`SELECT to_regclass($1) AS t`, [`"${schema}".otel_spans`]);
         assert.equal(tables[0].t, null);
       }
