@@ -178,7 +178,13 @@ export async function buildLogs(count = 1500): Promise<ReadableLogRecord[]> {
         severityText,
         body:
           i % 10 === 9
-            ? { msg: 'request completed', 'http.route': '/api/v1/items/{id}', status: 200, duration_ms: (i % 97) + 0.5, user: { id: i % 500, tier: 'gold' } }
+            ? {
+                msg: 'request completed',
+                'http.route': '/api/v1/items/{id}',
+                status: 200,
+                duration_ms: (i % 97) + 0.5,
+                user: { id: i % 500, tier: 'gold' },
+              }
             : logLine(i),
         attributes: {
           'code.function': i % 3 ? 'handleRequest' : 'processOrder',
