@@ -7,21 +7,31 @@
  */
 import express, { type Request, type Response } from 'express';
 import { parseArgs } from 'node:util';
-import { decodeMetrics, decodeTraces, encodeExportResponse } from '../src/otlp/index.js';
+import { decodeLogs, decodeMetrics, decodeTraces, encodeExportResponse } from '../src/otlp/index.js';
 import { readBody } from '../src/receivers/http-body.js';
 
 const { values } = parseArgs({ options: { host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '14320' } } });
 const MAX_BYTES = 20 * 1024 * 1024;
 let items = 0;
 
+/** Decodes a body into the model; the items it holds and what was rejected. */
+function decode(signal: 'traces' | 'metrics' | 'logs', body: Buffer) {
+  if (signal === 'logs') {
+    const { logs, rejected } = decodeLogs(body, 'protobuf');
+    return { items: logs.length, rejected };
+  }
+  const { batch, rejected } = signal === 'traces' ? decodeTraces(body, 'protobuf') : decodeMetrics(body, 'protobuf');
+  return { items: batch.spans.length + batch.metrics.length, rejected };
+}
+
 const app = express();
 app.disable('x-powered-by');
-for (const signal of ['traces', 'metrics'] as const) {
+for (const signal of ['traces', 'metrics', 'logs'] as const) {
   app.post(`/v1/${signal}`, (req: Request, res: Response) => {
     readBody(req, MAX_BYTES).then(
       (body) => {
-        const decoded = signal === 'traces' ? decodeTraces(body, 'protobuf') : decodeMetrics(body, 'protobuf');
-        items += decoded.batch.spans.length + decoded.batch.metrics.length;
+        const decoded = decode(signal, body);
+        items += decoded.items;
         res
           .status(200)
           .type('application/x-protobuf')

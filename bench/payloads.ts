@@ -2,20 +2,24 @@
  * Benchmark request bodies, built once per run with the real OpenTelemetry JS SDK and its own OTLP
  * serializers (@opentelemetry/otlp-transformer's ProtobufTraceSerializer / ProtobufMetricsSerializer):
  * - traces: 1,000 spans across 3 services, 14 resource attributes, 10-12 span attributes, events on some spans;
- * - metrics: 10,000 data points: 9 counters, 8 gauges, 8 histograms (10 buckets) x 400 series of 4 attributes.
+ * - metrics: 10,000 data points: 9 counters, 8 gauges, 8 histograms (10 buckets) x 400 series of 4 attributes;
+ * - logs: 1,500 log records across 3 services (sdk-logs, ProtobufLogsSerializer), the traces' resource attributes,
+ *   string bodies of 80-200 characters and one kvlist body in ten, five severities, 3-6 attributes, trace context on half.
  * Each is written to bench/out/payloads/ as protobuf and gzipped protobuf for the load generator to send.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { SpanKind, ValueType } from '@opentelemetry/api';
-import { ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { ROOT_CONTEXT, SpanKind, ValueType, trace } from '@opentelemetry/api';
+import { SeverityNumber } from '@opentelemetry/api-logs';
+import { ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { LoggerProvider, type LogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { decodeMetrics, decodeTraces } from '../src/otlp/index.js';
+import { decodeLogs, decodeMetrics, decodeTraces } from '../src/otlp/index.js';
 
-export type Signal = 'traces' | 'metrics';
+export type Signal = 'traces' | 'metrics' | 'logs';
 
 export interface Payload {
   readonly signal: Signal;
@@ -23,7 +27,7 @@ export interface Payload {
   readonly contentEncoding: 'identity' | 'gzip';
   readonly file: string;
   readonly bytes: number;
-  /** Spans or data points in one request, as the gateway's decoder counts them. */
+  /** Spans, data points or log records in one request, as the gateway's decoder counts them. */
   readonly items: number;
 }
 
@@ -124,13 +128,91 @@ export async function buildMetrics() {
   return resourceMetrics;
 }
 
+const LOG_LEVELS = [
+  [SeverityNumber.DEBUG, 'DEBUG'],
+  [SeverityNumber.INFO, 'INFO'],
+  [SeverityNumber.INFO, 'INFO'],
+  [SeverityNumber.INFO, 'INFO'],
+  [SeverityNumber.WARN, 'WARN'],
+  [SeverityNumber.INFO, 'INFO'],
+  [SeverityNumber.ERROR, 'ERROR'],
+] as const;
+
+/** Typical application log lines (80-200 characters once filled in). */
+function logLine(i: number): string {
+  const id = (i * 7919).toString(16).padStart(8, '0');
+  switch (i % 6) {
+    case 0:
+      return `GET /api/v1/items/${i} 200 in ${(i % 97) + 3} ms (cache ${i % 2 ? 'miss' : 'hit'}, 12 items, user agent Mozilla/5.0 X11 Linux)`;
+    case 1:
+      return `order ${id}-${i} accepted: 3 lines, total 129.90 EUR, payment provider stripe, customer tier gold, region eu-west-1`;
+    case 2:
+      return `upstream catalog.internal:443 timed out after 2000 ms on attempt ${(i % 3) + 1} of 3; retrying with backoff 250 ms (request ${id})`;
+    case 3:
+      return `SELECT id, name, price FROM shop.items WHERE id = $1 took ${(i % 40) + 1} ms, 1 row, pool ${i % 20}/20 busy`;
+    case 4:
+      return `session ${id} refreshed for user ${i % 500} from 10.0.7.${i % 250}; token expires in 3600 s, scopes read:items write:cart checkout`;
+    default:
+      return `payment ${id} declined by issuer: insufficient_funds (card ending ${1000 + (i % 9000)}, attempt ${(i % 4) + 1}); the order stays pending, the customer is notified by email and the cart kept for 24 h`;
+  }
+}
+
+/** `count` records as the SDK hands them to an exporter, split across the 3 services. */
+export async function buildLogs(count = 1500): Promise<ReadableLogRecord[]> {
+  const records: ReadableLogRecord[] = [];
+  const collect: LogRecordProcessor = { onEmit: (record) => void records.push(record), forceFlush: async () => {}, shutdown: async () => {} };
+  for (let s = 0; s < SERVICES.length; s++) {
+    const provider = new LoggerProvider({ resource: resourceFromAttributes(resourceAttributes(SERVICES[s]!)), processors: [collect] });
+    const logger = provider.getLogger('@opentelemetry/instrumentation-pino', '0.47.0');
+    const n = Math.floor(count / SERVICES.length) + (s < count % SERVICES.length ? 1 : 0);
+    for (let i = 0; i < n; i++) {
+      const [severityNumber, severityText] = LOG_LEVELS[i % LOG_LEVELS.length]!;
+      const traced = i % 2 === 0;
+      const context = trace.setSpanContext(ROOT_CONTEXT, {
+        traceId: `0af7651916cd43dd8448eb21${(s * 100_000 + i).toString(16).padStart(8, '0')}`,
+        spanId: `b7ad6b71${i.toString(16).padStart(8, '0')}`,
+        traceFlags: 1,
+      });
+      logger.emit({
+        severityNumber,
+        severityText,
+        body:
+          i % 10 === 9
+            ? {
+                msg: 'request completed',
+                'http.route': '/api/v1/items/{id}',
+                status: 200,
+                duration_ms: (i % 97) + 0.5,
+                user: { id: i % 500, tier: 'gold' },
+              }
+            : logLine(i),
+        attributes: {
+          'code.function': i % 3 ? 'handleRequest' : 'processOrder',
+          'code.filepath': 'src/routes/items.ts',
+          'thread.name': 'main',
+          ...(i % 2 ? { 'http.route': '/api/v1/items/{id}', 'http.response.status_code': 200 } : {}),
+          ...(i % 4 === 0 ? { 'app.retry': i % 3 } : {}),
+        },
+        ...(traced ? { context } : {}),
+      });
+    }
+    await provider.forceFlush();
+  }
+  return records;
+}
+
 /** Builds, checks (the gateway's decoder must accept every item) and writes the bodies. */
 export async function writePayloads(dir: string): Promise<PayloadSet> {
   mkdirSync(dir, { recursive: true });
   const traces = Buffer.from(ProtobufTraceSerializer.serializeRequest(buildSpans())!);
   const metrics = Buffer.from(ProtobufMetricsSerializer.serializeRequest(await buildMetrics())!);
-  const spanCount = checked('traces', decodeTraces(traces, 'protobuf'));
-  const pointCount = checked('metrics', decodeMetrics(metrics, 'protobuf'));
+  const logs = Buffer.from(ProtobufLogsSerializer.serializeRequest(await buildLogs())!);
+  const decodedTraces = decodeTraces(traces, 'protobuf');
+  const decodedMetrics = decodeMetrics(metrics, 'protobuf');
+  const decodedLogs = decodeLogs(logs, 'protobuf');
+  const spanCount = checked('traces', decodedTraces.rejected.count, decodedTraces.batch.spans.length);
+  const pointCount = checked('metrics', decodedMetrics.rejected.count, decodedMetrics.batch.metrics.length);
+  const recordCount = checked('logs', decodedLogs.rejected.count, decodedLogs.logs.length);
   const write = (signal: Signal, contentEncoding: 'identity' | 'gzip', body: Buffer, items: number): Payload => {
     const file = path.join(dir, `${signal}${contentEncoding === 'gzip' ? '.pb.gz' : '.pb'}`);
     writeFileSync(file, body);
@@ -141,10 +223,12 @@ export async function writePayloads(dir: string): Promise<PayloadSet> {
     'traces-gzip': write('traces', 'gzip', gzipSync(traces), spanCount),
     'metrics-identity': write('metrics', 'identity', metrics, pointCount),
     'metrics-gzip': write('metrics', 'gzip', gzipSync(metrics), pointCount),
+    'logs-identity': write('logs', 'identity', logs, recordCount),
+    'logs-gzip': write('logs', 'gzip', gzipSync(logs), recordCount),
   };
 }
 
-function checked(signal: Signal, decoded: ReturnType<typeof decodeTraces>): number {
-  if (decoded.rejected.count > 0) throw new Error(`the ${signal} payload has ${decoded.rejected.count} items the gateway rejects`);
-  return decoded.batch.spans.length + decoded.batch.metrics.length;
+function checked(signal: Signal, rejected: number, items: number): number {
+  if (rejected > 0) throw new Error(`the ${signal} payload has ${rejected} items the gateway rejects`);
+  return items;
 }

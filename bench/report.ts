@@ -33,6 +33,8 @@ export interface BenchReport {
   notes?: string;
 }
 
+const UNITS = { traces: 'spans', metrics: 'points', logs: 'records' } as const;
+
 /** What sets an ingest case apart from the default one, by the name bench/run.ts gives it. */
 function caseNote(name: string): string {
   if (name.endsWith('-redis')) return ", Redis queue (the test servers' Redis, no AOF)";
@@ -43,7 +45,7 @@ function caseNote(name: string): string {
 function ingestTable(r: IngestResult): string[] {
   const g: Partial<TargetSummary> = r.gateway ?? {};
   const c = r.ceiling;
-  const unit = r.signal === 'traces' ? 'spans' : 'points';
+  const unit = UNITS[r.signal];
   const row = (label: string, gv: string, cv: string, rv = '') => `| ${label} | ${gv} | ${cv} | ${rv} |`;
   const lines = [
     `### Ingest: ${r.signal}, protobuf${r.contentEncoding === 'gzip' ? ' + gzip' : ''} (${r.itemsPerRequest.toLocaleString('en')} ${unit} per request, ${kb(r.bytesPerRequest)})${r.nodeFlags.length ? `, both servers with \`node ${r.nodeFlags.join(' ')}\`` : ''}${caseNote(r.name)}`,
@@ -97,6 +99,7 @@ function targets(report: BenchReport): string[] {
   const rss = Math.max(...report.ingest.map((r) => r.gateway?.hwmMB ?? NaN));
   // The same bound while delivering (under load and draining) and through the outage drill.
   const rssDelivering = Math.max(...(report.delivery ?? []).map((d) => d.gateway.hwmMB), ...(report.outage ?? []).map((o) => o.rss.hwmMB));
+  const l = find('logs');
   const tv = find('traces-variant');
   const mv = find('metrics-variant');
   const alt = (r: IngestResult | undefined, f: (r: IngestResult) => string) => (r ? ` (\`${r.nodeFlags.join(' ')}\`: ${f(r)})` : '');
@@ -111,6 +114,7 @@ function targets(report: BenchReport): string[] {
       human(m?.gateway?.itemsPerSec ?? NaN) + alt(mv, (r) => human(r.gateway?.itemsPerSec ?? NaN)),
       m?.gateway ? m.gateway.itemsPerSec >= 500_000 : undefined,
     ],
+    ['ingest logs ≥ 200K records/s', human(l?.gateway?.itemsPerSec ?? NaN), l?.gateway ? l.gateway.itemsPerSec >= 200_000 : undefined],
     [
       'traces: gateway CPU per 100K spans (ceiling)',
       `${ms(t?.gateway?.cpuMsPer100K)} ms (${ms(t?.ceiling.cpuMsPer100K)} ms)${alt(tv, (r) => `${ms(r.gateway?.cpuMsPer100K)} ms (${ms(r.ceiling.cpuMsPer100K)} ms)`)}`,
@@ -121,8 +125,10 @@ function targets(report: BenchReport): string[] {
       `${ms(m?.gateway?.cpuMsPer100K)} ms (${ms(m?.ceiling.cpuMsPer100K)} ms)${alt(mv, (r) => `${ms(r.gateway?.cpuMsPer100K)} ms (${ms(r.ceiling.cpuMsPer100K)} ms)`)}`,
       undefined,
     ],
+    ['logs: gateway CPU per 100K records (ceiling)', `${ms(l?.gateway?.cpuMsPer100K)} ms (${ms(l?.ceiling.cpuMsPer100K)} ms)`, undefined],
     ['traces ≥ 0.7 of the ceiling', ratio(t?.ratio) + alt(tv, (r) => ratio(r.ratio)), t?.ratio !== undefined ? t.ratio >= 0.7 : undefined],
     ['metrics ≥ 0.7 of the ceiling', ratio(m?.ratio) + alt(mv, (r) => ratio(r.ratio)), m?.ratio !== undefined ? m.ratio >= 0.7 : undefined],
+    ['logs ≥ 0.7 of the ceiling', ratio(l?.ratio), l?.ratio !== undefined ? l.ratio >= 0.7 : undefined],
     [
       'p99 ack < 50 ms at half load, traces',
       `${ms(t?.gateway?.halfP99Ms)} ms${alt(tv, (r) => `${ms(r.gateway?.halfP99Ms)} ms`)}`,
@@ -133,6 +139,7 @@ function targets(report: BenchReport): string[] {
       `${ms(m?.gateway?.halfP99Ms)} ms${alt(mv, (r) => `${ms(r.gateway?.halfP99Ms)} ms`)}`,
       m?.gateway ? m.gateway.halfP99Ms < 50 : undefined,
     ],
+    ['p99 ack < 50 ms at half load, logs', `${ms(l?.gateway?.halfP99Ms)} ms`, l?.gateway ? l.gateway.halfP99Ms < 50 : undefined],
     ['gateway RSS < 512 MB (peak VmHWM), ingest', `${mb(rss)} MB`, Number.isFinite(rss) ? rss < 512 : undefined],
     [
       'gateway RSS < 512 MB (peak VmHWM), delivering / outage drill',
@@ -225,7 +232,11 @@ export function renderReport(given: BenchReport): string {
     `- Machine: ${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGB} GB memory, ${m.platform}, kernel ${m.kernel}, Node ${m.node}; load average at start ${m.loadAverage.join(' / ')}.`,
     '  The machine is shared (load generator, servers and other work on the same cores): absolute figures are noisy; the ratio to the ceiling measured in the same run is the figure to compare.',
     `- Payloads (OpenTelemetry JS SDK, @opentelemetry/otlp-transformer protobuf serializers): traces ${p['traces-identity'].items.toLocaleString('en')} spans per request, 3 services, 14 resource attributes, 10-12 span attributes, events on some spans: ${kb(p['traces-identity'].bytes)} (${kb(p['traces-gzip'].bytes)} gzipped); ` +
-      `metrics ${p['metrics-identity'].items.toLocaleString('en')} points per request (9 sums, 8 gauges, 8 histograms with 10 buckets, 4 attributes per point): ${kb(p['metrics-identity'].bytes)} (${kb(p['metrics-gzip'].bytes)} gzipped).`,
+      `metrics ${p['metrics-identity'].items.toLocaleString('en')} points per request (9 sums, 8 gauges, 8 histograms with 10 buckets, 4 attributes per point): ${kb(p['metrics-identity'].bytes)} (${kb(p['metrics-gzip'].bytes)} gzipped)` +
+      // results.json files from before the logs payload have none.
+      (p['logs-identity']
+        ? `; logs ${p['logs-identity'].items.toLocaleString('en')} records per request, 3 services, string bodies of 80-200 characters and some kvlist bodies, 3-6 attributes, trace context on half: ${kb(p['logs-identity'].bytes)} (${kb(p['logs-gzip'].bytes)} gzipped).`
+        : '.'),
     `- Load: a separate process (bench/load/generator.ts), node:http keep-alive agent, ${String(report.settings.connections)} connections; full load is a closed loop for ${String(report.settings.fullSec)} s, half load an open loop at half the rate the same server just reached, for ${String(report.settings.halfSec)} s (latency from each request's scheduled time). Server CPU from /proc/PID/stat (utime + stime), memory from /proc/PID/status. Node flags for both servers: \`${(report.settings.nodeFlags as string[]).join(' ') || '(none)'}\`${(report.settings.gatewayFlags as string[]).length ? `; the gateway also \`${(report.settings.gatewayFlags as string[]).join(' ')}\`` : ''}.`,
     '',
     ...targets(report),

@@ -1,10 +1,10 @@
 /**
  * The benchmark: `npm run bench` (full) or `npm run bench -- --quick` (under a minute). Builds the payloads,
- * measures ingest into the gateway next to the ceiling server, the cost of 10K spans/s, runs the micro
+ * measures ingest (traces, metrics, logs) into the gateway next to the ceiling server, the cost of 10K spans/s, runs the micro
  * benchmarks, and writes bench/RESULTS.md and bench/results.json.
  *
  * Options: --quick; --runs N; --duration S (full-load seconds); --half-duration S; --connections N;
- * --only ingest,fixed,micro,delivery,outage; --outage-sec S (default 120, quick 8); --outage-rate POINTS_PER_S (default 20000); --cases traces,metrics,traces-gzip (ingest cases); --no-gzip; --node-flags="--max-semi-space-size=64" (both servers; note the =);
+ * --only ingest,fixed,micro,delivery,outage (logs: the logs ingest cases alone); --outage-sec S (default 120, quick 8); --outage-rate POINTS_PER_S (default 20000); --cases traces,metrics,logs,traces-gzip,logs-gzip (ingest cases); --no-gzip; --node-flags="--max-semi-space-size=64" (both servers; note the =);
  * --gateway-flags "..."; --cpu-prof (profile the gateway into bench/out/profiles); --redis-url URL;
  * --variant-flags="--max-semi-space-size=64" (traces and metrics again with these node flags; full run default;
  * "" for none); --delivery-targets victoria,prometheus (delivery; default both, each a private server on its own port and
@@ -118,13 +118,15 @@ const fixedRate: FixedRateResult[] = [];
 const micro: MicroResult[] = [];
 const delivery: DeliveryResult[] = [];
 
-if (only.has('ingest')) {
+if (only.has('ingest') || only.has('logs')) {
   type Case = { name: string; payload: Payload; queue?: Record<string, unknown>; flags?: string[]; decodeThreads?: number; runs?: number };
   const cases: Case[] = [
     { name: 'traces', payload: payloads['traces-identity'] },
     { name: 'metrics', payload: payloads['metrics-identity'] },
+    { name: 'logs', payload: payloads['logs-identity'] },
   ];
-  if (!quick && !values['no-gzip']) cases.push({ name: 'traces-gzip', payload: payloads['traces-gzip'] });
+  if (!quick && !values['no-gzip'])
+    cases.push({ name: 'traces-gzip', payload: payloads['traces-gzip'] }, { name: 'logs-gzip', payload: payloads['logs-gzip'] });
   if (variantFlags.length) {
     cases.push(
       { name: 'traces-variant', payload: payloads['traces-identity'], flags: [...nodeFlags, ...variantFlags] },
@@ -155,6 +157,7 @@ if (only.has('ingest')) {
   const wanted = values.cases ? new Set(values.cases.split(',')) : undefined;
   for (const { name, payload, queue, flags, decodeThreads, runs: caseRuns } of cases) {
     if (wanted && !wanted.has(name)) continue;
+    if (!only.has('ingest') && payload.signal !== 'logs') continue;
     log(
       `ingest ${name}: ${runs} runs of ${fullSec} s full load + ${halfSec} s half load, ${connections} connections${flags ? `, node ${flags.join(' ')}` : ''}`,
     );
@@ -325,6 +328,11 @@ if (values.merge && existsSync(path.join(outDir, 'results.json'))) {
   const merged: BenchReport = { ...previous, notes: report.notes };
   for (const [key, name] of Object.entries(sections) as [keyof typeof sections, string][]) {
     (merged as unknown as Record<string, unknown>)[key] = only.has(name) && report[key]!.length ? report[key] : (previous[key] ?? []);
+  }
+  // `--only logs --merge`: the logs cases measured replace theirs; the other ingest cases stay.
+  if (only.has('logs') && !only.has('ingest') && ingest.length) {
+    const measured = new Set(ingest.map((r) => r.name));
+    merged.ingest = [...previous.ingest.filter((r) => !measured.has(r.name)), ...ingest];
   }
   // Delivery is merged per target: `--delivery-targets prometheus --merge` keeps the VictoriaMetrics section.
   const measuredTargets = deliveryLabels(delivery);

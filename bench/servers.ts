@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Signal } from './payloads.js';
 import { sleep } from './stats.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -91,10 +92,23 @@ export interface GatewayOptions {
   nodeFlags: string[];
   /** The queue section of the config; default the embedded queue under `dir`. Hook for the Redis queue. */
   queue?: Record<string, unknown>;
-  /** The backends section; default one paused postgres backend (data queues durably, nothing is written). */
+  /** The backends section; default pausedBackends('metrics'). */
   backends?: Record<string, unknown>;
   /** receivers.otlp.decode_threads; default the gateway's own (CPUs − 1). */
   decodeThreads?: number;
+}
+
+/**
+ * One paused backend that takes the signal (data queues durably, nothing is written): postgres for metrics and
+ * traces, influxdb for logs (the one adapter storing log records; a signal no backend takes is only counted as
+ * dropped, which is not what the ingest figure measures). Neither server is reached: port 1.
+ */
+export function pausedBackends(signal: Signal): Record<string, unknown> {
+  // The backlog bound above what a whole run queues (~100K items/s × 330 B for minutes): at the default 1 GiB
+  // the gateway rightly starts refusing (429) mid-run, which is not what the ingest figure measures.
+  const delivery = { paused: true, backlog: { max_bytes: '100GiB' } };
+  if (signal === 'logs') return { bench: { kind: 'influxdb', url: 'http://127.0.0.1:1', database: 'bench', signals: ['logs'], delivery } };
+  return { bench: { kind: 'postgres', url: 'postgres://bench@127.0.0.1:1/bench', delivery } };
 }
 
 export async function startGateway(options: GatewayOptions): Promise<ServerProcess> {
@@ -112,11 +126,7 @@ export async function startGateway(options: GatewayOptions): Promise<ServerProce
     queue: options.queue ?? { kind: 'embedded', path: path.join(options.dir, 'queue') },
     admin: { endpoint: `127.0.0.1:${admin}` },
     embedded_store: { path: path.join(options.dir, 'pg'), endpoint: `127.0.0.1:${pg}` },
-    backends: options.backends ?? {
-      // The backlog bound above what a whole run queues (~100K items/s × 330 B for minutes): at the default 1 GiB
-      // the gateway rightly starts refusing (429) mid-run, which is not what the ingest figure measures.
-      bench: { kind: 'postgres', url: 'postgres://bench@127.0.0.1:1/bench', delivery: { paused: true, backlog: { max_bytes: '100GiB' } } },
-    },
+    backends: options.backends ?? pausedBackends('metrics'),
     log: { level: 'warn' },
   };
   const file = path.join(options.dir, 'manifold.yaml');

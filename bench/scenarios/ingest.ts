@@ -8,7 +8,7 @@ import path from 'node:path';
 import { LoadGenerator } from '../load/client.js';
 import { measure, type Measurement, type RunShape } from '../measure.js';
 import type { Payload } from '../payloads.js';
-import { scrape, startCeiling, startGateway, type ServerProcess } from '../servers.js';
+import { pausedBackends, scrape, startCeiling, startGateway, type ServerProcess } from '../servers.js';
 import { median } from '../stats.js';
 
 export interface IngestOptions {
@@ -85,6 +85,7 @@ export async function ingestScenario(o: IngestOptions): Promise<IngestResult> {
       dir: path.join(o.dir, `gateway-${o.name}`),
       nodeFlags: [...o.nodeFlags, ...o.gatewayFlags],
       ...(o.queue ? { queue: o.queue } : {}),
+      backends: pausedBackends(o.payload.signal),
       decodeThreads: o.decodeThreads,
     }),
   ]);
