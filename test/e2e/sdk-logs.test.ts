@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import pg from 'pg';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
@@ -25,6 +26,8 @@ const influxDb = `manifold_logs_${run}`;
 const clickhouse = backendUrl('clickhouse');
 const clickhouseDb = `mf_logs_${run}`;
 const clickhouseReader = createClient({ url: clickhouse, log: { level: ClickHouseLogLevel.OFF } });
+const postgres = backendUrl('postgres');
+const pgSchema = `mf_logs_${run}`;
 let gateway: TestGateway;
 let sent: ReadableLogRecord[];
 
@@ -32,6 +35,7 @@ before(async () => {
   gateway = await startTestGateway({
     backends: {
       influx: { kind: 'influxdb', url: influx, database: influxDb, create_database: true, delivery: { retry: { initial_interval: '200ms' } } },
+      pg: { kind: 'postgres', url: postgres, schema: pgSchema, delivery: { retry: { initial_interval: '200ms' } } },
       ch: { kind: 'clickhouse', url: clickhouse, database: clickhouseDb, delivery: { thread: true, retry: { initial_interval: '200ms' } } },
       prom: { kind: 'prometheus', url: `${backendUrl('prometheus')}/api/v1/write` },
     },
@@ -54,6 +58,10 @@ after(async () => {
   await dropDatabase(influx, influxDb).catch(() => {});
   await clickhouseReader.command({ query: `DROP DATABASE IF EXISTS \`${clickhouseDb}\`` });
   await clickhouseReader.close();
+  const client = new pg.Client({ connectionString: postgres });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS "${pgSchema}" CASCADE`);
+  await client.end();
 });
 
 /** The body as every backend that keeps it as text holds it (the ClickHouse and InfluxDB form). */
@@ -147,12 +155,62 @@ describe("ClickHouse: the Collector exporter's otel_logs", () => {
   });
 });
 
+/** The body as PostgreSQL's jsonb keeps it: bytes as base64, integers as exact numbers. */
+function bodyJson(body: unknown): unknown {
+  if (body === undefined || body === null) return null;
+  return JSON.parse(JSON.stringify(body, (_key, value) => (value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value)));
+}
+
+describe('PostgreSQL: otel_logs', () => {
+  it('every record once (the same record resent is stored once), each column as sent, found by a word of its body', async () => {
+    const client = new pg.Client({ connectionString: postgres });
+    await client.connect();
+    try {
+      const query = `SELECT time_unix_nano::text AS time, severity_number, severity_text, body, attributes, trace_id, span_id, flags,
+          event_name, service_name, scope_name, scope_version FROM "${pgSchema}".otel_logs ORDER BY time`;
+      const rows = await eventually(
+        async () => (await client.query(query)).rows,
+        (found) => found.length >= sent.length,
+        30_000,
+        'the log records',
+      );
+      assert.equal(rows.length, sent.length);
+      sent.forEach((record, i) => {
+        const row = rows[i]!;
+        const traced = record.spanContext !== undefined;
+        assert.equal(BigInt(row.time), hrToNanos(record.hrTime), `record ${i} time`);
+        assert.equal(row.severity_number, record.severityNumber);
+        assert.equal(row.severity_text, record.severityText);
+        assert.deepEqual(row.body, bodyJson(record.body), `record ${i} body`);
+        assert.deepEqual(row.attributes, { index: i, 'http.route': '/cart', ratio: 0.5, tags: ['x', 'y'] });
+        assert.equal(row.trace_id, traced ? LOG_TRACE_ID : null);
+        assert.equal(row.span_id, traced ? LOG_SPAN_ID : null);
+        assert.equal(Number(row.flags), traced ? 1 : 0);
+        assert.equal(row.event_name, record.eventName ?? '');
+        assert.equal(row.service_name, 'checkout');
+        assert.equal(row.scope_name, 'shop-logs');
+        assert.equal(row.scope_version, '2.0.1');
+      });
+      const found = await client.query(
+        `SELECT severity_text FROM "${pgSchema}".otel_logs WHERE to_tsvector('simple', left(body #>> '{}', 65536)) @@ to_tsquery('simple', 'second')`,
+      );
+      assert.deepEqual(
+        found.rows.map((row) => row.severity_text),
+        ['level-0'],
+      );
+    } finally {
+      await client.end();
+    }
+  });
+});
+
 describe('routing', () => {
   it('the metrics-only backend was never handed a log record', async () => {
     const metrics = await (await fetch(`${gateway.adminUrl}/metrics`)).text();
     assert.doesNotMatch(metrics, /manifold_backend_written_items_total\{backend="prom"\} [1-9]/);
     assert.match(metrics, /manifold_backend_written_items_total\{backend="influx"\} 27\b/);
     assert.match(metrics, /manifold_backend_written_items_total\{backend="ch"\} 27\b/);
+    assert.match(metrics, /manifold_backend_written_items_total\{backend="pg"\} 27\b/);
     assert.match(metrics, /manifold_receiver_requests_total\{signal="logs",transport="grpc",outcome="ok"\} 1\b/);
   });
 });

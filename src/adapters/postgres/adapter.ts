@@ -7,6 +7,7 @@ import type { PostgresConfig } from './config.js';
 import { classifyError } from './errors.js';
 import { quoteIdent } from './schema.js';
 import { exponentialHistogramTable, histogramTable, numberTable, splitMetrics, summaryTable } from './write-metrics.js';
+import { logTable } from './write-logs.js';
 import { spanTable } from './write-spans.js';
 import { takeReplacedCount } from './storable.js';
 import { SeriesWriter } from './series-writer.js';
@@ -52,7 +53,7 @@ export class PostgresAdapter implements Adapter<DecodedBatch> {
     });
     // An idle client whose server went away emits here; without a listener that would crash the process.
     this.pool.on('error', (error) => this.context.logger.warn({ err: error }, 'postgres: idle connection failed'));
-    for (const spec of [numberTable, histogramTable, exponentialHistogramTable, summaryTable, spanTable] as TableSpec<never>[]) {
+    for (const spec of [numberTable, histogramTable, exponentialHistogramTable, summaryTable, spanTable, logTable] as TableSpec<never>[]) {
       this.inserts.set(spec, prepareInsert(spec, `${quoteIdent(config.schema)}.${quoteIdent(spec.table)}`));
     }
     this.series = config.layout === 'series' ? new SeriesWriter(config, context.logger) : undefined;
@@ -95,7 +96,14 @@ export class PostgresAdapter implements Adapter<DecodedBatch> {
   async send(batch: DecodedBatch): Promise<WriteResult> {
     // layout series: encoded at send time, since which series and resource rows go with the batch depends on
     // the cache as of the previous commit.
-    if (this.series) return this.writeSeries(this.series, batch);
+    if (this.series) {
+      const written = await this.writeSeries(this.series, batch);
+      // Log records do not depend on the layout: their own table, their own transaction after the series tables.
+      const logs = this.signals.has('logs') ? batch.logs : [];
+      if (logs.length > 0)
+        await this.withClient(`write batch ${batch.id}`, (client) => this.writeInTransaction(client, [[logTable as TableSpec<never>, logs]]));
+      return { ...written, written: written.written + logs.length };
+    }
     const work: [TableSpec<never>, readonly unknown[]][] = [];
     let skipped = 0;
     if (this.signals.has('metrics')) {
@@ -104,8 +112,11 @@ export class PostgresAdapter implements Adapter<DecodedBatch> {
     if (this.signals.has('traces')) {
       if (batch.spans.length > 0) work.push([spanTable as TableSpec<never>, batch.spans]);
     } else skipped += batch.spans.length;
+    if (this.signals.has('logs')) {
+      if (batch.logs.length > 0) work.push([logTable as TableSpec<never>, batch.logs]);
+    } else skipped += batch.logs.length;
 
-    const items = batch.metrics.length + batch.spans.length - skipped;
+    const items = batch.metrics.length + batch.spans.length + batch.logs.length - skipped;
     if (work.length > 0) {
       const inserted = await this.withClient(`write batch ${batch.id}`, (client) => this.writeInTransaction(client, work));
       // Fewer rows inserted than sent: the rest were already stored (a retry) or repeated a series+time.

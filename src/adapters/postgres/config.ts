@@ -25,10 +25,11 @@ export const postgresConfigSchema = z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_$]{0,62}$/, 'expected a plain SQL identifier (letters, digits, _ and $; at most 63 characters)')
       .default('public'),
+    /** Which signals this backend stores (routing: the others never reach it). */
     signals: z
-      .array(z.enum(['metrics', 'traces']))
+      .array(z.enum(['metrics', 'traces', 'logs']))
       .min(1)
-      .default(['metrics', 'traces']),
+      .default(['metrics', 'traces', 'logs']),
     pool_size: z.number().int().min(1).max(100).default(4),
     statement_timeout: duration.default(30_000),
     connect_timeout: duration.default(10_000),
