@@ -73,3 +73,4 @@ rate(realisticBatch(10_000, 0), '10,000 points');
 rate(realisticBatch(0, 1000), '1,000 spans');
 rate(realisticBatch(0, 5000), '5,000 spans');
 rate(realisticBatch(5000, 1000), '5,000 points + 1,000 spans');
+rate(realisticBatch(0, 0, 1500), '1,500 log records');

@@ -137,13 +137,14 @@ if (only.has('ingest') || only.has('logs')) {
     // The scaling: the same traces with OTLP decode + payload encode on the main thread (decode_threads: 0).
     cases.push({ name: 'traces-inline', payload: payloads['traces-identity'], decodeThreads: 0, runs: 3 });
   }
-  if (!quick) {
+  if (!quick || values.cases) {
     // The default queue fsyncs each group commit (synchronous=FULL); its cost is this pair beside the default,
     // in the same run (issue 13: the default was chosen by it).
     const noFsyncQueue = (name: string) => ({ kind: 'embedded', fsync: false, path: path.join(workDir, `gateway-${name}`, 'queue') });
     cases.push(
       { name: 'traces-nofsync', payload: payloads['traces-identity'], queue: noFsyncQueue('traces-nofsync') },
       { name: 'metrics-nofsync', payload: payloads['metrics-identity'], queue: noFsyncQueue('metrics-nofsync') },
+      { name: 'logs-nofsync', payload: payloads['logs-identity'], queue: noFsyncQueue('logs-nofsync') },
     );
   }
   if (redisUrl && redisQueueSupported()) {

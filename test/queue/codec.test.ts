@@ -194,6 +194,22 @@ describe('queue codec', () => {
     };
     assert.deepStrictEqual(roundTrip(batch).metrics[0]!.attributes, { lone: 'a\ufffdb', pair: '\ud83d\ude42', 'k\ufffd': 'x' });
   });
+
+  it('round-trips strings at every length where the writer changes path or the length prefix grows a byte', () => {
+    // 24/25: the JS loop hands over to Buffer's write; 42/43 and 5461/5462: the length slot (3 bytes per unit) grows;
+    // 127/128 and 16383/16384 bytes: the length's varuint grows. ASCII, 2-, 3- and 4-byte UTF-8, lone surrogates.
+    const lengths = [0, 1, 24, 25, 42, 43, 126, 127, 128, 129, 5461, 5462, 16383, 16384, 70_000];
+    const units = ['a', 'é', '€', '🙂', '\ud800'];
+    const attributes: Attributes = {};
+    for (const length of lengths)
+      for (const [u, unit] of units.entries()) attributes[`u${u}-${length}`] = `${'x'.repeat(Math.max(0, length - unit.length))}${unit}`;
+    const out = roundTrip({ metrics: [{ ...everyPointType()[1]!, attributes }], spans: [], logs: [] }).metrics[0]!.attributes;
+    assert.deepStrictEqual(Object.keys(out), Object.keys(attributes));
+    for (const [key, text] of Object.entries(attributes)) {
+      // Compared one by one: a failure names the key instead of printing 70,000 characters.
+      assert.ok(out[key] === (text as string).replace('\ud800', '\ufffd'), `${key} came back as it was sent`);
+    }
+  });
 });
 
 /**
