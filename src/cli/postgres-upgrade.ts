@@ -65,6 +65,10 @@ async function upgrade(options: Options): Promise<void> {
     );
   }
   const backend = candidates[0]!;
+  if ((backend.adapter as { layout?: string }).layout !== 'series')
+    throw new UsageError(
+      `backend ${backend.name} says layout: wide: set backends.${backend.name}.layout: series first (the upgrade copies into the series layout)`,
+    );
   const factory = adapterFactory(backend.kind);
   if (!factory?.upgrade) throw new UsageError(`backend ${backend.name} (kind ${backend.kind}) has no layout upgrade`);
   const context: AdapterContext = {
