@@ -40,6 +40,9 @@ const labelPairs: Record<string, unknown>[] = [
 const typedPoints: NumberPoint[] = labelPairs.map((attributes, i) =>
   f.numberPoint(typed, 100 + i, i + 0.5, { attributes: attributes as NumberPoint['attributes'], timeUnixNano: f.T0 + 1_000_000n }),
 );
+/** The gauge on other days, so a hypertable's copy goes chunk by chunk. */
+const DAY = 86_400_000_000_000n;
+const otherDays: MetricPoint[] = [-10n, -3n, 2n].map((days) => ({ ...f.gaugePoint, timeUnixNano: f.gaugePoint.timeUnixNano + days * DAY }));
 /** The fixtures (f.resource has bytes, lists, int64 and a kvlist), the second histogram point microseconds later. */
 const metrics: MetricPoint[] = [
   f.gaugePoint,
@@ -50,21 +53,29 @@ const metrics: MetricPoint[] = [
   f.expPoint,
   f.summaryPoint,
   ...typedPoints,
+  ...otherDays,
 ];
 const spans: Span[] = f.allSpans;
 const ITEMS = metrics.length + spans.length;
+const NUMBERS = 3 + typedPoints.length + otherDays.length;
 
 let embedded: EmbeddedPostgres | undefined;
-const remote = (name: string, backend: BackendName) => ({ name, url: async () => backendUrl(backend), stop: async () => undefined });
+const remote = (name: string, backend: BackendName, hypertables: boolean) => ({
+  name,
+  hypertables,
+  url: async () => backendUrl(backend),
+  stop: async () => undefined,
+});
 const targets = [
   {
     name: 'embedded PGlite store',
+    hypertables: false,
     url: async () => (embedded = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pglite'), port: 0, logger })).url,
     stop: async () => embedded?.close(),
   },
-  remote('PostgreSQL 15', 'postgres'),
-  remote('TimescaleDB (Apache build)', 'timescale'),
-  remote('TimescaleDB community build (PGlite)', 'timescale-community'),
+  remote('PostgreSQL 15', 'postgres', false),
+  remote('TimescaleDB (Apache build)', 'timescale', true),
+  remote('TimescaleDB community build (PGlite)', 'timescale-community', true),
 ];
 
 /** What the series layout holds, table by table, without the times rows were first seen. */
@@ -138,11 +149,18 @@ for (const target of targets) {
         /set backends\.pgup\.layout: series first/,
       );
       await write('series', { metrics: [], spans: [] });
+      if (target.hypertables) {
+        const chunks = await q(`SELECT show_chunks('{{s}}.otel_metrics_number') AS c`);
+        assert.ok(chunks.length >= 4, `the wide numbers in ${chunks.length} chunks`);
+        // Compressed chunks are read too (the community build compresses; the Apache build cannot).
+        if (target.name.includes('community'))
+          assert.equal((await q(`SELECT compress_chunk(c) FROM show_chunks('{{s}}.otel_metrics_number') c`)).length, chunks.length);
+      }
 
       const report = await upgrade();
       assert.equal(report.unverified, 0, 'every series identity proven by its wide series_id');
       assert.deepEqual(stored(report), {
-        otel_metrics_number: [3 + typedPoints.length, 3 + typedPoints.length],
+        otel_metrics_number: [NUMBERS, NUMBERS],
         otel_metrics_histogram: [2, 2],
         otel_metrics_exponential_histogram: [1, 1],
         otel_metrics_summary: [1, 1],
@@ -181,7 +199,7 @@ for (const target of targets) {
       const raw =
         await q(`SELECT series_id::text, date_bin(interval '1 minute', time, timestamptz 'epoch') AS bucket, avg(value), min(value), max(value),
         (array_agg(value ORDER BY time DESC))[1] AS last, count(*)::int FROM {{s}}.number_points GROUP BY 1, 2 ORDER BY 1, 2`);
-      assert.ok(raw.length >= 2 * (3 + typedPoints.length), `rows to compare: ${raw.length}`);
+      assert.ok(raw.length >= 2 * NUMBERS, `rows to compare: ${raw.length}`);
       assert.deepEqual(rollup, raw);
 
       const before = await content(schema);

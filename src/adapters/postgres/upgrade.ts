@@ -96,6 +96,82 @@ const SPAN_COLUMNS = `time::text AS time, start_time_unix_nano::text AS st, end_
   scope_name, scope_version, scope_attributes::text AS sa, dropped_attributes_count, events::text AS events, dropped_events_count,
   links::text AS links, dropped_links_count`;
 
+/** A wide table's unique key in its index's order: the column, its type, and the field of a row read that holds it. */
+type Key = readonly (readonly [column: string, type: string, field: string])[];
+const METRIC_KEY: Key = [
+  ['series_id', 'bigint', 'series_id'],
+  ['time_unix_nano', 'bigint', 't'],
+];
+const SPAN_KEY: Key = [
+  ['trace_id', 'text', 'trace_id'],
+  ['span_id', 'text', 'span_id'],
+  ['time', 'timestamptz', 'time'],
+];
+
+interface Source {
+  readonly table: string;
+  readonly select: string;
+  readonly key: Key;
+}
+
+/**
+ * A wide table's rows, `batchSize` at a time. Hypertables chunk by chunk, each through a cursor: one scan per chunk,
+ * compressed ones included (their rows have no index to page through). Plain tables in key order from the last row
+ * read, which their unique index serves.
+ */
+async function* pages(client: pg.Client, schema: string, source: Source, batchSize: number): AsyncGenerator<Record<string, unknown>[]> {
+  const from = `${quoteIdent(schema)}.${quoteIdent(source.table)} w`;
+  const chunks = await chunkRanges(client, schema, source.table);
+  if (chunks) {
+    for (const { start, end } of chunks) {
+      await client.query(
+        `DECLARE manifold_upgrade NO SCROLL CURSOR WITH HOLD FOR SELECT ${source.select} FROM ${from} WHERE w.time >= ${literal(start)}::timestamptz AND w.time < ${literal(end)}::timestamptz`,
+      );
+      try {
+        for (;;) {
+          const page = await client.query<Record<string, unknown>>(`FETCH ${batchSize} FROM manifold_upgrade`);
+          if (page.rows.length === 0) break;
+          yield page.rows;
+        }
+      } finally {
+        await client.query('CLOSE manifold_upgrade').catch(() => undefined);
+      }
+    }
+    return;
+  }
+  const key = source.key.map(([column]) => `w.${column}`).join(', ');
+  const after = `(${key}) > (${source.key.map(([, type], i) => `$${i + 2}::${type}`).join(', ')})`;
+  let last: Record<string, unknown> | undefined;
+  for (;;) {
+    const page = await client.query<Record<string, unknown>>(
+      `SELECT ${source.select} FROM ${from} ${last ? `WHERE ${after}` : ''} ORDER BY ${key} LIMIT $1`,
+      last ? [batchSize, ...source.key.map(([, , field]) => last![field])] : [batchSize],
+    );
+    if (page.rows.length === 0) return;
+    yield page.rows;
+    last = page.rows[page.rows.length - 1];
+  }
+}
+
+/** The chunks' time ranges, oldest first, when the table is a hypertable; undefined otherwise. */
+async function chunkRanges(client: pg.Client, schema: string, table: string): Promise<{ start: string; end: string }[] | undefined> {
+  const { rows: extension } = await client.query(`SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'`);
+  if (extension.length === 0) return undefined;
+  const { rows: hypertable } = await client.query(
+    'SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_schema = $1 AND hypertable_name = $2',
+    [schema, table],
+  );
+  if (hypertable.length === 0) return undefined;
+  const { rows } = await client.query<{ start: string; end: string }>(
+    `SELECT range_start::text AS start, range_end::text AS end FROM timescaledb_information.chunks
+     WHERE hypertable_schema = $1 AND hypertable_name = $2 ORDER BY range_start`,
+    [schema, table],
+  );
+  return rows;
+}
+
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
 export const WIDE_TABLES = [...WIDE_METRIC_TABLES.map((t) => t.table), 'otel_spans'] as const;
 
 export async function upgradeToSeries(config: PostgresConfig, context: AdapterContext, options: UpgradeOptions): Promise<UpgradeReport> {
@@ -127,49 +203,31 @@ export async function upgradeToSeries(config: PostgresConfig, context: AdapterCo
     const write = async (metrics: readonly MetricPoint[], spans: readonly Span[]) => writer.send(client, writer.encode({ metrics, spans }, signals));
 
     const tables: { table: string; read: number; stored: number }[] = [];
-    for (const t of WIDE_METRIC_TABLES) {
-      if (!signals.has('metrics') || !(await exists(t.table))) continue;
-      const source = `${schema}.${quoteIdent(t.table)}`;
-      const report = { table: t.table, read: 0, stored: 0 };
-      let last: WideMetricRow | undefined;
-      for (;;) {
-        const page = await client.query<WideMetricRow>(
-          `SELECT ${METRIC_COLUMNS}, ${t.columns} FROM ${source} w
-           ${last ? 'WHERE (w.series_id, w.time_unix_nano) > ($2::bigint, $3::bigint)' : ''} ORDER BY w.series_id, w.time_unix_nano LIMIT $1`,
-          last ? [options.batchSize, last.series_id, last.t] : [options.batchSize],
-        );
-        if (page.rows.length === 0) break;
-        report.stored += await write(
-          page.rows.map((row) => t.point(rows, row)),
-          [],
-        );
-        report.read += page.rows.length;
-        last = page.rows[page.rows.length - 1];
-        options.onProgress?.(t.table, report.read);
+    const copy = async (source: Source, convert: (page: Record<string, unknown>[]) => Promise<number>) => {
+      if (!(await exists(source.table))) return;
+      const report = { table: source.table, read: 0, stored: 0 };
+      for await (const page of pages(client, config.schema, source, options.batchSize)) {
+        report.stored += await convert(page);
+        report.read += page.length;
+        options.onProgress?.(source.table, report.read);
       }
       tables.push(report);
-    }
-
-    if (signals.has('traces') && (await exists('otel_spans'))) {
-      const report = { table: 'otel_spans', read: 0, stored: 0 };
-      let last: Record<string, string> | undefined;
-      for (;;) {
-        const page = await client.query<Record<string, string>>(
-          `SELECT ${SPAN_COLUMNS} FROM ${schema}.otel_spans w
-           ${last ? 'WHERE (w.trace_id, w.span_id, w.time) > ($2::text, $3::text, $4::timestamptz)' : ''} ORDER BY w.trace_id, w.span_id, w.time LIMIT $1`,
-          last ? [options.batchSize, last.trace_id, last.span_id, last.time] : [options.batchSize],
+    };
+    if (signals.has('metrics'))
+      for (const t of WIDE_METRIC_TABLES)
+        await copy({ table: t.table, select: `${METRIC_COLUMNS}, ${t.columns}`, key: METRIC_KEY }, (page) =>
+          write(
+            page.map((row) => t.point(rows, row as WideMetricRow)),
+            [],
+          ),
         );
-        if (page.rows.length === 0) break;
-        report.stored += await write(
+    if (signals.has('traces'))
+      await copy({ table: 'otel_spans', select: SPAN_COLUMNS, key: SPAN_KEY }, (page) =>
+        write(
           [],
-          page.rows.map((row) => rows.span(row)),
-        );
-        report.read += page.rows.length;
-        last = page.rows[page.rows.length - 1];
-        options.onProgress?.('otel_spans', report.read);
-      }
-      tables.push(report);
-    }
+          page.map((row) => rows.span(row)),
+        ),
+      );
 
     // The rollups over the copied history: materialized views refreshed (and partitions, retention) as the gateway
     // does; continuous aggregates' policies only look back hours, so they are refreshed over everything here.
