@@ -2,7 +2,7 @@
  * `manifold postgres upgrade [--backend NAME] [--batch-size N] [--drop-wide]`: after switching a PostgreSQL backend
  * from `layout: wide` to `layout: series`, copies the history in the wide tables into the series tables (the
  * adapter's `upgrade`; src/adapters/postgres/README.md, "Upgrading from the wide tables"). Applies the backend's
- * pending migrations first unless its `migrate` is `off`. Safe to run again, and while a gateway writes.
+ * pending migrations first when its `migrate` is `auto` (the default), as a gateway start would. Safe to run again, and while a gateway writes.
  */
 import path from 'node:path';
 import type { Command, Option } from 'commander';
@@ -76,7 +76,7 @@ async function upgrade(options: Options): Promise<void> {
     logger: pino({ level: 'warn' }, pino.destination(2)),
     dataDir: path.resolve(config.gateway.data_dir, 'backends', backend.name),
   };
-  if (backend.migrate !== 'off' && factory.schemaTarget) {
+  if (backend.migrate === 'auto' && factory.schemaTarget) {
     const target = factory.schemaTarget(backend.adapter, context);
     try {
       const result = await new MigrationRunner(target, { progress: terminalProgress() }).up({ dryRun: false });
