@@ -8,6 +8,7 @@ import { redactSettings } from './config/redact.js';
 import { registerDeadLetterCommands } from './cli/dlq.js';
 import { registerDoctorCommand } from './cli/doctor.js';
 import { registerMigrateCommands } from './cli/migrate.js';
+import { registerPostgresCommands } from './cli/postgres-upgrade.js';
 import { startGateway } from './gateway.js';
 import { createLogger } from './log.js';
 
@@ -114,6 +115,7 @@ configCommand
 registerDeadLetterCommands(program, loadOrExit, configOption);
 registerMigrateCommands(program, configOption);
 registerDoctorCommand(program, configOption);
+registerPostgresCommands(program, configOption);
 
 function loadOrExit(file: string | undefined): ResolvedConfig {
   try {

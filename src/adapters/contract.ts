@@ -115,6 +115,29 @@ export interface AdapterFactory<Config = unknown> {
   create(config: Config, context: AdapterContext): Adapter;
   /** For backends with migrations: a fresh target on its own connection (`manifold migrate`, `doctor`, and the engine before start()). */
   schemaTarget?(config: Config, context: AdapterContext): SchemaTarget;
+  /**
+   * For backends with more than one table layout: copies what an older layout holds into the configured one, so a
+   * user who switches layouts keeps their history (`manifold postgres upgrade`). Safe to run again: stores nothing twice.
+   */
+  upgrade?(config: Config, context: AdapterContext, options: UpgradeOptions): Promise<UpgradeReport>;
+}
+
+export interface UpgradeOptions {
+  /** Rows read and written per step. */
+  readonly batchSize: number;
+  /** Drop the old layout's tables once everything was copied. */
+  readonly dropOld: boolean;
+  /** After each step: the old table and how many of its rows were read so far. */
+  readonly onProgress?: (table: string, read: number) => void;
+}
+
+export interface UpgradeReport {
+  /** Per old table: rows read, and items the new layout did not hold yet (the rest it had already). */
+  readonly tables: readonly { readonly table: string; readonly read: number; readonly stored: number }[];
+  /** Series whose identity could not be proven the same as the gateway computes for new writes (see the adapter's README). */
+  readonly unverified: number;
+  /** The old tables dropped (UpgradeOptions.dropOld). */
+  readonly dropped: readonly string[];
 }
 
 /** The backend could not take the batch now (connection, timeout, 5xx, 429): retry later, same batch. */

@@ -3,6 +3,7 @@ import type { AdapterFactory } from '../contract.js';
 import { PostgresAdapter } from './adapter.js';
 import { type PostgresConfig, postgresConfigSchema } from './config.js';
 import { PostgresSchemaTarget } from './schema-target.js';
+import { upgradeToSeries } from './upgrade.js';
 
 export type { PostgresConfig } from './config.js';
 export { PostgresAdapter } from './adapter.js';
@@ -12,4 +13,5 @@ export const postgresAdapter: AdapterFactory<PostgresConfig> = {
   configSchema: postgresConfigSchema,
   create: (config, context) => new PostgresAdapter(config, context),
   schemaTarget: (config, context) => new PostgresSchemaTarget(config, context.name),
+  upgrade: upgradeToSeries,
 };
