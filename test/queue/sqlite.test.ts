@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { EmbeddedQueueStore } from '../../src/queue/sqlite/index.js';
+import { WalSync } from '../../src/queue/sqlite/wal-sync.js';
 import { ProcessLockedError } from '../../src/util/process-lock.js';
 import { MonotonicUlid } from '../../src/util/ids.js';
 import { payloadOf, runQueueContract } from './contract.js';
@@ -16,6 +17,27 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 runQueueContract('embedded', (dir) => EmbeddedQueueStore.open({ dir }), { crashChild: path.join(here, 'sqlite-crash-child.ts') });
 
 describe('embedded queue specifics', () => {
+  it('WAL sync: a caller during a running sync waits for the next one, which every caller meanwhile shares', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'manifold-wal-sync-'));
+    const file = path.join(dir, 'q-wal');
+    writeFileSync(file, 'x');
+    const sync = new WalSync(file);
+    try {
+      const first = sync.sync(); // starts at once
+      const second = sync.sync(); // the running one may predate this caller's commit: the next one
+      const third = sync.sync();
+      assert.notEqual(first, second);
+      assert.equal(second, third);
+      await Promise.all([first, second]);
+      const later = sync.sync(); // nothing running: a new one
+      assert.notEqual(later, second);
+      await later;
+    } finally {
+      await sync.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("one process per queue file: a second open is refused naming the holder; a dead holder's lock is taken over", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'manifold-queue-lock-'));
     try {
@@ -109,13 +131,15 @@ describe('embedded queue specifics', () => {
     assert.ok(ids[0]!.startsWith('00000000Z8'), 'the first 10 characters are the ms timestamp');
   });
 
-  it('uses WAL, and synchronous=FULL only when fsync is asked for', async () => {
+  it('uses WAL at synchronous=NORMAL, and syncs the WAL itself only when fsync is asked for', async () => {
+    // The order of that sync and the ack is test/queue/fsync-before-ack.test.ts's (strace).
     for (const fsync of [false, true]) {
       const dir = mkdtempSync(path.join(tmpdir(), 'manifold-queue-wal-'));
       const store = await EmbeddedQueueStore.open({ dir, fsync });
-      const db = (store as unknown as { db: Database.Database }).db;
+      const { db, walSync } = store as unknown as { db: Database.Database; walSync: unknown };
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-      assert.equal(db.pragma('synchronous', { simple: true }), fsync ? 2 : 1);
+      assert.equal(db.pragma('synchronous', { simple: true }), 1);
+      assert.equal(walSync !== undefined, fsync);
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     }

@@ -32,6 +32,7 @@ import { enforceBound } from './bounds.js';
 import { acquireProcessLock, type ProcessLock } from '../../util/process-lock.js';
 import { MonotonicUlid } from '../../util/ids.js';
 import { openDatabase } from './schema.js';
+import { WalSync } from './wal-sync.js';
 import { prepareStatements, type DeadFilter, type DeadRow, type JobRow, type Statements } from './statements.js';
 
 export interface EmbeddedQueueOptions {
@@ -39,7 +40,7 @@ export interface EmbeddedQueueOptions {
   readonly dir: string;
   /** File name inside `dir`. */
   readonly file?: string;
-  /** fsync every commit (synchronous=FULL, the default): survives power loss, not only process crashes. */
+  /** fdatasync the WAL before each call that wrote answers (the default): survives power loss, not only process crashes. */
   readonly fsync?: boolean;
   /** For tests of age bounds and retry times. */
   readonly clock?: () => number;
@@ -54,8 +55,9 @@ export class EmbeddedQueueStore implements QueueStore {
     mkdirSync(options.dir, { recursive: true });
     const lock = acquireProcessLock(file, 'the embedded queue');
     try {
-      const db = openDatabase({ file, fsync: options.fsync ?? true });
-      return new EmbeddedQueueStore(db, options.clock ?? Date.now, lock);
+      const db = openDatabase({ file });
+      const walSync = (options.fsync ?? true) ? new WalSync(`${file}-wal`) : undefined;
+      return new EmbeddedQueueStore(db, options.clock ?? Date.now, lock, walSync);
     } catch (error) {
       lock.release();
       throw error;
@@ -74,6 +76,8 @@ export class EmbeddedQueueStore implements QueueStore {
     private readonly db: Database.Database,
     private readonly clock: () => number,
     private readonly lock: ProcessLock,
+    /** With `fsync`: every call that wrote answers once its commit is on disk. */
+    private readonly walSync: WalSync | undefined,
   ) {
     this.sql = prepareStatements(db);
     this.nextSeq = (this.sql.maxSeq.get()?.seq ?? 0) + 1;
@@ -95,6 +99,7 @@ export class EmbeddedQueueStore implements QueueStore {
     const delta = new TotalsDelta();
     const result = this.write(() => this.enqueueInTransaction(entries, this.clock(), delta));
     delta.applyTo(this.totals);
+    await this.durable();
     return result;
   }
 
@@ -182,6 +187,7 @@ export class EmbeddedQueueStore implements QueueStore {
         resumed: row.held === 1,
       });
     }
+    await this.durable();
     return jobs;
   }
 
@@ -196,6 +202,7 @@ export class EmbeddedQueueStore implements QueueStore {
     });
     delta.applyTo(this.totals);
     this.forgetLeases(backend, ids);
+    await this.durable();
   }
 
   async release(backend: string, ids: readonly string[]): Promise<void> {
@@ -204,6 +211,7 @@ export class EmbeddedQueueStore implements QueueStore {
       for (const id of ids) this.sql.unhold.run(id, backend);
     });
     this.forgetLeases(backend, ids);
+    await this.durable();
   }
 
   async retryLater(backend: string, ids: readonly string[], retryAt: number, error: string): Promise<void> {
@@ -213,6 +221,7 @@ export class EmbeddedQueueStore implements QueueStore {
       for (const id of ids) this.sql.retry.run(retryAt, group, error, error, id, backend);
     });
     this.forgetLeases(backend, ids);
+    await this.durable();
   }
 
   /** The group all these jobs already share, if they do: a retried group keeps its batch id. */
@@ -233,6 +242,7 @@ export class EmbeddedQueueStore implements QueueStore {
     });
     delta.applyTo(this.totals);
     this.forgetLeases(backend, ids);
+    await this.durable();
   }
 
   async stats(backend: string): Promise<BacklogStats> {
@@ -274,6 +284,7 @@ export class EmbeddedQueueStore implements QueueStore {
       return rows.length;
     });
     delta.applyTo(this.totals);
+    await this.durable();
     return count;
   }
 
@@ -283,6 +294,7 @@ export class EmbeddedQueueStore implements QueueStore {
     const rows = this.write(() => this.sql.dropDead.all(deadFilter(filter)));
     for (const row of rows) delta.add(row.backend, 0, 0, 0, -1);
     delta.applyTo(this.totals);
+    await this.durable();
     return rows.length;
   }
 
@@ -294,6 +306,7 @@ export class EmbeddedQueueStore implements QueueStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.walSync?.close();
     this.db.close();
     this.lock.release();
   }
@@ -317,6 +330,16 @@ export class EmbeddedQueueStore implements QueueStore {
     } catch (error) {
       if (error instanceof QueueUnavailableError) throw error;
       throw new QueueUnavailableError(`queue store failed: ${(error as Error).message}`, null, STORE_FAILURE_RETRY_AFTER_MS);
+    }
+  }
+
+  /** The commits so far on disk (with `fsync`); a failed sync is a store failure, as a failed commit. */
+  private async durable(): Promise<void> {
+    if (!this.walSync) return;
+    try {
+      await this.walSync.sync();
+    } catch (error) {
+      throw new QueueUnavailableError(`queue store failed to sync: ${(error as Error).message}`, null, STORE_FAILURE_RETRY_AFTER_MS);
     }
   }
 
