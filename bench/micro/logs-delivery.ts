@@ -72,7 +72,8 @@ function serverUrl(key: string): string | undefined {
 const base = decodeLogs(Buffer.from(ProtobufLogsSerializer.serializeRequest(await buildLogs(Number(args['records-per-request'])))!), 'protobuf');
 if (base.rejected.count > 0) throw new Error(`the gateway rejects ${base.rejected.count} of the SDK's records`);
 const baseRecords = base.logs;
-const newest = baseRecords.reduce((t, r) => (logTime(r) > t ? logTime(r) : t), 0n);
+let newest = 0n;
+for (const r of baseRecords) if (logTime(r) > newest) newest = logTime(r);
 const STEP_NS = 100_000_000n; // a job's records 100 ms before the previous job's: distinct, all within minutes of now
 const anchor = newest - BigInt(Date.now()) * 1_000_000n; // fixed once: the newest record at the run's start
 let jobsMade = 0;
