@@ -24,6 +24,7 @@
  *
  * Run: node --import tsx bench/micro/logs-delivery.ts [--rounds 5] [--records-per-request 1500] [--max-items 80000]
  *      [--targets clickhouse,timescaledb,postgres15]   (URLs: MANIFOLD_TEST_*_URL or .backends/env)
+ *      [--without-body-index]   (PostgreSQL: both tables without the body's full-text GIN index, to see what it costs)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -56,6 +57,7 @@ const { values: args } = parseArgs({
     'records-per-request': { type: 'string', default: '1500' },
     'max-items': { type: 'string' },
     targets: { type: 'string', default: 'clickhouse,timescaledb,postgres15' },
+    'without-body-index': { type: 'boolean', default: false },
   },
 });
 const rounds = Number(args.rounds);
@@ -248,11 +250,18 @@ async function postgresTarget(name: string, url: string): Promise<Target> {
     .catch(() => ({ rows: [] as { interval: string }[] }));
   if (hypertable.rows[0])
     await client.query(`SELECT create_hypertable('${schema}.otel_logs_native', by_range('time', $1::interval))`, [hypertable.rows[0].interval]);
+  if (args['without-body-index']) {
+    const gin = await client.query<{ name: string }>(
+      `SELECT indexname AS name FROM pg_indexes WHERE schemaname = $1 AND indexdef LIKE '%to_tsvector%'`,
+      [schema],
+    );
+    for (const { name } of gin.rows) await client.query(`DROP INDEX ${schema}.${name}`);
+  }
   const columns = [...logTable.rowColumns, ...logTable.contextColumns];
   const names = ['time', 'observed_time', ...columns.map((c) => c.name)];
   let prepared: (string | number | boolean | null | undefined)[][] = [];
   return {
-    name: `${name}${hypertable.rows[0] ? ' (hypertable)' : ''}`,
+    name: `${name}${hypertable.rows[0] ? ' (hypertable)' : ''}${args['without-body-index'] ? ', no body GIN index' : ''}`,
     sides: [
       gatewaySide(adapter, 'otel_logs'),
       {
