@@ -31,6 +31,8 @@ export function attributeToString(value: AttributeValue): string {
  * it is, int64 in full digits, doubles as JavaScript prints them (`1.5`, `1e+21`, `NaN`), booleans `true`/`false`,
  * bytes as plain base64 (attributeToString quotes them as JSON), arrays and kvlists as JSON, no value ''. A log
  * body's text form (ClickHouse otel_logs.Body, InfluxDB's `body` field) and ClickHouse's Map(String, String) values.
+ * PostgreSQL has no third copy: it keeps the body as jsonb and searches the text jsonb itself renders
+ * (`body #>> '{}'`, migration 0010), on purpose, so a query's expression matches its index.
  */
 export function valueText(value: AttributeValue): string {
   if (typeof value === 'string') return value;
