@@ -14,13 +14,14 @@
  *   timestamps. Timed: encodeQueued (src/delivery/batch-from-jobs.ts: each payload decoded, then adapter.encode)
  *   and adapter.send, the adapter created and migrated as the engine does (migrate: auto).
  * - Native: the same records (restamped, so no dedup drops them) as rows made before the timing, its best case.
- *   ClickHouse: one INSERT per write with @clickhouse/client, JSONEachRow objects keyed by column, with the
- *   adapter's INSERT settings (synchronous). PostgreSQL: one COPY … FROM STDIN per write through pg-copy-streams
- *   in a transaction, the COPY text built from the row values in the timing.
+ *   ClickHouse: one INSERT per write with @clickhouse/client, synchronous (no dedup token: the rows are fresh), as
+ *   JSONEachRow objects keyed by column and as JSONCompactEachRow arrays (RowBinary: see clickhouseTarget).
+ *   PostgreSQL: one COPY … FROM STDIN per write through pg-copy-streams in a transaction, the COPY text built from
+ *   the row values in the timing.
  * - Rows stored are counted with the backend's own query (SELECT count()) after every write and must be exactly
  *   what was sent, or the run fails.
  * The figure: records/s wall per write (median over rounds), and gateway / native as the median of per-round
- * ratios; rounds alternate which side goes first. CPU: this process's (the encode side), per 10K records.
+ * ratios; each round starts with the next side. CPU: this process's (the client side), per 10K records.
  *
  * Run: node --import tsx bench/micro/logs-delivery.ts [--rounds 5] [--records-per-request 1500] [--max-items 80000]
  *      [--targets clickhouse,timescaledb,postgres15]   (URLs: MANIFOLD_TEST_*_URL or .backends/env)
