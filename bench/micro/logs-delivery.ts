@@ -243,12 +243,13 @@ async function postgresTarget(name: string, url: string): Promise<Target> {
   // Same columns, key and indexes (the body's GIN tsvector index too); a hypertable with the same chunk interval when
   // the adapter's is one.
   await client.query(`CREATE TABLE ${schema}.otel_logs_native (LIKE ${schema}.otel_logs INCLUDING ALL)`);
-  const hypertable = await client
-    .query<{ interval: string }>(
-      `SELECT time_interval::text AS interval FROM timescaledb_information.dimensions WHERE hypertable_schema = $1 AND hypertable_name = 'otel_logs'`,
-      [schema],
-    )
-    .catch(() => ({ rows: [] as { interval: string }[] }));
+  const timescale = (await client.query(`SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'`)).rowCount! > 0;
+  const hypertable = timescale
+    ? await client.query<{ interval: string }>(
+        `SELECT time_interval::text AS interval FROM timescaledb_information.dimensions WHERE hypertable_schema = $1 AND hypertable_name = 'otel_logs'`,
+        [schema],
+      )
+    : { rows: [] as { interval: string }[] };
   if (hypertable.rows[0])
     await client.query(`SELECT create_hypertable('${schema}.otel_logs_native', by_range('time', $1::interval))`, [hypertable.rows[0].interval]);
   if (args['without-body-index']) {
@@ -295,7 +296,9 @@ async function postgresTarget(name: string, url: string): Promise<Target> {
     },
     async close() {
       await adapter.close();
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+      // A COPY that failed leaves its transaction open and aborted, where the DROP would fail too.
+      await client.query('ROLLBACK').catch(() => undefined);
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await client.end();
     },
   };
