@@ -4,7 +4,8 @@
  * benchmarks, and writes bench/RESULTS.md and bench/results.json.
  *
  * Options: --quick; --runs N; --duration S (full-load seconds); --half-duration S; --connections N;
- * --only ingest,fixed,micro,delivery,outage (logs: the logs ingest cases alone); --outage-sec S (default 120, quick 8); --outage-rate POINTS_PER_S (default 20000); --cases traces,metrics,logs,traces-gzip,logs-gzip (ingest cases); --no-gzip; --node-flags="--max-semi-space-size=64" (both servers; note the =);
+ * --only ingest,fixed,micro,delivery,outage (logs: the logs ingest cases alone); --micros logs-delivery,clickhouse (micro: only the
+ * micro benchmarks whose file contains one of these); --outage-sec S (default 120, quick 8); --outage-rate POINTS_PER_S (default 20000); --cases traces,metrics,logs,traces-gzip,logs-gzip (ingest cases); --no-gzip; --node-flags="--max-semi-space-size=64" (both servers; note the =);
  * --gateway-flags "..."; --cpu-prof (profile the gateway into bench/out/profiles); --redis-url URL;
  * --variant-flags="--max-semi-space-size=64" (traces and metrics again with these node flags; full run default;
  * "" for none); --delivery-targets victoria,prometheus (delivery; default both, each a private server on its own port and
@@ -51,6 +52,7 @@ const { values } = parseArgs({
     merge: { type: 'boolean', default: false },
     'outage-sec': { type: 'string' },
     'outage-rate': { type: 'string' },
+    micros: { type: 'string' },
   },
 });
 
@@ -226,14 +228,16 @@ if (only.has('fixed') && !quick) {
 }
 
 if (only.has('micro')) {
+  const wantedMicros = values.micros?.split(',').filter(Boolean);
   for (const spec of MICROS) {
+    if (wantedMicros && !wantedMicros.some((w) => spec.file.includes(w))) continue;
     if (quick) {
       micro.push({ name: spec.name, file: spec.file, command: '', status: 'skipped', seconds: 0, output: '', note: 'not run with --quick' });
       continue;
     }
     const args = spec.file === 'bench/decode-micro.ts' ? ['3'] : spec.args;
     log(`micro: ${spec.file}`);
-    const result = await runMicro({ ...spec, args }, nodeFlags, 240);
+    const result = await runMicro({ ...spec, args }, nodeFlags, spec.timeoutSec ?? 240);
     micro.push(result);
     if (result.status !== 'missing')
       log(
@@ -334,6 +338,11 @@ if (values.merge && existsSync(path.join(outDir, 'results.json'))) {
   if (only.has('logs') && !only.has('ingest') && ingest.length) {
     const measured = new Set(ingest.map((r) => r.name));
     merged.ingest = [...previous.ingest.filter((r) => !measured.has(r.name)), ...ingest];
+  }
+  // `--micros X --merge`: the micro benchmarks run replace theirs; the others stay.
+  if (values.micros && only.has('micro') && micro.length) {
+    const ran = new Set(micro.map((m) => m.file));
+    merged.micro = [...(previous.micro ?? []).filter((m) => !ran.has(m.file)), ...micro];
   }
   // Delivery is merged per target: `--delivery-targets prometheus --merge` keeps the VictoriaMetrics section.
   const measuredTargets = deliveryLabels(delivery);

@@ -13,6 +13,8 @@ export interface MicroSpec {
   args: string[];
   /** Node flags this one needs (e.g. --expose-gc), after the run's own. */
   nodeFlags?: string[];
+  /** Longer than the run's default (240 s) for one that writes into servers round after round. */
+  timeoutSec?: number;
 }
 
 export interface MicroResult {
@@ -41,6 +43,8 @@ export const MICROS: MicroSpec[] = [
   // Encoding only: the write figures are in the file's header run (InfluxDB 1.6 is the limit there, not the gateway).
   { name: 'InfluxDB line protocol', file: 'bench/micro/influx-encode.ts', args: ['--no-server'] },
   { name: 'ClickHouse insert', file: 'bench/micro/clickhouse-insert.ts', args: [] },
+  // Issue 15: ClickHouse, TimescaleDB and PostgreSQL 15 from MANIFOLD_TEST_*_URL or .backends/env; ~3 min on a shared machine.
+  { name: 'logs delivery vs native bulk loads', file: 'bench/micro/logs-delivery.ts', args: [], timeoutSec: 600 },
 ];
 
 export async function runMicro(spec: MicroSpec, nodeFlags: string[], timeoutSec: number): Promise<MicroResult> {

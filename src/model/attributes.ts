@@ -27,6 +27,20 @@ export function attributeToString(value: AttributeValue): string {
 }
 
 /**
+ * An AnyValue as the text a string column keeps, as the Collector's pcommon.Value.AsString() renders it: a string as
+ * it is, int64 in full digits, doubles as JavaScript prints them (`1.5`, `1e+21`, `NaN`), booleans `true`/`false`,
+ * bytes as plain base64 (attributeToString quotes them as JSON), arrays and kvlists as JSON, no value ''. A log
+ * body's text form (ClickHouse otel_logs.Body, InfluxDB's `body` field) and ClickHouse's Map(String, String) values.
+ * PostgreSQL has no third copy: it keeps the body as jsonb and searches the text jsonb itself renders
+ * (`body #>> '{}'`, migration 0010), on purpose, so a query's expression matches its index.
+ */
+export function valueText(value: AttributeValue): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+  return attributeToString(value);
+}
+
+/**
  * A JSON-safe form (for jsonb columns and previews): int64 beyond 2^53 becomes a string so nothing is
  * rounded, bytes become base64, as the OTLP JSON mapping does.
  */

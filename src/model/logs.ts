@@ -25,3 +25,8 @@ export interface LogRecord {
   /** '' when the record is not an event. */
   readonly eventName: string;
 }
+
+/** The record's time, or its observed time when the sender gave none (0n), as the Collector's exporters place it. */
+export function logTime(record: LogRecord): bigint {
+  return record.timeUnixNano !== 0n ? record.timeUnixNano : record.observedTimeUnixNano;
+}

@@ -1,7 +1,7 @@
 /**
  * The byte-level half of the queue payload reader (format versions 3 and 4, layout in binary-format.ts): varints,
  * doubles, exact bigints, ids, strings (short ASCII in JS, longer through Buffer's native UTF-8), bounds checks.
- * binary-reader.ts reads the model with these.
+ * binary-context-reader.ts, binary-reader.ts and binary-log-reader.ts read the model with these.
  */
 import { TAG_DOUBLE, TAG_INT64, TAG_UINT64, TAG_BIGINT_TEXT, MAX_INTERNED } from './binary-format.js';
 

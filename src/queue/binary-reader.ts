@@ -1,59 +1,22 @@
 /**
  * Reads queue payload format versions 3 and 4 (the layout: binary-format.ts; version 3 is version 4 without the
- * log records): the model over binary-primitive-reader.ts.
+ * log records): the model over binary-context-reader.ts (references, attributes, resources, scopes), which reads
+ * over binary-primitive-reader.ts; points and spans here, log records in binary-log-reader.ts.
  *
  * Hot path, unrolled on purpose: one loop per message type, no generic field table (ARCHITECTURE.md, "Deliberate
  * repetition"); `duplicates` lists the loops' shared shape.
  */
-import type {
-  AttributeValue,
-  Attributes,
-  Exemplar,
-  InstrumentationScope,
-  LogRecord,
-  MetricDescriptor,
-  MetricPoint,
-  Resource,
-  Span,
-  SpanEvent,
-  SpanLink,
-  TelemetryBatch,
-} from '../model/index.js';
-import {
-  TAG_NULL,
-  TAG_FALSE,
-  TAG_TRUE,
-  TAG_STRING,
-  TAG_DOUBLE,
-  TAG_BYTES,
-  TAG_ARRAY,
-  TAG_KVLIST,
-  POINT_TYPES,
-  TEMPORALITIES,
-  HAS_SUM,
-  HAS_MIN,
-  HAS_MAX,
-  HAS_EXEMPLARS,
-  LOGS_SINCE_VERSION,
-} from './binary-format.js';
-import { type NodeBuffer, PrimitiveReader } from './binary-primitive-reader.js';
+import type { Attributes, Exemplar, LogRecord, MetricDescriptor, MetricPoint, Span, SpanEvent, SpanLink, TelemetryBatch } from '../model/index.js';
+import { POINT_TYPES, TEMPORALITIES, HAS_SUM, HAS_MIN, HAS_MAX, HAS_EXEMPLARS, LOGS_SINCE_VERSION } from './binary-format.js';
+import { ContextReader } from './binary-context-reader.js';
+import { readLogRecord } from './binary-log-reader.js';
+import type { NodeBuffer } from './binary-primitive-reader.js';
 
-class Reader extends PrimitiveReader {
-  private readonly resources: Resource[] = [];
-  private readonly scopes: InstrumentationScope[] = [];
+/** Points and spans over the shared context reader (binary-context-reader.ts); log records: binary-log-reader.ts. */
+class Reader extends ContextReader {
   private readonly descriptors: MetricDescriptor[] = [];
   private readonly pointAttributeSets: Attributes[] = [];
   private readonly boundsLists: number[][] = [];
-  /**
-   * A reference (binary-format.ts): the object already decoded at that index, or undefined when the index is the
-   * next one (the object's fields follow; the caller decodes it and pushes it onto `seen`).
-   */
-  private decodedBefore<T>(seen: readonly T[], what: string): T | undefined {
-    const index = this.varuint();
-    if (index < seen.length) return seen[index]!;
-    if (index !== seen.length) throw new Error(`${what} reference ${index} is out of range`);
-    return undefined;
-  }
 
   /** A histogram's explicit bounds (see the writer): decoded once, shared by the points that refer to them. */
   bounds(): number[] {
@@ -71,74 +34,6 @@ class Reader extends PrimitiveReader {
     const attributes = this.attributes();
     this.pointAttributeSets.push(attributes);
     return attributes;
-  }
-
-  attributes(): Attributes {
-    const out: Attributes = {};
-    for (;;) {
-      const ref = this.varuint();
-      if (ref === 0) return out;
-      const key = ref === 1 ? this.newText() : this.known(ref - 2);
-      out[key] = this.value();
-    }
-  }
-
-  value(): AttributeValue {
-    const tag = this.byte();
-    switch (tag) {
-      case TAG_STRING:
-        return this.text();
-      case TAG_DOUBLE:
-        return this.double();
-      case TAG_NULL:
-        return null;
-      case TAG_FALSE:
-        return false;
-      case TAG_TRUE:
-        return true;
-      case TAG_BYTES: {
-        const length = this.varuint();
-        if (this.pos + length > this.end) this.truncated();
-        const bytes = this.bytes.slice(this.pos, this.pos + length);
-        this.pos += length;
-        return bytes;
-      }
-      case TAG_ARRAY: {
-        const length = this.varuint();
-        if (length > this.end - this.pos) this.truncated(); // each value takes at least one byte
-        const values: AttributeValue[] = [];
-        for (let i = 0; i < length; i++) values.push(this.value());
-        return values;
-      }
-      case TAG_KVLIST:
-        return this.attributes();
-      default:
-        return this.bigintTagged(tag);
-    }
-  }
-
-  resource(): Resource {
-    const known = this.decodedBefore(this.resources, 'resource');
-    if (known !== undefined) return known;
-    const attributes = this.attributes();
-    const droppedAttributesCount = this.int();
-    const schemaUrl = this.string();
-    const resource: Resource = { attributes, droppedAttributesCount, schemaUrl };
-    this.resources.push(resource);
-    return resource;
-  }
-
-  scope(): InstrumentationScope {
-    const known = this.decodedBefore(this.scopes, 'scope');
-    if (known !== undefined) return known;
-    const name = this.string();
-    const version = this.string();
-    const attributes = this.attributes();
-    const droppedAttributesCount = this.int();
-    const schemaUrl = this.string();
-    const scope: InstrumentationScope = { name, version, attributes, droppedAttributesCount, schemaUrl };
-    this.scopes.push(scope);
-    return scope;
   }
 
   descriptor(): MetricDescriptor {
@@ -364,37 +259,6 @@ class Reader extends PrimitiveReader {
     };
   }
 
-  logRecord(): LogRecord {
-    const resource = this.resource();
-    const scope = this.scope();
-    const timeUnixNano = this.bigint();
-    const observedTimeUnixNano = this.bigint();
-    const severityNumber = this.int();
-    const severityText = this.text();
-    const body = this.value();
-    const attributes = this.attributes();
-    const droppedAttributesCount = this.int();
-    const flags = this.int();
-    const traceId = this.id();
-    const spanId = this.id();
-    const eventName = this.text();
-    return {
-      resource,
-      scope,
-      timeUnixNano,
-      observedTimeUnixNano,
-      severityNumber,
-      severityText,
-      body,
-      attributes,
-      droppedAttributesCount,
-      flags,
-      traceId,
-      spanId,
-      eventName,
-    };
-  }
-
   /** `version`: the payload's (3 or 4, checked by codec.ts); a version-3 payload has no log records. */
   batch(version: number): TelemetryBatch {
     const pointCount = this.varuint();
@@ -409,7 +273,7 @@ class Reader extends PrimitiveReader {
     if (version >= LOGS_SINCE_VERSION) {
       const logCount = this.varuint();
       if (logCount > this.end - this.pos) this.truncated();
-      for (let i = 0; i < logCount; i++) logs.push(this.logRecord());
+      for (let i = 0; i < logCount; i++) logs.push(readLogRecord(this));
     }
     if (this.pos !== this.end) throw new Error(`${this.end - this.pos} bytes after the batch`);
     return { metrics, spans, logs };

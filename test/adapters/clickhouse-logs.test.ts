@@ -15,6 +15,7 @@ import { TABLES } from '../../src/adapters/clickhouse/encode.js';
 import { LOGS_TABLE, logRow } from '../../src/adapters/clickhouse/encode-logs.js';
 import { MigrationRunner } from '../../src/migrate/index.js';
 import type { AttributeValue, LogRecord } from '../../src/model/index.js';
+import { expandClickHouseMacros } from '../deploy/grafana-macros.js';
 import { backendUrl } from '../support/backends.js';
 import * as f from './postgres.fixtures.js';
 
@@ -321,6 +322,81 @@ describe('otel_logs on the ClickHouse engine (chDB)', () => {
       `SELECT SeverityText FROM ${db}.otel_logs WHERE TraceId = 'ffffffffffffffffffffffffffffff01'`,
     );
     assert.equal(byTrace!.SeverityText, 'FATAL4');
+  });
+
+  test("the Grafana ClickHouse plugin's OpenTelemetry logs queries run unchanged: list, level volume, logs of a trace", async () => {
+    // As grafana/clickhouse-datasource generates them with its OTel column map (src/otel.ts: Time Timestamp, message
+    // Body, level SeverityText, labels LogAttributes, TraceId), the builder's time filter, and the logs volume over
+    // the list query with its level IN lists (src/data/logs.ts, logsVolumeSql.ts).
+    const levels = ['INFO', 'warn', 'Error', 'FATAL', 'TRACE2', ''];
+    await insertLogs(
+      db,
+      levels.map((severityText, i) =>
+        record({ severityText, attributes: { grafana: 'yes' }, body: `grafana ${i}`, traceId: i === 2 ? TRACE : '', spanId: i === 2 ? SPAN : '' }),
+      ),
+      'grafana',
+    );
+    const range = {
+      from: new Date(Number(f.T0 / 1_000_000n) - 60_000),
+      to: new Date(Number(f.T0 / 1_000_000n) + 3_600_000),
+      intervalSeconds: 60,
+    };
+    const list =
+      `SELECT Timestamp as "timestamp", Body as "body", SeverityText as "level", LogAttributes as "labels", TraceId as "traceID" ` +
+      `FROM "${db}"."otel_logs" WHERE ( timestamp >= $__fromTime AND timestamp <= $__toTime ) AND ( LogAttributes['grafana'] = 'yes' )`;
+    const shown = await rows<Record<string, unknown>>(expandClickHouseMacros(`${list} ORDER BY timestamp DESC LIMIT 1000`, range));
+    assert.deepEqual(
+      shown.map((r) => [r.body, r.level, r.labels, r.traceID]),
+      levels.map((level, i) => [`grafana ${i}`, level, { grafana: 'yes' }, i === 2 ? TRACE : '']).reverse(),
+    );
+    // The types the plugin turns into a logs frame: a DateTime64 time field, string message and level, a labels map.
+    const [types] = await rows<Record<string, string>>(
+      `SELECT toTypeName(Timestamp) AS time, toTypeName(Body) AS message, toTypeName(SeverityText) AS level,
+              toTypeName(LogAttributes) AS labels, toTypeName(TraceId) AS traceId FROM ${db}.otel_logs LIMIT 1`,
+    );
+    assert.deepEqual(types, {
+      time: 'DateTime64(9)',
+      message: 'String',
+      level: 'LowCardinality(String)',
+      labels: 'Map(LowCardinality(String), String)',
+      traceId: 'String',
+    });
+    const words: Record<string, string[]> = {
+      critical: ['critical', 'fatal', 'crit', 'alert', 'emerg'],
+      error: ['error', 'err', 'eror'],
+      warn: ['warn', 'warning'],
+      info: ['info', 'information', 'informational'],
+      debug: ['debug', 'dbug'],
+      trace: ['trace'],
+    };
+    const inList = (w: string[]) =>
+      `IN (${[...w, ...w.map((l) => l.toUpperCase()), ...w.map((l) => l.charAt(0).toUpperCase() + l.slice(1))].map((l) => `'${l}'`).join(',')})`;
+    const volume =
+      `SELECT toStartOfInterval("timestamp", INTERVAL 1 MINUTE) AS "time", ` +
+      `${Object.entries(words)
+        .map(([level, w]) => `sum(toString("level") ${inList(w)}) AS "${level}"`)
+        .join(', ')}, count(*) AS "logs" ` +
+      `FROM (\n${list}) WHERE "timestamp" >= $__fromTime AND "timestamp" <= $__toTime GROUP BY "time" ORDER BY "time" ASC`;
+    const buckets = await rows<Record<string, string>>(expandClickHouseMacros(volume, range));
+    assert.equal(buckets.length, 1, JSON.stringify(buckets));
+    const { time: _time, ...counts } = buckets[0]!;
+    // TRACE2 and '' match no level: Grafana shows them as unknown, as it does for the Collector's rows.
+    assert.deepEqual(Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)])), {
+      critical: 1,
+      error: 1,
+      warn: 1,
+      info: 1,
+      debug: 0,
+      trace: 0,
+      logs: 6,
+    });
+    const ofTrace = await rows<Record<string, unknown>>(
+      expandClickHouseMacros(`${list} AND ( traceID = '${TRACE}' ) ORDER BY timestamp DESC LIMIT 1000`, range),
+    );
+    assert.deepEqual(
+      ofTrace.map((r) => r.body),
+      ['grafana 2'],
+    );
   });
 
   test('NUL (U+0000) is stored as it is, in the body, attribute keys and values: ClickHouse strings are bytes', async () => {

@@ -22,9 +22,11 @@ export function expandPostgresMacros(sql: string, range: TimeRange): string {
     .replace(/\$__interval\b/g, `${range.intervalSeconds}s`);
 }
 
-/** The grafana-clickhouse-datasource macros used here ($__timeFilter, $__timeInterval). */
+/** The grafana-clickhouse-datasource macros used here ($__timeFilter, $__timeInterval, $__fromTime, $__toTime). */
 export function expandClickHouseMacros(sql: string, range: TimeRange): string {
   return sql
+    .replace(/\$__fromTime\b/g, `toDateTime(${epoch(range.from)})`)
+    .replace(/\$__toTime\b/g, `toDateTime(${epoch(range.to)})`)
     .replace(
       /\$__timeFilter\(\s*(\w+)\s*\)/g,
       (_, column: string) => `${column} >= toDateTime(${epoch(range.from)}) AND ${column} <= toDateTime(${epoch(range.to)})`,

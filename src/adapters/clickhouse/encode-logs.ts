@@ -2,8 +2,8 @@
  * Log records to otel_logs rows for JSONCompactEachRow, in LOGS_TABLE's column order, as the Collector's
  * clickhouse exporter fills them. TimestampTime is left to its DEFAULT (toDateTime(Timestamp)).
  */
-import type { LogRecord } from '../../model/index.js';
-import { attributeMap, attributeText, dateTime64, sharedResource, sharedScope } from './encode.js';
+import { type LogRecord, logTime, valueText } from '../../model/index.js';
+import { attributeMap, dateTime64, sharedResource, sharedScope } from './encode.js';
 
 export { LOGS_TABLE } from './logs-table.js';
 
@@ -17,7 +17,7 @@ export function logRow(record: LogRecord): unknown[] {
     record.severityText,
     record.severityNumber,
     resource.service,
-    logBody(record),
+    valueText(record.body), // as the Collector's Body().AsString(): src/model/attributes.ts; no body is ''
     record.resource.schemaUrl,
     resource.attributes,
     record.scope.schemaUrl,
@@ -27,17 +27,4 @@ export function logRow(record: LogRecord): unknown[] {
     attributeMap(record.attributes),
     record.eventName,
   ];
-}
-
-/** The record's time, or its observed time when the sender gave none (0), as the Collector does. */
-export function logTime(record: LogRecord): bigint {
-  return record.timeUnixNano === 0n ? record.observedTimeUnixNano : record.timeUnixNano;
-}
-
-/**
- * Body as the Collector's Body().AsString(): a string as is, int64 in full digits, doubles as JavaScript
- * prints them, booleans as true/false, bytes in base64, arrays and kvlists as JSON, no body as ''.
- */
-export function logBody(record: LogRecord): string {
-  return attributeText(record.body);
 }

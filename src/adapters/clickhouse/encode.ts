@@ -12,8 +12,8 @@
  * decimal digits, bytes in base64, arrays and kvlists as JSON.
  */
 import {
-  attributeToString,
   serviceName,
+  valueText,
   SPAN_KIND_NAMES,
   STATUS_CODE_NAMES,
   type AttributeValue,
@@ -269,15 +269,8 @@ export function sharedScope(scope: InstrumentationScope): Record<string, string>
 /** A Map(LowCardinality(String), String) as a JSON object of strings. */
 export function attributeMap(attributes: Attributes): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const key in attributes) out[key] = attributeText(attributes[key] as AttributeValue);
+  for (const key in attributes) out[key] = valueText(attributes[key] as AttributeValue);
   return out;
-}
-
-/** As the Collector's pcommon.Value.AsString(): bytes as plain base64 (not a quoted JSON string). */
-export function attributeText(value: AttributeValue): string {
-  if (typeof value === 'string') return value;
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
-  return attributeToString(value);
 }
 
 /** DateTime64(9) exactly, as the text "seconds.nanoseconds" (a JSON number would pass through a double). */

@@ -11,15 +11,10 @@
  * - a record with no time is written at its observed time (the Collector refuses it);
  * - event_name is a field (the Collector has none).
  */
-import { type AttributeValue, type LogRecord, toJsonValue } from '../../model/index.js';
+import { type LogRecord, logTime, valueText } from '../../model/index.js';
 import type { LineBuilder } from './line.js';
 
 export const SKIP_EMPTY_LOG = 'log record with no body, severity or attribute (a line needs a field)';
-
-/** The line's time: the record's, else when it was observed (0 for neither). */
-export function logTime(record: LogRecord): bigint {
-  return record.timeUnixNano !== 0n ? record.timeUnixNano : record.observedTimeUnixNano;
-}
 
 /**
  * Adds the record's own tags and fields to the begun line and ends it; `attributes` is the record's attributes as
@@ -32,16 +27,9 @@ export function logLine(builder: LineBuilder, record: LogRecord, attributes: str
   }
   if (record.severityNumber !== 0) builder.int('severity_number', record.severityNumber);
   if (record.severityText !== '') builder.string('severity_text', record.severityText);
-  if (record.body !== null) builder.string('body', bodyText(record.body));
+  if (record.body !== null) builder.string('body', valueText(record.body));
   if (attributes !== undefined) builder.string('attributes', attributes);
   if (record.eventName !== '') builder.string('event_name', record.eventName);
   if (record.droppedAttributesCount > 0) builder.int('dropped_attributes_count', record.droppedAttributesCount);
   return builder.end(logTime(record));
-}
-
-/** A body as text: a string as it is, bytes as base64, numbers and bools as written, arrays and maps as JSON. */
-export function bodyText(body: Exclude<AttributeValue, null>): string {
-  if (typeof body === 'string') return body;
-  const json = toJsonValue(body);
-  return typeof json === 'string' ? json : typeof json === 'object' ? JSON.stringify(json) : String(body);
 }

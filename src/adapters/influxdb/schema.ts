@@ -10,6 +10,7 @@ import {
   FLAG_NO_RECORDED_VALUE,
   type InstrumentationScope,
   type LogRecord,
+  logTime,
   type MetricPoint,
   type Resource,
   SPAN_KIND_NAMES,
@@ -21,7 +22,7 @@ import {
 import type { InfluxConfig, MetricsSchema } from './config.js';
 import { type LineBuilder, type TagList, cleanName, formatFloat, writableTime } from './line.js';
 import { LineWriter } from './line-writer.js';
-import { SKIP_EMPTY_LOG, logLine, logTime } from './log-lines.js';
+import { SKIP_EMPTY_LOG, logLine } from './log-lines.js';
 
 export const SKIP_EXPONENTIAL = 'exponential histogram (no representation in the telegraf-prometheus schemas)';
 export const SKIP_NO_VALUE = 'no recorded value (flag set)';
