@@ -14,5 +14,5 @@ export async function openQueueStore(settings: GatewaySettings['queue'], logger:
   }
   const folder = path.resolve(settings.path);
   logger.debug({ folder }, 'opening the embedded queue');
-  return EmbeddedQueueStore.open({ dir: folder, fsync: settings.fsync });
+  return EmbeddedQueueStore.open({ dir: folder, fsync: settings.fsync, logger });
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -17,6 +17,59 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 runQueueContract('embedded', (dir) => EmbeddedQueueStore.open({ dir }), { crashChild: path.join(here, 'sqlite-crash-child.ts') });
 
 describe('embedded queue specifics', () => {
+  it('checkpoints on their own thread: the WAL copied into the database and started over, the thread stopped when idle', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'manifold-queue-ckpt-'));
+    const store = await EmbeddedQueueStore.open({ dir, checkpoints: { intervalMs: 20, idleStopMs: 300 } });
+    const { db, checkpointer } = store as unknown as { db: Database.Database; checkpointer: { running: boolean } };
+    try {
+      store.configure('b', { maxBytes: 1e10, maxAgeMs: 3.6e6, policy: 'refuse' });
+      assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0, 'none on the main connection');
+      assert.equal(checkpointer.running, false, 'no thread before the first commit');
+      const payload = new Uint8Array(1_000_000).fill(3);
+      // 80 MB: past the 32 MB at which the WAL starts over, with time for the thread between commits.
+      for (let i = 0; i < 80; i++) {
+        await store.enqueue([{ backend: 'b', payload, items: 1 }]);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      assert.equal(checkpointer.running, true);
+      const dbFile = path.join(dir, 'queue.db');
+      assert.ok(statSync(dbFile).size > 40e6, `the thread copied the WAL into the database (${statSync(dbFile).size} bytes)`);
+      assert.ok(statSync(`${dbFile}-wal`).size <= 70e6, `the WAL started over (${statSync(`${dbFile}-wal`).size} bytes)`);
+      const deadline = Date.now() + 5000;
+      while (checkpointer.running && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(checkpointer.running, false, 'stopped after 300 ms without a commit');
+      await store.enqueue([{ backend: 'b', payload, items: 1 }]);
+      assert.equal(checkpointer.running, true, 'started again by the next commit');
+      assert.equal((await store.stats('b')).jobs, 81);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a checkpoint thread that dies hands the checkpoints back to the main connection', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'manifold-queue-ckpt-'));
+    const store = await EmbeddedQueueStore.open({ dir, fsync: false });
+    const { db, checkpointer } = store as unknown as {
+      db: Database.Database;
+      checkpointer: { running: boolean; worker: { terminate(): Promise<number> } };
+    };
+    try {
+      store.configure('b', { maxBytes: 1e9, maxAgeMs: 3.6e6, policy: 'refuse' });
+      await store.enqueue([{ backend: 'b', payload: new Uint8Array(10), items: 1 }]);
+      await checkpointer.worker.terminate();
+      const deadline = Date.now() + 5000;
+      while (checkpointer.running && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 1000);
+      await store.enqueue([{ backend: 'b', payload: new Uint8Array(10), items: 1 }]);
+      assert.equal(checkpointer.running, false, 'not started again');
+      assert.equal((await store.stats('b')).jobs, 2);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('WAL sync: a caller during a running sync waits for the next one, which every caller meanwhile shares', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'manifold-wal-sync-'));
     const file = path.join(dir, 'q-wal');

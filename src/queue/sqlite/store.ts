@@ -33,6 +33,8 @@ import { acquireProcessLock, type ProcessLock } from '../../util/process-lock.js
 import { MonotonicUlid } from '../../util/ids.js';
 import { openDatabase } from './schema.js';
 import { WalSync } from './wal-sync.js';
+import { Checkpointer } from './checkpointer.js';
+import type { Logger } from 'pino';
 import { prepareStatements, type DeadFilter, type DeadRow, type JobRow, type Statements } from './statements.js';
 
 export interface EmbeddedQueueOptions {
@@ -44,6 +46,10 @@ export interface EmbeddedQueueOptions {
   readonly fsync?: boolean;
   /** For tests of age bounds and retry times. */
   readonly clock?: () => number;
+  /** The checkpoint thread's failures go here. */
+  readonly logger?: Logger;
+  /** For tests of the checkpoint thread. */
+  readonly checkpoints?: { readonly intervalMs?: number; readonly idleStopMs?: number };
 }
 
 /** Retry-After hint when the store itself fails (disk full, I/O error). */
@@ -57,7 +63,8 @@ export class EmbeddedQueueStore implements QueueStore {
     try {
       const db = openDatabase({ file });
       const walSync = (options.fsync ?? true) ? new WalSync(`${file}-wal`) : undefined;
-      return new EmbeddedQueueStore(db, options.clock ?? Date.now, lock, walSync);
+      const checkpointer = new Checkpointer(db, file, { ...options.checkpoints, logger: options.logger });
+      return new EmbeddedQueueStore(db, options.clock ?? Date.now, lock, walSync, checkpointer);
     } catch (error) {
       lock.release();
       throw error;
@@ -78,6 +85,7 @@ export class EmbeddedQueueStore implements QueueStore {
     private readonly lock: ProcessLock,
     /** With `fsync`: every call that wrote answers once its commit is on disk. */
     private readonly walSync: WalSync | undefined,
+    private readonly checkpointer: Checkpointer,
   ) {
     this.sql = prepareStatements(db);
     this.nextSeq = (this.sql.maxSeq.get()?.seq ?? 0) + 1;
@@ -307,6 +315,7 @@ export class EmbeddedQueueStore implements QueueStore {
     if (this.closed) return;
     this.closed = true;
     await this.walSync?.close();
+    await this.checkpointer.close();
     this.db.close();
     this.lock.release();
   }
@@ -326,7 +335,9 @@ export class EmbeddedQueueStore implements QueueStore {
   /** Runs fn in one IMMEDIATE transaction; store failures become QueueUnavailableError (retryable for the sender). */
   private write<T>(fn: () => T): T {
     try {
-      return this.db.transaction(fn).immediate();
+      const result = this.db.transaction(fn).immediate();
+      this.checkpointer.committed();
+      return result;
     } catch (error) {
       if (error instanceof QueueUnavailableError) throw error;
       throw new QueueUnavailableError(`queue store failed: ${(error as Error).message}`, null, STORE_FAILURE_RETRY_AFTER_MS);
