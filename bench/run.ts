@@ -140,7 +140,7 @@ if (only.has('ingest') || only.has('logs')) {
     cases.push({ name: 'traces-inline', payload: payloads['traces-identity'], decodeThreads: 0, runs: 3 });
   }
   if (!quick || values.cases) {
-    // The default queue fsyncs each group commit (synchronous=FULL); its cost is this pair beside the default,
+    // The default queue fdatasyncs its WAL once per group of commits; its cost is this pair beside the default,
     // in the same run (issue 13: the default was chosen by it).
     const noFsyncQueue = (name: string) => ({ kind: 'embedded', fsync: false, path: path.join(workDir, `gateway-${name}`, 'queue') });
     cases.push(

@@ -1,7 +1,7 @@
 /**
- * Durable by default (issue 13): with the defaults, the embedded queue's commit is fsynced (SQLite
- * synchronous=FULL: fdatasync of the WAL) before the 200 goes out, so an acknowledged request survives a power
- * loss, not only a crash of the process. Seen from outside with strace (-y names each fd's file or socket): in
+ * Durable by default (issue 13): with the defaults, the embedded queue's commit is fsynced (an fdatasync of the
+ * WAL on libuv's thread pool, src/queue/sqlite/wal-sync.ts) before the 200 goes out, so an acknowledged request
+ * survives a power loss, not only a crash of the process. Seen from outside with strace (-y names each fd's file or socket): in
  * the gateway's system calls for one OTLP request, the WAL's fdatasync completes before the response's first
  * write. With `queue.fsync: false` no fdatasync of the WAL comes before the ack (the documented trade: a
  * process crash is survived, a power loss may lose the last commits).
