@@ -29,6 +29,13 @@ interface WideMetricTable {
 }
 
 const optional = (v: unknown): number | undefined => (v === null ? undefined : (v as number));
+/** The fields both histogram tables share. */
+const distribution = (row: Record<string, unknown>) => ({
+  count: Number(row.count),
+  sum: optional(row.sum),
+  min: optional(row.min),
+  max: optional(row.max),
+});
 const counts = (v: unknown): number[] => (v as string[]).map(Number);
 
 const WIDE_METRIC_TABLES: readonly WideMetricTable[] = [
@@ -48,10 +55,7 @@ const WIDE_METRIC_TABLES: readonly WideMetricTable[] = [
     point: (rows, row) =>
       ({
         ...rows.point(row, 'histogram'),
-        count: Number(row.count),
-        sum: optional(row.sum),
-        min: optional(row.min),
-        max: optional(row.max),
+        ...distribution(row),
         bucketCounts: counts(row.bucket_counts),
         explicitBounds: row.explicit_bounds as number[],
       }) as HistogramPoint,
@@ -64,10 +68,7 @@ const WIDE_METRIC_TABLES: readonly WideMetricTable[] = [
     point: (rows, row) =>
       ({
         ...rows.point(row, 'exponential_histogram'),
-        count: Number(row.count),
-        sum: optional(row.sum),
-        min: optional(row.min),
-        max: optional(row.max),
+        ...distribution(row),
         scale: row.scale as number,
         zeroCount: Number(row.zero_count),
         zeroThreshold: row.zero_threshold as number,
