@@ -118,7 +118,9 @@ export interface QueueStore {
   /**
    * The oldest ready jobs of a backend, marked leased until completed, failed or the process dies. A lease is
    * either exactly one whole group, or ungrouped jobs that then form a new group (`group` set on every job),
-   * so a batch id always stands for the same jobs: a group is never mixed with other jobs.
+   * so a batch id always stands for the same jobs: a group is never mixed with other jobs, and an ungrouped job
+   * whose write may have gone out alone (a lease of it ended with its process, or it was retried) is leased alone
+   * again, its own id still its batch id.
    */
   lease(backend: string, limits: LeaseLimits): Promise<Job[]>;
   /** The jobs are written: remove them. */

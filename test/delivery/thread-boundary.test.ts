@@ -222,12 +222,14 @@ test('a delivery thread killed mid-write: the write is retried on a new thread, 
       sending = run.nextSend();
       await run.adapter.killThread();
     }
+    // Counted when the store has answered (after its fsync), a moment after the job left the queue.
     await eventually(
-      () => run.store.stats('vm'),
-      (stats) => stats.jobs === 0,
+      async () => (await counter(run.metrics.written)) + (await counter(run.metrics.redelivered)),
+      (recorded) => recorded >= jobs * perJob,
       60_000,
       'every job delivered',
     );
+    assert.equal((await run.store.stats('vm')).jobs, 0);
     assert.equal(await counter(run.metrics.deliveryThreadRestarts), 3, 'each kill counted');
     assert.ok((await counter(run.metrics.retries)) >= 1, 'the killed writes were retried');
     // A killed write may have reached Prometheus: its retry is then refused as out of order and counted as

@@ -125,7 +125,13 @@ test("an out-of-order sample ends in the dead-letter queue with Prometheus's tex
   );
   assert.equal(letters[0]!.reason, 'out_of_order', 'told apart from data the backend can never take');
   assert.match(letters[0]!.lastError, /out of order sample/);
-  const metrics = await (await fetch(`${gateway.adminUrl}/metrics`)).text();
+  // The dead letter is visible once committed; the counter follows when the store has answered (after its fsync).
+  const metrics = await eventually(
+    async () => (await fetch(`${gateway.adminUrl}/metrics`)).text(),
+    (text) => /manifold_backend_dead_lettered_items_total\{backend="prom",reason="out_of_order"\} 1\b/.test(text),
+    10_000,
+    'the dead letter counted',
+  );
   assert.match(metrics, /manifold_backend_dead_lettered_items_total\{backend="prom",reason="out_of_order"\} 1\b/);
   const vmLetters = (await (await fetch(`${gateway.adminUrl}/dlq?backend=vm`)).json()) as unknown[];
   assert.deepEqual(vmLetters, [], 'VictoriaMetrics accepted what Prometheus refused');

@@ -269,7 +269,10 @@ export function runQueueContract(name: string, open: (dir: string) => Promise<Qu
       assert.deepEqual(ids(await store.lease('a', ALL)), [next], 'unordered backends go on meanwhile');
       await store.release('a', [next!]);
       await sleep(Math.max(0, retryAt - Date.now()) + 30);
-      assert.deepEqual(ids(await store.lease('a', ORDERED)), [head, next], 'the retried job first, then the rest');
+      const retried = await store.lease('a', ORDERED);
+      assert.deepEqual(ids(retried), [head], 'the retried job first (alone: its write went out alone)');
+      await store.complete('a', ids(retried));
+      assert.deepEqual(ids(await store.lease('a', ORDERED)), [next], 'then the rest');
     });
 
     it('dead letters keep payload, reason, first and last error, attempts; list, show, replay, drop', async () => {
@@ -372,6 +375,29 @@ export function runQueueContract(name: string, open: (dir: string) => Promise<Qu
         'an outcome clears the mark',
       );
       await again.health();
+    });
+
+    it('a job whose write went out alone (its batch id is its own) comes back alone, after a restart or a retry', async () => {
+      // Joined to a run it would form a new group: a new batch id, which the backend's dedup (ClickHouse's insert
+      // token) takes for new data, storing that write a second time.
+      const { store, dir } = await fresh();
+      const enq = (await store.enqueue([entry('a', 'p1')])).ids;
+      const alone = await store.lease('a', ALL);
+      assert.deepEqual(ids(alone), enq);
+      assert.equal(alone[0]!.group, null);
+      enq.push(...(await store.enqueue([entry('a', 'p2'), entry('a', 'p3')])).ids);
+      await store.close();
+      const again = await reopen(dir);
+      open_.push(again);
+      again.configure('a', UNBOUNDED);
+      const resumed = await again.lease('a', ALL);
+      assert.deepEqual(ids(resumed), enq.slice(0, 1), 'the interrupted single write alone, not in a run with the jobs after it');
+      assert.equal(resumed[0]!.group, null);
+      await again.retryLater('a', ids(resumed), Date.now(), 'timed out');
+      const retried = await again.lease('a', ALL);
+      assert.deepEqual(ids(retried), enq.slice(0, 1), 'a retried single write alone as well');
+      await again.complete('a', ids(retried));
+      assert.deepEqual(ids(await again.lease('a', ALL)), enq.slice(1), 'the others as one run');
     });
 
     it('reports zero stats for an unknown backend; health answers', async () => {

@@ -159,6 +159,12 @@ export class EmbeddedQueueStore implements QueueStore {
         if (chosen.length === 0) group = row.grp;
         break;
       }
+      if (row.held === 1 || row.attempts > 0) {
+        // Its write may have gone out alone, under its own id as batch id: alone again, or the backend's dedup
+        // would take it for new data (see contract.ts, lease).
+        if (chosen.length === 0) chosen.push(row);
+        break;
+      }
       if (chosen.length > 0 && (chosen.length >= limits.maxJobs || bytes + row.bytes > limits.maxBytes || items + row.items > limits.maxItems)) break;
       chosen.push(row);
       bytes += row.bytes;

@@ -1,6 +1,7 @@
 /**
  * lease: the oldest ready jobs of a backend, in line order (seq), as one whole group or a run of ungrouped jobs
- * (which then becomes a group). Expired leases (their holder died or lost Redis for longer than the lease) are
+ * (which then becomes a group), or alone an ungrouped job whose write may have gone out alone (an earlier holder
+ * is still named on it, or it was retried). Expired leases (their holder died or lost Redis for longer than the lease) are
  * taken back first: the jobs never left the line, so they are simply leasable again, at their old place.
  *
  * With `ordered` set, only the head of the line: the scan stops at the first job that is not ready (its retry is
@@ -28,7 +29,7 @@ while not stop do
     if call('ZSCORE', leased, id) then
       if ordered and call('HGET', jk(id), 'k') ~= token then stop = true; break end
     else
-      local f = call('HMGET', jk(id), 'r', 'z', 'g', 'n')
+      local f = call('HMGET', jk(id), 'r', 'z', 'g', 'n', 'k', 'a')
       if ordered and tonumber(f[1]) > now then stop = true; break end
       if tonumber(f[1]) <= now then
         if f[3] then
@@ -38,6 +39,12 @@ while not stop do
           break
         end
         local z, n = tonumber(f[2]), tonumber(f[4])
+        if f[5] or (tonumber(f[6]) or 0) > 0 then
+          -- Its write may have gone out alone, under its own id as batch id: alone again (see the store contract).
+          if #chosen == 0 then chosen[1] = id end
+          stop = true
+          break
+        end
         if #chosen > 0 and (#chosen >= maxJobs or bytes + z > maxBytes or items + n > maxItems) then stop = true; break end
         chosen[#chosen + 1] = id
         bytes = bytes + z
