@@ -101,13 +101,33 @@ export function seriesIdOf(point: MetricPoint): string {
 
 const boundsIds = new Map<string, string>();
 
+export interface BoundsId {
+  readonly id: string;
+  /** The bounds joined by ",": the canonical text's tail and the array literal's body. */
+  readonly key: string;
+}
+
+/** The last bounds seen, by value: histogram points of one instrument repeat them point after point. */
+let lastBounds: readonly number[] = [];
+let lastBoundsId: BoundsId | undefined;
+
 /** Bounds lists are few (one per histogram instrument); the map is bounded anyway. */
-export function boundsIdOf(bounds: readonly number[]): { id: string; key: string } {
+export function boundsIdOf(bounds: readonly number[]): BoundsId {
+  if (lastBoundsId !== undefined && sameNumbers(bounds, lastBounds)) return lastBoundsId;
   const key = bounds.join(',');
   let id = boundsIds.get(key);
   if (id === undefined) {
     if (boundsIds.size >= MAX_IDS_PER_PREFIX) boundsIds.clear();
     boundsIds.set(key, (id = hashId(`bounds${key}`)));
   }
-  return { id, key };
+  lastBounds = [...bounds];
+  lastBoundsId = { id, key };
+  return lastBoundsId;
+}
+
+/** Equal as their joined text would be: Object.is, so 0 and -0 (joined "0" both) count as different, which only costs a lookup. */
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
 }

@@ -1,11 +1,18 @@
 /**
  * The series layout's I/O half: sends what series-encode.ts made, in one transaction per batch.
- *   copy:   COPY … FROM STDIN into a temporary staging table per target table (created once per connection,
- *           emptied at every commit), then one INSERT … SELECT … ON CONFLICT DO NOTHING from it;
+ *   copy:   points, spans, events, links and exemplars: COPY … FROM STDIN straight into the table, under a
+ *           savepoint. A row already there (a retried batch, a point sent twice) fails that COPY with a unique
+ *           violation: back to the savepoint, and the table's rows take the staged way. Series, resources, scopes
+ *           and bounds always take it, since rows already stored are common there (another gateway, a cache
+ *           that forgot). Staged: COPY into a temporary table of the same column types (created once per
+ *           connection, emptied at every commit), then one INSERT … SELECT … ON CONFLICT DO NOTHING from it.
  *   unnest: INSERT … SELECT … FROM unnest($1::t[], …) ON CONFLICT DO NOTHING, in chunks (the PGlite stores
  *           do not serve COPY FROM STDIN over their socket).
  * Either way the unique keys make a retried batch store once. Partitions the rows need (plain PostgreSQL) are
  * made before the transaction; ids of new series etc. are remembered only after the commit.
+ *
+ * Why straight COPY first: the staged INSERT … SELECT … ON CONFLICT costs about as much again as the COPY
+ * before it (bench/RESULTS.md, "series layout write speed"), and fresh rows are the common case.
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -29,9 +36,9 @@ export interface SendOptions {
 }
 
 interface Statements {
-  readonly stage: string;
   readonly createStage: string;
-  readonly copy: string;
+  readonly copyToStage: string;
+  readonly copyToTable: string;
   readonly insertFromStage: string;
   readonly insertUnnest: string;
 }
@@ -47,10 +54,10 @@ function statementsFor(schema: string, table: SeriesTable): Statements {
     const target = `${quoteIdent(schema)}.${quoteIdent(table.table)}`;
     const stage = `manifold_stage_${table.table}`;
     s = {
-      stage,
-      createStage: `CREATE TEMPORARY TABLE IF NOT EXISTS ${stage} (${table.columns.map((c) => `${c.name} ${c.wire}`).join(', ')}) ON COMMIT DELETE ROWS`,
-      copy: `COPY pg_temp.${stage} (${names}) FROM STDIN`,
-      insertFromStage: `INSERT INTO ${target} (${names}) SELECT ${exprs} FROM pg_temp.${stage} ON CONFLICT DO NOTHING`,
+      createStage: `CREATE TEMPORARY TABLE IF NOT EXISTS ${stage} (${table.columns.map((c) => `${c.name} ${c.stored}`).join(', ')}) ON COMMIT DELETE ROWS`,
+      copyToStage: `COPY pg_temp.${stage} (${names}) FROM STDIN`,
+      copyToTable: `COPY ${target} (${names}) FROM STDIN`,
+      insertFromStage: `INSERT INTO ${target} (${names}) SELECT ${names} FROM pg_temp.${stage} ON CONFLICT DO NOTHING`,
       insertUnnest: `INSERT INTO ${target} (${names}) SELECT ${exprs} FROM unnest(${table.columns.map((c, i) => `$${i + 1}::${c.wire}[]`).join(', ')}) AS u(${names}) ON CONFLICT DO NOTHING`,
     };
     statements.set(key, s);
@@ -81,8 +88,12 @@ export async function sendSeriesBatch(client: pg.ClientBase, encoded: EncodedSer
       const s = statementsFor(options.schema, t.table);
       let count = 0;
       if (options.mode === 'copy') {
-        await pipeline(Readable.from([t.copy as Buffer]), client.query(copyFrom(s.copy)));
-        count = (await client.query(s.insertFromStage)).rowCount ?? 0;
+        const copied = t.table.timePartitioned ? await copyUnlessStored(client, s, t.copy as Buffer) : undefined;
+        if (copied !== undefined) count = copied;
+        else {
+          await copy(client, s.copyToStage, t.copy as Buffer);
+          count = (await client.query(s.insertFromStage)).rowCount ?? 0;
+        }
       } else {
         for (const chunk of t.chunks as string[][]) count += (await client.query(s.insertUnnest, chunk)).rowCount ?? 0;
       }
@@ -97,6 +108,30 @@ export async function sendSeriesBatch(client: pg.ClientBase, encoded: EncodedSer
   return inserted;
 }
 
+/** COPY straight into the table; undefined when a row was already stored (unique violation), after going back to the savepoint. */
+async function copyUnlessStored(client: pg.ClientBase, s: Statements, rows: Buffer): Promise<number | undefined> {
+  await client.query('SAVEPOINT manifold_copy');
+  try {
+    return await copy(client, s.copyToTable, rows);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
+    await client.query('ROLLBACK TO SAVEPOINT manifold_copy');
+    return undefined;
+  }
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+async function copy(client: pg.ClientBase, statement: string, rows: Buffer): Promise<number> {
+  const stream = client.query(copyFrom(statement));
+  await pipeline(Readable.from([rows]), stream);
+  return stream.rowCount;
+}
+
+/**
+ * The staging tables, the first time this connection sees their tables (temporary tables live as long as the
+ * connection; made outside the batch's transaction, so a rolled back batch does not take them along).
+ */
 async function ensureStages(client: pg.ClientBase, schema: string, encoded: EncodedSeriesBatch): Promise<void> {
   let done = staged.get(client);
   if (!done) staged.set(client, (done = new Set()));

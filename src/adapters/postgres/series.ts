@@ -95,10 +95,43 @@ function lookupPrefix(metric: MetricDescriptor, resource: Resource, scope: Instr
 
 /** Type-tagged, length-prefixed, keys sorted: int 1, double 1 and string "1" all differ. */
 export function canonicalAttributes(attributes: Attributes): string {
-  const keys = Object.keys(attributes).sort();
+  const { sorted, prefixes } = shapeOf(Object.keys(attributes));
   let out = '{';
-  for (const key of keys) out += str(key) + canonicalValue(attributes[key] as AttributeValue);
+  for (let i = 0; i < sorted.length; i++) out += (prefixes[i] as string) + canonicalValue(attributes[sorted[i] as string] as AttributeValue);
   return `${out}}`;
+}
+
+/** An attribute object's keys in sorted order, each with its canonical prefix. */
+interface Shape {
+  readonly keys: readonly string[];
+  readonly sorted: readonly string[];
+  readonly prefixes: readonly string[];
+}
+
+/**
+ * Points come in runs with the same keys in the same order (one instrument, one call site): the last few shapes
+ * are kept, so the sort and the key prefixes are paid once per run instead of once per point.
+ */
+const shapes: Shape[] = [];
+const MAX_SHAPES = 8;
+let nextShape = 0;
+
+function shapeOf(keys: readonly string[]): Shape {
+  for (let s = 0; s < shapes.length; s++) {
+    const shape = shapes[s] as Shape;
+    if (sameKeys(shape.keys, keys)) return shape;
+  }
+  const sorted = [...keys].sort();
+  const shape = { keys, sorted, prefixes: sorted.map(str) };
+  shapes[nextShape] = shape;
+  nextShape = (nextShape + 1) % MAX_SHAPES;
+  return shape;
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function canonicalValue(value: AttributeValue): string {
