@@ -330,7 +330,9 @@ class Encoder {
  */
 class RowSink {
   rows = 0;
-  private readonly lines: string[] = [];
+  /** COPY text so far: lines written as they come, so no joined string of the whole table is made. */
+  private copyText = Buffer.allocUnsafe(0);
+  private copyBytes = 0;
   private readonly columns: string[][];
   /** Per column: COPY text that may need escaping (copy), an element to quote (unnest). */
   private readonly textLike: boolean[];
@@ -359,7 +361,7 @@ class RowSink {
           (i > 0 ? '\t' : '') +
           (f === null || f === undefined ? '\\N' : this.textLike[i] && COPY_SPECIAL.test(f) ? f.replace(COPY_SPECIAL_G, copyEscape) : f);
       }
-      this.lines.push(line);
+      this.write(line);
     } else {
       for (let i = 0; i < fields.length; i++) {
         const f = fields[i];
@@ -370,9 +372,21 @@ class RowSink {
     }
   }
 
+  /** One line and its newline; UTF-8 takes at most 3 bytes per UTF-16 unit, so that much room is made first. */
+  private write(line: string): void {
+    const need = this.copyBytes + line.length * 3 + 1;
+    if (need > this.copyText.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, this.copyText.length * 2, 64 * 1024));
+      this.copyText.copy(grown, 0, 0, this.copyBytes);
+      this.copyText = grown;
+    }
+    this.copyBytes += this.copyText.write(line, this.copyBytes, "utf8");
+    this.copyText[this.copyBytes++] = 0x0a;
+  }
+
   finish(): EncodedTable {
     const base = { table: this.table, rows: this.rows, partitions: this.partitions };
-    if (this.mode === 'copy') return { ...base, copy: Buffer.from(`${this.lines.join('\n')}\n`, 'utf8') };
+    if (this.mode === 'copy') return { ...base, copy: this.copyText.subarray(0, this.copyBytes) };
     const chunks: string[][] = [];
     for (let i = 0; i < this.rows; i += UNNEST_CHUNK_ROWS) chunks.push(this.columns.map((c) => `{${c.slice(i, i + UNNEST_CHUNK_ROWS).join(',')}}`));
     return { ...base, chunks };

@@ -95,18 +95,26 @@ function lookupPrefix(metric: MetricDescriptor, resource: Resource, scope: Instr
 
 /** Type-tagged, length-prefixed, keys sorted: int 1, double 1 and string "1" all differ. */
 export function canonicalAttributes(attributes: Attributes): string {
-  const { sorted, prefixes } = shapeOf(Object.keys(attributes));
+  return canonicalWithShape(attributes, shapeOf(Object.keys(attributes)));
+}
+
+/** canonicalAttributes, for a shape the caller already has (attributeShape). */
+export function canonicalWithShape(attributes: Attributes, { sorted, prefixes }: Shape): string {
   let out = '{';
   for (let i = 0; i < sorted.length; i++) out += (prefixes[i] as string) + canonicalValue(attributes[sorted[i] as string] as AttributeValue);
   return `${out}}`;
 }
 
 /** An attribute object's keys in sorted order, each with its canonical prefix. */
-interface Shape {
+export interface Shape {
   readonly keys: readonly string[];
   readonly sorted: readonly string[];
   readonly prefixes: readonly string[];
+  /** The prefixes joined: the same for the same key set, whatever the order. */
+  readonly signature: string;
 }
+
+export const attributeShape = (attributes: Attributes): Shape => shapeOf(Object.keys(attributes));
 
 /**
  * Points come in runs with the same keys in the same order (one instrument, one call site): the last few shapes
@@ -122,7 +130,8 @@ function shapeOf(keys: readonly string[]): Shape {
     if (sameKeys(shape.keys, keys)) return shape;
   }
   const sorted = [...keys].sort();
-  const shape = { keys, sorted, prefixes: sorted.map(str) };
+  const prefixes = sorted.map(str);
+  const shape = { keys, sorted, prefixes, signature: prefixes.join('') };
   shapes[nextShape] = shape;
   nextShape = (nextShape + 1) % MAX_SHAPES;
   return shape;
