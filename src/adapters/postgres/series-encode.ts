@@ -380,7 +380,7 @@ class RowSink {
       this.copyText.copy(grown, 0, 0, this.copyBytes);
       this.copyText = grown;
     }
-    this.copyBytes += this.copyText.write(line, this.copyBytes, "utf8");
+    this.copyBytes += this.copyText.write(line, this.copyBytes, 'utf8');
     this.copyText[this.copyBytes++] = 0x0a;
   }
 

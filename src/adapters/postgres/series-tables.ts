@@ -22,7 +22,13 @@ export interface SeriesTable {
   readonly timePartitioned: boolean;
 }
 
-const us = (name: string): SeriesColumn => ({ name, stored: 'timestamptz', wire: 'bigint', sql: "timestamptz 'epoch' + v * interval '1 microsecond'" });
+/** Whole seconds and the rest apart: bigint * interval goes through float8, inexact beyond 2^53 µs (the year 2255). */
+const us = (name: string): SeriesColumn => ({
+  name,
+  stored: 'timestamptz',
+  wire: 'bigint',
+  sql: "timestamptz 'epoch' + (v / 1000000) * interval '1 second' + (v % 1000000) * interval '1 microsecond'",
+});
 const col = (name: string, wire: SeriesColumn['wire']): SeriesColumn => ({ name, stored: wire, wire });
 const arr = (name: string, type: string): SeriesColumn => ({ name, stored: type, wire: 'text', sql: `v::${type}` });
 

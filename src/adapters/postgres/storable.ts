@@ -22,6 +22,7 @@ export function jsonString(value: string): string {
 }
 
 /** What JSON.stringify escapes (", \, controls), and surrogates (a lone one is made storable first; pairs are rare). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what JSON.stringify escapes
 const NEEDS_JSON_CARE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** Strings changed since the last call (all PostgreSQL backends of this thread together). */
