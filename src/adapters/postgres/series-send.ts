@@ -1,10 +1,10 @@
 /**
  * The series layout's I/O half: sends what series-encode.ts made, in one transaction per batch.
- *   copy:   points, spans, events, links and exemplars: COPY … FROM STDIN straight into the table, under a
- *           savepoint. A row already there (a retried batch, a point sent twice) fails that COPY with a unique
- *           violation: back to the savepoint, and the table's rows take the staged way. Series, resources, scopes
- *           and bounds always take it, since rows already stored are common there (another gateway, a cache
- *           that forgot). Staged: COPY into a temporary table of the same column types (created once per
+ *   copy:   points, spans, events, links and exemplars: COPY … FROM STDIN straight into the table. A row
+ *           already there (a retried batch, a point sent twice) fails that COPY with a unique violation: the
+ *           transaction is rolled back and the batch sent again with every table staged. Series, resources,
+ *           scopes and bounds are always staged, since rows already stored are common there (another gateway, a
+ *           cache that forgot). Staged: COPY into a temporary table of the same column types (created once per
  *           connection, emptied at every commit), then one INSERT … SELECT … ON CONFLICT DO NOTHING from it.
  *   unnest: INSERT … SELECT … FROM unnest($1::t[], …) ON CONFLICT DO NOTHING, in chunks (the PGlite stores
  *           do not serve COPY FROM STDIN over their socket).
@@ -12,7 +12,9 @@
  * made before the transaction; ids of new series etc. are remembered only after the commit.
  *
  * Why straight COPY first: the staged INSERT … SELECT … ON CONFLICT costs about as much again as the COPY
- * before it (bench/RESULTS.md, "series layout write speed"), and fresh rows are the common case.
+ * before it (bench/RESULTS.md, "series layout write speed"), and fresh rows are the common case; a retried batch
+ * pays its failed COPY and the staged way. No savepoint per table: a round trip per table on every batch, for
+ * the rare batch with rows stored before.
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -80,43 +82,59 @@ export async function sendSeriesBatch(client: pg.ClientBase, encoded: EncodedSer
   }
   if (options.mode === 'copy') await ensureStages(client, options.schema, encoded);
 
-  let inserted = 0;
-  await client.query('BEGIN');
+  const begin = options.statementTimeout > 0 ? `BEGIN; SET LOCAL statement_timeout = ${options.statementTimeout}` : 'BEGIN';
+  let inserted: number;
   try {
-    if (options.statementTimeout > 0) await client.query(`SET LOCAL statement_timeout = ${options.statementTimeout}`);
-    for (const t of encoded.tables) {
-      const s = statementsFor(options.schema, t.table);
-      let count = 0;
-      if (options.mode === 'copy') {
-        const copied = t.table.timePartitioned ? await copyUnlessStored(client, s, t.copy as Buffer) : undefined;
-        if (copied !== undefined) count = copied;
-        else {
-          await copy(client, s.copyToStage, t.copy as Buffer);
-          count = (await client.query(s.insertFromStage)).rowCount ?? 0;
-        }
-      } else {
-        for (const chunk of t.chunks as string[][]) count += (await client.query(s.insertUnnest, chunk)).rowCount ?? 0;
-      }
-      if (ITEM_TABLES.has(t.table)) inserted += count;
-    }
-    await client.query('COMMIT');
+    inserted = await inTransaction(client, begin, () => writeTables(client, encoded, options, options.mode === 'copy'));
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
+    if (!(error instanceof RowsStoredBefore)) throw error;
+    inserted = await inTransaction(client, begin, () => writeTables(client, encoded, options, false));
   }
   for (const [known, id] of encoded.newIds) known.add(id);
   return inserted;
 }
 
-/** COPY straight into the table; undefined when a row was already stored (unique violation), after going back to the savepoint. */
-async function copyUnlessStored(client: pg.ClientBase, s: Statements, rows: Buffer): Promise<number | undefined> {
-  await client.query('SAVEPOINT manifold_copy');
+/** A COPY straight into a table met a row stored before. */
+class RowsStoredBefore extends Error {}
+
+async function inTransaction(client: pg.ClientBase, begin: string, fn: () => Promise<number>): Promise<number> {
+  await client.query(begin);
   try {
-    return await copy(client, s.copyToTable, rows);
+    const result = await fn();
+    await client.query('COMMIT');
+    return result;
   } catch (error) {
-    if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
-    await client.query('ROLLBACK TO SAVEPOINT manifold_copy');
-    return undefined;
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Every table's rows; `straight`: point and span rows COPY'd straight into their tables. */
+async function writeTables(client: pg.ClientBase, encoded: EncodedSeriesBatch, options: SendOptions, straight: boolean): Promise<number> {
+  let inserted = 0;
+  for (const t of encoded.tables) {
+    const s = statementsFor(options.schema, t.table);
+    let count = 0;
+    if (options.mode === 'copy') {
+      if (straight && t.table.timePartitioned) count = await copyStraight(client, s.copyToTable, t.copy as Buffer);
+      else {
+        await copy(client, s.copyToStage, t.copy as Buffer);
+        count = (await client.query(s.insertFromStage)).rowCount ?? 0;
+      }
+    } else {
+      for (const chunk of t.chunks as string[][]) count += (await client.query(s.insertUnnest, chunk)).rowCount ?? 0;
+    }
+    if (ITEM_TABLES.has(t.table)) inserted += count;
+  }
+  return inserted;
+}
+
+async function copyStraight(client: pg.ClientBase, statement: string, rows: Buffer): Promise<number> {
+  try {
+    return await copy(client, statement, rows);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) throw new RowsStoredBefore('rows stored before', { cause: error });
+    throw error;
   }
 }
 
