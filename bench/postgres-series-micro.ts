@@ -4,9 +4,9 @@
  * embedded PGlite store (unnest only: its socket does not serve COPY FROM STDIN). Every batch has times of its own
  * (the fixture's are fixed; each batch is shifted by a minute), so each one stores all its rows.
  *
- *   bare COPY     the encoder's COPY text, encoded beforehand, into tables of the same columns with no key, no
- *                 index: the ceiling (no encode, no key)
- *   COPY keyed    the same text straight into the adapter's own keyed tables: the floor of what the key costs
+ *   bare COPY     the encoder's COPY data (binary), encoded beforehand, into tables of the same columns with no
+ *                 key, no index: the ceiling (no encode, no key)
+ *   COPY keyed    the same data straight into the adapter's own keyed tables: the floor of what the key costs
  *   copy, unnest  through the adapter (encode at send time, then bulk: auto's COPY, or unnest)
  *   copy retried  every batch again through the same adapter: all rows already stored, nothing new is written
  *   encode        the adapter's encoder alone (mode copy, series known), CPU ms per batch
@@ -128,7 +128,7 @@ async function copyOnly(url: string, batches: TelemetryBatch[], schema: string, 
         if (!create && !t.table.timePartitioned) continue;
         await pipeline(
           Readable.from([t.copy!]),
-          db.query(copyFrom(`COPY ${schema}.${t.table.table} (${t.table.columns.map((c) => c.name).join(', ')}) FROM STDIN`)),
+          db.query(copyFrom(`COPY ${schema}.${t.table.table} (${t.table.columns.map((c) => c.name).join(', ')}) FROM STDIN (FORMAT binary)`)),
         );
       }
       await db.query('COMMIT');

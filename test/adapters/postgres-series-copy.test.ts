@@ -1,6 +1,7 @@
 /**
  * The series layout's fast write path (issue 14), against what it replaced:
- *   - COPY sends times as ISO text: PostgreSQL reads each as the instant its own microsecond arithmetic gives;
+ *   - binary COPY (times as microseconds since 2000) and unnest (microseconds turned into timestamptz in SQL)
+ *     store the instant PostgreSQL's exact arithmetic gives, from 1970 to the last uint64 nanosecond;
  *   - points and spans are COPY'd straight into the keyed tables, falling back to the staged
  *     INSERT … ON CONFLICT DO NOTHING when a row is already there: a batch partly stored, or repeating a row,
  *     stores each row once, on the servers that take COPY (PostgreSQL 15, TimescaleDB);
@@ -12,7 +13,6 @@ import { describe, test } from 'node:test';
 import pg from 'pg';
 import { pino } from 'pino';
 import { postgresAdapter } from '../../src/adapters/postgres/index.js';
-import { timestampText } from '../../src/adapters/postgres/series-encode.js';
 import { hashId, resourceId, scopeId, seriesIdOf } from '../../src/adapters/postgres/series-id.js';
 import { NUMBER_POINTS } from '../../src/adapters/postgres/series-tables.js';
 import { canonicalAttributes } from '../../src/adapters/postgres/series.js';
@@ -52,26 +52,42 @@ const servers: [string, BackendName][] = [
 
 for (const [name, backend] of servers) {
   describe(`series layout COPY on ${name}`, () => {
-    test("times as COPY text and as unnest's microseconds give the instant PostgreSQL's own arithmetic gives, in any session time zone", async () => {
+    test("times through binary COPY and unnest's microseconds are the instants PostgreSQL's exact arithmetic gives", async () => {
+      const url = backendUrl(backend);
       const timeColumn = NUMBER_POINTS.columns.find((c) => c.name === 'time');
       assert.ok(timeColumn?.sql);
       const unnestTime = timeColumn.sql.replace(/\bv\b/g, 'us');
-      const db = new pg.Client({ connectionString: backendUrl(backend) });
+      const exact = "timestamptz 'epoch' + (us / 1000000) * interval '1 second' + (us % 1000000) * interval '1 microsecond'";
+      const db = new pg.Client({ connectionString: url });
       await db.connect();
+      const schema = `manifold_pg2_times_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
+      const config = postgresAdapter.configSchema.parse({ url, schema, layout: 'series', pool_size: 1, maintenance_interval: 0 });
+      const adapter = adapterWithSchema(postgresAdapter, config, { name: 'pg2-times', logger, dataDir: '/tmp' });
       try {
-        await db.query(`SET TimeZone = 'America/St_Johns'`); // half-hour offset and DST: a dropped +00 would show
-        // Whole seconds and the rest apart: bigint * interval goes through float8, inexact beyond 2^53 µs.
-        const { rows } = await db.query<{ us: string; same: boolean; got: string; want: string }>(
-          `WITH u AS (SELECT us::bigint AS us, text,
-                             timestamptz 'epoch' + (us::bigint / 1000000) * interval '1 second' + (us::bigint % 1000000) * interval '1 microsecond' AS want
-                      FROM unnest($1::text[], $2::text[]) AS u(us, text))
-           SELECT us::text, text::timestamptz = want AND ${unnestTime} = want AS same,
-                  text::timestamptz::text || ' (unnest: ' || (${unnestTime})::text || ')' AS got, want::text FROM u`,
-          [EDGE_US.map(String), EDGE_US.map(timestampText)],
+        // unnest's SQL form (bigint * interval alone goes through float8, inexact beyond 2^53 µs)
+        const { rows: sql } = await db.query<{ us: string; same: boolean }>(
+          `SELECT us::text, ${unnestTime} = ${exact} AS same FROM unnest($1::bigint[]) AS u(us)`,
+          [EDGE_US.map(String)],
         );
-        assert.equal(rows.length, EDGE_US.length);
-        for (const r of rows) assert.ok(r.same, `${r.us} µs: COPY text ${timestampText(BigInt(r.us))} read as ${r.got}, want ${r.want}`);
+        for (const r of sql) assert.ok(r.same, `${r.us} µs: unnest's form differs from the exact instant`);
+
+        // binary COPY through the adapter: nanoseconds with sub-microsecond digits, truncated as before
+        const nanos = EDGE_US.filter((us) => us >= 0n).map((us) => us * 1000n + (us === 18_446_744_073_709_551n ? 615n : 789n));
+        await adapter.start();
+        const points = nanos.map((ns, i) => f.numberPoint(f.sumDouble, 0, i, { timeUnixNano: ns, startTimeUnixNano: ns }));
+        assert.equal((await writeDecoded(adapter, { id: 'times', attempt: 1, metrics: points, spans: [] })).written, nanos.length);
+        const { rows } = await db.query<{ got: string; start_same: boolean }>(
+          `SELECT (extract(epoch FROM time) * 1000000)::numeric(30,0)::text AS got, start_time = time AS start_same
+           FROM "${schema}".number_points ORDER BY value`,
+        );
+        assert.deepEqual(
+          rows.map((r) => r.got),
+          nanos.map((ns) => (ns / 1000n).toString()),
+        );
+        assert.ok(rows.every((r) => r.start_same));
       } finally {
+        await adapter.close();
+        await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
         await db.end();
       }
     });

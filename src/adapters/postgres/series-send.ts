@@ -1,6 +1,7 @@
 /**
  * The series layout's I/O half: sends what series-encode.ts made, in one transaction per batch.
- *   copy:   points, spans, events, links and exemplars: COPY … FROM STDIN straight into the table. A row
+ *   copy:   binary COPY (series-binary.ts). Points, spans, events, links and exemplars: COPY … FROM STDIN
+ *           straight into the table. A row
  *           already there (a retried batch, a point sent twice) fails that COPY with a unique violation: the
  *           transaction is rolled back and the batch sent again with every table staged. Series, resources,
  *           scopes and bounds are always staged, since rows already stored are common there (another gateway, a
@@ -57,8 +58,8 @@ function statementsFor(schema: string, table: SeriesTable): Statements {
     const stage = `manifold_stage_${table.table}`;
     s = {
       createStage: `CREATE TEMPORARY TABLE IF NOT EXISTS ${stage} (${table.columns.map((c) => `${c.name} ${c.stored}`).join(', ')}) ON COMMIT DELETE ROWS`,
-      copyToStage: `COPY pg_temp.${stage} (${names}) FROM STDIN`,
-      copyToTable: `COPY ${target} (${names}) FROM STDIN`,
+      copyToStage: `COPY pg_temp.${stage} (${names}) FROM STDIN (FORMAT binary)`,
+      copyToTable: `COPY ${target} (${names}) FROM STDIN (FORMAT binary)`,
       insertFromStage: `INSERT INTO ${target} (${names}) SELECT ${names} FROM pg_temp.${stage} ON CONFLICT DO NOTHING`,
       insertUnnest: `INSERT INTO ${target} (${names}) SELECT ${exprs} FROM unnest(${table.columns.map((c, i) => `$${i + 1}::${c.wire}[]`).join(', ')}) AS u(${names}) ON CONFLICT DO NOTHING`,
     };
