@@ -13,6 +13,10 @@ import { PermanentWriteError } from '../contract.js';
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 const PG_EPOCH_US = 946_684_800_000_000n; // 2000-01-01 in Unix microseconds
+const PG_EPOCH_US_NUMBER = 946_684_800_000_000;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** Strings up to this long are written by a loop here when ASCII: cheaper than the native UTF-8 write's call. */
+const SHORT_TEXT = 24;
 const INT8_OID = 20;
 const FLOAT8_OID = 701;
 const TWO_32 = 4_294_967_296;
@@ -56,6 +60,10 @@ export class BinaryRows {
   }
 
   int64(value: bigint, column: string): void {
+    if (value <= MAX_SAFE && value >= -MAX_SAFE) {
+      this.int64Number(Number(value), column);
+      return;
+    }
     if (value < -9_223_372_036_854_775_808n || value > 9_223_372_036_854_775_807n) throw outOfRange(column, value, 'bigint');
     this.room(12);
     this.buf.writeInt32BE(8, this.at);
@@ -90,10 +98,19 @@ export class BinaryRows {
     this.at += 5;
   }
 
+  /** An int64 as its two 32-bit halves (high signed, low unsigned), e.g. an id parsed once (int64Halves). */
+  int64Halves(high: number, low: number): void {
+    this.room(12);
+    this.buf.writeInt32BE(8, this.at);
+    this.buf.writeInt32BE(high, this.at + 4);
+    this.buf.writeUInt32BE(low, this.at + 8);
+    this.at += 12;
+  }
+
   /** UTF-8; the text must already be storable (storable.ts). */
   text(value: string): void {
     this.room(4 + value.length * 3);
-    const n = this.buf.write(value, this.at + 4, 'utf8');
+    const n = (value.length <= SHORT_TEXT && this.ascii(value, this.at + 4)) || this.buf.write(value, this.at + 4, 'utf8');
     this.buf.writeInt32BE(n, this.at);
     this.at += 4 + n;
   }
@@ -106,20 +123,42 @@ export class BinaryRows {
     this.at += 5 + n;
   }
 
-  /** A hex id as its bytes; Buffer.write stops silently at a bad digit, so anything but even-length hex is refused. */
+  /** A hex id as its bytes; anything but even-length hex is refused (the server would refuse it as text). */
   bytea(hex: string, column: string): void {
-    this.room(4 + (hex.length >> 1));
-    const n = this.buf.write(hex, this.at + 4, 'hex');
-    if (n * 2 !== hex.length) throw new PermanentWriteError(`postgres: ${column} "${hex}" is not an even-length hex string`, 'bad hex id');
-    this.buf.writeInt32BE(n, this.at);
+    const n = hex.length >> 1;
+    this.room(4 + n);
+    const b = this.buf;
+    const at = this.at + 4;
+    let bad = hex.length & 1;
+    for (let i = 0; i < n; i++) {
+      const hi = HEX[hex.charCodeAt(2 * i)] ?? 16;
+      const lo = HEX[hex.charCodeAt(2 * i + 1)] ?? 16;
+      bad |= (hi | lo) & 16;
+      b[at + i] = (hi << 4) | lo;
+    }
+    if (bad) throw new PermanentWriteError(`postgres: ${column} "${hex}" is not an even-length hex string`, 'bad hex id');
+    b.writeInt32BE(n, this.at);
     this.at += 4 + n;
   }
 
-  /** timestamptz from the model's nanoseconds (truncated to microseconds, what the column holds). */
-  timestamptz(ns: bigint): void {
+  /** timestamptz from Unix microseconds (a number: exact while safe; timestamptzNs otherwise). */
+  timestamptzUs(us: number): void {
     this.room(12);
     this.buf.writeInt32BE(8, this.at);
-    this.buf.writeBigInt64BE(ns / 1000n - PG_EPOCH_US, this.at + 4);
+    this.writeInt64Parts(us - PG_EPOCH_US_NUMBER, this.at + 4);
+    this.at += 12;
+  }
+
+  /** timestamptz from the model's nanoseconds (truncated to microseconds, what the column holds). */
+  timestamptzNs(ns: bigint): void {
+    const us = ns / 1000n;
+    if (us <= MAX_SAFE && us >= -MAX_SAFE) {
+      this.timestamptzUs(Number(us));
+      return;
+    }
+    this.room(12);
+    this.buf.writeInt32BE(8, this.at);
+    this.buf.writeBigInt64BE(us - PG_EPOCH_US, this.at + 4);
     this.at += 12;
   }
 
@@ -163,6 +202,17 @@ export class BinaryRows {
     this.at += 8;
   }
 
+  /** The string's bytes if all ASCII (its length), else 0 and nothing that counts written. */
+  private ascii(value: string, at: number): number {
+    const b = this.buf;
+    for (let i = 0; i < value.length; i++) {
+      const c = value.charCodeAt(i);
+      if (c >= 0x80) return 0;
+      b[at + i] = c;
+    }
+    return value.length;
+  }
+
   private writeInt64Parts(value: number, at: number): void {
     const high = Math.floor(value / TWO_32);
     this.buf.writeInt32BE(high, at);
@@ -175,6 +225,18 @@ export class BinaryRows {
     this.buf.copy(grown, 0, 0, this.at);
     this.buf = grown;
   }
+}
+
+/** Hex digit values by char code; undefined for anything else. */
+const HEX: number[] = [];
+for (let d = 0; d < 16; d++) {
+  HEX['0123456789abcdef'.charCodeAt(d)] = d;
+  HEX['0123456789ABCDEF'.charCodeAt(d)] = d;
+}
+
+/** An int64's two 32-bit halves (high signed, low unsigned), for int64Halves. */
+export function int64Halves(value: bigint): readonly [number, number] {
+  return [Number(BigInt.asIntN(32, value >> 32n)), Number(BigInt.asUintN(32, value))];
 }
 
 function outOfRange(column: string, value: number | bigint, type: string): PermanentWriteError {

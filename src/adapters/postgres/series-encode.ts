@@ -31,7 +31,7 @@ import {
   TRACE_SPANS,
   type SeriesTable,
 } from './series-tables.js';
-import { BinaryRows } from './series-binary.js';
+import { BinaryRows, int64Halves } from './series-binary.js';
 import { storableText } from './storable.js';
 
 export type BulkMode = 'copy' | 'unnest';
@@ -330,9 +330,10 @@ class RowSink {
   private readonly names: string[];
   private readonly binary: BinaryRows | undefined;
   private readonly columns: string[][];
-  /** unnest: each column's last time and its text (times repeat point after point). */
+  /** Each column's last time and its conversion (times repeat point after point): text (unnest), µs (binary). */
   private readonly lastNs: unknown[];
   private readonly lastText: string[];
+  private readonly lastUs: number[];
   private readonly partitions = new Set<number>();
 
   constructor(
@@ -346,6 +347,7 @@ class RowSink {
     this.columns = mode === 'unnest' ? table.columns.map(() => []) : [];
     this.lastNs = table.columns.map(() => undefined);
     this.lastText = table.columns.map(() => '');
+    this.lastUs = table.columns.map(() => Number.NaN);
   }
 
   /** `timeUs`: the row's partitioning time (µs), for partitioned tables. */
@@ -366,12 +368,16 @@ class RowSink {
       }
       switch (this.kinds[i]) {
         case TIME:
-          w.timestamptz(v as bigint);
+          if (v === this.lastNs[i]) w.timestamptzUs(this.lastUs[i] as number);
+          else this.binaryTime(w, i, v as bigint);
           break;
         case BIGINT:
           if (typeof v === 'bigint') w.int64(v, this.names[i] as string);
           else if (typeof v === 'number') w.int64Number(v, this.names[i] as string);
-          else w.int64(idValue(v as string), this.names[i] as string);
+          else {
+            const [high, low] = idHalves(v as string);
+            w.int64Halves(high, low);
+          }
           break;
         case INT:
           w.int32(v as number, this.names[i] as string);
@@ -398,6 +404,16 @@ class RowSink {
           w.float8Array(v as readonly number[]);
       }
     }
+  }
+
+  /** A time not the same as the column's last: remembered when its microseconds are an exact number. */
+  private binaryTime(w: BinaryRows, i: number, ns: bigint): void {
+    const us = ns / 1000n;
+    if (us <= MAX_SAFE && us >= -MAX_SAFE) {
+      this.lastNs[i] = ns;
+      this.lastUs[i] = Number(us);
+      w.timestamptzUs(this.lastUs[i] as number);
+    } else w.timestamptzNs(ns);
   }
 
   private unnestText(i: number, v: Value): string {
@@ -438,17 +454,19 @@ const ARRAY_SPECIAL = /[\\"]/;
 const ARRAY_SPECIAL_G = /[\\"]/g;
 const quoted = (text: string): string => `"${ARRAY_SPECIAL.test(text) ? text.replace(ARRAY_SPECIAL_G, '\\$&') : text}"`;
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** Ids travel as decimal text (series-id.ts); binary COPY wants them as int64: parsed once each, kept (bounded). */
-const idValues = new Map<string, bigint>();
+const idValues = new Map<string, readonly [number, number]>();
 const MAX_ID_VALUES = 100_000;
 
-function idValue(id: string): bigint {
-  let value = idValues.get(id);
-  if (value === undefined) {
+function idHalves(id: string): readonly [number, number] {
+  let halves = idValues.get(id);
+  if (halves === undefined) {
     if (idValues.size >= MAX_ID_VALUES) idValues.clear();
-    idValues.set(id, (value = BigInt(id)));
+    idValues.set(id, (halves = int64Halves(BigInt(id))));
   }
-  return value;
+  return halves;
 }
 
 /** Text PostgreSQL can store (NUL and lone surrogates become U+FFFD: storable.ts). */
