@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import pg from 'pg';
 import { pino } from 'pino';
+import { PermanentWriteError } from '../../src/adapters/contract.js';
 import { postgresAdapter } from '../../src/adapters/postgres/index.js';
 import { hashId, resourceId, scopeId, seriesIdOf } from '../../src/adapters/postgres/series-id.js';
 import { NUMBER_POINTS } from '../../src/adapters/postgres/series-tables.js';
@@ -131,6 +132,55 @@ for (const [name, backend] of servers) {
           s.times,
           points(0, 7).map((p) => (p.timeUnixNano / 1000n).toString()),
         );
+      } finally {
+        await adapter.close();
+        await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+        await db.end();
+      }
+    });
+
+    test('text through binary COPY reads back as sent (ASCII or not, short or long, with COPY text specials); bad ids and out-of-range flags are refused', async () => {
+      const url = backendUrl(backend);
+      const schema = `manifold_pg2_text_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
+      const config = postgresAdapter.configSchema.parse({ url, schema, layout: 'series', pool_size: 1, maintenance_interval: 0 });
+      const adapter = adapterWithSchema(postgresAdapter, config, { name: 'pg2-text', logger, dataDir: '/tmp' });
+      const db = new pg.Client({ connectionString: url });
+      await db.connect();
+      const names = [
+        'GET /a',
+        'ü€𝄞',
+        `${'long ascii name '.repeat(4)}end`,
+        `${'lang, nicht ASCII: ü '.repeat(4)}Ende`,
+        'tab\tnew\nline\\back\rslash',
+        '',
+      ];
+      const span = (i: number, extra: Partial<Span> = {}): Span => ({
+        ...f.rootSpan,
+        spanId: (i + 1).toString(16).padStart(16, '0'),
+        name: names[i] ?? '',
+        events: [],
+        links: [],
+        ...extra,
+      });
+      try {
+        await adapter.start();
+        await writeDecoded(adapter, { id: 'text', attempt: 1, metrics: [], spans: names.map((_, i) => span(i)) });
+        const { rows } = await db.query<{ name: string }>(`SELECT name FROM "${schema}".trace_spans ORDER BY span_id`);
+        assert.deepEqual(
+          rows.map((r) => r.name),
+          names,
+        );
+
+        for (const [what, bad] of [
+          ['odd-length span id', span(9, { spanId: 'abc' })],
+          ['non-hex trace id', span(9, { traceId: 'zz'.repeat(16) })],
+        ] as const) {
+          await assert.rejects(writeDecoded(adapter, { id: what, attempt: 1, metrics: [], spans: [bad] }), PermanentWriteError, what);
+        }
+        const flagged = f.numberPoint(f.sumDouble, 0, 1, { flags: 2 ** 31 });
+        await assert.rejects(writeDecoded(adapter, { id: 'flags', attempt: 1, metrics: [flagged], spans: [] }), /flags 2147483648 does not fit/);
+        const count = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".trace_spans`);
+        assert.equal(count.rows[0]?.n, names.length);
       } finally {
         await adapter.close();
         await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
