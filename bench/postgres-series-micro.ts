@@ -8,7 +8,10 @@
  *                 key, no index: the ceiling (no encode, no key)
  *   COPY keyed    the same data straight into the adapter's own keyed tables: the floor of what the key costs
  *   copy, unnest  through the adapter (encode at send time, then bulk: auto's COPY, or unnest)
- *   copy retried  every batch again through the same adapter: all rows already stored, nothing new is written
+ *   copy retried  every batch again through the same adapter as the engine retries it (attempt 2): all rows
+ *                 already stored, nothing new is written
+ *   copy again    every batch again as a new batch (attempt 1, e.g. a sender's resend): the straight COPY fails
+ *                 on the key and the batch is sent again staged
  *   encode        the adapter's encoder alone (mode copy, series known), CPU ms per batch
  *
  * Run: node --import tsx bench/postgres-series-micro.ts [--rounds N] [--adapter-only] [--tag TEXT]
@@ -84,14 +87,14 @@ const freshSchema = (what: string) => `manifold_pg2_${what}_${randomBytes(3).toS
 async function withAdapter<T>(
   url: string,
   bulk: 'copy' | 'unnest',
-  use: (write: (b: TelemetryBatch, id: string) => Promise<number>, schema: string) => Promise<T>,
+  use: (write: (b: TelemetryBatch, id: string, attempt?: number) => Promise<number>, schema: string) => Promise<T>,
 ): Promise<T> {
   const schema = freshSchema('bench');
   const config = postgresAdapter.configSchema.parse({ url, schema, layout: 'series', bulk, maintenance_interval: 0 });
   const adapter = adapterWithSchema(postgresAdapter, config, { name: 'bench', logger, dataDir: '/tmp' });
   try {
     await adapter.start();
-    return await use(async (b, id) => (await writeDecoded(adapter, { id, attempt: 1, ...b })).written, schema);
+    return await use(async (b, id, attempt = 1) => (await writeDecoded(adapter, { id, attempt, ...b })).written, schema);
   } finally {
     await adapter.close();
     await dropSchema(url, schema);
@@ -208,7 +211,8 @@ for (const [server, key] of [
     await withAdapter(url, 'copy', async (write) => {
       const batches = fresh(make);
       report(server, label, 'copy', await timed(batches.length, (i) => write(batches[i]!, `b${i}`)), ceiling);
-      report(server, label, 'copy retried', await timed(batches.length, (i) => write(batches[i]!, `b${i}`)), ceiling);
+      report(server, label, 'copy retried', await timed(batches.length, (i) => write(batches[i]!, `b${i}`, 2)), ceiling);
+      report(server, label, 'copy again', await timed(batches.length, (i) => write(batches[i]!, `again${i}`)), ceiling);
     });
     const batches = fresh(make);
     report(server, label, 'unnest', await withAdapter(url, 'unnest', (write) => timed(batches.length, (i) => write(batches[i]!, `b${i}`))), ceiling);

@@ -93,7 +93,7 @@ for (const [name, backend] of servers) {
       }
     });
 
-    test('a batch partly stored already stores its new rows and the old ones once; a row repeated in one batch is stored once', async () => {
+    test('a batch partly stored already stores its new rows and the old ones once, as a new batch or a retry; a row repeated in one batch is stored once', async () => {
       const url = backendUrl(backend);
       const schema = `manifold_pg2_copy_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
       const config = postgresAdapter.configSchema.parse({ url, schema, layout: 'series', pool_size: 1, maintenance_interval: 0 });
@@ -115,7 +115,8 @@ for (const [name, backend] of servers) {
       };
       try {
         await adapter.start();
-        const write = (metrics: MetricPoint[], spans: Span[]) => writeDecoded(adapter, { id: `copy-${Math.random()}`, attempt: 1, metrics, spans });
+        const write = (metrics: MetricPoint[], spans: Span[], attempt = 1) =>
+          writeDecoded(adapter, { id: `copy-${Math.random()}`, attempt, metrics, spans });
         await write(points(0, 4), [span(0), span(1)]);
         assert.deepEqual(await stored().then((s) => [s.points, s.spans]), [4, 2]);
 
@@ -123,14 +124,16 @@ for (const [name, backend] of servers) {
         assert.equal((await write(points(2, 6), [span(1), span(2)])).written, 6);
         // The same point and span twice in one batch, nothing stored before.
         assert.equal((await write([...points(6, 7), ...points(6, 7)], [span(3), span(3)])).written, 4);
+        // An engine retry (attempt 2) is staged from the start: points 5-6 and span 3 stored, point 7 and span 4 new.
+        assert.equal((await write(points(5, 8), [span(3), span(4)], 2)).written, 5);
 
         const s = await stored();
-        assert.equal(s.points, 7);
-        assert.equal(s.spans, 4);
-        assert.deepEqual(s.values, [0, 0.5, 1, 1.5, 2, 2.5, 3]);
+        assert.equal(s.points, 8);
+        assert.equal(s.spans, 5);
+        assert.deepEqual(s.values, [0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5]);
         assert.deepEqual(
           s.times,
-          points(0, 7).map((p) => (p.timeUnixNano / 1000n).toString()),
+          points(0, 8).map((p) => (p.timeUnixNano / 1000n).toString()),
         );
       } finally {
         await adapter.close();

@@ -14,7 +14,7 @@
  *
  * Why straight COPY first: the staged INSERT … SELECT … ON CONFLICT costs about as much again as the COPY
  * before it (bench/RESULTS.md, "series layout write speed"), and fresh rows are the common case; a retried batch
- * pays its failed COPY and the staged way. No savepoint per table: a round trip per table on every batch, for
+ * pays its failed COPY and the staged way (an engine retry, attempt 2 on, is staged from the start). No savepoint per table: a round trip per table on every batch, for
  * the rare batch with rows stored before.
  */
 import { Readable } from 'node:stream';
@@ -36,6 +36,8 @@ export interface SendOptions {
   readonly statementTimeout: number;
   /** Set when the tables are partitioned by the gateway. */
   readonly partitions?: Partitions;
+  /** A retry (attempt 2 on): its rows may be stored already, so every table is staged from the start. */
+  readonly retry?: boolean;
 }
 
 interface Statements {
@@ -86,7 +88,7 @@ export async function sendSeriesBatch(client: pg.ClientBase, encoded: EncodedSer
   const begin = options.statementTimeout > 0 ? `BEGIN; SET LOCAL statement_timeout = ${options.statementTimeout}` : 'BEGIN';
   let inserted: number;
   try {
-    inserted = await inTransaction(client, begin, () => writeTables(client, encoded, options, options.mode === 'copy'));
+    inserted = await inTransaction(client, begin, () => writeTables(client, encoded, options, options.mode === 'copy' && !options.retry));
   } catch (error) {
     if (!(error instanceof RowsStoredBefore)) throw error;
     inserted = await inTransaction(client, begin, () => writeTables(client, encoded, options, false));
