@@ -1,9 +1,23 @@
 /**
- * The series layout (issue 14): 5,000-point and 1,000-span batches through the adapter (layout: series) with COPY into
- * a staging table and with unnest, next to a bare COPY of the same rows in the same run (the encoder's own COPY text
- * into tables of the same columns with no key, no index, no conflict handling: the ceiling), on TimescaleDB (Apache
- * build), PostgreSQL 15 and the embedded PGlite store (unnest only: its socket does not serve COPY FROM STDIN).
- * Run: node --import tsx bench/postgres-series-micro.ts [--rounds N]   (servers from MANIFOLD_TEST_*_URL or .backends/env)
+ * The series layout (issue 14): 5,000-point and 1,000-span batches through the adapter (layout: series), next to
+ * COPY of the same rows without the adapter in the same run, on TimescaleDB (Apache build), PostgreSQL 15 and the
+ * embedded PGlite store (unnest only: its socket does not serve COPY FROM STDIN). Every batch has times of its own
+ * (the fixture's are fixed; each batch is shifted by a minute), so each one stores all its rows.
+ *
+ *   bare COPY     the encoder's COPY data (binary), encoded beforehand, into tables of the same columns with no
+ *                 key, no index: the ceiling (no encode, no key)
+ *   COPY keyed    the same data straight into the adapter's own keyed tables: the floor of what the key costs
+ *   copy, unnest  through the adapter (encode at send time, then bulk: auto's COPY, or unnest)
+ *   copy retried  every batch again through the same adapter as the engine retries it (attempt 2): all rows
+ *                 already stored, nothing new is written
+ *   copy again    every batch again as a new batch (attempt 1, e.g. a sender's resend): the straight COPY fails
+ *                 on the key and the batch is sent again staged
+ *   encode        the adapter's encoder alone (mode copy, series known), CPU ms per batch
+ *
+ * Run: node --import tsx bench/postgres-series-micro.ts [--rounds N] [--adapter-only] [--tag TEXT]
+ * (servers from MANIFOLD_TEST_*_URL or .backends/env). `--adapter-only` leaves out the rows without the adapter
+ * and the embedded store, and `--tag` prefixes every line: for an older tree run in turns with this one
+ * (RESULTS.md, "series layout write speed").
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,15 +32,19 @@ import { pino } from 'pino';
 import { postgresAdapter } from '../src/adapters/postgres/index.js';
 import { writeDecoded } from '../test/support/write.js';
 import { KnownRows } from '../src/adapters/postgres/known-rows.js';
-import { encodeSeriesBatch } from '../src/adapters/postgres/series-encode.js';
-import { SERIES_TABLES } from '../src/adapters/postgres/series-tables.js';
+import { type EncodedSeriesBatch, encodeSeriesBatch } from '../src/adapters/postgres/series-encode.js';
+import { SERIES_TABLES, type SeriesColumn } from '../src/adapters/postgres/series-tables.js';
 import { startEmbeddedPostgres } from '../src/embedded-postgres/postgres.js';
-import type { TelemetryBatch } from '../src/model/index.js';
+import type { MetricPoint, Span, TelemetryBatch } from '../src/model/index.js';
 import { realisticBatch } from '../test/queue/fixtures.js';
 import { adapterWithSchema } from '../test/support/schema-at-start.js';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '10' } } });
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '10' }, 'adapter-only': { type: 'boolean', default: false }, tag: { type: 'string', default: '' } },
+});
 const rounds = Number(values.rounds);
+const adapterOnly = values['adapter-only'];
+const tag = values.tag ? `${values.tag} ` : '';
 const logger = pino({ level: 'silent' });
 
 function serverUrl(key: string): string | undefined {
@@ -44,18 +62,18 @@ interface Figure {
 function report(server: string, label: string, how: string, f: Figure, ceiling?: Figure): void {
   const ratio = ceiling ? `  ${(f.rowsPerSec / ceiling.rowsPerSec).toFixed(2)} of bare COPY` : '';
   console.log(
-    `${server.padEnd(11)} ${label.padEnd(13)} ${how.padEnd(10)} ${Math.round(f.rowsPerSec).toLocaleString('en').padStart(9)} rows/s  p50 ${f.p50.toFixed(1).padStart(6)} ms  max ${f.max.toFixed(1).padStart(6)} ms${ratio}`,
+    `${tag}${server.padEnd(11)} ${label.padEnd(13)} ${how.padEnd(12)} ${Math.round(f.rowsPerSec).toLocaleString('en').padStart(9)} rows/s  p50 ${f.p50.toFixed(1).padStart(6)} ms  max ${f.max.toFixed(1).padStart(6)} ms${ratio}`,
   );
 }
 
-async function timed(batches: TelemetryBatch[], write: (b: TelemetryBatch, i: number) => Promise<number>): Promise<Figure> {
-  await write(batches[0]!, 0); // warm: schema, staging tables, partitions, series rows
+async function timed(count: number, write: (i: number) => Promise<number>): Promise<Figure> {
+  await write(0); // warm: schema, staging tables, chunks or partitions, series rows
   const latencies: number[] = [];
   let rows = 0;
   const t0 = performance.now();
-  for (let i = 1; i < batches.length; i++) {
+  for (let i = 1; i < count; i++) {
     const t = performance.now();
-    rows += await write(batches[i]!, i);
+    rows += await write(i);
     latencies.push(performance.now() - t);
   }
   const sec = (performance.now() - t0) / 1000;
@@ -63,44 +81,81 @@ async function timed(batches: TelemetryBatch[], write: (b: TelemetryBatch, i: nu
   return { rowsPerSec: rows / sec, p50: latencies[Math.floor(latencies.length / 2)]!, max: latencies.at(-1)! };
 }
 
-async function throughAdapter(url: string, bulk: 'copy' | 'unnest', batches: TelemetryBatch[]): Promise<Figure> {
-  const schema = `manifold_pg2_bench_${randomBytes(3).toString('hex')}`;
+const freshSchema = (what: string) => `manifold_pg2_${what}_${randomBytes(3).toString('hex')}`;
+
+/** The adapter with its schema made, for `use`; the schema is dropped after. */
+async function withAdapter<T>(
+  url: string,
+  bulk: 'copy' | 'unnest',
+  use: (write: (b: TelemetryBatch, id: string, attempt?: number) => Promise<number>, schema: string) => Promise<T>,
+): Promise<T> {
+  const schema = freshSchema('bench');
   const config = postgresAdapter.configSchema.parse({ url, schema, layout: 'series', bulk, maintenance_interval: 0 });
   const adapter = adapterWithSchema(postgresAdapter, config, { name: 'bench', logger, dataDir: '/tmp' });
   try {
     await adapter.start();
-    return await timed(batches, async (b, i) => (await writeDecoded(adapter, { id: `b${i}`, attempt: 1, ...b })).written);
+    return await use(async (b, id, attempt = 1) => (await writeDecoded(adapter, { id, attempt, ...b })).written, schema);
   } finally {
     await adapter.close();
     await dropSchema(url, schema);
   }
 }
 
-/** The same rows as the adapter's COPY text, COPY'd straight into keyless tables of the same columns. */
-async function bareCopy(url: string, batches: TelemetryBatch[]): Promise<Figure> {
-  const schema = `manifold_pg2_bare_${randomBytes(3).toString('hex')}`;
+function encodeAll(batches: TelemetryBatch[]): EncodedSeriesBatch[] {
+  const known = { series: new KnownRows(1e6), resources: new KnownRows(1e6), scopes: new KnownRows(1e6), bounds: new KnownRows(1e6) };
+  return batches.map((b) => {
+    const e = encodeSeriesBatch(b, { mode: 'copy', known, metrics: true, traces: true, partitionUs: 0 });
+    for (const [set, id] of e.newIds) set.add(id);
+    return e;
+  });
+}
+
+/**
+ * The encoder's COPY text, encoded beforehand, COPY'd into `schema`'s tables: made here (`create`), or the adapter's,
+ * where a batch through the adapter made the series rows and partitions before (only point and span rows then).
+ */
+async function copyOnly(url: string, batches: TelemetryBatch[], schema: string, create: boolean): Promise<Figure> {
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   try {
-    await db.query(`CREATE SCHEMA ${schema}`);
-    for (const t of SERIES_TABLES) await db.query(`CREATE TABLE ${schema}.${t.table} (${t.columns.map((c) => `${c.name} ${c.wire}`).join(', ')})`);
-    const known = { series: new KnownRows(1e6), resources: new KnownRows(1e6), scopes: new KnownRows(1e6), bounds: new KnownRows(1e6) };
-    const encoded = batches.map((b) => encodeSeriesBatch(b, { mode: 'copy', known, metrics: true, traces: true, partitionUs: 0 }));
-    return await timed(batches, async (_b, i) => {
+    if (create) {
+      await db.query(`CREATE SCHEMA ${schema}`);
+      for (const t of SERIES_TABLES)
+        await db.query(`CREATE TABLE ${schema}.${t.table} (${t.columns.map((c) => `${c.name} ${stored(c)}`).join(', ')})`);
+    }
+    const encoded = encodeAll(batches);
+    return await timed(batches.length, async (i) => {
       const e = encoded[i]!;
       await db.query('BEGIN');
-      for (const t of e.tables)
+      for (const t of e.tables) {
+        if (!create && !t.table.timePartitioned) continue;
         await pipeline(
           Readable.from([t.copy!]),
-          db.query(copyFrom(`COPY ${schema}.${t.table.table} (${t.table.columns.map((c) => c.name).join(', ')}) FROM STDIN`)),
+          db.query(copyFrom(`COPY ${schema}.${t.table.table} (${t.table.columns.map((c) => c.name).join(', ')}) FROM STDIN (FORMAT binary)`)),
         );
+      }
       await db.query('COMMIT');
       return e.items;
     });
   } finally {
-    await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+    if (create) await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
     await db.end();
   }
+}
+
+/** The COPY column type; an older tree (run with --adapter-only) has none. */
+const stored = (c: SeriesColumn): string => (c as { stored?: string }).stored ?? c.wire;
+
+/** Encode alone, CPU milliseconds per batch (series known after the first). */
+function encodeCpu(batches: TelemetryBatch[]): number {
+  encodeAll(batches.slice(0, 2));
+  const known = { series: new KnownRows(1e6), resources: new KnownRows(1e6), scopes: new KnownRows(1e6), bounds: new KnownRows(1e6) };
+  const options = { mode: 'copy', known, metrics: true, traces: true, partitionUs: 0 } as const;
+  for (const [set, id] of encodeSeriesBatch(batches[0]!, options).newIds) set.add(id);
+  const c0 = process.cpuUsage();
+  for (const b of batches.slice(1)) encodeSeriesBatch(b, options);
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000 / (batches.length - 1);
 }
 
 async function dropSchema(url: string, schema: string): Promise<void> {
@@ -110,11 +165,28 @@ async function dropSchema(url: string, schema: string): Promise<void> {
   await client.end();
 }
 
+/** The fixture's batch with every time moved by `minutes`. */
+function shifted(batch: TelemetryBatch, minutes: number): TelemetryBatch {
+  const by = BigInt(minutes) * 60_000_000_000n;
+  return {
+    ...batch,
+    metrics: batch.metrics.map((p) => ({ ...p, timeUnixNano: p.timeUnixNano + by }) as MetricPoint),
+    spans: batch.spans.map(
+      (s): Span => ({
+        ...s,
+        startTimeUnixNano: s.startTimeUnixNano + by,
+        endTimeUnixNano: s.endTimeUnixNano + by,
+        events: s.events.map((e) => ({ ...e, timeUnixNano: e.timeUnixNano + by })),
+      }),
+    ),
+  };
+}
+
 const shapes = [
   ['5,000 points', () => realisticBatch(5000, 0)],
   ['1,000 spans', () => realisticBatch(0, 1000)],
 ] as const;
-const fresh = (make: () => TelemetryBatch) => Array.from({ length: rounds + 1 }, make); // stamped now: nothing to skip
+const fresh = (make: () => TelemetryBatch) => Array.from({ length: rounds + 1 }, (_, i) => shifted(make(), i));
 
 for (const [server, key] of [
   ['timescaledb', 'MANIFOLD_TEST_TIMESCALE_URL'],
@@ -126,18 +198,45 @@ for (const [server, key] of [
     continue;
   }
   for (const [label, make] of shapes) {
-    const ceiling = await bareCopy(url, fresh(make));
-    report(server, label, 'bare COPY', ceiling);
-    report(server, label, 'copy', await throughAdapter(url, 'copy', fresh(make)), ceiling);
-    report(server, label, 'unnest', await throughAdapter(url, 'unnest', fresh(make)), ceiling);
+    let ceiling: Figure | undefined;
+    if (!adapterOnly) {
+      ceiling = await copyOnly(url, fresh(make), freshSchema('bare'), true);
+      report(server, label, 'bare COPY', ceiling);
+      const keyed = await withAdapter(url, 'copy', async (write, schema) => {
+        await write(shifted(make(), -1), 'warm');
+        return copyOnly(url, fresh(make), schema, false);
+      });
+      report(server, label, 'COPY keyed', keyed, ceiling);
+    }
+    await withAdapter(url, 'copy', async (write) => {
+      const batches = fresh(make);
+      report(server, label, 'copy', await timed(batches.length, (i) => write(batches[i]!, `b${i}`)), ceiling);
+      report(server, label, 'copy retried', await timed(batches.length, (i) => write(batches[i]!, `b${i}`, 2)), ceiling);
+      report(server, label, 'copy again', await timed(batches.length, (i) => write(batches[i]!, `again${i}`)), ceiling);
+    });
+    const batches = fresh(make);
+    report(server, label, 'unnest', await withAdapter(url, 'unnest', (write) => timed(batches.length, (i) => write(batches[i]!, `b${i}`))), ceiling);
   }
 }
 
-const dir = mkdtempSync(path.join(tmpdir(), 'manifold-pg2-bench-'));
-const embedded = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: 0, logger });
-try {
-  for (const [label, make] of shapes) report('embedded', label, 'unnest', await throughAdapter(embedded.url, 'unnest', fresh(make)));
-} finally {
-  await embedded.close();
-  rmSync(dir, { recursive: true, force: true });
+for (const [label, make] of shapes)
+  console.log(`${tag}encode      ${label.padEnd(13)} ${encodeCpu(fresh(make)).toFixed(1)} CPU ms per batch (mode copy)`);
+
+if (!adapterOnly) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'manifold-pg2-bench-'));
+  const embedded = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: 0, logger });
+  try {
+    for (const [label, make] of shapes) {
+      const batches = fresh(make);
+      report(
+        'embedded',
+        label,
+        'unnest',
+        await withAdapter(embedded.url, 'unnest', (write) => timed(batches.length, (i) => write(batches[i]!, `b${i}`))),
+      );
+    }
+  } finally {
+    await embedded.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

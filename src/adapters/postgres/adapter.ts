@@ -135,7 +135,7 @@ export class PostgresAdapter implements Adapter<DecodedBatch> {
   /** layout series: encode (CPU) then send (I/O), the two halves of the coming encode/send contract. */
   private async writeSeries(series: SeriesWriter, batch: DecodedBatch): Promise<WriteResult> {
     const encoded = series.encode(batch, this.signals);
-    const inserted = await this.withClient(`write batch ${batch.id}`, (client) => series.send(client, encoded));
+    const inserted = await this.withClient(`write batch ${batch.id}`, (client) => series.send(client, encoded, batch.attempt));
     if (inserted < encoded.items)
       this.context.logger.debug({ batch: batch.id, attempt: batch.attempt, items: encoded.items, inserted }, 'postgres: rows already present');
     const replaced = takeReplacedCount();

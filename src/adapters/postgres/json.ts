@@ -10,10 +10,23 @@ export function attributesJson(attributes: Attributes): string {
   let out = '{';
   let first = true;
   for (const key in attributes) {
-    out += `${(first ? '' : ',') + jsonString(key)}:${valueJson(attributes[key] as AttributeValue)}`;
+    out += `${(first ? '' : ',') + keyJson(key)}:${valueJson(attributes[key] as AttributeValue)}`;
     first = false;
   }
   return `${out}}`;
+}
+
+/** Attribute keys repeat row after row: their JSON text is kept (bounded: cleared when full). */
+const keyTexts = new Map<string, string>();
+const MAX_KEY_TEXTS = 10_000;
+
+function keyJson(key: string): string {
+  let text = keyTexts.get(key);
+  if (text === undefined) {
+    if (keyTexts.size >= MAX_KEY_TEXTS) keyTexts.clear();
+    keyTexts.set(key, (text = jsonString(key)));
+  }
+  return text;
 }
 
 export function valueJson(value: AttributeValue): string {

@@ -1,25 +1,32 @@
 /**
  * Ids of rows (series, resources, scopes, bucket bounds) known to be stored, so a batch sends only the new ones.
- * Bounded: past `capacity` the least recently seen id is forgotten (a Map keeps insertion order; a hit moves the id
- * to the end), so idle series leave and busy ones stay. Forgetting costs only a row sent again and skipped by
- * ON CONFLICT DO NOTHING. Ids enter only after the transaction that stored them committed.
+ * Bounded: past `capacity` an id not seen since it last came round is forgotten, so idle series leave and busy ones
+ * stay. That is "second chance" (CLOCK) eviction, close to least recently seen: a Map keeps insertion order, a hit
+ * only marks the id (no reordering, so the per-point lookup is one get), and eviction walks from the oldest,
+ * moving marked ids to the end unmarked and dropping the first unmarked one. Forgetting costs only a row sent again
+ * and skipped by ON CONFLICT DO NOTHING. Ids enter only after the transaction that stored them committed.
  */
 export class KnownRows {
-  private readonly ids = new Map<string, true>();
+  /** id → seen since it was added or last came round. */
+  private readonly ids = new Map<string, boolean>();
 
   constructor(private readonly capacity: number) {}
 
   has(id: string): boolean {
-    if (!this.ids.has(id)) return false;
-    this.ids.delete(id);
-    this.ids.set(id, true);
+    const seen = this.ids.get(id);
+    if (seen === undefined) return false;
+    if (!seen) this.ids.set(id, true);
     return true;
   }
 
   add(id: string): void {
-    this.ids.delete(id);
-    this.ids.set(id, true);
-    while (this.ids.size > this.capacity) this.ids.delete(this.ids.keys().next().value as string);
+    if (this.ids.has(id)) {
+      this.ids.set(id, true);
+      return;
+    }
+    if (this.capacity <= 0) return;
+    while (this.ids.size >= this.capacity) this.evictOne();
+    this.ids.set(id, false);
   }
 
   get size(): number {
@@ -28,5 +35,13 @@ export class KnownRows {
 
   clear(): void {
     this.ids.clear();
+  }
+
+  private evictOne(): void {
+    for (const [id, seen] of this.ids) {
+      this.ids.delete(id);
+      if (!seen) return;
+      this.ids.set(id, false);
+    }
   }
 }

@@ -1,7 +1,13 @@
 /**
- * The series layout's CPU half: a batch → the rows of each table, already in the form they travel in (COPY text
- * or unnest array literals), plus the series, resources, scopes and bucket bounds not known to be stored yet and
- * the time partitions the rows fall in. No I/O here; series-send.ts sends what this returns.
+ * The series layout's CPU half: a batch → the rows of each table, already in the form they travel in (binary
+ * COPY, series-binary.ts, or unnest array literals), plus the series, resources, scopes and bucket bounds not
+ * known to be stored yet and the time partitions the rows fall in. No I/O here; series-send.ts sends what this
+ * returns.
+ *
+ * The encoder hands each table's sink one value per column, as the model has it (times as bigint nanoseconds,
+ * numbers, hex ids, number arrays, storable text and JSON); the sink writes it as the column's type travels.
+ * Hot path (bench/postgres-series-micro.ts): series ids and bucket bounds come from caches (series-id.ts), and
+ * the unnest sink keeps each column's last time conversion (times repeat point after point).
  */
 import type { Exemplar, InstrumentationScope, MetricPoint, Resource, Span } from '../../model/index.js';
 import { SPAN_KIND_NAMES, STATUS_CODE_NAMES, serviceName } from '../../model/index.js';
@@ -25,6 +31,7 @@ import {
   TRACE_SPANS,
   type SeriesTable,
 } from './series-tables.js';
+import { BinaryRows, int64Halves } from './series-binary.js';
 import { storableText } from './storable.js';
 
 export type BulkMode = 'copy' | 'unnest';
@@ -35,7 +42,8 @@ export type BulkMode = 'copy' | 'unnest';
  * TimescaleDB build of PGlite.
  */
 export const UNNEST_CHUNK_ROWS = 500;
-type Field = string | null;
+/** One column's value as the encoder has it (see the table's column types in series-tables.ts). */
+type Value = string | number | bigint | boolean | readonly number[] | null;
 
 export interface KnownSets {
   readonly resources: KnownRows;
@@ -56,7 +64,7 @@ export interface EncodeOptions {
 export interface EncodedTable {
   readonly table: SeriesTable;
   readonly rows: number;
-  /** COPY … FROM STDIN text, for mode copy. */
+  /** COPY … FROM STDIN (FORMAT binary) data, for mode copy. */
   readonly copy?: Buffer;
   /** For mode unnest: chunks of at most UNNEST_CHUNK_ROWS rows, one array literal per column each. */
   readonly chunks?: string[][];
@@ -105,6 +113,11 @@ class Encoder {
     return sink;
   }
 
+  /** The row's partitioning time in microseconds, where the gateway partitions (plain PostgreSQL); 0 otherwise. */
+  private partitionTime(ns: bigint): number {
+    return this.options.partitionUs > 0 ? Number(ns / 1000n) : 0;
+  }
+
   /** True the first time an id not known to be stored is seen in this batch: its row goes with the batch. */
   private isNew(known: KnownRows, kind: string, id: string): boolean {
     if (known.has(id)) return false;
@@ -143,7 +156,7 @@ class Encoder {
           text(m.unit),
           text(m.description),
           m.temporality,
-          m.monotonic ? 't' : 'f',
+          m.monotonic,
           attributesJson(p.attributes),
           this.resource(p.resource),
           this.scope(p.scope),
@@ -151,25 +164,21 @@ class Encoder {
         0,
       );
     }
-    const t = p.timeUnixNano / 1000n;
-    const time = t.toString();
-    const tn = Number(t);
-    const start = p.startTimeUnixNano === 0n ? null : (p.startTimeUnixNano / 1000n).toString();
-    const flags = String(p.flags);
+    const time = p.timeUnixNano;
+    const tn = this.partitionTime(time);
+    const start = p.startTimeUnixNano === 0n ? null : p.startTimeUnixNano;
+    const flags = p.flags;
     switch (p.type) {
       case 'gauge':
       case 'sum': {
         const v = p.value;
-        this.sink(NUMBER_POINTS).add([time, id, start, flags, float(Number(v)), typeof v === 'bigint' ? v.toString() : null], tn);
+        this.sink(NUMBER_POINTS).add([time, id, start, flags, Number(v), typeof v === 'bigint' ? v : null], tn);
         break;
       }
       case 'histogram': {
         const bounds = boundsIdOf(p.explicitBounds);
-        if (this.isNew(this.options.known.bounds, 'b', bounds.id)) this.sink(BOUNDS).add([bounds.id, `{${bounds.key}}`], 0);
-        this.sink(HISTOGRAM_POINTS).add(
-          [time, id, start, flags, String(p.count), optFloat(p.sum), optFloat(p.min), optFloat(p.max), bounds.id, `{${p.bucketCounts.join(',')}}`],
-          tn,
-        );
+        if (this.isNew(this.options.known.bounds, 'b', bounds.id)) this.sink(BOUNDS).add([bounds.id, p.explicitBounds], 0);
+        this.sink(HISTOGRAM_POINTS).add([time, id, start, flags, p.count, opt(p.sum), opt(p.min), opt(p.max), bounds.id, p.bucketCounts], tn);
         break;
       }
       case 'exponential_histogram':
@@ -179,33 +188,24 @@ class Encoder {
             id,
             start,
             flags,
-            String(p.count),
-            optFloat(p.sum),
-            optFloat(p.min),
-            optFloat(p.max),
-            String(p.scale),
-            String(p.zeroCount),
-            float(p.zeroThreshold),
-            String(p.positive.offset),
-            `{${p.positive.bucketCounts.join(',')}}`,
-            String(p.negative.offset),
-            `{${p.negative.bucketCounts.join(',')}}`,
+            p.count,
+            opt(p.sum),
+            opt(p.min),
+            opt(p.max),
+            p.scale,
+            p.zeroCount,
+            p.zeroThreshold,
+            p.positive.offset,
+            p.positive.bucketCounts,
+            p.negative.offset,
+            p.negative.bucketCounts,
           ],
           tn,
         );
         break;
       case 'summary':
         this.sink(SUMMARY_POINTS).add(
-          [
-            time,
-            id,
-            start,
-            flags,
-            String(p.count),
-            float(p.sum),
-            `{${p.quantileValues.map((q) => float(q.quantile)).join(',')}}`,
-            `{${p.quantileValues.map((q) => float(q.value)).join(',')}}`,
-          ],
+          [time, id, start, flags, p.count, p.sum, p.quantileValues.map((q) => q.quantile), p.quantileValues.map((q) => q.value)],
           tn,
         );
         break;
@@ -213,7 +213,7 @@ class Encoder {
     if (p.exemplars.length > 0) this.exemplars(p.exemplars, time, tn, id);
   }
 
-  private exemplars(exemplars: readonly Exemplar[], time: string, tn: number, seriesId: string): void {
+  private exemplars(exemplars: readonly Exemplar[], time: bigint, tn: number, seriesId: string): void {
     const sink = this.sink(EXEMPLARS);
     for (let i = 0; i < exemplars.length; i++) {
       const e = exemplars[i] as Exemplar;
@@ -221,12 +221,12 @@ class Encoder {
         [
           time,
           seriesId,
-          String(i),
-          (e.timeUnixNano / 1000n).toString(),
-          float(Number(e.value)),
-          typeof e.value === 'bigint' ? e.value.toString() : null,
-          e.traceId === '' ? null : bytea(e.traceId),
-          e.spanId === '' ? null : bytea(e.spanId),
+          i,
+          e.timeUnixNano,
+          Number(e.value),
+          typeof e.value === 'bigint' ? e.value : null,
+          e.traceId === '' ? null : e.traceId,
+          e.spanId === '' ? null : e.spanId,
           attributesJson(e.filteredAttributes),
         ],
         tn,
@@ -235,21 +235,20 @@ class Encoder {
   }
 
   span(s: Span): void {
-    const t = s.startTimeUnixNano / 1000n;
-    const time = t.toString();
-    const tn = Number(t);
-    const traceId = bytea(s.traceId);
-    const spanId = bytea(s.spanId);
+    const time = s.startTimeUnixNano;
+    const tn = this.partitionTime(time);
+    const traceId = s.traceId;
+    const spanId = s.spanId;
     this.sink(TRACE_SPANS).add(
       [
         time,
-        (s.endTimeUnixNano / 1000n).toString(),
-        (s.endTimeUnixNano - s.startTimeUnixNano).toString(),
+        s.endTimeUnixNano,
+        s.endTimeUnixNano - s.startTimeUnixNano,
         traceId,
         spanId,
-        s.parentSpanId === '' ? null : bytea(s.parentSpanId),
+        s.parentSpanId === '' ? null : s.parentSpanId,
         text(s.traceState),
-        String(s.flags),
+        s.flags,
         text(serviceName(s.resource)),
         text(s.name),
         SPAN_KIND_NAMES[s.kind] ?? String(s.kind),
@@ -258,43 +257,23 @@ class Encoder {
         this.resource(s.resource),
         this.scope(s.scope),
         attributesJson(s.attributes),
-        String(s.droppedAttributesCount),
-        String(s.droppedEventsCount),
-        String(s.droppedLinksCount),
+        s.droppedAttributesCount,
+        s.droppedEventsCount,
+        s.droppedLinksCount,
       ],
       tn,
     );
     for (let i = 0; i < s.events.length; i++) {
       const e = s.events[i]!;
       this.sink(SPAN_EVENTS).add(
-        [
-          time,
-          traceId,
-          spanId,
-          String(i),
-          (e.timeUnixNano / 1000n).toString(),
-          text(e.name),
-          attributesJson(e.attributes),
-          String(e.droppedAttributesCount),
-        ],
+        [time, traceId, spanId, i, e.timeUnixNano, text(e.name), attributesJson(e.attributes), e.droppedAttributesCount],
         tn,
       );
     }
     for (let i = 0; i < s.links.length; i++) {
       const l = s.links[i]!;
       this.sink(SPAN_LINKS).add(
-        [
-          time,
-          traceId,
-          spanId,
-          String(i),
-          bytea(l.traceId),
-          bytea(l.spanId),
-          text(l.traceState),
-          String(l.flags),
-          attributesJson(l.attributes),
-          String(l.droppedAttributesCount),
-        ],
+        [time, traceId, spanId, i, l.traceId, l.spanId, text(l.traceState), l.flags, attributesJson(l.attributes), l.droppedAttributesCount],
         tn,
       );
     }
@@ -310,69 +289,186 @@ class Encoder {
   }
 }
 
+/** How a column's value is written, from the column's stored type. */
+const TIME = 0;
+const BIGINT = 1;
+const INT = 2;
+const FLOAT = 3;
+const BOOL = 4;
+const TEXT = 5;
+const JSONB = 6;
+const BYTEA = 7;
+const INT8_ARRAY = 8;
+const FLOAT8_ARRAY = 9;
+
+const KINDS: Record<string, number> = {
+  timestamptz: TIME,
+  bigint: BIGINT,
+  integer: INT,
+  'double precision': FLOAT,
+  boolean: BOOL,
+  text: TEXT,
+  jsonb: JSONB,
+  bytea: BYTEA,
+  'bigint[]': INT8_ARRAY,
+  'double precision[]': FLOAT8_ARRAY,
+};
+
+function kindOf(stored: string): number {
+  const kind = KINDS[stored];
+  if (kind === undefined) throw new Error(`postgres: no encoding for column type ${stored}`);
+  return kind;
+}
+
 /**
- * Rows of one table in the form they travel in. COPY text: tab-separated, \N for NULL, backslash, tab, newline and
- * carriage return escaped in text-like columns. Array literals: text-like elements quoted with \ and " escaped.
+ * Rows of one table in the form they travel in: binary COPY (copy), or one array literal per column (unnest:
+ * text-like elements quoted with \ and " escaped; times as bigint microseconds, arrays as their literal text).
  */
 class RowSink {
   rows = 0;
-  private readonly lines: string[] = [];
+  private readonly kinds: number[];
+  private readonly names: string[];
+  private readonly binary: BinaryRows | undefined;
   private readonly columns: string[][];
-  private readonly textLike: boolean[];
+  /** Each column's last time and its conversion (times repeat point after point): text (unnest), µs (binary). */
+  private readonly lastNs: unknown[];
+  private readonly lastText: string[];
+  private readonly lastUs: number[];
   private readonly partitions = new Set<number>();
 
   constructor(
     private readonly table: SeriesTable,
-    private readonly mode: BulkMode,
+    mode: BulkMode,
     private readonly partitionUs: number,
   ) {
+    this.kinds = table.columns.map((c) => kindOf(c.stored));
+    this.names = table.columns.map((c) => `${table.table}.${c.name}`);
+    this.binary = mode === 'copy' ? new BinaryRows() : undefined;
     this.columns = mode === 'unnest' ? table.columns.map(() => []) : [];
-    this.textLike = table.columns.map((c) => c.wire === 'text' || c.wire === 'jsonb' || c.wire === 'bytea');
+    this.lastNs = table.columns.map(() => undefined);
+    this.lastText = table.columns.map(() => '');
+    this.lastUs = table.columns.map(() => Number.NaN);
   }
 
   /** `timeUs`: the row's partitioning time (µs), for partitioned tables. */
-  add(fields: Field[], timeUs: number): void {
+  add(values: Value[], timeUs: number): void {
     this.rows++;
     if (this.partitionUs > 0 && this.table.timePartitioned) this.partitions.add(Math.floor(timeUs / this.partitionUs));
-    if (this.mode === 'copy') {
-      let line = '';
-      for (let i = 0; i < fields.length; i++) {
-        const f = fields[i];
-        line +=
-          (i > 0 ? '\t' : '') +
-          (f === null || f === undefined ? '\\N' : this.textLike[i] && COPY_SPECIAL.test(f) ? f.replace(COPY_SPECIAL_G, copyEscape) : f);
+    if (this.binary) this.addBinary(this.binary, values);
+    else for (let i = 0; i < values.length; i++) (this.columns[i] as string[]).push(this.unnestText(i, values[i] ?? null));
+  }
+
+  private addBinary(w: BinaryRows, values: Value[]): void {
+    w.row(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v === null || v === undefined) {
+        w.null();
+        continue;
       }
-      this.lines.push(line);
-    } else {
-      for (let i = 0; i < fields.length; i++) {
-        const f = fields[i];
-        (this.columns[i] as string[]).push(
-          f === null || f === undefined ? 'NULL' : this.textLike[i] ? `"${ARRAY_SPECIAL.test(f) ? f.replace(ARRAY_SPECIAL_G, '\\$&') : f}"` : f,
-        );
+      switch (this.kinds[i]) {
+        case TIME:
+          if (v === this.lastNs[i]) w.timestamptzUs(this.lastUs[i] as number);
+          else this.binaryTime(w, i, v as bigint);
+          break;
+        case BIGINT:
+          if (typeof v === 'bigint') w.int64(v, this.names[i] as string);
+          else if (typeof v === 'number') w.int64Number(v, this.names[i] as string);
+          else {
+            const [high, low] = idHalves(v as string);
+            w.int64Halves(high, low);
+          }
+          break;
+        case INT:
+          w.int32(v as number, this.names[i] as string);
+          break;
+        case FLOAT:
+          w.float8(v as number);
+          break;
+        case BOOL:
+          w.bool(v as boolean);
+          break;
+        case TEXT:
+          w.text(v as string);
+          break;
+        case JSONB:
+          w.jsonb(v as string);
+          break;
+        case BYTEA:
+          w.bytea(v as string, this.names[i] as string);
+          break;
+        case INT8_ARRAY:
+          w.int64Array(v as readonly number[], this.names[i] as string);
+          break;
+        default:
+          w.float8Array(v as readonly number[]);
       }
+    }
+  }
+
+  /** A time not the same as the column's last: remembered when its microseconds are an exact number. */
+  private binaryTime(w: BinaryRows, i: number, ns: bigint): void {
+    const us = ns / 1000n;
+    if (us <= MAX_SAFE && us >= -MAX_SAFE) {
+      this.lastNs[i] = ns;
+      this.lastUs[i] = Number(us);
+      w.timestamptzUs(this.lastUs[i] as number);
+    } else w.timestamptzNs(ns);
+  }
+
+  private unnestText(i: number, v: Value): string {
+    if (v === null) return 'NULL';
+    switch (this.kinds[i]) {
+      case TIME: {
+        if (v === this.lastNs[i]) return this.lastText[i] as string;
+        const us = ((v as bigint) / 1000n).toString();
+        this.lastNs[i] = v;
+        this.lastText[i] = us;
+        return us;
+      }
+      case BOOL:
+        return v ? 't' : 'f';
+      case TEXT:
+      case JSONB:
+        return quoted(v as string);
+      case BYTEA:
+        return quoted(`\\x${v as string}`);
+      case INT8_ARRAY:
+      case FLOAT8_ARRAY:
+        return quoted(`{${(v as readonly number[]).join(',')}}`);
+      default:
+        return String(v); // numbers (NaN and ±Infinity print as PostgreSQL reads them) and bigints
     }
   }
 
   finish(): EncodedTable {
     const base = { table: this.table, rows: this.rows, partitions: this.partitions };
-    if (this.mode === 'copy') return { ...base, copy: Buffer.from(`${this.lines.join('\n')}\n`, 'utf8') };
+    if (this.binary) return { ...base, copy: this.binary.finish() };
     const chunks: string[][] = [];
     for (let i = 0; i < this.rows; i += UNNEST_CHUNK_ROWS) chunks.push(this.columns.map((c) => `{${c.slice(i, i + UNNEST_CHUNK_ROWS).join(',')}}`));
     return { ...base, chunks };
   }
 }
 
-const COPY_SPECIAL = /[\\\t\n\r]/;
-const COPY_SPECIAL_G = /[\\\t\n\r]/g;
-const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-const copyEscape = (c: string): string => COPY_ESCAPES[c] as string;
 const ARRAY_SPECIAL = /[\\"]/;
 const ARRAY_SPECIAL_G = /[\\"]/g;
+const quoted = (text: string): string => `"${ARRAY_SPECIAL.test(text) ? text.replace(ARRAY_SPECIAL_G, '\\$&') : text}"`;
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Ids travel as decimal text (series-id.ts); binary COPY wants them as int64: parsed once each, kept (bounded). */
+const idValues = new Map<string, readonly [number, number]>();
+const MAX_ID_VALUES = 100_000;
+
+function idHalves(id: string): readonly [number, number] {
+  let halves = idValues.get(id);
+  if (halves === undefined) {
+    if (idValues.size >= MAX_ID_VALUES) idValues.clear();
+    idValues.set(id, (halves = int64Halves(BigInt(id))));
+  }
+  return halves;
+}
 
 /** Text PostgreSQL can store (NUL and lone surrogates become U+FFFD: storable.ts). */
 const text = (value: string): string => storableText(value);
-/** NaN and ±Infinity print as PostgreSQL reads them. */
-const float = (value: number): string => String(value);
-const optFloat = (value: number | undefined): Field => (value === undefined ? null : String(value));
-/** A hex id as bytea input; an odd or non-hex id would be refused by the server, so the receiver's validation matters. */
-const bytea = (hex: string): string => `\\x${hex}`;
+const opt = (value: number | undefined): number | null => (value === undefined ? null : value);

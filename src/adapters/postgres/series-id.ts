@@ -15,12 +15,15 @@
  * STABILITY: these ids are the dedup keys across retries, restarts and gateways, and users join on them.
  * Never change the canonical text or the hash (test/adapters/postgres-series-id.test.ts pins fixed vectors).
  *
- * Cost: SHA-256 runs once per distinct series per process; per point only the canonical text of its
- * attributes is built, to find the id in a per-(descriptor, resource, scope) map.
+ * Cost: SHA-256 runs once per distinct series per process. Per point the id is looked up, not computed: under a
+ * per-(descriptor, resource, scope) prefix, by the attribute key set and then value by value in nested maps
+ * (Map keys compare as the canonical text does: by type and value, 0 and -0 alike), so the canonical text is only
+ * built for a series not seen yet, or for attributes with array, map or bytes values (looked up by that text).
  */
 import { createHash } from 'node:crypto';
 import type { InstrumentationScope, MetricDescriptor, MetricPoint, Resource } from '../../model/index.js';
-import { canonicalAttributes } from './series.js';
+import type { AttributeValue, Attributes } from '../../model/index.js';
+import { attributeShape, canonicalAttributes, canonicalWithShape, type Shape } from './series.js';
 
 export function hashId(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest().readBigInt64BE(0).toString();
@@ -46,8 +49,15 @@ export function scopeId(scope: InstrumentationScope): string {
 /** The shared part of a series' canonical text, and the ids already computed under it. */
 interface Prefix {
   readonly text: string;
+  /** By canonical attribute text: attributes with array, map or bytes values. */
   readonly ids: Map<string, string>;
+  /** By key set signature, then one level per sorted key's value; the last level holds ids. */
+  readonly byValues: Map<string, ValueNode>;
+  /** Ids in byValues, to keep it bounded like ids. */
+  valueIds: number;
 }
+
+type ValueNode = Map<unknown, unknown>;
 
 /** Per prefix; cleared when full, so memory stays bounded under series churn (ids are recomputed, never changed). */
 const MAX_IDS_PER_PREFIX = 10_000;
@@ -71,7 +81,7 @@ function prefixOf(metric: MetricDescriptor, resource: Resource, scope: Instrumen
       resourceId(resource) +
       's' +
       scopeId(scope);
-    byScope.set(scope, (prefix = { text, ids: new Map() }));
+    byScope.set(scope, (prefix = { text, ids: new Map(), byValues: new Map(), valueIds: 0 }));
   }
   return prefix;
 }
@@ -89,7 +99,43 @@ export function seriesIdOf(point: MetricPoint): string {
     lastKey = [point.metric, point.resource, point.scope];
     lastPrefix = prefix;
   }
-  const attributes = canonicalAttributes(point.attributes);
+  const shape = attributeShape(point.attributes);
+  return byValues(prefix, point.attributes, shape) ?? byText(prefix, canonicalWithShape(point.attributes, shape));
+}
+
+/** The id through the nested value maps; undefined when a value is an array, map or bytes. */
+function byValues(prefix: Prefix, attributes: Attributes, shape: Shape): string | undefined {
+  const { sorted } = shape;
+  let node = prefix.byValues.get(shape.signature);
+  if (node === undefined) prefix.byValues.set(shape.signature, (node = new Map()));
+  const last = sorted.length - 1;
+  for (let i = 0; i < last; i++) {
+    const value = attributes[sorted[i] as string] as AttributeValue;
+    if (typeof value === 'object' && value !== null) return undefined;
+    let next = node.get(value) as ValueNode | undefined;
+    if (next === undefined) node.set(value, (next = new Map()));
+    node = next;
+  }
+  const value = last < 0 ? EMPTY : (attributes[sorted[last] as string] as AttributeValue);
+  if (typeof value === 'object' && value !== null) return undefined;
+  let id = node.get(value) as string | undefined;
+  if (id === undefined) {
+    id = hashId(prefix.text + canonicalWithShape(attributes, shape));
+    if (prefix.valueIds >= MAX_IDS_PER_PREFIX) {
+      prefix.byValues.clear();
+      prefix.valueIds = 0;
+      return id;
+    }
+    node.set(value, id);
+    prefix.valueIds++;
+  }
+  return id;
+}
+
+/** The key of the one id of a series with no attributes. */
+const EMPTY = Symbol('no attributes');
+
+function byText(prefix: Prefix, attributes: string): string {
   let id = prefix.ids.get(attributes);
   if (id === undefined) {
     id = hashId(prefix.text + attributes);
@@ -101,13 +147,33 @@ export function seriesIdOf(point: MetricPoint): string {
 
 const boundsIds = new Map<string, string>();
 
+export interface BoundsId {
+  readonly id: string;
+  /** The bounds joined by ",": the canonical text's tail and the array literal's body. */
+  readonly key: string;
+}
+
+/** The last bounds seen, by value: histogram points of one instrument repeat them point after point. */
+let lastBounds: readonly number[] = [];
+let lastBoundsId: BoundsId | undefined;
+
 /** Bounds lists are few (one per histogram instrument); the map is bounded anyway. */
-export function boundsIdOf(bounds: readonly number[]): { id: string; key: string } {
+export function boundsIdOf(bounds: readonly number[]): BoundsId {
+  if (lastBoundsId !== undefined && sameNumbers(bounds, lastBounds)) return lastBoundsId;
   const key = bounds.join(',');
   let id = boundsIds.get(key);
   if (id === undefined) {
     if (boundsIds.size >= MAX_IDS_PER_PREFIX) boundsIds.clear();
     boundsIds.set(key, (id = hashId(`bounds${key}`)));
   }
-  return { id, key };
+  lastBounds = [...bounds];
+  lastBoundsId = { id, key };
+  return lastBoundsId;
+}
+
+/** Equal as their joined text would be: Object.is, so 0 and -0 (joined "0" both) count as different, which only costs a lookup. */
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
 }

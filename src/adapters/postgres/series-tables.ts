@@ -1,14 +1,17 @@
 /**
  * The series layout's tables (migrations/postgres/0005_series_layout.up.sql) as the writer sees them: the columns
- * rows carry, in what type they travel, and the SQL that turns them into the stored column. Times travel as
- * bigint microseconds and become timestamptz in SQL (exact: interval arithmetic in microseconds); arrays travel
- * as their text and are cast.
+ * rows carry and how they travel. COPY sends each column as the stored type's own text (times as ISO timestamps),
+ * straight into the table or into a staging table of the same types; unnest sends arrays of `wire` elements (times
+ * as bigint microseconds, arrays as their text) and `sql` turns them into the stored column (exact: interval
+ * arithmetic in microseconds).
  */
 export interface SeriesColumn {
   readonly name: string;
-  /** How the value travels: a COPY staging column's type, or an unnest array's element type. */
+  /** The stored column's type: what COPY text is read as. */
+  readonly stored: string;
+  /** How the value travels in unnest: the array's element type. */
   readonly wire: 'bigint' | 'integer' | 'double precision' | 'boolean' | 'text' | 'jsonb' | 'bytea';
-  /** How the stored value is computed from the travelling one (`v` is the value). */
+  /** How the stored value is computed from the unnest one (`v` is the value). */
   readonly sql?: string;
 }
 
@@ -19,9 +22,15 @@ export interface SeriesTable {
   readonly timePartitioned: boolean;
 }
 
-const us = (name: string): SeriesColumn => ({ name, wire: 'bigint', sql: "timestamptz 'epoch' + v * interval '1 microsecond'" });
-const col = (name: string, wire: SeriesColumn['wire']): SeriesColumn => ({ name, wire });
-const arr = (name: string, type: string): SeriesColumn => ({ name, wire: 'text', sql: `v::${type}` });
+/** Whole seconds and the rest apart: bigint * interval goes through float8, inexact beyond 2^53 µs (the year 2255). */
+const us = (name: string): SeriesColumn => ({
+  name,
+  stored: 'timestamptz',
+  wire: 'bigint',
+  sql: "timestamptz 'epoch' + (v / 1000000) * interval '1 second' + (v % 1000000) * interval '1 microsecond'",
+});
+const col = (name: string, wire: SeriesColumn['wire']): SeriesColumn => ({ name, stored: wire, wire });
+const arr = (name: string, type: string): SeriesColumn => ({ name, stored: type, wire: 'text', sql: `v::${type}` });
 
 const dimension = (table: string, columns: SeriesColumn[]): SeriesTable => ({ table, columns, timePartitioned: false });
 const timed = (table: string, columns: SeriesColumn[]): SeriesTable => ({ table, columns, timePartitioned: true });

@@ -110,13 +110,14 @@ export class SeriesWriter {
     });
   }
 
-  /** I/O only: one transaction. */
-  send(client: pg.ClientBase, encoded: EncodedSeriesBatch): Promise<number> {
+  /** I/O only: one transaction. `attempt`: the batch's, from 1 (a retry may find its rows stored). */
+  send(client: pg.ClientBase, encoded: EncodedSeriesBatch, attempt = 1): Promise<number> {
     const s = this.ready();
     return sendSeriesBatch(client, encoded, {
       schema: this.config.schema,
       mode: s.mode,
       statementTimeout: this.config.statement_timeout,
+      retry: attempt > 1,
       ...(s.partitioned ? { partitions: this.partitions } : {}),
     });
   }

@@ -95,10 +95,52 @@ function lookupPrefix(metric: MetricDescriptor, resource: Resource, scope: Instr
 
 /** Type-tagged, length-prefixed, keys sorted: int 1, double 1 and string "1" all differ. */
 export function canonicalAttributes(attributes: Attributes): string {
-  const keys = Object.keys(attributes).sort();
+  return canonicalWithShape(attributes, shapeOf(Object.keys(attributes)));
+}
+
+/** canonicalAttributes, for a shape the caller already has (attributeShape). */
+export function canonicalWithShape(attributes: Attributes, { sorted, prefixes }: Shape): string {
   let out = '{';
-  for (const key of keys) out += str(key) + canonicalValue(attributes[key] as AttributeValue);
+  for (let i = 0; i < sorted.length; i++) out += (prefixes[i] as string) + canonicalValue(attributes[sorted[i] as string] as AttributeValue);
   return `${out}}`;
+}
+
+/** An attribute object's keys in sorted order, each with its canonical prefix. */
+export interface Shape {
+  readonly keys: readonly string[];
+  readonly sorted: readonly string[];
+  readonly prefixes: readonly string[];
+  /** The prefixes joined: the same for the same key set, whatever the order. */
+  readonly signature: string;
+}
+
+export const attributeShape = (attributes: Attributes): Shape => shapeOf(Object.keys(attributes));
+
+/**
+ * Points come in runs with the same keys in the same order (one instrument, one call site): the last few shapes
+ * are kept, so the sort and the key prefixes are paid once per run instead of once per point.
+ */
+const shapes: Shape[] = [];
+const MAX_SHAPES = 8;
+let nextShape = 0;
+
+function shapeOf(keys: readonly string[]): Shape {
+  for (let s = 0; s < shapes.length; s++) {
+    const shape = shapes[s] as Shape;
+    if (sameKeys(shape.keys, keys)) return shape;
+  }
+  const sorted = [...keys].sort();
+  const prefixes = sorted.map(str);
+  const shape = { keys, sorted, prefixes, signature: prefixes.join('') };
+  shapes[nextShape] = shape;
+  nextShape = (nextShape + 1) % MAX_SHAPES;
+  return shape;
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function canonicalValue(value: AttributeValue): string {

@@ -13,10 +13,17 @@ export function storableText(value: string): string {
   return toWellFormed(value).replaceAll('\u0000', '\uFFFD');
 }
 
-/** JSON text of a string, storable in jsonb. */
+/**
+ * JSON text of a string, storable in jsonb. Most strings need no escape and hold no NUL or surrogate: for them the
+ * quotes alone are the text JSON.stringify would give, found with one scan.
+ */
 export function jsonString(value: string): string {
-  return JSON.stringify(storableText(value));
+  return NEEDS_JSON_CARE.test(value) ? JSON.stringify(storableText(value)) : `"${value}"`;
 }
+
+/** What JSON.stringify escapes (", \, controls), and surrogates (a lone one is made storable first; pairs are rare). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what JSON.stringify escapes
+const NEEDS_JSON_CARE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** Strings changed since the last call (all PostgreSQL backends of this thread together). */
 export function takeReplacedCount(): number {
