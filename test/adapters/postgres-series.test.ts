@@ -26,16 +26,7 @@ const logger = pino({ level: 'silent' });
 const dataDir = mkdtempSync(join(tmpdir(), 'manifold-pg2-series-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
 
-/** The fixtures, with the second histogram point a few microseconds later (timestamptz holds microseconds). */
-const metrics: MetricPoint[] = [
-  f.gaugePoint,
-  f.sumPoint,
-  f.nanPoint,
-  f.histogramPoint,
-  { ...f.histogramNoSum, timeUnixNano: f.T0 + 5_000n },
-  f.expPoint,
-  f.summaryPoint,
-];
+const metrics: MetricPoint[] = f.seriesMetrics;
 const spans: Span[] = f.allSpans;
 const us = (ns: bigint) => (ns / 1000n).toString();
 

@@ -44,17 +44,7 @@ const typedPoints: NumberPoint[] = labelPairs.map((attributes, i) =>
 const DAY = 86_400_000_000_000n;
 const otherDays: MetricPoint[] = [-10n, -3n, 2n].map((days) => ({ ...f.gaugePoint, timeUnixNano: f.gaugePoint.timeUnixNano + days * DAY }));
 /** The fixtures (f.resource has bytes, lists, int64 and a kvlist), the second histogram point microseconds later. */
-const metrics: MetricPoint[] = [
-  f.gaugePoint,
-  f.sumPoint,
-  f.nanPoint,
-  f.histogramPoint,
-  { ...f.histogramNoSum, timeUnixNano: f.T0 + 5_000n },
-  f.expPoint,
-  f.summaryPoint,
-  ...typedPoints,
-  ...otherDays,
-];
+const metrics: MetricPoint[] = [...f.seriesMetrics, ...typedPoints, ...otherDays];
 const spans: Span[] = f.allSpans;
 const ITEMS = metrics.length + spans.length;
 const NUMBERS = 3 + typedPoints.length + otherDays.length;

@@ -193,6 +193,17 @@ export const childSpan: Span = {
 };
 
 export const allMetrics: MetricPoint[] = [gaugePoint, sumPoint, nanPoint, histogramPoint, histogramNoSum, expPoint, summaryPoint];
+/** allMetrics with the second histogram point a few microseconds later (timestamptz holds microseconds: the series
+ * layout keys points by series and time, so two points of one series need distinct microseconds). */
+export const seriesMetrics: MetricPoint[] = [
+  gaugePoint,
+  sumPoint,
+  nanPoint,
+  histogramPoint,
+  { ...histogramNoSum, timeUnixNano: T0 + 5_000n },
+  expPoint,
+  summaryPoint,
+];
 export const allSpans: Span[] = [rootSpan, childSpan];
 
 /** n gauge/sum points over 100 series sharing one resource, scope and two descriptors, as a decoder builds them. */
