@@ -25,8 +25,11 @@ const SERIES = [
   '0008_series_rollup_backfill',
   '0009_series_rollup_views',
 ];
-/** Logs (otel_logs), in either layout: 0010 everywhere (a hypertable where TimescaleDB is), 0011 on the community build. */
-const LOGS = ['0010_logs', '0011_logs_timescale_policies'];
+/**
+ * Logs (otel_logs), in either layout: 0010 everywhere (a hypertable where TimescaleDB is), 0011 on the community
+ * build, 0012 everywhere (it partitions the table where no TimescaleDB is, and is empty where it is).
+ */
+const LOGS = ['0010_logs', '0011_logs_timescale_policies', '0012_logs_partitioned'];
 const ALL = [...WIDE, ...SERIES, ...LOGS];
 const LAYOUT_SKIP = 'layout=series: found layout=wide';
 
@@ -44,13 +47,13 @@ const servers: Server[] = [
   {
     name: 'PostgreSQL 15',
     backend: 'postgres',
-    applies: ['0001_init', '0010_logs'],
+    applies: ['0001_init', '0010_logs', '0012_logs_partitioned'],
     skipReason: new RegExp(`timescaledb(-license)? not found|${LAYOUT_SKIP}`),
   },
   {
     name: 'TimescaleDB 2.19 (Apache license)',
     backend: 'timescale',
-    applies: ['0001_init', '0002_timescale_hypertables', '0010_logs'],
+    applies: ['0001_init', '0002_timescale_hypertables', '0010_logs', '0012_logs_partitioned'],
     skipReason: new RegExp(`found timescaledb-license=apache|${LAYOUT_SKIP}`),
   },
   {
@@ -201,7 +204,7 @@ for (const server of servers) {
         }
       } else {
         const result = await withRunner(schema, (r) => r.down({ to: 0 }));
-        assert.deepEqual(result.ran, ['0010_logs', '0001_init']);
+        assert.deepEqual(result.ran, ['0012_logs_partitioned', '0010_logs', '0001_init']);
         const tables = await query(`SELECT to_regclass($1) AS t`, [`"${schema}".otel_spans`]);
         assert.equal(tables[0].t, null);
       }

@@ -7,6 +7,7 @@ import type { PostgresConfig } from './config.js';
 import { classifyError } from './errors.js';
 import { quoteIdent } from './schema.js';
 import { exponentialHistogramTable, histogramTable, numberTable, splitMetrics, summaryTable } from './write-metrics.js';
+import { LogsTable } from './logs-table.js';
 import { logTable } from './write-logs.js';
 import { spanTable } from './write-spans.js';
 import { takeReplacedCount } from './storable.js';
@@ -34,6 +35,8 @@ export class PostgresAdapter implements Adapter<DecodedBatch> {
   private readonly inserts = new Map<TableSpec<never>, PreparedInsert>();
   /** Set for `layout: series`. */
   private readonly series: SeriesWriter | undefined;
+  /** Set when this backend takes logs: otel_logs' partitions and retention. */
+  private readonly logs: LogsTable | undefined;
   private maintenanceTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -57,6 +60,7 @@ export class PostgresAdapter implements Adapter<DecodedBatch> {
       this.inserts.set(spec, prepareInsert(spec, `${quoteIdent(config.schema)}.${quoteIdent(spec.table)}`));
     }
     this.series = config.layout === 'series' ? new SeriesWriter(config, context.logger) : undefined;
+    this.logs = this.signals.has('logs') ? new LogsTable(config, context.logger) : undefined;
   }
 
   /**
@@ -65,12 +69,13 @@ export class PostgresAdapter implements Adapter<DecodedBatch> {
    */
   async start(): Promise<void> {
     await this.health();
-    const series = this.series;
-    if (!series) return;
+    const { series, logs } = this;
+    if (!series && !logs) return;
     await this.withClient('start', async (client) => {
-      await series.start(client);
-      await series.maintain(client);
+      if (series) await series.start(client);
+      if (logs) await logs.start(client);
     });
+    await this.maintain();
     const every = this.config.maintenance_interval;
     if (every > 0 && !this.maintenanceTimer) {
       this.maintenanceTimer = setInterval(() => {
@@ -81,12 +86,16 @@ export class PostgresAdapter implements Adapter<DecodedBatch> {
   }
 
   /**
-   * layout series: what the server does not do itself (partitions ahead, retention, rollup refresh); also run
-   * every maintenance_interval.
+   * What the server does not do itself: for layout series partitions ahead, retention and rollup refresh; for
+   * otel_logs partitions ahead and retention. Also run every maintenance_interval.
    */
   async maintain(now = Date.now()): Promise<void> {
-    const series = this.series;
-    if (series) await this.withClient('maintenance', (client) => series.maintain(client, now));
+    const { series, logs } = this;
+    if (!series && !logs) return;
+    await this.withClient('maintenance', async (client) => {
+      if (series) await series.maintain(client, now);
+      if (logs) await logs.maintain(client, now);
+    });
   }
 
   async encode(batch: WriteBatch): Promise<DecodedBatch> {
@@ -101,7 +110,10 @@ export class PostgresAdapter implements Adapter<DecodedBatch> {
       // Log records do not depend on the layout: their own table, their own transaction after the series tables.
       const logs = this.signals.has('logs') ? batch.logs : [];
       if (logs.length > 0)
-        await this.withClient(`write batch ${batch.id}`, (client) => this.writeInTransaction(client, [[logTable as TableSpec<never>, logs]]));
+        await this.withClient(`write batch ${batch.id}`, async (client) => {
+          await this.logs?.prepare(client, logs);
+          return this.writeInTransaction(client, [[logTable as TableSpec<never>, logs]]);
+        });
       return { ...written, written: written.written + logs.length };
     }
     const work: [TableSpec<never>, readonly unknown[]][] = [];
@@ -118,7 +130,10 @@ export class PostgresAdapter implements Adapter<DecodedBatch> {
 
     const items = batch.metrics.length + batch.spans.length + batch.logs.length - skipped;
     if (work.length > 0) {
-      const inserted = await this.withClient(`write batch ${batch.id}`, (client) => this.writeInTransaction(client, work));
+      const inserted = await this.withClient(`write batch ${batch.id}`, async (client) => {
+        if (this.signals.has('logs')) await this.logs?.prepare(client, batch.logs);
+        return this.writeInTransaction(client, work);
+      });
       // Fewer rows inserted than sent: the rest were already stored (a retry) or repeated a series+time.
       if (inserted < items) this.context.logger.debug({ batch: batch.id, attempt: batch.attempt, items, inserted }, 'postgres: rows already present');
       const replaced = takeReplacedCount();

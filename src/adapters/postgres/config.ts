@@ -42,9 +42,12 @@ export const postgresConfigSchema = z
     bulk: z.enum(['auto', 'copy', 'unnest']).default('auto'),
     /** series layout: series, resources, scopes and bucket bounds known to be stored, kept so their rows are not sent again (least recently seen evicted). */
     series_cache_size: z.number().int().min(100).max(10_000_000).default(100_000),
-    /** series layout: how often the gateway does what the server does not (partitions, retention, rollup refresh); 0 never. */
+    /** How often the gateway does what the server does not (series layout and otel_logs: partitions, retention, rollup refresh); 0 never. */
     maintenance_interval: duration.default(60_000),
-    /** Used by the TimescaleDB migrations only (skipped on plain PostgreSQL); applied when those migrations run. */
+    /**
+     * Time partitioning and retention: by TimescaleDB's migrations and policies where it is there, otherwise by the
+     * gateway (the series layout's tables and otel_logs, every maintenance_interval).
+     */
     timescaledb: z
       .object({
         chunk_interval: duration.refine((ms) => ms >= 60_000, 'expected at least 1m').default(86_400_000),
@@ -52,7 +55,7 @@ export const postgresConfigSchema = z
         compress_after: duration.refine((ms) => ms >= 60_000, 'expected at least 1m').default(7 * 86_400_000),
         /** Chunks older than this are dropped; 0 keeps data forever. */
         retention: duration.default(0),
-        /** series layout, plain PostgreSQL: partitions exist this far ahead of now (and are made on demand for older times). */
+        /** Plain PostgreSQL (series layout, otel_logs): partitions exist this far ahead of now (and are made on demand for older times). */
         partitions_ahead: duration.default(2 * 86_400_000),
       })
       .strict()

@@ -1,14 +1,18 @@
 /**
- * Time partitions of the series layout on plain PostgreSQL (and PGlite), where no TimescaleDB makes chunks: one
+ * Time partitions of the series layout's tables and of otel_logs on plain PostgreSQL (and PGlite), where no TimescaleDB makes chunks: one
  * partition per `interval` (timescaledb.chunk_interval, a day by default), named <table>_p<YYYYMMDD> (or
  * <table>_p<YYYYMMDDHHMM> for intervals that are not whole days), created ahead of time and on demand by the
  * gateway, and dropped by it once wholly older than the retention.
  */
 import type pg from 'pg';
 import { quoteIdent } from './schema.js';
-import type { SeriesTable } from './series-tables.js';
 
 const DAY_MS = 86_400_000;
+
+/** A table partitioned by range of `time`: the series layout's timed tables, and otel_logs (0012). */
+export interface TimePartitionedTable {
+  readonly table: string;
+}
 
 export class Partitions {
   private readonly known = new Set<string>();
@@ -21,7 +25,7 @@ export class Partitions {
     this.intervalUs = intervalMs * 1000;
   }
 
-  name(table: SeriesTable, n: number): string {
+  name(table: TimePartitionedTable, n: number): string {
     const iso = new Date(n * this.intervalMs).toISOString();
     const stamp =
       iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10) + (this.intervalMs % DAY_MS === 0 ? '' : iso.slice(11, 13) + iso.slice(14, 16));
@@ -29,7 +33,7 @@ export class Partitions {
   }
 
   /** Makes the partitions numbered `numbers` (time / interval) of `table` exist. Outside any transaction: DDL takes a strong lock, briefly. */
-  async ensure(client: pg.ClientBase, table: SeriesTable, numbers: Iterable<number>): Promise<void> {
+  async ensure(client: pg.ClientBase, table: TimePartitionedTable, numbers: Iterable<number>): Promise<void> {
     for (const n of numbers) {
       const name = this.name(table, n);
       if (this.known.has(name)) continue;
@@ -56,7 +60,7 @@ export class Partitions {
   }
 
   /** Drops the partitions of `table` that end at or before `cutoffMs`; returns their names. */
-  async dropEndingBefore(client: pg.ClientBase, table: SeriesTable, cutoffMs: number): Promise<string[]> {
+  async dropEndingBefore(client: pg.ClientBase, table: TimePartitionedTable, cutoffMs: number): Promise<string[]> {
     const { rows } = await client.query<{ name: string }>(
       `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass($1)`,
       [`${quoteIdent(this.schema)}.${quoteIdent(table.table)}`],
