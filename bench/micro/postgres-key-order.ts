@@ -24,7 +24,8 @@ try {
     await client.query(
       `CREATE TABLE ${schema}.${name} (time timestamptz NOT NULL, series_id bigint NOT NULL, value float8, start_time timestamptz, flags int NOT NULL, UNIQUE (${key}))`,
     );
-    if (rows[0]!.ts) await client.query(`SELECT create_hypertable('${schema}.${name}', by_range('time', interval '1 day'), create_default_indexes => false)`);
+    if (rows[0]!.ts)
+      await client.query(`SELECT create_hypertable('${schema}.${name}', by_range('time', interval '1 day'), create_default_indexes => false)`);
   }
   const ms: Record<string, number[]> = { st: [], ts: [] };
   for (let b = 0; b < batches; b++) {
@@ -36,7 +37,11 @@ try {
       ms[name]!.push(performance.now() - t0);
     }
   }
-  const p50 = (a: number[]) => a.slice(10).sort((x, y) => x - y)[Math.floor((a.length - 10) / 2)]!.toFixed(1);
+  const p50 = (a: number[]) =>
+    a
+      .slice(10)
+      .sort((x, y) => x - y)
+      [Math.floor((a.length - 10) / 2)]!.toFixed(1);
   console.log(`${new URL(url).host}${rows[0]!.ts ? ' (hypertables)' : ''}: p50 ms per 5,000 rows, batches 10-${batches}:`);
   for (const [key, name] of Object.entries(tables)) console.log(`  unique (${key})  ${p50(ms[name]!)}`);
 } finally {
