@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { pino } from 'pino';
-import type { Adapter } from '../../src/adapters/contract.js';
+import { type Adapter, TransientWriteError } from '../../src/adapters/contract.js';
 import { postgresAdapter, type PostgresAdapter } from '../../src/adapters/postgres/index.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/embedded-postgres/postgres.js';
 import { MigrationRunner } from '../../src/migrate/index.js';
@@ -148,6 +148,24 @@ for (const target of targets) {
       );
       assert.deepEqual(await stored(), ['now', 'old', 'series-old', 'timeless']);
       if (target.kind === 'partitioned') assert.ok((await partitions()).includes(`otel_logs_p${day(NOW - 400 * DAY_MS)}`));
+    });
+
+    test('a partition dropped behind the adapter (by another gateway for retention): the write fails as transient, and its retry makes it again', async () => {
+      if (target.kind !== 'partitioned') return;
+      const at = NOW - 100 * DAY_MS;
+      await withAdapter('wide', '0s', async (a) => {
+        await writeDecoded(a, { id: 'logs-3', attempt: 1, metrics: [], spans: [], logs: [record('late-1', at)] });
+        await q(`drop table {{s}}.otel_logs_p${day(at)}`);
+        const late = { id: 'logs-4', attempt: 1, metrics: [], spans: [], logs: [record('late-2', at)] };
+        await assert.rejects(writeDecoded(a, late), (error: Error) => {
+          assert.ok(error instanceof TransientWriteError, String(error));
+          assert.match(error.message, /no partition of relation .*made again on the retry/);
+          return true;
+        });
+        assert.deepEqual(await writeDecoded(a, { ...late, attempt: 2 }), { written: 1 });
+      });
+      assert.ok((await stored()).includes('late-2'));
+      assert.ok(!(await stored()).includes('late-1'), 'it went with its partition');
     });
 
     test(

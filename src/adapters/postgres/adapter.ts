@@ -4,7 +4,7 @@ import { wholeBatch, type Adapter, type AdapterContext, type BatchPart, type Wri
 import type { Signal } from '../../model/index.js';
 import { type PreparedInsert, type TableSpec, insertChunks, prepareInsert } from './bulk.js';
 import type { PostgresConfig } from './config.js';
-import { classifyError } from './errors.js';
+import { classifyError, isMissingPartition } from './errors.js';
 import { quoteIdent } from './schema.js';
 import { exponentialHistogramTable, histogramTable, numberTable, splitMetrics, summaryTable } from './write-metrics.js';
 import { LogsTable } from './logs-table.js';
@@ -205,6 +205,10 @@ export class PostgresAdapter implements Adapter<DecodedBatch> {
       return result;
     } catch (error) {
       client.release(true);
+      if (isMissingPartition(error)) {
+        this.series?.forgetPartitions();
+        this.logs?.forgetPartitions();
+      }
       throw classifyError(error, `postgres ${this.context.name}: ${what}`);
     }
   }

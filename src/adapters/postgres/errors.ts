@@ -21,12 +21,23 @@ const TRANSIENT_NODE_CODES = new Set([
   'ECONNABORTED',
 ]);
 
+/**
+ * A row for a time partition the gateway believed made, but that is gone: another gateway dropped it for retention
+ * (a late row older than it), or someone did by hand. Retried, after the adapter forgets the partitions it knew.
+ */
+export function isMissingPartition(error: unknown): boolean {
+  const err = error as { code?: unknown; message?: unknown };
+  return err?.code === '23514' && typeof err.message === 'string' && err.message.includes('no partition of relation');
+}
+
 export function classifyError(error: unknown, context: string): TransientWriteError | PermanentWriteError {
   const err = error as { code?: unknown; message?: unknown; detail?: unknown };
   const code = typeof err?.code === 'string' ? err.code : '';
   // Node's AggregateError for a refused dual-stack connect has an empty message but a code.
   const message = typeof err?.message === 'string' && err.message !== '' ? err.message : code || String(error);
 
+  if (isMissingPartition(error))
+    return new TransientWriteError(`${context}: SQLSTATE ${code}: ${message}: the partition is made again on the retry`, undefined, { cause: error });
   if (/^[0-9A-Z]{5}$/.test(code)) {
     const cls = code.slice(0, 2);
     // 57014 (statement timeout) sits in class 57 next to 57P01 admin shutdown: both are "try later".

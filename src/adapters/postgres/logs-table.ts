@@ -68,6 +68,10 @@ export class LogsTable {
     await this.partitions.ensure(client, LOGS, numbers);
   }
 
+  forgetPartitions(): void {
+    this.partitions.forget();
+  }
+
   /** Partitions ahead and retention: safe to run at any time and from several gateways. */
   async maintain(client: pg.ClientBase, now = Date.now()): Promise<void> {
     const retention = this.config.timescaledb.retention;

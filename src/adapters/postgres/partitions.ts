@@ -52,6 +52,11 @@ export class Partitions {
     }
   }
 
+  /** After a row found its partition gone: every partition is checked (CREATE … IF NOT EXISTS) again when next needed. */
+  forget(): void {
+    this.known.clear();
+  }
+
   /** The numbers of partitions covering [fromMs, toMs]. */
   range(fromMs: number, toMs: number): number[] {
     const out: number[] = [];

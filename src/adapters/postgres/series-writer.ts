@@ -122,6 +122,10 @@ export class SeriesWriter {
     });
   }
 
+  forgetPartitions(): void {
+    this.partitions.forget();
+  }
+
   /** What the server does not do by itself; safe to run at any time and from several gateways. */
   async maintain(client: pg.ClientBase, now = Date.now()): Promise<void> {
     const s = this.ready();
