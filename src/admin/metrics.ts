@@ -155,8 +155,16 @@ export class GatewayMetrics implements ReceiverObserver {
     });
     // Counted by the store itself: each scrape copies its counts in.
     for (const [name, help, field] of [
-      ['manifold_embedded_store_starts_total', "Starts of the embedded PostgreSQL's server process (at start, then after each idle stop or death).", 'starts'],
-      ['manifold_embedded_store_crashes_total', "Times the embedded PostgreSQL's server process died on its own (logged; the next connection starts it).", 'crashes'],
+      [
+        'manifold_embedded_store_starts_total',
+        "Starts of the embedded PostgreSQL's server process (at start, then after each idle stop or death).",
+        'starts',
+      ],
+      [
+        'manifold_embedded_store_crashes_total',
+        "Times the embedded PostgreSQL's server process died on its own (logged; the next connection starts it).",
+        'crashes',
+      ],
     ] as const)
       new Counter({
         name,
