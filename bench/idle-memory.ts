@@ -8,14 +8,18 @@
  *  - defaults: embedded SQLite queue + embedded PostgreSQL (PGlite) as the backend;
  *  - external: a prometheus remote-write backend (`--external`, default $MANIFOLD_TEST_PROMETHEUS_URL from
  *    .backends/env, else http://127.0.0.1:9090) and no embedded PostgreSQL.
- * Per case: VmRSS / RssAnon / threads from /proc/PID/status, and the largest mappings by Rss from /proc/PID/smaps
- * (WASM memories, malloc arenas, V8 heaps show as [anon]).
+ * Per case: VmRSS / RssAnon / threads from /proc/PID/status SUMMED over the gateway's process tree (the embedded
+ * PostgreSQL runs in a child process while it has clients), Pss from smaps_rollup (shared pages counted once), and
+ * the largest mappings by Rss from /proc/PID/smaps per process (WASM memories, malloc arenas, V8 heaps show as
+ * [anon]). Defaults case: then the time of a first query (connect included) on the embedded port, which restarts
+ * the embedded PostgreSQL's server process if it was stopped for idleness, and a sample after it.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -40,14 +44,53 @@ const external = flag('--external') ?? process.env.MANIFOLD_TEST_PROMETHEUS_URL 
 const ITEMS = 10_000;
 
 interface Sample {
+  /** VmRSS summed over the gateway and its child processes (the embedded PostgreSQL's server process). */
   rssMb: number;
+  /** Pss summed the same way (pages shared between them, such as the node binary's, counted once). */
+  pssMb: number;
   anonMb: number;
   threads: number;
+  /** Each process of the tree: pid, VmRSS. */
+  processes: string[];
   top: string[];
 }
+/** The gateway and every process under it (the init child is gone by the first sample; the server process may run). */
+function processTree(pid: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // pid (comm) state ppid …: comm may hold spaces and parentheses, so read past the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...(parents.get(tree[i]!) ?? []));
+  return tree;
+}
 function sample(pid: number): Sample {
+  const total: Sample = { rssMb: 0, pssMb: 0, anonMb: 0, threads: 0, processes: [], top: [] };
+  for (const p of processTree(pid)) {
+    const one = sampleProcess(p);
+    total.rssMb += one.rssMb;
+    total.pssMb += one.pssMb;
+    total.anonMb += one.anonMb;
+    total.threads += one.threads;
+    total.processes.push(
+      `pid ${p}${p === pid ? ' (gateway)' : ''}: VmRSS ${one.rssMb.toFixed(1)} MB, Pss ${one.pssMb.toFixed(1)} MB, ${one.threads} threads`,
+    );
+    total.top.push(...one.top.map((line) => `${p}: ${line}`));
+  }
+  return total;
+}
+function sampleProcess(pid: number): Omit<Sample, 'processes'> {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+  const pss = Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
   const maps: { rss: number; size: number; name: string }[] = [];
   for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
     const m = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
@@ -56,7 +99,7 @@ function sample(pid: number): Sample {
   }
   maps.sort((a, b) => b.rss - a.rss);
   const top = maps.slice(0, 8).map((m) => `${m.rss.toFixed(1)} MB of ${m.size.toFixed(1)} MB ${m.name}`);
-  return { rssMb: kb('VmRSS') / 1024, anonMb: kb('RssAnon') / 1024, threads: kb('Threads'), top };
+  return { rssMb: kb('VmRSS') / 1024, pssMb: pss / 1024, anonMb: kb('RssAnon') / 1024, threads: kb('Threads'), top };
 }
 
 async function waitFor(url: string, ms: number): Promise<void> {
@@ -97,6 +140,7 @@ async function send(base: string): Promise<void> {
 }
 
 async function run(name: string, slug: string, backends: string, port: number): Promise<void> {
+  const embeddedPort = backends === '' ? port + 2 : undefined;
   const dir = mkdtempSync(join(tmpdir(), `manifold-idle-${slug}-`));
   writeFileSync(
     join(dir, 'manifold.yaml'),
@@ -134,6 +178,18 @@ async function run(name: string, slug: string, backends: string, port: number): 
     await sleep(idleSec * 1_000);
     const idle = sample(child.pid!);
     const heapIdle = await mainHeap(admin);
+    // With the embedded PostgreSQL: how long the first query takes once its server process was stopped for idleness.
+    let restart: { ms: number; sample: Sample; running: string } | undefined;
+    if (embeddedPort) {
+      const before = await metric(admin, 'manifold_embedded_store_running');
+      const begun = Date.now();
+      const client = new pg.Client({ connectionString: `postgresql://postgres@127.0.0.1:${embeddedPort}/postgres` });
+      await client.connect();
+      await client.query('select count(*) from public.otel_spans');
+      const ms = Date.now() - begun;
+      await client.end();
+      restart = { ms, sample: sample(child.pid!), running: before };
+    }
     console.log(`## ${name}`);
     console.log(`- written to the backend: ${written} items (manifold_backend_written_items_total)`);
     console.log(`- main thread heap used/total, external: after start ${heapStarted}; delivered ${heapDelivered}; idle ${heapIdle}`);
@@ -141,15 +197,27 @@ async function run(name: string, slug: string, backends: string, port: number): 
       ['after start', started],
       [`10 s after ${ITEMS} spans + ${ITEMS} points delivered`, delivered],
       [`idle ${idleSec} s later`, idle],
+      ...(restart
+        ? ([[`right after a first query (manifold_embedded_store_running was ${restart.running} before it)`, restart.sample]] as const)
+        : []),
     ] as const) {
-      console.log(`- ${label}: VmRSS ${s.rssMb.toFixed(1)} MB, RssAnon ${s.anonMb.toFixed(1)} MB, ${s.threads} threads`);
+      console.log(
+        `- ${label}: VmRSS ${s.rssMb.toFixed(1)} MB (Pss ${s.pssMb.toFixed(1)} MB), RssAnon ${s.anonMb.toFixed(1)} MB, ${s.threads} threads, ${s.processes.length} process(es)`,
+      );
+      for (const line of s.processes) console.log(`    ${line}`);
       for (const line of s.top) console.log(`    ${line}`);
     }
+    if (restart) console.log(`- embedded PostgreSQL: connect + first query after the idle sample: ${restart.ms} ms`);
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
     if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+async function metric(admin: string, name: string): Promise<string> {
+  const line = (await (await fetch(admin)).text()).split('\n').find((l) => l.startsWith(`${name} `));
+  return line?.split(' ').pop() ?? 'absent';
 }
 
 async function mainHeap(admin: string): Promise<string> {

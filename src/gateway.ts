@@ -13,7 +13,7 @@ import { createDecoder } from './ingest/decode-pool.js';
 import { MemoryLimiter } from './ingest/memory-limiter.js';
 import { authenticator, readSecret } from './receivers/auth.js';
 import { TlsSource } from './receivers/tls.js';
-import { startEmbeddedPostgres } from './embedded-postgres/postgres.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres/postgres.js';
 import { schemaStep } from './migrate/start.js';
 import { openQueueStore } from './queue/open.js';
 import { startGrpcReceiver } from './receivers/grpc.js';
@@ -41,14 +41,17 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
     closers.push(() => queue.close());
 
     let backends = config.backends;
+    let embeddedStore: EmbeddedPostgres | undefined;
     if (backends.length === 0) {
       const store = await startEmbeddedPostgres({
         dataDir: path.resolve(settings.embedded_store.path),
         host: settings.embedded_store.endpoint.host,
         port: settings.embedded_store.endpoint.port,
+        idleStopMs: settings.embedded_store.idle_stop_after,
         logger,
       });
       closers.push(() => store.close());
+      embeddedStore = store;
       endpoints.embeddedStore = store.url;
       backends = [embeddedBackend(store.url)];
     }
@@ -83,6 +86,7 @@ export async function startGateway(config: ResolvedConfig, logger: Logger): Prom
     if (failed) throw failed.reason;
 
     const engine: DeliveryEngine = new DeliveryEngine(queue, deliveryBackends, (metrics = new GatewayMetrics(() => engine.backlog())), logger);
+    if (embeddedStore) metrics.watchEmbeddedStore(embeddedStore.status);
     engine.start();
     closers.push(() => engine.stop());
 

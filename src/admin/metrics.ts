@@ -143,6 +143,40 @@ export class GatewayMetrics implements ReceiverObserver {
     }
   }
 
+  /** With the embedded PostgreSQL (no backend configured): whether its server process runs, its starts and deaths. */
+  watchEmbeddedStore(status: () => { running: boolean; starts: number; crashes: number }): void {
+    new Gauge({
+      name: 'manifold_embedded_store_running',
+      help: "1 while the embedded PostgreSQL's server process runs; 0 while it is stopped for idleness (the next connection starts it).",
+      registers: [this.registry],
+      collect() {
+        this.set(status().running ? 1 : 0);
+      },
+    });
+    // Counted by the store itself: each scrape copies its counts in.
+    for (const [name, help, field] of [
+      [
+        'manifold_embedded_store_starts_total',
+        "Starts of the embedded PostgreSQL's server process (at start, then after each idle stop or death).",
+        'starts',
+      ],
+      [
+        'manifold_embedded_store_crashes_total',
+        "Times the embedded PostgreSQL's server process died on its own (logged; the next connection starts it).",
+        'crashes',
+      ],
+    ] as const)
+      new Counter({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          this.inc(status()[field]);
+        },
+      });
+  }
+
   request(signal: Signal, transport: 'http' | 'grpc', outcome: RequestOutcome, counts: { accepted: number; rejected: number }): void {
     this.requests.inc({ signal, transport, outcome });
     const refused = outcome === 'refused' || outcome === 'unavailable';

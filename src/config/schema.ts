@@ -198,7 +198,15 @@ export const gatewaySchema = z
       .record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'backend names are lower-case letters, digits, _ and -'), z.looseObject({ kind: z.string() }))
       .default({}),
     embedded_store: z
-      .object({ path: z.string().default('./data/pg'), endpoint: endpoint.prefault('127.0.0.1:5439') })
+      .object({
+        path: z.string().default('./data/pg'),
+        endpoint: endpoint.prefault('127.0.0.1:5439'),
+        /**
+         * The embedded PostgreSQL's server process stops after this long without a client connection (its ~150 MB
+         * go back to the system) and the next connection starts it again; 0 keeps it running.
+         */
+        idle_stop_after: duration.prefault(30_000),
+      })
       .strict()
       .prefault({}),
     admin: z

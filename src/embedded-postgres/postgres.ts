@@ -19,13 +19,15 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fork } from 'node:child_process';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { startSiblingWorker } from '../util/sibling-worker.js';
 import type { Logger } from 'pino';
-import type { WorkerInput, WorkerMessage } from './postgres-worker.js';
 import { acquireProcessLock } from '../util/process-lock.js';
+import { PostgresProcess, type ServerProcessStatus } from './postgres-process.js';
 
 export const EMBEDDED_POSTGRES_DEFAULT_PORT = 5439;
+/** embedded_store.idle_stop_after's default. */
+export const EMBEDDED_POSTGRES_IDLE_STOP_MS = 30_000;
 
 export interface EmbeddedPostgresOptions {
   /** The PGlite data folder; created if missing, reused (with its data) if present. */
@@ -36,79 +38,128 @@ export interface EmbeddedPostgresOptions {
   readonly logger: Logger;
   /** Client connections served at once (the gateway's pool plus people's psql/Grafana sessions). */
   readonly maxConnections?: number;
+  /** The server process stops after this long without a client connection (0: never); the next connection starts it. */
+  readonly idleStopMs?: number;
 }
 
 export interface EmbeddedPostgres {
   /** postgresql://postgres@host:port/postgres (no password: it listens on loopback only by default). */
   readonly url: string;
+  /** Whether the server process runs now, how often it was started, how often it died on its own. */
+  status(): ServerProcessStatus;
   /** Stops serving, rolls back a transaction a client left open, and shuts PGlite down cleanly. */
   close(): Promise<void>;
 }
 
-/** PGlite and its socket server run in a worker thread (see postgres-worker.ts for why). */
+/**
+ * PGlite and its socket server run in a process of their own (postgres-child.ts); this process owns the public
+ * port and pipes each connection to it, so the port answers while that process is stopped for idleness: a new
+ * connection starts it again (~1-2 s) and waits meanwhile. Idle, the gateway then holds none of PGlite's memory.
+ */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const host = options.host ?? '127.0.0.1';
   const logger = options.logger;
+  const idleStopMs = options.idleStopMs ?? EMBEDDED_POSTGRES_IDLE_STOP_MS;
   mkdirSync(options.dataDir, { recursive: true });
   // PGlite has no lock of its own: two processes on one data folder would corrupt it.
   const lock = acquireProcessLock(options.dataDir, 'the embedded PostgreSQL data folder');
   const started = Date.now();
+  const server = new PostgresProcess({ dataDir: options.dataDir, maxConnections: options.maxConnections ?? 32 }, logger);
+  const clients = new Set<Socket>();
+  let idleTimer: NodeJS.Timeout | undefined;
+  let closed = false;
 
-  const input: WorkerInput = {
-    dataDir: options.dataDir,
-    host,
-    port: options.port ?? EMBEDDED_POSTGRES_DEFAULT_PORT,
-    maxConnections: options.maxConnections ?? 32,
+  const scheduleIdleStop = (): void => {
+    clearTimeout(idleTimer);
+    if (idleStopMs <= 0 || closed) return;
+    idleTimer = setTimeout(() => {
+      if (clients.size > 0 || closed) return;
+      logger.info({ idleMs: idleStopMs }, 'embedded postgres: no client connection, stopping the server process until the next one');
+      void server.stop();
+    }, idleStopMs);
+    idleTimer.unref();
   };
-  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) {
-    try {
-      await initializeDataDir(options.dataDir);
-    } catch (error) {
-      lock.release();
-      throw error;
-    }
-  }
-  const worker = startSiblingWorker(import.meta.url, 'postgres-worker', { workerData: input });
-
-  let onClosed: (() => void) | undefined;
-  const port = await new Promise<number>((resolve, reject) => {
-    worker.on('message', (message: WorkerMessage) => {
-      if (message.type === 'listening') resolve(message.port);
-      else if (message.type === 'failed') reject(new Error(`embedded postgres: cannot listen on ${host}:${input.port}: ${message.message}`));
-      else if (message.type === 'closed') onClosed?.();
-      else if (message.type === 'connection-error') logger.warn({ err: message.message }, 'embedded postgres: connection error');
+  const front = createServer({ pauseOnConnect: true }, (client) => {
+    clients.add(client);
+    clearTimeout(idleTimer);
+    client.setNoDelay(true);
+    // A client that hangs up or resets is ordinary; its close below cleans up.
+    client.on('error', (error) => logger.debug({ err: error }, 'embedded postgres: client connection error'));
+    client.once('close', () => {
+      clients.delete(client);
+      if (clients.size === 0) scheduleIdleStop();
     });
-    worker.on('error', (error) => {
-      logger.error({ err: error }, 'embedded postgres: worker failed');
-      reject(error);
-    });
-    worker.on('exit', (code) => reject(new Error(`embedded postgres: worker exited with code ${code} before listening`)));
-  }).catch(async (error: unknown) => {
-    await worker.terminate();
-    lock.release();
-    throw error;
+    server.port().then(
+      (port) => pipeTo(client, port),
+      (error: unknown) => {
+        if (!closed) logger.error({ err: error }, 'embedded postgres: cannot start the server process; connection closed');
+        client.destroy();
+      },
+    );
   });
 
-  const url = `postgresql://postgres@${host.includes(':') ? `[${host}]` : host}:${port}/postgres`;
-  logger.info({ url, dataDir: options.dataDir, ms: Date.now() - started }, 'embedded postgres: listening');
+  const port = options.port ?? EMBEDDED_POSTGRES_DEFAULT_PORT;
+  try {
+    await listen(front, host, port).catch((error: Error) => {
+      throw new Error(`embedded postgres: cannot listen on ${host}:${port}: ${error.message}`);
+    });
+    if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await initializeDataDir(options.dataDir);
+    // Started now, so a data folder PGlite cannot open fails the gateway's start, not its first write.
+    await server.port();
+    scheduleIdleStop();
+  } catch (error) {
+    closed = true;
+    await server.close();
+    front.close();
+    lock.release();
+    throw error;
+  }
+
+  const address = front.address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  const url = `postgresql://postgres@${host.includes(':') ? `[${host}]` : host}:${bound}/postgres`;
+  logger.info({ url, dataDir: options.dataDir, ms: Date.now() - started, idleStopMs }, 'embedded postgres: listening');
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
-    await new Promise<void>((resolve) => {
-      onClosed = resolve;
-      worker.once('exit', () => resolve());
-      worker.postMessage({ type: 'close' });
-    });
-    await worker.terminate();
+    closed = true;
+    clearTimeout(idleTimer);
+    const frontClosed = new Promise<void>((resolve) => front.close(() => resolve()));
+    // The server process hangs up its connections (rolling back an open transaction), closes PGlite, and exits.
+    await server.close();
+    for (const client of clients) client.destroy();
+    await frontClosed;
     lock.release();
     logger.info({ dataDir: options.dataDir }, 'embedded postgres: closed');
   };
-  return { url, close: () => (closing ??= close()) };
+  return { url, status: () => server.status(), close: () => (closing ??= close()) };
+}
+
+/** Bytes both ways between a client and the server process; either side closing closes the other. */
+function pipeTo(client: Socket, port: number): void {
+  if (client.destroyed) return;
+  const upstream = connect({ host: '127.0.0.1', port, noDelay: true });
+  upstream.on('error', () => client.destroy());
+  upstream.once('close', () => client.destroy());
+  client.once('close', () => upstream.destroy());
+  client.pipe(upstream);
+  upstream.pipe(client);
+  client.resume();
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }
 
 /**
- * A new data folder is created (initdb, then a first start) by a child process that exits before the serving
- * worker starts. PGlite runs initdb as a second WASM instance; in the serving worker its memory and the bootstrap's
+ * A new data folder is created (initdb, then a first start) by a child process that exits before the server
+ * process starts. PGlite runs initdb as a second WASM instance; in the serving worker its memory and the bootstrap's
  * stayed resident (the worker's small JS heap never collected them): 875 MB RSS on a first start in an empty folder
  * against 357 MB restarted. A throwaway worker thread freed the WASM memories but left ~130 MB in the allocator's
  * arenas (341 MB against 211 MB restarted); a process gives everything back.

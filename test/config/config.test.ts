@@ -27,7 +27,19 @@ test('an empty config gives working defaults', () => {
   assert.equal(gateway.queue.kind, 'embedded');
   assert.deepEqual(gateway.admin.endpoint, { host: '127.0.0.1', port: 8888 });
   assert.equal(gateway.shutdown.timeout, 30_000);
+  assert.equal(gateway.embedded_store.idle_stop_after, 30_000);
   assert.deepEqual(backends, []);
+});
+
+test('embedded_store.idle_stop_after: a duration, 0 for never; anything else names the key', () => {
+  assert.equal(resolveConfig({ embedded_store: { idle_stop_after: '5m' } }, {}, adapters, 't').gateway.embedded_store.idle_stop_after, 300_000);
+  assert.equal(resolveConfig({ embedded_store: { idle_stop_after: 0 } }, {}, adapters, 't').gateway.embedded_store.idle_stop_after, 0);
+  const found = problems({ embedded_store: { idle_stop_after: 'later' } });
+  assert.ok(
+    found.some((p) => p.startsWith('embedded_store.idle_stop_after:') && p.includes('duration') && p.includes('"later"')),
+    found.join('\n'),
+  );
+  assert.ok(problems({ embedded_store: { idle_stop: '1s' } }).some((p) => p.includes('idle_stop_after')));
 });
 
 test('units, ${VAR} interpolation and backend delivery defaults', () => {
