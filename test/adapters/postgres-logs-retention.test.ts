@@ -198,6 +198,41 @@ for (const target of targets) {
   });
 }
 
+describe('maintenance with only otel_logs to look after (wide layout)', () => {
+  test('the timer does not connect while nothing is written (an idle embedded store stays stopped), and runs after a write', async () => {
+    const url = backendUrl('postgres');
+    const schema = `mf_logs_idle_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
+    const a = adapterWithSchema(
+      postgresAdapter,
+      postgresAdapter.configSchema.parse({ url, schema, pool_size: 1, maintenance_interval: '1s', timescaledb: { retention: '30d' } }),
+      { name: 'logs-idle', logger, dataDir },
+    ) as PostgresAdapter;
+    let runs = 0;
+    const maintain = a.maintain.bind(a);
+    a.maintain = (now?: number) => {
+      runs++;
+      return maintain(now);
+    };
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    try {
+      await a.start();
+      const atStart = runs;
+      assert.equal(atStart, 1, 'once at start');
+      await sleep(2_500);
+      assert.equal(runs, atStart, 'no maintenance while nothing is written');
+      await writeDecoded(a, { id: 'idle-1', attempt: 1, metrics: [], spans: [], logs: [record('idle', Date.now())] });
+      await sleep(2_500);
+      assert.equal(runs, atStart + 1, 'one after the write, none after that');
+    } finally {
+      await a.close();
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`drop schema if exists "${schema}" cascade`);
+      await c.end();
+    }
+  });
+});
+
 describe('migration 0012 on PostgreSQL 15: the rows of the plain table of 0010 move into partitions, and back', () => {
   const url = backendUrl('postgres');
   const schema = `mf_logs_0012_${process.pid}_${Math.floor(Math.random() * 1e6)}`;

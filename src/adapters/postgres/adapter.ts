@@ -38,6 +38,8 @@ export class PostgresAdapter implements Adapter<DecodedBatch> {
   /** Set when this backend takes logs: otel_logs' partitions and retention. */
   private readonly logs: LogsTable | undefined;
   private maintenanceTimer: NodeJS.Timeout | undefined;
+  /** Log records were sent since the last maintenance (otel_logs' alone needs none otherwise). */
+  private logsSinceMaintenance = false;
 
   constructor(
     private readonly config: PostgresConfig,
@@ -79,6 +81,11 @@ export class PostgresAdapter implements Adapter<DecodedBatch> {
     const every = this.config.maintenance_interval;
     if (every > 0 && !this.maintenanceTimer) {
       this.maintenanceTimer = setInterval(() => {
+        // With only otel_logs to look after, an idle gateway does not connect: an idle embedded store stays stopped
+        // (embedded_store.idle_stop_after). Partitions for new records are made as they come (LogsTable.prepare), and
+        // nothing grows while nothing is written; the next write's maintenance catches up on retention.
+        if (!this.series && !this.logsSinceMaintenance) return;
+        this.logsSinceMaintenance = false;
         this.maintain().catch((error: unknown) => this.context.logger.warn({ err: error }, 'postgres: maintenance failed (retried next interval)'));
       }, every);
       this.maintenanceTimer.unref();
@@ -103,6 +110,7 @@ export class PostgresAdapter implements Adapter<DecodedBatch> {
   }
 
   async send(batch: DecodedBatch): Promise<WriteResult> {
+    if (batch.logs.length > 0) this.logsSinceMaintenance = true;
     // layout series: encoded at send time, since which series and resource rows go with the batch depends on
     // the cache as of the previous commit.
     if (this.series) {
