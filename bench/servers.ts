@@ -3,7 +3,7 @@
  * the ceiling server and the gateway. Both expose their pid for /proc CPU and memory sampling.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +46,9 @@ function launch(args: string[], nodeFlags: string[], env: NodeJS.ProcessEnv = {}
   const keep = (chunk: Buffer) => {
     tail = (tail + chunk.toString()).slice(-8_000);
   };
+  // BENCH_CHILD_LOG=PREFIX: each server's whole stdout also into PREFIX.<script>.<ms> (e.g. the gateway's --trace-gc).
+  if (process.env.BENCH_CHILD_LOG)
+    child.stdout!.pipe(createWriteStream(`${process.env.BENCH_CHILD_LOG}.${args[0]?.replace(/\W/g, '_')}.${Date.now()}`));
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   return { child, output: () => tail };
