@@ -30,17 +30,19 @@ async function storeDrill(kind: SharedStoreKind, queue: QueueKind): Promise<void
   await sender.ledger.moreAcks(8);
   store.freeze(); // hung: the write in flight stays unanswered
   await sender.ledger.moreAcks(6);
+  sender.ledger.gatewayKilled();
   await gateway.kill();
   store.thaw(); // the dead gateway's write may land now: the restart must not store it twice
   store.stop(); // and down, while the restarted gateway retries
   await gateway.start();
   await sender.ledger.moreAcks(6);
+  sender.ledger.gatewayKilled();
   await gateway.kill();
   store.start();
   await gateway.start();
   await sender.ledger.moreAcks(4);
   await sender.stop();
-  const result = await verdict(gateway, () => store.samples(), sender.ledger.acked);
+  const result = await verdict(gateway, () => store.samples(), sender.ledger.acked, sender.ledger.resent);
   console.log(`# ${sender.ledger.acks} exports acknowledged, ${sender.ledger.failures} failed`);
   if (result.deadLetters.length + result.missing.length > 0) console.log(`# gateway log:\n${gateway.trouble().replace(/^/gm, '#   ')}`);
   await gateway.stop();
@@ -58,7 +60,7 @@ async function killLoopDrill(kind: SharedStoreKind): Promise<void> {
   const sender = scope.sender({ service, instance: 'app-1', url: gateway.httpUrl, lanes: 20 });
   const kills = await killRepeatedly(gateway, sender, random, 6);
   await sender.stop();
-  const result = await verdict(gateway, () => store.samples(), sender.ledger.acked);
+  const result = await verdict(gateway, () => store.samples(), sender.ledger.acked, sender.ledger.resent);
   console.log(`# seed ${seed}; killed ${kills.length} times, ${kills.join(', ')} ms after an ack; ${sender.ledger.acks} exports acknowledged`);
   await gateway.stop();
   assertDrill(result);

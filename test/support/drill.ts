@@ -57,6 +57,14 @@ export class LedgerExporter implements PushMetricExporter {
   failures = 0;
   /** When the last acknowledgement came (ms epoch). */
   lastAckAt = 0;
+  /**
+   * Sample timestamps of exports that were in flight when their gateway was killed (see gatewayKilled). The SDK's
+   * exporter retries an export whose connection was reset, so one the dead gateway had already queued, but not yet
+   * answered, reaches the next gateway again: the same samples twice, from the sender (at-least-once, as for any
+   * OTLP receiver). A store without content dedup (ClickHouse) keeps both; those are not the queue's duplicates.
+   */
+  readonly resent = new Set<number>();
+  private inFlight: readonly number[] = [];
   private chain: Promise<void> = Promise.resolve();
 
   constructor(private inner: PushMetricExporter) {}
@@ -65,7 +73,9 @@ export class LedgerExporter implements PushMetricExporter {
     this.chain = this.chain.then(
       () =>
         new Promise<void>((done) => {
+          this.inFlight = this.timestamps(metrics);
           this.inner.export(metrics, (result) => {
+            this.inFlight = [];
             if (result.code === ExportResultCode.SUCCESS) {
               this.record(metrics);
               this.acks++;
@@ -78,6 +88,20 @@ export class LedgerExporter implements PushMetricExporter {
           });
         }),
     );
+  }
+
+  /** Called right before the drill kills the gateway this sender sends to. */
+  gatewayKilled(): void {
+    for (const ts of this.inFlight) this.resent.add(ts);
+  }
+
+  private timestamps(metrics: ResourceMetrics): number[] {
+    const out: number[] = [];
+    for (const scope of metrics.scopeMetrics)
+      for (const metric of scope.metrics)
+        if (metric.descriptor.name === DRILL_METRIC)
+          for (const point of metric.dataPoints) out.push(point.endTime[0] * 1000 + Math.floor(point.endTime[1] / 1e6));
+    return out;
   }
 
   /** Later exports go to `next` (the exports already waiting too); the old exporter is shut down. */
@@ -354,17 +378,23 @@ export interface LedgerCheck {
   readonly wrong: string[];
   /** Stored more than once at one timestamp. */
   readonly duplicated: string[];
+  /** Stored more than once at the timestamp of an export in flight at a kill: the sender's own retry (LedgerExporter.resent). */
+  readonly resentTwice: number;
 }
 
-export function checkLedger(ledger: SampleMap, stored: StoredSamples): LedgerCheck {
+export function checkLedger(ledger: SampleMap, stored: StoredSamples, resent: ReadonlySet<number> = new Set()): LedgerCheck {
   const missing: string[] = [];
   const wrong: string[] = [];
   const duplicated: string[] = [];
   let acked = 0;
+  let resentTwice = 0;
   for (const [series, samples] of stored) {
     const seen = new Map<number, number>();
     for (const { ts } of samples) seen.set(ts, (seen.get(ts) ?? 0) + 1);
-    for (const [ts, times] of seen) if (times > 1) duplicated.push(`${series} @${ts} x${times}`);
+    for (const [ts, times] of seen) {
+      if (times > 1 && resent.has(ts)) resentTwice++;
+      else if (times > 1) duplicated.push(`${series} @${ts} x${times}`);
+    }
   }
   for (const [series, samples] of ledger) {
     const have = new Map((stored.get(series) ?? []).map(({ ts, value }) => [ts, value]));
@@ -374,7 +404,7 @@ export function checkLedger(ledger: SampleMap, stored: StoredSamples): LedgerChe
       else if (have.get(ts) !== value) wrong.push(`${series} @${ts}=${value} stored as ${have.get(ts)}`);
     }
   }
-  return { acked, missing, wrong, duplicated };
+  return { acked, missing, wrong, duplicated, resentTwice };
 }
 
 export interface DrillVerdict extends LedgerCheck {
@@ -385,11 +415,16 @@ export interface DrillVerdict extends LedgerCheck {
  * After the senders stopped: waits for the queue to drain, reads the store back (polling briefly while samples
  * become visible), and lists the dead letters. Asserting is the caller's (see assertDrill).
  */
-export async function verdict(gateway: DrillGateway, read: SampleReader, ledger: SampleMap): Promise<DrillVerdict> {
+export async function verdict(
+  gateway: DrillGateway,
+  read: SampleReader,
+  ledger: SampleMap,
+  resent: ReadonlySet<number> = new Set(),
+): Promise<DrillVerdict> {
   await gateway.drained();
-  let check = checkLedger(ledger, new Map());
+  let check = checkLedger(ledger, new Map(), resent);
   for (const deadline = Date.now() + 5_000; Date.now() < deadline; ) {
-    check = checkLedger(ledger, await read());
+    check = checkLedger(ledger, await read(), resent);
     if (check.missing.length === 0) break;
     await sleep(250);
   }
@@ -400,7 +435,8 @@ export async function verdict(gateway: DrillGateway, read: SampleReader, ledger:
 export function describe(result: DrillVerdict): string {
   const letters = result.deadLetters.map((d) => `${d.reason}: ${d.lastError} (${d.items} items, ${d.attempts} attempts)`);
   return [
-    `${result.acked} acknowledged samples, ${result.missing.length} missing, ${result.wrong.length} with another value, ${result.duplicated.length} stored twice, ${result.deadLetters.length} dead letters`,
+    `${result.acked} acknowledged samples, ${result.missing.length} missing, ${result.wrong.length} with another value, ${result.duplicated.length} stored twice, ${result.deadLetters.length} dead letters` +
+      (result.resentTwice > 0 ? ` (and ${result.resentTwice} stored twice as the sender sent them twice: in flight at a kill, retried)` : ''),
     ...letters.slice(0, 5).map((l) => `  dead letter ${l}`),
     ...result.missing.slice(0, 5).map((m) => `  missing ${m}`),
     ...result.wrong.slice(0, 5).map((m) => `  wrong ${m}`),
@@ -494,6 +530,7 @@ export async function killRepeatedly(gateway: DrillGateway, sender: DrillSender,
     const delay = Math.floor(random() * 1_200);
     await sleep(delay);
     delays.push(delay);
+    sender.ledger.gatewayKilled();
     await gateway.kill();
     await gateway.start();
   }
