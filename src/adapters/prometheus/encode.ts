@@ -68,16 +68,29 @@ function splitSeries(series: TimeSeriesOut, limits: RequestLimits): TimeSeriesOu
   const perSample = SAMPLE_BYTES + (series.histograms.length > 0 ? histogramBytes(series) / series.histograms.length : 0);
   const room = Math.max(1, Math.min(limits.maxSamples, Math.floor((limits.maxBytes - series.labelBytes) / perSample)));
   const parts: TimeSeriesOut[] = [];
-  const { labelBlock, labelStart, labelBytes, store } = series;
+  const { labelBlock, labelStart, labelBytes, labelSource, labelSid, store } = series;
   for (let i = 0; i < series.sampleCount; i += room) {
     const sampleCount = Math.min(room, series.sampleCount - i);
-    parts.push({ labelBlock, labelStart, labelBytes, store, sampleStart: series.sampleStart + i, sampleCount, exemplars: [], histograms: [] });
+    parts.push({
+      labelBlock,
+      labelStart,
+      labelBytes,
+      labelSource,
+      labelSid,
+      store,
+      sampleStart: series.sampleStart + i,
+      sampleCount,
+      exemplars: [],
+      histograms: [],
+    });
   }
   for (let i = 0; i < series.histograms.length; i += room) {
     parts.push({
       labelBlock,
       labelStart,
       labelBytes,
+      labelSource,
+      labelSid,
       store,
       sampleStart: 0,
       sampleCount: 0,

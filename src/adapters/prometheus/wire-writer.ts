@@ -121,7 +121,9 @@ export class WireWriter {
     const buf = this.buf;
     buf[this.pos] = 0x0a; // WriteRequest.timeseries = 1
     const start = this.pos + 1 + reserved;
-    buf.set(series.labelBlock.subarray(series.labelStart, series.labelStart + labelBytes), start);
+    const source = series.labelSource;
+    if (source === undefined) buf.set(series.labelBlock.subarray(series.labelStart, series.labelStart + labelBytes), start);
+    else source.copyLabels(series.labelSid!, buf, start);
     this.pos = start + labelBytes;
     for (let i = series.sampleStart, end = i + count; i < end; i++) {
       const timestamp = timestamps[i]!;
