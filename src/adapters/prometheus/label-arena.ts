@@ -17,13 +17,16 @@
 const CHUNK_BYTES = 1 << 20;
 /** chunkOf[sid] of a composed block; its startOf[sid] is its row in the compose arrays. */
 const COMPOSED = -1;
-/** Up to this many bytes, a piece is copied by a loop: cheaper than a subarray and a native set(). */
-const LOOP_COPY_BYTES = 64;
+/** Up to this many bytes, a piece is copied by a loop: cheaper than a subarray and a native set() (~60 ns each). */
+const LOOP_COPY_BYTES = 24;
 
 /** Where the pieces of a composed block come from. */
 export interface LabelSource {
-  /** Writes the block's bytes at `to[at]` (room for length(sid) bytes is the caller's). */
-  copyLabels(sid: number, to: Uint8Array, at: number): void;
+  /**
+   * Writes the block's bytes at `to[at]` (room for length(sid) bytes is the caller's); `previous`: a block of
+   * this source that `to` already holds at `previousAt`, which it may copy from.
+   */
+  copyLabels(sid: number, to: Uint8Array, at: number, previous?: number, previousAt?: number): void;
   /** The block's bytes: a view, valid until the next view() of a composed block. */
   view(sid: number): Uint8Array;
 }
@@ -98,29 +101,74 @@ export class LabelArena implements LabelSource {
     return this.chunkOf[sid] === COMPOSED;
   }
 
-  copyLabels(sid: number, to: Uint8Array, at: number): void {
+  /**
+   * `previous`, when given, is a composed block whose bytes `to` holds at `previousAt` (the writer's last series of
+   * the request): when it shares this block's main (a histogram's buckets come one after another), the main's
+   * pieces and a shared `__name__` are copied from there, with copyWithin (no view made, ~25 ns a piece).
+   */
+  copyLabels(sid: number, to: Uint8Array, at: number, previous = NO_BLOCK, previousAt = 0): void {
     if (this.chunkOf[sid] !== COMPOSED) {
-      this.copyStored(sid, 0, this.lengthOf[sid]!, to, at);
+      copyBytes(this.chunks[this.chunkOf[sid]!]!, this.startOf[sid]!, this.lengthOf[sid]!, to, at);
       return;
     }
     const row = this.startOf[sid]!;
     const main = this.mainOf[row]!;
     const nameStart = this.nameStartOf[row]!;
     const nameEnd = this.nameEndOf[row]!;
-    const extra = this.extraOf[row]!;
     const extraAt = this.extraAtOf[row]!;
-    this.copyStored(main, 0, nameStart, to, at);
-    at += nameStart;
     const name = this.nameOf[row]!;
-    this.copyStored(name, 0, this.lengthOf[name]!, to, at);
-    at += this.lengthOf[name]!;
-    this.copyStored(main, nameEnd, extraAt, to, at);
+    const extra = this.extraOf[row]!;
+    const nameBytes = this.lengthOf[name]!;
+    const mainBytes = this.lengthOf[main]!;
+    const before = previous === NO_BLOCK || this.chunkOf[previous] !== COMPOSED ? -1 : this.startOf[previous]!;
+    if (before >= 0 && this.mainOf[before] === main) {
+      if (this.nameOf[before] === name && this.extraAtOf[before] === extraAt && extra !== NO_BLOCK && this.extraOf[before] !== NO_BLOCK) {
+        // The next bucket (or quantile) of the same series: all but the extra label is where the last one has it.
+        const headBytes = nameStart + nameBytes + (extraAt - nameEnd);
+        to.copyWithin(at, previousAt, previousAt + headBytes);
+        at += headBytes;
+        const extraBytes = this.lengthOf[extra]!;
+        copyBytes(this.chunks[this.chunkOf[extra]!]!, this.startOf[extra]!, extraBytes, to, at);
+        at += extraBytes;
+        const tail = previousAt + headBytes + this.lengthOf[this.extraOf[before]!]!;
+        to.copyWithin(at, tail, tail + (mainBytes - extraAt));
+        return;
+      }
+      // The previous copy is main with its own name and extra: main's offset x sits at previousAt + shift(x).
+      const previousName = this.nameOf[before]!;
+      const previousNameBytes = this.lengthOf[previousName]!;
+      const previousExtraAt = this.extraAtOf[before]!;
+      const previousExtra = this.extraOf[before]!;
+      const previousExtraBytes = previousExtra === NO_BLOCK ? 0 : this.lengthOf[previousExtra]!;
+      const afterName = previousAt + nameStart + previousNameBytes - nameEnd;
+      const shift: PreviousCopy = { previousAt, nameStart, afterName, extraAt: previousExtraAt, extraBytes: previousExtraBytes };
+      at = copyFromPrevious(to, at, 0, nameStart, shift);
+      if (previousName === name) to.copyWithin(at, previousAt + nameStart, previousAt + nameStart + nameBytes);
+      else copyBytes(this.chunks[this.chunkOf[name]!]!, this.startOf[name]!, nameBytes, to, at);
+      at += nameBytes;
+      at = copyFromPrevious(to, at, nameEnd, extraAt, shift);
+      if (extra !== NO_BLOCK) {
+        const extraBytes = this.lengthOf[extra]!;
+        copyBytes(this.chunks[this.chunkOf[extra]!]!, this.startOf[extra]!, extraBytes, to, at);
+        at += extraBytes;
+      }
+      copyFromPrevious(to, at, extraAt, mainBytes, shift);
+      return;
+    }
+    const mainChunk = this.chunks[this.chunkOf[main]!]!;
+    const mainStart = this.startOf[main]!;
+    copyBytes(mainChunk, mainStart, nameStart, to, at);
+    at += nameStart;
+    copyBytes(this.chunks[this.chunkOf[name]!]!, this.startOf[name]!, nameBytes, to, at);
+    at += nameBytes;
+    copyBytes(mainChunk, mainStart + nameEnd, extraAt - nameEnd, to, at);
     at += extraAt - nameEnd;
     if (extra !== NO_BLOCK) {
-      this.copyStored(extra, 0, this.lengthOf[extra]!, to, at);
-      at += this.lengthOf[extra]!;
+      const extraBytes = this.lengthOf[extra]!;
+      copyBytes(this.chunks[this.chunkOf[extra]!]!, this.startOf[extra]!, extraBytes, to, at);
+      at += extraBytes;
     }
-    this.copyStored(main, extraAt, this.lengthOf[main]!, to, at);
+    copyBytes(mainChunk, mainStart + extraAt, mainBytes - extraAt, to, at);
   }
 
   /** A view on the block: valid until clear() (a composed block's: until the next view of a composed one). */
@@ -157,19 +205,6 @@ export class LabelArena implements LabelSource {
     this.bytes = 0;
   }
 
-  /** Bytes [from, to) of a stored block into `target` at `at`. */
-  private copyStored(sid: number, from: number, to: number, target: Uint8Array, at: number): void {
-    const length = to - from;
-    if (length <= 0) return;
-    const chunk = this.chunks[this.chunkOf[sid]!]!;
-    const start = this.startOf[sid]! + from;
-    if (length <= LOOP_COPY_BYTES) {
-      for (let i = 0; i < length; i++) target[at + i] = chunk[start + i]!;
-      return;
-    }
-    target.set(chunk.subarray(start, start + length), at);
-  }
-
   private growComposed(): void {
     const size = this.mainOf.length * 2;
     this.mainOf = grown(this.mainOf, size);
@@ -186,6 +221,40 @@ export class LabelArena implements LabelSource {
     this.startOf = grown(this.startOf, size);
     this.lengthOf = grown(this.lengthOf, size);
   }
+}
+
+/** Where a main block's bytes sit in an earlier copy of a block composed from it (see copyLabels). */
+interface PreviousCopy {
+  readonly previousAt: number;
+  /** The main's offsets before nameStart are at previousAt + offset; from the name's end, at afterName + offset… */
+  readonly nameStart: number;
+  readonly afterName: number;
+  /** …and from the earlier copy's extra label on, extraBytes further. */
+  readonly extraAt: number;
+  readonly extraBytes: number;
+}
+
+/** Main's bytes [from, end) (not crossing its `__name__` label) copied within `to` from the earlier copy; the new `at`. */
+function copyFromPrevious(to: Uint8Array, at: number, from: number, end: number, shift: PreviousCopy): number {
+  if (from < end && from < shift.extraAt) {
+    const until = end < shift.extraAt ? end : shift.extraAt;
+    const source = from < shift.nameStart ? shift.previousAt + from : shift.afterName + from;
+    to.copyWithin(at, source, source + (until - from));
+    at += until - from;
+    from = until;
+  }
+  if (from < end) {
+    const source = shift.afterName + shift.extraBytes + from;
+    to.copyWithin(at, source, source + (end - from));
+    at += end - from;
+  }
+  return at;
+}
+
+/** `length` bytes of `from` at `start` into `to` at `at`. */
+function copyBytes(from: Uint8Array, start: number, length: number, to: Uint8Array, at: number): void {
+  if (length > LOOP_COPY_BYTES) to.set(from.subarray(start, start + length), at);
+  else for (let i = 0; i < length; i++) to[at + i] = from[start + i]!;
 }
 
 /** compose() without an extra label. */
