@@ -237,7 +237,7 @@ interface PreviousCopy {
 /** Main's bytes [from, end) (not crossing its `__name__` label) copied within `to` from the earlier copy; the new `at`. */
 function copyFromPrevious(to: Uint8Array, at: number, from: number, end: number, shift: PreviousCopy): number {
   if (from < end && from < shift.extraAt) {
-    const until = end < shift.extraAt ? end : shift.extraAt;
+    const until = Math.min(end, shift.extraAt);
     const source = from < shift.nameStart ? shift.previousAt + from : shift.afterName + from;
     to.copyWithin(at, source, source + (until - from));
     at += until - from;
