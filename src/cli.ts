@@ -11,6 +11,7 @@ import { registerMigrateCommands } from './cli/migrate.js';
 import { registerPostgresCommands } from './cli/postgres-upgrade.js';
 import { startGateway } from './gateway.js';
 import { createLogger } from './log.js';
+import { limitHeapGrowth } from './util/heap-growth.js';
 
 const program = new Command()
   .name('manifold')
@@ -26,6 +27,8 @@ program
   .addOption(configOption())
   .addOption(new Option('--log-format <format>', 'json (default) or pretty for a terminal').choices(['json', 'pretty']))
   .action(async (options: { config?: string; logFormat?: 'json' | 'pretty' }) => {
+    // Before any thread starts and the heap grows: the peak memory under load (src/util/heap-growth.ts).
+    limitHeapGrowth();
     const config = loadOrExit(options.config);
     const logger = createLogger({ level: config.gateway.log.level, format: options.logFormat ?? config.gateway.log.format });
     let gateway;

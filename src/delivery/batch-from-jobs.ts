@@ -46,21 +46,22 @@ function summarize(jobs: readonly Job[]): BatchSummary {
 export async function encodeQueued<Encoded>(adapter: Adapter<Encoded>, batch: QueuedBatch): Promise<Encoded> {
   const { summary, payloads } = batch;
   let undecodable: PayloadFormatError | undefined;
+  const decodePart = (payload: Uint8Array): BatchPart => {
+    try {
+      return decodeBatch(payload);
+    } catch (error) {
+      if (error instanceof PayloadFormatError) undecodable = error;
+      throw error;
+    }
+  };
   const write: WriteBatch = {
     id: summary.id,
     attempt: summary.attempt,
     items: summary.items,
     *parts(): Iterable<BatchPart> {
-      for (const payload of payloads) {
-        let part: BatchPart;
-        try {
-          part = decodeBatch(payload);
-        } catch (error) {
-          if (error instanceof PayloadFormatError) undecodable = error;
-          throw error;
-        }
-        yield part;
-      }
+      // Yielded straight from the call, not from a local: a local would keep the part alive (in the generator's
+      // frame) while the next one is decoded.
+      for (const payload of payloads) yield decodePart(payload);
     },
   };
   try {

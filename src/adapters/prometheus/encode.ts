@@ -63,28 +63,21 @@ export function splitRequests(series: readonly TimeSeriesOut[], limits: RequestL
   return requests;
 }
 
+/** A part of a series: its labels and sample store, a range of its samples or some of its native histograms. */
+function seriesPart(series: TimeSeriesOut, sampleStart: number, sampleCount: number, histograms: TimeSeriesOut['histograms']): TimeSeriesOut {
+  const { labelBlock, labelStart, labelBytes, labelSource, labelSid, store } = series;
+  return { labelBlock, labelStart, labelBytes, labelSource, labelSid, store, sampleStart, sampleCount, exemplars: [], histograms };
+}
+
 /** One oversized series as parts, each within one request's bounds, in time order. */
 function splitSeries(series: TimeSeriesOut, limits: RequestLimits): TimeSeriesOut[] {
   const perSample = SAMPLE_BYTES + (series.histograms.length > 0 ? histogramBytes(series) / series.histograms.length : 0);
   const room = Math.max(1, Math.min(limits.maxSamples, Math.floor((limits.maxBytes - series.labelBytes) / perSample)));
   const parts: TimeSeriesOut[] = [];
-  const { labelBlock, labelStart, labelBytes, store } = series;
   for (let i = 0; i < series.sampleCount; i += room) {
-    const sampleCount = Math.min(room, series.sampleCount - i);
-    parts.push({ labelBlock, labelStart, labelBytes, store, sampleStart: series.sampleStart + i, sampleCount, exemplars: [], histograms: [] });
+    parts.push(seriesPart(series, series.sampleStart + i, Math.min(room, series.sampleCount - i), []));
   }
-  for (let i = 0; i < series.histograms.length; i += room) {
-    parts.push({
-      labelBlock,
-      labelStart,
-      labelBytes,
-      store,
-      sampleStart: 0,
-      sampleCount: 0,
-      exemplars: [],
-      histograms: series.histograms.slice(i, i + room),
-    });
-  }
+  for (let i = 0; i < series.histograms.length; i += room) parts.push(seriesPart(series, 0, 0, series.histograms.slice(i, i + room)));
   // Exemplars ride with the last part: they are optional extras, not samples that must be ordered.
   const last = parts[parts.length - 1];
   if (last !== undefined) last.exemplars = series.exemplars.slice(0, limits.maxSamples);

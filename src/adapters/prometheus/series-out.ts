@@ -3,6 +3,7 @@
  * Types only, in a file of their own, so the label, translation and wire-writer modules can share them
  * without importing one another.
  */
+import type { LabelSource } from './label-arena.js';
 import type { NativeHistogram } from './native-histogram.js';
 import type { RecordedSeries } from './samples.js';
 
@@ -26,6 +27,13 @@ export interface TimeSeriesOut extends RecordedSeries {
   labelBlock: Uint8Array;
   labelStart: number;
   labelBytes: number;
+  /**
+   * Set when the labels are a composed block of the arena (label-arena.ts: a derived series' block is its point
+   * series' pieces, not bytes of its own): they are `labelSource`'s block `labelSid` (labelBytes long), and
+   * labelBlock/labelStart are unused. Left out (or undefined) otherwise.
+   */
+  labelSource?: LabelSource | undefined;
+  labelSid?: number;
   exemplars: ExemplarOut[];
   histograms: NativeHistogram[];
 }

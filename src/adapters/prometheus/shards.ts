@@ -3,12 +3,12 @@
  * same stream, whose requests go out one after another, so its samples still reach the server oldest first;
  * only different series travel side by side (Prometheus's own remote-write shards work the same way).
  */
-import { type TimeSeriesOut, labelsOf } from './translate.js';
+import { type TimeSeriesOut, labelsView } from './translate.js';
 
 export function partitionBySeries(series: readonly TimeSeriesOut[], count: number): TimeSeriesOut[][] {
   if (count <= 1) return [series as TimeSeriesOut[]];
   const shards: TimeSeriesOut[][] = Array.from({ length: count }, () => []);
-  for (const one of series) shards[labelHash(labelsOf(one)) % count]!.push(one);
+  for (const one of series) shards[labelHash(labelsView(one)) % count]!.push(one);
   return shards.filter((shard) => shard.length > 0);
 }
 

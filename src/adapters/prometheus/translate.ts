@@ -287,6 +287,8 @@ export class Translator {
         labelBlock: EMPTY_BLOCK,
         labelStart: 0,
         labelBytes: 0,
+        labelSource: undefined,
+        labelSid: NO_SERIES,
         store: EMPTY_STORE,
         sampleStart: 0,
         sampleCount: 0,
@@ -303,8 +305,16 @@ export class Translator {
     }
     if (this.poolSid[slot] !== sid) {
       const arena = this.catalog.arena;
-      series.labelBlock = arena.chunk(sid);
-      series.labelStart = arena.start(sid);
+      if (arena.isComposed(sid)) {
+        series.labelSource = arena;
+        series.labelBlock = EMPTY_BLOCK;
+        series.labelStart = 0;
+      } else {
+        series.labelSource = undefined;
+        series.labelBlock = arena.chunk(sid);
+        series.labelStart = arena.start(sid);
+      }
+      series.labelSid = sid;
       series.labelBytes = arena.length(sid);
       this.poolSid[slot] = sid;
     }
@@ -333,8 +343,17 @@ export class Translator {
 const EMPTY_BLOCK = new Uint8Array(0);
 const EMPTY_STORE = new SampleStore();
 
-/** A series' encoded `labels` field, as a view (tests, benchmark, request sharding). */
+/** A series' encoded `labels` field (tests, benchmark): a view on the arena, or a copy of a composed block. */
 export function labelsOf(series: TimeSeriesOut): Uint8Array {
+  const source = series.labelSource;
+  if (source !== undefined) return source.view(series.labelSid!).slice();
+  return series.labelBlock.subarray(series.labelStart, series.labelStart + series.labelBytes);
+}
+
+/** labelsOf without the copy (request sharding): valid until the next call. */
+export function labelsView(series: TimeSeriesOut): Uint8Array {
+  const source = series.labelSource;
+  if (source !== undefined) return source.view(series.labelSid!);
   return series.labelBlock.subarray(series.labelStart, series.labelStart + series.labelBytes);
 }
 

@@ -19,6 +19,7 @@
  * repetition"); `duplicates` lists the loops' shared shape.
  */
 import type { BucketSpan, NativeHistogram } from './native-histogram.js';
+import type { LabelSource } from './label-arena.js';
 import type { ExemplarOut, Label, TimeSeriesOut } from './series-out.js';
 
 const TWO_32 = 4294967296;
@@ -56,6 +57,10 @@ export class WireWriter {
   private buf: Buffer;
   private view: DataView;
   private pos = 0;
+  /** The last composed label block written in this request, and where its bytes are (copyLabels may copy from them). */
+  private previousSource: LabelSource | undefined;
+  private previousSid = -1;
+  private previousAt = 0;
 
   constructor(initialBytes = INITIAL_BYTES) {
     this.buf = Buffer.allocUnsafe(initialBytes);
@@ -68,6 +73,7 @@ export class WireWriter {
    */
   writeRequest(timeseries: readonly TimeSeriesOut[]): Buffer {
     this.pos = 0;
+    this.previousSource = undefined;
     for (let i = 0; i < timeseries.length; i++) this.timeSeries(timeseries[i]!);
     return this.buf.subarray(0, this.pos);
   }
@@ -90,8 +96,9 @@ export class WireWriter {
   /**
    * Closes a length-delimited field whose body started at `start` with `reserved` bytes kept before it for
    * the length: writes the length there, moving the body when the length needs another number of bytes.
+   * Where the body starts now.
    */
-  private finishLength(start: number, reserved: number): void {
+  private finishLength(start: number, reserved: number): number {
     const length = this.pos - start;
     const needed = varintSize(length);
     if (needed !== reserved) {
@@ -106,6 +113,7 @@ export class WireWriter {
       value >>>= 7;
     }
     this.buf[at] = value;
+    return start + needed - reserved;
   }
 
   private timeSeries(series: TimeSeriesOut): void {
@@ -121,7 +129,10 @@ export class WireWriter {
     const buf = this.buf;
     buf[this.pos] = 0x0a; // WriteRequest.timeseries = 1
     const start = this.pos + 1 + reserved;
-    buf.set(series.labelBlock.subarray(series.labelStart, series.labelStart + labelBytes), start);
+    const source = series.labelSource;
+    if (source === undefined) buf.set(series.labelBlock.subarray(series.labelStart, series.labelStart + labelBytes), start);
+    else if (source === this.previousSource) source.copyLabels(series.labelSid!, buf, start, this.previousSid, this.previousAt);
+    else source.copyLabels(series.labelSid!, buf, start);
     this.pos = start + labelBytes;
     for (let i = series.sampleStart, end = i + count; i < end; i++) {
       const timestamp = timestamps[i]!;
@@ -157,7 +168,12 @@ export class WireWriter {
     }
     for (let i = 0; i < series.exemplars.length; i++) this.exemplar(series.exemplars[i]!);
     for (let i = 0; i < series.histograms.length; i++) this.histogram(series.histograms[i]!);
-    this.finishLength(start, reserved);
+    const labelsAt = this.finishLength(start, reserved);
+    if (source !== undefined) {
+      this.previousSource = source;
+      this.previousSid = series.labelSid!;
+      this.previousAt = labelsAt;
+    }
   }
 
   private exemplar(exemplar: ExemplarOut): void {
