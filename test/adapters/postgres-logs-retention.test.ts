@@ -14,10 +14,10 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { type Adapter, TransientWriteError } from '../../src/adapters/contract.js';
 import { postgresAdapter, type PostgresAdapter } from '../../src/adapters/postgres/index.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/embedded-postgres/postgres.js';
 import { MigrationRunner } from '../../src/migrate/index.js';
 import type { LogRecord } from '../../src/model/index.js';
-import { backendUrl, type BackendName } from '../support/backends.js';
+import { backendUrl } from '../support/backends.js';
+import { postgresTargets, schemaQuery } from '../support/postgres-targets.js';
 import { adapterWithSchema } from '../support/schema-at-start.js';
 import { writeDecoded } from '../support/write.js';
 import { resource, scope } from './postgres.fixtures.js';
@@ -52,45 +52,15 @@ function record(name: string, timeMs: number, observedMs = timeMs): LogRecord {
 /** Now, 40 days ago, and one with neither time (stored at the epoch: OTLP allows a record without times). */
 const records = [record('now', NOW), record('old', NOW - 40 * DAY_MS), record('timeless', 0, 0)];
 
-interface Target {
-  readonly name: string;
-  readonly kind: 'partitioned' | 'apache' | 'community';
-  url(): Promise<string>;
-  stop(): Promise<void>;
-}
-let embedded: EmbeddedPostgres | undefined;
-const remote = (name: string, backend: BackendName, kind: Target['kind']): Target => ({
-  name,
-  kind,
-  url: async () => backendUrl(backend),
-  stop: async () => undefined,
-});
-const targets: Target[] = [
-  {
-    name: 'embedded PGlite store',
-    kind: 'partitioned',
-    url: async () => (embedded = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pglite'), port: 0, logger })).url,
-    stop: async () => embedded?.close(),
-  },
-  remote('PostgreSQL 15', 'postgres', 'partitioned'),
-  remote('TimescaleDB (Apache build)', 'timescale', 'apache'),
-  remote('TimescaleDB community build (PGlite)', 'timescale-community', 'community'),
-];
+const targets = postgresTargets(dataDir, logger);
 
 for (const target of targets) {
   describe(`otel_logs retention on ${target.name}`, () => {
     const schema = `mf_logs_ret_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
     let url: string;
-    // One connection at a time (the PGlite TimescaleDB build serves one): every read opens and closes its own.
-    const q = async (sql: string, params: unknown[] = []) => {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      try {
-        return (await c.query(sql.replaceAll('{{s}}', `"${schema}"`), params)).rows;
-      } finally {
-        await c.end();
-      }
-    };
+    // The PGlite TimescaleDB build serves one connection at a time: every read opens and closes its own, and
+    // every adapter is closed (its pool with it) before anything reads.
+    const q = schemaQuery(() => url, schema);
     const stored = async () => (await q(`select event_name from {{s}}.otel_logs order by 1`)).map((r) => r.event_name);
     const partitions = async () =>
       (

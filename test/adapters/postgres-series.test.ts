@@ -11,14 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { writeDecoded, type DecodedBatch } from '../support/write.js';
-import pg from 'pg';
 import { pino } from 'pino';
 import type { Adapter } from '../../src/adapters/contract.js';
 import { postgresAdapter, type PostgresAdapter } from '../../src/adapters/postgres/index.js';
 import { seriesIdOf } from '../../src/adapters/postgres/series-id.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/embedded-postgres/postgres.js';
 import type { MetricPoint, NumberPoint, Span } from '../../src/model/index.js';
-import { backendUrl, type BackendName } from '../support/backends.js';
+import { postgresTargets, schemaQuery } from '../support/postgres-targets.js';
 import { adapterWithSchema } from '../support/schema-at-start.js';
 import * as f from './postgres.fixtures.js';
 
@@ -33,31 +31,7 @@ const us = (ns: bigint) => (ns / 1000n).toString();
 let batchNo = 0;
 const batch = (m: readonly MetricPoint[], s: readonly Span[] = []): DecodedBatch => ({ id: `pg2-${++batchNo}`, attempt: 1, metrics: m, spans: s });
 
-interface Target {
-  readonly name: string;
-  readonly kind: 'partitioned' | 'apache' | 'community';
-  url(): Promise<string>;
-  stop(): Promise<void>;
-}
-
-let embedded: EmbeddedPostgres | undefined;
-const remote = (name: string, backend: BackendName, kind: Target['kind']): Target => ({
-  name,
-  kind,
-  url: async () => backendUrl(backend),
-  stop: async () => undefined,
-});
-const targets: Target[] = [
-  {
-    name: 'embedded PGlite store',
-    kind: 'partitioned',
-    url: async () => (embedded = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pglite'), port: 0, logger })).url,
-    stop: async () => embedded?.close(),
-  },
-  remote('PostgreSQL 15', 'postgres', 'partitioned'),
-  remote('TimescaleDB (Apache build)', 'timescale', 'apache'),
-  remote('TimescaleDB community build (PGlite)', 'timescale-community', 'community'),
-];
+const targets = postgresTargets(dataDir, logger);
 
 for (const target of targets) {
   describe(`series layout on ${target.name}`, () => {
@@ -65,15 +39,7 @@ for (const target of targets) {
     let url: string;
     // The PGlite TimescaleDB build serves one connection at a time: every read opens and closes its own, and
     // every adapter is closed (its pool with it) before anything reads.
-    const q = async (sql: string, params: unknown[] = []) => {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      try {
-        return (await c.query(sql.replaceAll('{{s}}', `"${schema}"`), params)).rows;
-      } finally {
-        await c.end();
-      }
-    };
+    const q = schemaQuery(() => url, schema);
     const count = async (table: string) => Number((await q(`select count(*)::int as n from {{s}}.${table}`))[0].n);
     const create = (extra: Record<string, unknown> = {}) =>
       adapterWithSchema(
