@@ -139,7 +139,7 @@ export class PostgresAdapter implements Adapter<DecodedBatch> {
     const items = batch.metrics.length + batch.spans.length + batch.logs.length - skipped;
     if (work.length > 0) {
       const inserted = await this.withClient(`write batch ${batch.id}`, async (client) => {
-        if (this.signals.has('logs')) await this.logs?.prepare(client, batch.logs);
+        await this.logs?.prepare(client, batch.logs); // set only when this backend takes logs
         return this.writeInTransaction(client, work);
       });
       // Fewer rows inserted than sent: the rest were already stored (a retry) or repeated a series+time.

@@ -23,6 +23,7 @@ import { type Label, LabelSetBuilder, attributesKey, decodeLabelBlock, labelMess
 import { prometheusMetricName } from './names.js';
 import { formatFloat } from './values.js';
 import { labelBlockView } from './wire-writer.js';
+import { MainLabels, sameBytes } from './main-labels.js';
 
 const SERVICE_KEYS: ReadonlySet<string> = new Set(['service.name', 'service.namespace', 'service.instance.id']);
 
@@ -72,39 +73,6 @@ export interface CatalogLimits {
   readonly maxArenaBytes: number;
 }
 const DEFAULT_LIMITS: CatalogLimits = { maxPointSeries: 200_000, maxArenaBytes: 256 << 20 };
-
-/** A point series' main labels, decoded from its block when first needed (a histogram's buckets share one decode). */
-class MainLabels {
-  private decoded: Label[] | undefined;
-  private ends: number[] | undefined;
-  readonly name: string;
-  /** The main block's sid. */
-  readonly sid: number;
-  constructor(
-    private readonly catalog: SeriesCatalog,
-    fsid: number,
-  ) {
-    this.name = catalog.familyName(fsid);
-    this.sid = catalog.main(fsid);
-  }
-  labels(): Label[] {
-    return (this.decoded ??= decodeLabelBlock(this.catalog.arena.view(this.sid)));
-  }
-  /** Where each label's entry (tag, length, message) ends in the block: entries are back to back, in label order. */
-  entryEnds(): number[] {
-    if (this.ends === undefined) {
-      const block = this.catalog.arena.view(this.sid);
-      this.ends = labelMessages(block).map((message) => message.byteOffset - block.byteOffset + message.length);
-    }
-    return this.ends;
-  }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 export class SeriesCatalog {
   private resources = new WeakMap<Resource, ResourceInfo>();
