@@ -30,6 +30,8 @@ export interface RunShape {
   maxRequests: number;
   /** Closed loop: at least this many requests, even past durationSec (up to 4x). */
   minRequests?: number;
+  /** Keep each request's latency in the result (LoadSpec.keepLatencies). */
+  keepLatencies?: boolean;
 }
 
 export async function measure(
@@ -48,6 +50,7 @@ export async function measure(
     durationSec: shape.durationSec,
     maxRequests: shape.maxRequests,
     ...(shape.minRequests ? { minRequests: shape.minRequests } : {}),
+    ...(shape.keepLatencies ? { keepLatencies: true } : {}),
     ...(label.rate ? { rate: label.rate } : {}),
   };
   const { result, start, end } = await generator.run(

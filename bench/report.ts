@@ -248,17 +248,22 @@ export function renderReport(given: BenchReport): string {
     lines.push(
       '## Cost at a fixed rate',
       '',
-      '| signal | rate | gateway backend | gateway CPU (% of one core) | ceiling CPU | gateway ack p50 / p99 (ms) | gateway RSS (MB) | queued at the end |',
-      '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+      '| signal | rate | gateway backend | gateway CPU (% of one core) | ceiling CPU | gateway ack p50 / p99 (ms) | p99 over every request of the runs, gateway / ceiling (ms) | gateway event-loop delay p99 / max, highest max (ms) | gateway RSS (MB) | queued at the end |',
+      '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     );
     for (const f of report.fixedRate) {
       const backend =
         (f.backend ?? 'paused') === 'paused' ? 'paused' : `delivering into VictoriaMetrics${f.deliveryThread ? ' (delivery thread)' : ''}`;
       lines.push(
-        `| ${f.signal} | ${human(f.itemsPerSec)}/s | ${backend} | ${f.gatewayCpuPercent?.toFixed(1) ?? 'n/a'} | ${f.ceilingCpuPercent.toFixed(1)} | ${ms(f.gatewayP50Ms)} / ${ms(f.gatewayP99Ms)} | ${mb(f.gatewayRssMB)} | ${f.queuedAtEnd ?? ''} |`,
+        `| ${f.signal} | ${human(f.itemsPerSec)}/s | ${backend} | ${f.gatewayCpuPercent?.toFixed(1) ?? 'n/a'} | ${f.ceilingCpuPercent.toFixed(1)} | ${ms(f.gatewayP50Ms)} / ${ms(f.gatewayP99Ms)} | ${ms(f.gatewayPooledP99Ms)} / ${ms(f.ceilingPooledP99Ms)} | ${ms(f.eventLoopP99Ms)} / ${ms(f.eventLoopMaxMs)}, ${ms(f.eventLoopHighestMs)} | ${mb(f.gatewayRssMB)} | ${f.queuedAtEnd ?? ''} |`,
       );
     }
-    lines.push('', `Median of ${report.fixedRate[0]!.runs} runs.`, '');
+    const pooled = report.fixedRate[0]!.pooledRequests;
+    lines.push(
+      '',
+      `Median of ${report.fixedRate[0]!.runs} runs, except the pooled p99 (every request of the runs together${pooled ? `: ${pooled} per server in the first row` : ''}) and the highest max. The event-loop delay is prom-client's (monitorEventLoopDelay, sampled every 10 ms) on the gateway's main thread, over each run: the time between two turns of its timer, so the longest task is the max less up to 10 ms.`,
+      '',
+    );
   }
   if (report.delivery?.length) lines.push('## Delivery', '', ...report.delivery.flatMap(deliveryTable));
   if (report.outage?.length) lines.push(...report.outage.flatMap(outageSection));

@@ -143,14 +143,27 @@ export async function startGateway(options: GatewayOptions): Promise<ServerProce
 
 /** Sums the samples of one metric family in Prometheus text, optionally only those whose labels match. */
 export async function scrape(adminUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  return sumSamples(await metricsText(adminUrl), name, labels);
+}
+
+/** Several families from one scrape: for figures a scrape resets (prom-client's event-loop delay histogram). */
+export async function scrapeMany<N extends string>(adminUrl: string, names: readonly N[]): Promise<Record<N, number>> {
+  const text = await metricsText(adminUrl);
+  return Object.fromEntries(names.map((name) => [name, sumSamples(text, name, {})])) as Record<N, number>;
+}
+
+async function metricsText(adminUrl: string): Promise<string> {
   const read = () => fetch(`${adminUrl}/metrics`).then((r) => r.text());
   // Once more on a failure: a keep-alive connection the server closed as idle (a gateway resumed after SIGSTOP
   // finds its idle timers expired) can be picked for the request at that moment and reset.
-  const text = await read()
+  return read()
     .catch(read)
     .catch((error: unknown) => {
       throw new Error(`could not read ${adminUrl}/metrics: ${(error as Error).message} (${String((error as Error).cause ?? '')})`, { cause: error });
     });
+}
+
+function sumSamples(text: string, name: string, labels: Record<string, string>): number {
   let sum = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith(name) || (line[name.length] !== '{' && line[name.length] !== ' ')) continue;

@@ -144,6 +144,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     },
     generatorCpuSec: (cpu.user + cpu.system) / 1e6,
     late,
+    ...(spec.keepLatencies ? { latenciesMs: latencies.map((ms) => Math.round(ms * 100) / 100) } : {}),
   };
 }
 

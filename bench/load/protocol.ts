@@ -26,6 +26,8 @@ export interface LoadSpec {
    * reach the gateway's queue in time order (a store that refuses out-of-order samples takes every batch).
    */
   instancePerConnection?: boolean;
+  /** Return every request's latency (`LoadResult.latenciesMs`): for a percentile pooled over several short runs. */
+  keepLatencies?: boolean;
 }
 
 export interface LoadResult {
@@ -45,6 +47,8 @@ export interface LoadResult {
   requestsPerSec: number;
   /** Milliseconds; in a rate-limited run from each request's scheduled time (no coordinated omission). */
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  /** With `keepLatencies`: each answered request's latency, in the order answered (0.01 ms steps). */
+  latenciesMs?: number[];
   /** CPU the generator itself used during the run. */
   generatorCpuSec: number;
   /** Requests that started late because every connection was busy (rate-limited runs). */

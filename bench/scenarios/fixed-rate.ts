@@ -10,8 +10,17 @@ import { LoadGenerator } from '../load/client.js';
 import { measure, type Measurement } from '../measure.js';
 import type { Payload } from '../payloads.js';
 import { PrivateVictoria } from '../private-servers.js';
-import { scrape, startCeiling, startGateway, type ServerProcess } from '../servers.js';
-import { median } from '../stats.js';
+import { scrape, scrapeMany, startCeiling, startGateway, type ServerProcess } from '../servers.js';
+import { median, percentile } from '../stats.js';
+
+const EVENT_LOOP_P99 = 'manifold_nodejs_eventloop_lag_p99_seconds';
+const EVENT_LOOP_MAX = 'manifold_nodejs_eventloop_lag_max_seconds';
+
+/** The p99 of every request of these runs together. */
+function pooledP99(runs: Measurement[]): number {
+  const all = Float64Array.from(runs.flatMap((m) => m.load.latenciesMs ?? [])).sort();
+  return all.length ? percentile(all, 99) : Number.NaN;
+}
 
 export interface FixedRateOptions {
   name: string;
@@ -43,6 +52,22 @@ export interface FixedRateResult {
   gatewayP50Ms?: number;
   gatewayP99Ms?: number;
   gatewayRssMB?: number;
+  /** The p99 over every request of all runs together (a run's own p99 is its slowest request or two). */
+  gatewayPooledP99Ms?: number;
+  ceilingPooledP99Ms?: number;
+  /** Median of the runs' own p99, for the ceiling (decode + 200 alone: what the machine gives at this rate). */
+  ceilingP99Ms?: number;
+  /** Requests the pooled figures cover, per server. */
+  pooledRequests?: number;
+  /**
+   * The gateway's main-thread event-loop delay over each run (prom-client's monitorEventLoopDelay figures,
+   * `manifold_nodejs_eventloop_lag_*_seconds`, reset by the scrape before the run), median of the runs' p99 and max,
+   * and the highest max of all runs. A figure is the time between two turns of prom-client's 10 ms sampling timer:
+   * the longest task on the thread that acknowledges is the max less up to those 10 ms.
+   */
+  eventLoopP99Ms?: number;
+  eventLoopMaxMs?: number;
+  eventLoopHighestMs?: number;
   gatewayError?: string;
   measurements: Measurement[];
 }
@@ -64,17 +89,23 @@ export async function fixedRateScenario(o: FixedRateOptions): Promise<FixedRateR
   }
   const targets = gateway ? [ceiling, gateway] : [ceiling];
   const rate = o.itemsPerSec / o.payload.items;
-  const shape = { connections: 4, durationSec: o.durationSec, maxRequests: Math.ceil(rate * o.durationSec) + 10 };
+  const shape = { connections: 4, durationSec: o.durationSec, maxRequests: Math.ceil(rate * o.durationSec) + 10, keepLatencies: true };
   const measurements: Measurement[] = [];
+  const loopDelays: { p99Ms: number; maxMs: number }[] = [];
   let queuedAtEnd: number | undefined;
   try {
     for (const target of targets) await measure(generator, target, o.payload, { ...shape, durationSec: 1 }, { mode: 'warmup', run: 0, rate });
     for (let run = 1; run <= o.runs; run++) {
       for (const target of run % 2 ? targets : [...targets].reverse()) {
+        const adminUrl = target.kind === 'gateway' ? target.adminUrl : undefined;
+        if (adminUrl) await scrape(adminUrl, EVENT_LOOP_MAX); // resets the delay histogram
         const m = await measure(generator, target, o.payload, shape, { mode: 'fixed', run, rate });
         measurements.push(m);
+        const lag = adminUrl ? await scrapeMany(adminUrl, [EVENT_LOOP_P99, EVENT_LOOP_MAX]) : undefined;
+        const delay = lag ? { p99Ms: lag[EVENT_LOOP_P99] * 1000, maxMs: lag[EVENT_LOOP_MAX] * 1000 } : undefined;
+        if (delay) loopDelays.push(delay);
         o.log(
-          `  run ${run} ${target.kind.padEnd(7)} at ${o.itemsPerSec / 1000}K/s (${backend}): CPU ${m.serverCpuPercent.toFixed(1)}% of a core, p99 ${m.load.latencyMs.p99.toFixed(1)} ms`,
+          `  run ${run} ${target.kind.padEnd(7)} at ${o.itemsPerSec / 1000}K/s (${backend}): CPU ${m.serverCpuPercent.toFixed(1)}% of a core, p99 ${m.load.latencyMs.p99.toFixed(1)} ms${delay ? `, event-loop delay p99 / max ${delay.p99Ms.toFixed(1)} / ${delay.maxMs.toFixed(1)} ms` : ''}`,
         );
       }
     }
@@ -95,6 +126,9 @@ export async function fixedRateScenario(o: FixedRateOptions): Promise<FixedRateR
     ...(o.deliveryThread === undefined ? {} : { deliveryThread: o.deliveryThread }),
     ...(queuedAtEnd === undefined ? {} : { queuedAtEnd }),
     ceilingCpuPercent: median(of('ceiling').map((m) => m.serverCpuPercent)),
+    ceilingP99Ms: median(of('ceiling').map((m) => m.load.latencyMs.p99)),
+    ceilingPooledP99Ms: pooledP99(of('ceiling')),
+    pooledRequests: of('ceiling').reduce((n, m) => n + (m.load.latenciesMs?.length ?? 0), 0),
     measurements,
     ...(gatewayError ? { gatewayError } : {}),
   };
@@ -104,6 +138,12 @@ export async function fixedRateScenario(o: FixedRateOptions): Promise<FixedRateR
     result.gatewayP50Ms = median(g.map((m) => m.load.latencyMs.p50));
     result.gatewayP99Ms = median(g.map((m) => m.load.latencyMs.p99));
     result.gatewayRssMB = Math.max(...g.map((m) => m.rssMB));
+    result.gatewayPooledP99Ms = pooledP99(g);
+  }
+  if (loopDelays.length) {
+    result.eventLoopP99Ms = median(loopDelays.map((d) => d.p99Ms));
+    result.eventLoopMaxMs = median(loopDelays.map((d) => d.maxMs));
+    result.eventLoopHighestMs = Math.max(...loopDelays.map((d) => d.maxMs));
   }
   return result;
 }
