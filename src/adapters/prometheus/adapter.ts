@@ -84,7 +84,13 @@ export class PrometheusAdapter implements Adapter<EncodedRemoteWrite> {
         // grew to ~240 MB at the delivery bench's peak (bench/RESULTS.md, "Memory under load").
         const next = parts.next();
         if (next.done === true) break;
-        this.translator.add(next.value.metrics);
+        const points = next.value.metrics;
+        // In slices, yielding between them: a 10K-point part takes ~10 ms to translate (after its ~5 ms decode),
+        // and every task that long is ack latency for the requests waiting on this thread (issue 13).
+        for (let from = 0; from < points.length || from === 0; from += TRANSLATE_SLICE_POINTS) {
+          if (from > 0) await yieldToEventLoop();
+          this.translator.add(points, from, Math.min(from + TRANSLATE_SLICE_POINTS, points.length));
+        }
         spans += next.value.spans.length;
       }
       translation = this.translator.finish();
@@ -142,8 +148,10 @@ export class PrometheusAdapter implements Adapter<EncodedRemoteWrite> {
   }
 }
 
-/** Bodies encoded between two yields to the event loop (each ~0.5-1 ms of CPU for 2,000 samples). */
-const YIELD_EVERY_REQUESTS = 2;
+/** Bodies encoded between two yields to the event loop (each ~0.5-1 ms of CPU for 2,000 samples; 5-9 ms seen under load). */
+const YIELD_EVERY_REQUESTS = 1;
+/** Points translated between two yields (~1 µs each). */
+const TRANSLATE_SLICE_POINTS = 2_500;
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

@@ -121,13 +121,19 @@ export class Translator {
     this.delta = this.config.delta_to_cumulative.enabled ? this.state.begin() : undefined;
   }
 
-  add(points: readonly MetricPoint[]): void {
+  /**
+   * Points [from, to) of one part. A part may come in consecutive slices (the adapter yields to the event loop
+   * between them): the catalog's memory of the part's objects is kept from its first slice to its last.
+   */
+  add(points: readonly MetricPoint[], from = 0, to = points.length): void {
     let translated = 0;
-    this.catalog.forgetObjects();
+    if (from === 0) this.catalog.forgetObjects();
+    let done = false;
     try {
-      for (const point of points) if (this.point(point)) translated++;
+      for (let i = from; i < to; i++) if (this.point(points[i]!)) translated++;
+      done = true;
     } finally {
-      this.catalog.forgetObjects(); // the part's objects may be garbage now
+      if (to >= points.length || !done) this.catalog.forgetObjects(); // the part's objects may be garbage now
     }
     this.translated += translated;
   }
