@@ -29,6 +29,8 @@ export interface MicroResult {
 
 export const MICROS: MicroSpec[] = [
   { name: 'OTLP decode', file: 'bench/decode-micro.ts', args: [] },
+  // Issue 15: the logs decode thread's two stages per SDK request (decodeLogs, encodeBatch); --against DIR for an A/B.
+  { name: 'logs decode + encode', file: 'bench/micro/logs-decode-encode.ts', args: [] },
   { name: 'queue codec', file: 'bench/codec-micro.ts', args: [] },
   { name: 'queue', file: 'bench/queue-micro.ts', args: [] },
   // Redis at MANIFOLD_BENCH_REDIS_URL, else MANIFOLD_TEST_REDIS_URL (.backends/env), else 127.0.0.1:6379.

@@ -93,8 +93,12 @@ export function readAttribute(reader: WireReader, ctx: DecodeContext, end: numbe
     }
     let value: AttributeValue = null;
     if (valueStart >= 0) {
-      reader.pos = valueStart;
-      value = readAnyValue(reader, ctx, valueEnd, depth + 1);
+      const scalar = depth < MAX_DEPTH ? scalarValue(reader, ctx, valueStart, valueEnd) : undefined;
+      if (scalar !== undefined) value = scalar;
+      else {
+        reader.pos = valueStart;
+        value = readAnyValue(reader, ctx, valueEnd, depth + 1);
+      }
       reader.pos = end;
     }
     setAttribute(out, key, value);
@@ -102,6 +106,37 @@ export function readAttribute(reader: WireReader, ctx: DecodeContext, end: numbe
   } catch (err) {
     throw within(err, 'KeyValue');
   }
+}
+
+/**
+ * The common AnyValue of an attribute, read without readAnyValue()'s general loop: exactly one string, int or
+ * double field filling [start, end), well-formed (so nothing here can fail); undefined for anything else, which
+ * readAnyValue() then reads (with its errors). The same value readAnyValue() gives for these bytes.
+ */
+/** A varint byte with this bit set has more bytes after it. */
+const VARINT_MORE = 128;
+
+function scalarValue(reader: WireReader, ctx: DecodeContext, start: number, end: number): AttributeValue | undefined {
+  const buf = reader.buf;
+  const tag = buf[start];
+  if (tag === AnyValueTag.StringValue_LEN) {
+    const length = buf[start + 1]!;
+    if (length >= VARINT_MORE || start + 2 + length !== end) return undefined;
+    reader.pos = start + 1;
+    return ctx.truncate(reader.key(end));
+  }
+  if (tag === AnyValueTag.IntValue_VARINT) {
+    // A varint of 1-10 bytes ending exactly at end.
+    if (end - start < 2 || end - start > 11 || buf[end - 1]! >= VARINT_MORE) return undefined;
+    for (let i = start + 1; i < end - 1; i++) if (buf[i]! < VARINT_MORE) return undefined;
+    reader.pos = start + 1;
+    return reader.int64(end);
+  }
+  if (tag === AnyValueTag.DoubleValue_I64 && end - start === 9) {
+    reader.pos = start + 1;
+    return reader.double(end);
+  }
+  return undefined;
 }
 
 /** AnyValue in [reader.pos, end); leaves reader.pos at end. */

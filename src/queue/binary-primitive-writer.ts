@@ -5,9 +5,24 @@
  */
 import { TAG_DOUBLE, TAG_INT64, TAG_UINT64, TAG_BIGINT_TEXT, INT64_MIN, UINT64_END, INT_LIMIT, MAX_INTERNED } from './binary-format.js';
 
-/** Char code → hex digit value, lowercase only (uppercase ids are written as strings, to come back as they were). */
-const HEX_VALUE: number[] = [];
-for (let i = 0; i < 16; i++) HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+/**
+ * Two char codes below 128 (high << 7 | low) → the byte their lowercase hex digits spell, -1 for anything else
+ * (uppercase ids are written as strings, to come back as they were): one typed-array load per byte of an id.
+ */
+const HEX_PAIR = new Int16Array(128 * 128).fill(-1);
+for (let high = 0; high < 16; high++) {
+  for (let low = 0; low < 16; low++) {
+    HEX_PAIR[('0123456789abcdef'.charCodeAt(high) << 7) | '0123456789abcdef'.charCodeAt(low)] = (high << 4) | low;
+  }
+}
+
+/**
+ * Buffer's own UTF-8 write, which buf.write(text, offset, 'utf8') calls after validating its arguments (a tenth of
+ * a body's write; ensure() has made the room already). Unpaired surrogates become U+FFFD as through buf.write.
+ */
+interface Utf8WriteBuffer extends Buffer {
+  utf8Write(text: string, offset: number, length: number): number;
+}
 
 const INITIAL_BYTES = 64 * 1024;
 /** A writer whose buffer grew past this is dropped after its payload (the next one starts small again). */
@@ -19,7 +34,7 @@ export const MAX_KEPT_BYTES = 16 * 1024 * 1024;
 const NATIVE_STRING_FROM = 24;
 
 export class PrimitiveWriter {
-  buf: Buffer = Buffer.allocUnsafe(INITIAL_BYTES);
+  buf: Utf8WriteBuffer = Buffer.allocUnsafe(INITIAL_BYTES) as Utf8WriteBuffer;
   view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   pos = 0;
   /** Strings written once per payload (attribute keys and repeating values), by index in first-seen order. */
@@ -32,7 +47,7 @@ export class PrimitiveWriter {
 
   ensure(bytes: number): void {
     if (this.pos + bytes <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + bytes));
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + bytes)) as Utf8WriteBuffer;
     this.buf.copy(grown, 0, 0, this.pos);
     this.buf = grown;
     this.view = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);
@@ -90,7 +105,7 @@ export class PrimitiveWriter {
         // Not ASCII: write it again as UTF-8 with its byte length.
         this.pos = start;
         this.varuint(Buffer.byteLength(text, 'utf8'));
-        this.pos += this.buf.write(text, this.pos, 'utf8');
+        this.pos += this.buf.utf8Write(text, this.pos, this.buf.length - this.pos);
         return;
       }
       buf[pos++] = code;
@@ -100,16 +115,19 @@ export class PrimitiveWriter {
 
   /**
    * The same bytes as string(): the byte length is known only once written, so the bytes go after a length slot
-   * sized for the longest case (3 bytes per UTF-16 unit) and move down when the length took fewer bytes.
+   * sized for the likely case (one byte per UTF-16 unit: ASCII) and move up when non-ASCII text took a longer
+   * length (room for 3 bytes per unit is ensured, so that move stays inside the buffer).
    */
   private longString(text: string): void {
     const most = text.length * 3;
-    const slot = varuintBytes(most);
-    this.ensure(slot + most);
+    const slot = varuintBytes(text.length);
+    this.ensure(varuintBytes(most) + most);
     const start = this.pos;
-    const written = this.buf.write(text, start + slot, 'utf8');
+    const buf = this.buf;
+    const written = buf.utf8Write(text, start + slot, buf.length - start - slot);
+    const needed = varuintBytes(written);
+    if (needed > slot) buf.copyWithin(start + needed, start + slot, start + slot + written);
     this.varuint(written);
-    if (this.pos < start + slot) this.buf.copyWithin(this.pos, start + slot, start + slot + written);
     this.pos += written;
   }
 
@@ -145,10 +163,12 @@ export class PrimitiveWriter {
       let pos = this.pos + 1;
       let i = 0;
       for (; i < length; i += 2) {
-        const high = HEX_VALUE[text.charCodeAt(i)] ?? 16;
-        const low = HEX_VALUE[text.charCodeAt(i + 1)] ?? 16;
-        if ((high | low) > 15) break;
-        buf[pos++] = (high << 4) | low;
+        const high = text.charCodeAt(i);
+        const low = text.charCodeAt(i + 1);
+        if ((high | low) > 127) break;
+        const byte = HEX_PAIR[(high << 7) | low]!;
+        if (byte < 0) break;
+        buf[pos++] = byte;
       }
       if (i === length) {
         buf[this.pos] = length; // 2 × bytes, below 128

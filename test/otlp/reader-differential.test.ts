@@ -213,6 +213,75 @@ describe('reader vs protobufjs: fixed inputs', () => {
     }
     assert.ok(stats.documented === 0);
   });
+
+  it('attribute values read without the general AnyValue loop (read-common.ts scalarValue), at their edges', () => {
+    const stats = fresh();
+    const record = (attributes: object[]) => ({ timeUnixNano: String(T), attributes });
+    const request = (attributes: object[]) => logs({ resourceLogs: [{ scopeLogs: [{ logRecords: [record(attributes)] }] }] });
+    const values = [
+      ...[0, 1, 40, 41, 126, 127, 128, 300].map((n) => ({ stringValue: 'x'.repeat(n) })), // the length's varint grows at 128
+      { stringValue: 'é'.repeat(64) }, // 64 units, 128 bytes
+      { stringValue: '\u{1F600}ключ' },
+      ...['0', '1', '127', '128', '-1', '9223372036854775807', '-9223372036854775808'].map((intValue) => ({ intValue })),
+      ...[0, -0, 1.5, Number.NaN, Number.POSITIVE_INFINITY].map((doubleValue) => ({ doubleValue })),
+      { boolValue: true },
+      { stringValue: 'a', intValue: '5' },
+      { intValue: '5', doubleValue: 2 },
+    ];
+    const attributes = values.map((value, i) => ({ key: `k${i}`, value }));
+    for (const limits of [undefined, { maxAttributes: 3, maxAttributeValueLength: 2 }]) {
+      compare('logs', request(attributes), limits, stats, 'scalar values');
+      compare('logs', request([{ key: 'nested', value: { kvlistValue: { values: attributes } } }]), limits, stats, 'nested scalar values');
+    }
+    // Six AnyValue bytes in place of { stringValue: 'QZQZ' }: malformed and several-member values take readAnyValue().
+    const placeholder = Buffer.from(request([{ key: 'k', value: { stringValue: 'QZQZ' } }]));
+    const at = placeholder.indexOf(Buffer.from([0x0a, 4, ...Buffer.from('QZQZ')]));
+    assert.ok(at > 0);
+    const sixBytes = [
+      [0x0a, 5, 0x61, 0x62, 0x63, 0x64], // string longer than the value
+      [0x0a, 3, 0x61, 0x62, 0x63, 0x10], // string, then a truncated bool
+      [0x18, 0xff, 0xff, 0xff, 0xff, 0x80], // int varint cut at the value's end
+      [0x18, 0x01, 0x0a, 0x02, 0x68, 0x69], // int, then a string (the string wins)
+      [0x18, 0x96, 0x01, 0x18, 0x01, 0x00], // two ints, then a zero tag
+      [0x21, 0, 0, 0, 0, 0], // double short of 8 bytes
+      [0x0a, 0, 0x0a, 2, 0x68, 0x69], // two strings (the last wins)
+      [0x0a, 0x84, 0x00, 0x61, 0x62, 0x63], // length 4 in a two-byte varint... of 3 bytes left
+    ];
+    for (const bytes of sixBytes) {
+      const body = Buffer.from(placeholder);
+      body.set(bytes, at);
+      compare('logs', body, undefined, stats, `AnyValue ${Buffer.from(bytes).toString('hex')}`);
+    }
+    // Nested kvlists around the depth limit, a string at the bottom: the last levels that decode, and the first refused.
+    // Written by hand: protobufjs's fromObject() refuses such nesting before its decoder would see it.
+    const field = (tag: number, bytes: Buffer) => {
+      const length: number[] = [];
+      for (let n = bytes.length; ; n >>>= 7) {
+        if (n < 128) {
+          length.push(n);
+          break;
+        }
+        length.push((n & 127) | 128);
+      }
+      return Buffer.concat([Buffer.from([tag, ...length]), bytes]);
+    };
+    const keyValue = (value: Buffer) => Buffer.concat([field(0x0a, Buffer.from('k')), field(0x12, value)]);
+    const time = Buffer.alloc(9);
+    time[0] = 0x09;
+    time.writeBigUInt64LE(T, 1);
+    const outcomes = new Set<string>();
+    for (let levels = 20; levels <= 60; levels++) {
+      let value = field(0x0a, Buffer.from('deep'));
+      for (let i = 0; i < levels; i++) value = field(0x32, field(0x0a, keyValue(value)));
+      const logRecord = Buffer.concat([time, field(0x32, keyValue(value))]);
+      const body = field(0x0a, field(0x12, field(0x12, logRecord))); // resourceLogs > scopeLogs > logRecords
+      const before = stats.equal;
+      compare('logs', body, undefined, stats, `${levels} levels`);
+      outcomes.add(stats.equal > before ? 'decoded' : 'refused');
+    }
+    assert.deepEqual([...outcomes].sort(), ['decoded', 'refused']);
+    assert.ok(stats.equal >= 4, `${stats.equal} equal`);
+  });
 });
 
 // ---- fuzz ----
@@ -239,7 +308,21 @@ class Gen {
     return b;
   }
   string(): string {
-    const parts = ['', 'a', 'service.name', 'ünïcødé', '\u{1F600}', '\ud800', 'x'.repeat(20), '__proto__', 'k', ' ', '\u0000'];
+    const parts = [
+      '',
+      'a',
+      'service.name',
+      'ünïcødé',
+      '\u{1F600}',
+      '\ud800',
+      'x'.repeat(20),
+      '__proto__',
+      'k',
+      ' ',
+      '\u0000',
+      'y'.repeat(126),
+      'é'.repeat(63),
+    ];
     return this.list(3, () => this.pick(parts)).join('');
   }
   u64(): string {

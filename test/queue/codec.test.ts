@@ -176,7 +176,10 @@ describe('queue codec', () => {
 
   it('keeps ids that are not lowercase hex of at most 16 bytes as they were', () => {
     const [span] = everySpanShape();
-    for (const id of ['', 'ABCDEF0123456789', 'abc', '0af7651916cd43dd8448eb211c80319c00', 'zz', '0af7651916cd43dd8448eb211c80319', 'ab', 'é0']) {
+    // After the plain odd ones, the neighbours of the hex digits and codes past 127 (the writer's pair table is 7-bit).
+    const odd = ['', 'ABCDEF0123456789', 'abc', '0af7651916cd43dd8448eb211c80319c00', 'zz', '0af7651916cd43dd8448eb211c80319', 'ab', 'é0'];
+    const edges = ['/0', ':0', '`0', 'g0', '0/', '0:', '0`', '0g', 'aF', 'a\u0080', '\u00e1a', 'a\u0161', '\u0130a', 'a\uffff'];
+    for (const id of [...odd, ...edges, '0af7651916cd43dd8448eb211c80319C', `0af7651916cd43dd8448eb211c8031${'\u0139'}c`]) {
       const batch = {
         metrics: [],
         spans: [{ ...span!, traceId: id, spanId: id, parentSpanId: id, links: [{ ...span!.links[0]!, traceId: id, spanId: id }] }],
