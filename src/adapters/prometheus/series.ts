@@ -19,7 +19,7 @@ import {
 import { AttributeSetIds } from './attribute-sets.js';
 import type { PrometheusConfig } from './config.js';
 import { LabelArena, NO_BLOCK, grown } from './label-arena.js';
-import { type Label, LabelSetBuilder, attributesKey, decodeLabelBlock, labelMessages, withLabel } from './labels.js';
+import { type Label, LabelSetBuilder, attributesKey, withLabel } from './labels.js';
 import { prometheusMetricName } from './names.js';
 import { formatFloat } from './values.js';
 import { labelBlockView } from './wire-writer.js';
