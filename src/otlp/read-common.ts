@@ -108,13 +108,14 @@ export function readAttribute(reader: WireReader, ctx: DecodeContext, end: numbe
   }
 }
 
+/** A varint byte with this bit set has more bytes after it. */
+const VARINT_MORE = 128;
+
 /**
  * The common AnyValue of an attribute, read without readAnyValue()'s general loop: exactly one string, int or
  * double field filling [start, end), well-formed (so nothing here can fail); undefined for anything else, which
  * readAnyValue() then reads (with its errors). The same value readAnyValue() gives for these bytes.
  */
-/** A varint byte with this bit set has more bytes after it. */
-const VARINT_MORE = 128;
 
 function scalarValue(reader: WireReader, ctx: DecodeContext, start: number, end: number): AttributeValue | undefined {
   const buf = reader.buf;
