@@ -248,20 +248,20 @@ export function renderReport(given: BenchReport): string {
     lines.push(
       '## Cost at a fixed rate',
       '',
-      '| signal | rate | gateway backend | gateway CPU (% of one core) | ceiling CPU | gateway ack p50 / p99 (ms) | p99 over every request of the runs, gateway / ceiling (ms) | gateway event-loop delay p99 / max, highest max (ms) | gateway RSS (MB) | queued at the end |',
-      '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| signal | rate | gateway backend | gateway CPU (% of one core) | ceiling CPU | gateway ack p50 / p99 (ms) | p99 over every request of the runs, gateway / ceiling (ms) | gateway event-loop delay p99 / max, highest max (ms) | main-thread turns ≥ 10 ms: own work / active, of all (longest own, ms) | main-thread GC pauses ≥ 10 ms (longest, ms) | gateway RSS (MB) | queued at the end |',
+      '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     );
     for (const f of report.fixedRate) {
       const backend =
         (f.backend ?? 'paused') === 'paused' ? 'paused' : `delivering into VictoriaMetrics${f.deliveryThread ? ' (delivery thread)' : ''}`;
       lines.push(
-        `| ${f.signal} | ${human(f.itemsPerSec)}/s | ${backend} | ${f.gatewayCpuPercent?.toFixed(1) ?? 'n/a'} | ${f.ceilingCpuPercent.toFixed(1)} | ${ms(f.gatewayP50Ms)} / ${ms(f.gatewayP99Ms)} | ${ms(f.gatewayPooledP99Ms)} / ${ms(f.ceilingPooledP99Ms)} | ${ms(f.eventLoopP99Ms)} / ${ms(f.eventLoopMaxMs)}, ${ms(f.eventLoopHighestMs)} | ${mb(f.gatewayRssMB)} | ${f.queuedAtEnd ?? ''} |`,
+        `| ${f.signal} | ${human(f.itemsPerSec)}/s | ${backend} | ${f.gatewayCpuPercent?.toFixed(1) ?? 'n/a'} | ${f.ceilingCpuPercent.toFixed(1)} | ${ms(f.gatewayP50Ms)} / ${ms(f.gatewayP99Ms)} | ${ms(f.gatewayPooledP99Ms)} / ${ms(f.ceilingPooledP99Ms)} | ${ms(f.eventLoopP99Ms)} / ${ms(f.eventLoopMaxMs)}, ${ms(f.eventLoopHighestMs)} | ${turns(f)} | ${f.longTurns ? `${f.longTurns.gcOver10ms} (${ms(f.longTurns.gcMaxMs)})` : 'n/a'} | ${mb(f.gatewayRssMB)} | ${f.queuedAtEnd ?? ''} |`,
       );
     }
     const pooled = report.fixedRate[0]!.pooledRequests;
     lines.push(
       '',
-      `Median of ${report.fixedRate[0]!.runs} runs, except the pooled p99 (every request of the runs together${pooled ? `: ${pooled} per server in the first row` : ''}) and the highest max. The event-loop delay is prom-client's (monitorEventLoopDelay, sampled every 10 ms) on the gateway's main thread, over each run: the time between two turns of its timer, so the longest task is the max less up to 10 ms.`,
+      `Median of ${report.fixedRate[0]!.runs} runs, except the pooled p99 (every request of the runs together${pooled ? `: ${pooled} per server in the first row` : ''}) and the highest max. The event-loop delay is prom-client's (monitorEventLoopDelay, sampled every 10 ms) on the gateway's main thread, over each run: the time between two turns of its timer, so the longest task is the max less up to 10 ms. The turns are bench/probe/main-thread-turns.ts's (a 1 ms timer in the gateway): a turn's own work is the loop's active time less the time its thread waited for a CPU (/proc schedstat), which the delay cannot tell apart; summed over the runs, the longest of all.`,
       '',
     );
   }
@@ -281,4 +281,10 @@ export function renderReport(given: BenchReport): string {
   }
   lines.push('Raw figures of every run: `bench/results.json`.', '');
   return lines.join('\n');
+}
+
+/** The probe's long main-thread turns of a fixed-rate case (bench/probe/main-thread-turns.ts). */
+function turns(f: FixedRateResult): string {
+  const t = f.longTurns;
+  return t ? `${t.over10msOwn} / ${t.over10msActive} of ${human(t.turns)} (${ms(t.maxOwnMs)})` : 'n/a';
 }

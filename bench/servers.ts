@@ -36,8 +36,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function launch(args: string[], nodeFlags: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...args], {
+function launch(
+  args: string[],
+  nodeFlags: string[],
+  env: NodeJS.ProcessEnv = {},
+  preload: string[] = [],
+): { child: ChildProcess; output: () => string } {
+  const imports = preload.flatMap((file) => ['--import', file]);
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...imports, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
@@ -99,6 +105,8 @@ export interface GatewayOptions {
   backends?: Record<string, unknown>;
   /** receivers.otlp.decode_threads; default the gateway's own (CPUs − 1). */
   decodeThreads?: number;
+  /** Load bench/probe/main-thread-turns.ts into the gateway, writing its long turns and GC pauses to this file. */
+  probeFile?: string;
 }
 
 /**
@@ -135,7 +143,10 @@ export async function startGateway(options: GatewayOptions): Promise<ServerProce
   const file = path.join(options.dir, 'manifold.yaml');
   // JSON is YAML.
   writeFileSync(file, JSON.stringify(config, null, 2));
-  const { child, output } = launch(['src/cli.ts', 'start', '--config', file], options.nodeFlags);
+  const probe = options.probeFile
+    ? { env: { MANIFOLD_BENCH_PROBE_FILE: options.probeFile }, preload: ['./bench/probe/main-thread-turns.ts'] }
+    : undefined;
+  const { child, output } = launch(['src/cli.ts', 'start', '--config', file], options.nodeFlags, probe?.env, probe?.preload);
   const adminUrl = `http://127.0.0.1:${admin}`;
   await waitFor(ok(`${adminUrl}/readyz`), child, output, 'the gateway');
   return { kind: 'gateway', pid: child.pid!, baseUrl: `http://127.0.0.1:${port}`, adminUrl, output, stop: stopper(child) };

@@ -10,6 +10,7 @@ import { LoadGenerator } from '../load/client.js';
 import { measure, type Measurement } from '../measure.js';
 import type { Payload } from '../payloads.js';
 import { PrivateVictoria } from '../private-servers.js';
+import { type TurnFigures, turnsIn } from '../probe/turns-report.js';
 import { scrape, scrapeMany, startCeiling, startGateway, type ServerProcess } from '../servers.js';
 import { median, percentile } from '../stats.js';
 
@@ -68,6 +69,21 @@ export interface FixedRateResult {
   eventLoopP99Ms?: number;
   eventLoopMaxMs?: number;
   eventLoopHighestMs?: number;
+  /**
+   * The main thread's own work per loop turn (bench/probe/main-thread-turns.ts: active time less run-queue wait),
+   * which tells a long task from the thread waiting for a CPU: turns ≥ 10 ms (own work, and active with the waits)
+   * and GC pauses ≥ 10 ms summed over the runs, the longest of each over all runs.
+   */
+  longTurns?: {
+    turns: number;
+    over10msOwn: number;
+    over10msActive: number;
+    maxOwnMs: number;
+    gcOver10ms: number;
+    gcMaxMs: number;
+    maxWallMs: number;
+    maxWallWaitMs: number;
+  };
   gatewayError?: string;
   measurements: Measurement[];
 }
@@ -78,12 +94,16 @@ export async function fixedRateScenario(o: FixedRateOptions): Promise<FixedRateR
   const backend = o.backend ?? 'paused';
   const victoria = backend === 'victoria' ? await PrivateVictoria.create(path.join(o.dir, `victoria-${o.name}`)) : undefined;
   await victoria?.start();
+  const gatewayDir = path.join(o.dir, `gateway-${o.name}`);
+  // Beside the gateway's folder, kept after the run for a closer look (bench/probe/main-thread-turns.ts).
+  const probeFile = path.join(o.dir, `turns-${o.name}.jsonl`);
+  rmSync(probeFile, { force: true });
   let gateway: ServerProcess | undefined;
   let gatewayError: string | undefined;
   try {
     const delivery = o.deliveryThread === undefined ? {} : { delivery: { thread: o.deliveryThread } };
     const backends = victoria ? { vm: { kind: 'prometheus', url: `${victoria.url}/api/v1/write`, ...delivery } } : undefined;
-    gateway = await startGateway({ dir: path.join(o.dir, `gateway-${o.name}`), nodeFlags: o.nodeFlags, ...(backends ? { backends } : {}) });
+    gateway = await startGateway({ dir: gatewayDir, nodeFlags: o.nodeFlags, probeFile, ...(backends ? { backends } : {}) });
   } catch (error) {
     gatewayError = (error as Error).message.split('\n').slice(0, 12).join('\n');
   }
@@ -92,6 +112,7 @@ export async function fixedRateScenario(o: FixedRateOptions): Promise<FixedRateR
   const shape = { connections: 4, durationSec: o.durationSec, maxRequests: Math.ceil(rate * o.durationSec) + 10, keepLatencies: true };
   const measurements: Measurement[] = [];
   const loopDelays: { p99Ms: number; maxMs: number }[] = [];
+  const turnFigures: TurnFigures[] = [];
   let queuedAtEnd: number | undefined;
   try {
     for (const target of targets) await measure(generator, target, o.payload, { ...shape, durationSec: 1 }, { mode: 'warmup', run: 0, rate });
@@ -99,13 +120,16 @@ export async function fixedRateScenario(o: FixedRateOptions): Promise<FixedRateR
       for (const target of run % 2 ? targets : [...targets].reverse()) {
         const adminUrl = target.kind === 'gateway' ? target.adminUrl : undefined;
         if (adminUrl) await scrape(adminUrl, EVENT_LOOP_MAX); // resets the delay histogram
+        const from = Date.now();
         const m = await measure(generator, target, o.payload, shape, { mode: 'fixed', run, rate });
         measurements.push(m);
         const lag = adminUrl ? await scrapeMany(adminUrl, [EVENT_LOOP_P99, EVENT_LOOP_MAX]) : undefined;
         const delay = lag ? { p99Ms: lag[EVENT_LOOP_P99] * 1000, maxMs: lag[EVENT_LOOP_MAX] * 1000 } : undefined;
         if (delay) loopDelays.push(delay);
+        const turns = adminUrl ? turnsIn(probeFile, from, Date.now()) : undefined;
+        if (turns) turnFigures.push(turns);
         o.log(
-          `  run ${run} ${target.kind.padEnd(7)} at ${o.itemsPerSec / 1000}K/s (${backend}): CPU ${m.serverCpuPercent.toFixed(1)}% of a core, p99 ${m.load.latencyMs.p99.toFixed(1)} ms${delay ? `, event-loop delay p99 / max ${delay.p99Ms.toFixed(1)} / ${delay.maxMs.toFixed(1)} ms` : ''}`,
+          `  run ${run} ${target.kind.padEnd(7)} at ${o.itemsPerSec / 1000}K/s (${backend}): CPU ${m.serverCpuPercent.toFixed(1)}% of a core, p99 ${m.load.latencyMs.p99.toFixed(1)} ms${delay ? `, event-loop delay p99 / max ${delay.p99Ms.toFixed(1)} / ${delay.maxMs.toFixed(1)} ms` : ''}${turns ? `, turns ≥ 10 ms own ${turns.over10msOwn} / active ${turns.over10msActive} of ${turns.turns} (longest own ${turns.maxOwnMs} ms; by wall ${turns.maxWallMs} ms of which ${turns.maxWallWaitMs} waiting for a CPU; GC ≥ 10 ms ${turns.gcOver10ms}, longest ${turns.gcMaxMs} ms)` : ''}`,
         );
       }
     }
@@ -114,7 +138,7 @@ export async function fixedRateScenario(o: FixedRateOptions): Promise<FixedRateR
     generator.close();
     await Promise.all(targets.map((t) => t.stop()));
     await victoria?.discard();
-    rmSync(path.join(o.dir, `gateway-${o.name}`), { recursive: true, force: true });
+    rmSync(gatewayDir, { recursive: true, force: true });
   }
   const of = (kind: string) => measurements.filter((m) => m.target === kind);
   const result: FixedRateResult = {
@@ -144,6 +168,19 @@ export async function fixedRateScenario(o: FixedRateOptions): Promise<FixedRateR
     result.eventLoopP99Ms = median(loopDelays.map((d) => d.p99Ms));
     result.eventLoopMaxMs = median(loopDelays.map((d) => d.maxMs));
     result.eventLoopHighestMs = Math.max(...loopDelays.map((d) => d.maxMs));
+  }
+  if (turnFigures.length) {
+    const longestWall = turnFigures.reduce((a, t) => (t.maxWallMs > a.maxWallMs ? t : a));
+    result.longTurns = {
+      turns: turnFigures.reduce((n, t) => n + t.turns, 0),
+      over10msOwn: turnFigures.reduce((n, t) => n + t.over10msOwn, 0),
+      over10msActive: turnFigures.reduce((n, t) => n + t.over10msActive, 0),
+      maxOwnMs: Math.max(...turnFigures.map((t) => t.maxOwnMs)),
+      gcOver10ms: turnFigures.reduce((n, t) => n + t.gcOver10ms, 0),
+      gcMaxMs: Math.max(...turnFigures.map((t) => t.gcMaxMs)),
+      maxWallMs: longestWall.maxWallMs,
+      maxWallWaitMs: longestWall.maxWallWaitMs,
+    };
   }
   return result;
 }

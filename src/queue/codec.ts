@@ -9,7 +9,7 @@
  */
 import type { TelemetryBatch } from '../model/index.js';
 import { BINARY_VERSION, OLDEST_READ_VERSION } from './binary-format.js';
-import { decodeBinary } from './binary-reader.js';
+import { decodeBinary, decodeBinarySlices } from './binary-reader.js';
 import { encodeBinary } from './binary-writer.js';
 
 /** The version encodeBatch writes. */
@@ -25,6 +25,29 @@ export function encodeBatch(batch: TelemetryBatch, into?: Uint8Array): Uint8Arra
 }
 
 export function decodeBatch(bytes: Uint8Array): TelemetryBatch {
+  const version = readableVersion(bytes);
+  try {
+    return decodeBinary(bytes);
+  } catch (err) {
+    throw undecodable(version, err);
+  }
+}
+
+/**
+ * The same payload in slices of at most `maxItems` items each, decoded as they are taken (so a consumer yielding
+ * between slices holds one slice's objects and never decodes more than one in a task). A malformed payload throws
+ * its PayloadFormatError when the slice that reaches the fault is taken: slices taken before it were well formed.
+ */
+export function* decodeBatchSlices(bytes: Uint8Array, maxItems: number): Generator<TelemetryBatch, void, undefined> {
+  const version = readableVersion(bytes);
+  try {
+    yield* decodeBinarySlices(bytes, maxItems);
+  } catch (err) {
+    throw undecodable(version, err);
+  }
+}
+
+function readableVersion(bytes: Uint8Array): number {
   if (bytes.length === 0) throw new PayloadFormatError('queue payload is empty');
   const version = bytes[0];
   if (version === undefined || version < OLDEST_READ_VERSION || version > BINARY_VERSION) {
@@ -33,9 +56,9 @@ export function decodeBatch(bytes: Uint8Array): TelemetryBatch {
       `queue payload has format version ${version}${which}; this build reads versions ${OLDEST_READ_VERSION} to ${BINARY_VERSION}`,
     );
   }
-  try {
-    return decodeBinary(bytes);
-  } catch (err) {
-    throw new PayloadFormatError(`queue payload (format version ${version}) does not decode: ${(err as Error).message}`);
-  }
+  return version;
+}
+
+function undecodable(version: number, err: unknown): PayloadFormatError {
+  return new PayloadFormatError(`queue payload (format version ${version}) does not decode: ${(err as Error).message}`);
 }

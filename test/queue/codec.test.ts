@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CODEC_VERSION, decodeBatch, encodeBatch, PayloadFormatError } from '../../src/queue/codec.js';
+import { CODEC_VERSION, decodeBatch, decodeBatchSlices, encodeBatch, PayloadFormatError } from '../../src/queue/codec.js';
 import { decodeMsgpack, encodeMsgpack } from './msgpack-reference.js';
 import type {
   AttributeValue,
@@ -423,6 +423,71 @@ describe('queue codec: log records (version 4)', () => {
   });
 });
 
+/** The slices of a payload, each checked to hold at most `max` items and all but the last to be full. */
+function slicesOf(bytes: Uint8Array, max: number): TelemetryBatch[] {
+  const slices = [...decodeBatchSlices(bytes, max)];
+  slices.forEach((slice, i) => {
+    const size = batchSize(slice);
+    assert.ok(i === slices.length - 1 ? size <= max : size === max, `slice ${i} of ${slices.length} holds ${size} items, at most ${max}`);
+  });
+  return slices;
+}
+
+function joined(slices: readonly TelemetryBatch[]): TelemetryBatch {
+  return { metrics: slices.flatMap((s) => s.metrics), spans: slices.flatMap((s) => s.spans), logs: slices.flatMap((s) => s.logs) };
+}
+
+describe('queue codec: decoding in slices (what delivery does, issue 13)', () => {
+  it('slices a mixed payload in order, points then spans then log records, into what decodeBatch gives, sharing kept', () => {
+    const batch = { metrics: everyPointType(), spans: everySpanShape(), logs: everyLogShape() };
+    const bytes = encodeBatch(batch);
+    for (const max of [1, 2, 3, 7, batchSize(batch) - 1, batchSize(batch), batchSize(batch) + 1]) {
+      const slices = slicesOf(bytes, max);
+      assert.equal(slices.length, Math.max(1, Math.ceil(batchSize(batch) / max)), `max ${max}`);
+      const out = joined(slices);
+      assert.deepStrictEqual(out, batch, `max ${max}`);
+      assertSameSharing(batch, out);
+    }
+    // A slice at the boundary between kinds holds both, in order.
+    const [first, second] = slicesOf(bytes, everyPointType().length + 1);
+    assert.equal(first!.metrics.length, everyPointType().length);
+    assert.equal(first!.spans.length, 1);
+    assert.equal(second!.metrics.length, 0);
+  });
+
+  it('gives one empty slice for an empty batch, and a version-3 payload without log records', () => {
+    assert.deepStrictEqual([...decodeBatchSlices(encodeBatch({ metrics: [], spans: [], logs: [] }), 5)], [{ metrics: [], spans: [], logs: [] }]);
+    assert.deepStrictEqual(joined(slicesOf(Buffer.from(V3_FIXTURE_HEX, 'hex'), 1)), v3FixtureBatch());
+  });
+
+  it('throws a PayloadFormatError naming the fault when the slice reaching it is taken, and refuses bad versions at once', () => {
+    const batch = { metrics: everyPointType(), spans: everySpanShape(), logs: everyLogShape() };
+    const bytes = encodeBatch(batch);
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const taken: TelemetryBatch[] = [];
+      assert.throws(
+        () => {
+          for (const slice of decodeBatchSlices(bytes.subarray(0, cut), 2)) taken.push(slice);
+        },
+        (err: unknown) => err instanceof PayloadFormatError && /format version 4\) does not decode: truncated/.test(err.message),
+        `cut at ${cut} of ${bytes.length}`,
+      );
+      // What came before the fault is what the whole payload starts with.
+      const before = joined(taken);
+      assert.deepStrictEqual(before.metrics, batch.metrics.slice(0, before.metrics.length), `cut at ${cut}`);
+      assert.deepStrictEqual(before.spans, batch.spans.slice(0, before.spans.length), `cut at ${cut}`);
+    }
+    assert.throws(
+      () => [...decodeBatchSlices(Uint8Array.of(9, 0, 0, 0), 2)],
+      (err: unknown) => err instanceof PayloadFormatError && /version 9/.test(err.message),
+    );
+    assert.throws(
+      () => [...decodeBatchSlices(new Uint8Array(0), 2)],
+      (err: unknown) => err instanceof PayloadFormatError && /empty/.test(err.message),
+    );
+  });
+});
+
 describe('queue codec: against the msgpackr reference', () => {
   it('the reference round-trips every point type, span shape and log record shape, a realistic batch, shared references', () => {
     const batch = { metrics: everyPointType(), spans: everySpanShape(), logs: everyLogShape() };
@@ -771,6 +836,10 @@ describe('queue codec: seeded fuzz', () => {
         const out = decodeBatch(bytes);
         assert.deepStrictEqual(out, batch);
         assertSameSharing(batch, out, 4);
+        // In slices of any size, the same batch.
+        const sliced = joined(slicesOf(bytes, 1 + Math.floor(random() * 40)));
+        assert.deepStrictEqual(sliced, batch);
+        assertSameSharing(batch, sliced, 4);
         // Any cut of the payload is refused as a PayloadFormatError, never something else.
         const cut = 1 + Math.floor(random() * (bytes.length - 1));
         if (cut < bytes.length) assert.throws(() => decodeBatch(bytes.subarray(0, cut)), PayloadFormatError);

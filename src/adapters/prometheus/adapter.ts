@@ -85,8 +85,10 @@ export class PrometheusAdapter implements Adapter<EncodedRemoteWrite> {
         const next = parts.next();
         if (next.done === true) break;
         const points = next.value.metrics;
-        // In slices, yielding between them: a 10K-point part takes ~10 ms to translate (after its ~5 ms decode),
-        // and every task that long is ack latency for the requests waiting on this thread (issue 13).
+        // In slices, yielding between them: a 10K-point part takes ~10 ms to translate, and every task that long
+        // is ack latency for the requests waiting on this thread (issue 13; bench/probe/main-thread-turns.ts finds
+        // the long turns). The engine's parts are slices of that size already (batch-from-jobs.ts), a part in
+        // another's hands need not be.
         for (let from = 0; from < points.length; from += TRANSLATE_SLICE_POINTS) {
           if (from > 0) await yieldToEventLoop();
           this.translator.add(points, from, Math.min(from + TRANSLATE_SLICE_POINTS, points.length));
