@@ -64,16 +64,17 @@ function logRecord(
     let spanId = '';
     let eventName = '';
     let rest = -1;
+    let restEnd = -1;
     // Pass 1: the scalars (validation needs ids, times, severity); body and attributes wait for pass 2.
     while (reader.pos < end) {
       const at = reader.pos;
       const tag = reader.uint32(end);
       switch (tag) {
         case LogRecordTag.TimeUnixNano_I64:
-          time = reader.fixed64(end);
+          time = reader.fixed64Repeated(end);
           break;
         case LogRecordTag.ObservedTimeUnixNano_I64:
-          observed = reader.fixed64(end);
+          observed = reader.fixed64Repeated(end);
           break;
         case LogRecordTag.SeverityNumber_VARINT:
           severityNumber = reader.uint32(end) | 0;
@@ -84,7 +85,7 @@ function logRecord(
         case LogRecordTag.Body_LEN:
         case LogRecordTag.Attributes_LEN:
           if (rest < 0) rest = at;
-          reader.pos = reader.lenEnd(end);
+          reader.pos = restEnd = reader.lenEnd(end);
           break;
         case LogRecordTag.DroppedAttributesCount_VARINT:
           droppedAttributesCount = reader.uint32(end);
@@ -115,13 +116,14 @@ function logRecord(
     let attributes = EMPTY_ATTRIBUTES;
     let dropped = 0;
     if (rest >= 0) {
-      // Pass 2: the body (the last one sent wins; earlier ones must still decode) and the attributes, in the order sent.
+      // Pass 2: the body (the last one sent wins; earlier ones must still decode) and the attributes, in the order
+      // sent; up to the last of them only (the scalars after it were read in pass 1).
       let bodyStart = -1;
       let bodyEnd = -1;
       let kept = 0;
       const max = ctx.maxAttributes;
       reader.pos = rest;
-      while (reader.pos < end) {
+      while (reader.pos < restEnd) {
         const tag = reader.uint32(end);
         if (tag === LogRecordTag.Attributes_LEN) {
           const fieldEnd = reader.lenEnd(end);
@@ -140,8 +142,8 @@ function logRecord(
       if (bodyStart >= 0) {
         reader.pos = bodyStart;
         body = readAnyValue(reader, ctx, bodyEnd, depth + 1);
-        reader.pos = end;
       }
+      reader.pos = end;
     }
     out.push({
       resource,

@@ -45,8 +45,12 @@ export class PrimitiveWriter {
     this.strings = new Map();
   }
 
+  /** Room for `bytes` more. Kept this small so that it is inlined at its many call sites; growing is grow()'s. */
   ensure(bytes: number): void {
-    if (this.pos + bytes <= this.buf.length) return;
+    if (this.pos + bytes > this.buf.length) this.grow(bytes);
+  }
+
+  private grow(bytes: number): void {
     const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + bytes)) as Utf8WriteBuffer;
     this.buf.copy(grown, 0, 0, this.pos);
     this.buf = grown;

@@ -4,10 +4,15 @@
  * incremented instead of redrawn, so ids sort in creation order. Unique across restarts and processes by
  * the random part; sortable by time, readable in logs, usable as a backend's dedup token.
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const FORTY_BITS = 2 ** 40;
+/** Random bytes drawn 4 KB at a time: one call to the CSPRNG per ~400 ids, not per id (one per enqueue under load). */
+const RANDOM_POOL_BYTES = 4096;
+const RANDOM_DRAW_BYTES = 10;
+const randomPool = Buffer.alloc(RANDOM_POOL_BYTES);
+let randomAt = RANDOM_POOL_BYTES;
 
 function base32(value: number, chars: number): string {
   let out = '';
@@ -27,9 +32,13 @@ export class MonotonicUlid {
   next(now = Date.now()): string {
     if (now > this.lastTime) {
       this.lastTime = now;
-      const r = randomBytes(10);
-      this.hi = r.readUIntBE(0, 5);
-      this.lo = r.readUIntBE(5, 5);
+      if (randomAt + RANDOM_DRAW_BYTES > RANDOM_POOL_BYTES) {
+        randomFillSync(randomPool);
+        randomAt = 0;
+      }
+      this.hi = randomPool.readUIntBE(randomAt, 5);
+      this.lo = randomPool.readUIntBE(randomAt + 5, 5);
+      randomAt += RANDOM_DRAW_BYTES;
     } else if (++this.lo === FORTY_BITS) {
       this.lo = 0;
       if (++this.hi === FORTY_BITS) {

@@ -282,6 +282,65 @@ describe('reader vs protobufjs: fixed inputs', () => {
     assert.deepEqual([...outcomes].sort(), ['decoded', 'refused']);
     assert.ok(stats.equal >= 4, `${stats.equal} equal`);
   });
+
+  it('log records: repeating timestamps, scalars around and after the body and attributes, keys sharing a cache slot', () => {
+    const stats = fresh();
+    // WireReader.fixed64Repeated(): equal times, equal low words under another high word, small and zero values,
+    // and a record rejected for its time between records that repeat.
+    const times = [
+      [T, T],
+      [T, T],
+      [T + 2n ** 32n, T],
+      [T, T + 2n ** 32n],
+      [5n, 5n],
+      [0n, 5n],
+      [2n ** 63n, T],
+      [T, T],
+      [2n ** 64n - 1n, 2n ** 64n - 1n],
+    ];
+    const records = times.map(([time, observed], i) => ({
+      timeUnixNano: String(time),
+      observedTimeUnixNano: String(observed),
+      body: { stringValue: `line ${i}` },
+      attributes: [{ key: 'i', value: { intValue: String(i) } }],
+    }));
+    compare('logs', logs({ resourceLogs: [{ scopeLogs: [{ logRecords: records }] }] }), undefined, stats, 'repeating timestamps');
+    // Written by hand, fields out of the encoders' order: pass 2 of read-logs.ts reads up to the last body or
+    // attribute only, and every scalar (before, between, after them) must still count.
+    const field = (tag: number, bytes: Buffer) => Buffer.concat([Buffer.from([tag, bytes.length]), bytes]);
+    const fixed64 = (tag: number, value: bigint) => {
+      const out = Buffer.alloc(9);
+      out[0] = tag;
+      out.writeBigUInt64LE(value, 1);
+      return out;
+    };
+    const attribute = (key: string, value: string) =>
+      field(0x32, Buffer.concat([field(0x0a, Buffer.from(key)), field(0x12, field(0x0a, Buffer.from(value)))]));
+    const body = (value: string) => field(0x2a, field(0x0a, Buffer.from(value)));
+    const severity = Buffer.from([0x10, 9]);
+    const flags = Buffer.from([0x45, 1, 0, 0, 0]);
+    const traceId = field(0x4a, TRACE_ID);
+    const spanId = field(0x52, SPAN_ID);
+    const orders = [
+      [attribute('a', 'x'), fixed64(0x09, T), body('b'), severity, traceId],
+      [body('first'), flags, body('second'), spanId, traceId, fixed64(0x59, T)],
+      [attribute('a', 'x'), severity, attribute('b', 'y'), fixed64(0x09, T), fixed64(0x59, T + 1n)],
+      [traceId, spanId, attribute('a', 'x'), fixed64(0x09, T), Buffer.from([0x38, 2])],
+      [body('only'), field(0x4a, Buffer.alloc(16))], // rejected: an all-zero trace id after the body
+      [attribute('a', 'x'), Buffer.from([0x10, 30])], // rejected: severity 30 after the attributes
+      [body('b'), field(0x62, Buffer.from('event'))],
+    ];
+    const request = (parts: Buffer[]) => field(0x0a, field(0x12, field(0x12, Buffer.concat(parts)))); // resourceLogs > scopeLogs > logRecords
+    for (const [i, parts] of orders.entries()) compare('logs', request(parts), undefined, stats, `field order ${i}`);
+    compare('logs', Buffer.concat(orders.map(request)), { maxAttributes: 1, maxAttributeValueLength: 3 }, stats, 'field orders together');
+    // Keys and values of one length with equal bytes at the places WireReader.key() hashes (first, quarter, half,
+    // last) share a cache slot: taking turns, each must still come back as itself.
+    const sameSlot = ['k0000000', 'k1000000', 'k0000100', 'k0000010', 'k1000000', 'k0000000'];
+    const attributes = sameSlot.map((key, i) => ({ key, value: { stringValue: sameSlot[(i + 1) % sameSlot.length] } }));
+    const slotRecords = sameSlot.map(() => ({ timeUnixNano: String(T), attributes }));
+    compare('logs', logs({ resourceLogs: [{ scopeLogs: [{ logRecords: slotRecords }] }] }), undefined, stats, 'keys sharing a cache slot');
+    assert.equal(stats.equal, 2 + orders.length + 1, `${stats.equal} equal`);
+  });
 });
 
 // ---- fuzz ----
