@@ -51,3 +51,19 @@ export function turnsIn(file: string, from: number, to: number): TurnFigures | u
     gcMaxMs: Math.max(0, ...gcs.map((l) => l.ms!)),
   };
 }
+
+/** Several runs' figures as one: counts summed, the longest of each over all runs. */
+export function acrossRuns(runs: readonly TurnFigures[]): TurnFigures {
+  const sum = (pick: (t: TurnFigures) => number) => runs.reduce((n, t) => n + pick(t), 0);
+  const longestWall = runs.reduce((a, t) => (t.maxWallMs > a.maxWallMs ? t : a));
+  return {
+    turns: sum((t) => t.turns),
+    over10msOwn: sum((t) => t.over10msOwn),
+    over10msActive: sum((t) => t.over10msActive),
+    maxOwnMs: Math.max(...runs.map((t) => t.maxOwnMs)),
+    maxWallMs: longestWall.maxWallMs,
+    maxWallWaitMs: longestWall.maxWallWaitMs,
+    gcOver10ms: sum((t) => t.gcOver10ms),
+    gcMaxMs: Math.max(...runs.map((t) => t.gcMaxMs)),
+  };
+}

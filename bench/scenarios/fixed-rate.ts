@@ -10,7 +10,7 @@ import { LoadGenerator } from '../load/client.js';
 import { measure, type Measurement } from '../measure.js';
 import type { Payload } from '../payloads.js';
 import { PrivateVictoria } from '../private-servers.js';
-import { type TurnFigures, turnsIn } from '../probe/turns-report.js';
+import { acrossRuns, type TurnFigures, turnsIn } from '../probe/turns-report.js';
 import { scrape, scrapeMany, startCeiling, startGateway, type ServerProcess } from '../servers.js';
 import { median, percentile } from '../stats.js';
 
@@ -74,16 +74,7 @@ export interface FixedRateResult {
    * which tells a long task from the thread waiting for a CPU: turns ≥ 10 ms (own work, and active with the waits)
    * and GC pauses ≥ 10 ms summed over the runs, the longest of each over all runs.
    */
-  longTurns?: {
-    turns: number;
-    over10msOwn: number;
-    over10msActive: number;
-    maxOwnMs: number;
-    gcOver10ms: number;
-    gcMaxMs: number;
-    maxWallMs: number;
-    maxWallWaitMs: number;
-  };
+  longTurns?: TurnFigures;
   gatewayError?: string;
   measurements: Measurement[];
 }
@@ -169,18 +160,7 @@ export async function fixedRateScenario(o: FixedRateOptions): Promise<FixedRateR
     result.eventLoopMaxMs = median(loopDelays.map((d) => d.maxMs));
     result.eventLoopHighestMs = Math.max(...loopDelays.map((d) => d.maxMs));
   }
-  if (turnFigures.length) {
-    const longestWall = turnFigures.reduce((a, t) => (t.maxWallMs > a.maxWallMs ? t : a));
-    result.longTurns = {
-      turns: turnFigures.reduce((n, t) => n + t.turns, 0),
-      over10msOwn: turnFigures.reduce((n, t) => n + t.over10msOwn, 0),
-      over10msActive: turnFigures.reduce((n, t) => n + t.over10msActive, 0),
-      maxOwnMs: Math.max(...turnFigures.map((t) => t.maxOwnMs)),
-      gcOver10ms: turnFigures.reduce((n, t) => n + t.gcOver10ms, 0),
-      gcMaxMs: Math.max(...turnFigures.map((t) => t.gcMaxMs)),
-      maxWallMs: longestWall.maxWallMs,
-      maxWallWaitMs: longestWall.maxWallWaitMs,
-    };
-  }
+  if (turnFigures.length) result.longTurns = acrossRuns(turnFigures);
+
   return result;
 }

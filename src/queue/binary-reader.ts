@@ -267,41 +267,47 @@ class Reader extends ContextReader {
    * payload's (3 or 4, checked by codec.ts); a version-3 payload has no log records.
    */
   *slices(version: number, maxItems: number): Generator<TelemetryBatch, void, undefined> {
+    let slice: Slice = { metrics: [], spans: [], logs: [] };
+    let size = 0; // items in `slice`
     const pointCount = this.varuint();
     if (pointCount > this.end - this.pos) this.truncated();
-    let metrics: MetricPoint[] = [];
-    for (let i = 0; i < pointCount; i++) {
-      if (metrics.length === maxItems) {
-        yield { metrics, spans: [], logs: [] };
-        metrics = [];
+    for (let i = 0; i < pointCount; i++, size++) {
+      if (size === maxItems) {
+        yield slice;
+        [slice, size] = [{ metrics: [], spans: [], logs: [] }, 0];
       }
-      metrics.push(this.point());
+      slice.metrics.push(this.point());
     }
     const spanCount = this.varuint();
     if (spanCount > this.end - this.pos) this.truncated();
-    let spans: Span[] = [];
-    for (let i = 0; i < spanCount; i++) {
-      if (metrics.length + spans.length === maxItems) {
-        yield { metrics, spans, logs: [] };
-        [metrics, spans] = [[], []];
+    for (let i = 0; i < spanCount; i++, size++) {
+      if (size === maxItems) {
+        yield slice;
+        [slice, size] = [{ metrics: [], spans: [], logs: [] }, 0];
       }
-      spans.push(this.span());
+      slice.spans.push(this.span());
     }
-    let logs: LogRecord[] = [];
     if (version >= LOGS_SINCE_VERSION) {
       const logCount = this.varuint();
       if (logCount > this.end - this.pos) this.truncated();
-      for (let i = 0; i < logCount; i++) {
-        if (metrics.length + spans.length + logs.length === maxItems) {
-          yield { metrics, spans, logs };
-          [metrics, spans, logs] = [[], [], []];
+      for (let i = 0; i < logCount; i++, size++) {
+        if (size === maxItems) {
+          yield slice;
+          [slice, size] = [{ metrics: [], spans: [], logs: [] }, 0];
         }
-        logs.push(readLogRecord(this));
+        slice.logs.push(readLogRecord(this));
       }
     }
     if (this.pos !== this.end) throw new Error(`${this.end - this.pos} bytes after the batch`);
-    yield { metrics, spans, logs };
+    yield slice;
   }
+}
+
+/** A slice as it is filled. */
+interface Slice {
+  metrics: MetricPoint[];
+  spans: Span[];
+  logs: LogRecord[];
 }
 
 function reader(bytes: Uint8Array): Reader {
