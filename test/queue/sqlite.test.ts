@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -41,6 +41,46 @@ describe('embedded queue specifics', () => {
       await store.enqueue([{ backend: 'b', payload, items: 1 }]);
       assert.equal(checkpointer.running, true, 'started again by the next commit');
       assert.equal((await store.stats('b')).jobs, 81);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('starts the WAL over from the checkpoint thread, with writes held meanwhile: every write issued then lands', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'manifold-queue-restart-'));
+    const store = await EmbeddedQueueStore.open({ dir, checkpoints: { intervalMs: 10 } });
+    const { checkpointer } = store as unknown as { checkpointer: { writesHeld: Promise<void> | undefined } };
+    const walFile = path.join(dir, 'queue.db-wal');
+    try {
+      store.configure('b', { maxBytes: 1e10, maxAgeMs: 3.6e6, policy: 'refuse' });
+      const payload = new Uint8Array(500_000).fill(7);
+      let holds = 0;
+      let issuedWhileHeld = 0;
+      // Bursts of 8 concurrent enqueues (4 MB) until three holds were seen (32 MB of WAL each, ~100 MB).
+      for (let burst = 0; burst < 100 && holds < 3; burst++) {
+        const writes = Array.from({ length: 8 }, () => store.enqueue([{ backend: 'b', payload, items: 2 }]));
+        const held = checkpointer.writesHeld !== undefined;
+        const restartsBefore = walRestarts(walFile);
+        // One more write issued during the hold, when there is one: it waits for the checkpoint, then starts the WAL over.
+        if (held) writes.push(store.enqueue([{ backend: 'b', payload, items: 2 }]));
+        const results = await Promise.all(writes);
+        for (const result of results) assert.equal(result.ids.length, 1);
+        if (held) {
+          holds++;
+          issuedWhileHeld += writes.length;
+          assert.ok(walRestarts(walFile) > restartsBefore, `the writes after hold ${holds} started the WAL over`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      assert.ok(holds >= 3, `writes were held for a restart ${holds} times`);
+      assert.ok(statSync(walFile).size <= 70e6, `the WAL stays bounded (${statSync(walFile).size} bytes)`);
+      const stats = await store.stats('b');
+      assert.equal(stats.items, 2 * stats.jobs, 'every job whole');
+      assert.ok(stats.jobs >= 3 * 9, `every write landed (${stats.jobs} jobs, ${issuedWhileHeld} issued while held)`);
+      const leased = await store.lease('b', { maxJobs: 1000, maxBytes: 1e12, maxItems: 1e9 });
+      assert.equal(leased.length, stats.jobs);
+      assert.ok(leased.every((job) => job.payload.byteLength === payload.byteLength && job.payload[0] === 7));
     } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
@@ -198,3 +238,15 @@ describe('embedded queue specifics', () => {
     }
   });
 });
+
+/** The WAL header's checkpoint sequence number (bytes 12-15, big-endian): it counts the times the WAL started over. */
+function walRestarts(walFile: string): number {
+  const header = Buffer.alloc(16);
+  const fd = openSync(walFile, 'r');
+  try {
+    readSync(fd, header, 0, 16, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return header.readUInt32BE(12);
+}

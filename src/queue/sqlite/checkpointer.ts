@@ -6,15 +6,18 @@
  * takes its checkpoints back (SQLite's own, every 1,000 pages), so the WAL never grows without bound.
  *
  * The WAL only starts again from its beginning after a checkpoint that copied all of it, and one running beside a
- * steady writer never does (commits land while it copies). So once the WAL holds RESTART_FRAMES, the main
- * connection runs a checkpoint itself between two commits: the thread has copied and synced all but the last few
- * frames, so it is short, and the next commit writes the WAL from its start (journal_size_limit truncates it).
+ * steady writer never does (commits land while it copies). So once the WAL holds RESTART_FRAMES, the store holds
+ * its writes back (`writesHeld`) while the thread runs one more checkpoint, which then copies the WAL to its end;
+ * the next commit writes the WAL from its start (journal_size_limit truncates it). That checkpoint was run on the
+ * main connection between two commits before: ~30 ms of copy and two fdatasyncs with the event loop stopped, 6.6%
+ * of the main thread under logs ingest (bench/NOTES.md). Held, only the writes wait; requests are still read and
+ * decoded, and deliveries translated and sent, meanwhile.
  */
 import type { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { startSiblingWorker } from '../../util/sibling-worker.js';
-import type { CheckpointThreadData } from './checkpoint-thread.js';
+import type { CheckpointReport, CheckpointThreadData } from './checkpoint-thread.js';
 
 export interface CheckpointerOptions {
   readonly intervalMs?: number;
@@ -25,12 +28,15 @@ export interface CheckpointerOptions {
 const SQLITE_DEFAULT_AUTOCHECKPOINT = 1000;
 /** 2,048 frames of 16 KB pages: 32 MB of WAL, then it starts over. */
 const RESTART_FRAMES = 2048;
+/** Writes are never held longer than this, whatever the thread does: a WAL that grows is better than a stall. */
+const HOLD_LIMIT_MS = 1000;
 
 export class Checkpointer {
   private worker: Worker | undefined;
   private stopping: Promise<void> | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private failed = false;
+  private held: { readonly released: Promise<void>; readonly release: () => void } | undefined;
   private readonly intervalMs: number;
   private readonly idleStopMs: number;
 
@@ -51,6 +57,14 @@ export class Checkpointer {
     this.idleTimer?.refresh();
   }
 
+  /**
+   * Pending while the thread runs the checkpoint that starts the WAL over: every write waits for it (the store
+   * awaits it before a write's reads, so what it read still holds when it writes). Undefined nearly always.
+   */
+  get writesHeld(): Promise<void> | undefined {
+    return this.held?.released;
+  }
+
   /** Whether the thread runs now (for tests). */
   get running(): boolean {
     return this.worker !== undefined;
@@ -60,18 +74,22 @@ export class Checkpointer {
   async close(): Promise<void> {
     clearTimeout(this.idleTimer);
     await this.stop();
+    this.releaseWrites();
   }
 
   private start(): void {
     const data: CheckpointThreadData = { file: this.file, intervalMs: this.intervalMs };
     const worker = startSiblingWorker(import.meta.url, 'checkpoint-thread', { workerData: data, name: 'queue-checkpoint' });
     worker.unref();
-    worker.on('message', (message: { error?: string; log?: number }) => {
-      if (message.error) this.options.logger?.warn({ error: message.error }, 'queue checkpoint failed; the next one retries');
-      else if (message.log !== undefined && message.log >= RESTART_FRAMES) this.restartWal();
+    worker.on('message', (report: CheckpointReport) => {
+      if (report.restarted) this.releaseWrites();
+      if (report.error) this.options.logger?.warn({ error: report.error }, 'queue checkpoint failed; the next one retries');
+      // The restart's own report still counts the old WAL's frames: it starts over at the next commit.
+      else if (!report.restarted && report.log !== undefined && report.log >= RESTART_FRAMES) this.holdWritesForRestart(worker);
     });
     worker.on('error', (error) => this.fail(worker, error));
     worker.on('exit', (code) => {
+      this.releaseWrites();
       if (this.worker === worker && !this.stopping) this.fail(worker, new Error(`checkpoint thread exited with code ${code}`));
     });
     this.worker = worker;
@@ -93,12 +111,33 @@ export class Checkpointer {
     return this.stopping;
   }
 
-  private restartWal(): void {
-    try {
-      this.db.pragma('wal_checkpoint(PASSIVE)');
-    } catch (error) {
-      this.options.logger?.warn({ err: error as Error }, 'queue checkpoint failed; the next one retries');
-    }
+  /**
+   * No write is open now (better-sqlite3's are synchronous and this runs between turns), and none starts until
+   * the thread answers, so its checkpoint sees the WAL's last frame.
+   */
+  private holdWritesForRestart(worker: Worker): void {
+    // A stopping thread (its last report) would not answer.
+    if (this.held || this.stopping || worker !== this.worker) return;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // Both keep the process alive while writes are held: nothing else may (a held write is only a promise).
+    const limit = setTimeout(() => this.releaseWrites(), HOLD_LIMIT_MS);
+    worker.ref();
+    this.held = {
+      released,
+      release: () => {
+        clearTimeout(limit);
+        if (!this.stopping) worker.unref();
+        release();
+      },
+    };
+    worker.postMessage('restart');
+  }
+
+  private releaseWrites(): void {
+    const held = this.held;
+    this.held = undefined;
+    held?.release();
   }
 
   private fail(worker: Worker, error: Error): void {
@@ -106,6 +145,7 @@ export class Checkpointer {
     this.worker = undefined;
     this.failed = true;
     clearTimeout(this.idleTimer);
+    this.releaseWrites();
     this.db.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT}`);
     this.options.logger?.error({ err: error }, 'the queue checkpoint thread failed; checkpoints run on the main thread from now on');
   }

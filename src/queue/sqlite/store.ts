@@ -109,6 +109,7 @@ export class EmbeddedQueueStore implements QueueStore {
 
   async enqueue(entries: readonly EnqueueEntry[]): Promise<EnqueueResult> {
     this.ensureOpen();
+    if (this.checkpointer.writesHeld) await this.writesReleased();
     if (entries.length === 0) return { ids: [], dropped: [] };
     const delta = new TotalsDelta();
     const result = this.write(() => this.enqueueInTransaction(entries, this.clock(), delta));
@@ -149,6 +150,7 @@ export class EmbeddedQueueStore implements QueueStore {
 
   async lease(backend: string, limits: LeaseLimits): Promise<Job[]> {
     this.ensureOpen();
+    if (this.checkpointer.writesHeld) await this.writesReleased();
     const taken = this.leased(backend);
     let chosen: JobRow[] = [];
     let group: string | null = null;
@@ -213,6 +215,7 @@ export class EmbeddedQueueStore implements QueueStore {
 
   async complete(backend: string, ids: readonly string[]): Promise<void> {
     this.ensureOpen();
+    if (this.checkpointer.writesHeld) await this.writesReleased();
     const delta = new TotalsDelta();
     this.write(() => {
       for (const id of ids) {
@@ -227,6 +230,7 @@ export class EmbeddedQueueStore implements QueueStore {
 
   async release(backend: string, ids: readonly string[]): Promise<void> {
     this.ensureOpen();
+    if (this.checkpointer.writesHeld) await this.writesReleased();
     this.write(() => {
       for (const id of ids) this.sql.unhold.run(id, backend);
     });
@@ -236,6 +240,7 @@ export class EmbeddedQueueStore implements QueueStore {
 
   async retryLater(backend: string, ids: readonly string[], retryAt: number, error: string): Promise<void> {
     this.ensureOpen();
+    if (this.checkpointer.writesHeld) await this.writesReleased();
     this.write(() => {
       const group = ids.length > 1 ? (this.commonGroup(backend, ids) ?? `${ids[0]}+${ids.length}`) : null;
       for (const id of ids) this.sql.retry.run(retryAt, group, error, error, id, backend);
@@ -253,6 +258,7 @@ export class EmbeddedQueueStore implements QueueStore {
 
   async deadLetter(backend: string, ids: readonly string[], reason: string, error: string): Promise<void> {
     this.ensureOpen();
+    if (this.checkpointer.writesHeld) await this.writesReleased();
     const delta = new TotalsDelta();
     this.write(() => {
       for (const id of ids) {
@@ -292,6 +298,7 @@ export class EmbeddedQueueStore implements QueueStore {
 
   async replayDeadLetters(filter: { id?: string; backend?: string }): Promise<number> {
     this.ensureOpen();
+    if (this.checkpointer.writesHeld) await this.writesReleased();
     const delta = new TotalsDelta();
     const now = this.clock();
     // Replayed jobs go to the back of the line (new seq, line_at now), keeping their ids.
@@ -310,6 +317,7 @@ export class EmbeddedQueueStore implements QueueStore {
 
   async dropDeadLetters(filter: { id?: string; backend?: string }): Promise<number> {
     this.ensureOpen();
+    if (this.checkpointer.writesHeld) await this.writesReleased();
     const delta = new TotalsDelta();
     const rows = this.write(() => this.sql.dropDead.all(deadFilter(filter)));
     for (const row of rows) delta.add(row.backend, 0, 0, 0, -1);
@@ -342,6 +350,15 @@ export class EmbeddedQueueStore implements QueueStore {
   private forgetLeases(backend: string, ids: readonly string[]): void {
     const set = this.leasedIds.get(backend);
     if (set) for (const id of ids) set.delete(id);
+  }
+
+  /**
+   * While the checkpointer holds writes back (one checkpoint every 32 MB of WAL, see checkpointer.ts). Awaited before a
+   * call's first read, so what it read still holds when it writes.
+   */
+  private async writesReleased(): Promise<void> {
+    while (this.checkpointer.writesHeld) await this.checkpointer.writesHeld;
+    this.ensureOpen();
   }
 
   /** Runs fn in one IMMEDIATE transaction; store failures become QueueUnavailableError (retryable for the sender). */
