@@ -1,6 +1,6 @@
 /** The delivery sections of RESULTS.md and their targets-table rows (report.ts puts them in place). */
 import type { DeliveryResult, DeliveryWindow } from './scenarios/delivery.js';
-import { kb, mb, pct, ratio } from './report-format.js';
+import { kb, mb, pct, ratio, stampLine } from './report-format.js';
 import { human } from './stats.js';
 
 type Loose = Record<string, unknown>;
@@ -111,7 +111,7 @@ export function deliveryTable(d: DeliveryResult): string[] {
   ];
   const refusals = refusalsLine(d);
   if (refusals) lines.push(refusals, '');
-  if (d.command) lines.push(`Measured separately and merged: \`${d.command}\`, ${d.date}, commit ${d.commit}.`, '');
+  lines.push(...stampLine(d));
   return lines;
 }
 

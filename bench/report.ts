@@ -8,7 +8,7 @@ import type { PendingScenario } from './scenarios/later.js';
 import type { MicroResult } from './scenarios/micro.js';
 import type { Machine } from './proc.js';
 import type { PayloadSet } from './payloads.js';
-import { kb, mb, ms, ratio } from './report-format.js';
+import { kb, mb, ms, mergedBy, ratio, stampLine } from './report-format.js';
 import { human } from './stats.js';
 
 export interface BenchReport {
@@ -52,6 +52,7 @@ function ingestTable(r: IngestResult): string[] {
     '',
     `Median of ${r.runs} runs; gateway and ceiling measured alternately in each run.`,
     '',
+    ...stampLine(r),
     `| | gateway (backend paused, ${r.name.endsWith('-redis') ? 'Redis' : 'embedded'} queue) | ceiling (decode + 200) | gateway / ceiling |`,
     '| --- | ---: | ---: | ---: |',
     row(`**${unit}/s, full load**`, `**${human(g.itemsPerSec ?? NaN)}**`, human(c.itemsPerSec), `**${ratio(r.ratio)}**`),
@@ -185,7 +186,7 @@ function outageTargets(o: OutageResult | undefined): [string, string, boolean | 
 }
 
 function outageSection(o: OutageResult): string[] {
-  if (o.error) return ['### VictoriaMetrics outage', '', `Failed: ${o.error}`, ''];
+  if (o.error) return ['### VictoriaMetrics outage', '', `Failed: ${o.error}`, '', ...stampLine(o)];
   const phase = (p: string) => o.samples.filter((s) => s.phase === p);
   const trend = (p: string) =>
     phase(p)
@@ -215,6 +216,7 @@ function outageSection(o: OutageResult): string[] {
     '',
     `Trend (recovery) ${trend('recovery')}`,
     '',
+    ...stampLine(o),
   ];
 }
 
@@ -228,7 +230,7 @@ export function renderReport(given: BenchReport): string {
     `${report.mode === 'quick' ? '**Quick run** (short runs: indicative only). ' : ''}Written by \`bench/run.ts\` on ${report.date}, in ${report.durationSec.toFixed(0)} s.`,
     '',
     `- Command: \`${report.command}\``,
-    `- Commit: ${report.commit}${report.srcDirty ? ' (src/ had uncommitted changes)' : ''}`,
+    `- Commit: ${report.commit}${report.srcDirty ? ' (src/ had uncommitted changes)' : ''}${merged(report) ? '. Sections measured later by a `--merge` run name their own command, date and commit.' : ''}`,
     `- Machine: ${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGB} GB memory, ${m.platform}, kernel ${m.kernel}, Node ${m.node}; load average at start ${m.loadAverage.join(' / ')}.`,
     '  The machine is shared (load generator, servers and other work on the same cores): absolute figures are noisy; the ratio to the ceiling measured in the same run is the figure to compare.',
     `- Payloads (OpenTelemetry JS SDK, @opentelemetry/otlp-transformer protobuf serializers): traces ${p['traces-identity'].items.toLocaleString('en')} spans per request, 3 services, 14 resource attributes, 10-12 span attributes, events on some spans: ${kb(p['traces-identity'].bytes)} (${kb(p['traces-gzip'].bytes)} gzipped); ` +
@@ -263,6 +265,7 @@ export function renderReport(given: BenchReport): string {
       '',
       `Median of ${report.fixedRate[0]!.runs} runs, except the pooled p99 (every request of the runs together${pooled ? `: ${pooled} per server in the first row` : ''}) and the highest max. The event-loop delay is prom-client's (monitorEventLoopDelay, sampled every 10 ms) on the gateway's main thread, over each run: the time between two turns of its timer, so the longest task is the max less up to 10 ms. The turns are bench/probe/main-thread-turns.ts's (a 1 ms timer in the gateway): a turn's own work is the loop's active time less the time its thread waited for a CPU (/proc schedstat), which the delay cannot tell apart; summed over the runs, the longest of all.`,
       '',
+      ...stampLine(report.fixedRate[0]!),
     );
   }
   if (report.delivery?.length) lines.push('## Delivery', '', ...report.delivery.flatMap(deliveryTable));
@@ -274,6 +277,7 @@ export function renderReport(given: BenchReport): string {
       '',
     );
     if (r.output) lines.push(`\`${r.command}\``, '', '```', r.output, '```', '');
+    lines.push(...stampLine(r));
   }
   if (report.notes) lines.push(report.notes.trimEnd(), '');
   if (report.pending.length) {
@@ -287,4 +291,10 @@ export function renderReport(given: BenchReport): string {
 function turns(f: FixedRateResult): string {
   const t = f.longTurns;
   return t ? `${t.over10msOwn} / ${t.over10msActive} of ${human(t.turns)} (${ms(t.maxOwnMs)})` : 'n/a';
+}
+
+/** Whether any result came from a later `--merge` run. */
+function merged(report: BenchReport): boolean {
+  const all = [...report.ingest, ...report.fixedRate, ...report.micro, ...(report.delivery ?? []), ...(report.outage ?? [])];
+  return all.some((r) => mergedBy(r) !== undefined);
 }

@@ -20,6 +20,7 @@ import { Redis } from 'ioredis';
 import { writePayloads, type Payload } from './payloads.js';
 import { machine } from './proc.js';
 import { renderReport, type BenchReport } from './report.js';
+import type { MergeStamp } from './report-format.js';
 import { fixedRateScenario, type FixedRateResult } from './scenarios/fixed-rate.js';
 import { ingestScenario, type IngestResult } from './scenarios/ingest.js';
 import { deliveryScenario, type DeliveryResult } from './scenarios/delivery.js';
@@ -277,7 +278,7 @@ if (only.has('delivery')) {
       keepData: values['keep-data']!,
       log,
     });
-    if (values.merge) Object.assign(result, { command, date: new Date().toISOString(), commit: git('rev-parse', '--short', 'HEAD') });
+    if (values.merge) Object.assign(result, mergeStamp());
     delivery.push(result);
   }
 }
@@ -303,9 +304,12 @@ if (only.has('outage')) {
     log(
       `  RSS ${result.rss.beforeMB.toFixed(0)} → max ${result.rss.maxOutageMB.toFixed(0)} MB during the outage; backlog +${result.backlog.growthPerSec.toFixed(0)} points/s, drained in ${result.drainSec.toFixed(1)} s (${result.drainToGrowth.toFixed(2)}× the growth rate)`,
     );
-  if (values.merge) Object.assign(result, { command, date: new Date().toISOString(), commit: git('rev-parse', '--short', 'HEAD') });
+  if (values.merge) Object.assign(result, mergeStamp());
   outage.push(result);
 }
+
+// A merged result keeps where it came from: the report's header names the run the rest came from.
+if (values.merge) for (const result of [...ingest, ...fixedRate, ...micro]) Object.assign(result, mergeStamp());
 
 const report: BenchReport = {
   mode: quick ? 'quick' : 'full',
@@ -360,3 +364,7 @@ writeFileSync(path.join(outDir, 'RESULTS.md'), renderReport(report));
 log(`wrote ${path.relative(ROOT, path.join(outDir, 'RESULTS.md'))} and results.json in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 if (values['cpu-prof'])
   log(`gateway CPU profiles: ${path.relative(ROOT, path.join(workDir, 'profiles'))} (summarize: node --import tsx bench/profile-summary.ts FILE)`);
+
+function mergeStamp(): MergeStamp {
+  return { mergedBy: { command, date: new Date().toISOString(), commit: git('rev-parse', '--short', 'HEAD') } };
+}

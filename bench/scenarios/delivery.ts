@@ -35,6 +35,7 @@ import { encodeNativeBodies, type NativeBodies } from './delivery-bodies.js';
 import { NativeLoop } from './delivery-loop.js';
 import { measureWindows } from './delivery-windows.js';
 import { prometheusTarget, victoriaTarget, type DeliveryTarget, type DeliveryTargetName } from './delivery-targets.js';
+import type { MergeStamp } from '../report-format.js';
 
 export interface DeliveryOptions {
   target: DeliveryTargetName;
@@ -83,7 +84,12 @@ export interface DeliveryWindow {
   load?: Pick<LoadResult, 'requests' | 'ok' | 'errors' | 'itemsPerSec' | 'generatorCpuSec'>;
 }
 
-export interface DeliveryResult {
+/** Stamped (MergeStamp) when measured by a `--merge` run. */
+export interface DeliveryResult extends MergeStamp {
+  /** Older merged results: what `mergedBy` holds now. */
+  command?: string;
+  date?: string;
+  commit?: string;
   name: string;
   target: DeliveryTargetName;
   backend: 'victoriametrics' | 'prometheus';
@@ -94,10 +100,6 @@ export interface DeliveryResult {
   privateServer: boolean;
   /** The store's counter both sides are measured by. */
   counter: string;
-  /** Set when the scenario ran on its own and was merged into an existing results.json. */
-  command?: string;
-  date?: string;
-  commit?: string;
   runs: number;
   windowSec: number;
   leadSec: number;

@@ -13,6 +13,7 @@ import { PrivateVictoria } from '../private-servers.js';
 import { acrossRuns, type TurnFigures, turnsIn } from '../probe/turns-report.js';
 import { scrape, scrapeMany, startCeiling, startGateway, type ServerProcess } from '../servers.js';
 import { median, percentile } from '../stats.js';
+import type { MergeStamp } from '../report-format.js';
 
 const EVENT_LOOP_P99 = 'manifold_nodejs_eventloop_lag_p99_seconds';
 const EVENT_LOOP_MAX = 'manifold_nodejs_eventloop_lag_max_seconds';
@@ -38,7 +39,8 @@ export interface FixedRateOptions {
   log: (line: string) => void;
 }
 
-export interface FixedRateResult {
+/** Stamped (MergeStamp) when measured by a `--merge` run. */
+export interface FixedRateResult extends MergeStamp {
   name: string;
   signal: Payload['signal'];
   itemsPerSec: number;

@@ -10,6 +10,7 @@ import { measure, type Measurement, type RunShape } from '../measure.js';
 import type { Payload } from '../payloads.js';
 import { pausedBackends, scrape, startCeiling, startGateway, type ServerProcess } from '../servers.js';
 import { median } from '../stats.js';
+import type { MergeStamp } from '../report-format.js';
 
 export interface IngestOptions {
   name: string;
@@ -47,7 +48,8 @@ export interface TargetSummary {
   refusedOrFailed: number;
 }
 
-export interface IngestResult {
+/** Stamped (MergeStamp) when measured by a `--merge` run. */
+export interface IngestResult extends MergeStamp {
   name: string;
   /** Node flags both servers ran with. */
   nodeFlags: string[];

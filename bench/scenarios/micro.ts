@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../servers.js';
+import type { MergeStamp } from '../report-format.js';
 
 export interface MicroSpec {
   name: string;
@@ -17,7 +18,8 @@ export interface MicroSpec {
   timeoutSec?: number;
 }
 
-export interface MicroResult {
+/** Stamped (MergeStamp) when measured by a `--merge` run. */
+export interface MicroResult extends MergeStamp {
   name: string;
   file: string;
   command: string;

@@ -17,6 +17,7 @@ import { memory } from '../proc.js';
 import { PrivateVictoria } from '../private-servers.js';
 import { scrape, startGateway, type ServerProcess } from '../servers.js';
 import { sleep } from '../stats.js';
+import type { MergeStamp } from '../report-format.js';
 
 export interface OutageOptions {
   payload: Payload;
@@ -41,7 +42,8 @@ export interface OutageSample {
   written: number;
 }
 
-export interface OutageResult {
+/** Stamped (MergeStamp) when measured by a `--merge` run. */
+export interface OutageResult extends MergeStamp {
   name: 'victoriametrics outage';
   pointsPerSec: number;
   baselineSec: number;
