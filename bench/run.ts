@@ -5,7 +5,7 @@
  *
  * Options: --quick; --runs N; --duration S (full-load seconds); --half-duration S; --connections N;
  * --only ingest,fixed,micro,delivery,outage (logs: the logs ingest cases alone); --micros logs-delivery,clickhouse (micro: only the
- * micro benchmarks whose file contains one of these); --outage-sec S (default 120, quick 8); --outage-rate POINTS_PER_S (default 20000); --cases traces,metrics,logs,traces-gzip,logs-gzip (ingest cases); --no-gzip; --node-flags="--max-semi-space-size=64" (both servers; note the =);
+ * micro benchmarks whose file contains one of these); --outage-sec S (default 120, quick 8); --outage-rate POINTS_PER_S (default 20000); --cases traces,metrics,logs,traces-gzip,logs-gzip (ingest cases; with --merge they replace theirs, the others stay); --no-gzip; --node-flags="--max-semi-space-size=64" (both servers; note the =);
  * --gateway-flags "..."; --cpu-prof (profile the gateway into bench/out/profiles); --redis-url URL;
  * --variant-flags="--max-semi-space-size=64" (traces and metrics again with these node flags; full run default;
  * "" for none); --delivery-targets victoria,prometheus (delivery; default both, each a private server on its own port and
@@ -338,10 +338,12 @@ if (values.merge && existsSync(path.join(outDir, 'results.json'))) {
   for (const [key, name] of Object.entries(sections) as [keyof typeof sections, string][]) {
     (merged as unknown as Record<string, unknown>)[key] = only.has(name) && report[key]!.length ? report[key] : (previous[key] ?? []);
   }
-  // `--only logs --merge`: the logs cases measured replace theirs; the other ingest cases stay.
-  if (only.has('logs') && !only.has('ingest') && ingest.length) {
-    const measured = new Set(ingest.map((r) => r.name));
-    merged.ingest = [...previous.ingest.filter((r) => !measured.has(r.name)), ...ingest];
+  // `--only logs --merge` or `--cases X --merge`: the ingest cases measured replace theirs; the others stay.
+  if (((only.has('logs') && !only.has('ingest')) || values.cases) && ingest.length) {
+    // In place, so RESULTS.md keeps its order; a case new to results.json goes last.
+    const measured = new Map(ingest.map((r) => [r.name, r]));
+    const kept = previous.ingest.map((r) => measured.get(r.name) ?? r);
+    merged.ingest = [...kept, ...ingest.filter((r) => !previous.ingest.some((p) => p.name === r.name))];
   }
   // `--micros X --merge`: the micro benchmarks run replace theirs; the others stay.
   if (values.micros && only.has('micro') && micro.length) {
