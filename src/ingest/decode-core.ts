@@ -1,6 +1,6 @@
 import { batchSize, type Rejections, type Signal } from '../model/index.js';
 import { decodeLogs, decodeMetrics, decodeTraces, type DecodeLimits, type Encoding } from '../otlp/index.js';
-import { encodeBatch, encodeBatchCompressingAside } from '../queue/codec.js';
+import { encodeBatch } from '../queue/codec.js';
 
 /** A request decoded and encoded into one queue payload (src/queue/codec.ts), ready for the store. */
 export interface EncodedRequest {
@@ -20,27 +20,13 @@ export interface EncodedRequest {
 export function decodeOne(signal: Signal, body: Uint8Array, encoding: Encoding, limits: DecodeLimits, into?: Uint8Array): EncodedRequest {
   const decoded = decodeSignal(signal, body, encoding, limits);
   const items = batchSize(decoded.batch);
-  return encoded(decoded, items, items > 0 ? encodeBatch(decoded.batch, into) : new Uint8Array(0));
-}
-
-/**
- * decodeOne, with the payload's compression on libuv's thread pool (codec.ts): the decode thread takes the next
- * request meanwhile. The same payload bytes.
- */
-export async function decodeOneCompressingAside(
-  signal: Signal,
-  body: Uint8Array,
-  encoding: Encoding,
-  limits: DecodeLimits,
-  into?: Uint8Array,
-): Promise<EncodedRequest> {
-  const decoded = decodeSignal(signal, body, encoding, limits);
-  const items = batchSize(decoded.batch);
-  return encoded(decoded, items, items > 0 ? await encodeBatchCompressingAside(decoded.batch, into) : new Uint8Array(0));
-}
-
-function encoded(decoded: ReturnType<typeof decodeSignal>, items: number, payload: Uint8Array): EncodedRequest {
-  return { payload, items, rejected: decoded.rejected, droppedAttributes: decoded.droppedAttributes, truncatedValues: decoded.truncatedValues };
+  return {
+    payload: items > 0 ? encodeBatch(decoded.batch, into) : new Uint8Array(0),
+    items,
+    rejected: decoded.rejected,
+    droppedAttributes: decoded.droppedAttributes,
+    truncatedValues: decoded.truncatedValues,
+  };
 }
 
 function decodeSignal(signal: Signal, body: Uint8Array, encoding: Encoding, limits: DecodeLimits) {

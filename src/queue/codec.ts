@@ -41,26 +41,14 @@ export class PayloadFormatError extends Error {
 
 /** With `into`, a payload that fits is written there and returned as a view of its start (no new buffer). */
 export function encodeBatch(batch: TelemetryBatch, into?: Uint8Array): Uint8Array {
-  return withEncodedBinary(batch, (layout) => framed(snappy.compressSync(layout, SNAPPY_COMPRESS), into));
-}
-
-/**
- * The same bytes as encodeBatch, with the compression on libuv's thread pool: the calling thread writes the layout
- * and a copy of it (the writer's buffer is the next payload's), and is free for other work while snappy runs. For the
- * decode thread, whose CPU is what logs ingest waits on (bench/NOTES.md, "logsratio").
- */
-export async function encodeBatchCompressingAside(batch: TelemetryBatch, into?: Uint8Array): Promise<Uint8Array> {
-  const layout = withEncodedBinary(batch, (bytes) => Buffer.from(bytes));
-  return framed(await snappy.compress(layout, SNAPPY_COMPRESS), into);
-}
-
-/** The version byte and the snappy block, in `into` when they fit. */
-function framed(packed: Uint8Array, into: Uint8Array | undefined): Uint8Array {
-  const length = 1 + packed.length;
-  const out = into !== undefined && length <= into.length ? into.subarray(0, length) : new Uint8Array(length);
-  out[0] = CODEC_VERSION;
-  out.set(packed, 1);
-  return out;
+  return withEncodedBinary(batch, (layout) => {
+    const packed = snappy.compressSync(layout, SNAPPY_COMPRESS);
+    const length = 1 + packed.length;
+    const out = into !== undefined && length <= into.length ? into.subarray(0, length) : new Uint8Array(length);
+    out[0] = CODEC_VERSION;
+    out.set(packed, 1);
+    return out;
+  });
 }
 
 export function decodeBatch(bytes: Uint8Array): TelemetryBatch {
