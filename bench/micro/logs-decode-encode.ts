@@ -5,7 +5,8 @@
  * best and median of the rounds.
  * With `--against DIR` (another checkout, e.g. /work/main, with node_modules), that tree's decoder and codec run
  * in the same process, alternating with this one's round by round, and each side's payload must be byte-equal
- * to the other's: an A/B of a change in the same machine conditions.
+ * to the other's (or, when the two trees write different format versions, decode to the same batch): an A/B of a
+ * change in the same machine conditions.
  * Run: node --import tsx bench/micro/logs-decode-encode.ts [--rounds N] [--against DIR]
  * Profile: node --cpu-prof --cpu-prof-dir=bench/out --import tsx bench/micro/logs-decode-encode.ts,
  * then node --import tsx bench/profile-summary.ts bench/out/<file>.cpuprofile
@@ -15,12 +16,14 @@ import { pathToFileURL } from 'node:url';
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { buildLogs } from '../payloads.js';
 import { decodeLogs } from '../../src/otlp/index.js';
-import { encodeBatch } from '../../src/queue/codec.js';
+import { decodeBatch, encodeBatch } from '../../src/queue/codec.js';
+import { isDeepStrictEqual } from 'node:util';
 
 interface Side {
   name: string;
   decodeLogs: typeof decodeLogs;
   encodeBatch: typeof encodeBatch;
+  decodeBatch: typeof decodeBatch;
 }
 
 const arg = (name: string): string | undefined => {
@@ -32,11 +35,11 @@ const ROUNDS = Number(arg('--rounds') ?? 7);
 const PER_ROUND = 100;
 const against = arg('--against');
 
-const sides: Side[] = [{ name: 'this tree', decodeLogs, encodeBatch }];
+const sides: Side[] = [{ name: 'this tree', decodeLogs, encodeBatch, decodeBatch }];
 if (against !== undefined) {
   const load = async (file: string) => import(pathToFileURL(path.resolve(against, file)).href);
   const [otlp, codec] = await Promise.all([load('src/otlp/index.ts'), load('src/queue/codec.ts')]);
-  sides.push({ name: against, decodeLogs: otlp.decodeLogs, encodeBatch: codec.encodeBatch });
+  sides.push({ name: against, decodeLogs: otlp.decodeLogs, encodeBatch: codec.encodeBatch, decodeBatch: codec.decodeBatch });
 }
 
 const body = Buffer.from(ProtobufLogsSerializer.serializeRequest(await buildLogs())!);
@@ -45,7 +48,14 @@ const records = sides[0]!.decodeLogs(body, 'protobuf').logs.length;
 
 /** Each side's payload of the same request: a change to the writer must not change the payload's bytes. */
 const payloads = sides.map((side) => Buffer.from(side.encodeBatch({ metrics: [], spans: [], logs: side.decodeLogs(body, 'protobuf').logs })));
-if (payloads.length === 2 && !payloads[0]!.equals(payloads[1]!)) throw new Error(`payloads differ between this tree and ${against}`);
+if (payloads.length === 2 && !payloads[0]!.equals(payloads[1]!)) {
+  const [ours, theirs] = payloads as [Buffer, Buffer];
+  // A new format version on one side: the same batch must come back out of both (each read by its own tree).
+  if (ours[0] === theirs[0] || !isDeepStrictEqual(sides[0]!.decodeBatch(ours), sides[1]!.decodeBatch(theirs))) {
+    throw new Error(`payloads differ between this tree and ${against}`);
+  }
+  console.log(`format versions differ (${ours[0]} here, ${theirs[0]} there): payloads checked to decode to the same batch`);
+}
 
 const stages = {
   decode: (side: Side) => side.decodeLogs(body, 'protobuf'),
@@ -80,7 +90,9 @@ for (let round = -2; round < ROUNDS; round++) {
   }
 }
 
-console.log(`request ${body.length} bytes, ${records} records, payload ${payloads[0]!.length} bytes; ${ROUNDS} rounds of ${PER_ROUND}`);
+console.log(
+  `request ${body.length} bytes, ${records} records, payload ${payloads.map((p) => p.length).join(' / ')} bytes; ${ROUNDS} rounds of ${PER_ROUND}`,
+);
 console.log('side\tstage\tbest µs/request\tmedian\tbest µs/record');
 for (const [key, values] of results) {
   values.sort((a, b) => a - b);

@@ -7,7 +7,8 @@
  *
  * Versions read: 4, and 3, which is version 4 without the log-record section (it ends after the spans, and
  * decodes with no log records): a queue written by a version-3 build may still hold such payloads when it is
- * upgraded. Versions 1 and 2 are refused (codec.ts).
+ * upgraded. Versions 1 and 2 are refused (codec.ts). What the gateway writes is version 5, this layout as one snappy
+ * block (codec.ts).
  *
  * Why not msgpackr: packing positional tuples made from the model was ~22% of the gateway's CPU on traces ingest
  * (bench/NOTES.md); the writer walks the model objects directly into one reused buffer and allocates nothing per
@@ -37,7 +38,7 @@
  */
 import type { MetricDescriptor, MetricPoint } from '../model/index.js';
 
-/** The version written. */
+/** The layout's version (written inside version 5's snappy block, codec.ts). */
 export const BINARY_VERSION = 4;
 /** The oldest version read: what a queue written by the build before this one may hold. */
 export const OLDEST_READ_VERSION = 3;

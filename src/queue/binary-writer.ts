@@ -290,10 +290,10 @@ class Writer extends PrimitiveWriter {
 let writer: Writer | undefined;
 
 /**
- * A batch as a version-4 payload (the version byte first).
- * With `into`, a payload that fits is copied there and returned as a view of its start (no new buffer).
+ * A batch as a version-4 payload (the version byte first), handed to `use` as a view of the writer's own buffer:
+ * valid only during the call (the next payload overwrites it). What `use` returns is returned.
  */
-export function encodeBinary(batch: TelemetryBatch, into?: Uint8Array): Uint8Array {
+export function withEncodedBinary<R>(batch: TelemetryBatch, use: (payload: Uint8Array) => R): R {
   writer ??= new Writer();
   const w = writer;
   w.begin();
@@ -304,8 +304,19 @@ export function encodeBinary(batch: TelemetryBatch, into?: Uint8Array): Uint8Arr
   for (let i = 0; i < batch.spans.length; i++) w.span(batch.spans[i]!);
   w.varuint(batch.logs.length);
   for (let i = 0; i < batch.logs.length; i++) w.logRecord(batch.logs[i]!);
-  const out = into !== undefined && w.pos <= into.length ? into.subarray(0, w.pos) : new Uint8Array(w.pos);
-  out.set(w.buf.subarray(0, w.pos));
+  const result = use(w.buf.subarray(0, w.pos));
   if (w.buf.length > MAX_KEPT_BYTES) writer = undefined; // one huge payload should not hold its buffer for ever
-  return out;
+  return result;
+}
+
+/**
+ * A batch as a version-4 payload in a buffer of its own; with `into`, a payload that fits is copied there and
+ * returned as a view of its start (no new buffer).
+ */
+export function encodeBinary(batch: TelemetryBatch, into?: Uint8Array): Uint8Array {
+  return withEncodedBinary(batch, (payload) => {
+    const out = into !== undefined && payload.length <= into.length ? into.subarray(0, payload.length) : new Uint8Array(payload.length);
+    out.set(payload);
+    return out;
+  });
 }

@@ -1,6 +1,7 @@
 /**
- * The queue payload codec: version 4 (src/queue/binary-format.ts), the one the gateway writes, and version 3 (no
- * log records), which it still reads.
+ * The queue payload codec: version 5 (a snappy block of a version-4 payload, src/queue/codec.ts), the one the gateway
+ * writes; version 4 (the layout, src/queue/binary-format.ts), and version 3 (no log records), which it still reads.
+ * The layout's own cases and fuzz run on version 4 payloads (encodeBinary) as well as through version 5.
  * It is a hand-written replacement of msgpackr, so besides the cases it is held to a msgpackr round trip
  * (test/queue/msgpack-reference.ts) by differential cases and a seeded fuzz over every model field (the last
  * suite). A fuzz failure prints its seed: MANIFOLD_FUZZ_SEED=<seed> replays it;
@@ -8,7 +9,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import snappy from 'snappy';
 import { CODEC_VERSION, decodeBatch, decodeBatchSlices, encodeBatch, PayloadFormatError } from '../../src/queue/codec.js';
+import { encodeBinary } from '../../src/queue/binary-writer.js';
 import { decodeMsgpack, encodeMsgpack } from './msgpack-reference.js';
 import type {
   AttributeValue,
@@ -108,16 +111,16 @@ describe('queue codec', () => {
     assert.deepStrictEqual(roundTrip({ metrics: [], spans: [], logs: [] }), { metrics: [], spans: [], logs: [] });
   });
 
-  it('writes the format version first (4) and refuses other versions, naming them, and garbage', () => {
+  it('writes the format version first (5) and refuses other versions, naming them, and garbage', () => {
     const bytes = encodeBatch({ metrics: [], spans: [], logs: [] });
-    assert.equal(CODEC_VERSION, 4);
+    assert.equal(CODEC_VERSION, 5);
     assert.equal(bytes[0], CODEC_VERSION);
     const future = Uint8Array.from(bytes);
-    for (const version of [99, 5, 0]) {
+    for (const version of [99, 6, 0]) {
       future[0] = version;
       assert.throws(
         () => decodeBatch(future),
-        (err: unknown) => err instanceof PayloadFormatError && new RegExp(`version ${version}; this build reads versions 3 to 4`).test(err.message),
+        (err: unknown) => err instanceof PayloadFormatError && new RegExp(`version ${version}; this build reads versions 3 to 5`).test(err.message),
       );
     }
     assert.throws(() => decodeBatch(new Uint8Array(0)), PayloadFormatError);
@@ -127,7 +130,7 @@ describe('queue codec', () => {
         () => decodeBatch(old),
         (err: unknown) =>
           err instanceof PayloadFormatError &&
-          new RegExp(`format version ${old[0]}, written by a 0.1 development build before any release; this build reads versions 3 to 4`).test(
+          new RegExp(`format version ${old[0]}, written by a 0.1 development build before any release; this build reads versions 3 to 5`).test(
             err.message,
           ),
       );
@@ -279,6 +282,52 @@ function v3FixtureBatch(): TelemetryBatch {
   };
 }
 
+describe('queue codec: version 5, a snappy block of a version-4 payload', () => {
+  const batch = { metrics: everyPointType(), spans: everySpanShape(), logs: everyLogShape() };
+
+  it('holds exactly the version-4 payload of the same batch, and is smaller on repetitive data', () => {
+    const bytes = encodeBatch(batch);
+    assert.equal(bytes[0], 5);
+    assert.deepStrictEqual([...(snappy.uncompressSync(bytes.subarray(1)) as Buffer)], [...encodeBinary(batch)]);
+    const realistic = realisticBatch(1000, 300);
+    assert.ok(encodeBatch(realistic).length * 2 < encodeBinary(realistic).length, 'snappy halves a realistic payload at least');
+  });
+
+  it('writes into `into` when the payload fits, else a buffer of its own', () => {
+    const bytes = encodeBatch(batch);
+    const into = new Uint8Array(bytes.length + 10).fill(0xee);
+    const written = encodeBatch(batch, into);
+    assert.equal(written.buffer, into.buffer);
+    assert.deepStrictEqual([...written], [...bytes]);
+    assert.equal(into[bytes.length], 0xee, 'nothing written past the payload');
+    const small = new Uint8Array(bytes.length - 1);
+    assert.notEqual(encodeBatch(batch, small).buffer, small.buffer);
+  });
+
+  it('refuses every cut, a block that is not snappy, one holding another layout version, and one claiming too much', () => {
+    const bytes = encodeBatch(batch);
+    for (let cut = 1; cut < bytes.length; cut++) {
+      assert.throws(
+        () => decodeBatch(bytes.subarray(0, cut)),
+        (err: unknown) => err instanceof PayloadFormatError && /format version 5\) does not decode/.test(err.message),
+        `cut at ${cut} of ${bytes.length}`,
+      );
+    }
+    const refused = (payload: Uint8Array, reason: RegExp) =>
+      assert.throws(
+        () => decodeBatch(payload),
+        (err: unknown) => err instanceof PayloadFormatError && /format version 5\) does not decode/.test(err.message) && reason.test(err.message),
+      );
+    refused(Uint8Array.of(5, 0x80, 0x80, 0x80, 0x80, 0x80), /no length header/);
+    refused(Uint8Array.of(5, 0xff, 0xff, 0xff, 0xff, 0x0f, 0, 0, 0), /claims 4294967295 bytes out of 8/);
+    refused(Uint8Array.of(5, 3, 0xff, 0xff, 0xff), /./);
+    const v3Inside = Uint8Array.from([5, ...snappy.compressSync(Buffer.from(V3_FIXTURE_HEX, 'hex'))]);
+    refused(v3Inside, /holds layout version 3, not 4/);
+    const v5Inside = Uint8Array.from([5, ...snappy.compressSync(bytes)]);
+    refused(v5Inside, /holds layout version 5, not 4/);
+  });
+});
+
 describe('queue codec: log records (version 4)', () => {
   it('round-trips every log record field and edge exactly, resources shared by reference', () => {
     const batch = { metrics: [], spans: [], logs: everyLogShape() };
@@ -394,8 +443,8 @@ describe('queue codec: log records (version 4)', () => {
     assert.deepStrictEqual(out, v3FixtureBatch());
     assert.deepStrictEqual(out.logs, []);
     assert.equal(out.metrics[0]!.resource, out.spans[0]!.resource);
-    // The same batch written now is version 4: the version-3 bytes and a log-record count of 0.
-    const v4 = encodeBatch(v3FixtureBatch());
+    // The same batch in version 4: the version-3 bytes and a log-record count of 0.
+    const v4 = encodeBinary(v3FixtureBatch());
     assert.equal(v4[0], 4);
     assert.deepStrictEqual([...v4.subarray(1)], [...v3.subarray(1), 0]);
     // A version-3 payload ends after its spans: a log section there is bytes after the batch.
@@ -408,7 +457,7 @@ describe('queue codec: log records (version 4)', () => {
 
   it('refuses every cut of a version-4 payload inside its log records as a PayloadFormatError', () => {
     const batch = { metrics: [], spans: [], logs: everyLogShape() };
-    const bytes = encodeBatch(batch);
+    const bytes = encodeBinary(batch);
     for (let cut = 1; cut < bytes.length; cut++) {
       assert.throws(
         () => decodeBatch(bytes.subarray(0, cut)),
@@ -462,7 +511,7 @@ describe('queue codec: decoding in slices (what delivery does, issue 13)', () =>
 
   it('throws a PayloadFormatError naming the fault when the slice reaching it is taken, and refuses bad versions at once', () => {
     const batch = { metrics: everyPointType(), spans: everySpanShape(), logs: everyLogShape() };
-    const bytes = encodeBatch(batch);
+    const bytes = encodeBinary(batch);
     for (let cut = 1; cut < bytes.length; cut++) {
       const taken: TelemetryBatch[] = [];
       assert.throws(
@@ -832,17 +881,19 @@ describe('queue codec: seeded fuzz', () => {
       'round trip',
       (random) => {
         const batch = new Gen(random).batch();
-        const bytes = encodeBatch(batch);
-        const out = decodeBatch(bytes);
-        assert.deepStrictEqual(out, batch);
-        assertSameSharing(batch, out, 4);
-        // In slices of any size, the same batch.
-        const sliced = joined(slicesOf(bytes, 1 + Math.floor(random() * 40)));
-        assert.deepStrictEqual(sliced, batch);
-        assertSameSharing(batch, sliced, 4);
-        // Any cut of the payload is refused as a PayloadFormatError, never something else.
-        const cut = 1 + Math.floor(random() * (bytes.length - 1));
-        if (cut < bytes.length) assert.throws(() => decodeBatch(bytes.subarray(0, cut)), PayloadFormatError);
+        // As written (version 5) and as the layout alone (version 4).
+        for (const bytes of [encodeBatch(batch), encodeBinary(batch)]) {
+          const out = decodeBatch(bytes);
+          assert.deepStrictEqual(out, batch);
+          assertSameSharing(batch, out, 4);
+          // In slices of any size, the same batch.
+          const sliced = joined(slicesOf(bytes, 1 + Math.floor(random() * 40)));
+          assert.deepStrictEqual(sliced, batch);
+          assertSameSharing(batch, sliced, 4);
+          // Any cut of the payload is refused as a PayloadFormatError, never something else.
+          const cut = 1 + Math.floor(random() * (bytes.length - 1));
+          if (cut < bytes.length) assert.throws(() => decodeBatch(bytes.subarray(0, cut)), PayloadFormatError);
+        }
       },
       200,
     );
@@ -865,15 +916,18 @@ describe('queue codec: seeded fuzz', () => {
 
   it('corrupted payloads decode or are refused as a PayloadFormatError, never anything else', () => {
     const cases = fuzz('corrupted payloads', (random) => {
-      const bytes = Uint8Array.from(encodeBatch(new Gen(random).batch()));
-      for (let flips = 1 + Math.floor(random() * 4); flips > 0; flips--) {
-        const at = 1 + Math.floor(random() * (bytes.length - 1));
-        if (at < bytes.length) bytes[at] = Math.floor(random() * 256);
-      }
-      try {
-        decodeBatch(bytes);
-      } catch (error) {
-        assert.ok(error instanceof PayloadFormatError, `${(error as Error).name}: ${(error as Error).message}`);
+      const batch = new Gen(random).batch();
+      // Version 5's snappy block, and the version-4 layout itself (inside a block, most flips fail the block).
+      for (const bytes of [Uint8Array.from(encodeBatch(batch)), encodeBinary(batch)]) {
+        for (let flips = 1 + Math.floor(random() * 4); flips > 0; flips--) {
+          const at = 1 + Math.floor(random() * (bytes.length - 1));
+          if (at < bytes.length) bytes[at] = Math.floor(random() * 256);
+        }
+        try {
+          decodeBatch(bytes);
+        } catch (error) {
+          assert.ok(error instanceof PayloadFormatError, `${(error as Error).name}: ${(error as Error).message}`);
+        }
       }
     });
     console.log(`  corrupted payloads: ${cases} batches`);
