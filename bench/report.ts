@@ -39,6 +39,7 @@ const UNITS = { traces: 'spans', metrics: 'points', logs: 'records' } as const;
 function caseNote(name: string): string {
   if (name.endsWith('-redis')) return ", Redis queue (the test servers' Redis, no AOF)";
   if (name.endsWith('-inline')) return ', decode and payload encode on the main thread (`decode_threads: 0`)';
+  if (name.endsWith('-nofsync')) return ', `queue.fsync: false` (no fdatasync before the ack)';
   return '';
 }
 
