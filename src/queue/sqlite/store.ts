@@ -35,7 +35,8 @@ import { openDatabase } from './schema.js';
 import { WalSync } from './wal-sync.js';
 import { Checkpointer } from './checkpointer.js';
 import type { Logger } from 'pino';
-import { prepareStatements, type DeadFilter, type DeadRow, type JobRow, type Statements } from './statements.js';
+import { prepareStatements, type JobRow, type Statements } from './statements.js';
+import { deadFilter, toBuffer, toDeadLetter, toUint8Array } from './rows.js';
 
 export interface EmbeddedQueueOptions {
   /** Folder holding the database file (created if missing). */
@@ -386,32 +387,4 @@ export class EmbeddedQueueStore implements QueueStore {
   private ensureOpen(): void {
     if (this.closed) throw new QueueUnavailableError('queue store is closed', null, STORE_FAILURE_RETRY_AFTER_MS);
   }
-}
-
-function deadFilter(filter: { id?: string; backend?: string }): DeadFilter {
-  return { id: filter.id ?? null, backend: filter.backend ?? null };
-}
-
-function toDeadLetter(row: DeadRow): DeadLetter {
-  return {
-    id: row.id,
-    backend: row.backend,
-    items: row.items,
-    bytes: row.bytes,
-    attempts: row.attempts,
-    enqueuedAt: row.enqueued_at,
-    deadAt: row.dead_at,
-    reason: row.reason,
-    firstError: row.first_error ?? '',
-    lastError: row.last_error ?? '',
-  };
-}
-
-/** Zero-copy views: better-sqlite3 binds Buffers; the contract speaks Uint8Array. */
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-function toUint8Array(buffer: Buffer): Uint8Array {
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
