@@ -115,6 +115,11 @@ export const TAG_FILES: Readonly<Record<string, readonly EnumSpec[]>> = {
   ],
   'src/otlp/read-metric-state.ts': [{ name: 'ExemplarTag', message: 'metrics.v1.Exemplar' }],
   'src/otlp/read-logs.ts': [{ name: 'LogRecordTag', message: 'logs.v1.LogRecord' }],
+  'src/ingest/logs-one-pass.ts': [
+    { name: 'LogRecordTag', message: 'logs.v1.LogRecord' },
+    { name: 'KeyValueTag', message: 'common.v1.KeyValue' },
+    { name: 'AnyValueTag', message: 'common.v1.AnyValue' },
+  ],
 };
 
 interface Member {

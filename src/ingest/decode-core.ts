@@ -1,23 +1,27 @@
-import { batchSize, type Rejections, type Signal } from '../model/index.js';
+import { batchSize, type Signal } from '../model/index.js';
 import { decodeLogs, decodeMetrics, decodeTraces, type DecodeLimits, type Encoding } from '../otlp/index.js';
 import { encodeBatch } from '../queue/codec.js';
+import type { EncodedRequest } from './encoded-request.js';
+import { encodeLogsOnePass } from './logs-one-pass.js';
 
-/** A request decoded and encoded into one queue payload (src/queue/codec.ts), ready for the store. */
-export interface EncodedRequest {
-  readonly payload: Uint8Array;
-  /** Points, spans or log records in the payload. */
-  readonly items: number;
-  readonly rejected: Rejections;
-  readonly droppedAttributes: number;
-  readonly truncatedValues: number;
-}
+export type { EncodedRequest } from './encoded-request.js';
 
 /**
- * Decode + encode, on whichever thread calls it. An empty request has an empty payload (nothing to enqueue).
+ * Decode + encode, on whichever thread calls it; a logs protobuf request in one pass when it can (logs-one-pass.ts).
+ * An empty request has an empty payload (nothing to enqueue).
  * With `into`, a payload that fits is written there (a view of its start is returned): the decoder keeps copies of
  * everything it reads, so `into` may be the body's own memory.
  */
 export function decodeOne(signal: Signal, body: Uint8Array, encoding: Encoding, limits: DecodeLimits, into?: Uint8Array): EncodedRequest {
+  if (signal === 'logs' && encoding === 'protobuf') {
+    const written = encodeLogsOnePass(body, limits, into);
+    if (written !== undefined) return written;
+  }
+  return decodeTwoPass(signal, body, encoding, limits, into);
+}
+
+/** decodeOne() through the model: the decoder's batch, then encodeBatch(). */
+export function decodeTwoPass(signal: Signal, body: Uint8Array, encoding: Encoding, limits: DecodeLimits, into?: Uint8Array): EncodedRequest {
   const decoded = decodeSignal(signal, body, encoding, limits);
   const items = batchSize(decoded.batch);
   return {

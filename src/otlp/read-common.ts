@@ -116,7 +116,7 @@ const VARINT_MORE = 128;
  * double field filling [start, end), well-formed (so nothing here can fail); undefined for anything else, which
  * readAnyValue() then reads (with its errors). The same value readAnyValue() gives for these bytes.
  */
-function scalarValue(reader: WireReader, ctx: DecodeContext, start: number, end: number): AttributeValue | undefined {
+export function scalarValue(reader: WireReader, ctx: DecodeContext, start: number, end: number): AttributeValue | undefined {
   const buf = reader.buf;
   const tag = buf[start];
   if (tag === AnyValueTag.StringValue_LEN) {

@@ -3,7 +3,8 @@
  * buffer reused across payloads, varints, doubles, exact bigints, ids as bytes, strings written once per payload.
  * binary-writer.ts writes the model with these.
  */
-import { TAG_DOUBLE, TAG_INT64, TAG_UINT64, TAG_BIGINT_TEXT, INT64_MIN, UINT64_END, INT_LIMIT, MAX_INTERNED } from './binary-format.js';
+import { isAscii } from 'node:buffer';
+import { TAG_DOUBLE, TAG_INT64, TAG_UINT64, TAG_BIGINT_TEXT, TAG_STRING, INT64_MIN, UINT64_END, INT_LIMIT, MAX_INTERNED } from './binary-format.js';
 
 /**
  * Two char codes below 128 (high << 7 | low) → the byte their lowercase hex digits spell, -1 for anything else
@@ -182,6 +183,45 @@ export class PrimitiveWriter {
     }
     this.byte(1);
     this.string(text);
+  }
+
+  /**
+   * What value() writes for the string of the ASCII bytes `src` [start, end) when it is longer than MAX_INTERNED
+   * (so never interned): the bytes copied, no string made. False, and nothing written, when a byte is not ASCII.
+   */
+  longAsciiValue(src: Uint8Array, start: number, end: number): boolean {
+    const text = src.subarray(start, end);
+    if (!isAscii(text)) return false;
+    const length = end - start;
+    this.ensure(7 + length);
+    const buf = this.buf;
+    buf[this.pos++] = TAG_STRING;
+    buf[this.pos++] = 0; // text(): not a reference
+    this.varuint(length);
+    buf.set(text, this.pos);
+    this.pos += length;
+    return true;
+  }
+
+  /** What id() writes for the lowercase hex of the id bytes `src` [start, end) (at most 16 of them). */
+  idBytes(src: Uint8Array, start: number, end: number): void {
+    const length = end - start;
+    this.ensure(1 + length);
+    const buf = this.buf;
+    let pos = this.pos;
+    buf[pos++] = length * 2;
+    for (let i = start; i < end; i++) buf[pos++] = src[i]!;
+    this.pos = pos;
+  }
+
+  /** What bigint() writes for the unsigned value of the 8 little-endian bytes at `src[at]` (a fixed64). */
+  uint64Bytes(src: Uint8Array, at: number): void {
+    this.ensure(9);
+    const buf = this.buf;
+    let pos = this.pos;
+    buf[pos++] = TAG_UINT64;
+    for (let i = at; i < at + 8; i++) buf[pos++] = src[i]!;
+    this.pos = pos;
   }
 
   bigint(value: bigint): void {

@@ -75,18 +75,23 @@ class Writer extends PrimitiveWriter {
 
   attributes(attributes: Attributes): void {
     for (const key in attributes) {
-      // As text(), one up: 0 ends the set.
-      const known = key.length > MAX_INTERNED ? undefined : this.strings.get(key);
-      if (known === undefined) {
-        if (key.length <= MAX_INTERNED) this.strings.set(key, this.strings.size);
-        this.byte(1);
-        this.string(key);
-      } else {
-        this.varuint(known + 2);
-      }
+      this.attributeKey(key);
       this.value(attributes[key]!);
     }
     this.byte(0);
+  }
+
+  /** One attribute's key as attributes() writes it (its value follows; the byte 0 ends the set). */
+  attributeKey(key: string): void {
+    // As text(), one up: 0 ends the set.
+    const known = key.length > MAX_INTERNED ? undefined : this.strings.get(key);
+    if (known === undefined) {
+      if (key.length <= MAX_INTERNED) this.strings.set(key, this.strings.size);
+      this.byte(1);
+      this.string(key);
+    } else {
+      this.varuint(known + 2);
+    }
   }
 
   value(value: AttributeValue): void {
@@ -306,6 +311,49 @@ export function withEncodedBinary<R>(batch: TelemetryBatch, use: (payload: Uint8
   for (let i = 0; i < batch.logs.length; i++) w.logRecord(batch.logs[i]!);
   const result = use(w.buf.subarray(0, w.pos));
   if (w.buf.length > MAX_KEPT_BYTES) writer = undefined; // one huge payload should not hold its buffer for ever
+  return result;
+}
+
+/** The writer's methods a payload written straight from OTLP bytes uses (src/ingest/logs-one-pass.ts). */
+export interface LogsLayoutWriter {
+  resource(resource: Resource): void;
+  scope(scope: InstrumentationScope): void;
+  byte(value: number): void;
+  int(value: number): void;
+  text(text: string): void;
+  value(value: AttributeValue): void;
+  /** An attribute's key; its value() follows, and byte(0) ends the set. */
+  attributeKey(key: string): void;
+  longAsciiValue(src: Uint8Array, start: number, end: number): boolean;
+  idBytes(src: Uint8Array, start: number, end: number): void;
+  uint64Bytes(src: Uint8Array, at: number): void;
+}
+
+/**
+ * A version-4 payload of log records only, its records written by `writeRecords` (each as logRecord() writes one:
+ * the same bytes as withEncodedBinary() gives for the batch of those records), which returns how many it wrote.
+ * As withEncodedBinary(), the payload is handed to `use` (with that count) as a view of the writer's buffer. If `writeRecords` throws,
+ * so does this, and the next payload starts afresh.
+ */
+export function withLogsLayout<R>(writeRecords: (w: LogsLayoutWriter) => number, use: (payload: Uint8Array, records: number) => R): R {
+  writer ??= new Writer();
+  const w = writer;
+  w.begin();
+  w.byte(BINARY_VERSION);
+  w.varuint(0); // points
+  w.varuint(0); // spans
+  // The record count goes first but is known last: a 5-byte slot, closed up once it is written.
+  const countAt = w.pos;
+  w.ensure(5);
+  w.pos += 5;
+  const count = writeRecords(w);
+  const end = w.pos;
+  w.pos = countAt;
+  w.varuint(count);
+  w.buf.copyWithin(w.pos, countAt + 5, end);
+  w.pos += end - countAt - 5;
+  const result = use(w.buf.subarray(0, w.pos), count);
+  if (w.buf.length > MAX_KEPT_BYTES) writer = undefined;
   return result;
 }
 

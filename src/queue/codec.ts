@@ -18,7 +18,7 @@ import snappy from 'snappy';
 import type { TelemetryBatch } from '../model/index.js';
 import { BINARY_VERSION, OLDEST_READ_VERSION } from './binary-format.js';
 import { decodeBinary, decodeBinarySlices } from './binary-reader.js';
-import { withEncodedBinary } from './binary-writer.js';
+import { type LogsLayoutWriter, withEncodedBinary, withLogsLayout } from './binary-writer.js';
 
 /** The version encodeBatch writes: a snappy block of a version-4 payload. */
 export const CODEC_VERSION = 5;
@@ -41,14 +41,25 @@ export class PayloadFormatError extends Error {
 
 /** With `into`, a payload that fits is written there and returned as a view of its start (no new buffer). */
 export function encodeBatch(batch: TelemetryBatch, into?: Uint8Array): Uint8Array {
-  return withEncodedBinary(batch, (layout) => {
-    const packed = snappy.compressSync(layout, SNAPPY_COMPRESS);
-    const length = 1 + packed.length;
-    const out = into !== undefined && length <= into.length ? into.subarray(0, length) : new Uint8Array(length);
-    out[0] = CODEC_VERSION;
-    out.set(packed, 1);
-    return out;
-  });
+  return withEncodedBinary(batch, (layout) => pack(layout, into));
+}
+
+/**
+ * As encodeBatch() for the batch of the log records `writeRecords` writes (withLogsLayout(): straight from the OTLP
+ * bytes, src/ingest/logs-one-pass.ts); an empty payload when it wrote none, as for an empty request.
+ */
+export function encodeLogRecords(writeRecords: (w: LogsLayoutWriter) => number, into?: Uint8Array): Uint8Array {
+  return withLogsLayout(writeRecords, (layout, records) => (records > 0 ? pack(layout, into) : new Uint8Array(0)));
+}
+
+/** A version-4 layout as a version-5 payload. */
+function pack(layout: Uint8Array, into: Uint8Array | undefined): Uint8Array {
+  const packed = snappy.compressSync(layout, SNAPPY_COMPRESS);
+  const length = 1 + packed.length;
+  const out = into !== undefined && length <= into.length ? into.subarray(0, length) : new Uint8Array(length);
+  out[0] = CODEC_VERSION;
+  out.set(packed, 1);
+  return out;
 }
 
 export function decodeBatch(bytes: Uint8Array): TelemetryBatch {

@@ -13,8 +13,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { OtlpDecodeError } from '../../src/otlp/index.js';
+import { DEFAULT_DECODE_LIMITS, OtlpDecodeError } from '../../src/otlp/index.js';
 import type { DecodeLimits, DecodedLogs, DecodedRequest } from '../../src/otlp/index.js';
+import { decodeTwoPass } from '../../src/ingest/decode-core.js';
+import { encodeLogsOnePass } from '../../src/ingest/logs-one-pass.js';
 import { decodeLogs, decodeMetrics, decodeTraces } from '../../src/otlp/decode.js';
 import { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest } from '../../src/otlp/proto.js';
 import { makeMetrics, makeSpans } from './fixtures.js';
@@ -60,12 +62,27 @@ interface Stats {
   equal: number;
   bothRejected: number;
   documented: number;
+  /** Logs requests the one-pass path (src/ingest/logs-one-pass.ts) wrote, equal to the two-pass payload. */
+  onePass: number;
+}
+
+/**
+ * A logs request through the one-pass writer: undefined (left to the two-pass path) or the very payload and counts
+ * the two-pass path (decodeLogs + encodeBatch) gives; undefined whenever the reader rejects the request.
+ */
+function compareOnePass(body: Uint8Array, limits: DecodeLimits | undefined, readerAccepted: boolean, stats: Stats, label: string): void {
+  const onePass = encodeLogsOnePass(body, limits ?? DEFAULT_DECODE_LIMITS);
+  if (onePass === undefined) return;
+  assert.ok(readerAccepted, `${label}: the one-pass path wrote a request the reader rejects`);
+  assert.deepStrictEqual(onePass, decodeTwoPass('logs', body, 'protobuf', limits ?? DEFAULT_DECODE_LIMITS), `${label}: one-pass payload differs`);
+  stats.onePass++;
 }
 
 function compare(kind: Kind, body: Uint8Array, limits: DecodeLimits | undefined, stats: Stats, label: string): void {
   const [reader, reference] = DECODERS[kind];
   const a = run(reader, body, limits);
   const b = run(reference, body, limits);
+  if (kind === 'logs') compareOnePass(body, limits, a.ok, stats, label);
   if (a.ok && b.ok) {
     assert.deepStrictEqual(a.value, b.value, `${label}: models differ`);
     assert.deepStrictEqual(sharing(a.value), sharing(b.value), `${label}: shared-object structure differs`);
@@ -80,7 +97,7 @@ function compare(kind: Kind, body: Uint8Array, limits: DecodeLimits | undefined,
   }
 }
 
-const fresh = (): Stats => ({ equal: 0, bothRejected: 0, documented: 0 });
+const fresh = (): Stats => ({ equal: 0, bothRejected: 0, documented: 0, onePass: 0 });
 
 // ---- fixed inputs ----
 
@@ -109,6 +126,7 @@ describe('reader vs protobufjs: fixed inputs', () => {
       compare('logs', ProtobufLogsSerializer.serializeRequest(logRecords)!, limits, stats, 'sdk logs');
     }
     assert.equal(stats.equal, 12);
+    assert.equal(stats.onePass, 1, 'the SDK logs request is written in one pass under the default limits (past a limit, two-pass)');
   });
 
   it('the validation and error cases', () => {
@@ -380,6 +398,7 @@ class Gen {
       ' ',
       '\u0000',
       'y'.repeat(126),
+      'GET /api/v1/items/{id} answered 200 in 12 ms for user 42 from 10.0.7.19', // long ASCII: copied by logs-one-pass.ts
       'é'.repeat(63),
     ];
     return this.list(3, () => this.pick(parts)).join('');
@@ -684,6 +703,7 @@ describe('reader vs protobufjs: fuzz', () => {
       t.diagnostic(`${kind}: ${JSON.stringify(stats)}`);
       assert.ok(stats.equal > 50, `enough accepted cases compared (${stats.equal})`);
       assert.ok(stats.documented < stats.equal, 'documented differences stay the exception');
+      if (kind === 'logs') assert.ok(stats.onePass > 20, `enough requests written in one pass (${stats.onePass})`);
     });
   }
 });
