@@ -21,8 +21,10 @@ import { type RequestShape, walkRequest } from '../otlp/read-request.js';
 import type { DecodeLimits } from '../otlp/types.js';
 import { MAX_DEPTH, WireReader, fieldMask } from '../otlp/wire.js';
 import { encodeLogRecords } from '../queue/codec.js';
+import { MAX_INTERNED } from '../queue/binary-format.js';
 import type { LogsLayoutWriter } from '../queue/binary-writer.js';
 import type { EncodedRequest } from './encoded-request.js';
+import { PayloadStrings } from './payload-strings.js';
 
 // ---- generated field tags (scripts/otlp-tags.ts; do not edit) ----
 /** opentelemetry.proto.logs.v1.LogRecord */
@@ -59,9 +61,10 @@ const enum AnyValueTag {
 const LOG_RECORD_FIELDS = fieldMask(1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12);
 const KEY_VALUE_FIELDS = fieldMask(1, 2);
 const SHAPE: RequestShape = { request: 'ExportLogsServiceRequest', resource: 'ResourceLogs', scope: 'ScopeLogs' };
-/** Strings up to this many UTF-16 units are interned by the writer (binary-format.ts MAX_INTERNED): they need a string. */
-const MAX_INTERNED = 64;
 const NO_TIME = new Uint8Array(8);
+
+/** One per thread, as the payload writer (encoding is synchronous). */
+const payloadStrings = new PayloadStrings();
 
 /** Thrown to leave the walk: the request is not one this path writes. */
 const ABANDON = Object.freeze({ abandon: true });
@@ -74,7 +77,8 @@ export function encodeLogsOnePass(body: Uint8Array, limits: DecodeLimits, into?:
   let records = 0;
   try {
     const payload = encodeLogRecords((w) => {
-      const record = new RecordWriter(reader, ctx, w, limits.maxAttributeValueLength);
+      payloadStrings.reset(buf);
+      const record = new RecordWriter(reader, ctx, w, limits.maxAttributeValueLength, payloadStrings);
       walkRequest(reader, ctx, SHAPE, (end, depth, resource, scope) => {
         record.write(end, depth, resource, scope);
         records++;
@@ -90,14 +94,15 @@ export function encodeLogsOnePass(body: Uint8Array, limits: DecodeLimits, into?:
 
 /** Writes one LogRecord as binary-writer.ts logRecord() writes the record read-logs.ts makes of it. */
 class RecordWriter {
-  /** The record's attribute keys so far (a repeat abandons). */
-  private readonly keys: string[] = [];
+  /** The string-table indexes of the record's attribute keys so far (a repeat abandons); grown as needed. */
+  private keys = new Int32Array(16);
 
   constructor(
     private readonly reader: WireReader,
     private readonly ctx: DecodeContext,
     private readonly w: LogsLayoutWriter,
     private readonly maxLength: number,
+    private readonly strings: PayloadStrings,
   ) {}
 
   write(end: number, depth: number, resource: Resource, scope: InstrumentationScope): void {
@@ -106,14 +111,16 @@ class RecordWriter {
     let timeAt = -1;
     let observedAt = -1;
     let severityNumber = 0;
-    let severityText = '';
+    let textStart = 0;
+    let textEnd = 0;
     let droppedAttributesCount = 0;
     let flags = 0;
     let traceStart = 0;
     let traceEnd = 0;
     let spanStart = 0;
     let spanEnd = 0;
-    let eventName = '';
+    let eventStart = 0;
+    let eventEnd = 0;
     let rest = -1;
     let restEnd = -1;
     // As read-logs.ts pass 1: the scalars, the last of a repeated one winning; body and attributes wait.
@@ -133,7 +140,9 @@ class RecordWriter {
           severityNumber = reader.uint32(end) | 0;
           break;
         case LogRecordTag.SeverityText_LEN:
-          severityText = reader.key(end);
+          textEnd = reader.stringEnd(end);
+          textStart = reader.pos;
+          reader.pos = textEnd;
           break;
         case LogRecordTag.Body_LEN:
         case LogRecordTag.Attributes_LEN:
@@ -157,7 +166,9 @@ class RecordWriter {
           reader.pos = spanEnd;
           break;
         case LogRecordTag.EventName_LEN:
-          eventName = reader.key(end);
+          eventEnd = reader.stringEnd(end);
+          eventStart = reader.pos;
+          reader.pos = eventEnd;
           break;
         default:
           reader.other(tag, end, depth, LOG_RECORD_FIELDS);
@@ -177,7 +188,7 @@ class RecordWriter {
     if (observedAt < 0) w.uint64Bytes(NO_TIME, 0);
     else w.uint64Bytes(buf, observedAt);
     w.int(severityNumber);
-    w.text(severityText);
+    this.text(textStart, textEnd);
     if (rest < 0) {
       w.value(null);
       w.byte(0); // no attributes
@@ -189,7 +200,7 @@ class RecordWriter {
     w.int(flags);
     w.idBytes(buf, traceStart, traceEnd);
     w.idBytes(buf, spanStart, spanEnd);
-    w.text(eventName);
+    this.text(eventStart, eventEnd);
     reader.pos = end;
   }
 
@@ -224,10 +235,19 @@ class RecordWriter {
     w.value(readAnyValue(reader, this.ctx, bodyEnd, depth + 1));
   }
 
+  /** A string field's text ([start, end) of the request), as text() writes it. */
+  private text(start: number, end: number): void {
+    const { strings, w } = this;
+    const index = strings.find(start, end);
+    if (index >= 0) w.textRef(index);
+    else strings.add(start, end, w.text(this.reader.utf8At(start, end)));
+  }
+
   /** The record's attributes in the order sent, as read-common.ts readAttribute() reads them into an object. */
   private attributes(rest: number, restEnd: number, end: number, depth: number): void {
-    const { reader, ctx, w, keys } = this;
-    keys.length = 0;
+    const { reader, ctx, w, strings } = this;
+    const buf = reader.buf;
+    let keyCount = 0;
     reader.pos = rest;
     while (reader.pos < restEnd) {
       const tag = reader.uint32(end);
@@ -236,37 +256,77 @@ class RecordWriter {
         continue;
       }
       const fieldEnd = reader.lenEnd(end);
-      if (keys.length >= ctx.maxAttributes || depth + 1 > MAX_DEPTH) throw ABANDON;
-      let key = '';
+      if (keyCount >= ctx.maxAttributes || depth + 1 > MAX_DEPTH) throw ABANDON;
+      let keyStart = 0;
+      let keyEnd = 0;
       let valueStart = -1;
       let valueEnd = -1;
       while (reader.pos < fieldEnd) {
         const kvTag = reader.uint32(fieldEnd);
-        if (kvTag === KeyValueTag.Key_LEN) key = reader.key(fieldEnd);
-        else if (kvTag === KeyValueTag.Value_LEN) {
+        if (kvTag === KeyValueTag.Key_LEN) {
+          keyEnd = reader.stringEnd(fieldEnd);
+          keyStart = reader.pos;
+          reader.pos = keyEnd;
+        } else if (kvTag === KeyValueTag.Value_LEN) {
           if (valueStart >= 0) throw ABANDON;
           valueEnd = reader.lenEnd(fieldEnd);
           valueStart = reader.pos;
           reader.pos = valueEnd;
         } else reader.other(kvTag, fieldEnd, depth + 1, KEY_VALUE_FIELDS);
       }
-      const first = key.charCodeAt(0);
-      if ((first >= 48 && first <= 57) || key === '__proto__' || keys.includes(key)) throw ABANDON;
-      keys.push(key);
-      w.attributeKey(key);
-      if (valueStart < 0) w.value(null);
+      // An object lists array-index keys first, and takes `__proto__` apart: left to the two-pass path.
+      const first = buf[keyStart]!;
+      if (keyEnd > keyStart && ((first >= 48 && first <= 57) || (first === 95 && isProto(buf, keyStart, keyEnd)))) throw ABANDON;
+      let index = strings.find(keyStart, keyEnd);
+      if (index >= 0) w.attributeKeyRef(index);
       else {
-        const scalar = depth + 1 < MAX_DEPTH ? scalarValue(reader, ctx, valueStart, valueEnd) : undefined;
-        if (scalar !== undefined) w.value(scalar);
-        else {
-          reader.pos = valueStart;
-          w.value(readAnyValue(reader, ctx, valueEnd, depth + 2));
-        }
+        index = w.attributeKey(reader.utf8At(keyStart, keyEnd));
+        if (index < 0) throw ABANDON; // a key too long for the string table: no index to tell a repeat by
+        strings.add(keyStart, keyEnd, index);
+      }
+      // The same string has the same index: a repeated key (the object keeps one) is a repeated index.
+      const keys = this.keys;
+      for (let i = 0; i < keyCount; i++) if (keys[i] === index) throw ABANDON;
+      if (keyCount === keys.length) this.keys = Int32Array.from({ length: keyCount * 2 }, (_, i) => keys[i] ?? 0);
+      this.keys[keyCount++] = index;
+      if (valueStart < 0) w.value(null);
+      else if (depth + 1 < MAX_DEPTH) this.value(valueStart, valueEnd, depth);
+      else {
+        reader.pos = valueStart;
+        w.value(readAnyValue(reader, ctx, valueEnd, depth + 2));
       }
       reader.pos = fieldEnd;
     }
     w.byte(0);
   }
+
+  /** An attribute's value: a short string through the payload's strings, the rest as readAttribute() reads it. */
+  private value(start: number, end: number, depth: number): void {
+    const { reader, ctx, w, strings } = this;
+    const buf = reader.buf;
+    const length = buf[start + 1]!;
+    if (buf[start] === AnyValueTag.StringValue_LEN && length < 0x80 && start + 2 + length === end && length <= this.maxLength) {
+      // At most maxLength bytes: never cut (a string has no more UTF-16 units than UTF-8 bytes).
+      const index = strings.find(start + 2, end);
+      if (index >= 0) w.stringValueRef(index);
+      else strings.add(start + 2, end, w.stringValue(reader.utf8At(start + 2, end)));
+      return;
+    }
+    const scalar = scalarValue(reader, ctx, start, end);
+    if (scalar !== undefined) w.value(scalar);
+    else {
+      reader.pos = start;
+      w.value(readAnyValue(reader, ctx, end, depth + 2));
+    }
+  }
+}
+
+const PROTO = Buffer.from('__proto__');
+
+function isProto(buf: Uint8Array, start: number, end: number): boolean {
+  if (end - start !== PROTO.length) return false;
+  for (let i = 0; i < PROTO.length; i++) if (buf[start + i] !== PROTO[i]) return false;
+  return true;
 }
 
 function allZero(buf: Uint8Array, start: number, end: number): boolean {

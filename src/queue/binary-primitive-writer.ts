@@ -138,22 +138,70 @@ export class PrimitiveWriter {
 
   /**
    * A string that may repeat in the payload: the varuint 0 and the string the first time (entered in the
-   * table when at most MAX_INTERNED UTF-16 units long), 1 + its table index afterwards.
+   * table when at most MAX_INTERNED UTF-16 units long), 1 + its table index afterwards. Returns that index (-1 for a
+   * string too long for the table).
    */
-  text(text: string): void {
+  text(text: string): number {
     if (text.length > MAX_INTERNED) {
       this.byte(0);
       this.string(text);
-      return;
+      return -1;
     }
     const known = this.strings.get(text);
     if (known !== undefined) {
       this.varuint(known + 1);
-      return;
+      return known;
     }
-    this.strings.set(text, this.strings.size);
+    const index = this.strings.size;
+    this.strings.set(text, index);
     this.byte(0);
     this.string(text);
+    return index;
+  }
+
+  /** What text() writes for the string at `index` of the table (an index text() returned in this payload). */
+  textRef(index: number): void {
+    this.varuint(index + 1);
+  }
+
+  /**
+   * One attribute's key as attributes() writes it (its value follows; the byte 0 ends the set). Returns its index in
+   * the string table, as text() does.
+   */
+  attributeKey(key: string): number {
+    // As text(), one up: 0 ends the set.
+    if (key.length > MAX_INTERNED) {
+      this.byte(1);
+      this.string(key);
+      return -1;
+    }
+    const known = this.strings.get(key);
+    if (known !== undefined) {
+      this.varuint(known + 2);
+      return known;
+    }
+    const index = this.strings.size;
+    this.strings.set(key, index);
+    this.byte(1);
+    this.string(key);
+    return index;
+  }
+
+  /** What attributeKey() writes for the string at `index` of the table (an index it or text() returned). */
+  attributeKeyRef(index: number): void {
+    this.varuint(index + 2);
+  }
+
+  /** What value() writes for a string, returning its index as text() does. */
+  stringValue(text: string): number {
+    this.byte(TAG_STRING);
+    return this.text(text);
+  }
+
+  /** What stringValue() writes for the string at `index` of the table. */
+  stringValueRef(index: number): void {
+    this.byte(TAG_STRING);
+    this.varuint(index + 1);
   }
 
   /**

@@ -34,7 +34,6 @@ import {
   HAS_MIN,
   HAS_MAX,
   HAS_EXEMPLARS,
-  MAX_INTERNED,
 } from './binary-format.js';
 import { Interner } from './interner.js';
 import { MAX_KEPT_BYTES, PrimitiveWriter } from './binary-primitive-writer.js';
@@ -79,19 +78,6 @@ class Writer extends PrimitiveWriter {
       this.value(attributes[key]!);
     }
     this.byte(0);
-  }
-
-  /** One attribute's key as attributes() writes it (its value follows; the byte 0 ends the set). */
-  attributeKey(key: string): void {
-    // As text(), one up: 0 ends the set.
-    const known = key.length > MAX_INTERNED ? undefined : this.strings.get(key);
-    if (known === undefined) {
-      if (key.length <= MAX_INTERNED) this.strings.set(key, this.strings.size);
-      this.byte(1);
-      this.string(key);
-    } else {
-      this.varuint(known + 2);
-    }
   }
 
   value(value: AttributeValue): void {
@@ -320,10 +306,15 @@ export interface LogsLayoutWriter {
   scope(scope: InstrumentationScope): void;
   byte(value: number): void;
   int(value: number): void;
-  text(text: string): void;
+  /** Returns the string's index in the payload's string table (-1: not in it), for textRef(). */
+  text(text: string): number;
+  textRef(index: number): void;
   value(value: AttributeValue): void;
-  /** An attribute's key; its value() follows, and byte(0) ends the set. */
-  attributeKey(key: string): void;
+  stringValue(text: string): number;
+  stringValueRef(index: number): void;
+  /** An attribute's key (its value() follows, and byte(0) ends the set); its index as text() gives it. */
+  attributeKey(key: string): number;
+  attributeKeyRef(index: number): void;
   longAsciiValue(src: Uint8Array, start: number, end: number): boolean;
   idBytes(src: Uint8Array, start: number, end: number): void;
   uint64Bytes(src: Uint8Array, at: number): void;

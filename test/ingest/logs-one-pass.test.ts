@@ -99,6 +99,14 @@ describe('logs in one pass: the same payload as decode + encode', () => {
     assert.ok(onePass(bytes));
   });
 
+  it('writes records with many attributes, and tells a repeated key among them', () => {
+    const many = Array.from({ length: 40 }, (_, i) => ({ key: `attribute.${i}`, value: { stringValue: `value ${i % 7}` } }));
+    assert.ok(onePass(request([record({ attributes: many }), record({ attributes: many.slice(3) })])));
+    const repeated = [...many.slice(0, 30), { key: 'attribute.2', value: { intValue: 1 } }];
+    assert.equal(encodeLogsOnePass(request([record({ attributes: repeated })]), DEFAULT_DECODE_LIMITS), undefined);
+    onePass(request([record({ attributes: repeated })]));
+  });
+
   it('leaves the off cases to the two-pass path, which then gives its result', () => {
     const left = [
       request([record({ traceId: Buffer.alloc(16) })]), // rejected: all-zero trace id
@@ -109,6 +117,7 @@ describe('logs in one pass: the same payload as decode + encode', () => {
       request([record({ attributes: [...record().attributes, { key: 'code.function', value: { stringValue: 'x' } }] })]), // a key twice
       request([record({ attributes: [{ key: '7', value: { stringValue: 'x' } }] })]), // listed first by an object
       request([record({ attributes: [{ key: '__proto__', value: { stringValue: 'x' } }] })]),
+      request([record({ attributes: [{ key: 'k'.repeat(65), value: { stringValue: 'x' } }] })]), // no string-table index
       Buffer.from(request([record()])).subarray(0, 60), // malformed: the two-pass path's error
     ];
     for (const [i, body] of left.entries()) {
