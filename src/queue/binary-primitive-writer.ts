@@ -142,21 +142,7 @@ export class PrimitiveWriter {
    * string too long for the table).
    */
   text(text: string): number {
-    if (text.length > MAX_INTERNED) {
-      this.byte(0);
-      this.string(text);
-      return -1;
-    }
-    const known = this.strings.get(text);
-    if (known !== undefined) {
-      this.varuint(known + 1);
-      return known;
-    }
-    const index = this.strings.size;
-    this.strings.set(text, index);
-    this.byte(0);
-    this.string(text);
-    return index;
+    return this.interned(text, 0);
   }
 
   /** What text() writes for the string at `index` of the table (an index text() returned in this payload). */
@@ -165,31 +151,35 @@ export class PrimitiveWriter {
   }
 
   /**
-   * One attribute's key as attributes() writes it (its value follows; the byte 0 ends the set). Returns its index in
-   * the string table, as text() does.
+   * One attribute's key as attributes() writes it (its value follows): as text(), one up, since 0 ends the set.
+   * Returns its index in the string table, as text() does.
    */
   attributeKey(key: string): number {
-    // As text(), one up: 0 ends the set.
-    if (key.length > MAX_INTERNED) {
-      this.byte(1);
-      this.string(key);
-      return -1;
-    }
-    const known = this.strings.get(key);
-    if (known !== undefined) {
-      this.varuint(known + 2);
-      return known;
-    }
-    const index = this.strings.size;
-    this.strings.set(key, index);
-    this.byte(1);
-    this.string(key);
-    return index;
+    return this.interned(key, 1);
   }
 
   /** What attributeKey() writes for the string at `index` of the table (an index it or text() returned). */
   attributeKeyRef(index: number): void {
     this.varuint(index + 2);
+  }
+
+  /** text() with every varuint it writes `up` higher. */
+  private interned(text: string, up: number): number {
+    if (text.length > MAX_INTERNED) {
+      this.byte(up);
+      this.string(text);
+      return -1;
+    }
+    const known = this.strings.get(text);
+    if (known !== undefined) {
+      this.varuint(known + 1 + up);
+      return known;
+    }
+    const index = this.strings.size;
+    this.strings.set(text, index);
+    this.byte(up);
+    this.string(text);
+    return index;
   }
 
   /** What value() writes for a string, returning its index as text() does. */
