@@ -62,6 +62,7 @@ const LOG_RECORD_FIELDS = fieldMask(1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12);
 const KEY_VALUE_FIELDS = fieldMask(1, 2);
 const SHAPE: RequestShape = { request: 'ExportLogsServiceRequest', resource: 'ResourceLogs', scope: 'ScopeLogs' };
 const NO_TIME = new Uint8Array(8);
+const EMPTY = new Uint8Array(0);
 
 /** One per thread, as the payload writer (encoding is synchronous). */
 const payloadStrings = new PayloadStrings();
@@ -89,6 +90,8 @@ export function encodeLogsOnePass(body: Uint8Array, limits: DecodeLimits, into?:
   } catch {
     // ABANDON, or the request is malformed: the two-pass path reads it again and says what is wrong.
     return undefined;
+  } finally {
+    payloadStrings.reset(EMPTY); // holds no request body past its own
   }
 }
 

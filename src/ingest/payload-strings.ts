@@ -17,7 +17,10 @@ export class PayloadStrings {
   private readonly lengths = new Int32Array(SLOTS);
   private readonly indexes = new Int32Array(SLOTS);
 
-  /** Starts a payload read from `buf` (the request, which must not change until the payload is written). */
+  /**
+   * Starts a payload read from `buf`: the request, which must not change until the payload is written (and an empty
+   * buffer after it, so that no body is held past its request).
+   */
   reset(buf: Uint8Array): void {
     this.buf = buf;
     this.lengths.fill(0);
