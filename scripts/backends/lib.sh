@@ -466,6 +466,7 @@ ensure_started() {
   if [[ -n $pid ]]; then
     # Ours and alive: it should answer at once (a moved port needs ctl.sh restart).
     wait_ready "$name" "$pid" 10
+    [[ $name == timescale || $name == timescale-community ]] && timescale_extension "$name"
     log "$name: already running (pid $pid, port $port)"
     return 0
   fi
@@ -485,7 +486,19 @@ ensure_started() {
   launch "$name"
   pid=$(recorded_pid "$name")
   wait_ready "$name" "$pid"
+  [[ $name == timescale || $name == timescale-community ]] && timescale_extension "$name"
   log "$name: started (pid $pid, port $port) in $((SECONDS - t0))s"
+}
+
+# A fresh TimescaleDB data folder (either build) has the extension available, not installed: the adapters' tests expect
+# it installed in the postgres database (the adapter uses it where it is, and does not install it itself), and without
+# this only test/backends.test.ts installed it, so test files running before it found plain PostgreSQL. Idempotent.
+# The PGlite build asks for a password (any) and speaks no TLS.
+timescale_extension() {
+  local name=$1
+  PGPASSWORD=manifold PGSSLMODE=disable "$PG15_BIN/psql" -h 127.0.0.1 -p "$(port_of "$name")" -U postgres -d postgres \
+    -Atqc "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS timescaledb" >/dev/null ||
+    fail_backend "$name" "CREATE EXTENSION timescaledb failed in the postgres database"
 }
 
 # Stop by recorded pid: SIGINT for PostgreSQL (its "fast" shutdown), SIGTERM for
