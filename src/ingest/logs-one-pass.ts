@@ -1,16 +1,18 @@
 /**
  * A logs request straight from OTLP protobuf to its queue payload, in one pass (issue 15): no model objects in
  * between. The two-pass path (decodeLogs, then encodeBatch) turns each record's body into a string and its ids into
- * hex, builds the record, and writes it all back out as bytes; on the logs bench's 1,500-record requests that was
- * most of the decode thread's time beyond reading the protobuf (bench/NOTES.md, "Logs in one pass"). Here a body of
- * plain ASCII text, the ids and the timestamps are copied from the request's bytes into the payload; the rest (keys,
- * short strings, other values, resources, scopes) goes through the same readers and writer methods as the two-pass path.
+ * hex, builds the record, and writes it all back out as bytes; with the decode thread the logs bench's bottleneck,
+ * that is where its time went (bench/NOTES.md, "Logs ingest in one pass"). Here a body of plain ASCII text, the ids
+ * and the timestamps are copied from the request's bytes into the payload; repeated short strings (keys, values,
+ * severity texts) are written as references found from their bytes (payload-strings.ts); the rest (other values,
+ * resources, scopes) goes through the same readers and writer methods as the two-pass path.
  *
- * The payload is the two-pass path's, byte for byte (test/ingest/logs-one-pass.test.ts holds the two equal on the
- * SDK's requests and on fuzzed ones). To keep that simple, anything off the common case abandons the request, and
- * decodeOne() takes the two-pass path from the start: a record to reject, a body or attribute value sent twice, an
- * attribute key sent twice, past the attribute limit or shaped like an array index (an object lists those first), a
- * malformed request (the two-pass path then gives its error). Only the work done so far is lost.
+ * The payload is the two-pass path's, byte for byte (test/ingest/logs-one-pass.test.ts and the fuzz of
+ * test/otlp/reader-differential.test.ts hold the two equal). To keep that simple, anything off the common case
+ * abandons the request, and decodeOne() takes the two-pass path from the start: a record to reject, a body or
+ * attribute value sent twice, an attribute key sent twice, past the attribute limit, longer than the string table
+ * takes, shaped like an array index (an object lists those first) or `__proto__`, a malformed request (the two-pass
+ * path then gives its error). Only the work done so far is lost.
  *
  * Hot path, unrolled on purpose, as read-logs.ts (ARCHITECTURE.md, "Deliberate repetition").
  */
