@@ -64,7 +64,6 @@ const LOG_RECORD_FIELDS = fieldMask(1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12);
 const KEY_VALUE_FIELDS = fieldMask(1, 2);
 const SHAPE: RequestShape = { request: 'ExportLogsServiceRequest', resource: 'ResourceLogs', scope: 'ScopeLogs' };
 const NO_TIME = new Uint8Array(8);
-const EMPTY = new Uint8Array(0);
 
 /** One per thread, as the payload writer (encoding is synchronous). */
 const payloadStrings = new PayloadStrings();
@@ -93,7 +92,7 @@ export function encodeLogsOnePass(body: Uint8Array, limits: DecodeLimits, into?:
     // ABANDON, or the request is malformed: the two-pass path reads it again and says what is wrong.
     return undefined;
   } finally {
-    payloadStrings.reset(EMPTY); // holds no request body past its own
+    payloadStrings.release();
   }
 }
 
@@ -292,7 +291,10 @@ class RecordWriter {
       // The same string has the same index: a repeated key (the object keeps one) is a repeated index.
       const keys = this.keys;
       for (let i = 0; i < keyCount; i++) if (keys[i] === index) throw ABANDON;
-      if (keyCount === keys.length) this.keys = Int32Array.from({ length: keyCount * 2 }, (_, i) => keys[i] ?? 0);
+      if (keyCount === keys.length) {
+        this.keys = new Int32Array(keyCount * 2);
+        this.keys.set(keys);
+      }
       this.keys[keyCount++] = index;
       if (valueStart < 0) w.value(null);
       else if (depth + 1 < MAX_DEPTH) this.value(valueStart, valueEnd, depth);

@@ -6,24 +6,27 @@
  * same bytes always spell the same string (bytes that are not UTF-8 too: several such byte strings may spell one
  * string, and then share its index).
  */
+const EMPTY = new Uint8Array(0);
 const SLOTS = 4096;
 /** Slots tried from a string's own before giving up (a miss then, which costs only the writer's lookup). */
 const PROBES = 4;
 
 export class PayloadStrings {
-  private buf: Uint8Array = new Uint8Array(0);
+  private buf: Uint8Array = EMPTY;
   private readonly starts = new Int32Array(SLOTS);
   /** Length + 1 of the bytes in each slot; 0 for an empty slot. */
   private readonly lengths = new Int32Array(SLOTS);
   private readonly indexes = new Int32Array(SLOTS);
 
-  /**
-   * Starts a payload read from `buf`: the request, which must not change until the payload is written (and an empty
-   * buffer after it, so that no body is held past its request).
-   */
+  /** Starts a payload read from `buf`: the request, which must not change until the payload is written. */
   reset(buf: Uint8Array): void {
     this.buf = buf;
     this.lengths.fill(0);
+  }
+
+  /** Lets go of the request once its payload is written (no body held past its request). */
+  release(): void {
+    this.buf = EMPTY;
   }
 
   /** The writer's index of the string `buf` [start, end) spells, -1 when not seen yet in this payload. */

@@ -285,17 +285,24 @@ let writer: Writer | undefined;
  * valid only during the call (the next payload overwrites it). What `use` returns is returned.
  */
 export function withEncodedBinary<R>(batch: TelemetryBatch, use: (payload: Uint8Array) => R): R {
+  return withWriter((w) => {
+    w.varuint(batch.metrics.length);
+    for (let i = 0; i < batch.metrics.length; i++) w.point(batch.metrics[i]!);
+    w.varuint(batch.spans.length);
+    for (let i = 0; i < batch.spans.length; i++) w.span(batch.spans[i]!);
+    w.varuint(batch.logs.length);
+    for (let i = 0; i < batch.logs.length; i++) w.logRecord(batch.logs[i]!);
+    return use(w.buf.subarray(0, w.pos));
+  });
+}
+
+/** The thread's writer, begun on a payload with its version byte written, for `write`; what `write` returns. */
+function withWriter<R>(write: (w: Writer) => R): R {
   writer ??= new Writer();
   const w = writer;
   w.begin();
   w.byte(BINARY_VERSION);
-  w.varuint(batch.metrics.length);
-  for (let i = 0; i < batch.metrics.length; i++) w.point(batch.metrics[i]!);
-  w.varuint(batch.spans.length);
-  for (let i = 0; i < batch.spans.length; i++) w.span(batch.spans[i]!);
-  w.varuint(batch.logs.length);
-  for (let i = 0; i < batch.logs.length; i++) w.logRecord(batch.logs[i]!);
-  const result = use(w.buf.subarray(0, w.pos));
+  const result = write(w);
   if (w.buf.length > MAX_KEPT_BYTES) writer = undefined; // one huge payload should not hold its buffer for ever
   return result;
 }
@@ -323,29 +330,25 @@ export interface LogsLayoutWriter {
 /**
  * A version-4 payload of log records only, its records written by `writeRecords` (each as logRecord() writes one:
  * the same bytes as withEncodedBinary() gives for the batch of those records), which returns how many it wrote.
- * As withEncodedBinary(), the payload is handed to `use` (with that count) as a view of the writer's buffer. If `writeRecords` throws,
- * so does this, and the next payload starts afresh.
+ * As withEncodedBinary(), the payload is handed to `use` (with that count) as a view of the writer's buffer. If
+ * `writeRecords` throws, so does this, and the next payload starts afresh.
  */
 export function withLogsLayout<R>(writeRecords: (w: LogsLayoutWriter) => number, use: (payload: Uint8Array, records: number) => R): R {
-  writer ??= new Writer();
-  const w = writer;
-  w.begin();
-  w.byte(BINARY_VERSION);
-  w.varuint(0); // points
-  w.varuint(0); // spans
-  // The record count goes first but is known last: a 5-byte slot, closed up once it is written.
-  const countAt = w.pos;
-  w.ensure(5);
-  w.pos += 5;
-  const count = writeRecords(w);
-  const end = w.pos;
-  w.pos = countAt;
-  w.varuint(count);
-  w.buf.copyWithin(w.pos, countAt + 5, end);
-  w.pos += end - countAt - 5;
-  const result = use(w.buf.subarray(0, w.pos), count);
-  if (w.buf.length > MAX_KEPT_BYTES) writer = undefined;
-  return result;
+  return withWriter((w) => {
+    w.varuint(0); // points
+    w.varuint(0); // spans
+    // The record count goes first but is known last: a 5-byte slot, closed up once it is written.
+    const countAt = w.pos;
+    w.ensure(5);
+    w.pos += 5;
+    const count = writeRecords(w);
+    const end = w.pos;
+    w.pos = countAt;
+    w.varuint(count);
+    w.buf.copyWithin(w.pos, countAt + 5, end);
+    w.pos += end - countAt - 5;
+    return use(w.buf.subarray(0, w.pos), count);
+  });
 }
 
 /**
